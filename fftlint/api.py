@@ -1,0 +1,126 @@
+"""Library entry points: lint files or text and get results back. No terminal I/O here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+
+from fftlint import registry
+from fftlint.config.options import build_options
+from fftlint.config.settings import ConfigError, Settings
+from fftlint.engine import files as file_discovery
+from fftlint.engine.run import lint_source
+from fftlint.engine.source import SourceError, SourceFile, decode, read
+from fftlint.rule import Rule
+from fftlint.types import Diagnostic, FileResult, Span
+
+
+@dataclass
+class RunConfig:
+    """Everything a worker needs to lint a file; picklable."""
+
+    settings: Settings
+    rules: Tuple[Type[Rule], ...]
+    options: Dict[Type[Rule], Any] = field(default_factory=dict)
+    prefilter: bool = True
+    project: Any = None
+
+    @property
+    def report_unused(self) -> bool:
+        return any(r.code == "FFT003" for r in self.rules)
+
+
+def resolve_rules(
+    settings: Settings,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    extend_select: Sequence[str] = (),
+) -> Tuple[Tuple[Type[Rule], ...], Dict[Type[Rule], Any]]:
+    """Selected rules and their option objects; raises ConfigError for unknown codes."""
+    known = registry.all_rules()
+    sel = tuple(select) or settings.select
+    ign = tuple(settings.ignore) + tuple(ignore)
+    ext = tuple(settings.extend_select) + tuple(extend_select)
+    for key, values in (("select", sel), ("ignore", ign), ("extend-select", ext)):
+        bad = registry.check_selectors(values, known)
+        if bad:
+            raise ConfigError(settings.source if not select else "command line", key, f"unknown rule code {', '.join(bad)}")
+    for glob, codes in settings.per_file_ignores:
+        bad = registry.check_selectors(codes, known)
+        if bad:
+            raise ConfigError(settings.source, f"per-file-ignores.{glob}", f"unknown rule code {', '.join(bad)}")
+    rules = tuple(registry.select(known, sel, ign, ext))
+    options = build_options(known, settings.rule_options, settings.source)
+    return rules, {r: options[r] for r in rules if r in options}
+
+
+def make_config(settings: Settings, **selection: Sequence[str]) -> RunConfig:
+    rules, options = resolve_rules(settings, **selection)
+    return RunConfig(settings, rules, options)
+
+
+def unreadable(path: str, why: str) -> FileResult:
+    diag = Diagnostic("FFT004", "unreadable-file", f"cannot read file: {why}", path, Span(1, 1, 1, 1), "error")
+    return FileResult(path, (diag,))
+
+
+def rules_for(config: RunConfig, path: str) -> Sequence[Type[Rule]]:
+    ignored = config.settings.ignored_codes_for(path)
+    if not ignored:
+        return config.rules
+    return [r for r in config.rules if not any(r.code.startswith(c.upper()) for c in ignored) or r.code in registry.ALWAYS_ON]
+
+
+def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
+    """Lint already-decoded source text as if it were the file at ``path``."""
+    return lint_source(
+        text,
+        path,
+        rules_for(config, path),
+        config.options,
+        project=config.project,
+        target_version=config.settings.target_version,
+        prefilter=config.prefilter,
+        report_unused_suppressions=config.report_unused,
+    )
+
+
+def lint_file(path: str, config: RunConfig) -> FileResult:
+    try:
+        source = read(path)
+    except SourceError as exc:
+        return unreadable(path, str(exc))
+    return lint_text(source.text, path, config)
+
+
+def lint_bytes(data: bytes, path: str, config: RunConfig) -> Tuple[Optional[SourceFile], FileResult]:
+    try:
+        source = decode(data, path)
+    except SourceError as exc:
+        return None, unreadable(path, str(exc))
+    return source, lint_text(source.text, path, config)
+
+
+def discover_files(paths: Sequence[str], settings: Settings) -> List[str]:
+    return file_discovery.discover(paths, settings.excludes, settings.root)
+
+
+def lint_paths(paths: Sequence[str], config: RunConfig, jobs: int = 1) -> List[FileResult]:
+    """Lint every Python file under ``paths``; results are in a stable (path) order."""
+    files = discover_files(paths, config.settings)
+    from fftlint.engine.parallel import run_files
+
+    return run_files(files, config, jobs)
+
+
+def display_path(path: str) -> str:
+    """Relative to the working directory when below it, with forward slashes."""
+    if path in ("-", "<stdin>"):
+        return path
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full)
+    except ValueError:
+        return full
+    return full if rel.startswith("..") else rel

@@ -1,0 +1,107 @@
+"""Settings: the validated, merged view of config files and command-line flags."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, List, Optional, Tuple
+
+
+class ConfigError(Exception):
+    """Bad configuration: reported as ``file: key: what is wrong`` with exit code 2."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{source}: {key}: {problem}" if key else f"{source}: {problem}")
+
+
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    ".env",
+    ".direnv",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".fftlint_cache",
+    "__pycache__",
+    "__pypackages__",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "*.egg-info",
+    ".eggs",
+)
+
+SUPPORTED_TARGETS = {f"py3{minor}": (3, minor) for minor in range(9, 15)}
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: str = "."  # directory of the config file (or the working directory)
+    source: str = "<defaults>"  # the config file the settings came from
+    select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDES
+    extend_exclude: Tuple[str, ...] = ()
+    target_version: Tuple[int, int] = (3, 9)
+    cache_dir: Optional[str] = None
+    rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict, compare=False, hash=False)
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def excludes(self) -> Tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+    def ignored_codes_for(self, path: str) -> Tuple[str, ...]:
+        """Codes that ``per-file-ignores`` switch off for this path."""
+        if not self.per_file_ignores:
+            return ()
+        rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        out: List[str] = []
+        for pattern, codes in self.per_file_ignores:
+            if path_matches(rel, pattern):
+                out.extend(codes)
+        return tuple(out)
+
+    def fingerprint(self) -> str:
+        """A stable description of everything that changes results (for the cache key)."""
+        import json
+
+        return json.dumps(
+            {
+                "select": self.select,
+                "ignore": self.ignore,
+                "extend_select": self.extend_select,
+                "pfi": self.per_file_ignores,
+                "target": self.target_version,
+                "options": self.rule_options,
+            },
+            sort_keys=True,
+            default=str,
+        )
+
+
+def path_matches(rel: str, pattern: str) -> bool:
+    """Glob match on a /-separated relative path: whole path, any suffix, or any part."""
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatchcase(rel, pattern):
+        return True
+    parts = rel.split("/")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
+    return any(fnmatch.fnmatchcase("/".join(parts[i:]), pattern) for i in range(len(parts)))

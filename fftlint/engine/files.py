@@ -1,0 +1,59 @@
+"""File discovery: directories recursively, explicit files always, excludes pruned early."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, List, Sequence
+
+from fftlint.config.settings import path_matches
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
+    return any(path_matches(rel, p) or path_matches(name, p) for p in patterns)
+
+
+def discover(paths: Iterable[str], excludes: Sequence[str], root: str = ".") -> List[str]:
+    """Python files under ``paths``. Explicitly named files are always included (pre-commit
+    and editors pass files one by one); files found by walking honour ``excludes``."""
+    out: List[str] = []
+    seen = set()
+    root = os.path.abspath(root)
+    for path in paths:
+        if os.path.isfile(path) or not os.path.exists(path):
+            key = os.path.abspath(path)
+            if key not in seen:
+                seen.add(key)
+                out.append(path)
+            continue
+        for dirpath, dirnames, filenames in os.walk(path):
+            kept = []
+            for d in sorted(dirnames):
+                full = os.path.join(dirpath, d)
+                rel = _rel(full, root)
+                if not _excluded(rel, d, excludes):
+                    kept.append(d)
+            dirnames[:] = kept
+            for f in sorted(filenames):
+                if not f.endswith(PYTHON_SUFFIXES):
+                    continue
+                full = os.path.join(dirpath, f)
+                if _excluded(_rel(full, root), f, excludes):
+                    continue
+                key = os.path.abspath(full)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(os.path.normpath(full))
+    return out
+
+
+def _rel(path: str, root: str) -> str:
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, root)
+    except ValueError:  # another drive on Windows
+        rel = full
+    if rel.startswith(".."):
+        rel = full
+    return rel.replace(os.sep, "/")

@@ -1,0 +1,86 @@
+"""Reading a Python file's text faithfully: PEP 263 encoding, BOM, newline style.
+
+``--fix`` writes back with the same encoding, BOM and newline style, so reading must
+remember them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from typing import List
+
+
+class SourceError(Exception):
+    """The file cannot be read as Python text (I/O error, bad encoding)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    text: str  # decoded, BOM stripped, newlines untouched
+    encoding: str  # codec name to write back with ("utf-8" for a BOM file too)
+    bom: bool
+    newline: str  # dominant newline: "\n", "\r\n" or "\r"
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return (b"\xef\xbb\xbf" + data) if self.bom else data
+
+
+def newline_style(text: str) -> str:
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    if crlf > lf and crlf >= cr:
+        return "\r\n"
+    if cr > lf:
+        return "\r"
+    return "\n"
+
+
+def decode(data: bytes, path: str = "<bytes>") -> SourceFile:
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # bad or conflicting coding cookie
+        raise SourceError(f"cannot decode: {exc}") from None
+    if bom:
+        data = data[3:]
+        encoding = "utf-8"
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"cannot decode as {encoding}: {_short(exc)}") from None
+    return SourceFile(text, encoding, bom, newline_style(text))
+
+
+def read(path: str) -> SourceFile:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    return decode(data, path)
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"invalid byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start}"
+    return str(exc)
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def line_starts(text: str) -> List[int]:
+    """Character offset at which each line (1-based index - 1) starts."""
+    return [0] + [m.end() for m in _NEWLINE.finditer(text)]
+
+
+def offset_of(starts: List[int], line: int, column: int) -> int:
+    """Offset of a 1-based line and 0-based character column."""
+    return starts[min(line, len(starts)) - 1] + column

@@ -1,0 +1,37 @@
+"""``--format github``: GitHub Actions workflow commands (annotations)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from fftlint.api import display_path
+from fftlint.report.context import ReportContext
+from fftlint.types import FileResult
+
+_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
+    lines = []
+    for result in results:
+        for d in result.diagnostics:
+            props = ",".join(
+                [
+                    f"file={escape_property(display_path(d.path))}",
+                    f"line={d.span.line}",
+                    f"col={d.span.column}",
+                    f"endLine={d.span.end_line}",
+                    f"endColumn={d.span.end_column}",
+                    f"title={escape_property(d.code)}",
+                ]
+            )
+            lines.append(f"::{_LEVEL.get(d.severity, 'warning')} {props}::{escape_data(d.message)}")
+    return "\n".join(lines) + ("\n" if lines else "")

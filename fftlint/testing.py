@@ -1,0 +1,85 @@
+"""Examples as tests: every rule's VALID / INVALID examples become pytest cases.
+
+``tests/test_rule_examples.py`` parametrizes over all registered rules; a third-party rule
+package can do the same with :func:`example_cases` and :func:`check_example`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, List, Optional, Tuple, Type, Union
+
+from fftlint.config.options import build_options
+from fftlint.engine.run import lint_source
+from fftlint.fix import fix_to_fixpoint, parses
+from fftlint.rule import Invalid, Rule, Valid
+from fftlint.types import UNSAFE, FileResult
+
+Example = Union[str, Valid, Invalid]
+
+
+def example_cases(rules: Any) -> Iterator[Tuple[str, Type[Rule], Example]]:
+    for rule in rules:
+        for i, ex in enumerate(rule.VALID):
+            yield f"{rule.code}-valid-{i}", rule, ex
+        for i, ex in enumerate(rule.INVALID):
+            yield f"{rule.code}-invalid-{i}", rule, ex
+
+
+def lint_example(rule: Type[Rule], code: str, path: str, options: dict, prefilter: bool = True) -> FileResult:
+    opts = {}
+    if rule.Options is not None and rule.options_key:
+        opts = build_options([rule], {rule.options_key: options} if options else {}, "<example>")
+    return lint_source(code, path, [rule], opts, prefilter=prefilter, module_name=path.rsplit(".", 1)[0].replace("/", "."))
+
+
+def _own(result: FileResult, rule: Type[Rule]) -> List[Any]:
+    others = [d for d in result.diagnostics if d.code != rule.code]
+    assert not others, f"engine diagnostics on a {rule.code} example: {others}"
+    return [d for d in result.diagnostics if d.code == rule.code]
+
+
+def check_example(rule: Type[Rule], ex: Example) -> None:
+    if isinstance(ex, str):
+        ex = Valid(ex)
+    result = lint_example(rule, ex.code, ex.path, ex.options)
+    found = _own(result, rule)
+    unfiltered = _own(lint_example(rule, ex.code, ex.path, ex.options, prefilter=False), rule)
+    assert found == unfiltered, f"{rule.code}: the pre-filter changed the answer: {found} != {unfiltered}"
+    if isinstance(ex, Valid):
+        assert not found, f"{rule.code} must stay silent on:\n{ex.code}\nbut reported {found}"
+        return
+    assert found, f"{rule.code} must report:\n{ex.code}"
+    if ex.count is not None:
+        assert len(found) == ex.count, f"{rule.code}: expected {ex.count} reports, got {found}"
+    first = found[0]
+    if ex.line is not None:
+        assert first.span.line == ex.line, f"{rule.code}: expected line {ex.line}, got {first.span}"
+    if ex.column is not None:
+        assert first.span.column == ex.column, f"{rule.code}: expected column {ex.column}, got {first.span}"
+    if ex.message_contains is not None:
+        assert any(ex.message_contains in d.message for d in found), [d.message for d in found]
+    unsafe = ex.safety == UNSAFE
+    lint = lambda text: lint_example(rule, text, ex.path, ex.options)  # noqa: E731
+    outcome = fix_to_fixpoint(ex.code, lint, unsafe=unsafe)
+    if ex.fixed is None:
+        assert outcome.text == ex.code, f"{rule.code}: example has no `fixed` but a fix applied:\n{outcome.text}"
+        return
+    assert outcome.text == ex.fixed, f"{rule.code}: fix mismatch\n--- got\n{outcome.text}\n--- want\n{ex.fixed}"
+    assert parses(outcome.text)
+    again = fix_to_fixpoint(outcome.text, lint, unsafe=unsafe)
+    assert again.text == outcome.text, f"{rule.code}: a second --fix changed the code again"
+    if not unsafe:
+        safe_only = fix_to_fixpoint(ex.code, lint, unsafe=False)
+        assert safe_only.text == ex.fixed
+
+
+def rule_doc_problems(rule: Type[Rule]) -> Optional[str]:
+    from fftlint.rule import doc_section
+
+    doc = rule.doc()
+    missing = [s for s in ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety") if doc_section(doc, s) is None]
+    if missing:
+        return f"{rule.code} docstring lacks sections: {', '.join(missing)}"
+    if not rule.code or not rule.name or not rule.message:
+        return f"{rule.__name__}: code, name and message are required"
+    return None

@@ -1,0 +1,61 @@
+"""Plain, frozen, picklable values that flow from the engine to reporters and the fixer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of a file: 1-based lines, 1-based character columns, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace source[start:end] (character offsets) with ``content``."""
+
+    start: int
+    end: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    applicability: str  # SAFE or UNSAFE
+    edits: Tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    message: str
+    path: str
+    span: Span
+    severity: str = "warning"  # "error" | "warning" | "note"
+    fix: Optional[Fix] = None
+    properties: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    statement_line: int = 0  # first line of the enclosing statement (suppressions)
+
+    @property
+    def sort_key(self) -> Tuple[str, int, int, str]:
+        return (self.path, self.span.line, self.span.column, self.code)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    diagnostics: Tuple[Diagnostic, ...] = ()
+    suppressed: Tuple[Diagnostic, ...] = ()
+    error: bool = False  # an internal error (FFT002) happened in this file
+    source: Optional[str] = None  # kept only when a fix needs it

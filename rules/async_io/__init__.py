@@ -1,0 +1,1 @@
+"""FFT1xx: blocking (synchronous) I/O inside ``async def``."""
