@@ -169,7 +169,7 @@ def run_check(paths: List[str], opts: dict) -> int:
         version=__version__,
     )
     render = get_renderer(opts.get("fmt") or "text")
-    _emit(render(results, ctx), opts.get("output_file"))
+    _emit(render(results, ctx), opts.get("output_file"), ctx.color)
     return _exit_code(results, opts, fixing=want_fix)
 
 
@@ -216,14 +216,14 @@ def _unified(path: str, old: str, new: str) -> str:
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def _emit(text: str, output_file: Optional[str]) -> None:
+def _emit(text: str, output_file: Optional[str], color: bool = False) -> None:
     if output_file:
         directory = os.path.dirname(os.path.abspath(output_file))
         os.makedirs(directory, exist_ok=True)
         with open(output_file, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
 
 
 def _exit_code(results, opts, fixing: bool = False) -> int:  # type: ignore[no-untyped-def]
