@@ -1,0 +1,66 @@
+"""Helpers shared by the FFT3xx rules (no rules here): subtree scans and the YAML catalogs."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any, Dict, Iterator, List, Optional, Set
+
+import libcst as cst
+import yaml
+
+from fftlint.analysis.names import dotted
+from fftlint.engine.walk import children
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@lru_cache(maxsize=None)
+def load_catalog(filename: str) -> Dict[str, Any]:
+    """A YAML catalog shipped beside the rules (parsed once per process)."""
+    with open(os.path.join(HERE, filename), encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{filename}: expected a mapping at the top level")
+    return data
+
+
+def walk_nodes(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
+    """Every node below ``node`` (pre-order). ``into_scopes=False`` stops at nested
+    ``def`` / ``class`` / ``lambda`` bodies (their code runs at another time)."""
+    stack: List[cst.CSTNode] = list(reversed(children(node)))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not into_scopes and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(reversed(children(current)))
+
+
+def attribute_names(node: cst.CSTNode) -> Set[str]:
+    """Every ``.attr`` name used anywhere below ``node``, plus bare names that are called."""
+    out: Set[str] = set()
+    for sub in walk_nodes(node):
+        if isinstance(sub, cst.Attribute):
+            out.add(sub.attr.value)
+        elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name):
+            out.add(sub.func.value)
+    return out
+
+
+def discarded(stmt: Optional[cst.CSTNode], node: cst.CSTNode) -> bool:
+    """``node`` is an expression statement of its own (its value is thrown away)."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    return any(isinstance(small, cst.Expr) and small.value is node for small in stmt.body)
+
+
+def root_name(expr: cst.BaseExpression) -> Optional[str]:
+    """``self.a.b`` -> "self"; ``f().x`` -> None."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def text_of(expr: cst.BaseExpression) -> str:
+    return dotted(expr) or ""

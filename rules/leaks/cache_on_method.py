@@ -1,0 +1,150 @@
+"""FFT303: ``functools.lru_cache`` / ``functools.cache`` on an instance method."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from fftlint.rule import Invalid, Rule, Valid
+
+from ._common import load_catalog
+
+BINDERS = {"staticmethod", "classmethod", "abc.abstractclassmethod", "abc.abstractstaticmethod"}
+
+
+class CacheOnMethod(Rule):
+    """## What it does
+    Checks for `@functools.lru_cache` / `@functools.cache` (and the same decorators from
+    `async_lru` and `cachetools.func`) on instance methods: functions defined directly in a
+    class body that are not `@staticmethod` or `@classmethod`.
+
+    ## Why is this bad?
+    The cache lives on the *function*, which lives as long as the class, and its keys
+    include `self`. Every instance a cached method is ever called on is kept alive by the
+    cache (with all it refers to: buffers, connections, sessions) — forever with
+    `@cache` / `lru_cache(maxsize=None)`, and up to `maxsize` instances otherwise. The cache
+    is also shared by all instances, so one busy instance evicts the others' entries.
+
+    Enum classes are not reported: their members live for the whole process anyway.
+
+    ## Example
+    ```python
+    from functools import lru_cache
+
+    class Report:
+        def __init__(self, rows):
+            self.rows = rows
+
+        @lru_cache(maxsize=None)
+        def total(self):
+            return sum(r.amount for r in self.rows)
+    ```
+
+    ## Use instead
+    For a method without arguments, `functools.cached_property` (the value is stored on
+    the instance and freed with it):
+    ```python
+    from functools import cached_property
+
+    class Report:
+        @cached_property
+        def total(self):
+            return sum(r.amount for r in self.rows)
+    ```
+    With arguments, a per-instance cache made in `__init__`
+    (`self.lookup = lru_cache(maxsize=256)(self._lookup)`), or a module-level cached
+    function that takes the values it needs instead of `self`.
+
+    ## Fix safety
+    No fix: `cached_property` changes the call syntax (`obj.total` instead of
+    `obj.total()`), and a per-instance cache changes the class's layout.
+    """
+
+    code = "FFT303"
+    name = "cache-on-method"
+    message = "`@{decorator}` on method `{cls}.{method}` keeps every instance it is called on alive {extent}"
+    requires = ("cache",)
+
+    VALID = [
+        "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef f(x):\n    return x\n",
+        "import functools\nclass C:\n    @staticmethod\n    @functools.lru_cache()\n    def f(x):\n        return x\n",
+        "import functools\nclass C:\n    @classmethod\n    @functools.cache\n    def f(cls, x):\n        return x\n",
+        "from functools import cached_property\nclass C:\n    @cached_property\n    def total(self):\n        return 1\n",
+        "import enum, functools\nclass Color(enum.Enum):\n    RED = 1\n    @functools.lru_cache()\n    def label(self):\n        return self.name.title()\n",
+        # a method *inside* a function inside a class is not a method
+        "import functools\nclass C:\n    def f(self):\n        @functools.lru_cache()\n        def g(x):\n            return x\n        return g\n",
+        # a per-instance cache built in __init__
+        "import functools\nclass C:\n    def __init__(self):\n        self.get = functools.lru_cache(maxsize=64)(self._get)\n    def _get(self, k):\n        return k\n",
+        # a local decorator named `cache`
+        "def cache(f):\n    return f\nclass C:\n    @cache\n    def f(self):\n        return 1\n",
+    ]
+    INVALID = [
+        Invalid(
+            "from functools import lru_cache\n\nclass Report:\n    @lru_cache(maxsize=None)\n    def total(self):\n        return 1\n",
+            line=4,
+            column=6,
+            message_contains="Report.total",
+        ),
+        Invalid("import functools\nclass C:\n    @functools.cache\n    def f(self, x):\n        return x\n", message_contains="forever"),
+        Invalid("import functools as ft\nclass C:\n    @ft.lru_cache(128)\n    def f(self, x):\n        return x\n", message_contains="up to 128"),
+        Invalid("import functools\nclass C:\n    @property\n    @functools.lru_cache()\n    def f(self):\n        return 1\n", message_contains="up to 128"),
+        Invalid("from async_lru import alru_cache\nclass C:\n    @alru_cache\n    async def f(self, x):\n        return x\n"),
+        Invalid("import functools\nclass C:\n    @functools.lru_cache(maxsize=None, typed=True)\n    def f(self, x):\n        return x\n", message_contains="forever"),
+    ]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        frames = self.ctx.stack.frames
+        if not frames or frames[-1].kind != "class" or not node.decorators:
+            return
+        names = self.ctx.names
+        resolved = []
+        for deco in node.decorators:
+            expr = deco.decorator
+            target = expr.func if isinstance(expr, cst.Call) else expr
+            resolved.append((deco, expr, names.resolve(target)))
+        if any(name in BINDERS for _, _, name in resolved):
+            return
+        if not (node.params.params or node.params.posonly_params):
+            return  # no `self` to hold on to
+        cls = frames[-1].node
+        assert isinstance(cls, cst.ClassDef)
+        if self._is_enum(cls):
+            return
+        caches = load_catalog("caches.yaml")["method_caches"]
+        for deco, expr, name in resolved:
+            if name is None or name not in caches:
+                continue
+            extent = self._extent(expr, caches[name])
+            short = name.rsplit(".", 1)[-1]
+            self.report(deco.decorator, decorator=short, cls=cls.name.value, method=node.name.value, extent=extent)
+            return
+
+    def _is_enum(self, cls: cst.ClassDef) -> bool:
+        for base in cls.bases:
+            name = self.ctx.names.resolve(base.value) or ""
+            tail = name.rsplit(".", 1)[-1]
+            if name.startswith("enum.") or tail.endswith(("Enum", "Flag")):
+                return True
+        return False
+
+    @staticmethod
+    def _extent(expr: cst.BaseExpression, default: Optional[int]) -> str:
+        """"forever" for unbounded caches, "(up to N instances)" for bounded ones."""
+        maxsize: Optional[int] = default
+        if isinstance(expr, cst.Call):
+            value = None
+            for i, arg in enumerate(expr.args):
+                if arg.keyword is not None and arg.keyword.value == "maxsize":
+                    value = arg.value
+                elif arg.keyword is None and i == 0:
+                    value = arg.value
+            if isinstance(value, cst.Name) and value.value == "None":
+                maxsize = None
+            elif isinstance(value, cst.Integer):
+                maxsize = int(value.evaluated_value)
+            elif value is not None:
+                return "(up to its `maxsize` instances)"
+        if maxsize is None:
+            return "forever"
+        return f"(up to {maxsize} instances)"

@@ -1,0 +1,131 @@
+"""FFT302: a task created with ``create_task`` / ``ensure_future`` whose result is thrown away."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from fftlint.rule import Invalid, Rule, Valid
+
+from ._common import discarded, load_catalog
+
+
+class DanglingTask(Rule):
+    """## What it does
+    Checks for `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
+    `loop.create_task(...)` calls whose result is discarded: the call is a statement of
+    its own (also when only `.add_done_callback(...)` is chained onto it).
+
+    ## Why is this bad?
+    The event loop keeps only a *weak* reference to a task. A task nobody else refers to
+    can be garbage-collected in the middle of its work ("Task was destroyed but it is
+    pending!"), so the work silently stops half-way, and an exception it raises is never
+    retrieved. The asyncio documentation says: "Save a reference to the result of this
+    function, to avoid a task disappearing mid-execution."
+
+    ## Example
+    ```python
+    import asyncio
+
+    async def handle(request):
+        asyncio.create_task(send_email(request.user))
+        return {"ok": True}
+    ```
+
+    ## Use instead
+    Keep a strong reference until the task is done, and look at its outcome:
+    ```python
+    import asyncio
+
+    background_tasks = set()
+
+    async def handle(request):
+        task = asyncio.create_task(send_email(request.user))
+        background_tasks.add(task)
+        task.add_done_callback(background_tasks.discard)
+        return {"ok": True}
+    ```
+    or, on Python 3.11+, an `asyncio.TaskGroup` (`tg.create_task(...)` is not reported:
+    the group holds its tasks).
+
+    ## Fix safety
+    No fix: where the reference should live (a set, an attribute, a task group) is a
+    design decision.
+    """
+
+    code = "FFT302"
+    name = "dangling-task"
+    message = "The task from `{call}` is not kept: the event loop holds only a weak reference, so it can be garbage-collected mid-flight and its exception is lost"
+    requires = ("create_task", "ensure_future")
+
+    VALID = [
+        "import asyncio\nasync def f():\n    task = asyncio.create_task(work())\n    await task\n",
+        "import asyncio\nTASKS = set()\nasync def f():\n    t = asyncio.create_task(work())\n    TASKS.add(t)\n    t.add_done_callback(TASKS.discard)\n",
+        "import asyncio\nasync def f():\n    await asyncio.create_task(work())\n",
+        "import asyncio\nasync def f():\n    return asyncio.ensure_future(work())\n",
+        "import asyncio\nasync def f(tasks):\n    tasks.append(asyncio.create_task(work()))\n",
+        "import asyncio\nasync def f():\n    async with asyncio.TaskGroup() as tg:\n        tg.create_task(work())\n",
+        "import asyncio\nasync def f(tg: asyncio.TaskGroup):\n    tg.create_task(work())\n",
+        # ensure_future of something that is already a future returns that same object
+        "import asyncio\nasync def f(fut):\n    asyncio.ensure_future(fut)\n",
+        # an unrelated create_task method (not an event loop)
+        "async def f(scheduler):\n    scheduler.create_task(job)\n",
+        # a local function that shadows the import
+        "async def f():\n    def create_task(c):\n        return c\n    create_task(work())\n",
+        "import trio\nasync def f():\n    async with trio.open_nursery() as n:\n        n.start_soon(work)\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import asyncio\n\nasync def handle(request):\n    asyncio.create_task(send(request))\n    return 1\n",
+            line=4,
+            column=5,
+            message_contains="asyncio.create_task",
+        ),
+        Invalid("from asyncio import ensure_future\nasync def f():\n    ensure_future(work())\n"),
+        Invalid("import asyncio\ndef f():\n    loop = asyncio.get_event_loop()\n    loop.create_task(work())\n"),
+        Invalid("import asyncio\nasync def f():\n    asyncio.get_running_loop().create_task(work())\n"),
+        Invalid("import asyncio\nclass C:\n    def start(self):\n        self._loop.create_task(self.run())\n"),
+        Invalid("import asyncio\nasync def f(loop: asyncio.AbstractEventLoop):\n    loop.create_task(work())\n"),
+        Invalid("import asyncio\nasync def f():\n    asyncio.create_task(work()).add_done_callback(report)\n"),
+        Invalid(
+            "import asyncio\nasync def f(items):\n    for item in items:\n        asyncio.create_task(process(item))\n",
+            count=1,
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        statement = self.ctx.statements[-1] if self.ctx.statements else None
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return
+        if discarded(statement, node):
+            call = node
+        else:
+            return
+        # ``create_task(...).add_done_callback(cb)``: the task itself is still thrown away
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_done_callback" and isinstance(func.value, cst.Call):
+            call = func.value
+        name = self._spawner(call)
+        if name is not None:
+            self.report(call, call=name)
+
+    def _spawner(self, call: cst.Call) -> Optional[str]:
+        catalog = load_catalog("tasks.yaml")
+        func = call.func
+        resolved = self.ctx.names.resolve(func)
+        if resolved in catalog["spawners"]:
+            if resolved.endswith("ensure_future") and not (call.args and isinstance(call.args[0].value, cst.Call)):
+                return None  # an existing future or task comes back unchanged
+            return resolved
+        if not isinstance(func, cst.Attribute) or func.attr.value != "create_task":
+            return None
+        receiver = self.ctx.names.resolve(func.value)
+        if receiver is not None and receiver in catalog["loops"]:
+            return f"{receiver}.create_task"
+        last = func.value.attr.value if isinstance(func.value, cst.Attribute) else (
+            func.value.value if isinstance(func.value, cst.Name) else None
+        )
+        if last in catalog["loop_names"] and (receiver is None or receiver == last):
+            return f"{last}.create_task"
+        return None
