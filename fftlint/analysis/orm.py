@@ -1,0 +1,533 @@
+"""ORM model discovery with the stdlib ``ast`` (cheap enough for every file of a project).
+
+Two layers:
+
+* :func:`summarize_models` -- one file's source -> a plain, picklable summary of the ORM
+  model classes it defines (Django ``models.Model`` subclasses, SQLAlchemy declarative
+  classes) with their relation fields. It never imports or executes the code.
+* :class:`ModelIndex` -- the summaries of one or many files merged: resolves relation
+  targets (``ForeignKey("Author")``, ``"app.Author"``, ``"self"``, imported classes),
+  inheritance (abstract Django bases), and derives the *reverse* relations
+  (``related_name`` / ``<model>_set``, SQLAlchemy ``backref``) that only exist on the
+  other model.
+
+Summary shape (``dict``; stable keys so a project cache can store it as JSON)::
+
+    {"module": "shop.models",
+     "models": [{"name": "Book", "qualname": "shop.models.Book", "orm": "django",
+                 "bases": ["django.db.models.Model"], "abstract": False,
+                 "managers": ["objects"],
+                 "fields": [{"name": "author", "kind": "fk", "target": "Author",
+                             "related_name": "books", "lazy": None}]}]}
+
+Field kinds: ``fk``, ``o2o``, ``m2m`` (Django) and ``rel`` (SQLAlchemy ``relationship``,
+with ``uselist`` and ``lazy``; ``backref`` gives the reverse).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from fftlint.analysis.names import resolve_relative
+
+SUMMARY_VERSION = 1
+
+DJANGO_MODEL_BASES = frozenset(
+    (
+        "django.db.models.Model",
+        "django.db.models.base.Model",
+        "django.contrib.auth.models.AbstractUser",
+        "django.contrib.auth.models.AbstractBaseUser",
+        "django.contrib.auth.base_user.AbstractBaseUser",
+        "django.contrib.auth.models.PermissionsMixin",
+    )
+)
+_DJANGO_FIELD_MODULES = ("django.db.models.", "django.db.models.fields.related.")
+_DJANGO_RELATIONS = {"ForeignKey": "fk", "OneToOneField": "o2o", "ManyToManyField": "m2m"}
+SQLA_BASE_FACTORIES = frozenset(
+    (
+        "sqlalchemy.orm.declarative_base",
+        "sqlalchemy.ext.declarative.declarative_base",
+        "sqlalchemy.orm.decl_api.declarative_base",
+    )
+)
+SQLA_BASE_CLASSES = frozenset(
+    ("sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta", "sqlalchemy.orm.decl_api.DeclarativeBase")
+)
+# Loader strategies that make attribute access free (or an error) instead of a query.
+SQLA_NOT_LAZY = frozenset(("joined", "selectin", "subquery", "immediate", "raise", "raise_on_sql", "noload", "dynamic", "write_only", "False"))
+
+#: Built-in Django models users commonly loop over (``django.contrib.auth``).
+BUILTIN_DJANGO_MODELS: Tuple[Dict[str, Any], ...] = (
+    {
+        "name": "User",
+        "qualname": "django.contrib.auth.models.User",
+        "orm": "django",
+        "bases": ["django.db.models.Model"],
+        "abstract": False,
+        "managers": ["objects"],
+        "fields": [
+            {"name": "groups", "kind": "m2m", "target": "django.contrib.auth.models.Group", "related_name": "user_set", "lazy": None},
+            {"name": "user_permissions", "kind": "m2m", "target": "django.contrib.auth.models.Permission", "related_name": "user_set", "lazy": None},
+        ],
+    },
+    {
+        "name": "Group",
+        "qualname": "django.contrib.auth.models.Group",
+        "orm": "django",
+        "bases": ["django.db.models.Model"],
+        "abstract": False,
+        "managers": ["objects"],
+        "fields": [
+            {"name": "permissions", "kind": "m2m", "target": "django.contrib.auth.models.Permission", "related_name": None, "lazy": None},
+        ],
+    },
+    {
+        "name": "Permission",
+        "qualname": "django.contrib.auth.models.Permission",
+        "orm": "django",
+        "bases": ["django.db.models.Model"],
+        "abstract": False,
+        "managers": ["objects"],
+        "fields": [],
+    },
+)
+
+
+# --------------------------------------------------------------------------- per file
+class _Imports:
+    """The ast counterpart of the engine's import map (module level, no shadowing)."""
+
+    def __init__(self, module: str, is_package: bool) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.names: Dict[str, str] = {}
+        self.sqla_bases: set = set()  # local names bound to declarative bases
+        self.uses_sqlalchemy = False
+
+    def add(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    self.names[top] = top
+                if alias.name.split(".")[0] in ("sqlalchemy", "flask_sqlalchemy"):
+                    self.uses_sqlalchemy = True
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve_relative(node.module or "", node.level or 0, self.module, self.is_package)
+            if base.split(".")[0] in ("sqlalchemy", "flask_sqlalchemy", "sqlmodel"):
+                self.uses_sqlalchemy = True
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                self.names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def resolve(self, node: Optional[ast.AST]) -> Optional[str]:
+        parts: List[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Call):
+            inner = self.resolve(node.func)
+            if inner is None:
+                return None
+            parts.append(inner + "()")
+        elif isinstance(node, ast.Name):
+            parts.append(self.names.get(node.id, f"{self.module}.{node.id}" if self.module else node.id))
+        else:
+            return None
+        return ".".join(reversed(parts))
+
+
+def _const_str(node: Optional[ast.AST]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _kwarg(call: ast.Call, name: str) -> Optional[ast.AST]:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _target_spec(node: Optional[ast.AST], imports: _Imports) -> Optional[str]:
+    """A relation target as written: a string, or the canonical name of a class."""
+    if node is None:
+        return None
+    text = _const_str(node)
+    if text is not None:
+        return text
+    if isinstance(node, ast.Lambda):
+        return _target_spec(node.body, imports)
+    return imports.resolve(node)
+
+
+def _django_relation(call: ast.Call, imports: _Imports) -> Optional[Dict[str, Any]]:
+    name = imports.resolve(call.func) or ""
+    short = name.rsplit(".", 1)[-1]
+    if short not in _DJANGO_RELATIONS:
+        return None
+    if not (name.startswith(_DJANGO_FIELD_MODULES) or name == short):
+        return None
+    target = call.args[0] if call.args else _kwarg(call, "to")
+    related = _kwarg(call, "related_name")
+    return {
+        "kind": _DJANGO_RELATIONS[short],
+        "target": _target_spec(target, imports),
+        "related_name": _const_str(related) if related is not None else None,
+        "has_related_name": related is not None,
+        "lazy": None,
+    }
+
+
+def _sqla_relation(call: ast.Call, imports: _Imports) -> Optional[Dict[str, Any]]:
+    func = call.func
+    short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if short != "relationship" or not imports.uses_sqlalchemy:
+        return None
+    target = call.args[0] if call.args else _kwarg(call, "argument")
+    lazy_node = _kwarg(call, "lazy")
+    lazy = "select"
+    if lazy_node is not None:
+        lazy = _const_str(lazy_node) or (str(lazy_node.value) if isinstance(lazy_node, ast.Constant) else "unknown")
+        if lazy == "True":
+            lazy = "select"
+    uselist = _kwarg(call, "uselist")
+    backref = _kwarg(call, "backref")
+    backref_name, backref_lazy = None, "select"
+    if _const_str(backref) is not None:
+        backref_name = _const_str(backref)
+    elif isinstance(backref, ast.Call) and backref.args:
+        backref_name = _const_str(backref.args[0])
+        bl = _kwarg(backref, "lazy")
+        if bl is not None:
+            backref_lazy = _const_str(bl) or "unknown"
+    return {
+        "kind": "rel",
+        "target": _target_spec(target, imports),
+        "related_name": backref_name,
+        "backref_lazy": backref_lazy,
+        "uselist": None if uselist is None else bool(getattr(uselist, "value", True)),
+        "lazy": lazy,
+    }
+
+
+def _annotation_target(annotation: Optional[ast.AST], imports: _Imports) -> Optional[str]:
+    """``Mapped[List["Address"]]`` -> "Address" (for ``relationship()`` without a target)."""
+    node = annotation
+    while isinstance(node, ast.Subscript):
+        node = node.slice
+        if isinstance(node, ast.Index):  # Python 3.8 shape
+            node = node.value  # type: ignore[attr-defined]
+    return _target_spec(node, imports) if node is not None else None
+
+
+def _is_abstract(cls: ast.ClassDef) -> bool:
+    for stmt in cls.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for item in stmt.body:
+                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "abstract" for t in item.targets):
+                    return isinstance(item.value, ast.Constant) and item.value.value is True
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__abstract__" for t in stmt.targets):
+            return isinstance(stmt.value, ast.Constant) and stmt.value.value is True
+    return False
+
+
+def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, Any]]:
+    bases = [b for b in (imports.resolve(base) for base in cls.bases) if b]
+    fields: List[Dict[str, Any]] = []
+    managers: List[str] = []
+    orm = None
+    if any(b in DJANGO_MODEL_BASES for b in bases):
+        orm = "django"
+    elif any(b in SQLA_BASE_CLASSES or b.rsplit(".", 1)[-1] in imports.sqla_bases for b in bases):
+        orm = "sqlalchemy"
+    elif imports.uses_sqlalchemy and any(b.endswith(".Model") and not b.startswith("django.") for b in bases):
+        orm = "sqlalchemy"  # Flask-SQLAlchemy's ``db.Model``
+    has_tablename = False
+    for stmt in cls.body:
+        targets: List[ast.AST] = []
+        value: Optional[ast.AST] = None
+        annotation: Optional[ast.AST] = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = list(stmt.targets), stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            targets, value, annotation = [stmt.target], stmt.value, stmt.annotation
+        else:
+            continue
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if not names:
+            continue
+        if names[0] == "__tablename__":
+            has_tablename = True
+        if not isinstance(value, ast.Call):
+            continue
+        rel = _django_relation(value, imports)
+        if rel is not None:
+            orm = orm or "django"
+        else:
+            rel = _sqla_relation(value, imports)
+            if rel is not None:
+                orm = orm or "sqlalchemy"
+                if rel["target"] is None:
+                    rel["target"] = _annotation_target(annotation, imports)
+        if rel is not None:
+            for name in names:
+                fields.append(dict(rel, name=name))
+            continue
+        callee = imports.resolve(value.func) or ""
+        if callee.endswith("Manager()") or callee.endswith("Manager") or callee.endswith(".as_manager()"):
+            managers.extend(names)
+        elif callee.startswith("django.db.models."):
+            orm = orm or "django"
+    if orm is None and has_tablename and imports.uses_sqlalchemy:
+        orm = "sqlalchemy"
+    if orm is None:
+        # May still be a model through a base defined in another file; the index decides.
+        if not bases:
+            return None
+    if orm == "django" and "objects" not in managers:
+        managers.insert(0, "objects")
+    return {
+        "name": cls.name,
+        "qualname": f"{imports.module}.{cls.name}" if imports.module else cls.name,
+        "orm": orm,
+        "bases": bases,
+        "abstract": _is_abstract(cls),
+        "managers": managers,
+        "fields": fields,
+    }
+
+
+def summarize_models(source: str, module: str = "", is_package: bool = False, tree: Optional[ast.AST] = None) -> Dict[str, Any]:
+    """Summary of the model classes defined at module level. Never raises on bad input:
+    a file that does not parse summarises to no models."""
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return {"version": SUMMARY_VERSION, "module": module, "models": []}
+    imports = _Imports(module, is_package)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.add(node)
+    body = getattr(tree, "body", [])
+    for stmt in body:
+        # Base = declarative_base()  /  class Base(DeclarativeBase): ...
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            if (imports.resolve(stmt.value.func) or "") in SQLA_BASE_FACTORIES:
+                imports.sqla_bases.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+        if isinstance(stmt, ast.ClassDef):
+            if any((imports.resolve(b) or "") in SQLA_BASE_CLASSES for b in stmt.bases):
+                imports.sqla_bases.add(stmt.name)
+    models = []
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name not in imports.sqla_bases:
+            summary = _class_summary(stmt, imports)
+            if summary is not None:
+                models.append(summary)
+    return {"version": SUMMARY_VERSION, "module": module, "models": models}
+
+
+# --------------------------------------------------------------------------- index
+#: How a relation is loaded ahead of a loop.
+SELECT_RELATED = "select_related"
+PREFETCH_RELATED = "prefetch_related"
+SQLA_LOAD = "sqlalchemy"
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    model: str  # qualname of the model the attribute lives on
+    target: Optional[str]  # qualname of the related model, when known
+    kind: str  # fk | o2o | m2m | reverse_fk | reverse_o2o | reverse_m2m | rel | backref
+    many: bool  # accessing it yields a manager / collection
+    loader: str  # SELECT_RELATED | PREFETCH_RELATED | SQLA_LOAD
+    lazy: bool = True  # False when the mapping already loads it eagerly (SQLAlchemy)
+
+
+@dataclass
+class Model:
+    name: str
+    qualname: str
+    orm: Optional[str]
+    bases: Tuple[str, ...]
+    abstract: bool
+    managers: Tuple[str, ...]
+    fields: Tuple[Dict[str, Any], ...]
+
+
+class ModelIndex:
+    """Models of one file or a whole project, with forward and reverse relations."""
+
+    def __init__(self, summaries: Iterable[Dict[str, Any]] = (), builtins: bool = True) -> None:
+        self.models: Dict[str, Model] = {}
+        self._by_short: Dict[str, List[str]] = {}
+        self._relations: Optional[Dict[str, Dict[str, Relation]]] = None
+        if builtins:
+            self.add({"module": "django.contrib.auth.models", "models": list(BUILTIN_DJANGO_MODELS)})
+        for summary in summaries:
+            self.add(summary)
+
+    def add(self, summary: Dict[str, Any]) -> None:
+        for m in summary.get("models", ()):
+            model = Model(m["name"], m["qualname"], m["orm"], tuple(m["bases"]), m["abstract"], tuple(m["managers"]), tuple(m["fields"]))
+            self.models[model.qualname] = model
+            self._by_short.setdefault(model.name, []).append(model.qualname)
+        self._relations = None
+
+    def __bool__(self) -> bool:
+        return any(not q.startswith("django.contrib.") for q in self.models)
+
+    # -- lookups --------------------------------------------------------------
+    def find(self, canonical: Optional[str], near: Optional[str] = None) -> Optional[Model]:
+        """The model a canonical name (``shop.models.Book``) or string reference
+        (``"Book"``, ``"shop.Book"``) denotes; ``near`` is the referring module."""
+        if not canonical:
+            return None
+        model = self.models.get(canonical)
+        if model is None and near:
+            model = self.models.get(f"{near}.{canonical}")
+        if model is None:
+            short = canonical.rsplit(".", 1)[-1]
+            candidates = self._by_short.get(short, [])
+            if near:
+                local = [q for q in candidates if q.rsplit(".", 1)[0] == near]
+                if len(local) == 1:
+                    return self.models[local[0]]
+            if len(candidates) == 1:
+                model = self.models[candidates[0]]
+        return model if model is not None and self.orm_of(model) else None
+
+    def orm_of(self, model: Model, _seen: Optional[set] = None) -> Optional[str]:
+        if model.orm:
+            return model.orm
+        seen = _seen or set()
+        if model.qualname in seen:
+            return None
+        seen.add(model.qualname)
+        for base in model.bases:
+            parent = self.models.get(base) or self._unique_short(base)
+            if parent is not None:
+                orm = self.orm_of(parent, seen)
+                if orm:
+                    return orm
+        return None
+
+    def _unique_short(self, name: str) -> Optional[Model]:
+        candidates = self._by_short.get(name.rsplit(".", 1)[-1], [])
+        return self.models[candidates[0]] if len(candidates) == 1 else None
+
+    def managers(self, model: Model) -> Tuple[str, ...]:
+        out = list(model.managers)
+        for parent in self._ancestors(model):
+            out.extend(m for m in parent.managers if m not in out)
+        if self.orm_of(model) == "django" and "objects" not in out:
+            out.insert(0, "objects")
+        return tuple(out)
+
+    def _ancestors(self, model: Model) -> List[Model]:
+        out: List[Model] = []
+        stack = list(model.bases)
+        seen = {model.qualname}
+        while stack:
+            base = stack.pop(0)
+            parent = self.models.get(base) or self._unique_short(base)
+            if parent is None or parent.qualname in seen:
+                continue
+            seen.add(parent.qualname)
+            out.append(parent)
+            stack.extend(parent.bases)
+        return out
+
+    def _target(self, spec: Optional[str], owner: Model) -> Optional[str]:
+        if not spec:
+            return None
+        if spec == "self":
+            return owner.qualname
+        near = owner.qualname.rsplit(".", 1)[0] if "." in owner.qualname else None
+        found = self.find(spec, near)
+        if found is None and "." in spec and not spec.startswith(near or "\0"):
+            found = self.find(spec.rsplit(".", 1)[-1], near)  # "app_label.Model"
+        return found.qualname if found else None
+
+    def relations(self, model: Model) -> Dict[str, Relation]:
+        if self._relations is None:
+            self._relations = self._build()
+        return self._relations.get(model.qualname, {})
+
+    def relation(self, model: Model, attr: str) -> Optional[Relation]:
+        return self.relations(model).get(attr)
+
+    def _effective_fields(self, model: Model) -> List[Dict[str, Any]]:
+        out: Dict[str, Dict[str, Any]] = {}
+        for parent in reversed(self._ancestors(model)):
+            for f in parent.fields:
+                out[f["name"]] = f
+        for f in model.fields:
+            out[f["name"]] = f
+        return list(out.values())
+
+    def _build(self) -> Dict[str, Dict[str, Relation]]:
+        table: Dict[str, Dict[str, Relation]] = {}
+        for model in self.models.values():
+            orm = self.orm_of(model)
+            if not orm:
+                continue
+            own = table.setdefault(model.qualname, {})
+            for f in self._effective_fields(model):
+                target = self._target(f.get("target"), model)
+                kind = f["kind"]
+                if kind == "rel":
+                    lazy = f.get("lazy") or "select"
+                    own[f["name"]] = Relation(f["name"], model.qualname, target, "rel", f.get("uselist") is not False, SQLA_LOAD, lazy == "select")
+                    if target and f.get("related_name"):
+                        back = f.get("backref_lazy") or "select"
+                        table.setdefault(target, {}).setdefault(
+                            f["related_name"],
+                            Relation(f["related_name"], target, model.qualname, "backref", True, SQLA_LOAD, back == "select"),
+                        )
+                    continue
+                many = kind == "m2m"
+                own[f["name"]] = Relation(f["name"], model.qualname, target, kind, many, PREFETCH_RELATED if many else SELECT_RELATED)
+                if model.abstract or not target:
+                    continue
+                reverse = self._reverse_name(f, model, kind)
+                if reverse:
+                    table.setdefault(target, {}).setdefault(
+                        reverse,
+                        Relation(
+                            reverse,
+                            target,
+                            model.qualname,
+                            "reverse_" + kind,
+                            kind != "o2o",
+                            SELECT_RELATED if kind == "o2o" else PREFETCH_RELATED,
+                        ),
+                    )
+        return table
+
+    @staticmethod
+    def _reverse_name(f: Dict[str, Any], model: Model, kind: str) -> Optional[str]:
+        name = f.get("related_name")
+        if f.get("has_related_name") or name is not None:
+            if not name or name.endswith("+"):
+                return None
+            if "%(app_label)s" in name:
+                return None
+            return name.replace("%(class)s", model.name.lower())
+        return model.name.lower() if kind == "o2o" else model.name.lower() + "_set"
+
+
+def index_for_source(source: str, module: str = "", is_package: bool = False, extra: Sequence[Dict[str, Any]] = ()) -> ModelIndex:
+    """The models one file defines (plus ``extra`` summaries from other files)."""
+    own = summarize_models(source, module, is_package)
+    others = [s for s in extra if s.get("module") != module]
+    return ModelIndex([*others, own])

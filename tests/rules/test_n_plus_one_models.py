@@ -1,0 +1,147 @@
+"""The ast model summarizer and index behind the FFT2xx rules."""
+
+import pickle
+import textwrap
+
+from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD, ModelIndex, summarize_models
+
+DJANGO = textwrap.dedent(
+    '''
+    from django.db import models
+    from django.db.models import ForeignKey as FK
+
+
+    class Stamped(models.Model):
+        owner = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="%(class)s_owned")
+
+        class Meta:
+            abstract = True
+
+
+    class Author(Stamped):
+        name = models.CharField(max_length=100)
+        mentor = models.ForeignKey("self", null=True, on_delete=models.SET_NULL, related_name="+")
+
+
+    class Book(Stamped):
+        author = FK(Author, on_delete=models.CASCADE, related_name="books")
+        publisher = models.ForeignKey("shop.Publisher", on_delete=models.CASCADE)
+        tags = models.ManyToManyField("Tag")
+        objects = models.Manager()
+        published = PublishedManager()
+
+
+    class Profile(models.Model):
+        author = models.OneToOneField(Author, on_delete=models.CASCADE)
+
+
+    class NotAModel:
+        author = None
+    '''
+)
+
+OTHER = textwrap.dedent(
+    '''
+    from django.db import models
+
+    class Publisher(models.Model):
+        name = models.CharField(max_length=10)
+
+    class Tag(models.Model):
+        label = models.CharField(max_length=10)
+    '''
+)
+
+SQLA = textwrap.dedent(
+    '''
+    from typing import List
+    from sqlalchemy import ForeignKey
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, backref
+
+    class Base(DeclarativeBase):
+        pass
+
+    class User(Base):
+        __tablename__ = "users"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        addresses: Mapped[List["Address"]] = relationship(back_populates="user")
+        orders = relationship("Order", lazy="selectin", backref=backref("buyer", lazy="joined"))
+        groups = relationship("Group", backref="members")
+
+    class Address(Base):
+        __tablename__ = "addresses"
+        user: Mapped["User"] = relationship(back_populates="addresses")
+
+    class Order(Base):
+        __tablename__ = "orders"
+
+    class Group(Base):
+        __tablename__ = "groups"
+    '''
+)
+
+
+def index():
+    return ModelIndex([summarize_models(DJANGO, "shop.models"), summarize_models(OTHER, "shop.catalog")])
+
+
+def test_summary_is_plain_data_and_skips_non_models():
+    summary = summarize_models(DJANGO, "shop.models")
+    assert pickle.loads(pickle.dumps(summary)) == summary
+    names = [m["name"] for m in summary["models"]]
+    assert names == ["Stamped", "Author", "Book", "Profile"]
+    book = next(m for m in summary["models"] if m["name"] == "Book")
+    assert book["managers"] == ["objects", "published"]
+    assert {f["name"]: f["kind"] for f in book["fields"]} == {"author": "fk", "publisher": "fk", "tags": "m2m"}
+
+
+def test_bad_source_summarises_to_nothing():
+    assert summarize_models("class (:\n", "x")["models"] == []
+
+
+def test_forward_and_reverse_django_relations():
+    idx = index()
+    book = idx.find("shop.models.Book")
+    author = idx.find("shop.models.Author")
+    assert idx.relation(book, "author").loader == SELECT_RELATED
+    assert idx.relation(book, "author").target == "shop.models.Author"
+    assert idx.relation(book, "publisher").target == "shop.catalog.Publisher"  # "app_label.Model"
+    assert idx.relation(book, "tags").loader == PREFETCH_RELATED
+    assert idx.relation(author, "books").loader == PREFETCH_RELATED and idx.relation(author, "books").many
+    assert idx.relation(author, "book_set") is None  # related_name given
+    assert idx.relation(idx.find("shop.catalog.Publisher"), "book_set").target == "shop.models.Book"
+    assert idx.relation(idx.find("shop.catalog.Tag"), "book_set").kind == "reverse_m2m"
+    # OneToOne reverse is a single object: select_related works
+    assert idx.relation(author, "profile").loader == SELECT_RELATED
+    # related_name="+" has no reverse accessor
+    assert idx.relation(author, "mentor").target == "shop.models.Author"
+    assert "+" not in idx.relations(author)
+
+
+def test_abstract_base_fields_are_inherited_with_class_placeholder():
+    idx = index()
+    book = idx.find("shop.models.Book")
+    assert idx.relation(book, "owner").target == "django.contrib.auth.models.User"
+    user = idx.find("django.contrib.auth.models.User")
+    assert idx.relation(user, "book_owned").target == "shop.models.Book"
+    assert idx.relation(user, "author_owned").target == "shop.models.Author"
+    assert idx.find("shop.models.NotAModel") is None
+
+
+def test_sqlalchemy_relationships_lazy_and_backrefs():
+    idx = ModelIndex([summarize_models(SQLA, "app.db")])
+    user = idx.find("app.db.User")
+    assert idx.find("app.db.Base") is None
+    rel = idx.relation(user, "addresses")
+    assert rel.loader == SQLA_LOAD and rel.lazy and rel.target == "app.db.Address"
+    assert not idx.relation(user, "orders").lazy  # lazy="selectin"
+    assert not idx.relation(idx.find("app.db.Order"), "buyer").lazy  # backref(lazy="joined")
+    assert idx.relation(idx.find("app.db.Group"), "members").lazy
+    assert idx.relation(idx.find("app.db.Address"), "user").target == "app.db.User"
+
+
+def test_find_by_short_name_only_when_unique():
+    idx = ModelIndex([summarize_models(OTHER, "a.models"), summarize_models(OTHER, "b.models")])
+    assert idx.find("Tag") is None
+    assert idx.find("Tag", near="a.models").qualname == "a.models.Tag"
+    assert idx.find("a.models.Tag").qualname == "a.models.Tag"
