@@ -40,9 +40,19 @@ def module_name_for(path: str) -> Tuple[str, bool]:
     return ".".join(p for p in parts if p) or stem, is_package
 
 
+#: Diagnostics the engine itself produces (syntax, internal, unused-suppression and read
+#: errors): their rules have nothing to walk, so they must never force a LibCST parse.
+ENGINE_ONLY = frozenset(("FFT001", "FFT002", "FFT003", "FFT004"))
+
+
+def walked(rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
+    """The rules that need the walk (everything but the engine's own diagnostics)."""
+    return [r for r in rules if r.code not in ENGINE_ONLY]
+
+
 def applicable(rules: Sequence[Type[Rule]], text: str) -> List[Type[Rule]]:
-    """The cheap pre-filter: rules whose required strings occur in the file."""
-    return [r for r in rules if not r.requires or any(s in text for s in r.requires)]
+    """The cheap pre-filter: walked rules whose required strings occur in the file."""
+    return [r for r in walked(rules) if not r.requires or any(s in text for s in r.requires)]
 
 
 def _syntax_diagnostic(path: str, message: str, line: int, column: int) -> Diagnostic:
@@ -219,15 +229,15 @@ def lint_source(
     """Lint one file's text with the given rule classes. Never raises for user input."""
     if skip_file(text):
         return FileResult(path)
-    selected = applicable(rules, text) if prefilter else list(rules)
+    selected = applicable(rules, text) if prefilter else walked(rules)
     if not selected:
-        if check_syntax:
-            error = syntax_ok(text, path)
-            if error is not None:
-                return FileResult(path, (error,))
-        return FileResult(path)
+        return _unparsed(text, path, check_syntax, report_unused_suppressions)
     module, error = _parse(text, path)
     if module is None:
+        if not prefilter and not applicable(rules, text) and syntax_ok(text, path) is None:
+            # Valid Python that LibCST cannot parse, and no rule needed the parse: the
+            # answer a filtered run gives (engine limits matter only where rules look).
+            return _unparsed(text, path, check_syntax, report_unused_suppressions)
         return FileResult(path, (error,) if check_syntax and error else ())
     if module_name is None:
         module_name, is_package = module_name_for(path) if path != "-" else ("stdin", False)
@@ -247,6 +257,8 @@ def lint_source(
         except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the run
             failures[rule.code] = f"{type(exc).__name__}: {exc}"
     failures.update(walker.failures)
+    if "engine" in failures and not prefilter and not applicable(rules, text):
+        return _unparsed(text, path, check_syntax, report_unused_suppressions)
 
     collector = _Collector(path, text, module)
     diagnostics: List[Diagnostic] = []
@@ -271,3 +283,17 @@ def lint_source(
         kept.extend(suppressions.unused(path))
     kept.sort(key=lambda d: d.sort_key)
     return FileResult(path, tuple(kept), tuple(suppressed), error=bool(failures))
+
+
+def _unparsed(text: str, path: str, check_syntax: bool, report_unused: bool) -> FileResult:
+    """The result for a file no rule needs to parse: syntax errors (via ``ast``) and,
+    when asked, the suppressions in it (all unused, since nothing can report)."""
+    if check_syntax:
+        error = syntax_ok(text, path)
+        if error is not None:
+            return FileResult(path, (error,))
+    if report_unused:
+        unused = Suppressions.scan(text).unused(path)
+        if unused:
+            return FileResult(path, tuple(sorted(unused, key=lambda d: d.sort_key)))
+    return FileResult(path)

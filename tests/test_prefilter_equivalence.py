@@ -1,0 +1,112 @@
+"""The cheap pre-filter (``Rule.requires``) must never change the answer.
+
+A filtered run and an unfiltered run (every file parsed by LibCST, every selected rule
+walked) must report identical diagnostics. The fast variant uses a fixed part of the
+running interpreter's stdlib; the slow one the whole stdlib directory, on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+from typing import List, Tuple
+
+import libcst
+import pytest
+
+from fftlint import api
+from fftlint.config.settings import Settings
+from fftlint.engine import run as engine_run
+from fftlint.engine.parallel import run_files
+
+STDLIB = sysconfig.get_paths()["stdlib"]
+
+# A fixed, varied part of the stdlib: async-heavy code, plain code, packages.
+SUBSET = ("asyncio", "json", "concurrent", "http", "email/mime", "contextlib.py", "selectors.py", "tomllib")
+
+
+def _config(prefilter: bool) -> api.RunConfig:
+    config = api.make_config(Settings(root=STDLIB), select=["ALL"])
+    config.prefilter = prefilter
+    return config
+
+
+def _comparable(results) -> List[Tuple]:
+    out = []
+    for r in results:
+        out.append((r.path, r.diagnostics, r.suppressed, r.error))
+    return out
+
+
+def _files(parts) -> List[str]:
+    paths = [os.path.join(STDLIB, p) for p in parts]
+    paths = [p for p in paths if os.path.exists(p)]
+    return api.discover_files(paths, Settings(root=STDLIB))
+
+
+def test_subset_filtered_equals_unfiltered():
+    files = _files(SUBSET)
+    assert len(files) > 20, "the stdlib subset is missing"
+    filtered = run_files(files, _config(True), jobs=1)
+    unfiltered = run_files(files, _config(False), jobs=1)
+    assert [r.path for r in filtered] == files
+    assert _comparable(filtered) == _comparable(unfiltered)
+
+
+def test_prefilter_skips_libcst_when_no_rule_can_match(monkeypatch, tmp_path):
+    calls = []
+    real = libcst.parse_module
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_run.cst, "parse_module", counting)
+    path = tmp_path / "plain.py"
+    path.write_text("import os\n\ndef f(x):\n    return os.path.join(x, 'y')\n")
+    config = api.make_config(Settings(root=str(tmp_path)), select=["ALL"])
+    # every non-engine rule declares a pre-filter that this file does not satisfy
+    walkers = [r for r in config.rules if r.code not in ("FFT001", "FFT002", "FFT003", "FFT004")]
+    if any(not r.requires for r in walkers):
+        pytest.skip("a selected rule declares no pre-filter, so every file must be parsed")
+    if any(s in path.read_text() for r in walkers for s in r.requires):
+        pytest.skip("the probe file satisfies some rule's pre-filter; pick another probe")
+    result = api.lint_file(str(path), config)
+    assert result.diagnostics == ()
+    assert calls == [], "LibCST parsed a file no rule could match"
+    config.prefilter = False
+    api.lint_file(str(path), config)
+    assert calls == [1]
+
+
+def test_prefilter_keeps_syntax_errors(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("def f(:\n    pass\n")
+    filtered = api.lint_file(str(path), _config(True))
+    unfiltered = api.lint_file(str(path), _config(False))
+    assert [d.code for d in filtered.diagnostics] == ["FFT001"]
+    assert filtered.diagnostics == unfiltered.diagnostics
+
+
+def test_prefilter_keeps_unused_suppressions(tmp_path):
+    path = tmp_path / "noqa.py"
+    path.write_text("x = 1  # noqa: FFT101\n")
+    config = api.make_config(Settings(root=str(tmp_path)), select=["ALL"])
+    filtered = api.lint_file(str(path), config)
+    config.prefilter = False
+    unfiltered = api.lint_file(str(path), config)
+    assert [d.code for d in filtered.diagnostics] == ["FFT003"]
+    assert filtered.diagnostics == unfiltered.diagnostics
+
+
+@pytest.mark.slow
+def test_whole_stdlib_filtered_equals_unfiltered():
+    """~850k lines: the unfiltered run parses all of it with LibCST (two workers)."""
+    files = api.discover_files([STDLIB], Settings(root=STDLIB))
+    assert len(files) > 500
+    filtered = run_files(files, _config(True), jobs=2)
+    unfiltered = run_files(files, _config(False), jobs=2)
+    assert [r.path for r in filtered] == files
+    assert len(filtered) == len(unfiltered)
+    differences = [(a, b) for a, b in zip(_comparable(filtered), _comparable(unfiltered)) if a != b]
+    assert differences == []
