@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Iterator, List, Optional, Set
 
@@ -64,3 +65,12 @@ def root_name(expr: cst.BaseExpression) -> Optional[str]:
 
 def text_of(expr: cst.BaseExpression) -> str:
     return dotted(expr) or ""
+
+
+@dataclass
+class LeaksOptions:
+    """``[tool.fftlint.leaks]``: options of the FFT3xx rules."""
+
+    #: Extra names of functions that run once (set-up code), where FFT301 never reports.
+    #: Exact function names, or prefixes ending in ``*`` (``"prepare_*"``).
+    setup_functions: List[str] = field(default_factory=list)

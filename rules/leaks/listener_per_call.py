@@ -1,0 +1,598 @@
+"""FFT301: a listener, handler or callback registered on every call of a function, never removed."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from fftlint.analysis.names import dotted
+from fftlint.rule import Invalid, Rule, Valid
+
+from ._common import LeaksOptions, attribute_names, load_catalog, root_name, walk_nodes
+
+CATALOG = "listeners.yaml"
+
+# Functions that run once per process, object or app by their name.
+SETUP_DUNDERS = frozenset(
+    ("__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__", "__enter__", "__aenter__")
+)
+SETUP_WORDS = frozenset(
+    (
+        "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
+        "bootstrap", "startup", "enable", "attach", "connect", "subscribe", "listen", "hook",
+        "wire", "bind", "activate", "main", "ready", "boot", "instrument", "plugin",
+    )
+)
+# `add_file_handler`, `make_listener`: functions whose job is to register; their callers own it.
+API_VERBS = frozenset(("add", "create", "make", "build", "new", "set", "get", "install", "register"))
+API_NOUNS = frozenset(
+    (
+        "handler", "handlers", "listener", "listeners", "hook", "hooks", "callback", "callbacks",
+        "receiver", "receivers", "signal", "signals", "slot", "slots", "observer", "observers",
+    )
+)
+SETUP_DECORATORS = frozenset(
+    (
+        "fixture", "on_event", "before_first_request", "before_app_first_request", "before_serving",
+        "cache", "lru_cache", "cached", "once", "command", "group", "hookimpl", "on_startup",
+        "startup", "contextmanager", "asynccontextmanager",
+    )
+)
+# Signals that fire once per process (a receiver of theirs is set-up code).
+ONCE_SIGNALS = frozenset(
+    (
+        "worker_process_init", "worker_init", "worker_ready", "setup_logging", "after_setup_logger",
+        "after_setup_task_logger", "celeryd_init", "celeryd_after_setup", "beat_init", "import_modules",
+        "post_migrate", "class_prepared", "appcontext_pushed",
+    )
+)
+GUARD_WORDS = (
+    "handlers", "hashandlers", "registered", "connected", "installed", "initialized", "initialised",
+    "configured", "setup", "set_up", "_done", "once", "hooked", "started", "listening", "subscribed",
+    "attached", "ready", "_init", "active",
+)
+
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def words(name: str) -> List[str]:
+    return [w.lower() for w in _WORD.findall(name)]
+
+
+def _requires() -> Tuple[str, ...]:
+    """Every registration needs one of these strings in the file (derived from the catalog)."""
+    out: Set[str] = set()
+    for entry in load_catalog(CATALOG)["listeners"]:
+        # a callee's own name always appears in the file (in the call or its import)
+        out.update(name.rsplit(".", 1)[-1] for name in entry.get("calls", ()))
+        out.update(entry.get("methods", ()))
+        # a receiver that resolves to `pyee.EventEmitter()` needs an import of pyee
+        out.update(glob.split(".", 1)[0] for glob in entry.get("receivers", ()))
+        out.update(entry.get("qt", ()))
+    return tuple(sorted(out))
+
+
+class ListenerPerCall(Rule):
+    """## What it does
+    Checks for a listener, handler or callback registered inside a function that runs
+    again and again (a request handler, a method, a helper) when nothing in that function,
+    its class or its module ever removes it. The register/unregister pairs come from a
+    catalog (`rules/leaks/listeners.yaml`): `Logger.addHandler` / `removeHandler`,
+    `atexit.register` / `unregister`, `sys.addaudithook` (never removable), Django and
+    blinker/Flask `signal.connect` / `disconnect`, pyee `on` / `remove_listener`, Qt
+    `signal.connect` / `disconnect`.
+
+    It stays silent on the idioms that make a registration happen once:
+    - module level, class bodies, and set-up functions: `__init__`, `AppConfig.ready`,
+      `main`, `setup_*` / `configure_*` / `init_*` / `register_*` / `connect_*` ..., functions
+      called at module level, methods called from `__init__`, `@pytest.fixture`,
+      `@app.on_event("startup")`, `@lru_cache`'d factories, receivers of once-per-process
+      signals (`worker_process_init`), and names listed in the `setup-functions` option;
+    - guards: `if not logger.handlers:`, `if handler not in ...`, `if self._hook is None:`,
+      a global "configured" flag, or an early `return` on such a test;
+    - registries that ignore a repeat: `logger.addHandler(shared_handler)` with the same
+      object, Django/blinker `connect(receiver)` with a module-level receiver, a weakly held
+      receiver (the default), or `dispatch_uid=`; Qt's `Qt.UniqueConnection`;
+    - receivers that are created in the function itself (a fresh `QPushButton`, a private
+      `logging.Logger`): they die with the registration;
+    - functions that return the handler they register (the caller owns it).
+
+    ## Why is this bad?
+    The registry outlives the function. Each call adds one more entry, and none is ever
+    removed: handlers, receivers and callbacks accumulate with everything their closures
+    reference, every event runs all of them (duplicate log lines, a slot that fires N
+    times), and file handlers keep their files open until the process runs out of
+    descriptors. The cost grows with uptime, which is why it is found in production.
+
+    ## Example
+    ```python
+    import logging
+
+    def get_logger(name):
+        logger = logging.getLogger(name)
+        logger.addHandler(logging.FileHandler("app.log"))
+        return logger
+    ```
+
+    ## Use instead
+    Register once (at import time, in a set-up function, or behind a guard), or remove
+    what you add:
+    ```python
+    import logging
+
+    def get_logger(name):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(logging.FileHandler("app.log"))
+        return logger
+    ```
+
+    ## Fix safety
+    No fix: whether the registration should move to set-up code, get a guard, or be
+    paired with a removal depends on the program.
+    """
+
+    code = "FFT301"
+    name = "listener-registered-per-call"
+    message = "`{call}` {what} on every call of `{func}` and nothing removes it: {consequence}"
+    requires = _requires()
+    Options = LeaksOptions
+    options_key = "leaks"
+
+    VALID = [
+        # module level
+        "import logging\nlogger = logging.getLogger(__name__)\nlogger.addHandler(logging.StreamHandler())\n",
+        # guarded
+        "import logging\ndef get_logger(name):\n    logger = logging.getLogger(name)\n    if not logger.handlers:\n        logger.addHandler(logging.StreamHandler())\n    return logger\n",
+        "import logging\ndef get_logger(name):\n    logger = logging.getLogger(name)\n    if logger.handlers:\n        return logger\n    logger.addHandler(logging.StreamHandler())\n    return logger\n",
+        "import atexit\n_done = False\ndef ensure_cleanup():\n    global _done\n    if _done:\n        return\n    _done = True\n    atexit.register(cleanup)\n",
+        # set-up functions, by name, by call site, by decorator
+        "import logging\ndef setup_logging(path):\n    logging.getLogger().addHandler(logging.FileHandler(path))\n",
+        "import logging\ndef _logging():\n    logging.getLogger().addHandler(logging.StreamHandler())\n_logging()\n",
+        "from django.apps import AppConfig\nfrom django.db.models.signals import post_save\nclass Shop(AppConfig):\n    def ready(self):\n        post_save.connect(on_save, weak=False)\n",
+        "import logging, pytest\n@pytest.fixture\ndef caplog_file(tmp_path):\n    logging.getLogger().addHandler(logging.FileHandler(tmp_path / 'x'))\n",
+        # removed again
+        "import logging\ndef run(job):\n    h = logging.FileHandler(job.log)\n    log = logging.getLogger('jobs')\n    log.addHandler(h)\n    try:\n        job()\n    finally:\n        log.removeHandler(h)\n        h.close()\n",
+        "import logging\nlog = logging.getLogger(__name__)\nclass Capture:\n    def start(self):\n        self.h = logging.StreamHandler()\n        log.addHandler(self.h)\n    def stop(self):\n        log.removeHandler(self.h)\n",
+        # the same (module-level) handler object: addHandler ignores a repeat
+        "import logging\nHANDLER = logging.StreamHandler()\ndef view(request):\n    logging.getLogger('x').addHandler(HANDLER)\n",
+        # a private logger created here dies with its handlers
+        "import logging\ndef render(report):\n    log = logging.Logger('render')\n    log.addHandler(logging.StreamHandler())\n    log.info(report)\n",
+        # the caller owns the returned handler
+        "import logging\ndef stderr_logging(level):\n    handler = logging.StreamHandler()\n    logging.getLogger('pkg').addHandler(handler)\n    return handler\n",
+        # Django: module-level receiver (deduplicated), weak default, dispatch_uid
+        "from django.db.models.signals import post_save\ndef view(request):\n    post_save.connect(on_save)\n",
+        "from django.db.models.signals import post_save\ndef view(request):\n    post_save.connect(lambda **kw: None)\n",
+        "from django.db.models.signals import post_save\ndef view(request):\n    post_save.connect(lambda **kw: None, weak=False, dispatch_uid='x')\n",
+        # not a signal: sockets and databases also `connect`
+        "import sqlite3\ndef view(request):\n    db = sqlite3.connect('x.db')\n    db.close()\n",
+        "def view(request, sock):\n    sock.connect(('localhost', 80))\n",
+        # Qt: a widget created here, connections in __init__ and set-up methods
+        "from PyQt5.QtWidgets import QPushButton\nclass W:\n    def refresh(self):\n        btn = QPushButton('x')\n        btn.clicked.connect(self.go)\n",
+        "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def __init__(self):\n        super().__init__()\n        self._build()\n    def _build(self):\n        self.ok.clicked.connect(self.accept)\n",
+        "from PyQt5 import QtCore\nclass W:\n    def refresh(self):\n        self.ok.clicked.connect(self.accept, QtCore.Qt.UniqueConnection)\n",
+        # a function whose job is registering: its caller decides how often
+        "import atexit\ndef register_cleanup(path):\n    atexit.register(remove, path)\n",
+        Valid(
+            "import atexit\ndef prepare_workdir(path):\n    atexit.register(remove, path)\n",
+            options={"setup-functions": ["prepare_*"]},
+        ),
+        # replaces rather than accumulates
+        "import asyncio, signal\nasync def serve():\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, stop)\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import logging\n\ndef get_logger(name):\n    logger = logging.getLogger(name)\n    logger.addHandler(logging.FileHandler('app.log'))\n    return logger\n",
+            line=5,
+            column=5,
+            message_contains="every call of `get_logger`",
+        ),
+        Invalid(
+            "import logging\nlog = logging.getLogger(__name__)\ndef handle(request):\n    h = logging.FileHandler(request.path)\n    log.addHandler(h)\n    return 'ok'\n",
+        ),
+        Invalid(
+            "import logging\nclass Worker:\n    def process(self, item):\n        self.logger.addHandler(logging.StreamHandler())\n",
+        ),
+        Invalid(
+            "import logging\ndef view(request):\n    if request.user.is_staff:\n        logging.getLogger('audit').addHandler(logging.StreamHandler())\n",
+        ),
+        Invalid("import atexit\ndef save(doc):\n    atexit.register(doc.flush)\n", message_contains="exit callback"),
+        Invalid("from atexit import register\nclass Pool:\n    def acquire(self):\n        register(self.release_all)\n"),
+        Invalid("import sys\ndef sandbox(code):\n    sys.addaudithook(audit)\n    exec(code)\n", message_contains="never be removed"),
+        Invalid(
+            "from django.db.models.signals import post_save\ndef checkout(request):\n    def notify(sender, **kw):\n        send(request.user)\n    post_save.connect(notify, weak=False)\n",
+        ),
+        Invalid(
+            "import blinker\nupdated = blinker.signal('updated')\nclass View:\n    def get(self, request):\n        updated.connect(lambda s: None, weak=False)\n",
+        ),
+        Invalid(
+            "from pyee import EventEmitter\nbus = EventEmitter()\nasync def on_message(msg):\n    bus.on('ack', lambda a: print(a))\n",
+        ),
+        Invalid(
+            "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def on_reload(self):\n        self.ok.clicked.connect(self.accept)\n",
+            message_contains="Qt",
+        ),
+        Invalid(
+            "import atexit\ndef prepare_workdir(path):\n    atexit.register(remove, path)\n",
+        ),
+    ]
+
+    def __init__(self, ctx: Any, options: Any = None) -> None:
+        super().__init__(ctx, options)
+        self._entries: List[Dict[str, Any]] = load_catalog(CATALOG)["listeners"]
+        opts = options if isinstance(options, LeaksOptions) else LeaksOptions()
+        self._setup_names = tuple(opts.setup_functions)
+        self._attrs: Dict[int, Set[str]] = {}
+        self._locals_cache: Dict[int, Dict[str, Tuple[str, Optional[cst.CSTNode]]]] = {}
+        self._class_setup: Dict[int, FrozenSet[str]] = {}
+        self._module_calls: Optional[Set[str]] = None
+        self._qt: Optional[Set[str]] = None
+
+    # -- matching ---------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        frames = self.ctx.stack.frames
+        frame = self.ctx.stack.function_frame
+        if frame is None or not isinstance(frame.node, cst.FunctionDef):
+            return  # module level, class body, lambda
+        match = self._match(node)
+        if match is None:
+            return
+        entry, receiver = match
+        func = frame.node
+        index = next(i for i in range(len(frames) - 1, -1, -1) if frames[i] is frame)
+        cls = frames[index - 1].node if index and frames[index - 1].kind == "class" else None
+        if self._runs_once(func, cls):
+            return
+        if self._released(entry, index):
+            return
+        if receiver is not None and self._receiver_is_local(entry, receiver, func):
+            return
+        if self._idempotent(entry, node, func):
+            return
+        if self._guarded(func, receiver):
+            return
+        call = (dotted(node.func) or self.ctx.code_for(node.func)) + "(...)"
+        self.report(
+            node,
+            call=call,
+            what=entry["what"],
+            func=func.name.value,
+            consequence=" ".join(str(entry["consequence"]).split()),
+        )
+
+    def _match(self, call: cst.Call) -> Optional[Tuple[Dict[str, Any], Optional[cst.BaseExpression]]]:
+        names = self.ctx.names
+        func = call.func
+        resolved = names.resolve(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        receiver_name: Optional[str] = None
+        for entry in self._entries:
+            if resolved is not None and resolved in entry.get("calls", ()):
+                return entry, None
+            if method is None or receiver is None:
+                continue
+            if method in entry.get("methods", ()):
+                return entry, receiver
+            if method not in entry.get("receiver_methods", ()):
+                continue
+            if "receivers" in entry:
+                if receiver_name is None:
+                    receiver_name = names.resolve(receiver) or ""
+                if receiver_name and any(fnmatch.fnmatchcase(receiver_name, g) for g in entry["receivers"]):
+                    return entry, receiver
+            elif "qt" in entry and self._imports_any(entry["qt"]):
+                # `self.<widget>.<signal>.connect(...)` or `self.<signal>.connect(...)`
+                if isinstance(receiver, cst.Attribute) and root_name(receiver) == "self":
+                    return entry, receiver
+        return None
+
+    def _imports_any(self, modules: List[str]) -> bool:
+        if self._qt is None:
+            self._qt = {v.split(".", 1)[0] for v in self.ctx.names.module.bindings.values() if v}
+        return any(m in self._qt for m in modules)
+
+    # -- does the function run once? ------------------------------------------
+    def _runs_once(self, func: cst.FunctionDef, cls: Optional[cst.CSTNode]) -> bool:
+        if self._setup_by_name_or_decorator(func):
+            return True
+        if cls is None:
+            return func.name.value in self._called_at_module_level()
+        return func.name.value in self._setup_methods(cls)
+
+    def _setup_by_name_or_decorator(self, func: cst.FunctionDef) -> bool:
+        name = func.name.value
+        if name in SETUP_DUNDERS:
+            return True
+        for pattern in self._setup_names:
+            if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
+                return True
+        parts = words(name)
+        if any(w in SETUP_WORDS for w in parts):
+            return True
+        if parts and parts[0] in API_VERBS and any(w in API_NOUNS for w in parts):
+            return True
+        for deco in func.decorators:
+            expr = deco.decorator
+            target = expr.func if isinstance(expr, cst.Call) else expr
+            text = dotted(target) or ""
+            last = text.rsplit(".", 1)[-1]
+            if last in SETUP_DECORATORS:
+                return True
+            if last == "connect" and text.rsplit(".", 2)[-2:-1] and text.rsplit(".", 2)[-2] in ONCE_SIGNALS:
+                return True
+            if last == "receiver" and isinstance(expr, cst.Call) and expr.args:
+                signal = dotted(expr.args[0].value) or ""
+                if signal.rsplit(".", 1)[-1] in ONCE_SIGNALS:
+                    return True
+        return False
+
+    def _called_at_module_level(self) -> Set[str]:
+        if self._module_calls is None:
+            calls: Set[str] = set()
+            for sub in walk_nodes(self.ctx.module, into_scopes=False):
+                if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name):
+                    calls.add(sub.func.value)
+            self._module_calls = calls
+        return self._module_calls
+
+    def _setup_methods(self, cls: cst.CSTNode) -> FrozenSet[str]:
+        """Methods that run once per object: set-up by name, and those they call on self."""
+        cached = self._class_setup.get(id(cls))
+        if cached is not None:
+            return cached
+        assert isinstance(cls, cst.ClassDef)
+        methods = {
+            stmt.name.value: stmt for stmt in cls.body.body if isinstance(stmt, cst.FunctionDef)
+        }
+        setup = {name for name, fn in methods.items() if self._setup_by_name_or_decorator(fn)}
+        todo = list(setup)
+        while todo:
+            fn = methods[todo.pop()]
+            for sub in walk_nodes(fn.body, into_scopes=False):
+                if (
+                    isinstance(sub, cst.Call)
+                    and isinstance(sub.func, cst.Attribute)
+                    and isinstance(sub.func.value, cst.Name)
+                    and sub.func.value.value == "self"
+                ):
+                    callee = sub.func.attr.value
+                    if callee in methods and callee not in setup:
+                        setup.add(callee)
+                        todo.append(callee)
+        result = frozenset(setup)
+        self._class_setup[id(cls)] = result
+        return result
+
+    # -- is it released? --------------------------------------------------------
+    def _released(self, entry: Dict[str, Any], index: int) -> bool:
+        unregister = entry.get("unregister") or ()
+        if not unregister:
+            return False
+        frames = self.ctx.stack.frames
+        # the outermost definition around the call (its whole class, or its module-level function)
+        outer = next((f for f in frames[1 : index + 1] if f.kind in ("class", "def", "async def")), None)
+        scopes = [frames[index].node]
+        if outer is not None:
+            scopes.append(outer.node)
+            if outer.kind != "class":
+                scopes.append(self.ctx.module)
+        for scope in scopes:
+            if any(name in self._attribute_names(scope) for name in unregister):
+                return True
+        return False
+
+    def _attribute_names(self, node: cst.CSTNode) -> Set[str]:
+        found = self._attrs.get(id(node))
+        if found is None:
+            found = attribute_names(node)
+            self._attrs[id(node)] = found
+        return found
+
+    # -- what is registered on what ---------------------------------------------
+    def _locals(self, func: cst.FunctionDef) -> Dict[str, Tuple[str, Optional[cst.CSTNode]]]:
+        """Names bound in ``func``'s own body: kind ("param", "call", "alias", "lambda",
+        "def", "loop", "other") and the bound value where there is one."""
+        cached = self._locals_cache.get(id(func))
+        if cached is not None:
+            return cached
+        out: Dict[str, Tuple[str, Optional[cst.CSTNode]]] = {}
+        params = func.params
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+            out[p.name.value] = ("param", None)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                out[star.name.value] = ("param", None)
+
+        def bind(target: cst.CSTNode, kind: str, value: Optional[cst.CSTNode]) -> None:
+            if isinstance(target, cst.Name):
+                previous = out.get(target.value)
+                # a local object wins over an alias or a parameter: precision first
+                if previous is None or previous[0] in ("param", "alias"):
+                    out[target.value] = (kind, value)
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                for el in target.elements:
+                    bind(el.value, "other", None)
+            elif isinstance(target, cst.StarredElement):
+                bind(target.value, "other", None)
+
+        def classify(value: cst.CSTNode) -> str:
+            if isinstance(value, cst.Call):
+                return "call"
+            if isinstance(value, cst.Lambda):
+                return "lambda"
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                return "alias"
+            return "other"
+
+        for sub in walk_nodes(func.body, into_scopes=False):
+            if isinstance(sub, cst.Assign):
+                for t in sub.targets:
+                    bind(t.target, classify(sub.value), sub.value)
+            elif isinstance(sub, (cst.AnnAssign, cst.NamedExpr)) and sub.value is not None:
+                bind(sub.target, classify(sub.value), sub.value)
+            elif isinstance(sub, (cst.For, cst.CompFor)):
+                bind(sub.target, "loop", None)
+            elif isinstance(sub, cst.WithItem) and sub.asname is not None:
+                bind(sub.asname.name, "loop", None)
+            elif isinstance(sub, (cst.FunctionDef, cst.ClassDef)):
+                bind(sub.name, "def", sub)
+        self._locals_cache[id(func)] = out
+        return out
+
+    def _receiver_is_local(self, entry: Dict[str, Any], receiver: cst.BaseExpression, func: cst.FunctionDef) -> bool:
+        """The object registered *on* was made in this function: it dies with the registration."""
+        factories = entry.get("global_factories", ())
+        base = receiver
+        while isinstance(base, (cst.Attribute, cst.Subscript)):
+            base = base.value
+        if isinstance(base, cst.Call):
+            return (self.ctx.names.resolve(base.func) or "") not in factories
+        if not isinstance(base, cst.Name):
+            return True
+        if "qt" in entry:
+            return base.value != "self"
+        kind, value = self._locals(func).get(base.value, ("global", None))
+        if kind == "call":
+            assert isinstance(value, cst.Call)
+            return (self.ctx.names.resolve(value.func) or "") not in factories
+        return kind in ("loop", "def", "lambda", "other")
+
+    def _argument(self, entry: Dict[str, Any], call: cst.Call) -> Optional[cst.BaseExpression]:
+        keyword = entry.get("argument_keyword")
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
+        position = entry.get("argument", 0)
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        return positional[position].value if len(positional) > position else None
+
+    def _keyword(self, call: cst.Call, name: str) -> Optional[cst.BaseExpression]:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == name:
+                return arg.value
+        return None
+
+    def _idempotent(self, entry: Dict[str, Any], call: cst.Call, func: cst.FunctionDef) -> bool:
+        """A repeat of this registration adds nothing (or is dropped, or owned by the caller)."""
+        if any(self._keyword(call, kw) is not None for kw in entry.get("dedup_keywords", ())):
+            return True
+        markers = entry.get("unique_markers", ())
+        if markers and any(m in (dotted(a.value) or "") for a in call.args for m in markers):
+            return True
+        if entry.get("dedup") != "argument":
+            return False
+        weak_keyword = entry.get("weak_keyword")
+        if weak_keyword:
+            weak = self._keyword(call, weak_keyword)
+            if not (isinstance(weak, cst.Name) and weak.value == "False"):
+                return True  # held weakly: a fresh receiver is dropped, not kept
+        arg = self._argument(entry, call)
+        if arg is None:
+            return True
+        if isinstance(arg, (cst.Call, cst.Lambda)):
+            return False
+        if not isinstance(arg, cst.Name):
+            return True  # `self._handler`, a module attribute: the same object each time
+        kind, _ = self._locals(func).get(arg.value, ("global", None))
+        if kind not in ("call", "lambda", "def"):
+            return True
+        return self._returns(func, arg.value)
+
+    @staticmethod
+    def _returns(func: cst.FunctionDef, name: str) -> bool:
+        for sub in walk_nodes(func.body, into_scopes=False):
+            if isinstance(sub, (cst.Return, cst.Yield)) and sub.value is not None:
+                value = sub.value
+                items = [el.value for el in value.elements] if isinstance(value, cst.Tuple) else [value]
+                if any(isinstance(item, cst.Name) and item.value == name for item in items):
+                    return True
+        return False
+
+    # -- guards ---------------------------------------------------------------------
+    def _guarded(self, func: cst.FunctionDef, receiver: Optional[cst.BaseExpression]) -> bool:
+        statements = self.ctx.statements
+        try:
+            start = max(i for i, s in enumerate(statements) if s is func)
+        except ValueError:
+            return False
+        receiver_text = (dotted(receiver) or "") if receiver is not None else ""
+        if receiver_text == "self":
+            receiver_text = ""
+        global_names = {
+            n.name.value
+            for sub in walk_nodes(func.body, into_scopes=False)
+            if isinstance(sub, (cst.Global, cst.Nonlocal))
+            for n in sub.names
+        }
+        chain = statements[start:]
+        for i, stmt in enumerate(chain):
+            if isinstance(stmt, cst.If) and i + 1 < len(chain) and self._guard_test(stmt.test, receiver_text, global_names, True):
+                return True
+            if i + 1 < len(chain):
+                for sibling in self._preceding(stmt, chain[i + 1]):
+                    if isinstance(sibling, cst.If) and self._exits(sibling) and self._guard_test(
+                        sibling.test, receiver_text, global_names, False
+                    ):
+                        return True
+        return False
+
+    @staticmethod
+    def _blocks(stmt: cst.CSTNode) -> List[List[cst.CSTNode]]:
+        out: List[List[cst.CSTNode]] = []
+
+        def add(block: Any) -> None:
+            if isinstance(block, cst.IndentedBlock):
+                out.append(list(block.body))
+
+        add(getattr(stmt, "body", None))
+        orelse = getattr(stmt, "orelse", None)
+        if isinstance(orelse, cst.If):
+            out.append([orelse])
+        elif orelse is not None:
+            add(orelse.body)
+        if isinstance(stmt, cst.Try):
+            for handler in stmt.handlers:
+                add(handler.body)
+            if stmt.finalbody is not None:
+                add(stmt.finalbody.body)
+        return out
+
+    def _preceding(self, parent: cst.CSTNode, child: cst.CSTNode) -> List[cst.CSTNode]:
+        for block in self._blocks(parent):
+            for j, stmt in enumerate(block):
+                if stmt is child:
+                    return block[:j]
+        return []
+
+    @staticmethod
+    def _exits(node: cst.If) -> bool:
+        body = node.body
+        last = body.body[-1] if isinstance(body, cst.IndentedBlock) and body.body else None
+        if isinstance(last, cst.SimpleStatementLine):
+            last = last.body[-1] if last.body else None
+        elif isinstance(body, cst.SimpleStatementSuite):
+            last = body.body[-1] if body.body else None
+        return isinstance(last, (cst.Return, cst.Raise, cst.Continue))
+
+    def _guard_test(self, test: cst.BaseExpression, receiver_text: str, global_names: Set[str], negation: bool) -> bool:
+        for sub in [test, *walk_nodes(test)]:
+            if negation and isinstance(sub, cst.UnaryOperation) and isinstance(sub.operator, cst.Not):
+                return True
+            if isinstance(sub, cst.Comparison):
+                for target in sub.comparisons:
+                    op = target.operator
+                    if isinstance(op, (cst.NotIn, cst.In)):
+                        return True
+                    if isinstance(op, (cst.Is, cst.IsNot)) and isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+                        return True
+            if isinstance(sub, cst.Name) and sub.value in global_names:
+                return True
+        text = self.ctx.code_for(test)
+        if receiver_text and receiver_text in text:
+            return True
+        lowered = text.lower()
+        return any(word in lowered for word in GUARD_WORDS)

@@ -1,0 +1,81 @@
+"""The FFT3xx YAML catalogs are well-formed, and the rules' pre-filters cover them."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+
+from fftlint.config.options import build_options
+from fftlint.config.settings import ConfigError
+from fftlint.rules.leaks._common import LeaksOptions, load_catalog
+from fftlint.rules.leaks.cache_on_method import CacheOnMethod
+from fftlint.rules.leaks.dangling_task import DanglingTask
+from fftlint.rules.leaks.listener_per_call import ListenerPerCall
+
+LISTENER_KEYS = {
+    "id", "what", "consequence", "calls", "methods", "receivers", "receiver_methods", "qt",
+    "argument", "argument_keyword", "dedup", "weak_keyword", "dedup_keywords", "unregister",
+    "global_factories", "unique_markers",
+}
+
+
+def _strings(value):
+    return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+
+
+@pytest.mark.parametrize("entry", load_catalog("listeners.yaml")["listeners"], ids=lambda e: e.get("id", "?"))
+def test_listener_entries_are_well_formed(entry):
+    assert set(entry) <= LISTENER_KEYS, set(entry) - LISTENER_KEYS
+    assert isinstance(entry["what"], str) and isinstance(entry["consequence"], str)
+    assert entry["dedup"] in ("argument", "none")
+    kinds = [k for k in ("calls", "methods", "receivers", "qt") if k in entry]
+    assert len(kinds) == 1, f"exactly one way to match, got {kinds}"
+    for key in ("calls", "methods", "receivers", "receiver_methods", "qt", "unregister", "dedup_keywords", "global_factories"):
+        if key in entry:
+            # a bare `on` / `off` / `yes` in YAML 1.1 is a boolean, not a method name
+            assert _strings(entry[key]) or entry[key] == [], f"{entry['id']}.{key} must be a list of strings: {entry[key]!r}"
+    if "receivers" in entry or "qt" in entry:
+        assert _strings(entry["receiver_methods"])
+
+
+def test_listener_prefilter_covers_every_entry():
+    """Each way a registration can be spelled leaves one of the `requires` strings in the text."""
+    requires = set(ListenerPerCall.requires)
+    for entry in load_catalog("listeners.yaml")["listeners"]:
+        for name in entry.get("calls", ()):
+            assert name.rsplit(".", 1)[-1] in requires
+        for name in entry.get("methods", ()):
+            assert name in requires
+        for glob in entry.get("receivers", ()):
+            assert glob.split(".", 1)[0] in requires
+        for module in entry.get("qt", ()):
+            assert module in requires
+
+
+def test_task_and_cache_catalogs():
+    tasks = load_catalog("tasks.yaml")
+    assert all(_strings(tasks[k]) for k in ("spawners", "loops", "loop_names"))
+    assert all(s.rsplit(".", 1)[-1] in ("create_task", "ensure_future") for s in tasks["spawners"])
+    assert all(name.endswith("()") for name in tasks["loops"])
+    caches = load_catalog("caches.yaml")["method_caches"]
+    assert all(v is None or (isinstance(v, int) and v > 0) for v in caches.values())
+    # `requires = ("cache",)` must occur in every decorator name the rule knows
+    assert all(any(r in name.rsplit(".", 1)[-1] for r in CacheOnMethod.requires) for name in caches)
+    assert all(any(r in s for r in DanglingTask.requires) for s in tasks["spawners"])
+
+
+def test_receiver_globs_match_canonical_names():
+    entries = {e["id"]: e for e in load_catalog("listeners.yaml")["listeners"]}
+    django = entries["django-signal"]["receivers"]
+    assert any(fnmatch.fnmatchcase("django.db.models.signals.post_save", g) for g in django)
+    assert not any(fnmatch.fnmatchcase("django.db.connection", g) for g in django)
+
+
+def test_setup_functions_option_is_validated():
+    opts = build_options([ListenerPerCall], {"leaks": {"setup-functions": ["prepare_*", "boot"]}}, "pyproject.toml")
+    assert opts[ListenerPerCall] == LeaksOptions(setup_functions=("prepare_*", "boot"))
+    with pytest.raises(ConfigError, match="expected a list"):
+        build_options([ListenerPerCall], {"leaks": {"setup-functions": "prepare_*"}}, "pyproject.toml")
+    with pytest.raises(ConfigError, match="unknown option"):
+        build_options([ListenerPerCall], {"leaks": {"extra": []}}, "pyproject.toml")
