@@ -243,6 +243,7 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, A
     bases = [b for b in (imports.resolve(base) for base in cls.bases) if b]
     fields: List[Dict[str, Any]] = []
     managers: List[str] = []
+    custom: List[str] = []  # managers whose get_queryset may load relations
     orm = None
     if any(b in DJANGO_MODEL_BASES for b in bases):
         orm = "django"
@@ -284,6 +285,8 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, A
         callee = imports.resolve(value.func) or ""
         if callee.endswith("Manager()") or callee.endswith("Manager") or callee.endswith(".as_manager()"):
             managers.extend(names)
+            if callee not in ("django.db.models.Manager()", "django.db.models.manager.Manager()"):
+                custom.extend(names)
         elif callee.startswith("django.db.models."):
             orm = orm or "django"
     if orm is None and has_tablename and imports.uses_sqlalchemy:
@@ -301,6 +304,7 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, A
         "bases": bases,
         "abstract": _is_abstract(cls),
         "managers": managers,
+        "custom_managers": custom,
         "fields": fields,
     }
 
@@ -362,6 +366,7 @@ class Model:
     abstract: bool
     managers: Tuple[str, ...]
     fields: Tuple[Dict[str, Any], ...]
+    custom_managers: Tuple[str, ...] = ()
 
 
 class ModelIndex:
@@ -371,6 +376,7 @@ class ModelIndex:
         self.models: Dict[str, Model] = {}
         self._by_short: Dict[str, List[str]] = {}
         self._relations: Optional[Dict[str, Dict[str, Relation]]] = None
+        self._summaries: List[Dict[str, Any]] = []
         if builtins:
             self.add({"module": "django.contrib.auth.models", "models": list(BUILTIN_DJANGO_MODELS)})
         for summary in summaries:
@@ -378,10 +384,26 @@ class ModelIndex:
 
     def add(self, summary: Dict[str, Any]) -> None:
         for m in summary.get("models", ()):
-            model = Model(m["name"], m["qualname"], m["orm"], tuple(m["bases"]), m["abstract"], tuple(m["managers"]), tuple(m["fields"]))
+            model = Model(
+                m["name"], m["qualname"], m["orm"], tuple(m["bases"]), m["abstract"],
+                tuple(m["managers"]), tuple(m["fields"]), tuple(m.get("custom_managers", ())),
+            )
+            if model.qualname not in self.models:
+                self._by_short.setdefault(model.name, []).append(model.qualname)
             self.models[model.qualname] = model
-            self._by_short.setdefault(model.name, []).append(model.qualname)
+        self._summaries.append(summary)
         self._relations = None
+
+    def with_summary(self, summary: Dict[str, Any]) -> "ModelIndex":
+        """A copy of this index with one file's summary replacing its stored one (the
+        file being linted may have changed since the project index was built)."""
+        module = summary.get("module")
+        out = ModelIndex(builtins=False)
+        for s in self._summaries:
+            if s.get("module") != module:
+                out.add(s)
+        out.add(summary)
+        return out
 
     def __bool__(self) -> bool:
         return any(not q.startswith("django.contrib.") for q in self.models)
@@ -398,6 +420,10 @@ class ModelIndex:
         if model is None:
             short = canonical.rsplit(".", 1)[-1]
             candidates = self._by_short.get(short, [])
+            if "." in canonical:
+                # an imported name: only a model of the same top-level package
+                top = canonical.split(".", 1)[0]
+                candidates = [q for q in candidates if q.split(".", 1)[0] == top]
             if near:
                 local = [q for q in candidates if q.rsplit(".", 1)[0] == near]
                 if len(local) == 1:

@@ -1,0 +1,713 @@
+"""Shared by the FFT2xx rules: the ORM catalog, query-chain analysis, loop classification.
+
+A *chain* is ``root.link.link...``: ``Book.objects.filter(x=1).select_related("a")[:10]``
+is the root ``Book`` and the links ``.objects``, ``.filter``, ``(...)``,
+``.select_related``, ``(...)``, ``[:10]``. :func:`analyze` reads a chain as a Django
+QuerySet or a SQLAlchemy query when the catalog says it is one, and records what it
+loads eagerly and whether it already ran (a terminal method such as ``.get()``).
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+import yaml
+
+from fftlint.analysis.orm import Model, ModelIndex, Relation, summarize_models
+
+CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
+
+
+@lru_cache(maxsize=1)
+def catalog() -> Dict[str, Any]:
+    with open(CATALOG_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@dataclass(frozen=True)
+class NPlusOneOptions:
+    """``[tool.fftlint.n-plus-one]``"""
+
+    #: Extra Django manager attribute names (``Book.published.filter(...)``).
+    managers: Tuple[str, ...] = ()
+    #: Extra names of SQLAlchemy session receivers (``uow.query(...)``).
+    session_names: Tuple[str, ...] = ()
+    #: Extra names of DB-API cursor receivers.
+    cursor_names: Tuple[str, ...] = ()
+
+
+OPTIONS_KEY = "n-plus-one"
+REQUIRES = (".objects", "query", "execute", "select_related", "prefetch_related", "relationship", "session", "models")
+
+
+def options_of(rule: Any) -> NPlusOneOptions:
+    return rule.options if isinstance(rule.options, NPlusOneOptions) else NPlusOneOptions()
+
+
+# --------------------------------------------------------------------------- models
+_INDEXES: "weakref.WeakKeyDictionary[Any, ModelIndex]" = weakref.WeakKeyDictionary()
+
+
+def model_index(ctx: Any) -> ModelIndex:
+    """The models the rules know for this file: the project's (``ctx.project.orm_models``,
+    when the engine built a project index) merged with the ones this file defines."""
+    found = _INDEXES.get(ctx)
+    if found is not None:
+        return found
+    project = getattr(ctx, "project", None)
+    shared = getattr(project, "orm_models", None) if project is not None else None
+    if callable(shared):
+        shared = shared()
+    own = summarize_models(ctx.source, ctx.module_name, ctx.names.is_package)
+    if isinstance(shared, ModelIndex):
+        index = shared.with_summary(own)
+    else:
+        index = ModelIndex([own])
+    _INDEXES[ctx] = index
+    return index
+
+
+def is_capwords(name: str) -> bool:
+    return bool(name) and name[0].isupper() and any(c.islower() for c in name)
+
+
+def last_name(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+# --------------------------------------------------------------------------- chains
+@dataclass(frozen=True)
+class Link:
+    kind: str  # attr | call | index
+    name: str  # attribute name ("" for call / index)
+    node: cst.BaseExpression  # the expression up to and including this link
+
+
+def unchain(expr: cst.BaseExpression) -> Tuple[cst.BaseExpression, List[Link]]:
+    links: List[Link] = []
+    node = expr
+    while True:
+        if isinstance(node, cst.Attribute):
+            links.append(Link("attr", node.attr.value, node))
+            node = node.value
+        elif isinstance(node, cst.Call):
+            links.append(Link("call", "", node))
+            node = node.func
+        elif isinstance(node, cst.Subscript):
+            links.append(Link("index", "", node))
+            node = node.value
+        else:
+            break
+    links.reverse()
+    return node, links
+
+
+@dataclass
+class Query:
+    """A Django QuerySet / related manager or a SQLAlchemy query, as far as we can tell."""
+
+    orm: str  # django | sqlalchemy
+    model: Optional[Model]
+    model_name: str  # as written: "Book"
+    display: str  # "Book.objects" / "session.query(User)"
+    instances: bool = True  # iterating yields model instances
+    select_related: Set[str] = field(default_factory=set)
+    select_all: bool = False  # select_related() without arguments
+    prefetch: Set[str] = field(default_factory=set)
+    loads_unknown: bool = False  # a loader argument we cannot read: assume it covers
+    custom: bool = False  # a custom manager or queryset method: may load anything
+    no_fix: bool = False  # only/defer/union/slicing/iterator...: do not edit
+    terminal: Optional[str] = None  # the method that ran it (".get", "[]", ...)
+    batch: bool = False  # bulk_create / bulk_update: a batch API
+    related: Optional[Relation] = None  # a related manager (``author.books``)
+    methods: List[str] = field(default_factory=list)
+    batched_on: List[cst.BaseExpression] = field(default_factory=list)  # `__in=` / `.in_()` values
+    model_expr: Optional[cst.BaseExpression] = None
+    via: str = "manager"  # manager | query | session
+
+    def covers(self, path: str) -> bool:
+        if self.loads_unknown or self.custom:
+            return True
+        if self.orm == "django":
+            if self.select_all and "__" not in path:
+                return True
+            loaded = self.select_related | self.prefetch
+            return any(p == path or p.startswith(path + "__") for p in loaded)
+        return path in self.prefetch
+
+
+def _string_args(call: cst.Call) -> Optional[List[str]]:
+    out: List[str] = []
+    for arg in call.args:
+        if arg.keyword is not None or arg.star:
+            return None
+        value = arg.value
+        if isinstance(value, cst.SimpleString):
+            text = value.evaluated_value
+            if not isinstance(text, str):
+                return None
+            out.append(text)
+        elif isinstance(value, cst.Call) and last_name(value.func) == "Prefetch":
+            # Prefetch("books") only; a custom queryset / to_attr may load anything
+            if len(value.args) != 1 or value.args[0].keyword is not None:
+                return None
+            first = value.args[0].value
+            if not isinstance(first, cst.SimpleString) or not isinstance(first.evaluated_value, str):
+                return None
+            out.append(first.evaluated_value)
+        else:
+            return None
+    return out
+
+
+def _batched_values(call: cst.Call) -> List[cst.BaseExpression]:
+    """Values of ``field__in=...`` keywords (a Django batch lookup)."""
+    return [a.value for a in call.args if a.keyword is not None and a.keyword.value.endswith("__in")]
+
+
+def _apply_django(q: Query, links: Sequence[Link]) -> Optional[Query]:
+    cat = catalog()["django"]
+    lazy, query, batch = set(cat["lazy"]), cat["query"], set(cat["batch"])
+    i = 0
+    while i < len(links):
+        link = links[i]
+        if q.terminal is not None:
+            return None  # something applied to the result of a query
+        if link.kind == "index":
+            sl = link.node.slice  # type: ignore[attr-defined]
+            if len(sl) == 1 and isinstance(sl[0].slice, cst.Slice):
+                q.no_fix = True
+                i += 1
+                continue
+            q.terminal = "[]"
+            i += 1
+            continue
+        if link.kind != "attr" or i + 1 >= len(links) or links[i + 1].kind != "call":
+            return None
+        name, call = link.name, links[i + 1].node
+        assert isinstance(call, cst.Call)
+        q.methods.append(name)
+        if name in lazy:
+            if name == "select_related":
+                args = _string_args(call)
+                if args is None:
+                    q.loads_unknown = True
+                elif not args:
+                    q.select_all = True
+                q.select_related.update(args or ())
+            elif name == "prefetch_related":
+                args = _string_args(call)
+                if args is None:
+                    q.loads_unknown = True
+                q.prefetch.update(args or ())
+            elif name in ("values", "values_list", "dates", "datetimes"):
+                q.instances = False
+            elif name in ("only", "defer", "union", "intersection", "difference", "extra", "none"):
+                q.no_fix = True
+            elif name in ("filter", "exclude"):
+                q.batched_on.extend(_batched_values(call))
+        elif name in query:
+            if q.related is not None and name in ("create", "get_or_create", "update_or_create"):
+                pass
+            q.terminal = name
+            q.batched_on.extend(_batched_values(call))
+        elif name in batch:
+            if name in ("iterator", "aiterator"):
+                q.no_fix = True
+            else:
+                q.batch = True
+                q.terminal = name
+        else:
+            q.custom = True
+            q.no_fix = True
+        i += 2
+    return q
+
+
+def _apply_sqlalchemy(q: Query, links: Sequence[Link], names: Any) -> Optional[Query]:
+    cat = catalog()["sqlalchemy"]
+    lazy, query = set(cat["lazy"]), cat["query"]
+    loaders = set(cat["loaders"])
+    i = 0
+    while i < len(links):
+        link = links[i]
+        if q.terminal is not None:
+            return None
+        if link.kind == "index":
+            q.no_fix = True
+            i += 1
+            continue
+        if link.kind != "attr" or i + 1 >= len(links) or links[i + 1].kind != "call":
+            return None
+        name, call = link.name, links[i + 1].node
+        assert isinstance(call, cst.Call)
+        q.methods.append(name)
+        if name == "options":
+            for arg in call.args:
+                got = _loader_attrs(arg.value, loaders)
+                if got is None:
+                    q.loads_unknown = True
+                else:
+                    q.prefetch.update(got)
+        elif name in ("with_entities", "add_columns"):
+            q.instances = False
+        elif name in ("filter", "where"):
+            q.batched_on.extend(_in_values(call))
+        elif name in lazy:
+            pass
+        elif name in query:
+            q.terminal = name
+        else:
+            q.custom = True
+        i += 2
+    return q
+
+
+def _loader_attrs(expr: cst.BaseExpression, loaders: Set[str]) -> Optional[Set[str]]:
+    """``selectinload(User.addresses).joinedload(Address.city)`` -> {"addresses"}."""
+    root, links = unchain(expr)
+    if not links or links[0].kind != "call":
+        return None
+    if last_name(root) not in loaders:
+        return None
+    call = links[0].node
+    assert isinstance(call, cst.Call)
+    out: Set[str] = set()
+    for arg in call.args:
+        value = arg.value
+        if isinstance(value, cst.Attribute):
+            out.add(value.attr.value)
+        elif isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+            out.add(value.evaluated_value)
+        else:
+            return None
+    return out
+
+
+def _in_values(call: cst.Call) -> List[cst.BaseExpression]:
+    out: List[cst.BaseExpression] = []
+    for arg in call.args:
+        for node in _walk(arg.value):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("in_", "any_"):
+                out.extend(a.value for a in node.args)
+    return out
+
+
+def _walk(node: cst.CSTNode) -> List[cst.CSTNode]:
+    out = [node]
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        for child in cur.children:
+            out.append(child)
+            stack.append(child)
+    return out
+
+
+def not_database(canonical: Optional[str]) -> bool:
+    return bool(canonical) and canonical.split(".", 1)[0] in catalog()["not_databases"]  # type: ignore[union-attr]
+
+
+def is_session(expr: cst.BaseExpression, names: Any, extra: Sequence[str] = ()) -> bool:
+    canonical = names.resolve(expr)
+    if not_database(canonical):
+        return False
+    if canonical and canonical.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")):
+        return True
+    name = last_name(expr)
+    if name is None:
+        return False
+    low = name.lower()
+    return low.endswith("session") or low in catalog()["sqlalchemy"]["session_names"] or name in extra
+
+
+class Analyzer:
+    """Reads expressions of one file as queries. ``bound`` maps local names to the
+    queries assigned to them; ``instance`` tells the model of a loop variable."""
+
+    def __init__(self, ctx: Any, options: NPlusOneOptions) -> None:
+        self.ctx = ctx
+        self.options = options
+        self.index = model_index(ctx)
+        self.bound: List[Dict[str, Query]] = [{}]
+        self.instance: Callable[[str], Optional[Tuple[Model, str]]] = lambda name: None
+
+    # -- model lookup ---------------------------------------------------------
+    def model_of(self, expr: cst.BaseExpression) -> Optional[Model]:
+        canonical = self.ctx.names.resolve(expr)
+        if not canonical or not_database(canonical):
+            return None
+        return self.index.find(canonical, near=self.ctx.module_name)
+
+    # -- names bound to queries ----------------------------------------------
+    def push(self) -> None:
+        self.bound.append({})
+
+    def pop(self) -> None:
+        if len(self.bound) > 1:
+            self.bound.pop()
+
+    def bind(self, name: str, query: Optional[Query]) -> None:
+        scope = self.bound[-1]
+        if query is None or query.terminal is not None:
+            scope[name] = None  # type: ignore[assignment]  # shadows outer bindings
+        else:
+            scope[name] = query
+
+    def lookup(self, name: str) -> Optional[Query]:
+        for scope in reversed(self.bound):
+            if name in scope:
+                return scope[name]
+        return None
+
+    # -- analysis ------------------------------------------------------------
+    def analyze(self, expr: cst.BaseExpression) -> Optional[Query]:
+        root, links = unchain(expr)
+        if isinstance(root, cst.Name) and links:
+            bound = self.lookup(root.value)
+            if bound is not None:
+                q = replace(bound, methods=list(bound.methods), select_related=set(bound.select_related),
+                            prefetch=set(bound.prefetch), batched_on=list(bound.batched_on))
+                return (_apply_django if q.orm == "django" else lambda q, l: _apply_sqlalchemy(q, l, None))(q, links)  # type: ignore[operator]
+            inst = self.instance(root.value)
+            if inst is not None and links[0].kind == "attr":
+                model, prefix = inst
+                rel = self.index.relation(model, links[0].name)
+                if rel is not None and rel.many and rel.loader != "sqlalchemy":
+                    target = self.index.models.get(rel.target or "")
+                    q = Query("django", target, target.name if target else "", f"{root.value}.{rel.name}", related=rel)
+                    return _apply_django(q, links[1:])
+        elif isinstance(root, cst.Name) and not links:
+            bound = self.lookup(root.value)
+            return bound
+        return self._django(root, links) or self._sqlalchemy(root, links)
+
+    def _django(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
+        managers = set(catalog()["django"]["managers"]) | set(self.options.managers)
+        for i, link in enumerate(links):
+            if link.kind != "attr":
+                return None
+            prefix = root if i == 0 else links[i - 1].node
+            model = self.model_of(prefix)
+            own = set(self.index.managers(model)) if model is not None and self.index.orm_of(model) == "django" else set()
+            if link.name in managers or link.name in own:
+                name = last_name(prefix) or ""
+                if model is None:
+                    if link.name != "objects" or not is_capwords(name):
+                        return None
+                elif self.index.orm_of(model) != "django":
+                    return None
+                q = Query("django", model, name, f"{self.ctx.code_for(prefix)}.{link.name}", model_expr=prefix)
+                if link.name in getattr(model, "custom_managers", ()) or (
+                    link.name not in catalog()["django"]["managers"] and link.name not in getattr(model, "managers", ())
+                ):
+                    q.custom = True  # a custom manager's get_queryset may load relations
+                return _apply_django(q, links[i + 1:])
+        return None
+
+    def _sqlalchemy(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
+        names = self.ctx.names
+        for i, link in enumerate(links):
+            if link.kind != "attr":
+                return None
+            prefix = root if i == 0 else links[i - 1].node
+            if link.name == "query" and i + 1 < len(links) and links[i + 1].kind == "call":
+                call = links[i + 1].node
+                assert isinstance(call, cst.Call)
+                if not call.args or call.args[0].keyword is not None:
+                    return None
+                first = call.args[0].value
+                model = self.model_of(first)
+                session = is_session(prefix, names, self.options.session_names)
+                if not session and (model is None or self.index.orm_of(model) != "sqlalchemy"):
+                    return None
+                if model is None and not (session and is_capwords(last_name(first) or "")):
+                    return None
+                q = Query("sqlalchemy", model, last_name(first) or "", f"{self.ctx.code_for(prefix)}.query({self.ctx.code_for(first)})", model_expr=first, via="query")
+                if len(call.args) > 1 or isinstance(first, cst.Attribute) and model is None:
+                    q.instances = False
+                return _apply_sqlalchemy(q, links[i + 2:], names)
+            if link.name == "query" and (i + 1 == len(links) or links[i + 1].kind == "attr"):
+                model = self.model_of(prefix)
+                if model is None or self.index.orm_of(model) != "sqlalchemy":
+                    return None  # Flask-SQLAlchemy's Model.query, only for known models
+                q = Query("sqlalchemy", model, model.name, f"{self.ctx.code_for(prefix)}.query", model_expr=prefix, via="query")
+                return _apply_sqlalchemy(q, links[i + 1:], names)
+            if link.name in ("execute", "scalars", "scalar", "get") and i + 1 < len(links) and links[i + 1].kind == "call":
+                return self._session_call(prefix, link.name, links[i + 1].node, links[i + 2:])  # type: ignore[arg-type]
+        return None
+
+    def _session_call(self, receiver: cst.BaseExpression, method: str, call: cst.Call, rest: List[Link]) -> Optional[Query]:
+        names = self.ctx.names
+        if not is_session(receiver, names, self.options.session_names) or not call.args:
+            return None
+        first = call.args[0].value
+        if method == "get":
+            if len(call.args) < 2 or call.args[0].keyword is not None or not is_capwords(last_name(first) or ""):
+                return None
+            model = self.model_of(first)
+            q = Query("sqlalchemy", model, last_name(first) or "", f"{self.ctx.code_for(receiver)}.get()", terminal="get", via="session")
+            return q if not rest else None
+        stmt_root, stmt_links = unchain(first)
+        builder = names.resolve(stmt_root)
+        if builder not in catalog()["sqlalchemy"]["statements"]:
+            return None
+        model: Optional[Model] = None
+        model_name = ""
+        if stmt_links and stmt_links[0].kind == "call":
+            sel = stmt_links[0].node
+            assert isinstance(sel, cst.Call)
+            if builder.endswith("select") and len(sel.args) == 1:
+                model = self.model_of(sel.args[0].value)
+                model_name = last_name(sel.args[0].value) or ""
+        q = Query("sqlalchemy", model, model_name, f"{self.ctx.code_for(receiver)}.{method}({builder.rsplit('.', 1)[-1]}(...))", terminal=method, via="session")
+        inner = _apply_sqlalchemy(Query("sqlalchemy", model, model_name, ""), stmt_links[1:], names)
+        if inner is not None:
+            q.prefetch, q.loads_unknown, q.custom, q.batched_on = inner.prefetch, inner.loads_unknown, inner.custom, inner.batched_on
+        q.instances = method == "scalars" or any(l.name == "scalars" for l in rest)
+        q.no_fix = True
+        if model is None:
+            q.instances = False
+        return q
+
+
+# --------------------------------------------------------------------------- loops
+_BOUNDED_CALLS = frozenset(("range", "itertools.count", "itertools.repeat"))
+
+
+def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
+    """A literal collection or ``range(...)``: a fixed number of passes, not one per row."""
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return not any(isinstance(el, cst.StarredElement) for el in expr.elements)
+    if isinstance(expr, cst.Call):
+        name = names.resolve(expr.func)
+        if name in _BOUNDED_CALLS:
+            return True
+        if name == "enumerate" and expr.args:
+            return bounded_iterable(expr.args[0].value, names)
+    return False
+
+
+def is_collection_loop(node: cst.CSTNode, names: Any) -> bool:
+    if isinstance(node, cst.For):
+        return not bounded_iterable(node.iter, names)
+    if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        comp: Optional[cst.CompFor] = node.for_in
+        while comp is not None:
+            if not bounded_iterable(comp.iter, names):
+                return True
+            comp = comp.inner_for_in
+        return False
+    return False  # while loops poll or page on purpose
+
+
+def loop_targets(node: cst.CSTNode) -> Set[str]:
+    from fftlint.analysis.names import target_names
+
+    out: Set[str] = set()
+    if isinstance(node, cst.For):
+        out.update(target_names(node.target))
+    elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        comp: Optional[cst.CompFor] = node.for_in
+        while comp is not None:
+            out.update(target_names(comp.target))
+            comp = comp.inner_for_in
+    return out
+
+
+def mentions(expr: cst.CSTNode, names: Set[str]) -> bool:
+    return any(isinstance(n, cst.Name) and n.value in names for n in _walk(expr))
+
+
+def collection_loops(ctx: Any) -> List[cst.CSTNode]:
+    return [f.node for f in ctx.stack.loops if is_collection_loop(f.node, ctx.names)]
+
+
+def batched(query: Query, loops: Sequence[cst.CSTNode]) -> bool:
+    """``filter(id__in=chunk)`` with ``chunk`` a loop variable: a deliberate batch."""
+    targets: Set[str] = set()
+    for loop in loops:
+        targets |= loop_targets(loop)
+    return any(mentions(value, targets) for value in query.batched_on)
+
+
+SEQUENCE_BUILTINS: FrozenSet[str] = frozenset(("list", "len", "bool", "tuple", "set", "sorted", "sum", "any", "all", "max", "min", "dict", "frozenset"))
+
+
+# --------------------------------------------------------------------------- base rule
+@dataclass
+class LoopVar:
+    """A loop variable bound to the rows of a query."""
+
+    name: str
+    query: Query
+    model: Optional[Model]
+    loop: cst.CSTNode
+    root_query: Query  # the query at the outermost loop (where prefetching goes)
+    root_iter: Optional[cst.BaseExpression]  # its expression, when it is a direct chain
+    prefix: str = ""  # relation path from the root query's model ("books")
+    function: Optional[cst.CSTNode] = None
+    dead: bool = False
+    reported: Set[str] = field(default_factory=set)
+
+
+_COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+class QueryLoopTracker:
+    """Mixin for FFT2xx rules: tracks names bound to queries and loop variables bound to
+    query rows, in walk order. Rules call :meth:`setup` lazily through :attr:`qa`."""
+
+    _qa: Optional[Analyzer] = None
+
+    @property
+    def qa(self) -> Analyzer:
+        if self._qa is None:
+            self._qa = Analyzer(self.ctx, options_of(self))  # type: ignore[attr-defined]
+            self._qa.instance = self._instance
+            self.loop_vars: List[LoopVar] = []
+        return self._qa
+
+    def _instance(self, name: str) -> Optional[Tuple[Model, str]]:
+        var = self.loop_var(name)
+        if var is not None and var.model is not None:
+            return var.model, var.prefix
+        return None
+
+    def loop_var(self, name: str) -> Optional[LoopVar]:
+        self.qa  # noqa: B018 - initialise
+        function = self.ctx.stack.function  # type: ignore[attr-defined]
+        for var in reversed(self.loop_vars):
+            if var.name == name:
+                if var.dead or var.function is not function:
+                    return None
+                return var
+        return None
+
+    # -- scopes ---------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.qa.push()
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.qa.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = None
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            value = self.qa.analyze(node.value)
+        from fftlint.analysis.names import target_names
+
+        for target in node.targets:
+            for name in target_names(target.target):
+                self.qa.bind(name, value)
+                self._kill(name)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.qa.bind(node.target.value, None)
+            self._kill(node.target.value)
+
+    def _kill(self, name: str) -> None:
+        var = self.loop_var(name)
+        if var is not None:
+            var.dead = True
+
+    # -- loops ----------------------------------------------------------------
+    def iter_query(self, expr: cst.BaseExpression) -> Tuple[Optional[Query], Optional[str]]:
+        """The query a ``for`` iterates, and the target position it binds rows to
+        (``enumerate(qs)`` binds the second element)."""
+        if isinstance(expr, cst.Call) and self.ctx.names.resolve(expr.func) == "enumerate" and expr.args:  # type: ignore[attr-defined]
+            q = self.qa.analyze(expr.args[0].value)
+            return q, "enumerate"
+        return self.qa.analyze(expr), None
+
+    def _track(self, loop: cst.CSTNode, target: cst.BaseExpression, iter_expr: cst.BaseExpression) -> None:
+        q, how = self.iter_query(iter_expr)
+        if q is None or q.terminal is not None and q.terminal not in ("all", "execute", "scalars") or not q.instances:
+            return
+        if how == "enumerate":
+            if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
+                return
+            target = target.elements[1].value
+        if not isinstance(target, cst.Name):
+            return
+        root_query, root_iter, prefix = q, iter_expr if how is None else None, ""
+        if q.related is not None:
+            owner = self._owner_var(iter_expr)
+            if owner is None:
+                return
+            root_query, root_iter = owner.root_query, owner.root_iter
+            prefix = f"{owner.prefix}__{q.related.name}" if owner.prefix else q.related.name
+        self.loop_vars.append(
+            LoopVar(target.value, q, q.model, loop, root_query, root_iter, prefix, self.ctx.stack.function)  # type: ignore[attr-defined]
+        )
+        self.on_loop(self.loop_vars[-1])
+
+    def _owner_var(self, expr: cst.BaseExpression) -> Optional[LoopVar]:
+        root, _ = unchain(expr)
+        return self.loop_var(root.value) if isinstance(root, cst.Name) else None
+
+    def on_loop(self, var: LoopVar) -> None:
+        """Hook: a loop over query rows starts."""
+
+    def on_query_iteration(self, iter_expr: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
+        """Hook: a query is iterated (``for``/comprehension) inside other loops."""
+
+    def visit_For(self, node: cst.For) -> None:
+        loops = collection_loops(self.ctx)  # type: ignore[attr-defined]
+        if loops:
+            self.on_query_iteration(node.iter, loops)
+        self._track(node, node.target, node.iter)
+
+    def leave_For(self, node: cst.For) -> None:
+        self._untrack(node)
+
+    def _untrack(self, node: cst.CSTNode) -> None:
+        if self._qa is not None:
+            self.loop_vars = [v for v in self.loop_vars if v.loop is not node]
+
+    def _visit_comp(self, node: Any) -> None:
+        comp = node.for_in
+        loops = collection_loops(self.ctx)  # type: ignore[attr-defined]
+        first = True
+        while comp is not None:
+            inside = loops if first else loops + ([node] if is_collection_loop(node, self.ctx.names) else [])  # type: ignore[attr-defined]
+            if inside:
+                self.on_query_iteration(comp.iter, inside)
+            if first:
+                self._track(node, comp.target, comp.iter)
+            first = False
+            comp = comp.inner_for_in
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._visit_comp(node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._visit_comp(node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._visit_comp(node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._visit_comp(node)
+
+    def leave_ListComp(self, node: cst.ListComp) -> None:
+        self._untrack(node)
+
+    def leave_SetComp(self, node: cst.SetComp) -> None:
+        self._untrack(node)
+
+    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._untrack(node)
+
+    def leave_DictComp(self, node: cst.DictComp) -> None:
+        self._untrack(node)

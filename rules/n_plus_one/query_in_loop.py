@@ -1,0 +1,308 @@
+"""FFT201: a database query executed on every iteration of a loop."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import libcst as cst
+
+from fftlint.rule import Invalid, Rule, Valid
+
+from ._querysets import (
+    OPTIONS_KEY,
+    REQUIRES,
+    SEQUENCE_BUILTINS,
+    NPlusOneOptions,
+    Query,
+    QueryLoopTracker,
+    batched,
+    catalog,
+    collection_loops,
+    last_name,
+    loop_targets,
+    mentions,
+    not_database,
+)
+
+
+class QueryInLoop(QueryLoopTracker, Rule):
+    """## What it does
+    Checks for a database query that runs on every iteration of a `for` loop or a
+    comprehension: a Django `Model.objects.get/filter(...).first()/count()/exists()`,
+    a queryset evaluated with `list()`/`len()`/`bool()`/iteration, `obj.save()` on
+    every row of a queryset, a SQLAlchemy `session.query(...).first()/all()/one()`,
+    `session.execute(select(...))`, `session.get(Model, id)`, or a DB-API
+    `cursor.execute(sql, params)`.
+
+    Loops over a literal collection or `range(...)`, and `while` loops (polling,
+    paging), are not reported: their number of passes does not grow with the data.
+    A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
+    not reported either.
+
+    ## Why is this bad?
+    Each query is a network round trip plus query planning and row decoding on the
+    database. A loop over *N* rows that queries once per row makes *N + 1* round trips
+    where one or two would do: fine with ten rows in development, seconds per request
+    with ten thousand in production.
+
+    ## Example
+    ```python
+    for order in orders:
+        customer = Customer.objects.get(id=order.customer_id)
+        send(customer.email)
+
+    for row in rows:
+        cursor.execute("INSERT INTO logs (msg) VALUES (%s)", (row,))
+    ```
+
+    ## Use instead
+    ```python
+    customers = Customer.objects.in_bulk({o.customer_id for o in orders})
+    for order in orders:
+        send(customers[order.customer_id].email)
+
+    cursor.executemany("INSERT INTO logs (msg) VALUES (%s)", [(row,) for row in rows])
+    ```
+    `bulk_create` / `bulk_update` / `queryset.update()` replace a `save()` per row;
+    `select_related` / `prefetch_related` (Django) and `selectinload` (SQLAlchemy)
+    replace a lookup per row of a related object (see FFT202).
+
+    ## Fix safety
+    No automatic fix: batching a loop changes its structure (and often its error
+    handling), which needs a human.
+
+    ## Options
+    `[tool.fftlint.n-plus-one]`: `managers` (extra Django manager names),
+    `session-names` (extra SQLAlchemy session receivers), `cursor-names` (extra DB-API
+    cursor receivers).
+    """
+
+    code = "FFT201"
+    name = "query-in-loop"
+    message = "`{call}` runs a database query on every iteration of the loop; instead, {hint}"
+    requires = REQUIRES
+    Options = NPlusOneOptions
+    options_key = OPTIONS_KEY
+    tags = ("performance", "database", "n+1")
+
+    VALID = [
+        # one query, outside the loop
+        "ids = [1, 2]\nbooks = Book.objects.in_bulk(ids)\nfor i in ids:\n    print(books[i])\n",
+        # dict.get / requests.get / list.count in loops are not queries
+        "import requests\nfor url in urls:\n    requests.get(url)\n    cache.get(url)\n    seen.count(url)\n",
+        "for key in keys:\n    value = settings.get(key)\n",
+        # building (not running) a queryset in a loop
+        "qs = Book.objects.all()\nfor f in filters:\n    qs = qs.filter(**f)\nprint(list(qs))\n",
+        # a fixed number of passes: literal collection, range(), while (polling)
+        "for name in ('a', 'b'):\n    Setting.objects.get(name=name)\n",
+        "for attempt in range(3):\n    job = Job.objects.filter(done=False).first()\n",
+        "while True:\n    job = Job.objects.filter(done=False).first()\n    if job is None:\n        break\n",
+        # a deliberate batch: __in on the loop variable, bulk APIs
+        "for chunk in chunks(ids, 500):\n    Book.objects.filter(id__in=chunk).update(seen=True)\n",
+        "for batch in batches:\n    Book.objects.bulk_create(batch)\n",
+        "from sqlalchemy import select\nfor chunk in chunks:\n    session.execute(select(User).where(User.id.in_(chunk)))\n",
+        # a nested function defined in the loop runs later, elsewhere
+        "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
+        # save() on things that are not known model rows (PIL images, files)
+        "for img in images:\n    img.save(path)\n",
+        # requests.Session is not a database session
+        "import requests\nsession = requests.Session()\nfor u in users:\n    session.get(User, u)\n",
+        # a lowercase attribute called objects is not a Django manager
+        "for x in xs:\n    registry.objects.get(x)\n",
+        # cursor.execute with SQL that changes per iteration (running a script)
+        "for stmt in migration_statements:\n    cursor.execute(stmt)\n",
+        # values() on a related manager prefetch is FFT202's business, not a query here
+        Valid("for x in xs:\n    y = x.related.get('k')\n"),
+    ]
+    INVALID = [
+        Invalid(
+            "for order in orders:\n    customer = Customer.objects.get(id=order.customer_id)\n",
+            line=2,
+            column=16,
+            message_contains="`Customer.objects.get()`",
+        ),
+        Invalid("for a in authors:\n    n = Book.objects.filter(author=a).count()\n", message_contains="Count"),
+        Invalid("if any(Book.objects.filter(tag=t).exists() for t in tags):\n    pass\n"),
+        Invalid("names = [Author.objects.get(pk=i).name for i in ids]\n"),
+        Invalid("for row in rows:\n    Book.objects.create(title=row['title'])\n", message_contains="bulk_create"),
+        Invalid(
+            "for book in Book.objects.filter(stale=True):\n    book.price = 0\n    book.save()\n",
+            message_contains="bulk_update",
+        ),
+        Invalid("for a in authors:\n    books = Book.objects.filter(author=a)\n    total += len(books)\n", line=3),
+        Invalid("for a in authors:\n    for b in Book.objects.filter(author=a):\n        print(b)\n", line=2),
+        Invalid("async def f(ids):\n    async for i in ids:\n        await Book.objects.aget(id=i)\n"),
+        Invalid("for uid in ids:\n    user = session.query(User).filter(User.id == uid).first()\n", message_contains="session.query(User)"),
+        Invalid("for uid in ids:\n    user = db.session.get(User, uid)\n"),
+        Invalid(
+            "from sqlalchemy import select\nasync def f(session, ids):\n    for i in ids:\n        r = await session.execute(select(User).where(User.id == i))\n"
+        ),
+        Invalid(
+            "import sqlite3\nconn = sqlite3.connect('x.db')\ncur = conn.cursor()\nfor row in rows:\n    cur.execute('INSERT INTO t VALUES (?, ?)', row)\n",
+            message_contains="executemany",
+        ),
+        Invalid("for i in ids:\n    cursor.execute('SELECT name FROM users WHERE id = %s', (i,))\n", message_contains="IN ("),
+        Invalid(
+            "from django.db import models\nclass Author(models.Model):\n    pass\nclass Book(models.Model):\n"
+            "    author = models.ForeignKey(Author, related_name='books', on_delete=models.CASCADE)\n"
+            "for a in Author.objects.all():\n    recent = a.books.filter(year__gt=2000).first()\n",
+            line=7,
+        ),
+    ]
+
+    # -- reporting --------------------------------------------------------------
+    def _report(self, node: cst.CSTNode, call: str, hint: str) -> None:
+        self.report(node, call=call, hint=hint)
+
+    def _hint_for(self, q: Query) -> str:
+        cat = catalog()
+        if q.orm == "django":
+            if q.terminal == "[]":
+                return "fetch all rows once with `filter(<field>__in=...)` and index them"
+            return cat["django"]["query"].get(q.terminal or "", "run one query for all rows before the loop")
+        table = cat["sqlalchemy"]["session" if q.via == "session" else "query"]
+        return table.get(q.terminal or "", "run one query for all rows before the loop")
+
+    def _display(self, q: Query) -> str:
+        if q.via == "session":
+            return q.display
+        chain = q.display + "".join(f".{m}()" for m in q.methods)
+        return chain + "[...]" if q.terminal == "[]" else chain
+
+    # -- calls ------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        loops = collection_loops(self.ctx)
+        if not loops:
+            return
+        q = self.qa.analyze(node)
+        if q is not None and q.terminal is not None:
+            self._terminal(node, q, loops)
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            self._method(node, func, loops)
+        elif isinstance(func, cst.Name) and node.args:
+            name = self.ctx.names.resolve(func)
+            if name in SEQUENCE_BUILTINS:
+                arg = self.qa.analyze(node.args[0].value)
+                if arg is not None and arg.terminal is None and not arg.batch and not batched(arg, loops) and not _prefetchable(arg):
+                    self._report(node, f"{name}({self.ctx.code_for(node.args[0].value)})", _evaluate_hint(arg))
+
+    def _terminal(self, node: cst.Call, q: Query, loops: List[cst.CSTNode]) -> None:
+        if q.batch or batched(q, loops):
+            return
+        if q.related is not None and _prefetchable(q):
+            return  # a.books.count() / a.books.all(): FFT202 (prefetch_related fixes it)
+        if q.related is not None:
+            self._report(node, self._display(q), "prefetch the rows for all parents at once (`Prefetch(..., queryset=...)`) or aggregate with `annotate()`")
+            return
+        self._report(node, self._display(q), self._hint_for(q))
+
+    def _method(self, node: cst.Call, func: cst.Attribute, loops: List[cst.CSTNode]) -> None:
+        method = func.attr.value
+        receiver = func.value
+        instance = catalog()["django"]["instance"]
+        if method in instance and isinstance(receiver, cst.Name) and not node.args:
+            var = self.loop_var(receiver.value)
+            if var is not None and var.query.orm == "django" and var.query.related is None:
+                self._report(node, f"{receiver.value}.{method}()", instance[method])
+            return
+        if method in catalog()["dbapi"]["methods"]:
+            self._dbapi(node, receiver, loops)
+
+    def _dbapi(self, node: cst.Call, receiver: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
+        if not node.args or node.args[0].keyword is not None:
+            return
+        if not self._is_cursor(receiver):
+            return
+        sql = node.args[0].value
+        text = _sql_text(sql)
+        if text is None:
+            return  # a statement that changes per iteration: a script runner, not N+1
+        targets = set()
+        for loop in loops:
+            targets |= loop_targets(loop)
+        if isinstance(sql, cst.Name) and sql.value in targets:
+            return
+        verb = text.lstrip("( \n\t").split(None, 1)[0].upper() if text.strip() else ""
+        if verb in ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT"):
+            hint = "collect the parameters and call `executemany(...)` once"
+        elif verb == "SELECT" or verb == "WITH":
+            hint = "run one query with `IN (...)` (or `= ANY(%s)`) for all keys"
+        else:
+            return
+        self._report(node, f"{self.ctx.code_for(receiver)}.execute()", hint)
+
+    def _is_cursor(self, receiver: cst.BaseExpression) -> bool:
+        cat = catalog()["dbapi"]
+        canonical = self.ctx.names.resolve(receiver)
+        if not_database(canonical):
+            return False
+        if canonical:
+            for connect in cat["connect"]:
+                if canonical == f"{connect}().cursor()":
+                    return True
+            if canonical in (f"{c}()" for c in cat["connection_execute"]):
+                return True
+        name = last_name(receiver)
+        return name is not None and (name in cat["cursor_names"] or name in self.qa.options.cursor_names or name.endswith("_cursor"))
+
+    # -- evaluation -------------------------------------------------------------
+    def on_query_iteration(self, iter_expr: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
+        q = self.qa.analyze(iter_expr)
+        if q is None or q.batch or batched(q, loops) or q.terminal is not None:
+            return
+        if q.related is not None and _prefetchable(q):
+            return
+        self._report(iter_expr, f"for ... in {_short(self.ctx.code_for(iter_expr))}", _evaluate_hint(q))
+
+    def visit_If(self, node: cst.If) -> None:
+        loops = collection_loops(self.ctx)
+        if not loops:
+            return
+        test = node.test
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if isinstance(test, (cst.Name, cst.Call, cst.Attribute)):
+            q = self.qa.analyze(test)
+            if q is not None and q.terminal is None and not q.batch and not batched(q, loops) and not _prefetchable(q):
+                self._report(test, f"if {_short(self.ctx.code_for(test))}", "use `.exists()` once for all keys, outside the loop")
+
+
+def _prefetchable(q: Query) -> bool:
+    """A related manager read in a way ``prefetch_related`` serves from its cache."""
+    if q.related is None:
+        return False
+    cached = set(catalog()["django"]["prefetch_cached"])
+    return all(m in cached for m in q.methods) and (q.terminal is None or q.terminal in cached)
+
+
+def _evaluate_hint(q: Query) -> str:
+    if q.related is not None:
+        return "prefetch the rows for all parents at once (`Prefetch(..., queryset=...)`)"
+    return "fetch the rows for all iterations with one query (`__in=` / `.in_()`) before the loop"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _sql_text(node: cst.BaseExpression) -> Optional[str]:
+    """The SQL of a literal (string, concatenation, f-string) or an UPPER_CASE constant."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.FormattedString):
+        return "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText)) or None
+    if isinstance(node, cst.Name) and node.value.isupper():
+        return "SELECT" if "SELECT" in node.value or "QUERY" in node.value else "INSERT" if any(
+            w in node.value for w in ("INSERT", "UPDATE", "DELETE")
+        ) else None
+    return None
+
+
+__all__ = ["QueryInLoop", "mentions"]
