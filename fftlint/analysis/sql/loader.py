@@ -1,0 +1,144 @@
+"""The schema a file's SQL is checked against: DDL files of its project + Python facts.
+
+* ``.sql`` files are not Python, so the project index never sees them: they are found
+  here, under the file's project root (the nearest ancestor with ``pyproject.toml``,
+  ``setup.cfg``, ``setup.py``, ``manage.py``, ``alembic.ini`` or ``.git``), matched by
+  the ``schema-files`` globs, and their facts are cached per process by
+  (path, mtime, size) -- the walk itself is re-done at most every few seconds.
+* Python facts (models, migrations) come from the project index when it offers them
+  (``project.schema_facts``: a sequence of :class:`SchemaFacts`); without a project
+  index, from the linted file alone.
+
+A file that does not exist on disk (an example, stdin without a filename) sees no DDL.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from fftlint.analysis.sql.schema import Schema, SchemaFacts, build_schema
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", "alembic.ini", ".git")
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "__pycache__", "build", "dist", "site-packages", ".mypy_cache", ".pytest_cache"}
+MAX_SQL_FILES = 2000
+MAX_SQL_BYTES = 4 * 1024 * 1024
+WALK_TTL = 5.0
+
+_walks: Dict[Tuple[str, Tuple[str, ...]], Tuple[float, List[str]]] = {}
+_ddl: Dict[Tuple[str, int, int, str], SchemaFacts] = {}
+_schemas: Dict[Any, Schema] = {}
+
+
+def project_root(path: str) -> Optional[str]:
+    """The nearest ancestor directory holding a project marker; None when there is none."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while True:
+        if any(os.path.exists(os.path.join(directory, m)) for m in ROOT_MARKERS):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _matches(rel: str, globs: Sequence[str]) -> bool:
+    rel = rel.replace(os.sep, "/")
+    for pattern in globs:
+        if fnmatch.fnmatch(rel, pattern):
+            return True
+        if pattern.startswith("**/") and fnmatch.fnmatch(rel, pattern[3:]):
+            return True
+    return False
+
+
+def sql_files(root: str, globs: Sequence[str] = ("**/*.sql",)) -> List[str]:
+    key = (root, tuple(globs))
+    now = time.monotonic()
+    hit = _walks.get(key)
+    if hit is not None and now - hit[0] < WALK_TTL:
+        return hit[1]
+    found: List[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            if _matches(os.path.relpath(full, root), globs):
+                found.append(full)
+        if len(found) >= MAX_SQL_FILES:
+            break
+    _walks[key] = (now, found)
+    return found
+
+
+def ddl_facts(path: str, dialect: str) -> Optional[SchemaFacts]:
+    from fftlint.analysis.sql.ddl import learn_ddl
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if st.st_size > MAX_SQL_BYTES:
+        return None
+    key = (path, st.st_mtime_ns, st.st_size, dialect)
+    facts = _ddl.get(key)
+    if facts is None:
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+        facts = learn_ddl(text, path, dialect) if any(w in text.upper() for w in ("CREATE", "ALTER")) else SchemaFacts()
+        _ddl[key] = facts
+    return facts
+
+
+def schema_for(
+    path: str,
+    source: str,
+    *,
+    project: Any = None,
+    dialect: str = "postgres",
+    schema_files: Sequence[str] = ("**/*.sql",),
+    own_facts: Optional[SchemaFacts] = None,
+) -> Schema:
+    """The schema for the file at ``path`` (memoized per DDL set + Python facts)."""
+    from fftlint.analysis.sql.sources import summarize
+
+    facts: List[SchemaFacts] = []
+    ddl_key: List[Any] = []
+    if path not in ("-", "<stdin>") and os.path.isfile(path):
+        root = project_root(path) or os.path.dirname(os.path.abspath(path))
+        for sql_path in sql_files(root, schema_files):
+            f = ddl_facts(sql_path, dialect)
+            if f:
+                facts.append(f)
+                ddl_key.append(id(f))
+    project_facts = getattr(project, "schema_facts", None) if project is not None else None
+    if callable(project_facts):
+        project_facts = project_facts()
+    if project_facts:
+        facts.extend(project_facts)
+        key: Any = (tuple(ddl_key), id(project))
+        cached = _schemas.get(key)
+        if cached is not None:
+            return cached
+        schema = build_schema(facts)
+        if len(_schemas) > 64:
+            _schemas.clear()
+        _schemas[key] = schema
+        return schema
+    mine = own_facts if own_facts is not None else summarize(source, path)
+    if not mine:
+        key = (tuple(ddl_key), None)
+        cached = _schemas.get(key)
+        if cached is not None:
+            return cached
+        schema = build_schema(facts)
+        if len(_schemas) > 64:
+            _schemas.clear()
+        _schemas[key] = schema
+        return schema
+    return build_schema(facts + [mine])

@@ -1,0 +1,454 @@
+"""Learn the schema from Python sources with the stdlib ``ast`` (the project is never imported).
+
+* Django models: fields (``db_index=True``, ``unique=True``, ``primary_key=True``,
+  ``ForeignKey`` / ``OneToOneField`` which Django indexes by default, ``db_column``),
+  ``Meta.db_table``, ``Meta.indexes = [models.Index(fields=[...])]``,
+  ``Meta.unique_together``, ``Meta.index_together``, ``Meta.constraints`` with
+  ``UniqueConstraint(fields=[...])``, abstract bases defined in the project.
+* Django migrations: ``CreateModel`` (fields and ``options``), ``AddIndex``, ``AddField``,
+  ``AlterField``.
+* Alembic migrations: ``op.create_table`` (``sa.Column(..., primary_key/index/unique)``,
+  ``PrimaryKeyConstraint``, ``UniqueConstraint``, ``Index``), ``op.create_index``,
+  ``op.add_column``, ``op.create_unique_constraint``, ``op.create_primary_key``.
+* SQLAlchemy: declarative classes with ``__tablename__`` (``Column`` / ``mapped_column``
+  with ``primary_key`` / ``index`` / ``unique``, ``__table_args__``), ``Table(...)``
+  objects, and module-level ``Index("name", Model.col, ...)``.
+
+:func:`summarize` is cheap to call on any file: a byte-level pre-check returns empty facts
+for files that mention none of these APIs.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from fftlint.analysis.sql.schema import (
+    DjangoOpFact,
+    FieldFact,
+    Index,
+    ModelFact,
+    SchemaFacts,
+    Table,
+    norm,
+)
+
+#: Any of these in a file's text means it may define schema.
+MARKERS = ("models.", "Model", "migrations", "op.create_", "op.add_column", "Column(", "mapped_column", "Table(", "Index(")
+
+RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ParentalKey"}
+NON_COLUMN_FIELDS = {"ManyToManyField", "GenericRelation", "GenericForeignKey", "ManyToManyRel"}
+
+
+def _tail(node: ast.AST) -> Optional[str]:
+    """``models.ForeignKey`` -> ``ForeignKey``; ``Index`` -> ``Index``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _const_str(node: Optional[ast.AST]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Call) and _tail(node.func) == "f" and node.args:  # alembic op.f("ix")
+        return _const_str(node.args[0])
+    return None
+
+
+def _kw(call: ast.Call, name: str) -> Optional[ast.AST]:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _true(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _strings(node: Optional[ast.AST]) -> Optional[Tuple[str, ...]]:
+    """A list/tuple of string constants (``["a", "-b"]``), leading ``-`` stripped."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    out = []
+    for elt in node.elts:
+        s = _const_str(elt)
+        if s is None:
+            return None
+        out.append(s.lstrip("-+"))
+    return tuple(out)
+
+
+def _string_groups(node: Optional[ast.AST]) -> List[Tuple[str, ...]]:
+    """``unique_together = ("a", "b")`` or ``[("a", "b"), ("c",)]``."""
+    flat = _strings(node)
+    if flat is not None:
+        return [flat] if flat else []
+    out = []
+    if isinstance(node, (ast.List, ast.Tuple)):
+        for elt in node.elts:
+            group = _strings(elt)
+            if group:
+                out.append(group)
+    return out
+
+
+def app_label_for(path: str) -> str:
+    """``shop/models.py`` -> ``shop``; ``shop/models/order.py`` and
+    ``shop/migrations/0001_x.py`` -> ``shop``."""
+    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
+    parts = parts[:-1]
+    while parts and parts[-1] in ("models", "migrations"):
+        parts = parts[:-1]
+    return parts[-1] if parts else ""
+
+
+# --------------------------------------------------------------------------- Django
+def _django_field(name: str, call: ast.Call) -> Optional[FieldFact]:
+    kind = _tail(call.func)
+    if kind is None or not kind.endswith(("Field", "Key")) or kind in NON_COLUMN_FIELDS:
+        return None
+    relation = kind in RELATION_FIELDS
+    primary = _true(_kw(call, "primary_key"))
+    db_index = _kw(call, "db_index")
+    indexed = primary or _true(_kw(call, "unique")) or _true(db_index)
+    if relation and not (isinstance(db_index, ast.Constant) and db_index.value is False):
+        indexed = True
+    if kind == "OneToOneField":
+        indexed = True  # OneToOne is unique
+    column = _const_str(_kw(call, "db_column")) or (name + "_id" if relation else name)
+    return FieldFact(name, norm(column), indexed, primary, relation)
+
+
+def _index_fields(call: ast.AST) -> Optional[Tuple[str, ...]]:
+    """``models.Index(fields=[...])`` / ``UniqueConstraint(fields=[...])`` -> field names."""
+    if not isinstance(call, ast.Call):
+        return None
+    fields = _strings(_kw(call, "fields"))
+    return fields or None
+
+
+def _meta_indexes(meta: ast.ClassDef) -> Tuple[Optional[str], bool, List[Tuple[str, ...]]]:
+    db_table = None
+    abstract = False
+    indexes: List[Tuple[str, ...]] = []
+    for stmt in meta.body:
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            continue
+        key = stmt.targets[0].id
+        if key == "db_table":
+            db_table = _const_str(stmt.value)
+        elif key == "abstract":
+            abstract = _true(stmt.value)
+        elif key in ("unique_together", "index_together"):
+            indexes.extend(_string_groups(stmt.value))
+        elif key in ("indexes", "constraints") and isinstance(stmt.value, (ast.List, ast.Tuple)):
+            for elt in stmt.value.elts:
+                if isinstance(elt, ast.Call) and (key == "indexes" or _tail(elt.func) == "UniqueConstraint"):
+                    fields = _index_fields(elt)
+                    if fields:
+                        indexes.append(fields)
+    return db_table, abstract, indexes
+
+
+def _looks_like_django_model(node: ast.ClassDef, known_models: Sequence[str]) -> bool:
+    for base in node.bases:
+        dotted = _dotted(base) or ""
+        if dotted.endswith("models.Model") or dotted == "Model" or dotted.rsplit(".", 1)[-1] in known_models:
+            return True
+    return False
+
+
+def _django_model(node: ast.ClassDef, path: str) -> Optional[ModelFact]:
+    fields: List[FieldFact] = []
+    db_table, abstract, indexes = None, False, []
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            target, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            target, value = stmt.target.id, stmt.value
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            db_table, abstract, indexes = _meta_indexes(stmt)
+            continue
+        else:
+            continue
+        if isinstance(value, ast.Call):
+            fld = _django_field(target, value)
+            if fld is not None:
+                fields.append(fld)
+    bases = tuple(_dotted(b) or "" for b in node.bases)
+    return ModelFact(node.name, app_label_for(path), path, tuple(fields), db_table, tuple(indexes), bases, abstract)
+
+
+def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
+    op = _tail(call.func)
+    app = app_label_for(path)
+    if op == "CreateModel":
+        name = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
+        field_list = _kw(call, "fields") or (call.args[1] if len(call.args) > 1 else None)
+        if not name or not isinstance(field_list, (ast.List, ast.Tuple)):
+            return
+        fields = []
+        for elt in field_list.elts:
+            if isinstance(elt, ast.Tuple) and len(elt.elts) == 2 and isinstance(elt.elts[1], ast.Call):
+                fname = _const_str(elt.elts[0])
+                fld = _django_field(fname, elt.elts[1]) if fname else None
+                if fld is not None:
+                    fields.append(fld)
+        db_table = None
+        indexes: List[Tuple[str, ...]] = []
+        options = _kw(call, "options")
+        if isinstance(options, ast.Dict):
+            for key, value in zip(options.keys, options.values):
+                k = _const_str(key)
+                if k == "db_table":
+                    db_table = _const_str(value)
+                elif k in ("unique_together", "index_together"):
+                    indexes.extend(_string_groups(value))
+                elif k in ("indexes", "constraints") and isinstance(value, (ast.List, ast.Tuple)):
+                    for elt in value.elts:
+                        fields_ix = _index_fields(elt)
+                        if fields_ix:
+                            indexes.append(fields_ix)
+        facts.models.append(ModelFact(name, app, path, tuple(fields), db_table, tuple(indexes)))
+    elif op in ("AddIndex", "AddConstraint"):
+        model = _const_str(_kw(call, "model_name") or (call.args[0] if call.args else None))
+        index = _kw(call, "index") or _kw(call, "constraint") or (call.args[1] if len(call.args) > 1 else None)
+        fields = _index_fields(index) if index is not None else None
+        if model and fields:
+            facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", fields))
+    elif op in ("AddField", "AlterField"):
+        model = _const_str(_kw(call, "model_name") or (call.args[0] if call.args else None))
+        fname = _const_str(_kw(call, "name") or (call.args[1] if len(call.args) > 1 else None))
+        fcall = _kw(call, "field") or (call.args[2] if len(call.args) > 2 else None)
+        if model and fname and isinstance(fcall, ast.Call):
+            fld = _django_field(fname, fcall)
+            if fld is not None:
+                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_field", field=fld))
+
+
+# --------------------------------------------------------------------------- SQLAlchemy / Alembic
+COLUMN_CALLS = {"Column", "mapped_column"}
+
+
+def _sa_column(call: ast.Call, attr: Optional[str] = None) -> Optional[Tuple[str, List[Index]]]:
+    """``Column("name", Integer, index=True)`` -> (column, indexes on it)."""
+    if _tail(call.func) not in COLUMN_CALLS:
+        return None
+    name = _const_str(call.args[0]) if call.args else None
+    name = _const_str(_kw(call, "name")) or name or attr
+    if not name:
+        return None
+    col = norm(name)
+    indexes = []
+    if _true(_kw(call, "primary_key")):
+        indexes.append(Index((col,), unique=True, primary=True))
+    elif _true(_kw(call, "unique")):
+        indexes.append(Index((col,), unique=True))
+    elif _true(_kw(call, "index")):
+        indexes.append(Index((col,)))
+    return col, indexes
+
+
+def _sa_constraint(call: ast.Call, attrs: Dict[str, str], skip_name: bool) -> Optional[Index]:
+    """``Index("ix", "a", "b")``, ``UniqueConstraint("a")``, ``PrimaryKeyConstraint("id")``."""
+    kind = _tail(call.func)
+    if kind not in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
+        return None
+    args = list(call.args)
+    name = None
+    if kind == "Index" and skip_name and args:
+        name = _const_str(args[0])
+        args = args[1:]
+    cols = []
+    for arg in args:
+        s = _const_str(arg)
+        if s is None and isinstance(arg, ast.Name):
+            s = attrs.get(arg.id)
+        if s is None and isinstance(arg, ast.Attribute):
+            s = attrs.get(arg.attr, arg.attr)
+        if s is None:
+            break  # an expression part: the rest is not a plain column prefix
+        cols.append(norm(s))
+    if not cols:
+        return None
+    return Index(
+        tuple(cols),
+        unique=kind != "Index" or _true(_kw(call, "unique")),
+        primary=kind == "PrimaryKeyConstraint",
+        name=norm(name) if name else None,
+    )
+
+
+def _table_from_items(name: str, items: Sequence[ast.AST], path: str) -> Table:
+    table = Table(norm(name), origin=path)
+    for item in items:
+        if not isinstance(item, ast.Call):
+            continue
+        col = _sa_column(item)
+        if col is not None:
+            table.add_column(col[0])
+            for ix in col[1]:
+                table.add_index(ix)
+            continue
+        ix = _sa_constraint(item, {}, skip_name=True)
+        if ix is not None:
+            table.add_index(ix)
+    return table
+
+
+def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, str]]]:
+    tablename = None
+    for stmt in node.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == "__tablename__"
+        ):
+            tablename = _const_str(stmt.value)
+    if not tablename:
+        return None
+    table = Table(norm(tablename), origin=path)
+    attrs: Dict[str, str] = {}
+    table_args: Optional[ast.AST] = None
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            target, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            target, value = stmt.target.id, stmt.value
+        else:
+            continue
+        if target == "__table_args__":
+            table_args = value
+            continue
+        if isinstance(value, ast.Call):
+            col = _sa_column(value, target)
+            if col is not None:
+                attrs[target] = col[0]
+                table.add_column(col[0])
+                for ix in col[1]:
+                    table.add_index(ix)
+    items: List[ast.AST] = []
+    if isinstance(table_args, (ast.Tuple, ast.List)):
+        items = list(table_args.elts)
+    for item in items:
+        if isinstance(item, ast.Call):
+            ix = _sa_constraint(item, attrs, skip_name=True)
+            if ix is not None:
+                table.add_index(ix)
+    return table, attrs
+
+
+ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key"}
+
+
+def _alembic(call: ast.Call, path: str, facts: SchemaFacts) -> bool:
+    dotted = _dotted(call.func) or ""
+    if not (dotted.startswith("op.") or dotted.startswith("alembic.op.")):
+        return False
+    op = dotted.rsplit(".", 1)[-1]
+    if op not in ALEMBIC_OPS:
+        return False
+    args = list(call.args)
+    if op == "create_table":
+        name = _const_str(args[0]) if args else None
+        if name:
+            facts.tables.append(_table_from_items(name, args[1:], path))
+    elif op in ("create_index", "create_unique_constraint", "create_primary_key"):
+        ix_name = _const_str(args[0]) if args else _const_str(_kw(call, "index_name") or _kw(call, "constraint_name"))
+        table = _const_str(args[1]) if len(args) > 1 else _const_str(_kw(call, "table_name"))
+        cols = _strings(args[2] if len(args) > 2 else _kw(call, "columns"))
+        if table and cols:
+            facts.indexes.append(
+                (
+                    norm(table),
+                    Index(
+                        tuple(norm(c) for c in cols),
+                        unique=op != "create_index" or _true(_kw(call, "unique")),
+                        primary=op == "create_primary_key",
+                        name=norm(ix_name) if ix_name else None,
+                    ),
+                )
+            )
+    elif op == "add_column":
+        table = _const_str(args[0]) if args else None
+        if table and len(args) > 1 and isinstance(args[1], ast.Call):
+            col = _sa_column(args[1])
+            if col is not None:
+                facts.columns.append((norm(table), col[0]))
+                for ix in col[1]:
+                    facts.indexes.append((norm(table), ix))
+    return True
+
+
+# --------------------------------------------------------------------------- entry points
+def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
+    facts = SchemaFacts()
+    classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    model_names: List[str] = []
+    sa_attrs: Dict[str, Tuple[str, Dict[str, str]]] = {}
+    # two rounds so that a model deriving from an abstract model defined below it is found
+    for _ in range(2):
+        for node in classes:
+            if node.name not in model_names and _looks_like_django_model(node, model_names):
+                model_names.append(node.name)
+    for node in classes:
+        sa = _sa_model(node, path)
+        if sa is not None:
+            facts.tables.append(sa[0])
+            sa_attrs[node.name] = (sa[0].name, sa[1])
+        elif node.name in model_names:
+            model = _django_model(node, path)
+            if model is not None:
+                facts.models.append(model)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        kind = _tail(node.func)
+        if kind in ("CreateModel", "AddIndex", "AddConstraint", "AddField", "AlterField") and (
+            (_dotted(node.func) or "").startswith("migrations.") or kind == "CreateModel"
+        ):
+            _migration_ops(node, path, facts)
+        elif _alembic(node, path, facts):
+            continue
+        elif kind == "Table" and len(node.args) >= 2:
+            name = _const_str(node.args[0])
+            if name and any(isinstance(a, ast.Call) and _tail(a.func) in COLUMN_CALLS for a in node.args[1:]):
+                facts.tables.append(_table_from_items(name, node.args[2:], path))
+        elif kind == "Index" and node.args and any(isinstance(a, ast.Attribute) for a in node.args[1:]):
+            # module-level Index("ix", Order.customer_id, Order.created_at)
+            first = next((a for a in node.args[1:] if isinstance(a, ast.Attribute)), None)
+            owner = first.value if first is not None else None
+            owner_name = owner.id if isinstance(owner, ast.Name) else None
+            if owner_name in sa_attrs:
+                table, attrs = sa_attrs[owner_name]
+                ix = _sa_constraint(node, attrs, skip_name=True)
+                if ix is not None:
+                    facts.indexes.append((table, ix))
+    return facts
+
+
+def summarize(source: str, path: str) -> SchemaFacts:
+    """Schema facts taught by one Python file; empty for files that teach none (or do not parse)."""
+    if not any(marker in source for marker in MARKERS):
+        return SchemaFacts()
+    try:
+        tree = ast.parse(source, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return SchemaFacts()
+    return summarize_tree(tree, path)
