@@ -558,6 +558,7 @@ class LoopVar:
     function: Optional[cst.CSTNode] = None
     dead: bool = False
     reported: Set[str] = field(default_factory=set)
+    prefix_to_one: bool = True  # every hop of ``prefix`` can be select_related
 
 
 _COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
@@ -640,16 +641,18 @@ class QueryLoopTracker:
             target = target.elements[1].value
         if not isinstance(target, cst.Name):
             return
-        root_query, root_iter, prefix = q, iter_expr if how is None else None, ""
+        var = LoopVar(target.value, q, q.model, loop, q, iter_expr if how is None else None, "", self.ctx.stack.function)  # type: ignore[attr-defined]
         if q.related is not None:
             owner = self._owner_var(iter_expr)
             if owner is None:
                 return
-            root_query, root_iter = owner.root_query, owner.root_iter
-            prefix = f"{owner.prefix}__{q.related.name}" if owner.prefix else q.related.name
-        self.loop_vars.append(
-            LoopVar(target.value, q, q.model, loop, root_query, root_iter, prefix, self.ctx.stack.function)  # type: ignore[attr-defined]
-        )
+            var.root_query, var.root_iter, var.reported = owner.root_query, owner.root_iter, owner.reported
+            var.prefix = f"{owner.prefix}__{q.related.name}" if owner.prefix else q.related.name
+            var.prefix_to_one = False
+            if not _plain_related_read(q):
+                var.root_iter = None  # a filtered related manager: prefetching the path would not serve it
+                var.root_query = replace(owner.root_query, loads_unknown=True)
+        self.loop_vars.append(var)
         self.on_loop(self.loop_vars[-1])
 
     def _owner_var(self, expr: cst.BaseExpression) -> Optional[LoopVar]:
@@ -711,3 +714,8 @@ class QueryLoopTracker:
 
     def leave_DictComp(self, node: cst.DictComp) -> None:
         self._untrack(node)
+
+
+def _plain_related_read(q: Query) -> bool:
+    cached = set(catalog()["django"]["prefetch_cached"])
+    return all(m in cached for m in q.methods)

@@ -1,0 +1,303 @@
+"""FFT202: a lazily loaded relation read on every row of a query, without prefetching."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Set, Tuple
+
+import libcst as cst
+
+from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
+from fftlint.rule import Invalid, Rule, Valid, replace
+from fftlint.types import UNSAFE
+
+from ._querysets import OPTIONS_KEY, REQUIRES, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog
+
+MODELS = (
+    "from django.db import models\n\n"
+    "class Author(models.Model):\n"
+    "    name = models.CharField(max_length=50)\n\n"
+    "class Book(models.Model):\n"
+    "    title = models.CharField(max_length=50)\n"
+    "    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name='books')\n"
+    "    tags = models.ManyToManyField('Tag')\n\n"
+    "class Tag(models.Model):\n"
+    "    label = models.CharField(max_length=20)\n\n"
+)
+SQLA = (
+    "from sqlalchemy import ForeignKey\n"
+    "from sqlalchemy.orm import DeclarativeBase, relationship\n\n"
+    "class Base(DeclarativeBase):\n"
+    "    pass\n\n"
+    "class User(Base):\n"
+    "    __tablename__ = 'users'\n"
+    "    addresses = relationship('Address', back_populates='user')\n"
+    "    orders = relationship('Order', lazy='selectin')\n\n"
+    "class Address(Base):\n"
+    "    __tablename__ = 'addresses'\n"
+    "    user = relationship('User', back_populates='addresses')\n\n"
+    "class Order(Base):\n"
+    "    __tablename__ = 'orders'\n\n"
+)
+
+
+class LazyRelationInLoop(QueryLoopTracker, Rule):
+    """## What it does
+    Checks for a loop over the rows of a query that reads a related object or
+    collection which the query did not load:
+
+    - Django: `book.author` (a forward `ForeignKey` / `OneToOneField`) when the queryset
+      has no `select_related("author")`; `author.books.all()` / `.count()` / `.exists()`
+      (a reverse `ForeignKey` or a `ManyToManyField`) without `prefetch_related("books")`;
+      nested paths (`book.author.publisher`) likewise.
+    - SQLAlchemy: `user.addresses` on a lazily loaded `relationship()` when the query has no
+      `options(selectinload(User.addresses))` / `joinedload(...)`.
+
+    Relations are read from the model classes, in the same file or (when the project index
+    is available) anywhere in the project. Without model knowledge the rule stays silent.
+    Loops over `values()` / `values_list()`, custom managers and querysets whose loading
+    cannot be read (`Prefetch(..., queryset=...)`, non-literal arguments) are not reported.
+
+    ## Why is this bad?
+    Each lazy access is a separate query: a loop over *N* rows runs *N + 1* queries.
+    `select_related` loads to-one relations in the same query with a JOIN;
+    `prefetch_related` / `selectinload` load a collection for all rows with one extra query.
+
+    ## Example
+    ```python
+    for book in Book.objects.filter(published=True):
+        print(book.title, book.author.name)
+    ```
+
+    ## Use instead
+    ```python
+    for book in Book.objects.filter(published=True).select_related("author"):
+        print(book.title, book.author.name)
+    ```
+
+    ## Fix safety
+    The fix appends `.select_related("path")` / `.prefetch_related("path")` (Django) or
+    `.options(selectinload(Model.attr))` (SQLAlchemy `session.query`) to the query written
+    in the `for` statement. It is **unsafe**: the rows and their values are the same, but the
+    SQL changes (a JOIN, or one extra query loading every related row at once, which can
+    use much more memory for large collections), related rows are read when the loop
+    starts rather than when each is first accessed, and the relation names come from a
+    static reading of the models that a runtime override (a property, a custom manager)
+    can contradict, in which case Django raises `FieldError`. No fix is offered when the
+    query uses `only()`/`defer()`, slicing, `iterator()`, set operations, custom
+    managers or methods, or when the query is not written in the `for` statement itself.
+    """
+
+    code = "FFT202"
+    name = "lazy-relation-in-loop"
+    message = "{access} loads {what} with one query per row of {query}; {hint}"
+    fix_title = "Load the relation with the query"
+    requires = REQUIRES
+    Options = NPlusOneOptions
+    options_key = OPTIONS_KEY
+    tags = ("performance", "database", "n+1")
+
+    VALID = [
+        MODELS + "for book in Book.objects.select_related('author'):\n    print(book.author.name)\n",
+        MODELS + "for book in Book.objects.all().select_related():\n    print(book.author.name)\n",
+        MODELS + "for a in Author.objects.prefetch_related('books'):\n    print(a.books.count(), list(a.books.all()))\n",
+        MODELS + "from django.db.models import Prefetch\nfor a in Author.objects.prefetch_related(Prefetch('books')):\n    print(a.books.all())\n",
+        # the foreign key column is on the row: no query
+        MODELS + "for book in Book.objects.all():\n    print(book.author_id, book.title)\n",
+        # values() / values_list() rows are dicts / tuples
+        MODELS + "for row in Book.objects.values('author__name'):\n    print(row['author__name'])\n",
+        # not a queryset: a plain list of objects with the same attribute names
+        MODELS + "for book in load_from_cache():\n    print(book.author.name)\n",
+        # assigning the relation does not read it
+        MODELS + "for book in Book.objects.all():\n    book.author = default_author\n",
+        # unknown models (no model information): silent
+        "for book in Book.objects.all():\n    print(book.author.name)\n",
+        # a loader we cannot read: assume it covers
+        MODELS + "for book in Book.objects.select_related(*fields):\n    print(book.author.name)\n",
+        # custom queryset methods may select_related themselves
+        MODELS + "for book in Book.objects.with_authors():\n    print(book.author.name)\n",
+        # the loop variable is rebound before the access
+        MODELS + "for book in Book.objects.all():\n    book = cache[book.pk]\n    print(book.author.name)\n",
+        # SQLAlchemy: eager relationship, or loaded with options()
+        SQLA + "for u in session.query(User):\n    print(u.orders)\n",
+        SQLA + "from sqlalchemy.orm import selectinload\nfor u in session.query(User).options(selectinload(User.addresses)):\n    print(u.addresses)\n",
+        # a nested function runs later, not per row
+        MODELS + "for book in Book.objects.all():\n    def show():\n        return book.author.name\n",
+    ]
+    INVALID = [
+        Invalid(
+            MODELS + "for book in Book.objects.filter(title__startswith='A'):\n    print(book.author.name)\n",
+            line=15,
+            column=11,
+            message_contains='select_related("author")',
+            fixed=MODELS
+            + "for book in Book.objects.filter(title__startswith='A').select_related(\"author\"):\n    print(book.author.name)\n",
+            safety=UNSAFE,
+        ),
+        Invalid(
+            MODELS + "for a in Author.objects.all():\n    print(a.name, a.books.count())\n",
+            message_contains='prefetch_related("books")',
+            fixed=MODELS + "for a in Author.objects.all().prefetch_related(\"books\"):\n    print(a.name, a.books.count())\n",
+            safety=UNSAFE,
+        ),
+        Invalid(
+            MODELS + "for b in Book.objects.select_related('author'):\n    print([t.label for t in b.tags.all()])\n",
+            fixed=MODELS
+            + "for b in Book.objects.select_related('author').prefetch_related(\"tags\"):\n    print([t.label for t in b.tags.all()])\n",
+            safety=UNSAFE,
+        ),
+        # two relations: two reports, both fixed (one per --fix pass)
+        Invalid(
+            MODELS + "for b in Book.objects.all():\n    print(b.author.name, b.tags.count(), b.author.pk)\n",
+            count=2,
+            fixed=MODELS
+            + "for b in Book.objects.all().select_related(\"author\").prefetch_related(\"tags\"):\n    print(b.author.name, b.tags.count(), b.author.pk)\n",
+            safety=UNSAFE,
+        ),
+        # a comprehension, a name bound to a queryset (reported, no fix: not in the for)
+        Invalid(MODELS + "names = [b.author.name for b in Book.objects.all()]\n", count=1),
+        Invalid(MODELS + "books = Book.objects.filter(title='x')\nfor b in books:\n    print(b.author)\n", count=1),
+        # nested loop over a relation: prefetch the path from the outer query
+        Invalid(
+            MODELS + "for a in Author.objects.prefetch_related('books'):\n    for b in a.books.all():\n        print(b.tags.count())\n",
+            message_contains="books__tags",
+            fixed=MODELS
+            + "for a in Author.objects.prefetch_related('books').prefetch_related(\"books__tags\"):\n    for b in a.books.all():\n        print(b.tags.count())\n",
+            safety=UNSAFE,
+        ),
+        # only() forbids select_related of a deferred field: reported, no fix
+        Invalid(MODELS + "for b in Book.objects.only('title'):\n    print(b.author.name)\n", count=1),
+        Invalid(
+            SQLA + "for u in session.query(User).filter(User.active):\n    print(len(u.addresses))\n",
+            message_contains="selectinload(User.addresses)",
+            fixed=SQLA.replace("relationship\n", "relationship\nimport sqlalchemy.orm\n", 1)
+            + "for u in session.query(User).filter(User.active).options(sqlalchemy.orm.selectinload(User.addresses)):\n    print(len(u.addresses))\n",
+            safety=UNSAFE,
+        ),
+        Invalid(
+            SQLA + "from sqlalchemy.orm import selectinload\nfor a in session.query(Address).all():\n    print(a.user.id)\n",
+            fixed=SQLA
+            + "from sqlalchemy.orm import selectinload\nfor a in session.query(Address).options(selectinload(Address.user)).all():\n    print(a.user.id)\n",
+            safety=UNSAFE,
+        ),
+        Invalid(SQLA + "from sqlalchemy import select\nfor u in session.scalars(select(User)):\n    print(u.addresses)\n", count=1),
+    ]
+
+    def __init__(self, ctx, options=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self._done: Set[int] = set()
+        self._stores: Set[int] = set()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        for target in node.targets:
+            self._stores.add(id(target.target))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if id(node) in self._done or not self.ctx.stack.loops:
+            return
+        chain: List[cst.Attribute] = []
+        cur: cst.BaseExpression = node
+        while isinstance(cur, cst.Attribute):
+            chain.append(cur)
+            self._done.add(id(cur))
+            cur = cur.value
+        if not isinstance(cur, cst.Name):
+            return
+        var = self.loop_var(cur.value)
+        if var is None or var.model is None:
+            return
+        chain.reverse()  # innermost first: book.author, book.author.name, ...
+        self._walk(var, chain, id(node) in self._stores)
+
+    def _walk(self, var: LoopVar, chain: List[cst.Attribute], store: bool) -> None:
+        index = self.qa.index
+        model = var.model
+        path = var.prefix
+        to_one = var.prefix_to_one
+        cached = set(catalog()["django"]["prefetch_cached"])
+        for k, node in enumerate(chain):
+            if model is None:
+                return
+            rel = index.relation(model, node.attr.value)
+            if rel is None:
+                return
+            last = k == len(chain) - 1
+            if last and store:
+                return
+            step = f"{path}__{rel.name}" if path else rel.name
+            if rel.loader == SQLA_LOAD:
+                if rel.lazy and not var.root_query.covers(step):
+                    self._found(var, node, rel, step, False)
+                if rel.many:
+                    return
+            else:
+                if rel.many:
+                    nxt = chain[k + 1].attr.value if not last else None
+                    if nxt not in cached:
+                        return  # .filter() on a related manager: FFT201's business
+                if not var.root_query.covers(step):
+                    self._found(var, node, rel, step, to_one and rel.loader == SELECT_RELATED)
+                if rel.many:
+                    return
+            to_one = to_one and rel.loader != PREFETCH_RELATED
+            path = step
+            model = index.models.get(rel.target or "")
+
+    def _found(self, var: LoopVar, node: cst.Attribute, rel, step: str, select: bool) -> None:  # type: ignore[no-untyped-def]
+        if step in var.reported:
+            return
+        var.reported.add(step)
+        target = self.qa.index.models.get(rel.target or "")
+        what = f"`{target.name}`" if target is not None and not rel.many else f"`{rel.name}`"
+        access = f"`{self.ctx.code_for(node)}`"
+        query = f"`{var.root_query.display}`"
+        fix = None
+        if var.root_query.orm == "django":
+            method = "select_related" if select else "prefetch_related"
+            addition = f'.{method}("{step}")'
+            hint = f"add `{addition}` to the queryset"
+            fix = self._fix(var, addition)
+        else:
+            model_name = self.qa.index.models[rel.model].name if rel.model in self.qa.index.models else "Model"
+            if var.root_query.model_expr is not None and "__" not in step:
+                model_name = self.ctx.code_for(var.root_query.model_expr)
+            loader = "selectinload" if rel.many else "joinedload"
+            hint = f"add `.options({loader}({model_name}.{rel.name}))` to the query"
+            if "__" not in step:
+                fix = self._sqla_fix(var, model_name, rel.name)
+        self.report(node, access=access, what=what, query=query, hint=hint, fix=fix)
+
+    def _fix_target(self, var: LoopVar) -> Optional[Tuple[cst.BaseExpression, str]]:
+        q = var.root_query
+        if var.root_iter is None or q.no_fix or q.custom or q.loads_unknown:
+            return None
+        node = var.root_iter
+        if q.terminal is not None:
+            # session.query(User).all(): the options go before .all()
+            if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+                return None
+            return node.func.value, self.ctx.code_for(node.func.value)
+        return node, self.ctx.code_for(node)
+
+    def _fix(self, var: LoopVar, addition: str):  # type: ignore[no-untyped-def]
+        got = self._fix_target(var)
+        if got is None or var.root_query.terminal is not None:
+            return None
+        node, code = got
+        return replace(node, code + addition, safety=UNSAFE, title=f"Add `{addition}`")
+
+    def _sqla_fix(self, var: LoopVar, model_name: str, attr: str):  # type: ignore[no-untyped-def]
+        q = var.root_query
+        if q.via != "query" or q.terminal not in (None, "all"):
+            return None
+        got = self._fix_target(var)
+        if got is None:
+            return None
+        node, code = got
+        bound = self.ctx.names.module.bindings.get("selectinload")
+        if bound == "sqlalchemy.orm.selectinload":
+            loader, imports = "selectinload", ()
+        else:
+            loader, imports = "sqlalchemy.orm.selectinload", ("sqlalchemy.orm",)
+        addition = f".options({loader}({model_name}.{attr}))"
+        return replace(node, code + addition, safety=UNSAFE, title=f"Add `{addition}`", imports=imports)
