@@ -178,9 +178,8 @@ def learn_ddl(text: str, origin: str = "", dialect: str = DEFAULT_DIALECT) -> Sc
                             if ix is not None:
                                 facts.indexes.append((name, ix))
         elif isinstance(stmt, exp.Drop) and (stmt.args.get("kind") or "").upper() == "INDEX":
-            dropped = norm(stmt.this.name) if stmt.this is not None else None
-            if dropped:
-                facts.indexes = [(t, ix) for t, ix in facts.indexes if ix.name != dropped]
-                for table in facts.tables:
-                    table.indexes = [ix for ix in table.indexes if ix.name != dropped]
+            targets = list(stmt.args.get("tables") or []) or ([stmt.this] if stmt.this is not None else [])
+            for target in targets:
+                if isinstance(target, exp.Table) and target.name:
+                    facts.dropped.append(norm(target.name))
     return facts

@@ -131,9 +131,10 @@ class SchemaFacts:
     columns: List[Tuple[str, str]] = field(default_factory=list)  # (table, column)
     models: List[ModelFact] = field(default_factory=list)
     django_ops: List[DjangoOpFact] = field(default_factory=list)
+    dropped: List[str] = field(default_factory=list)  # index names (DROP INDEX, op.drop_index)
 
     def __bool__(self) -> bool:
-        return bool(self.tables or self.indexes or self.columns or self.models or self.django_ops)
+        return bool(self.tables or self.indexes or self.columns or self.models or self.django_ops or self.dropped)
 
     def extend(self, other: "SchemaFacts") -> None:
         self.tables.extend(other.tables)
@@ -141,6 +142,7 @@ class SchemaFacts:
         self.columns.extend(other.columns)
         self.models.extend(other.models)
         self.django_ops.extend(other.django_ops)
+        self.dropped.extend(other.dropped)
 
 
 # --------------------------------------------------------------------------- schema
@@ -277,6 +279,10 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
                 table.add_column(fld.column)
                 if fld.indexed:
                     table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
+    dropped = {name for fact in all_facts for name in fact.dropped}
+    if dropped:
+        for table in schema.tables.values():
+            table.indexes = [ix for ix in table.indexes if ix.name is None or ix.name not in dropped]
     return schema
 
 

@@ -354,7 +354,7 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
     return table, attrs
 
 
-ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key"}
+ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key", "drop_index"}
 
 
 def _alembic(call: ast.Call, path: str, facts: SchemaFacts) -> bool:
@@ -365,6 +365,11 @@ def _alembic(call: ast.Call, path: str, facts: SchemaFacts) -> bool:
     if op not in ALEMBIC_OPS:
         return False
     args = list(call.args)
+    if op == "drop_index":
+        name = _const_str(args[0]) if args else _const_str(_kw(call, "index_name"))
+        if name and _enclosing_is_upgrade(call):
+            facts.dropped.append(norm(name))
+        return True
     if op == "create_table":
         name = _const_str(args[0]) if args else None
         if name:
@@ -396,6 +401,11 @@ def _alembic(call: ast.Call, path: str, facts: SchemaFacts) -> bool:
     return True
 
 
+def _enclosing_is_upgrade(call: ast.Call) -> bool:
+    """Set by :func:`summarize_tree`: drops inside ``downgrade()`` undo, they do not apply."""
+    return getattr(call, "_fft_in_downgrade", False) is False
+
+
 # --------------------------------------------------------------------------- entry points
 def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
     facts = SchemaFacts()
@@ -416,9 +426,16 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
             model = _django_model(node, path)
             if model is not None:
                 facts.models.append(model)
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef) and fn.name == "downgrade":
+            for sub in ast.walk(fn):
+                if isinstance(sub, ast.Call):
+                    sub._fft_in_downgrade = True  # type: ignore[attr-defined]
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
+        if getattr(node, "_fft_in_downgrade", False):
+            continue  # downgrade() reverts the schema; the upgrade path is the current one
         kind = _tail(node.func)
         if kind in ("CreateModel", "AddIndex", "AddConstraint", "AddField", "AlterField") and (
             (_dotted(node.func) or "").startswith("migrations.") or kind == "CreateModel"
