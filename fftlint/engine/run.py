@@ -6,10 +6,10 @@ import ast
 import os
 import re
 import warnings
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
 
 from fftlint.analysis.names import Scopes
 from fftlint.engine.source import line_starts, offset_of
@@ -117,21 +117,95 @@ def syntax_ok(text: str, path: str) -> Optional[Diagnostic]:
         return _parse(text, path)[1]
 
 
+class _Enough(Exception):
+    """Every node whose position was asked for is known: stop generating code."""
+
+
+class _PositionState(PositionProvidingCodegenState):
+    """LibCST's position codegen, minus a regex split per token, stopping early once the
+    positions of ``wanted`` nodes are known (``wanted`` None: the whole module)."""
+
+    wanted: Optional[set]
+    done: bool = False
+
+    def _update_position(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            PositionProvidingCodegenState._update_position(self, value)
+        else:
+            self.column += len(value)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        PositionProvidingCodegenState.after_codegen(self, node)
+        wanted = self.wanted
+        if wanted and node in wanted:
+            wanted.discard(node)
+            if not wanted:
+                self.done = True
+                raise _Enough
+
+
+def compute_positions(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]] = None) -> Dict[cst.CSTNode, Any]:
+    """Node -> CodeRange, as LibCST's ``PositionProvider`` (without a MetadataWrapper's
+    extra full traversal). With ``wanted``, generation stops once those are known and
+    only their entries are reliable."""
+    provider = PositionProvider()
+    state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
+    state.wanted = set(wanted) if wanted is not None else None
+    try:
+        module._codegen(state)
+    except (_Enough, KeyError):
+        # Unwinding after an early stop, enclosing nodes look up children that were
+        # never generated (KeyError); the wanted nodes were all complete before.
+        if not state.done:
+            raise
+    return provider._computed
+
+
+class _Positions:
+    """Positions of the nodes reports need, computed on first use; any other node
+    triggers one full computation."""
+
+    def __init__(self, module: cst.Module, wanted: Sequence[cst.CSTNode]) -> None:
+        self.module = module
+        self.wanted = set(wanted)
+        self.computed: Optional[Dict[cst.CSTNode, Any]] = None
+        self.complete = not self.wanted
+
+    def __getitem__(self, node: cst.CSTNode) -> Any:
+        if self.computed is None:
+            self.computed = compute_positions(self.module, None if self.complete else self.wanted)
+        if not self.complete and node not in self.wanted:
+            self.computed = compute_positions(self.module)
+            self.complete = True
+        return self.computed[node]
+
+
+def _wanted_nodes(reports: Sequence[RawReport]) -> List[cst.CSTNode]:
+    out: List[cst.CSTNode] = []
+    for raw in reports:
+        out.append(raw.node)
+        if raw.statement is not None:
+            out.append(raw.statement)
+        if raw.fix is not None:
+            out.extend(node for node, _ in raw.fix.replacements)
+    return out
+
+
 class _Collector:
     """Turns raw reports (CST nodes) into diagnostics; positions are computed lazily."""
 
-    def __init__(self, path: str, text: str, module: cst.Module) -> None:
+    def __init__(self, path: str, text: str, module: cst.Module, reports: Sequence[RawReport] = ()) -> None:
         self.path = path
         self.text = text
         self.module = module
-        self._positions: Optional[Mapping[cst.CSTNode, Any]] = None
+        self._positions: Optional[_Positions] = None
+        self._wanted = _wanted_nodes(reports)
         self._starts: Optional[List[int]] = None
 
     @property
-    def positions(self) -> Mapping[cst.CSTNode, Any]:
+    def positions(self) -> _Positions:
         if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
+            self._positions = _Positions(self.module, self._wanted)
         return self._positions
 
     @property
@@ -260,7 +334,7 @@ def lint_source(
     if "engine" in failures and not prefilter and not applicable(rules, text):
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
 
-    collector = _Collector(path, text, module)
+    collector = _Collector(path, text, module, ctx.reports)
     diagnostics: List[Diagnostic] = []
     for raw in ctx.reports:
         if raw.rule.code in failures:
