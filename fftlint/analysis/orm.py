@@ -285,7 +285,7 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, A
         callee = imports.resolve(value.func) or ""
         if callee.endswith("Manager()") or callee.endswith("Manager") or callee.endswith(".as_manager()"):
             managers.extend(names)
-            if callee not in ("django.db.models.Manager()", "django.db.models.manager.Manager()"):
+            if callee not in ("django.db.models.Manager", "django.db.models.manager.Manager"):
                 custom.extend(names)
         elif callee.startswith("django.db.models."):
             orm = orm or "django"
@@ -557,3 +557,52 @@ def index_for_source(source: str, module: str = "", is_package: bool = False, ex
     own = summarize_models(source, module, is_package)
     others = [s for s in extra if s.get("module") != module]
     return ModelIndex([*others, own])
+
+
+# --------------------------------------------------------------------------- project
+#: Cheap pre-filter for project files: a file with none of these defines no model.
+MODEL_MARKERS = ("models", "relationship", "Model", "__tablename__")
+
+
+def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: Any = None) -> ModelIndex:
+    """Models of a whole project (for ``ProjectIndex.orm_models``): every ``.py`` file
+    that mentions a model marker, summarised with ``ast``; unreadable files are skipped.
+    ``cache`` (optional) has ``get(namespace, key)`` / ``put(namespace, key, value)``."""
+    import hashlib
+
+    from fftlint.engine.run import module_name_for
+
+    if read is None:
+        from fftlint.engine.source import read as read_source
+
+        def read(path: str) -> str:
+            return read_source(path).text
+
+    summaries = []
+    for path in files:
+        if not path.endswith((".py", ".pyi")):
+            continue
+        try:
+            text = read(path)
+        except Exception:  # noqa: BLE001 - an unreadable file is reported by the linter itself
+            continue
+        if not any(marker in text for marker in MODEL_MARKERS):
+            continue
+        module, is_package = module_name_for(path)
+        key = f"{SUMMARY_VERSION}:{module}:{int(is_package)}:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        summary = None
+        if cache is not None:
+            try:
+                summary = cache.get("orm-models", key)
+            except Exception:  # noqa: BLE001
+                summary = None
+        if summary is None:
+            summary = summarize_models(text, module, is_package)
+            if cache is not None:
+                try:
+                    cache.put("orm-models", key, summary)
+                except Exception:  # noqa: BLE001
+                    pass
+        if summary["models"]:
+            summaries.append(summary)
+    return ModelIndex(summaries)

@@ -3,7 +3,7 @@
 import pickle
 import textwrap
 
-from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD, ModelIndex, summarize_models
+from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD, ModelIndex, build_model_index, summarize_models
 
 DJANGO = textwrap.dedent(
     '''
@@ -145,3 +145,35 @@ def test_find_by_short_name_only_when_unique():
     assert idx.find("Tag") is None
     assert idx.find("Tag", near="a.models").qualname == "a.models.Tag"
     assert idx.find("a.models.Tag").qualname == "a.models.Tag"
+
+
+def test_plain_and_custom_managers():
+    book = next(m for m in summarize_models(DJANGO, "shop.models")["models"] if m["name"] == "Book")
+    assert book["custom_managers"] == ["published"]  # models.Manager() is the plain one
+
+
+def test_project_index_reads_files_and_skips_unrelated_or_broken(tmp_path):
+    pkg = tmp_path / "shop"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "models.py").write_text(DJANGO)
+    (pkg / "catalog.py").write_text(OTHER)
+    (pkg / "util.py").write_text("def f():\n    return 1\n")
+    (pkg / "broken.py").write_text("class Model(:\n")
+    files = [str(p) for p in sorted(pkg.iterdir())]
+    idx = build_model_index(files)
+    assert idx.find("shop.models.Book") is not None
+    assert idx.relation(idx.find("shop.catalog.Tag"), "book_set").target == "shop.models.Book"
+
+    class Cache(dict):
+        def get(self, ns, key):
+            return dict.get(self, (ns, key))
+
+        def put(self, ns, key, value):
+            self[(ns, key)] = value
+
+    cache = Cache()
+    build_model_index(files, cache=cache)
+    assert len(cache) == 3  # models, catalog and the broken file (mentions "Model")
+    again = build_model_index(files, cache=cache)
+    assert again.find("shop.models.Book") is not None
