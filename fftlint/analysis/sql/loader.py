@@ -142,3 +142,62 @@ def schema_for(
         _schemas[key] = schema
         return schema
     return build_schema(facts + [mine])
+
+
+CACHE_NAMESPACE = "fft5-schema"
+SUMMARY_VERSION = "1"
+
+
+def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaFacts]:
+    """Schema facts of many Python files (what a project index holds for FFT5xx).
+
+    ``cache`` (optional) has ``get(namespace, key)`` / ``put(namespace, key, value)``;
+    keys are content hashes, so an unchanged file is never parsed twice.
+    """
+    import hashlib
+
+    from fftlint.analysis.sql.sources import MARKERS, summarize
+
+    out: List[SchemaFacts] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        text = data.decode("utf-8", "replace")
+        if not any(marker in text for marker in MARKERS):
+            continue
+        key = f"{SUMMARY_VERSION}:{hashlib.sha256(data).hexdigest()}:{os.path.abspath(path)}"
+        facts = None
+        if cache is not None:
+            try:
+                facts = cache.get(CACHE_NAMESPACE, key)
+            except Exception:  # noqa: BLE001 - a broken cache must not break linting
+                facts = None
+        if not isinstance(facts, SchemaFacts):
+            facts = summarize(text, path)
+            if cache is not None:
+                try:
+                    cache.put(CACHE_NAMESPACE, key, facts)
+                except Exception:  # noqa: BLE001
+                    pass
+        if facts:
+            out.append(facts)
+    return out
+
+
+class SchemaProject:
+    """The minimal project object the FFT5xx rules read (``schema_facts``); the engine's
+    project index can offer the same attribute."""
+
+    def __init__(self, paths: Sequence[str], cache: Any = None) -> None:
+        self.schema_facts = python_schema_facts(paths, cache)
+
+    @classmethod
+    def under(cls, root: str) -> "SchemaProject":
+        paths = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            paths.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".py"))
+        return cls(paths)
