@@ -74,3 +74,6 @@ class LeaksOptions:
     #: Extra names of functions that run once (set-up code), where FFT301 never reports.
     #: Exact function names, or prefixes ending in ``*`` (``"prepare_*"``).
     setup_functions: List[str] = field(default_factory=list)
+    #: FFT303 also reports bounded caches (`lru_cache(maxsize=128)`) on methods: they keep
+    #: up to `maxsize` instances alive, a bounded cost rather than a leak.
+    report_bounded_caches: bool = False

@@ -8,8 +8,9 @@ import libcst as cst
 
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import load_catalog
+from ._common import LeaksOptions, load_catalog
 
+IMPLICIT_BINDERS = {"__new__", "__init_subclass__", "__class_getitem__"}
 BINDERS = {"staticmethod", "classmethod", "abc.abstractclassmethod", "abc.abstractstaticmethod"}
 
 
@@ -17,7 +18,11 @@ class CacheOnMethod(Rule):
     """## What it does
     Checks for `@functools.lru_cache` / `@functools.cache` (and the same decorators from
     `async_lru` and `cachetools.func`) on instance methods: functions defined directly in a
-    class body that are not `@staticmethod` or `@classmethod`.
+    class body that are not `@staticmethod`, `@classmethod` or `__new__`.
+
+    By default only *unbounded* caches are reported (`@cache`, `lru_cache(maxsize=None)`):
+    they grow for ever. Set `report-bounded-caches = true` under `[tool.fftlint.leaks]` to
+    also report bounded ones, which keep up to `maxsize` instances alive.
 
     ## Why is this bad?
     The cache lives on the *function*, which lives as long as the class, and its keys
@@ -65,6 +70,8 @@ class CacheOnMethod(Rule):
     name = "cache-on-method"
     message = "`@{decorator}` on method `{cls}.{method}` keeps every instance it is called on alive {extent}"
     requires = ("cache",)
+    Options = LeaksOptions
+    options_key = "leaks"
 
     VALID = [
         "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef f(x):\n    return x\n",
@@ -76,6 +83,11 @@ class CacheOnMethod(Rule):
         "import functools\nclass C:\n    def f(self):\n        @functools.lru_cache()\n        def g(x):\n            return x\n        return g\n",
         # a per-instance cache built in __init__
         "import functools\nclass C:\n    def __init__(self):\n        self.get = functools.lru_cache(maxsize=64)(self._get)\n    def _get(self, k):\n        return k\n",
+        # bounded caches are reported only when asked for
+        "import functools\nclass C:\n    @functools.lru_cache(maxsize=256)\n    def f(self, x):\n        return x\n",
+        "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n",
+        # __new__ is implicitly a staticmethod: its first argument is the class
+        "import functools\nclass C:\n    @functools.lru_cache(maxsize=None)\n    def __new__(cls, x):\n        return super().__new__(cls)\n",
         # a local decorator named `cache`
         "def cache(f):\n    return f\nclass C:\n    @cache\n    def f(self):\n        return 1\n",
     ]
@@ -87,9 +99,22 @@ class CacheOnMethod(Rule):
             message_contains="Report.total",
         ),
         Invalid("import functools\nclass C:\n    @functools.cache\n    def f(self, x):\n        return x\n", message_contains="forever"),
-        Invalid("import functools as ft\nclass C:\n    @ft.lru_cache(128)\n    def f(self, x):\n        return x\n", message_contains="up to 128"),
-        Invalid("import functools\nclass C:\n    @property\n    @functools.lru_cache()\n    def f(self):\n        return 1\n", message_contains="up to 128"),
-        Invalid("from async_lru import alru_cache\nclass C:\n    @alru_cache\n    async def f(self, x):\n        return x\n"),
+        Invalid(
+            "import functools as ft\nclass C:\n    @ft.lru_cache(128)\n    def f(self, x):\n        return x\n",
+            message_contains="up to 128 instances",
+            options={"report-bounded-caches": True},
+        ),
+        Invalid(
+            "import functools\nclass C:\n    @property\n    @functools.lru_cache()\n    def f(self):\n        return 1\n",
+            message_contains="up to 128",
+            options={"report-bounded-caches": True},
+        ),
+        Invalid(
+            "from async_lru import alru_cache\nclass C:\n    @alru_cache(maxsize=1)\n    async def f(self, x):\n        return x\n",
+            message_contains="up to 1 instance)",
+            options={"report-bounded-caches": True},
+        ),
+        Invalid("import functools\nclass C:\n    @property\n    @functools.cache\n    def f(self):\n        return 1\n"),
         Invalid("import functools\nclass C:\n    @functools.lru_cache(maxsize=None, typed=True)\n    def f(self, x):\n        return x\n", message_contains="forever"),
     ]
 
@@ -105,7 +130,7 @@ class CacheOnMethod(Rule):
             resolved.append((deco, expr, names.resolve(target)))
         if any(name in BINDERS for _, _, name in resolved):
             return
-        if not (node.params.params or node.params.posonly_params):
+        if not (node.params.params or node.params.posonly_params) or node.name.value in IMPLICIT_BINDERS:
             return  # no `self` to hold on to
         cls = frames[-1].node
         assert isinstance(cls, cst.ClassDef)
@@ -116,6 +141,9 @@ class CacheOnMethod(Rule):
             if name is None or name not in caches:
                 continue
             extent = self._extent(expr, caches[name])
+            report_bounded = isinstance(self.options, LeaksOptions) and self.options.report_bounded_caches
+            if extent != "forever" and not report_bounded:
+                return
             short = name.rsplit(".", 1)[-1]
             self.report(deco.decorator, decorator=short, cls=cls.name.value, method=node.name.value, extent=extent)
             return
@@ -147,4 +175,4 @@ class CacheOnMethod(Rule):
                 return "(up to its `maxsize` instances)"
         if maxsize is None:
             return "forever"
-        return f"(up to {maxsize} instances)"
+        return f"(up to {maxsize} instance{'s' if maxsize != 1 else ''})"

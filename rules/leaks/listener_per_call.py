@@ -98,7 +98,9 @@ class ListenerPerCall(Rule):
       receiver (the default), or `dispatch_uid=`; Qt's `Qt.UniqueConnection`;
     - receivers that are created in the function itself (a fresh `QPushButton`, a private
       `logging.Logger`): they die with the registration;
-    - functions that return the handler they register (the caller owns it).
+    - functions that return the handler they register (the caller owns it);
+    - `atexit.register(os.remove, path)` or a fresh closure: clean-up of a resource the
+      call itself created, one callback per resource by design.
 
     ## Why is this bad?
     The registry outlives the function. Each call adds one more entry, and none is ever
@@ -177,9 +179,12 @@ class ListenerPerCall(Rule):
         # a function whose job is registering: its caller decides how often
         "import atexit\ndef register_cleanup(path):\n    atexit.register(remove, path)\n",
         Valid(
-            "import atexit\ndef prepare_workdir(path):\n    atexit.register(remove, path)\n",
+            "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n",
             options={"setup-functions": ["prepare_*"]},
         ),
+        # atexit clean-up of something this call created: one callback per resource, by design
+        "import atexit, os, tempfile\ndef scratch():\n    fd, path = tempfile.mkstemp()\n    atexit.register(os.remove, path)\n    return fd\n",
+        "import atexit\ndef lock(path):\n    def unlock():\n        path.unlink()\n    atexit.register(unlock)\n",
         # replaces rather than accumulates
         "import asyncio, signal\nasync def serve():\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, stop)\n",
     ]
@@ -200,6 +205,7 @@ class ListenerPerCall(Rule):
             "import logging\ndef view(request):\n    if request.user.is_staff:\n        logging.getLogger('audit').addHandler(logging.StreamHandler())\n",
         ),
         Invalid("import atexit\ndef save(doc):\n    atexit.register(doc.flush)\n", message_contains="exit callback"),
+        Invalid("import atexit\ndef handle(request):\n    atexit.register(flush_metrics)\n"),
         Invalid("from atexit import register\nclass Pool:\n    def acquire(self):\n        register(self.release_all)\n"),
         Invalid("import sys\ndef sandbox(code):\n    sys.addaudithook(audit)\n    exec(code)\n", message_contains="never be removed"),
         Invalid(
@@ -216,7 +222,7 @@ class ListenerPerCall(Rule):
             message_contains="Qt",
         ),
         Invalid(
-            "import atexit\ndef prepare_workdir(path):\n    atexit.register(remove, path)\n",
+            "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n",
         ),
     ]
 
@@ -483,6 +489,12 @@ class ListenerPerCall(Rule):
         markers = entry.get("unique_markers", ())
         if markers and any(m in (dotted(a.value) or "") for a in call.args for m in markers):
             return True
+        if entry.get("per_resource_cleanup"):
+            positional = [a for a in call.args if a.keyword is None]
+            if len(positional) > 1 or any(a.keyword is not None for a in call.args):
+                return True  # `atexit.register(os.remove, path)`: one callback per resource
+            if positional and self._fresh(positional[0].value, func):
+                return True  # a closure over what this call created
         if entry.get("dedup") != "argument":
             return False
         weak_keyword = entry.get("weak_keyword")
@@ -491,16 +503,18 @@ class ListenerPerCall(Rule):
             if not (isinstance(weak, cst.Name) and weak.value == "False"):
                 return True  # held weakly: a fresh receiver is dropped, not kept
         arg = self._argument(entry, call)
-        if arg is None:
-            return True
+        if arg is None or not self._fresh(arg, func):
+            return True  # `self._handler`, a module-level object: the same one each time
+        return isinstance(arg, cst.Name) and self._returns(func, arg.value)
+
+    def _fresh(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
+        """A new object on every call: a constructor call, a lambda, a nested def."""
         if isinstance(arg, (cst.Call, cst.Lambda)):
-            return False
-        if not isinstance(arg, cst.Name):
-            return True  # `self._handler`, a module attribute: the same object each time
-        kind, _ = self._locals(func).get(arg.value, ("global", None))
-        if kind not in ("call", "lambda", "def"):
             return True
-        return self._returns(func, arg.value)
+        if isinstance(arg, cst.Name):
+            kind, _ = self._locals(func).get(arg.value, ("global", None))
+            return kind in ("call", "lambda", "def")
+        return False
 
     @staticmethod
     def _returns(func: cst.FunctionDef, name: str) -> bool:
