@@ -94,6 +94,7 @@ class _Block:
     using: List[Tuple[str, str]]  # (joined alias, column) from JOIN ... USING
     order: Optional[object] = None
     limited: bool = False
+    nullable: Set[str] = field(default_factory=set)  # outer-joined aliases (LEFT JOIN's right side)
 
 
 class _Analyzer:
@@ -281,6 +282,8 @@ class _Analyzer:
             for member in _conjuncts(t):
                 if isinstance(member, JoinEq):
                     joins.append(member)
+                elif isinstance(member, Atom) and member.kind == "null" and member.inst in block.nullable:
+                    continue  # ``LEFT JOIN p ... WHERE p.id IS NULL``: an anti-join, not a filter on p
                 else:
                     atoms.append(member)
         for joined, col in block.using:
@@ -393,14 +396,19 @@ def _blocks(statement, schema: Schema) -> Iterable[_Block]:  # noqa: ANN001
         where = select.args.get("where")
         if where is not None:
             conditions.append(where.this)
+        nullable: Set[str] = set()
         for join in select.args.get("joins") or []:
+            side = (join.args.get("side") or "").upper()
+            if side in ("LEFT", "FULL") and join.this is not None and join.this.alias_or_name:
+                nullable.add(norm(join.this.alias_or_name))
             on = join.args.get("on")
             if on is not None:
                 conditions.append(on)
             for ident in join.args.get("using") or []:
                 if isinstance(join.this, exp.Table):
                     using.append((_alias_of(join.this), norm(ident.name)))
-        yield _Block(instances, conditions, using, select.args.get("order"), select.args.get("limit") is not None or select.args.get("fetch") is not None)
+        limited = select.args.get("limit") is not None or select.args.get("fetch") is not None
+        yield _Block(instances, conditions, using, select.args.get("order"), limited, nullable)
 
     if isinstance(statement, (exp.Update, exp.Delete)) and isinstance(statement.this, exp.Table):
         instances = {_alias_of(statement.this): known(statement.this)}
