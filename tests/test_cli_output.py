@@ -58,6 +58,15 @@ def test_text_lines_are_path_line_col_code_message(project, capsys):
     assert "\x1b[" not in out
 
 
+def test_text_keeps_one_line_per_finding():
+    from fftlint.report.text import render as render_text
+
+    diag = Diagnostic("FFT401", "n", "first line\nsecond line", "a.py", Span(2, 3, 2, 9))
+    out = render_text([FileResult("a.py", (diag,))], ReportContext())
+    assert out.splitlines()[0] == "a.py:2:3: FFT401 first line second line"
+    assert re.match(PROBLEM_MATCHER, out.splitlines()[0]).group(5) == "first line second line"
+
+
 def test_text_paths_are_relative_to_the_working_directory(project, capsys, monkeypatch):
     code, out, _ = run(capsys, str(project / "pkg" / "poll.py"))
     assert code == 1
@@ -104,7 +113,7 @@ def test_output_file(project, capsys):
 def _run_on_tty(args, env):
     pty = pytest.importorskip("pty", reason="pseudo-terminals are POSIX-only")
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "fftlint", "--isolated", *args], stdout=slave, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "fftlint", "--isolated", "--jobs", "1", *args], stdout=slave, stderr=subprocess.PIPE, env=env)
     os.close(slave)
     chunks = []
     while True:
@@ -128,7 +137,7 @@ def test_colour_only_on_a_tty_and_never_with_no_color(project):
     assert re.sub(r"\x1b\[[0-9;]*m", "", out).startswith("pkg/poll.py:4:5: FFT101 ")
     code, out = _run_on_tty(["pkg/poll.py"], dict(env, NO_COLOR="1"))
     assert code == 1 and "\x1b[" not in out and "pkg/poll.py:4:5: FFT101 " in out
-    piped = subprocess.run([sys.executable, "-m", "fftlint", "--isolated", "pkg/poll.py"], capture_output=True, text=True, env=env)
+    piped = subprocess.run([sys.executable, "-m", "fftlint", "--isolated", "--jobs", "1", "pkg/poll.py"], capture_output=True, text=True, env=env)
     assert piped.returncode == 1 and "\x1b[" not in piped.stdout and piped.stdout.startswith("pkg/poll.py:4:5:")
 
 

