@@ -216,3 +216,23 @@ def test_exit_codes(project, capsys):
     assert run(capsys, "--exit-zero", "--select", "NOPE123", "pkg")[0] == 2
     assert run(capsys, "--exit-zero", "missing_dir")[0] == 2
     assert run(capsys, "--exit-zero", "--format", "nope", "pkg")[0] == 2
+
+
+def test_a_crashing_rule_exits_2_and_marks_sarif_unsuccessful(project, capsys, monkeypatch):
+    from fftlint.registry import lookup
+
+    rule = lookup("FFT101")
+
+    def boom(self, node):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rule, "visit_Call", boom)
+    args = ["--no-cache", "--jobs", "1", "--select", "FFT101", "pkg/poll.py"]
+    code, out, _ = run(capsys, *args)
+    assert code == 2 and "FFT002" in out
+    assert run(capsys, "--exit-zero", *args)[0] == 2
+    code, _, _ = run(capsys, "--exit-zero", "--format", "sarif", "-o", "crash.sarif", *args)
+    assert code == 2
+    log = json.loads(Path("crash.sarif").read_text(encoding="utf-8"))
+    assert log["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["FFT002"]
