@@ -128,12 +128,24 @@ def options_section(rules: Sequence[Type[Rule]]) -> str:
         options, codes = tables[key]
         parts.append(f"#### `[tool.fftlint.{key}]` (used by {', '.join(codes)})")
         doc = inspect.cleandoc(options.__doc__ or "")
-        body = doc.split("\n", 1)[1].strip() if doc.startswith("``[tool.fftlint") and "\n" in doc else doc
-        if body and not body.startswith(options.__name__ + "("):
+        if doc.startswith(options.__name__ + "("):
+            doc = ""  # the dataclass's generated signature, not documentation
+        paragraphs = doc.split("\n\n")
+        if paragraphs and paragraphs[0].lstrip("`").startswith(f"[tool.fftlint.{key}]"):
+            paragraphs = paragraphs[1:]  # the heading says it already
+        body = "\n\n".join(paragraphs).strip().replace("``", "`")
+        if body:
             parts += ["", body]
-        parts += ["", "| Key | Default |", "| --- | --- |"]
-        for field in dataclasses.fields(options):
-            parts.append(f"| `{field.name.replace('_', '-')}` | {_default_text(field)} |")
+        fields = dataclasses.fields(options)
+        if any(f.metadata.get("help") for f in fields):
+            # field(metadata={"help": "..."}) documents a key in the table
+            parts += ["", "| Key | Default | Meaning |", "| --- | --- | --- |"]
+            for f in fields:
+                parts.append(f"| `{f.name.replace('_', '-')}` | {_default_text(f)} | {_cell(str(f.metadata.get('help', '')))} |")
+        else:
+            parts += ["", "| Key | Default |", "| --- | --- |"]
+            for f in fields:
+                parts.append(f"| `{f.name.replace('_', '-')}` | {_default_text(f)} |")
         parts.append("")
     return "\n".join(parts).rstrip()
 

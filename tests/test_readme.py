@@ -234,3 +234,31 @@ def test_exit_codes_are_documented():
     table = section("Exit codes")
     assert re.findall(r"^\| (\d) \|", table, re.M) == ["0", "1", "2"]
     assert "never hides 2" in table
+
+
+def test_options_section_documents_option_dataclasses():
+    import dataclasses
+    from typing import Sequence
+
+    from fftlint.rule import Rule
+
+    @dataclasses.dataclass(frozen=True)
+    class Opts:
+        """``[tool.fftlint.demo-family]``: the options.
+
+        Extra words about ``names``."""
+
+        names: Sequence[str] = dataclasses.field(default=(), metadata={"help": "extra names | pipes"})
+        level: int = 3
+
+    class Fake(Rule):
+        code = "FFT998"
+        name = "fake"
+        Options = Opts
+        options_key = "demo-family"
+
+    text = docs.options_section([Fake])
+    assert text.startswith("#### `[tool.fftlint.demo-family]` (used by FFT998)")
+    assert "Extra words about `names`." in text and "the options" not in text
+    assert "| `names` | `[]` | extra names \\| pipes |" in text
+    assert "| `level` | `3` |  |" in text
