@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 from fftlint.api import display_path
@@ -25,7 +26,7 @@ def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
         for d in result.diagnostics:
             props = ",".join(
                 [
-                    f"file={escape_property(display_path(d.path))}",
+                    f"file={escape_property(display_path(d.path).replace(os.sep, '/'))}",
                     f"line={d.span.line}",
                     f"col={d.span.column}",
                     f"endLine={d.span.end_line}",
