@@ -180,14 +180,21 @@ class _Positions:
         return self.computed[node]
 
 
-def _wanted_nodes(reports: Sequence[RawReport]) -> List[cst.CSTNode]:
+def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.CSTNode]:
     out: List[cst.CSTNode] = []
+    imports = False
     for raw in reports:
         out.append(raw.node)
         if raw.statement is not None:
             out.append(raw.statement)
         if raw.fix is not None:
             out.extend(node for node, _ in raw.fix.replacements)
+            imports = imports or bool(raw.fix.imports)
+    if imports:  # candidates for the statement new imports go after
+        for stmt in module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                break
+            out.append(stmt)
     return out
 
 
@@ -199,7 +206,7 @@ class _Collector:
         self.text = text
         self.module = module
         self._positions: Optional[_Positions] = None
-        self._wanted = _wanted_nodes(reports)
+        self._wanted = _wanted_nodes(module, reports)
         self._starts: Optional[List[int]] = None
 
     @property

@@ -1,0 +1,221 @@
+"""The on-disk cache: lint results per file, and generic values (``get`` / ``put``).
+
+A file's result is keyed by everything that can change it: the file's bytes, its path
+(results carry it), the settings fingerprint, the selected rules and their options, the
+fftlint version and a fingerprint of fftlint's own code (so editing a rule invalidates
+what it reported), and — for files linted with cross-file rules (``needs_project``) — a
+digest of the project index, so their findings follow the files they depend on.
+
+Entries are pickles written atomically (temporary file + ``os.replace``); an entry that
+cannot be read or unpickled is a miss. The cache never fails a run: when its directory
+cannot be created or written, it switches itself off (one warning on stderr).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Type
+
+from fftlint import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fftlint.api import RunConfig
+    from fftlint.config.settings import Settings
+    from fftlint.rule import Rule
+    from fftlint.types import FileResult
+
+DEFAULT_DIRNAME = ".fftlint_cache"
+RESULTS = "results"
+FORMAT = "1"  # bump when the layout of entries changes
+
+_README = "This directory is fftlint's cache; it is safe to delete.\n"
+_GITIGNORE = "# Automatically created by fftlint.\n*\n"
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """fftlint's version plus the size and mtime of its own sources and the rules'
+    (and their YAML catalogs): changing a rule during development invalidates results."""
+    import fftlint
+
+    roots = [os.path.dirname(os.path.abspath(fftlint.__file__))]
+    try:
+        import fftlint.rules as builtin
+
+        roots.extend(os.path.abspath(p) for p in builtin.__path__)
+    except ImportError:  # pragma: no cover - no built-in rules installed
+        pass
+    parts = [__version__, FORMAT, sys.version]
+    for root in sorted(set(roots)):
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".yaml", ".yml")):
+                    full = os.path.join(dirpath, name)
+                    try:
+                        st = os.stat(full)
+                    except OSError:
+                        continue
+                    parts.append(f"{os.path.relpath(full, root)}:{st.st_size}:{st.st_mtime_ns}")
+    return _digest(*parts)
+
+
+def project_digest(project: Any) -> str:
+    """A digest of the project index (cross-file facts). Uses the index's own ``digest``
+    (attribute or method) when it has one, else a hash of its pickled summaries."""
+    if project is None:
+        return ""
+    own = getattr(project, "digest", None)
+    if callable(own):
+        own = own()
+    if isinstance(own, str) and own:
+        return own
+    state = getattr(project, "modules", project)
+    try:
+        if isinstance(state, dict):
+            data = pickle.dumps(sorted(state.items(), key=lambda kv: str(kv[0])), protocol=4)
+        else:
+            data = pickle.dumps(state, protocol=4)
+    except Exception:  # noqa: BLE001 - unpicklable: never reuse results that depend on it
+        return "unhashable:" + os.urandom(8).hex()
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def rules_fingerprint(rules: Sequence[Type["Rule"]], options: Any) -> str:
+    opts = options or {}
+    return _digest(*(f"{r.__module__}.{r.__qualname__}={r.code}:{opts.get(r)!r}" for r in rules))
+
+
+class Cache:
+    """A directory of pickled values, addressed by ``(namespace, key)``."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = os.path.abspath(directory)
+        self.enabled = True
+        self._ready = False
+        self._warned = False
+
+    # -- generic interface (also used by the project index for per-file summaries) ----
+    def get(self, namespace: str, key: str) -> Optional[Any]:
+        if not self.enabled:
+            return None
+        try:
+            with open(self._path(namespace, key), "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - missing, truncated, corrupt or foreign: a miss
+            return None
+
+    def put(self, namespace: str, key: str, value: Any) -> None:
+        if not self.enabled:
+            return
+        path = self._path(namespace, key)
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - an unpicklable value is simply not cached
+            return
+        try:
+            self._prepare()
+            directory = os.path.dirname(path)
+            os.makedirs(directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError as exc:
+            self._disable(exc)
+
+    # -- lint results ----------------------------------------------------------------
+    def get_result(self, key: str) -> Optional["FileResult"]:
+        from fftlint.types import FileResult
+
+        value = self.get(RESULTS, key)
+        return value if isinstance(value, FileResult) else None
+
+    def put_result(self, key: str, result: "FileResult") -> None:
+        if result.error:  # an internal error may be a transient bug: do not keep it
+            return
+        self.put(RESULTS, key, result)
+
+    # -- internals -------------------------------------------------------------------
+    def _path(self, namespace: str, key: str) -> str:
+        name = _digest(namespace, key)
+        safe_ns = "".join(c if c.isalnum() or c in "-_." else "_" for c in namespace) or "_"
+        return os.path.join(self.directory, FORMAT, safe_ns, name[:2], name[2:])
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        os.makedirs(self.directory, exist_ok=True)
+        for name, text in (("README", _README), (".gitignore", _GITIGNORE)):
+            marker = os.path.join(self.directory, name)
+            if not os.path.exists(marker):
+                with open(marker, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+        self._ready = True
+
+    def _disable(self, exc: OSError) -> None:
+        self.enabled = False
+        if not self._warned:
+            self._warned = True
+            why = exc.strerror or str(exc)
+            print(f"fftlint: warning: cache disabled: cannot write {self.directory}: {why}", file=sys.stderr)
+
+    def __getstate__(self) -> dict:
+        return {"directory": self.directory, "enabled": self.enabled, "_ready": self._ready, "_warned": self._warned}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+
+def default_directory(settings: "Settings") -> str:
+    """``cache-dir`` from the config (relative to the config's directory), else
+    ``.fftlint_cache`` in the project root; ``FFTLINT_CACHE_DIR`` overrides both."""
+    env = os.environ.get("FFTLINT_CACHE_DIR")
+    if env:
+        return env
+    if settings.cache_dir:
+        return os.path.join(settings.root, os.path.expanduser(settings.cache_dir))
+    return os.path.join(settings.root, DEFAULT_DIRNAME)
+
+
+class ResultKeys:
+    """Computes result keys for one run; the run-wide part is hashed once."""
+
+    def __init__(self, config: "RunConfig") -> None:
+        base = (
+            code_fingerprint(),
+            config.settings.fingerprint(),
+            rules_fingerprint(config.rules, config.options),
+            f"prefilter={config.prefilter}",
+        )
+        self.base = _digest(*base)
+        needs = any(getattr(r, "needs_project", False) for r in config.rules)
+        self.project = project_digest(config.project) if needs else ""
+
+    def key(self, path: str, data: bytes, rules: Iterable[Type["Rule"]]) -> str:
+        project = self.project if self.project and any(getattr(r, "needs_project", False) for r in rules) else ""
+        return _digest(self.base, path, content_hash(data), project)

@@ -1,0 +1,295 @@
+"""The result cache: hits, every kind of invalidation, corruption, unwritable dirs."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from typing import List
+
+import libcst as cst
+import pytest
+
+from fftlint import api, cache as cache_mod
+from fftlint.cache import Cache, ResultKeys
+from fftlint.config.settings import Settings
+from fftlint.engine.parallel import run_files
+from fftlint.rule import Rule
+
+ASYNC_SLEEP = "import time\n\nasync def f():\n    time.sleep(1)\n"
+CLEAN = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "a.py").write_text(ASYNC_SLEEP)
+    (tmp_path / "b.py").write_text(CLEAN)
+    return tmp_path
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the files actually linted (cache misses)."""
+    linted: List[str] = []
+    real = api.lint_text
+
+    def lint_text(text, path, config):
+        linted.append(os.path.basename(path))
+        return real(text, path, config)
+
+    monkeypatch.setattr(api, "lint_text", lint_text)
+    return linted
+
+
+def _config(root, **selection):
+    return api.make_config(Settings(root=str(root)), **selection)
+
+
+def _run(root, config, cache):
+    return api.lint_paths([str(root)], config, jobs=1, cache=cache)
+
+
+def _codes(results):
+    return [(os.path.basename(r.path), [d.code for d in r.diagnostics]) for r in results]
+
+
+def test_second_run_is_served_from_the_cache(project, counted):
+    cache = Cache(str(project / ".fftlint_cache"))
+    first = _run(project, _config(project), cache)
+    assert sorted(counted) == ["a.py", "b.py"]
+    assert ("a.py", ["FFT101"]) in _codes(first)
+    counted.clear()
+    second = _run(project, _config(project), cache)
+    assert counted == []
+    assert second == first
+
+
+def test_changed_content_is_relinted(project, counted):
+    cache = Cache(str(project / ".cache"))
+    _run(project, _config(project), cache)
+    counted.clear()
+    (project / "a.py").write_text(CLEAN)
+    results = _run(project, _config(project), cache)
+    assert counted == ["a.py"]
+    assert all(not r.diagnostics for r in results)
+
+
+def test_settings_change_invalidates(project, counted):
+    cache = Cache(str(project / ".cache"))
+    _run(project, _config(project), cache)
+    counted.clear()
+    other = api.make_config(Settings(root=str(project), target_version=(3, 12)))
+    _run(project, other, cache)
+    assert sorted(counted) == ["a.py", "b.py"]
+
+
+def test_rule_selection_change_invalidates(project, counted):
+    cache = Cache(str(project / ".cache"))
+    _run(project, _config(project), cache)
+    counted.clear()
+    results = _run(project, _config(project, select=["FFT0"]), cache)
+    assert sorted(counted) == ["a.py", "b.py"]
+    assert all(not r.diagnostics for r in results)
+
+
+def test_rule_options_change_invalidates(project):
+    config = _config(project)
+    rule = config.rules[0]
+    base = ResultKeys(config).key("a.py", b"x", config.rules)
+    changed = api.RunConfig(config.settings, config.rules, {rule: {"some": "option"}})
+    assert ResultKeys(changed).key("a.py", b"x", config.rules) != base
+
+
+def test_version_and_code_change_invalidate(project, counted, monkeypatch):
+    cache = Cache(str(project / ".cache"))
+    _run(project, _config(project), cache)
+    counted.clear()
+    monkeypatch.setattr(cache_mod, "__version__", "999.0")
+    cache_mod.code_fingerprint.cache_clear()
+    try:
+        _run(project, _config(project), cache)
+    finally:
+        monkeypatch.undo()
+        cache_mod.code_fingerprint.cache_clear()
+    assert sorted(counted) == ["a.py", "b.py"]
+
+
+def test_editing_a_rule_source_changes_the_fingerprint(tmp_path, monkeypatch):
+    import fftlint.rules as builtin
+
+    rule_file = tmp_path / "rule_mod.py"
+    rule_file.write_text("x = 1\n")
+    monkeypatch.setattr(builtin, "__path__", [str(tmp_path)])
+    cache_mod.code_fingerprint.cache_clear()
+    before = cache_mod.code_fingerprint()
+    rule_file.write_text("x = 22\n")
+    cache_mod.code_fingerprint.cache_clear()
+    after = cache_mod.code_fingerprint()
+    monkeypatch.undo()
+    cache_mod.code_fingerprint.cache_clear()
+    assert before != after
+
+
+class _CrossFile(Rule):
+    """## What it does
+    Test rule that depends on the project index.
+    """
+
+    code = "FFT990"
+    name = "test-cross-file"
+    message = "cross-file {what}"
+    needs_project = True
+
+    def visit_Module(self, node: cst.Module) -> None:
+        project = self.ctx.project
+        if project is not None and project.digest:
+            self.report(node, what=project.digest)
+
+
+class _Index:
+    def __init__(self, digest: str) -> None:
+        self.digest = digest
+
+
+def test_project_change_invalidates_cross_file_results(project, counted):
+    cache = Cache(str(project / ".cache"))
+    settings = Settings(root=str(project))
+    config = api.RunConfig(settings, (_CrossFile,), project=_Index("models-v1"))
+    first = _run(project, config, cache)
+    assert {d.message for r in first for d in r.diagnostics} == {"cross-file models-v1"}
+    counted.clear()
+    _run(project, api.RunConfig(settings, (_CrossFile,), project=_Index("models-v1")), cache)
+    assert counted == []
+    changed = _run(project, api.RunConfig(settings, (_CrossFile,), project=_Index("models-v2")), cache)
+    assert sorted(counted) == ["a.py", "b.py"]
+    assert {d.message for r in changed for d in r.diagnostics} == {"cross-file models-v2"}
+
+
+def test_project_digest_without_own_digest_follows_the_summaries():
+    class Index:
+        def __init__(self, modules):
+            self.modules = modules
+
+    a = cache_mod.project_digest(Index({"m": ("f", 1)}))
+    assert a == cache_mod.project_digest(Index({"m": ("f", 1)}))
+    assert a != cache_mod.project_digest(Index({"m": ("f", 2)}))
+    assert cache_mod.project_digest(None) == ""
+
+
+def test_project_digest_only_for_files_linted_with_cross_file_rules(project):
+    settings = Settings(root=str(project))
+    plain = _config(project, select=["FFT101"])
+    assert not any(r.needs_project for r in plain.rules)
+    v1 = api.RunConfig(settings, plain.rules, project=_Index("v1"))
+    v2 = api.RunConfig(settings, plain.rules, project=_Index("v2"))
+    assert ResultKeys(v1).key("a.py", b"x", plain.rules) == ResultKeys(v2).key("a.py", b"x", plain.rules)
+
+
+def test_corrupt_entries_are_ignored_and_replaced(project, counted):
+    directory = project / ".cache"
+    cache = Cache(str(directory))
+    first = _run(project, _config(project), cache)
+    entries = [os.path.join(d, f) for d, _, fs in os.walk(directory) for f in fs if f not in ("README", ".gitignore")]
+    assert len(entries) == 2
+    with open(entries[0], "wb") as fh:
+        fh.write(b"\x80\x04not a pickle")
+    with open(entries[1], "wb") as fh:
+        fh.write(pickle.dumps({"not": "a FileResult"}))
+    counted.clear()
+    again = _run(project, _config(project), cache)
+    assert sorted(counted) == ["a.py", "b.py"]
+    assert again == first
+    counted.clear()
+    _run(project, _config(project), cache)
+    assert counted == []
+
+
+def test_unwritable_cache_dir_disables_the_cache_with_one_warning(project, counted, capsys):
+    blocker = project / "not-a-dir"
+    blocker.write_text("")
+    cache = Cache(str(blocker / "cache"))
+    results = _run(project, _config(project), cache)
+    assert ("a.py", ["FFT101"]) in _codes(results)
+    assert cache.enabled is False
+    err = capsys.readouterr().err
+    assert err.count("cache disabled") == 1
+    counted.clear()
+    _run(project, _config(project), cache)
+    assert sorted(counted) == ["a.py", "b.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_cache_dir(project, counted):
+    directory = project / "ro"
+    directory.mkdir()
+    os.chmod(directory, 0o500)
+    try:
+        results = _run(project, _config(project), Cache(str(directory)))
+    finally:
+        os.chmod(directory, 0o700)
+    assert ("a.py", ["FFT101"]) in _codes(results)
+
+
+def test_generic_get_put(tmp_path):
+    cache = Cache(str(tmp_path / "c"))
+    assert cache.get("summaries", "k") is None
+    cache.put("summaries", "k", {"value": (1, 2)})
+    cache.put("other", "k", "different namespace")
+    assert cache.get("summaries", "k") == {"value": (1, 2)}
+    assert cache.get("other", "k") == "different namespace"
+    assert Cache(str(tmp_path / "c")).get("summaries", "k") == {"value": (1, 2)}
+    cache.put("summaries", "k", "overwritten")
+    assert cache.get("summaries", "k") == "overwritten"
+    cache.put("summaries", "unpicklable", lambda: None)  # silently not cached
+    assert cache.get("summaries", "unpicklable") is None
+    leftovers = [f for _, _, fs in os.walk(tmp_path) for f in fs if f.startswith(".tmp-")]
+    assert leftovers == []
+
+
+def test_cache_dir_marks_itself_ignored(tmp_path):
+    cache = Cache(str(tmp_path / "c"))
+    cache.put("n", "k", 1)
+    assert (tmp_path / "c" / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_cache_pickles_for_spawned_workers(tmp_path):
+    cache = Cache(str(tmp_path / "c"))
+    clone = pickle.loads(pickle.dumps(cache))
+    clone.put("n", "k", 5)
+    assert cache.get("n", "k") == 5
+
+
+def test_default_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("FFTLINT_CACHE_DIR", raising=False)
+    root = str(tmp_path)
+    assert cache_mod.default_directory(Settings(root=root)) == os.path.join(root, ".fftlint_cache")
+    assert cache_mod.default_directory(Settings(root=root, cache_dir="build/lint")) == os.path.join(root, "build/lint")
+    monkeypatch.setenv("FFTLINT_CACHE_DIR", "/elsewhere")
+    assert cache_mod.default_directory(Settings(root=root)) == "/elsewhere"
+
+
+def test_internal_errors_are_not_cached(tmp_path):
+    from fftlint.types import FileResult
+
+    cache = Cache(str(tmp_path / "c"))
+    cache.put_result("k", FileResult("x.py", error=True))
+    assert cache.get_result("k") is None
+    cache.put_result("k", FileResult("x.py"))
+    assert cache.get_result("k") == FileResult("x.py")
+
+
+def test_parallel_run_fills_and_uses_the_cache(project, counted, monkeypatch):
+    from fftlint.engine import parallel
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+    for i in range(12):
+        (project / f"m{i}.py").write_text(ASYNC_SLEEP)
+    config = _config(project)
+    files = api.discover_files([str(project)], config.settings)
+    cache = Cache(str(project / ".cache"))
+    first = run_files(files, config, jobs=2, cache=cache)
+    entries = [f for _, _, fs in os.walk(project / ".cache" / cache_mod.FORMAT / cache_mod.RESULTS) for f in fs]
+    assert len(entries) == len(files) == 14
+    counted.clear()
+    second = run_files(files, config, jobs=2, cache=cache)
+    assert counted == []
+    assert second == first
