@@ -106,12 +106,31 @@ def discover_files(paths: Sequence[str], settings: Settings) -> List[str]:
     return file_discovery.discover(paths, settings.excludes, settings.root)
 
 
-def lint_paths(paths: Sequence[str], config: RunConfig, jobs: int = 1) -> List[FileResult]:
-    """Lint every Python file under ``paths``; results are in a stable (path) order."""
+def lint_paths(
+    paths: Sequence[str],
+    config: RunConfig,
+    jobs: int = 1,
+    *,
+    cache: Any = None,
+    shard: Optional[Tuple[int, int]] = None,
+    progress: Any = None,
+) -> List[FileResult]:
+    """Lint every Python file under ``paths``; results are in a stable (path) order.
+
+    ``cache``: a :class:`fftlint.cache.Cache` (None: no cache). ``shard``: ``(I, N)``,
+    lint only the files of shard I of N. ``progress``: an object with ``begin(total)``
+    and ``__call__(files_done)`` (see :mod:`fftlint.engine.progress`).
+    """
     files = discover_files(paths, config.settings)
+    if shard is not None:
+        from fftlint.engine import shard as sharding
+
+        files = sharding.select(files, shard[0], shard[1], config.settings.root)
     from fftlint.engine.parallel import run_files
 
-    return run_files(files, config, jobs)
+    if progress is not None:
+        progress.begin(len(files))
+    return run_files(files, config, jobs, cache=cache, progress=progress)
 
 
 def display_path(path: str) -> str:
