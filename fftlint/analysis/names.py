@@ -95,13 +95,26 @@ def target_names(target: cst.BaseExpression) -> Iterable[str]:
         yield from target_names(target.value)
 
 
+class SelfInfo:
+    """The ``self`` parameter of a method of a module-level class, and what the class
+    stores on ``self`` (``self.session = requests.Session()`` -> ``"requests.Session()"``)."""
+
+    __slots__ = ("param", "cls", "attributes")
+
+    def __init__(self, param: str, cls: str, attributes: Dict[str, str]) -> None:
+        self.param = param
+        self.cls = cls  # canonical name of the class
+        self.attributes = attributes
+
+
 class Scope:
-    __slots__ = ("kind", "bindings", "globals")
+    __slots__ = ("kind", "bindings", "globals", "self_info")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind  # "module" | "class" | "function" | "lambda" | "comprehension"
         self.bindings: Dict[str, str] = {}
         self.globals: set = set()
+        self.self_info: Optional[SelfInfo] = None
 
 
 class Scopes:
@@ -182,6 +195,67 @@ class Scopes:
                 return value if value != LOCAL else None
         return name
 
+    def _binding_scope(self, name: str) -> Optional[Scope]:
+        top = len(self.stack) - 1
+        for i in range(top, -1, -1):
+            scope = self.stack[i]
+            if scope.kind == "class" and i != top:
+                continue
+            if name in scope.bindings:
+                return scope
+        return None
+
+    def self_info(self, name: str) -> Optional[SelfInfo]:
+        """What ``name`` is when it is the ``self`` parameter of a method (else None)."""
+        scope = self._binding_scope(name)
+        info = scope.self_info if scope is not None else None
+        return info if info is not None and info.param == name else None
+
+    def self_class(self, name: str) -> Optional[str]:
+        """Canonical name of the class when ``name`` is the ``self`` of one of its methods."""
+        info = self.self_info(name)
+        return info.cls if info is not None else None
+
+    def set_self(self, param: str, cls: str, attributes: Dict[str, str]) -> None:
+        """Mark ``param`` of the current (method) scope as ``self`` of class ``cls``."""
+        self.stack[-1].self_info = SelfInfo(param, cls, attributes)
+
+    def class_attributes(self, node: cst.ClassDef) -> Dict[str, str]:
+        """Instance markers of attributes a class assigns: ``x: httpx.Client`` in the class
+        body and ``self.x = requests.Session()`` in its methods (statement level only; an
+        attribute assigned two different things is unknown)."""
+        out: Dict[str, str] = {}
+
+        def record(attr: str, value: str) -> None:
+            if attr in out and out[attr] != value:
+                out[attr] = LOCAL
+            else:
+                out[attr] = value
+
+        for stmt in node.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                        value = self.instance_of(small.value) if small.value is not None else LOCAL
+                        record(small.target.value, value or self.annotation_instance(small.annotation.annotation))
+            elif isinstance(stmt, cst.FunctionDef):
+                param = method_self_param(stmt)
+                if param is None:
+                    continue
+                for small in _small_statements(stmt.body.body):
+                    if isinstance(small, cst.Assign):
+                        value = self.instance_of(small.value)
+                        for target in small.targets:
+                            t = target.target
+                            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == param:
+                                record(t.attr.value, value)
+                    elif isinstance(small, cst.AnnAssign):
+                        t = small.target
+                        if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == param:
+                            value = self.instance_of(small.value) if small.value is not None else LOCAL
+                            record(t.attr.value, value or self.annotation_instance(small.annotation.annotation))
+        return {k: v for k, v in out.items() if v != LOCAL}
+
     def resolve(self, node: cst.BaseExpression) -> Optional[str]:
         """Canonical dotted name of a Name/Attribute chain, or None."""
         parts: List[str] = []
@@ -190,6 +264,10 @@ class Scopes:
             node = node.value
         if isinstance(node, cst.Name):
             base = self.lookup(node.value)
+            if base is None and parts:
+                info = self.self_info(node.value)
+                if info is not None and parts[-1] in info.attributes:
+                    base = info.attributes[parts.pop()]
         elif isinstance(node, cst.Call):
             inner = self.resolve(node.func)
             base = inner + "()" if inner else None
@@ -223,6 +301,36 @@ class Scopes:
             return LOCAL
         name = self.resolve(annotation)
         return name + "()" if name else LOCAL
+
+
+def method_self_param(node: cst.FunctionDef) -> Optional[str]:
+    """The first parameter of a method, unless it is a static or class method."""
+    for deco in node.decorators:
+        target = deco.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        name = dotted(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+        if name and name.rsplit(".", 1)[-1] in ("staticmethod", "classmethod"):
+            return None
+    params = (*node.params.posonly_params, *node.params.params)
+    return params[0].name.value if params else None
+
+
+def _small_statements(body: Sequence[cst.CSTNode]) -> Iterable[cst.BaseSmallStatement]:
+    """Small statements of a block and of the blocks nested in its compound statements
+    (not in nested functions or classes)."""
+    for stmt in body:
+        if isinstance(stmt, cst.BaseSmallStatement):  # a one-line block: ``def f(self): ...``
+            yield stmt
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+        elif isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+            yield from _small_statements(stmt.body.body)
+            for extra in _compound_blocks(stmt):
+                yield from _small_statements(extra)
+            orelse = getattr(stmt, "orelse", None)
+            if isinstance(stmt, (cst.For, cst.While)) and orelse is not None:
+                yield from _small_statements(orelse.body.body)
 
 
 def _compound_blocks(stmt: cst.CSTNode) -> Iterable[Sequence[cst.CSTNode]]:

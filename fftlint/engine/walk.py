@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 
 import libcst as cst
 
+from fftlint.analysis.names import method_self_param
 from fftlint.rule import FileContext, Rule
 
 # Tokens and trivia that never contain expressions: not walked.
@@ -93,6 +94,8 @@ class Walker:
                     self.visits.setdefault(attr[6:], []).append(getattr(rule, attr))
                 elif attr.startswith("leave_"):
                     self.leaves.setdefault(attr[6:], []).append(getattr(rule, attr))
+        # (canonical class name, attribute markers) of the module-level class being walked
+        self._classes: List[Tuple[str, Dict[str, str]]] = []
         self._special: Dict[str, Callable[[cst.CSTNode], None]] = {
             "FunctionDef": self._function,
             "Lambda": self._lambda,
@@ -187,9 +190,14 @@ class Walker:
             names.bind(node.name.value, names.qualify(node.name.value))
         else:
             names.bind(node.name.value)
+        method_of = self._classes[-1] if self._classes and names.stack[-1].kind == "class" else None
         self.ctx.stack.push("async def" if node.asynchronous is not None else "def", node)
         names.push("function")
         self._bind_params(node.params)
+        if method_of is not None and method_of[0]:
+            param = method_self_param(node)
+            if param is not None:
+                names.set_self(param, method_of[0], method_of[1])
         self.walk(node.body)
         names.pop()
         self.ctx.stack.pop()
@@ -207,11 +215,15 @@ class Walker:
         names = self.ctx.names
         self._walk_all(node.decorators)
         self._walk_all([arg.value for arg in (*node.bases, *node.keywords)])
+        top_level = len(names.stack) == 1
+        qualified = names.qualify(node.name.value) if top_level else ""
+        self._classes.append((qualified, names.class_attributes(node) if top_level else {}))
         self.ctx.stack.push("class", node)
         names.push("class")
         self.walk(node.body)
         names.pop()
         self.ctx.stack.pop()
+        self._classes.pop()
         if len(names.stack) == 1:
             names.bind(node.name.value, names.qualify(node.name.value))
         else:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
-from fftlint.rule import Invalid, Rule, Valid, replace
+from fftlint.analysis.blocking import Match
+from fftlint.rule import FixSpec, Invalid, Valid, replace
+
+from ._base import BlockingCallRule, fix_position, module_uses
 
 
-class BlockingSleepInAsync(Rule):
+class BlockingSleepInAsync(BlockingCallRule):
     """## What it does
     Checks for `time.sleep(...)` called directly inside an `async def` body.
 
@@ -39,9 +44,9 @@ class BlockingSleepInAsync(Rule):
 
     code = "FFT101"
     name = "blocking-sleep-in-async"
+    kind = "sleep"
     message = "`time.sleep` blocks the event loop inside `async def {func}`"
     fix_title = "Use `await asyncio.sleep(...)`"
-    requires = ("async",)
 
     VALID = [
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
@@ -75,31 +80,15 @@ class BlockingSleepInAsync(Rule):
         ),
     ]
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.stack.in_async_def:
-            return
-        if self.ctx.names.resolve(node.func) != "time.sleep":
-            return
-        fix = None
-        if self._awaitable_position(node):
-            lib = self._sleep_library()
-            args = self.ctx.code_for(node.with_changes(func=cst.Name("x"))).strip()[1:]
-            fix = replace(node, f"await {lib}.sleep{args}", imports=[lib], title=f"Use `await {lib}.sleep(...)`")
-        self.report(node, func=self.ctx.stack.function_name, fix=fix)
+    def make_fix(self, node: cst.Call, match: Match) -> Optional[FixSpec]:
+        if not fix_position(self.ctx, node) or match.normalized != "time.sleep":
+            return None
+        lib = self._sleep_library()
+        args = self.ctx.code_for(node.with_changes(func=cst.Name("x"))).strip()[1:]
+        return replace(node, f"await {lib}.sleep{args}", imports=[lib], title=f"Use `await {lib}.sleep(...)`")
 
     def _sleep_library(self) -> str:
-        bindings = self.ctx.names.module.bindings
         for lib in ("trio", "anyio"):
-            if bindings.get(lib) == lib:
+            if module_uses(self.ctx, lib):
                 return lib
         return "asyncio"
-
-    def _awaitable_position(self, node: cst.Call) -> bool:
-        """Only a bare expression statement can become ``await ...`` without reparenthesising."""
-        stmt = self.ctx.statements[-1] if self.ctx.statements else None
-        return (
-            isinstance(stmt, cst.SimpleStatementLine)
-            and len(stmt.body) == 1
-            and isinstance(stmt.body[0], cst.Expr)
-            and stmt.body[0].value is node
-        )

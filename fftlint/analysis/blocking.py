@@ -1,0 +1,199 @@
+"""Which calls block the event loop: the FFT1xx catalog (YAML data) and its matcher.
+
+The catalog lives beside the rules (``rules/async_io/blocking_calls.yaml``) and is loaded
+once. Callees are matched on the canonical names of :mod:`fftlint.analysis.names`
+(``"requests.Session().get"``), after *normalising* instance prefixes to type tags
+(``"pathlib.Path().parent.read_text"`` -> ``"@path.read_text"``). The same matcher serves
+the LibCST rules and the ``ast``-based project summaries (:mod:`fftlint.engine.project`),
+so a helper in another module is judged by exactly the same data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+
+#: kind -> the rule code that reports it
+KINDS: Dict[str, str] = {
+    "sleep": "FFT101",
+    "file": "FFT102",
+    "network": "FFT103",
+    "process": "FFT104",
+    "driver": "FFT105",
+    "custom": "FFT107",
+}
+#: human words for a kind, used in messages
+KIND_WORDS: Dict[str, str] = {
+    "sleep": "sleep",
+    "file": "file-system",
+    "network": "network",
+    "process": "subprocess",
+    "driver": "blocking driver / synchronisation",
+    "custom": "configured blocking",
+}
+
+OPTIONS_KEY = "async-io"
+
+
+@dataclass(frozen=True)
+class AsyncIOOptions:
+    """``[tool.fftlint.async-io]`` -- shared by every FFT1xx rule.
+
+    * ``blocking-calls``: extra callees that block (canonical dotted names such as
+      ``"mylib.db.query"``, ``"mylib.Client().fetch"``, or ``"mylib.legacy.*"`` for every
+      attribute of a module); reported as FFT107, and followed through helpers (FFT106).
+    * ``offload-wrappers``: extra callables that run a function in a worker thread; a sync
+      function decorated with one is awaitable, not a blocking helper.
+    """
+
+    blocking_calls: Sequence[str] = ()
+    offload_wrappers: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str
+    canonical: str  # what the callee resolved to
+    normalized: str  # with type tags: "@path.read_text"
+    display: str  # readable catalog name: "pathlib.Path().read_text"
+
+
+Args = Tuple[Tuple[Optional[str], ...], Mapping[str, Optional[str]]]
+"""Literal text of a call's arguments: (positional, keyword) -- ``None`` where not a
+simple literal or name. Used for ``block=False``-style exceptions."""
+
+
+def catalog_path() -> str:
+    import fftlint.rules.async_io as package
+
+    return os.path.join(os.path.dirname(package.__file__), "blocking_calls.yaml")
+
+
+@lru_cache(maxsize=1)
+def _raw_catalog() -> Dict[str, Any]:
+    import yaml
+
+    with open(catalog_path(), "rb") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):  # pragma: no cover - packaging bug
+        raise RuntimeError(f"{catalog_path()}: expected a mapping")
+    return data
+
+
+class Catalog:
+    """The blocking-call catalog plus a user's extra calls and wrappers."""
+
+    def __init__(self, data: Mapping[str, Any], extra_calls: Sequence[str] = (), extra_wrappers: Sequence[str] = ()) -> None:
+        self.types: Dict[str, str] = {}
+        self.type_display: Dict[str, str] = {}
+        for tag, producers in (data.get("types") or {}).items():
+            for producer in producers:
+                self.types[str(producer)] = str(tag)
+            first = next((p for p in producers if not str(p).startswith("@")), None)
+            self.type_display[str(tag)] = str(first) if first else str(tag)
+        self.exact: Dict[str, str] = {}
+        self.any_method: Dict[str, str] = {}  # "@redis" -> kind  (from "@redis.*")
+        self.any_attribute: Dict[str, str] = {}  # "mylib.legacy" -> kind (from "mylib.legacy.*")
+        for kind in KINDS:
+            for entry in data.get(kind) or ():
+                self._add(str(entry), kind)
+        for entry in extra_calls:
+            self._add(self.normalize(entry.strip()), "custom", user=True)
+        self.not_blocking: FrozenSet[str] = frozenset(str(x) for x in data.get("not_blocking") or ())
+        self.conditions: Dict[str, Tuple[str, int, str]] = {}
+        for name, cond in (data.get("non_blocking_when") or {}).items():
+            self.conditions[str(name)] = (str(cond["keyword"]), int(cond["position"]), str(cond["value"]))
+        self.wrappers: FrozenSet[str] = frozenset(
+            self.normalize(str(w)) for w in (*(data.get("offload_wrappers") or ()), *extra_wrappers)
+        )
+        self.fingerprint = hashlib.sha256(
+            json.dumps([data, list(extra_calls), list(extra_wrappers)], sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+
+    def _add(self, entry: str, kind: str, user: bool = False) -> None:
+        if entry.endswith(".*"):
+            head = entry[:-2]
+            (self.any_method if head.startswith("@") else self.any_attribute)[head] = kind
+        elif user:
+            self.exact.setdefault(entry, kind)  # a built-in kind keeps its own code
+        else:
+            self.exact[entry] = kind
+
+    # -- matching ---------------------------------------------------------------
+    def normalize(self, canonical: str) -> str:
+        """Replace instance prefixes by type tags: ``open().read`` -> ``@file.read``."""
+        if canonical.startswith("builtins."):
+            canonical = canonical[len("builtins."):]
+        segments = canonical.split(".")
+        current = segments[0]
+        for seg in segments[1:]:
+            tag = self.types.get(current)
+            if tag is not None:
+                current = "@" + tag
+            current = f"{current}.{seg}"
+        return current
+
+    def instance_type(self, canonical: str) -> Optional[str]:
+        """The type tag of an instance marker (``"pathlib.Path()"`` -> ``"path"``)."""
+        return self.types.get(self.normalize(canonical))
+
+    def match(self, canonical: Optional[str], args: Optional[Callable[[], Args]] = None) -> Optional[Match]:
+        """The catalog entry a callee's canonical name matches, or None."""
+        if not canonical:
+            return None
+        norm = self.normalize(canonical)
+        kind = self.exact.get(norm)
+        if kind is None:
+            if norm in self.not_blocking:
+                return None
+            head = norm.rpartition(".")[0]
+            kind = self.any_method.get(head) if head.startswith("@") else None
+            if kind is None and self.any_attribute:
+                probe = norm
+                while "." in probe and kind is None:
+                    probe = probe.rpartition(".")[0]
+                    kind = self.any_attribute.get(probe)
+            if kind is None:
+                return None
+        cond = self.conditions.get(norm)
+        if cond is not None and args is not None:
+            keyword, position, value = cond
+            positional, keywords = args()
+            if keywords.get(keyword) == value:
+                return None
+            if len(positional) > position and positional[position] == value:
+                return None
+        return Match(kind, canonical, norm, self.display(norm))
+
+    def display(self, normalized: str) -> str:
+        if normalized.startswith("@"):
+            tag, _, rest = normalized[1:].partition(".")
+            return f"{self.type_display.get(tag, tag)}.{rest}" if rest else self.type_display.get(tag, tag)
+        return normalized
+
+    def is_wrapper(self, canonical: Optional[str]) -> bool:
+        return bool(canonical) and self.normalize(canonical) in self.wrappers  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=32)
+def _catalog(extra_calls: Tuple[str, ...], extra_wrappers: Tuple[str, ...]) -> Catalog:
+    return Catalog(_raw_catalog(), extra_calls, extra_wrappers)
+
+
+def catalog_for(options: Optional[AsyncIOOptions] = None) -> Catalog:
+    """The (cached) catalog extended by a run's options."""
+    if options is None:
+        return _catalog((), ())
+    return _catalog(tuple(options.blocking_calls), tuple(options.offload_wrappers))
+
+
+def options_of(options: Any) -> AsyncIOOptions:
+    return options if isinstance(options, AsyncIOOptions) else AsyncIOOptions()
+
+
+def chain_text(chain: List[str]) -> str:
+    return " -> ".join(chain)

@@ -1,0 +1,691 @@
+"""The project index: cross-file facts, built once per run before workers start.
+
+For FFT106 (blocking calls through helpers) every module gets a *summary*, computed with
+the stdlib :mod:`ast` parser (~13x faster than LibCST): for each module-level function and
+class method, its qualified name, the blocking calls it makes directly (resolved through
+the file's imports with the FFT1 catalog), and the calls it makes that may land on project
+functions. The index answers "does calling this sync function block, and through which
+chain?" with a transitive closure that is cycle-safe and depth-capped.
+
+Everything here is plain picklable data. Summaries are keyed by the file's content hash
+(plus the catalog fingerprint) in an optional cache with the interface
+``cache.get(namespace, key) -> Optional[Any]`` / ``cache.put(namespace, key, value)``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import warnings
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from fftlint.analysis.blocking import Args, Catalog
+from fftlint.analysis.names import resolve_relative
+
+SUMMARY_VERSION = "1"
+CACHE_NAMESPACE = "fft1-summary"
+MAX_DEPTH = 8
+LOCAL = ""
+
+
+# --------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class Blocking:
+    display: str  # catalog name, e.g. "open" or "requests.Session().get"
+    kind: str
+    line: int
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    qualname: str  # "pkg.mod.func" / "pkg.mod.Class.method"
+    short: str  # "func" / "Class.method"
+    line: int
+    is_async: bool = False
+    offloaded: bool = False  # decorated with an offload wrapper: calling it does not block
+    blocking: Tuple[Blocking, ...] = ()
+    calls: Tuple[Tuple[str, int], ...] = ()  # (canonical callee, line), possibly project functions
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module: str
+    path: str
+    functions: Tuple[FunctionSummary, ...] = ()
+    classes: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # (qualname, base canonicals)
+    aliases: Tuple[Tuple[str, str], ...] = ()  # ("pkg.name", canonical target) for re-exports
+    imports: Tuple[str, ...] = ()  # canonical names the module imports (for reachability)
+
+
+@dataclass
+class ProjectIndex:
+    """Summaries of a project's modules, and the blocking-chain query over them."""
+
+    modules: Dict[str, ModuleSummary] = field(default_factory=dict)
+    functions: Dict[str, FunctionSummary] = field(default_factory=dict)
+    classes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    aliases: Dict[str, str] = field(default_factory=dict)
+    catalog: Optional[Catalog] = None  # to re-match callees reached through re-exports
+    _chains: Dict[str, Optional[Tuple[str, ...]]] = field(default_factory=dict, repr=False)
+
+    def add(self, summary: ModuleSummary) -> None:
+        self.modules[summary.module] = summary
+        for fn in summary.functions:
+            self.functions[fn.qualname] = fn
+        for qual, bases in summary.classes:
+            self.classes[qual] = bases
+        for name, target in summary.aliases:
+            self.aliases[name] = target
+        self._chains.clear()
+
+    # -- lookups --------------------------------------------------------------------
+    def lookup(self, name: str, _depth: int = 0) -> Optional[FunctionSummary]:
+        """The project function a canonical callee refers to: follows re-exports
+        (``from .config import load``), constructors (``Repo()`` -> ``Repo.__init__``),
+        instance methods (``Repo().load`` -> ``Repo.load``) and base classes."""
+        if _depth > MAX_DEPTH or not name:
+            return None
+        fn = self.functions.get(name)
+        if fn is not None:
+            return fn
+        if name in self.classes:
+            return self.lookup(name + ".__init__", _depth + 1)
+        head, _, attr = name.rpartition(".")
+        if not head:
+            return None
+        if head.endswith("()"):
+            return self.lookup(f"{head[:-2]}.{attr}", _depth + 1)
+        if head in self.classes:
+            for base in self.classes[head]:
+                found = self.lookup(f"{base}.{attr}", _depth + 1)
+                if found is not None:
+                    return found
+            return None
+        expanded = self.expand(name)
+        if expanded != name:
+            return self.lookup(expanded, _depth + 1)
+        return None
+
+    def expand(self, name: str) -> str:
+        """Rewrite a re-exported prefix to where it is defined: with ``from .db import
+        session`` in ``pkg/__init__.py``, ``pkg.session.get`` -> ``pkg.db.session.get``,
+        and with ``session = requests.Session()`` in ``pkg/db.py`` ->
+        ``requests.Session().get``."""
+        for _ in range(MAX_DEPTH):
+            target = self.aliases.get(name)
+            if target is not None and target != name:
+                name = target
+                continue
+            segments = name.split(".")
+            for i in range(len(segments) - 1, 0, -1):
+                prefix = ".".join(segments[:i])
+                paren = "()" if prefix.endswith("()") else ""
+                core = prefix[: -len(paren)] if paren else prefix
+                target = self.aliases.get(core)
+                if target is not None and target != core:
+                    name = f"{target}{paren}.{'.'.join(segments[i:])}"
+                    break
+            else:
+                return name
+        return name
+
+    def chain(self, name: str) -> Optional[Tuple[str, ...]]:
+        """Shortest call chain from the project sync function ``name`` to a blocking call,
+        as display names ending with the blocking callee; None when it does not block."""
+        start = self.lookup(name)
+        if start is None or start.is_async or start.offloaded:
+            return None
+        key = start.qualname
+        if key in self._chains:
+            return self._chains[key]
+        result = self._search(start)
+        self._chains[key] = result
+        return result
+
+    def blocking_of(self, name: str) -> Optional[Blocking]:
+        start = self.lookup(name)
+        if start is None or start.is_async or start.offloaded:
+            return None
+        return start.blocking[0] if start.blocking else None
+
+    def _search(self, start: FunctionSummary) -> Optional[Tuple[str, ...]]:
+        queue = deque([(start, (start.short,))])
+        seen: Set[str] = {start.qualname}
+        while queue:
+            fn, path = queue.popleft()
+            if fn.blocking:
+                return path + (fn.blocking[0].display,)
+            if len(path) >= MAX_DEPTH:
+                continue
+            for callee, _line in fn.calls:
+                if self.catalog is not None:
+                    expanded = self.expand(callee)
+                    match = self.catalog.match(expanded) if expanded != callee else None
+                    if match is not None:
+                        return path + (match.display,)
+                target = self.lookup(callee)
+                if target is None or target.is_async or target.offloaded or target.qualname in seen:
+                    continue
+                seen.add(target.qualname)
+                queue.append((target, path + (target.short,)))
+        return None
+
+
+# --------------------------------------------------------------------------- summaries
+def _dotted(node: ast.AST) -> Optional[List[str]]:
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        parts.reverse()
+        return parts
+    return None
+
+
+def _literal(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int, float)) or (
+        isinstance(node, ast.Constant) and node.value is None
+    ):
+        return repr(node.value)
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def call_args(node: ast.Call) -> Args:
+    positional = tuple(_literal(a) for a in node.args if not isinstance(a, ast.Starred))
+    keywords = {k.arg: _literal(k.value) for k in node.keywords if k.arg}
+    return positional, keywords
+
+
+class _Summarizer:
+    """Builds one module's summary: the same resolution rules as the LibCST import map
+    (imports, module-level definitions, instances, local shadowing, ``self``)."""
+
+    def __init__(self, tree: ast.Module, module: str, is_package: bool, path: str, catalog: Catalog) -> None:
+        self.tree = tree
+        self.module = module
+        self.is_package = is_package
+        self.path = path
+        self.catalog = catalog
+        self.bindings: Dict[str, str] = {}
+        self.imports: Set[str] = set()
+        self.functions: List[FunctionSummary] = []
+        self.classes: List[Tuple[str, Tuple[str, ...]]] = []
+
+    def qualify(self, name: str) -> str:
+        return f"{self.module}.{name}" if self.module else name
+
+    # -- bindings ---------------------------------------------------------------------
+    def import_bindings(self, node: ast.AST) -> Dict[str, str]:
+        out: Dict[str, str] = {}
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    out[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    out[top] = top
+                self.imports.add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve_relative(node.module or "", node.level or 0, self.module, self.is_package)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                full = f"{base}.{alias.name}" if base else alias.name
+                out[alias.asname or alias.name] = full
+                self.imports.add(full)
+        return out
+
+    def prebind(self, body: Sequence[ast.stmt]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.bindings.update(self.import_bindings(stmt))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.bindings[stmt.name] = self.qualify(stmt.name)
+            elif isinstance(stmt, ast.Assign):
+                value = self.instance_of(stmt.value, {})
+                for target in stmt.targets:
+                    for name in _target_names(target):
+                        self._bind_module(name, value)
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                self._bind_module(stmt.target.id, self.annotation_instance(stmt.annotation, {}))
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                self.prebind(stmt.body)
+                for extra in _blocks(stmt):
+                    self.prebind(extra)
+
+    def _bind_module(self, name: str, value: str) -> None:
+        if self.bindings.get(name, LOCAL) != LOCAL and value == LOCAL:
+            return  # ``try: import ujson as json / except: json = None`` keeps the import
+        self.bindings[name] = value
+
+    def lookup(self, name: str, local: Dict[str, str]) -> Optional[str]:
+        if name in local:
+            return local[name] or None
+        if name in self.bindings:
+            return self.bindings[name] or None
+        return name
+
+    def resolve(self, node: ast.AST, local: Dict[str, str], self_info: Optional[Tuple[str, str, Dict[str, str]]] = None) -> Optional[str]:
+        parts: List[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            base = self.lookup(node.id, local)
+            if base is None and parts and self_info is not None and node.id == self_info[0]:
+                attrs = self_info[2]
+                if parts[-1] in attrs:
+                    base = attrs[parts.pop()]
+        elif isinstance(node, ast.Call):
+            inner = self.resolve(node.func, local, self_info)
+            base = inner + "()" if inner else None
+        else:
+            return None
+        if base is None:
+            return None
+        parts.append(base)
+        return ".".join(reversed(parts))
+
+    def instance_of(self, value: Optional[ast.AST], local: Dict[str, str], self_info: Any = None) -> str:
+        if isinstance(value, ast.Call):
+            name = self.resolve(value.func, local, self_info)
+            if name:
+                return name + "()"
+        return LOCAL
+
+    def annotation_instance(self, node: Optional[ast.AST], local: Dict[str, str]) -> str:
+        if node is None or isinstance(node, ast.Constant):
+            return LOCAL
+        if isinstance(node, ast.Subscript):
+            name = self.resolve(node.value, local) or ""
+            inner = node.slice
+            if isinstance(inner, ast.Index):  # pragma: no cover - Python 3.8 shape
+                inner = inner.value  # type: ignore[attr-defined]
+            if name.rsplit(".", 1)[-1] == "Optional":
+                return self.annotation_instance(inner, local)
+            return LOCAL
+        name = self.resolve(node, local)
+        return name + "()" if name else LOCAL
+
+    # -- functions --------------------------------------------------------------------
+    def run(self) -> ModuleSummary:
+        self.prebind(self.tree.body)
+        self._body(self.tree.body, prefix="")
+        aliases = tuple(
+            (self.qualify(name), target)
+            for name, target in sorted(self.bindings.items())
+            if target and target != self.qualify(name)
+        )
+        return ModuleSummary(
+            self.module,
+            self.path,
+            tuple(self.functions),
+            tuple(self.classes),
+            aliases,
+            tuple(sorted(self.imports)),
+        )
+
+    def _body(self, body: Sequence[ast.stmt], prefix: str, cls: Optional[Tuple[str, Dict[str, str]]] = None) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._function(stmt, prefix, cls)
+            elif isinstance(stmt, ast.ClassDef):
+                qual = self.qualify(prefix + stmt.name)
+                bases = tuple(b for b in (self.resolve(base, {}) for base in stmt.bases) if b)
+                self.classes.append((qual, bases))
+                self._body(stmt.body, prefix + stmt.name + ".", (qual, self._class_attributes(stmt)))
+            elif isinstance(stmt, (ast.If, ast.Try)) and not prefix:
+                self._body(stmt.body, prefix, cls)
+                for extra in _blocks(stmt):
+                    self._body(extra, prefix, cls)
+
+    def _class_attributes(self, node: ast.ClassDef) -> Dict[str, str]:
+        out: Dict[str, str] = {}
+
+        def record(attr: str, value: str) -> None:
+            out[attr] = LOCAL if attr in out and out[attr] != value else value
+
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                value = self.instance_of(stmt.value, {}) if stmt.value is not None else LOCAL
+                record(stmt.target.id, value or self.annotation_instance(stmt.annotation, {}))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                param = _self_param(stmt)
+                if param is None:
+                    continue
+                for small in _statements(stmt.body):
+                    targets: List[ast.AST] = []
+                    value = LOCAL
+                    if isinstance(small, ast.Assign):
+                        targets = list(small.targets)
+                        value = self.instance_of(small.value, {})
+                    elif isinstance(small, ast.AnnAssign):
+                        targets = [small.target]
+                        value = self.instance_of(small.value, {}) if small.value is not None else LOCAL
+                        value = value or self.annotation_instance(small.annotation, {})
+                    for t in targets:
+                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == param:
+                            record(t.attr, value)
+        return {k: v for k, v in out.items() if v != LOCAL}
+
+    def _function(self, node: Any, prefix: str, cls: Optional[Tuple[str, Dict[str, str]]]) -> None:
+        short = prefix + node.name
+        qual = self.qualify(short)
+        is_async = isinstance(node, ast.AsyncFunctionDef)
+        offloaded = any(self._is_wrapper(d) for d in node.decorator_list)
+        if is_async or offloaded:
+            self.functions.append(FunctionSummary(qual, short, node.lineno, is_async, offloaded))
+            return
+        local = self._locals(node)
+        self_info = None
+        if cls is not None:
+            param = _self_param(node)
+            if param is not None:
+                self_info = (param, cls[0], cls[1])
+        blocking: List[Blocking] = []
+        calls: List[Tuple[str, int]] = []
+        for call in _calls(node):
+            canonical = self.resolve(call.func, local, self_info)
+            if canonical is None and self_info is not None:
+                parts = _dotted(call.func)
+                if parts and len(parts) == 2 and parts[0] == self_info[0]:
+                    canonical = f"{self_info[1]}.{parts[1]}"
+            if canonical is None:
+                continue
+            match = self.catalog.match(canonical, lambda c=call: call_args(c))
+            if match is not None:
+                blocking.append(Blocking(match.display, match.kind, call.lineno))
+            elif not _is_stdlib_like(canonical):
+                calls.append((canonical, call.lineno))
+        self.functions.append(
+            FunctionSummary(qual, short, node.lineno, False, False, tuple(blocking), tuple(calls))
+        )
+
+    def _is_wrapper(self, decorator: ast.AST) -> bool:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        return self.catalog.is_wrapper(self.resolve(target, {}))
+
+    def _locals(self, node: Any) -> Dict[str, str]:
+        """Names the function binds, with instance markers (conflicting bindings: LOCAL)."""
+        local: Dict[str, str] = {}
+        declared_global: Set[str] = set()
+
+        def bind(name: str, value: str = LOCAL) -> None:
+            if name in declared_global:
+                return
+            local[name] = LOCAL if name in local and local[name] != value else value
+
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            bind(arg.arg, self.annotation_instance(arg.annotation, {}))
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                bind(arg.arg)
+        for sub in _own_nodes(node):
+            if isinstance(sub, (ast.Global, ast.Nonlocal)):
+                declared_global.update(sub.names)
+        for sub in _own_nodes(node):
+            if isinstance(sub, ast.Assign):
+                value = self.instance_of(sub.value, local)
+                for target in sub.targets:
+                    for name in _target_names(target):
+                        bind(name, value)
+            elif isinstance(sub, ast.AnnAssign) and isinstance(sub.target, ast.Name):
+                value = self.instance_of(sub.value, local) if sub.value is not None else LOCAL
+                bind(sub.target.id, value or self.annotation_instance(sub.annotation, local))
+            elif isinstance(sub, (ast.AugAssign,)) and isinstance(sub.target, ast.Name):
+                bind(sub.target.id)
+            elif isinstance(sub, ast.NamedExpr):
+                bind(sub.target.id, self.instance_of(sub.value, local))
+            elif isinstance(sub, (ast.For, ast.AsyncFor, ast.comprehension)):
+                for name in _target_names(sub.target):
+                    bind(name)
+            elif isinstance(sub, (ast.With, ast.AsyncWith)):
+                for item in sub.items:
+                    if item.optional_vars is not None:
+                        value = self.instance_of(item.context_expr, local)
+                        for name in _target_names(item.optional_vars):
+                            bind(name, value)
+            elif isinstance(sub, ast.ExceptHandler) and sub.name:
+                bind(sub.name)
+            elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+                for name, target in self.import_bindings(sub).items():
+                    bind(name, target)
+            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bind(sub.name)
+        return local
+
+
+def _is_stdlib_like(canonical: str) -> bool:
+    """Callees that can never be project functions (builtins with no dot are kept: a
+    module-level ``def`` resolves to its qualified name, never to a bare word)."""
+    return "." not in canonical
+
+
+def _self_param(node: Any) -> Optional[str]:
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        parts = _dotted(target)
+        if parts and parts[-1] in ("staticmethod", "classmethod"):
+            return None
+    params = (*node.args.posonlyargs, *node.args.args)
+    return params[0].arg if params else None
+
+
+def _target_names(target: ast.AST) -> Iterable[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for el in target.elts:
+            yield from _target_names(el)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+def _blocks(stmt: ast.AST) -> Iterable[Sequence[ast.stmt]]:
+    if isinstance(stmt, ast.If):
+        yield stmt.orelse
+    elif isinstance(stmt, ast.Try):
+        for handler in stmt.handlers:
+            yield handler.body
+        yield stmt.orelse
+        yield stmt.finalbody
+
+
+def _statements(body: Sequence[ast.stmt]) -> Iterable[ast.stmt]:
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+            yield from _statements(stmt.body)
+            yield from _statements(getattr(stmt, "orelse", []) or [])
+            if isinstance(stmt, ast.Try):
+                for handler in stmt.handlers:
+                    yield from _statements(handler.body)
+                yield from _statements(stmt.finalbody)
+
+
+def _own_nodes(func: Any) -> Iterable[ast.AST]:
+    """Nodes executed when ``func`` is called: its body, not nested function, lambda or
+    class bodies (their decorators and defaults do run, and are included)."""
+    stack: List[ast.AST] = list(reversed(func.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stack.extend(node.decorator_list)
+            stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d is not None)
+            continue
+        if isinstance(node, ast.Lambda):
+            stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d is not None)
+            continue
+        if isinstance(node, ast.ClassDef):
+            stack.extend(node.decorator_list)
+            stack.extend(node.bases)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _calls(func: Any) -> Iterable[ast.Call]:
+    awaited: Set[int] = set()
+    for node in _own_nodes(func):
+        if isinstance(node, ast.Await):
+            awaited.add(id(node.value))
+        elif isinstance(node, ast.Call) and id(node) not in awaited:
+            yield node
+
+
+def summarize(text: str, module: str, is_package: bool, path: str, catalog: Catalog) -> Optional[ModuleSummary]:
+    """A module's summary, or None when it does not parse (the linter reports that)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    try:
+        return _Summarizer(tree, module, is_package, path, catalog).run()
+    except RecursionError:
+        return None
+
+
+def _summary_key(text: str, module: str, is_package: bool, catalog: Catalog) -> str:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{SUMMARY_VERSION}:{catalog.fingerprint}:{module}:{int(is_package)}:{digest}"
+
+
+def cached_summary(
+    text: str, module: str, is_package: bool, path: str, catalog: Catalog, cache: Any = None
+) -> Optional[ModuleSummary]:
+    key = _summary_key(text, module, is_package, catalog) if cache is not None else ""
+    if cache is not None:
+        try:
+            hit = cache.get(CACHE_NAMESPACE, key)
+        except Exception:  # noqa: BLE001 - a broken cache must not break linting
+            hit = None
+        if isinstance(hit, ModuleSummary):
+            return hit if hit.path == path else ModuleSummary(hit.module, path, hit.functions, hit.classes, hit.aliases, hit.imports)
+    summary = summarize(text, module, is_package, path, catalog)
+    if cache is not None and summary is not None:
+        try:
+            cache.put(CACHE_NAMESPACE, key, summary)
+        except Exception:  # noqa: BLE001
+            pass
+    return summary
+
+
+def index_for_source(text: str, module: str, is_package: bool, path: str, catalog: Catalog) -> ProjectIndex:
+    """A one-file index (``lint_source`` on a lone text, no project): same-file helpers."""
+    index = ProjectIndex(catalog=catalog)
+    summary = summarize(text, module, is_package, path, catalog)
+    if summary is not None:
+        index.add(summary)
+    return index
+
+
+def build_index(files: Sequence[str], catalog: Catalog, cache: Any = None, seeds: Optional[Sequence[str]] = None) -> ProjectIndex:
+    """Index the modules of ``files`` that matter: those containing ``async`` (where
+    FFT106 can report) and, transitively, every project module they import. A module no
+    such file reaches cannot be on a blocking chain, so it is never parsed.
+
+    ``seeds`` (default: all files) are the files whose ``async`` functions may report.
+    """
+    from fftlint.engine.run import module_name_for
+    from fftlint.engine.source import SourceError, read
+
+    by_module: Dict[str, Tuple[str, bool]] = {}
+    for path in files:
+        if not path.endswith(".py"):
+            continue
+        module, is_package = module_name_for(path)
+        by_module.setdefault(module, (path, is_package))
+    texts: Dict[str, str] = {}
+
+    def text_of(path: str) -> Optional[str]:
+        if path not in texts:
+            try:
+                texts[path] = read(path).text
+            except (SourceError, OSError):
+                texts[path] = ""
+        return texts[path] or None
+
+    index = ProjectIndex(catalog=catalog)
+    pending: deque = deque()
+    queued: Set[str] = set()
+    seed_paths = {os.path.abspath(p) for p in (seeds if seeds is not None else files)}
+    for module, (path, _) in by_module.items():
+        if os.path.abspath(path) in seed_paths:
+            text = text_of(path)
+            if text is not None and "async" in text:
+                pending.append(module)
+                queued.add(module)
+    while pending:
+        module = pending.popleft()
+        path, is_package = by_module[module]
+        text = text_of(path)
+        if text is None:
+            continue
+        summary = cached_summary(text, module, is_package, path, catalog, cache)
+        if summary is None:
+            continue
+        index.add(summary)
+        for name in summary.imports:
+            for target in _modules_of(name, by_module):
+                if target not in queued:
+                    queued.add(target)
+                    pending.append(target)
+    return index
+
+
+def _modules_of(name: str, by_module: Dict[str, Tuple[str, bool]]) -> Iterable[str]:
+    """Project modules an imported name may live in: ``pkg.mod.func`` -> ``pkg.mod``,
+    and the packages above it (their ``__init__`` may re-export it)."""
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:i])
+        if candidate in by_module:
+            yield candidate
+
+
+def project_files(paths: Sequence[str], settings: Any) -> List[str]:
+    """The Python files the project index covers: everything under the config file's
+    directory when there is one, else the linted paths (a lone file: its top-level
+    package, or its directory), so a pre-commit run on one file still sees its helpers."""
+    from fftlint.engine import files as discovery
+
+    roots: List[str] = []
+    if getattr(settings, "source", "<defaults>") != "<defaults>":
+        roots.append(settings.root)
+    for path in paths:
+        if path == "-":
+            continue
+        if os.path.isdir(path):
+            roots.append(path)
+        elif os.path.isfile(path):
+            directory = os.path.dirname(os.path.abspath(path))
+            while os.path.isfile(os.path.join(directory, "__init__.py")):
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    break
+                directory = parent
+            roots.append(directory)
+    roots = _outermost(roots)
+    out = discovery.discover(roots, settings.excludes, settings.root)
+    seen = {os.path.abspath(p) for p in out}
+    out.extend(p for p in paths if os.path.isfile(p) and os.path.abspath(p) not in seen)
+    return out
+
+
+def _outermost(roots: Sequence[str]) -> List[str]:
+    full = sorted({os.path.abspath(r) for r in roots}, key=len)
+    kept: List[str] = []
+    for root in full:
+        if not any(root == k or root.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
+            kept.append(root)
+    return kept

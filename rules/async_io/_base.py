@@ -1,0 +1,179 @@
+"""Shared machinery of the FFT1xx rules (not a rule itself: it has no code).
+
+Each FFT1 rule reports one *kind* of catalog entry. The per-file work (resolving a
+callee, matching it against the catalog, remembering which calls are awaited) is done
+once per call and shared by all FFT1 rules of the run through :class:`FileState`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Dict, Optional, Set, Tuple
+
+import libcst as cst
+
+from fftlint.analysis.blocking import (
+    KIND_WORDS,
+    OPTIONS_KEY,
+    Args,
+    AsyncIOOptions,
+    Catalog,
+    Match,
+    catalog_for,
+    options_of,
+)
+from fftlint.rule import FileContext, FixSpec, Rule, replace
+from fftlint.types import UNSAFE
+
+#: normalized catalog names that get no to_thread fix (running them in a worker thread is
+#: wrong: locks are owned by threads, ``asyncio.run`` should become ``await``)
+NO_THREAD_FIX_PREFIXES = ("@thread_lock.", "@event_loop.", "asyncio.run")
+
+
+def _literal(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.value
+    return None
+
+
+def call_args(node: cst.Call) -> Args:
+    positional = tuple(_literal(a.value) for a in node.args if a.keyword is None and not a.star)
+    keywords = {a.keyword.value: _literal(a.value) for a in node.args if a.keyword is not None}
+    return positional, keywords
+
+
+class FileState:
+    """Per-file facts shared by every FFT1 rule instance."""
+
+    def __init__(self, ctx: FileContext, catalog: Catalog) -> None:
+        self.ctx = ctx
+        self.catalog = catalog
+        self.awaited: Set[int] = set()
+        self.matches: Dict[int, Optional[Match]] = {}
+        self.project: Any = None
+
+    def is_awaited(self, node: cst.Call) -> bool:
+        return id(node) in self.awaited
+
+    def classify(self, node: cst.Call) -> Optional[Match]:
+        key = id(node)
+        if key in self.matches:
+            return self.matches[key]
+        canonical = self.ctx.names.resolve(node.func)
+        args = lambda: call_args(node)  # noqa: E731
+        match = self.catalog.match(canonical, args)
+        if match is None and canonical and self.ctx.project is not None:
+            expanded = self.ctx.project.expand(canonical)
+            if expanded != canonical:
+                match = self.catalog.match(expanded, args)
+        self.matches[key] = match
+        return match
+
+
+def file_state(ctx: FileContext, options: Any) -> FileState:
+    catalog = catalog_for(options_of(options))
+    states = ctx.__dict__.setdefault("_fft1_states", {})
+    state = states.get(catalog.fingerprint)
+    if state is None:
+        state = states[catalog.fingerprint] = FileState(ctx, catalog)
+    return state
+
+
+def callee_text(ctx: FileContext, node: cst.Call) -> str:
+    return " ".join(ctx.code_for(node.func).split())
+
+
+def module_uses(ctx: FileContext, library: str) -> bool:
+    return ctx.names.module.bindings.get(library) == library
+
+
+def fix_position(ctx: FileContext, node: cst.Call) -> bool:
+    """The call is a whole expression statement, or the whole value of an assignment or
+    ``return``: wrapping it in ``await ...`` keeps the code's meaning and precedence."""
+    stmt = ctx.statements[-1] if ctx.statements else None
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, (cst.Expr, cst.Assign, cst.AnnAssign, cst.Return)):
+        return small.value is node
+    return False
+
+
+def to_thread_fix(ctx: FileContext, node: cst.Call) -> Optional[FixSpec]:
+    """``f(*args, **kwargs)`` -> ``await asyncio.to_thread(f, *args, **kwargs)`` (unsafe);
+    ``trio.to_thread.run_sync`` in a trio module (positional arguments only); no fix in
+    an anyio module (its ``run_sync`` takes no keyword arguments and ``asyncio`` may not be
+    the backend)."""
+    if not fix_position(ctx, node) or isinstance(node.func, cst.Lambda):
+        return None
+    if module_uses(ctx, "anyio"):
+        return None
+    if module_uses(ctx, "trio"):
+        if any(a.keyword is not None or a.star == "**" for a in node.args):
+            return None
+        runner: cst.BaseExpression = cst.parse_expression("trio.to_thread.run_sync")
+        library = "trio"
+    else:
+        runner = cst.parse_expression("asyncio.to_thread")
+        library = "asyncio"
+    first = cst.Arg(node.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if node.args else cst.MaybeSentinel.DEFAULT)
+    call = node.with_changes(func=runner, args=(first, *node.args))
+    new = cst.Await(expression=call)
+    return replace(
+        node,
+        new,
+        safety=UNSAFE,
+        imports=[library],
+        title=f"Run it in a worker thread: `await {ctx.module.code_for_node(runner)}(...)`",
+    )
+
+
+class BlockingCallRule(Rule):
+    """Base of the FFT1 rules that report one kind of catalog entry."""
+
+    kind: ClassVar[str] = ""
+    message = "`{callee}` blocks the event loop inside `async def {func}` ({what} call{note})"
+    fix_title = "Run it in a worker thread: `await asyncio.to_thread(...)`"
+    requires: ClassVar[Tuple[str, ...]] = ("async",)
+    Options = AsyncIOOptions
+    options_key = OPTIONS_KEY
+    tags = ("performance", "async")
+
+    def state(self) -> FileState:
+        state = self.__dict__.get("_state")
+        if state is None:
+            state = self.__dict__["_state"] = file_state(self.ctx, self.options)
+        return state
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.state().awaited.add(id(node.expression))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.stack.in_async_def:
+            return
+        state = self.state()
+        if state.is_awaited(node):
+            return
+        match = state.classify(node)
+        if match is None or match.kind != self.kind:
+            return
+        self.report_match(node, match)
+
+    def report_match(self, node: cst.Call, match: Match) -> None:
+        callee = callee_text(self.ctx, node)
+        note = f": {match.display}" if match.display != callee else ""
+        self.report(
+            node,
+            callee=callee,
+            what=KIND_WORDS[match.kind],
+            func=self.ctx.stack.function_name,
+            note=note,
+            fix=self.make_fix(node, match),
+            properties={"blocking_call": match.display, "kind": match.kind},
+        )
+
+    def make_fix(self, node: cst.Call, match: Match) -> Optional[FixSpec]:
+        if match.normalized.startswith(NO_THREAD_FIX_PREFIXES):
+            return None
+        return to_thread_fix(self.ctx, node)

@@ -1,0 +1,84 @@
+"""FFT105: blocking database drivers and synchronisation primitives inside ``async def``."""
+
+from __future__ import annotations
+
+from fftlint.rule import Invalid
+
+from ._base import BlockingCallRule
+
+
+class BlockingDriverInAsync(BlockingCallRule):
+    """## What it does
+    Checks for calls inside an `async def` body that block on a synchronous driver or
+    primitive: DB-API drivers (`sqlite3`, `psycopg2`/`psycopg`, `pymysql`, `MySQLdb`):
+    connecting, `execute`, `fetch*`, `commit`; the sync `redis.Redis` client;
+    `threading.Lock.acquire()`, `Event.wait()`, `Thread.join()`; `queue.Queue.get()` /
+    `put()` unless `block=False`; `concurrent.futures` `Future.result()` and
+    `concurrent.futures.wait`; `input()`; and `asyncio.run()` /
+    `loop.run_until_complete()`, which cannot work inside a running loop at all.
+
+    ## Why is this bad?
+    Each of these waits on a socket, a lock or another thread while holding the event
+    loop. A lock or queue that another *task* would release deadlocks the process, since
+    that task can never run.
+
+    ## Example
+    ```python
+    import sqlite3
+
+    async def count_users(db_path):
+        conn = sqlite3.connect(db_path)
+        return conn.execute("select count(*) from users").fetchone()
+    ```
+
+    ## Use instead
+    An async driver (`aiosqlite`, `asyncpg`, `psycopg`'s `AsyncConnection`,
+    `redis.asyncio`), `asyncio.Lock` / `asyncio.Queue`, `await asyncio.wrap_future(fut)`,
+    `await coro` instead of `asyncio.run(coro)`, or `await asyncio.to_thread(...)`.
+
+    ## Fix safety
+    Unsafe where offered: a whole-statement / assignment / return call becomes
+    `await asyncio.to_thread(f, *args, **kwargs)`. No fix for lock acquisition (a lock
+    acquired in a worker thread belongs to that thread) or `asyncio.run` /
+    `run_until_complete` (the right fix is `await`).
+    """
+
+    code = "FFT105"
+    name = "blocking-driver-in-async"
+    kind = "driver"
+
+    VALID = [
+        "import aiosqlite\nasync def f(p):\n    async with aiosqlite.connect(p) as db:\n        await db.execute('select 1')\n",
+        "import queue\nasync def f(q: queue.Queue):\n    return q.get(block=False), q.get_nowait(), q.put(1, False)\n",
+        "import threading\nasync def f(lock: threading.Lock):\n    return lock.acquire(blocking=False)\n",
+        "import asyncio\nasync def f(q: asyncio.Queue, lock: asyncio.Lock):\n    await lock.acquire()\n    return await q.get()\n",
+        "import asyncio\nasync def f():\n    fut = asyncio.get_running_loop().create_future()\n    return fut.result()\n",
+        "import redis.asyncio as redis\nasync def f():\n    r = redis.Redis()\n    return await r.get('k')\n",
+        "import redis\nasync def f():\n    r = redis.Redis()\n    pipe = r.pipeline()\n    return pipe\n",
+        "import asyncio\ndef main():\n    asyncio.run(serve())\n",
+        "import sqlite3\ndef f(p):\n    return sqlite3.connect(p).execute('select 1').fetchall()\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import sqlite3\nasync def f(p):\n    conn = sqlite3.connect(p)\n    cur = conn.cursor()\n    cur.execute('select 1')\n    return cur.fetchall()\n",
+            count=3,
+        ),
+        Invalid(
+            "import redis\n\nr = redis.Redis.from_url('redis://')\n\nasync def f(k):\n    return r.get(k)\n",
+            fixed="import redis\nimport asyncio\n\nr = redis.Redis.from_url('redis://')\n\nasync def f(k):\n    return await asyncio.to_thread(r.get, k)\n",
+            safety="unsafe",
+        ),
+        Invalid(
+            "import threading\n\nLOCK = threading.Lock()\n\nasync def f():\n    LOCK.acquire()\n",
+            message_contains="threading.Lock().acquire",
+        ),
+        Invalid("import queue\nq = queue.Queue()\nasync def f():\n    return q.get(timeout=1)\n"),
+        Invalid(
+            "from concurrent.futures import ThreadPoolExecutor\nasync def f(g):\n    with ThreadPoolExecutor() as ex:\n        fut = ex.submit(g)\n        return fut.result()\n",
+            message_contains="result",
+        ),
+        Invalid("import asyncio\nasync def f(c):\n    return asyncio.run(c)\n", message_contains="asyncio.run"),
+        Invalid("import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(c)\n"),
+        Invalid("async def f():\n    name = input('name? ')\n    return name\n"),
+        Invalid("import psycopg2\nasync def f(dsn):\n    with psycopg2.connect(dsn) as conn:\n        with conn.cursor() as cur:\n            cur.execute('select 1')\n", count=2),
+    ]

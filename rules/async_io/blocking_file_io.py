@@ -1,0 +1,119 @@
+"""FFT102: blocking file-system I/O inside ``async def``."""
+
+from __future__ import annotations
+
+from fftlint.rule import Invalid, Valid
+
+from ._base import BlockingCallRule
+
+
+class BlockingFileIOInAsync(BlockingCallRule):
+    """## What it does
+    Checks for synchronous file-system calls made directly inside an `async def` body:
+    `open()` / `io.open()` / `os.open()`, reads and writes on the file objects they return,
+    `pathlib.Path` I/O methods (`read_text`, `write_bytes`, `open`, `exists`, `stat`,
+    `iterdir`, `glob`, ...), `shutil` copies and moves, and the `os` / `os.path` functions
+    that touch the disk (`os.listdir`, `os.path.exists`, ...; pure ones such as
+    `os.path.join` are fine).
+
+    The catalog is data: `rules/async_io/blocking_calls.yaml` (kind `file`).
+
+    ## Why is this bad?
+    Disk access blocks the calling thread. On a loaded or network file system a single
+    `stat` can take milliseconds to seconds, and while it runs the event loop serves no
+    other request, timer or heartbeat.
+
+    ## Example
+    ```python
+    async def load_template(name):
+        with open(f"templates/{name}") as fh:
+            return fh.read()
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+    from pathlib import Path
+
+    async def load_template(name):
+        return await asyncio.to_thread(Path(f"templates/{name}").read_text)
+    ```
+    or an async file library (`aiofiles`, `anyio.Path`, `trio.Path`).
+
+    ## Fix safety
+    Unsafe: the fix moves a call that is a whole statement, assignment value or return
+    value into `await asyncio.to_thread(f, *args, **kwargs)`. That is the same call in a
+    worker thread, but other tasks now run meanwhile, which can reorder side effects, and
+    thread-local state (e.g. a `contextvars` copy) differs. `with open(...)` blocks are not
+    rewritten. In a trio module the fix uses `trio.to_thread.run_sync` (positional
+    arguments only); in an anyio module there is no fix.
+    """
+
+    code = "FFT102"
+    name = "blocking-file-io-in-async"
+    kind = "file"
+
+    VALID = [
+        "import os\nasync def f(a, b):\n    return os.path.join(a, b)\n",
+        "from pathlib import Path\nasync def f(p: Path):\n    return p.name, p.suffix, p.parent.name\n",
+        "def open(path):\n    return path\nasync def f():\n    return open('x')\n",
+        "async def f(open):\n    return open('x')\n",
+        "import asyncio\nasync def f(p):\n    return await asyncio.to_thread(open, p)\n",
+        "def read(p):\n    with open(p) as fh:\n        return fh.read()\n",
+        "async def f(p):\n    def inner():\n        with open(p) as fh:\n            return fh.read()\n    return inner\n",
+        "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n        return await fh.read()\n",
+        "import io\nasync def f():\n    buf = io.StringIO()\n    buf.write('x')\n    return buf.read()\n",
+        "import anyio\nasync def f(p):\n    return await anyio.Path(p).read_text()\n",
+        "import os\nasync def f(p):\n    return os.path.basename(p), os.path.splitext(p), os.getpid()\n",
+        "import shutil\nclass C:\n    shutil.copy('a', 'b')\n",
+    ]
+    INVALID = [
+        Invalid(
+            "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
+            count=2,
+            line=2,
+            column=10,
+            message_contains="`open` blocks the event loop inside `async def f` (file-system call)",
+        ),
+        Invalid(
+            "from pathlib import Path\n\nasync def f(name):\n    text = Path(name).read_text(encoding='utf-8')\n    return text\n",
+            fixed=(
+                "from pathlib import Path\nimport asyncio\n\nasync def f(name):\n"
+                "    text = await asyncio.to_thread(Path(name).read_text, encoding='utf-8')\n    return text\n"
+            ),
+            safety="unsafe",
+            message_contains="pathlib.Path().read_text",
+        ),
+        Invalid(
+            "import os.path\nimport asyncio\n\nasync def f(p):\n    if os.path.exists(p):\n        return 1\n",
+            line=5,
+        ),
+        Invalid(
+            "import shutil as sh\nimport asyncio\n\nasync def f(a, b):\n    sh.copytree(a, b, dirs_exist_ok=True)\n",
+            fixed="import shutil as sh\nimport asyncio\n\nasync def f(a, b):\n    await asyncio.to_thread(sh.copytree, a, b, dirs_exist_ok=True)\n",
+            safety="unsafe",
+        ),
+        Invalid(
+            "from pathlib import Path\nasync def f(root: Path):\n    for child in (root / 'x').parent.iterdir():\n        pass\n    return [p for p in root.parent.glob('*.py')]\n",
+            count=1,
+        ),
+        Invalid(
+            "from pathlib import Path\nasync def f(root: Path):\n    return root.joinpath('a').with_suffix('.txt').exists()\n",
+            message_contains="pathlib.Path().exists",
+        ),
+        Invalid(
+            "import os\nasync def f(d):\n    return [e.name for e in os.scandir(d)], os.listdir(d)\n",
+            count=2,
+        ),
+        Invalid(
+            "import trio\nasync def f(p, data):\n    fh = open(p, 'w')\n    fh.write(data)\n",
+            count=2,
+            fixed="import trio\nasync def f(p, data):\n    fh = await trio.to_thread.run_sync(open, p, 'w')\n    await trio.to_thread.run_sync(fh.write, data)\n",
+            safety="unsafe",
+        ),
+        Invalid(
+            "class Store:\n    def __init__(self, path):\n        self.fh = open(path)\n\n    async def load(self):\n        return self.fh.read()\n",
+            line=6,
+            message_contains="file-system call: open().read",
+        ),
+    ]

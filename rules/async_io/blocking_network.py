@@ -1,0 +1,91 @@
+"""FFT103: blocking network I/O inside ``async def``."""
+
+from __future__ import annotations
+
+from fftlint.rule import Invalid
+
+from ._base import BlockingCallRule
+
+
+class BlockingNetworkIOInAsync(BlockingCallRule):
+    """## What it does
+    Checks for synchronous network calls made directly inside an `async def` body:
+    `requests.*` and `requests.Session` methods, `httpx`'s sync module functions and
+    `httpx.Client` methods, `urllib.request.urlopen`, `urllib3`, `http.client`
+    connections, and blocking `socket` calls (`connect`, `recv`, `sendall`, DNS look-ups).
+    Instances are tracked through assignments, `with ... as`, annotations and
+    `self.attr = ...` in methods.
+
+    ## Why is this bad?
+    A sync HTTP request holds the thread for the whole round trip (often hundreds of
+    milliseconds, unbounded without a timeout). Inside a coroutine, that freezes every other
+    request the server is handling.
+
+    ## Example
+    ```python
+    import requests
+
+    async def get_user(uid):
+        return requests.get(f"https://api.example.com/users/{uid}").json()
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    async def get_user(uid):
+        async with httpx.AsyncClient() as client:
+            return (await client.get(f"https://api.example.com/users/{uid}")).json()
+    ```
+    (or `aiohttp`; or `await asyncio.to_thread(requests.get, url)` as a stop-gap).
+
+    ## Fix safety
+    Unsafe: the fix wraps a whole-statement / assignment / return call in
+    `await asyncio.to_thread(f, *args, **kwargs)`; other tasks run during the request,
+    and a shared `requests.Session` is not guaranteed thread-safe.
+    """
+
+    code = "FFT103"
+    name = "blocking-network-io-in-async"
+    kind = "network"
+
+    VALID = [
+        "import aiohttp\nasync def f(url):\n    async with aiohttp.ClientSession() as session:\n        async with session.get(url) as r:\n            return await r.json()\n",
+        "import httpx\nasync def f(url):\n    async with httpx.AsyncClient() as client:\n        r = await client.get(url)\n        return r.json()\n",
+        "async def f(d):\n    return d.get('k')\n",
+        "import requests\ndef f(url):\n    return requests.get(url)\n",
+        "import requests\nasync def f(requests, url):\n    return requests.get(url)\n",
+        "import asyncio, requests\nasync def f(url):\n    return await asyncio.to_thread(requests.get, url)\n",
+        "import asyncio, requests\nasync def f(url):\n    loop = asyncio.get_running_loop()\n    return await loop.run_in_executor(None, lambda: requests.get(url))\n",
+        "import requests\nasync def f(url):\n    raise requests.HTTPError(url)\n",
+        "import httpx\nclass C:\n    def __init__(self):\n        self.client = httpx.AsyncClient()\n    async def f(self, url):\n        return await self.client.get(url)\n",
+        "import requests\nasync def f(url):\n    s = requests.Session()\n    s.headers.update({'a': 'b'})\n    return s\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import requests\n\nasync def f(url):\n    r = requests.get(url, timeout=5)\n    return r.json()\n",
+            fixed="import requests\nimport asyncio\n\nasync def f(url):\n    r = await asyncio.to_thread(requests.get, url, timeout=5)\n    return r.json()\n",
+            safety="unsafe",
+            line=4,
+            column=9,
+        ),
+        Invalid(
+            "import requests as rq\nimport asyncio\n\nasync def f(url):\n    with rq.Session() as s:\n        return s.post(url, json={})\n",
+            message_contains="network call: requests.Session().post",
+            fixed="import requests as rq\nimport asyncio\n\nasync def f(url):\n    with rq.Session() as s:\n        return await asyncio.to_thread(s.post, url, json={})\n",
+            safety="unsafe",
+        ),
+        Invalid(
+            "import httpx\nclass Api:\n    def __init__(self):\n        self.client = httpx.Client(timeout=3)\n    async def fetch(self, url):\n        return self.client.get(url).json()\n",
+            line=6,
+        ),
+        Invalid("from urllib.request import urlopen\nasync def f(u):\n    with urlopen(u) as r:\n        return r.read()\n", count=1),
+        Invalid("import httpx\nasync def f(u):\n    return httpx.post(u).text\n"),
+        Invalid(
+            "import socket\nasync def f(host):\n    sock = socket.create_connection((host, 80))\n    sock.sendall(b'x')\n    return sock.recv(10)\n",
+            count=3,
+        ),
+        Invalid("import http.client\nasync def f(h):\n    c = http.client.HTTPSConnection(h)\n    c.request('GET', '/')\n    return c.getresponse()\n", count=2),
+        Invalid("import urllib3\nasync def f(u):\n    pool = urllib3.PoolManager()\n    return pool.request('GET', u)\n"),
+        Invalid("from typing import Optional\nimport requests\nasync def f(s: Optional[requests.Session], u):\n    return s.get(u)\n"),
+    ]
