@@ -269,3 +269,29 @@ def test_drops_apply_across_files_and_alembic_downgrade_is_ignored():
         "def downgrade():\n    op.drop_index('ix_t_a2', table_name='t')\n"
     )
     assert schema_of(created, dropped, summarize(migration, "versions/x.py")).table("t").leading_indexed("a")
+
+
+def test_schema_files_are_found_under_the_project_root_and_fingerprinted(tmp_path):
+    import os
+    import time
+
+    from fftlint.analysis.sql import loader
+
+    (tmp_path / "manage.py").write_text("")
+    (tmp_path / "db").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x.sql").write_text("CREATE TABLE hidden (id int);")
+    ddl = tmp_path / "db" / "schema.sql"
+    ddl.write_text("CREATE TABLE t (id int PRIMARY KEY, a int);")
+    code = tmp_path / "app" / "q.py"
+    code.write_text("x = 1\n")
+    assert loader.project_root(str(code)) == str(tmp_path)
+    schema = loader.schema_for(str(code), "x = 1\n")
+    assert set(schema.tables) == {"t"}
+    before = loader.ddl_fingerprint(str(code))
+    ddl.write_text("CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX ix ON t (a);")
+    os.utime(ddl, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    loader._walks.clear()
+    assert loader.ddl_fingerprint(str(code)) != before
+    assert loader.schema_for(str(code), "x = 1\n").table("t").leading_indexed("a")

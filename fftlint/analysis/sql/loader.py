@@ -201,3 +201,20 @@ class SchemaProject:
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
             paths.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".py"))
         return cls(paths)
+
+
+def ddl_fingerprint(path: str, schema_files: Sequence[str] = ("**/*.sql",)) -> str:
+    """A digest of the DDL files the FFT5xx rules read for ``path`` (paths, sizes,
+    mtimes): a result cache must fold it into the key of files linted with FFT5xx, as
+    editing ``schema.sql`` changes their findings without touching the Python file."""
+    import hashlib
+
+    root = project_root(path) or os.path.dirname(os.path.abspath(path))
+    h = hashlib.blake2b(digest_size=16)
+    for sql_path in sql_files(root, schema_files):
+        try:
+            st = os.stat(sql_path)
+        except OSError:
+            continue
+        h.update(f"{sql_path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
