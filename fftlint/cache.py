@@ -87,15 +87,16 @@ def project_digest(project: Any) -> str:
         own = own()
     if isinstance(own, str) and own:
         return own
+    # repr, not pickle: pickles of equal values differ with object sharing (a summary
+    # loaded from the cache vs. one just computed), reprs of plain dataclasses do not
     state = getattr(project, "modules", project)
-    try:
-        if isinstance(state, dict):
-            data = pickle.dumps(sorted(state.items(), key=lambda kv: str(kv[0])), protocol=4)
-        else:
-            data = pickle.dumps(state, protocol=4)
-    except Exception:  # noqa: BLE001 - unpicklable: never reuse results that depend on it
-        return "unhashable:" + os.urandom(8).hex()
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    h = hashlib.blake2b(digest_size=20)
+    if isinstance(state, dict):
+        for name in sorted(state, key=str):
+            h.update(f"{name!r}={state[name]!r}\0".encode("utf-8", "surrogatepass"))
+    else:
+        h.update(repr(state).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def rules_fingerprint(rules: Sequence[Type["Rule"]], options: Any) -> str:
@@ -202,8 +203,23 @@ def default_directory(settings: "Settings") -> str:
     return os.path.join(settings.root, DEFAULT_DIRNAME)
 
 
+def _stat_digest(paths: Iterable[str]) -> str:
+    parts = []
+    for path in sorted(paths):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return _digest(*parts)
+
+
 class ResultKeys:
-    """Computes result keys for one run; the run-wide part is hashed once."""
+    """Computes result keys for one run; the run-wide part is hashed once.
+
+    Files linted with a cross-file rule (``needs_project``) also key on the project
+    index digest and on the non-Python files such rules read on their own (the SQL
+    rules' ``schema-files``: size and mtime of each)."""
 
     def __init__(self, config: "RunConfig") -> None:
         base = (
@@ -213,9 +229,35 @@ class ResultKeys:
             f"prefilter={config.prefilter}",
         )
         self.base = _digest(*base)
-        needs = any(getattr(r, "needs_project", False) for r in config.rules)
-        self.project = project_digest(config.project) if needs else ""
+        self.needs = any(getattr(r, "needs_project", False) for r in config.rules)
+        self.project = project_digest(config.project) if self.needs else ""
+        globs = {"**/*.sql"}
+        for opts in (config.options or {}).values():
+            found = getattr(opts, "schema_files", None)
+            if isinstance(found, (list, tuple)):
+                globs.update(str(g) for g in found)
+        self.schema_globs = tuple(sorted(globs))
+        self._inputs: dict = {}
+
+    def external_inputs(self, path: str) -> str:
+        try:
+            from fftlint.analysis.sql import loader
+        except ImportError:  # pragma: no cover - no SQL analysis installed
+            return ""
+        if path in ("-", "<stdin>"):
+            return ""
+        root = loader.project_root(path) or os.path.dirname(os.path.abspath(path))
+        digest = self._inputs.get(root)
+        if digest is None:
+            try:
+                digest = _stat_digest(loader.sql_files(root, self.schema_globs))
+            except Exception:  # noqa: BLE001 - unknown inputs: never reuse such results
+                digest = "unknown:" + os.urandom(8).hex()
+            self._inputs[root] = digest
+        return digest
 
     def key(self, path: str, data: bytes, rules: Iterable[Type["Rule"]]) -> str:
-        project = self.project if self.project and any(getattr(r, "needs_project", False) for r in rules) else ""
-        return _digest(self.base, path, content_hash(data), project)
+        cross = ""
+        if self.needs and any(getattr(r, "needs_project", False) for r in rules):
+            cross = self.project + ":" + self.external_inputs(path)
+        return _digest(self.base, path, content_hash(data), cross)

@@ -64,6 +64,8 @@ class _Exit(Exception):
 @click.option("--stdin-filename", help="Lint standard input (path '-') as if it were this file.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: available CPUs).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache directory (default: .fftlint_cache in the project root).")
+@click.option("--shard", help="Lint only shard I of N (I/N, 1-based), split deterministically by path.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the pre-filter).")
 @click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(9, 15)]), help="Python version of the linted code.")
 @click.version_option(__version__, "--version", prog_name="fftlint")
@@ -134,8 +136,29 @@ def run_check(paths: List[str], opts: dict) -> int:
         if missing:
             _fail(f"no such file or directory: {', '.join(missing)}")
             return 2
+        from fftlint.engine import progress as progress_bar
+        from fftlint.engine.shard import ShardError, parse_shard
+
+        try:
+            shard = parse_shard(opts["shard"]) if opts.get("shard") else None
+        except ShardError as exc:
+            _fail(str(exc))
+            return 2
+        if opts.get("jobs") is not None and opts["jobs"] < 0:
+            _fail("--jobs must be 0 (all CPUs) or more")
+            return 2
         jobs = opts.get("jobs") or default_jobs()
-        results = api.lint_paths(paths, config, jobs=jobs)
+        cache = None
+        if not opts.get("no_cache"):
+            from fftlint.cache import Cache, default_directory
+
+            cache = Cache(opts.get("cache_dir") or default_directory(settings))
+        bar = progress_bar.for_stream(sys.stderr)
+        try:
+            results = api.lint_paths(paths, config, jobs=jobs, cache=cache, shard=shard, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         if want_fix or want_diff:
             results = _fix_files(results, config, unsafe, want_diff, fixed, diffs)
         if opts.get("show_source"):

@@ -65,10 +65,10 @@ def test_second_run_is_served_from_the_cache(project, counted):
 
 def test_changed_content_is_relinted(project, counted):
     cache = Cache(str(project / ".cache"))
-    _run(project, _config(project), cache)
+    _run(project, _config(project, select=["FFT101"]), cache)
     counted.clear()
     (project / "a.py").write_text(CLEAN)
-    results = _run(project, _config(project), cache)
+    results = _run(project, _config(project, select=["FFT101"]), cache)
     assert counted == ["a.py"]
     assert all(not r.diagnostics for r in results)
 
@@ -171,6 +171,11 @@ def test_project_digest_without_own_digest_follows_the_summaries():
 
     a = cache_mod.project_digest(Index({"m": ("f", 1)}))
     assert a == cache_mod.project_digest(Index({"m": ("f", 1)}))
+    shared = "x" * 50
+    # equal values, different object sharing (as after a cache round trip): same digest
+    assert cache_mod.project_digest(Index({"m": (shared, shared)})) == cache_mod.project_digest(
+        Index({"m": ("x" * 50, "".join(["x"] * 50))})
+    )
     assert a != cache_mod.project_digest(Index({"m": ("f", 2)}))
     assert cache_mod.project_digest(None) == ""
 
@@ -188,7 +193,7 @@ def test_corrupt_entries_are_ignored_and_replaced(project, counted):
     directory = project / ".cache"
     cache = Cache(str(directory))
     first = _run(project, _config(project), cache)
-    entries = [os.path.join(d, f) for d, _, fs in os.walk(directory) for f in fs if f not in ("README", ".gitignore")]
+    entries = [os.path.join(d, f) for d, _, fs in os.walk(directory / cache_mod.FORMAT / cache_mod.RESULTS) for f in fs]
     assert len(entries) == 2
     with open(entries[0], "wb") as fh:
         fh.write(b"\x80\x04not a pickle")
@@ -293,3 +298,22 @@ def test_parallel_run_fills_and_uses_the_cache(project, counted, monkeypatch):
     second = run_files(files, config, jobs=2, cache=cache)
     assert counted == []
     assert second == first
+
+
+def test_schema_file_change_invalidates_sql_findings(tmp_path, counted):
+    """FFT501 reads the project's .sql files: editing them must refresh cached findings."""
+    (tmp_path / "pyproject.toml").write_text("")
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer, status text);\n")
+    (tmp_path / "q.py").write_text(
+        "def f(cur, c):\n    cur.execute('SELECT id FROM orders WHERE customer_id = %s', (c,))\n"
+    )
+    config = _config(tmp_path, select=["FFT501"])
+    cache = Cache(str(tmp_path / ".cache"))
+    first = _run(tmp_path, config, cache)
+    assert ("q.py", ["FFT501"]) in _codes(first)
+    schema.write_text(schema.read_text() + "CREATE INDEX ix_orders_customer ON orders (customer_id);\n")
+    counted.clear()
+    second = _run(tmp_path, _config(tmp_path, select=["FFT501"]), cache)
+    assert counted == ["q.py"]
+    assert ("q.py", []) in _codes(second)
