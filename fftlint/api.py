@@ -128,9 +128,37 @@ def lint_paths(
         files = sharding.select(files, shard[0], shard[1], config.settings.root)
     from fftlint.engine.parallel import run_files
 
+    if config.project is None:
+        config.project = build_project(paths, files, config, cache)
     if progress is not None:
         progress.begin(len(files))
     return run_files(files, config, jobs, cache=cache, progress=progress)
+
+
+def build_project(paths: Sequence[str], files: Sequence[str], config: RunConfig, cache: Any = None) -> Any:
+    """The project index (cross-file facts) when a selected rule needs it, built once
+    before workers start; None otherwise."""
+    if not any(getattr(r, "needs_project", False) for r in config.rules):
+        return None
+    from fftlint.engine.project import ProjectIndex, build_for_run, project_files
+
+    users = [r for r in config.rules if getattr(r, "needs_project", False) and r.options_key == "async-io"]
+    if users:
+        index = build_for_run(paths, files, config.settings, config.options.get(users[0]), cache)
+    else:
+        index = ProjectIndex()
+    codes = {r.code[:4] for r in config.rules}
+    if "FFT2" in codes or "FFT5" in codes:
+        every = project_files(paths, config.settings)
+        if "FFT2" in codes:
+            from fftlint.analysis.orm import build_model_index
+
+            index.orm_models = build_model_index(every, cache=cache)
+        if "FFT5" in codes:
+            from fftlint.analysis.sql.loader import python_schema_facts
+
+            index.schema_facts = python_schema_facts(every, cache)
+    return index
 
 
 def display_path(path: str) -> str:

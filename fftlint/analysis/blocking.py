@@ -93,8 +93,7 @@ class Catalog:
         for tag, producers in (data.get("types") or {}).items():
             for producer in producers:
                 self.types[str(producer)] = str(tag)
-            first = next((p for p in producers if not str(p).startswith("@")), None)
-            self.type_display[str(tag)] = str(first) if first else str(tag)
+            self.type_display[str(tag)] = str(producers[0]) if producers else str(tag)
         self.exact: Dict[str, str] = {}
         self.any_method: Dict[str, str] = {}  # "@redis" -> kind  (from "@redis.*")
         self.any_attribute: Dict[str, str] = {}  # "mylib.legacy" -> kind (from "mylib.legacy.*")
@@ -169,10 +168,12 @@ class Catalog:
                 return None
         return Match(kind, canonical, norm, self.display(norm))
 
-    def display(self, normalized: str) -> str:
-        if normalized.startswith("@"):
+    def display(self, normalized: str, _depth: int = 0) -> str:
+        """``@dbapi_cursor.fetchall`` -> ``sqlite3.connect().cursor().fetchall``."""
+        if normalized.startswith("@") and _depth < 8:
             tag, _, rest = normalized[1:].partition(".")
-            return f"{self.type_display.get(tag, tag)}.{rest}" if rest else self.type_display.get(tag, tag)
+            head = self.display(self.type_display.get(tag, tag), _depth + 1)
+            return f"{head}.{rest}" if rest else head
         return normalized
 
     def is_wrapper(self, canonical: Optional[str]) -> bool:

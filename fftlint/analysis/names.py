@@ -286,6 +286,16 @@ class Scopes:
             name = self.resolve(value.func)
             if name:
                 return name + "()"
+            return LOCAL
+        if isinstance(value, cst.Name):  # ``s2 = s``: an alias of an instance
+            bound = self.lookup(value.value)
+            return bound if bound and bound.endswith("()") else LOCAL
+        if isinstance(value, cst.BooleanOperation):  # ``client = client or httpx.Client()``
+            left, right = self.instance_of(value.left), self.instance_of(value.right)
+            return left if left == right else LOCAL
+        if isinstance(value, cst.IfExp):
+            body, orelse = self.instance_of(value.body), self.instance_of(value.orelse)
+            return body if body == orelse else LOCAL
         return LOCAL
 
     def annotation_instance(self, annotation: cst.BaseExpression) -> str:

@@ -48,6 +48,7 @@ class FunctionSummary:
     offloaded: bool = False  # decorated with an offload wrapper: calling it does not block
     blocking: Tuple[Blocking, ...] = ()
     calls: Tuple[Tuple[str, int], ...] = ()  # (canonical callee, line), possibly project functions
+    returns: str = ""  # canonical name of the return annotation's class ("pkg.db.Repo")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,15 @@ class ProjectIndex:
     classes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     aliases: Dict[str, str] = field(default_factory=dict)
     catalog: Optional[Catalog] = None  # to re-match callees reached through re-exports
-    _chains: Dict[str, Optional[Tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    #: Other families' project facts (built by ``fftlint.api.build_project`` when their
+    #: rules are selected): the ORM model index (FFT2xx) and schema facts (FFT5xx).
+    orm_models: Any = None
+    schema_facts: Any = None
+    _chains: Dict[str, Optional[Tuple[Tuple[str, ...], str]]] = field(default_factory=dict, repr=False)
+
+    def digest(self) -> str:
+        """Changes whenever a summary (or the catalog) does: part of result-cache keys."""
+        return digest_of(self)
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.module] = summary
@@ -97,6 +106,9 @@ class ProjectIndex:
         if not head:
             return None
         if head.endswith("()"):
+            maker = self.functions.get(head[:-2])
+            if maker is not None and maker.returns:  # ``default_repo().count`` -> ``Repo.count``
+                return self.lookup(f"{maker.returns}.{attr}", _depth + 1)
             return self.lookup(f"{head[:-2]}.{attr}", _depth + 1)
         if head in self.classes:
             for base in self.classes[head]:
@@ -135,29 +147,26 @@ class ProjectIndex:
     def chain(self, name: str) -> Optional[Tuple[str, ...]]:
         """Shortest call chain from the project sync function ``name`` to a blocking call,
         as display names ending with the blocking callee; None when it does not block."""
+        found = self.explain(name)
+        return found[0] if found is not None else None
+
+    def explain(self, name: str) -> Optional[Tuple[Tuple[str, ...], str]]:
+        """(chain, kind of the blocking call at its end), or None."""
         start = self.lookup(name)
         if start is None or start.is_async or start.offloaded:
             return None
         key = start.qualname
-        if key in self._chains:
-            return self._chains[key]
-        result = self._search(start)
-        self._chains[key] = result
-        return result
+        if key not in self._chains:
+            self._chains[key] = self._search(start)
+        return self._chains[key]
 
-    def blocking_of(self, name: str) -> Optional[Blocking]:
-        start = self.lookup(name)
-        if start is None or start.is_async or start.offloaded:
-            return None
-        return start.blocking[0] if start.blocking else None
-
-    def _search(self, start: FunctionSummary) -> Optional[Tuple[str, ...]]:
+    def _search(self, start: FunctionSummary) -> Optional[Tuple[Tuple[str, ...], str]]:
         queue = deque([(start, (start.short,))])
         seen: Set[str] = {start.qualname}
         while queue:
             fn, path = queue.popleft()
             if fn.blocking:
-                return path + (fn.blocking[0].display,)
+                return path + (fn.blocking[0].display,), fn.blocking[0].kind
             if len(path) >= MAX_DEPTH:
                 continue
             for callee, _line in fn.calls:
@@ -165,7 +174,7 @@ class ProjectIndex:
                     expanded = self.expand(callee)
                     match = self.catalog.match(expanded) if expanded != callee else None
                     if match is not None:
-                        return path + (match.display,)
+                        return path + (match.display,), match.kind
                 target = self.lookup(callee)
                 if target is None or target.is_async or target.offloaded or target.qualname in seen:
                     continue
@@ -296,8 +305,16 @@ class _Summarizer:
     def instance_of(self, value: Optional[ast.AST], local: Dict[str, str], self_info: Any = None) -> str:
         if isinstance(value, ast.Call):
             name = self.resolve(value.func, local, self_info)
-            if name:
-                return name + "()"
+            return name + "()" if name else LOCAL
+        if isinstance(value, ast.Name):
+            bound = self.lookup(value.id, local)
+            return bound if bound and bound.endswith("()") else LOCAL
+        if isinstance(value, ast.BoolOp):
+            kinds = {self.instance_of(v, local, self_info) for v in value.values}
+            return kinds.pop() if len(kinds) == 1 else LOCAL
+        if isinstance(value, ast.IfExp):
+            body, orelse = self.instance_of(value.body, local, self_info), self.instance_of(value.orelse, local, self_info)
+            return body if body == orelse else LOCAL
         return LOCAL
 
     def annotation_instance(self, node: Optional[ast.AST], local: Dict[str, str]) -> str:
@@ -380,8 +397,9 @@ class _Summarizer:
         qual = self.qualify(short)
         is_async = isinstance(node, ast.AsyncFunctionDef)
         offloaded = any(self._is_wrapper(d) for d in node.decorator_list)
+        returns = self.annotation_instance(node.returns, {})[:-2] if node.returns is not None else ""
         if is_async or offloaded:
-            self.functions.append(FunctionSummary(qual, short, node.lineno, is_async, offloaded))
+            self.functions.append(FunctionSummary(qual, short, node.lineno, is_async, offloaded, returns=returns))
             return
         local = self._locals(node)
         self_info = None
@@ -405,7 +423,7 @@ class _Summarizer:
             elif not _is_stdlib_like(canonical):
                 calls.append((canonical, call.lineno))
         self.functions.append(
-            FunctionSummary(qual, short, node.lineno, False, False, tuple(blocking), tuple(calls))
+            FunctionSummary(qual, short, node.lineno, False, False, tuple(blocking), tuple(calls), returns)
         )
 
     def _is_wrapper(self, decorator: ast.AST) -> bool:
@@ -555,9 +573,29 @@ def summarize(text: str, module: str, is_package: bool, path: str, catalog: Cata
         return None
 
 
+_CODE_VERSION: List[str] = []
+
+
+def _code_version() -> str:
+    """Summaries depend on this module's and the matcher's code: editing either must
+    invalidate cached summaries."""
+    if not _CODE_VERSION:
+        from fftlint.analysis import blocking, names
+
+        h = hashlib.sha256(SUMMARY_VERSION.encode())
+        for mod_file in (__file__, blocking.__file__, names.__file__):
+            try:
+                with open(mod_file, "rb") as fh:
+                    h.update(fh.read())
+            except OSError:  # pragma: no cover - zipped install
+                h.update(mod_file.encode())
+        _CODE_VERSION.append(h.hexdigest()[:16])
+    return _CODE_VERSION[0]
+
+
 def _summary_key(text: str, module: str, is_package: bool, catalog: Catalog) -> str:
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{SUMMARY_VERSION}:{catalog.fingerprint}:{module}:{int(is_package)}:{digest}"
+    return f"{_code_version()}:{catalog.fingerprint}:{module}:{int(is_package)}:{digest}"
 
 
 def cached_summary(
@@ -689,3 +727,21 @@ def _outermost(roots: Sequence[str]) -> List[str]:
         if not any(root == k or root.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
             kept.append(root)
     return kept
+
+
+def digest_of(index: "ProjectIndex") -> str:
+    data = repr(sorted((k, v) for k, v in index.modules.items())).encode("utf-8", "surrogatepass")
+    data += repr((index.orm_models, index.schema_facts)).encode("utf-8", "surrogatepass")
+    fingerprint = index.catalog.fingerprint if index.catalog is not None else ""
+    return hashlib.sha256(fingerprint.encode() + data).hexdigest()[:32]
+
+
+def build_for_run(paths: Sequence[str], files: Sequence[str], settings: Any, options: Any = None, cache: Any = None) -> ProjectIndex:
+    """The index a run needs before its workers start: every Python file of the project
+    (see :func:`project_files`), seeded by the files being linted."""
+    from fftlint.analysis.blocking import catalog_for, options_of
+
+    catalog = catalog_for(options_of(options))
+    if cache is not None and not getattr(cache, "enabled", True):
+        cache = None
+    return build_index(project_files(paths, settings), catalog, cache, seeds=files)

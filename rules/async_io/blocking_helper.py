@@ -1,0 +1,183 @@
+"""FFT106: a call to a project sync function that (transitively) blocks, inside ``async def``."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from fftlint.analysis.blocking import KIND_WORDS, chain_text
+from fftlint.engine.project import ProjectIndex, index_for_source
+from fftlint.rule import Invalid, Valid
+
+from ._base import BlockingCallRule, callee_text
+
+
+class BlockingHelperCallInAsync(BlockingCallRule):
+    """## What it does
+    Checks for calls, inside an `async def` body, to a *synchronous function of your own
+    project* that makes a blocking call itself or through other sync functions it calls --
+    in the same module or in another one. The finding is reported at the call site in the
+    coroutine, with the chain that leads to the blocking call:
+    `handler -> load_config -> read_file -> open`.
+
+    The project is every Python file under the directory of the config file (else under the
+    linted paths; a lone file: its top-level package), summarised with the fast `ast`
+    parser; imports, re-exports in `__init__.py`, `self.method()`, instances of project
+    classes, constructors (`__init__`) and base classes are followed. The blocking calls
+    are the FFT101-FFT105 catalog plus your `blocking-calls`. A sync function decorated with
+    an offload wrapper (`asgiref.sync.sync_to_async`, `asyncer.asyncify`, or one of your
+    `offload-wrappers`) is not a blocking helper. Chains are searched breadth-first, at
+    most 8 calls deep, and cycles are cut.
+
+    ## Why is this bad?
+    Moving a blocking call into a helper does not stop it from blocking: the coroutine still
+    runs the helper on the event loop's thread. Per-line linters miss these; they are the
+    most common blocking calls left in async services.
+
+    ## Example
+    ```python
+    # config.py
+    def load_config(path):
+        with open(path) as fh:
+            return json.load(fh)
+
+    # handlers.py
+    from config import load_config
+
+    async def handler(request):
+        cfg = load_config("settings.json")
+    ```
+
+    ## Use instead
+    ```python
+    async def handler(request):
+        cfg = await asyncio.to_thread(load_config, "settings.json")
+    ```
+    or make the helper async all the way down, or load the config once at start-up.
+
+    ## Fix safety
+    Unsafe: a whole-statement / assignment / return call becomes
+    `await asyncio.to_thread(helper, *args, **kwargs)`. The helper then runs in a worker
+    thread, concurrently with other tasks: if it touches shared state that is not
+    thread-safe, that is a behaviour change.
+    """
+
+    code = "FFT106"
+    name = "blocking-helper-call-in-async"
+    kind = "helper"
+    needs_project = True
+    message = "`{callee}` blocks the event loop inside `async def {func}`: {chain} ({what} call)"
+
+    VALID = [
+        "def helper(x):\n    return x + 1\nasync def f():\n    return helper(1)\n",
+        "import asyncio\ndef load(p):\n    return open(p).read()\nasync def f(p):\n    return await asyncio.to_thread(load, p)\n",
+        "def load(p):\n    return open(p).read()\ndef g(p):\n    return load(p)\n",
+        "def load(p):\n    return open(p).read()\nasync def f(p):\n    def inner():\n        return load(p)\n    return inner\n",
+        "async def load(p):\n    return 1\nasync def f(p):\n    return await load(p)\n",
+        "import time\ndef a():\n    return b()\ndef b():\n    return a()\nasync def f():\n    return a()\n",
+        "from asgiref.sync import sync_to_async\n@sync_to_async\ndef load(p):\n    return open(p).read()\nasync def f(p):\n    return await load(p)\n",
+        "import time\nasync def f():\n    time.sleep(1)\n",
+        "def load(open):\n    return open('x')\nasync def f():\n    return load(print)\n",
+        "class Repo:\n    def load(self):\n        return 1\n    async def get(self):\n        return self.load()\n",
+        Valid("import asyncio\ndef read(p):\n    return open(p).read()\nasync def f(p):\n    return await asyncio.to_thread(read, p)\n"),
+    ]
+    INVALID = [
+        Invalid(
+            "import json\n\ndef load_config(path):\n    with open(path) as fh:\n        return json.load(fh)\n\n"
+            "async def handler(request):\n    cfg = load_config('settings.json')\n    return cfg\n",
+            line=8,
+            column=11,
+            message_contains="handler -> load_config -> open (file-system call)",
+            fixed="import json\nimport asyncio\n\ndef load_config(path):\n    with open(path) as fh:\n        return json.load(fh)\n\n"
+            "async def handler(request):\n    cfg = await asyncio.to_thread(load_config, 'settings.json')\n    return cfg\n",
+            safety="unsafe",
+        ),
+        Invalid(
+            "import requests\n\ndef a(u):\n    return b(u)\n\ndef b(u):\n    return c(u)\n\ndef c(u):\n    return requests.get(u)\n\n"
+            "async def f(u):\n    a(u)\n",
+            message_contains="f -> a -> b -> c -> requests.get (network call)",
+        ),
+        Invalid(
+            "import subprocess\n\nclass Deployer:\n    def _run(self, cmd):\n        return subprocess.run(cmd, check=True)\n\n"
+            "    async def deploy(self):\n        self._run(['make'])\n",
+            message_contains="deploy -> Deployer._run -> subprocess.run",
+        ),
+        Invalid(
+            "import sqlite3\n\nclass Repo:\n    def __init__(self, path):\n        self.conn = sqlite3.connect(path)\n\n"
+            "    def count(self):\n        return self.conn.execute('select count(*) from t').fetchone()\n\n"
+            "async def f():\n    repo = Repo('db.sqlite')\n    return repo.count()\n",
+            count=2,
+            message_contains="f -> Repo.__init__ -> sqlite3.connect",
+        ),
+        Invalid(
+            "def a():\n    return b()\n\ndef b():\n    if a():\n        return input()\n\nasync def f():\n    a()\n",
+            message_contains="f -> a -> b -> input",
+        ),
+        Invalid(
+            "def helper():\n    return legacy_call()\n\nfrom legacy import legacy_call\n\nasync def f():\n    helper()\n",
+            options={"blocking-calls": ["legacy.legacy_call"]},
+            message_contains="f -> helper -> legacy.legacy_call (configured blocking call)",
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.stack.in_async_def:
+            return
+        state = self.state()
+        if state.is_awaited(node) or state.classify(node) is not None:
+            return  # direct catalog hits are FFT101-FFT105 / FFT107
+        target = self._target(node)
+        if target is None:
+            return
+        found = self._index().explain(target)
+        if found is None:
+            return
+        chain, kind = found
+        func = self.ctx.stack.function_name
+        self.report(
+            node,
+            callee=callee_text(self.ctx, node),
+            func=func,
+            chain=chain_text([func, *chain]),
+            what=KIND_WORDS.get(kind, kind),
+            fix=self.make_fix(node, None),  # type: ignore[arg-type]
+            properties={"chain": [func, *chain], "kind": kind},
+        )
+
+    def make_fix(self, node: cst.Call, match: object) -> Optional["object"]:  # type: ignore[override]
+        from ._base import to_thread_fix
+
+        return to_thread_fix(self.ctx, node)
+
+    def _target(self, node: cst.Call) -> Optional[str]:
+        names = self.ctx.names
+        func = node.func
+        canonical = names.resolve(func)
+        if canonical is None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            cls = names.self_class(func.value.value)
+            if cls is not None:
+                canonical = f"{cls}.{func.attr.value}"
+        if canonical is None or "." not in canonical:
+            return None
+        return canonical
+
+    def _index(self) -> ProjectIndex:
+        state = self.state()
+        if state.project is None:
+            project = self.ctx.project
+            if isinstance(project, ProjectIndex) and self.ctx.module_name in project.modules:
+                state.project = project
+            else:
+                local = index_for_source(self.ctx.source, self.ctx.module_name, _is_package(self.ctx.path), self.ctx.path, state.catalog)
+                if isinstance(project, ProjectIndex):
+                    merged = ProjectIndex(dict(project.modules), dict(project.functions), dict(project.classes), dict(project.aliases), project.catalog)
+                    for summary in local.modules.values():
+                        merged.add(summary)
+                    local = merged
+                state.project = local
+        return state.project
+
+
+def _is_package(path: str) -> bool:
+    return path.replace("\\", "/").rsplit("/", 1)[-1] in ("__init__.py", "__init__.pyi")
