@@ -50,8 +50,8 @@ class AsyncIOOptions:
       function decorated with one is awaitable, not a blocking helper.
     """
 
-    blocking_calls: Sequence[str] = ()
-    offload_wrappers: Sequence[str] = ()
+    blocking_calls: Tuple[str, ...] = ()
+    offload_wrappers: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -335,6 +335,9 @@ class _Summarizer:
     def run(self) -> ModuleSummary:
         self.prebind(self.tree.body)
         self._body(self.tree.body, prefix="")
+        for node in ast.walk(self.tree):  # imports inside functions count for reachability
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.import_bindings(node)
         aliases = tuple(
             (self.qualify(name), target)
             for name, target in sorted(self.bindings.items())
@@ -409,7 +412,7 @@ class _Summarizer:
                 self_info = (param, cls[0], cls[1])
         blocking: List[Blocking] = []
         calls: List[Tuple[str, int]] = []
-        for call in _calls(node):
+        for call in sorted(_calls(node), key=lambda c: (c.lineno, c.col_offset)):
             canonical = self.resolve(call.func, local, self_info)
             if canonical is None and self_info is not None:
                 parts = _dotted(call.func)

@@ -1,0 +1,209 @@
+"""FFT106 across modules: the ast project index, its reach, cache, pickling and limits."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import textwrap
+
+import pytest
+
+from fftlint import api
+from fftlint.analysis.blocking import catalog_for
+from fftlint.config.load import discover
+from fftlint.engine import project as project_mod
+from fftlint.engine.project import MAX_DEPTH, ProjectIndex, build_index, index_for_source, summarize
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "async_service")
+
+
+def write(root, files):
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+SERVICE = {
+    "svc/__init__.py": "from .config import load_config\n",
+    "svc/config.py": """
+        import json
+
+        def read_file(path):
+            with open(path) as fh:
+                return fh.read()
+
+        def load_config(path="cfg.json"):
+            return json.loads(read_file(path))
+    """,
+    "svc/handlers.py": """
+        from svc import load_config
+        from svc.config import read_file as rf
+
+        async def handler(request):
+            cfg = load_config()
+            return cfg
+
+        async def other(request):
+            return rf("x")
+    """,
+    "svc/unrelated.py": "def g():\n    return open('x')\n",
+}
+
+
+def lint(paths, select=("FFT106",), **kw):
+    settings = discover(list(paths))
+    config = api.make_config(settings, select=list(select))
+    return [d for r in api.lint_paths(list(paths), config, **kw) for d in r.diagnostics]
+
+
+def test_cross_module_chain_through_a_reexport(tmp_path):
+    write(tmp_path, SERVICE)
+    found = lint([str(tmp_path / "svc")])
+    messages = sorted((os.path.basename(d.path), d.span.line, d.message) for d in found)
+    assert messages == [
+        ("handlers.py", 6, "`load_config` blocks the event loop inside `async def handler`: handler -> load_config -> read_file -> open (file-system call)"),
+        ("handlers.py", 10, "`rf` blocks the event loop inside `async def other`: other -> read_file -> open (file-system call)"),
+    ]
+
+
+def test_one_file_run_still_sees_helpers_in_other_modules(tmp_path):
+    """pre-commit passes changed files one by one, with no config file."""
+    write(tmp_path, SERVICE)
+    found = lint([str(tmp_path / "svc" / "handlers.py")])
+    assert [d.span.line for d in found] == [6, 10]
+    assert all(d.path.endswith("handlers.py") for d in found)
+
+
+def test_config_directory_is_the_project_root(tmp_path):
+    write(tmp_path, {**SERVICE, "pyproject.toml": "[tool.fftlint]\nselect = ['FFT1']\n", "tools/t.py": "async def f():\n    from svc.config import load_config\n    load_config()\n"})
+    found = lint([str(tmp_path / "tools" / "t.py")])
+    assert [d.message.split(": ", 1)[1] for d in found] == ["f -> load_config -> read_file -> open (file-system call)"]
+
+
+def test_without_a_project_only_same_file_helpers_are_followed():
+    from fftlint import registry
+    from fftlint.engine.run import lint_source
+
+    rule = registry.lookup("FFT106")
+    text = "from other import helper\n\ndef local():\n    return open('x')\n\nasync def f():\n    helper()\n    local()\n"
+    result = lint_source(text, "m.py", [rule], module_name="m")
+    assert [d.span.line for d in result.diagnostics] == [8]
+
+
+def test_only_modules_reachable_from_async_code_are_summarised(tmp_path):
+    write(tmp_path, SERVICE)
+    settings = discover([str(tmp_path)])
+    files = project_mod.project_files([str(tmp_path / "svc")], settings)
+    index = build_index(files, catalog_for())
+    assert set(index.modules) == {"svc", "svc.config", "svc.handlers"}
+
+
+def test_summaries_use_ast_not_libcst(tmp_path, monkeypatch):
+    import libcst
+
+    write(tmp_path, SERVICE)
+    monkeypatch.setattr(libcst, "parse_module", lambda *a, **k: pytest.fail("LibCST used for a summary"))
+    files = [str(p) for p in (tmp_path / "svc").glob("*.py")]
+    index = build_index(files, catalog_for())
+    assert index.chain("svc.config.load_config") == ("load_config", "read_file", "open")
+
+
+def test_index_is_plain_picklable_data(tmp_path):
+    write(tmp_path, SERVICE)
+    index = build_index([str(p) for p in (tmp_path / "svc").glob("*.py")], catalog_for())
+    index.chain("svc.config.load_config")  # warm the memo: must not break pickling
+    clone = pickle.loads(pickle.dumps(index))
+    assert clone.chain("svc.load_config") == index.chain("svc.load_config") == ("load_config", "read_file", "open")
+    assert clone.digest() == index.digest()
+
+
+class DictCache:
+    def __init__(self):
+        self.data, self.gets, self.hits = {}, 0, 0
+
+    def get(self, namespace, key):
+        self.gets += 1
+        value = self.data.get((namespace, key))
+        self.hits += value is not None
+        return value
+
+    def put(self, namespace, key, value):
+        self.data[(namespace, key)] = pickle.loads(pickle.dumps(value))
+
+
+def test_summaries_are_cached_by_content(tmp_path):
+    write(tmp_path, SERVICE)
+    files = [str(p) for p in sorted((tmp_path / "svc").glob("*.py"))]
+    cache = DictCache()
+    first = build_index(files, catalog_for(), cache)
+    assert cache.hits == 0 and cache.data
+    second = build_index(files, catalog_for(), cache)
+    assert cache.hits == len(second.modules) and second.digest() == first.digest()
+    (tmp_path / "svc" / "config.py").write_text("def load_config(path='x'):\n    return {}\n")
+    third = build_index(files, catalog_for(), cache)
+    assert third.chain("svc.load_config") is None
+
+
+def test_cycles_terminate_and_depth_is_capped():
+    n = MAX_DEPTH + 3
+    body = "".join(f"def f{i}():\n    return f{i + 1}()\n\n" for i in range(n)) + f"def f{n}():\n    return open('x')\n"
+    index = index_for_source(body + "def g():\n    return h()\n\ndef h():\n    return g()\n", "m", False, "m.py", catalog_for())
+    assert index.chain("m.g") is None
+    assert index.chain(f"m.f{n - MAX_DEPTH + 2}") is not None
+    assert index.chain("m.f0") is None  # deeper than MAX_DEPTH: not followed
+
+
+def test_methods_constructors_bases_and_return_annotations():
+    text = textwrap.dedent(
+        """
+        import sqlite3
+        import requests
+
+        class Base:
+            def fetch(self, u):
+                return requests.get(u)
+
+        class Api(Base):
+            def __init__(self):
+                self.db = sqlite3.connect(":memory:")
+
+            def save(self):
+                self.db.commit()
+
+        def make() -> Api:
+            return Api.__new__(Api)
+        """
+    )
+    index = index_for_source(text, "m", False, "m.py", catalog_for())
+    assert index.chain("m.Api().fetch") == ("Base.fetch", "requests.get")
+    assert index.chain("m.Api") == ("Api.__init__", "sqlite3.connect")
+    assert index.chain("m.make().save") == ("Api.save", "sqlite3.connect().commit")
+
+
+def test_summary_of_a_file_that_does_not_parse_is_none():
+    assert summarize("def (:\n", "m", False, "m.py", catalog_for()) is None
+
+
+def test_fixture_service_reports_every_chain_with_its_path():
+    found = lint([FIXTURE])
+    chains = {d.message.split(": ", 1)[1].split(" (")[0] for d in found}
+    assert "health -> get_settings -> load_config -> open" in chains
+    assert "price -> convert -> fetch_exchange_rate -> requests.get" in chains
+    assert "admin_stats -> default_repo -> OrderRepo.__init__ -> sqlite3.connect" in chains
+
+
+def test_fix_twice_on_the_fixture_changes_nothing_the_second_time(tmp_path):
+    from fftlint.cli import main
+    from fftlint.fix import parses
+
+    target = tmp_path / "async_service"
+    shutil.copytree(FIXTURE, target)
+    assert main([str(target), "--select", "FFT1", "--fix", "--unsafe-fixes", "--no-cache", "--jobs", "1"]) == 1
+    texts = {p: p.read_text() for p in target.rglob("*.py")}
+    assert all(parses(t) for t in texts.values())
+    assert "await asyncio.to_thread(requests.get, " in texts[target / "shop" / "handlers.py"]
+    assert "await asyncio.sleep(1)" in texts[target / "shop" / "worker.py"]
+    main([str(target), "--select", "FFT1", "--fix", "--unsafe-fixes", "--no-cache", "--jobs", "1"])
+    assert {p: p.read_text() for p in target.rglob("*.py")} == texts
