@@ -6,6 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
+from fftlint.analysis.names import dotted
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._common import discarded, load_catalog
@@ -106,9 +107,8 @@ class DanglingTask(Rule):
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "add_done_callback" and isinstance(func.value, cst.Call):
             call = func.value
-        name = self._spawner(call)
-        if name is not None:
-            self.report(call, call=name)
+        if self._spawner(call) is not None:
+            self.report(call, call=dotted(call.func) or self.ctx.code_for(call.func))
 
     def _spawner(self, call: cst.Call) -> Optional[str]:
         catalog = load_catalog("tasks.yaml")

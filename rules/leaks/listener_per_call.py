@@ -23,7 +23,7 @@ SETUP_WORDS = frozenset(
     (
         "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
         "bootstrap", "startup", "enable", "attach", "connect", "subscribe", "listen", "hook",
-        "wire", "bind", "activate", "main", "ready", "boot", "instrument", "plugin",
+        "wire", "bind", "activate", "main", "ready", "boot", "instrument",
     )
 )
 # `add_file_handler`, `make_listener`: functions whose job is to register; their callers own it.
@@ -197,6 +197,13 @@ class ListenerPerCall(Rule):
         ),
         Invalid(
             "import logging\nlog = logging.getLogger(__name__)\ndef handle(request):\n    h = logging.FileHandler(request.path)\n    log.addHandler(h)\n    return 'ok'\n",
+        ),
+        # another function's clean-up does not excuse this one
+        Invalid(
+            "import logging\nlog = logging.getLogger('x')\ndef add(h):\n    log.addHandler(h)\n"
+            "def drop(h):\n    log.removeHandler(h)\ndef view(request):\n    log.addHandler(logging.StreamHandler())\n",
+            count=1,
+            line=8,
         ),
         Invalid(
             "import logging\nclass Worker:\n    def process(self, item):\n        self.logger.addHandler(logging.StreamHandler())\n",
@@ -379,13 +386,13 @@ class ListenerPerCall(Rule):
         if not unregister:
             return False
         frames = self.ctx.stack.frames
-        # the outermost definition around the call (its whole class, or its module-level function)
+        # the function itself, and the outermost definition around it: its class (a
+        # `stop()` method pairs with `start()`), or its module-level enclosing function.
+        # Not the whole module: an unrelated function's clean-up must not excuse this one.
         outer = next((f for f in frames[1 : index + 1] if f.kind in ("class", "def", "async def")), None)
         scopes = [frames[index].node]
-        if outer is not None:
+        if outer is not None and outer.node is not frames[index].node:
             scopes.append(outer.node)
-            if outer.kind != "class":
-                scopes.append(self.ctx.module)
         for scope in scopes:
             if any(name in self._attribute_names(scope) for name in unregister):
                 return True
