@@ -42,7 +42,13 @@ class NPlusOneOptions:
 
 
 OPTIONS_KEY = "n-plus-one"
-REQUIRES = (".objects", "query", "execute", "select_related", "prefetch_related", "relationship", "session", "models")
+#: Pre-filters (must never change the answer; tests/rules/test_n_plus_one_prefilter.py).
+#: FFT201 reports only inside a ``for`` loop or a comprehension, and custom manager
+#: names are arbitrary, so "for" is the only string every finding needs.
+REQUIRES_QUERY_IN_LOOP = ("for",)
+#: FFT202 needs rows of a query with readable loading: a catalog manager (``objects``,
+#: ``_default_manager``, ``_base_manager``), ``.query`` or ``session.scalars``.
+REQUIRES_LAZY_RELATION = ("objects", "_manager", "query", "scalars")
 
 
 def options_of(rule: Any) -> NPlusOneOptions:
@@ -407,10 +413,10 @@ class Analyzer:
                 elif self.index.orm_of(model) != "django":
                     return None
                 q = Query("django", model, name, f"{self.ctx.code_for(prefix)}.{link.name}", model_expr=prefix)
-                if link.name in getattr(model, "custom_managers", ()) or (
-                    link.name not in catalog()["django"]["managers"] and link.name not in getattr(model, "managers", ())
-                ):
-                    q.custom = True  # a custom manager's get_queryset may load relations
+                if link.name in getattr(model, "custom_managers", ()) or link.name not in catalog()["django"]["managers"]:
+                    # a custom manager's get_queryset may load relations (and a name other
+                    # than the catalog's must stay out of FFT202's pre-filter strings)
+                    q.custom = True
                 return _apply_django(q, links[i + 1:])
         return None
 

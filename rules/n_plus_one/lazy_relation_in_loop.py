@@ -10,7 +10,7 @@ from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
 from fftlint.rule import Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE
 
-from ._querysets import OPTIONS_KEY, REQUIRES, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog
+from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog
 
 MODELS = (
     "from django.db import models\n\n"
@@ -91,7 +91,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     name = "lazy-relation-in-loop"
     message = "{access} loads {what} with one query per row of {query}; {hint}"
     fix_title = "Load the relation with the query"
-    requires = REQUIRES
+    requires = REQUIRES_LAZY_RELATION
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
     tags = ("performance", "database", "n+1")

@@ -10,7 +10,7 @@ from fftlint.rule import Invalid, Rule, Valid
 
 from ._querysets import (
     OPTIONS_KEY,
-    REQUIRES,
+    REQUIRES_QUERY_IN_LOOP,
     SEQUENCE_BUILTINS,
     NPlusOneOptions,
     Query,
@@ -80,7 +80,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     code = "FFT201"
     name = "query-in-loop"
     message = "`{call}` runs a database query on every iteration of the loop; instead, {hint}"
-    requires = REQUIRES
+    requires = REQUIRES_QUERY_IN_LOOP
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
     tags = ("performance", "database", "n+1")
