@@ -335,9 +335,6 @@ class _Summarizer:
     def run(self) -> ModuleSummary:
         self.prebind(self.tree.body)
         self._body(self.tree.body, prefix="")
-        for node in ast.walk(self.tree):  # imports inside functions count for reachability
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self.import_bindings(node)
         aliases = tuple(
             (self.qualify(name), target)
             for name, target in sorted(self.bindings.items())
@@ -401,10 +398,15 @@ class _Summarizer:
         is_async = isinstance(node, ast.AsyncFunctionDef)
         offloaded = any(self._is_wrapper(d) for d in node.decorator_list)
         returns = self.annotation_instance(node.returns, {})[:-2] if node.returns is not None else ""
+        nodes = list(_own_nodes(node))  # one traversal serves every question below
         if is_async or offloaded:
+            for sub in nodes:  # imports inside coroutines count for reachability
+                if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                    self.import_bindings(sub)
             self.functions.append(FunctionSummary(qual, short, node.lineno, is_async, offloaded, returns=returns))
             return
-        local = self._locals(node)
+        binders = [sub for sub in nodes if sub.__class__ in _BINDER_TYPES]
+        local = self._locals(node, binders)
         self_info = None
         if cls is not None:
             param = _self_param(node)
@@ -412,7 +414,7 @@ class _Summarizer:
                 self_info = (param, cls[0], cls[1])
         blocking: List[Blocking] = []
         calls: List[Tuple[str, int]] = []
-        for call in sorted(_calls(node), key=lambda c: (c.lineno, c.col_offset)):
+        for call in sorted(_calls(nodes), key=lambda c: (c.lineno, c.col_offset)):
             canonical = self.resolve(call.func, local, self_info)
             if canonical is None and self_info is not None:
                 parts = _dotted(call.func)
@@ -433,7 +435,7 @@ class _Summarizer:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         return self.catalog.is_wrapper(self.resolve(target, {}))
 
-    def _locals(self, node: Any) -> Dict[str, str]:
+    def _locals(self, node: Any, nodes: Sequence[ast.AST]) -> Dict[str, str]:
         """Names the function binds, with instance markers (conflicting bindings: LOCAL)."""
         local: Dict[str, str] = {}
         declared_global: Set[str] = set()
@@ -449,10 +451,10 @@ class _Summarizer:
         for arg in (args.vararg, args.kwarg):
             if arg is not None:
                 bind(arg.arg)
-        for sub in _own_nodes(node):
+        for sub in nodes:
             if isinstance(sub, (ast.Global, ast.Nonlocal)):
                 declared_global.update(sub.names)
-        for sub in _own_nodes(node):
+        for sub in nodes:
             if isinstance(sub, ast.Assign):
                 value = self.instance_of(sub.value, local)
                 for target in sub.targets:
@@ -532,6 +534,32 @@ def _statements(body: Sequence[ast.stmt]) -> Iterable[ast.stmt]:
                 yield from _statements(stmt.finalbody)
 
 
+#: fields that never hold a call or a binding (contexts, operators, names as strings)
+_LEAF_FIELDS = frozenset(("ctx", "op", "ops", "type_comment", "kind", "id", "arg", "attr", "name", "names", "module", "level", "value_is_str"))
+_FIELDS_OF: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> Tuple[str, ...]:
+    fields = _FIELDS_OF.get(cls)
+    if fields is None:
+        leaf = _LEAF_FIELDS
+        if cls in (ast.Constant, ast.Name):
+            fields = ()
+        else:
+            fields = tuple(f for f in cls._fields if f not in leaf or (cls is ast.Attribute and f == "value"))  # type: ignore[attr-defined]
+        _FIELDS_OF[cls] = fields
+    return fields
+
+
+_BINDER_TYPES = frozenset(
+    (
+        ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor,
+        ast.comprehension, ast.With, ast.AsyncWith, ast.ExceptHandler, ast.Import,
+        ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal,
+    )
+)
+
+
 def _own_nodes(func: Any) -> Iterable[ast.AST]:
     """Nodes executed when ``func`` is called: its body, not nested function, lambda or
     class bodies (their decorators and defaults do run, and are included)."""
@@ -550,12 +578,17 @@ def _own_nodes(func: Any) -> Iterable[ast.AST]:
             stack.extend(node.decorator_list)
             stack.extend(node.bases)
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        for name in _child_fields(type(node)):
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+            elif value is not None and isinstance(value, ast.AST):
+                stack.append(value)
 
 
-def _calls(func: Any) -> Iterable[ast.Call]:
+def _calls(nodes: Iterable[ast.AST]) -> Iterable[ast.Call]:
     awaited: Set[int] = set()
-    for node in _own_nodes(func):
+    for node in nodes:
         if isinstance(node, ast.Await):
             awaited.add(id(node.value))
         elif isinstance(node, ast.Call) and id(node) not in awaited:
