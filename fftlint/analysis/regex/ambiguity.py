@@ -79,23 +79,37 @@ class Witness:
     loops: Tuple[int, ...]    # component ids (indices into Analysis.comps)
     start: int                # state where the pump starts (prefix leads here)
     end: int                  # state whose continuation must reject
-    pump: List[int]           # atoms
+    masks: List[int]          # label mask of each pump step
+    pump: List[int] = None    # atoms, chosen when validated
     suffix: List[int] = None  # atoms, filled once validated
+    check_from: int = -1      # state whose continuation must reject (default: end)
+    ctx: int = 0              # acceptance context (0 = real match, k = lookahead k)
 
 
 class Analysis:
-    def __init__(self, nfa: NFA, budget: Budget):
+    _ctx = 0
+    def __init__(self, nfa: NFA, budget: Budget, reduced: bool = False):
         self.nfa = nfa
         self.ab = nfa.ab
         self.budget = budget
         self.n = len(nfa.inmask)
-        self.succ = nfa.succ()
+        self.succ = nfa.succ(reduced)
         self.comps = sccs(self.n, self.succ)
         self.comp_of = [0] * self.n
         for i, c in enumerate(self.comps):
             for s in c:
                 self.comp_of[s] = i
-        self.loops = [i for i, c in enumerate(self.comps) if self._is_loop(c)]
+        reach = {nfa.initial}
+        dq = deque(reach)
+        while dq:
+            v = dq.popleft()
+            for q, _l, _c in self.succ[v]:
+                if q not in reach:
+                    reach.add(q)
+                    dq.append(q)
+        self.reachable = reach
+        self.loops = [i for i, c in enumerate(self.comps)
+                      if c[0] in reach and self._is_loop(c)]
 
     def _is_loop(self, comp: List[int]) -> bool:
         if len(comp) > 1:
@@ -112,7 +126,7 @@ class Analysis:
         return self.ab.atom_of(ord(ch))
 
     # --------------------------------------------------------------- EDA
-    def eda(self, ci: int) -> Optional[Witness]:
+    def eda(self, ci: int):
         comp = self.comps[ci]
         inc = set(comp)
         local = {p: [(q, lab, c) for q, lab, c in self.succ[p] if q in inc] for p in comp}
@@ -122,12 +136,12 @@ class Analysis:
                 if c >= 2:
                     back = self._path(q, p, local)
                     if back is not None:
-                        return Witness("eda", (ci,), p, p, [self.pick(lab)] + back)
+                        yield Witness("eda", (ci,), p, p, [lab] + back)
                 for q2, lab2, _c2 in es[i + 1:]:
                     if q2 == q and lab & lab2:
                         back = self._path(q, p, local)
                         if back is not None:
-                            return Witness("eda", (ci,), p, p, [self.pick(lab & lab2)] + back)
+                            yield Witness("eda", (ci,), p, p, [lab & lab2] + back)
         # product C x C
         nodes: Dict[Tuple[int, int], List[Tuple[Tuple[int, int], int]]] = {}
         todo = [(q, q) for q in comp]
@@ -157,12 +171,12 @@ class Analysis:
             diag = [keys[i] for i in comp2 if keys[i][0] == keys[i][1]]
             off = [keys[i] for i in comp2 if keys[i][0] != keys[i][1]]
             if diag and off:
-                d = diag[0]
-                w1 = self._ppath(d, off[0], nodes)
-                w2 = self._ppath(off[0], d, nodes)
-                if w1 is not None and w2 is not None:
-                    return Witness("eda", (ci,), d[0], d[0], w1 + w2)
-        return None
+                for d in diag[:4]:
+                    for o in off[:4]:
+                        w1 = self._ppath(d, o, nodes)
+                        w2 = self._ppath(o, d, nodes)
+                        if w1 is not None and w2 is not None:
+                            yield Witness("eda", (ci,), d[0], d[0], w1 + w2)
 
     def _path(self, src: int, dst: int, local) -> Optional[List[int]]:
         if src == dst:
@@ -179,7 +193,7 @@ class Analysis:
                         x = q
                         while x != src:
                             px, lab2 = prev[x]
-                            word.append(self.pick(lab2))
+                            word.append(lab2)
                             x = px
                         return word[::-1]
                     dq.append(q)
@@ -195,7 +209,7 @@ class Analysis:
                 x = v
                 while prev[x] is not None:
                     px, m = prev[x]
-                    word.append(self.pick(m))
+                    word.append(m)
                     x = px
                 return word[::-1]
             for t, m in nodes[v]:
@@ -278,7 +292,7 @@ class Analysis:
                     x = found
                     while prev[x] is not None:
                         px, m = prev[x]
-                        word.append(self.pick(m))
+                        word.append(m)
                         x = px
                     return Witness("ida", (c1, c2), p, q, word[::-1])
         return None
@@ -295,8 +309,11 @@ class Analysis:
 
     def _accepts(self, states, atom: Optional[int]) -> bool:
         acc = self.nfa.acc
+        ctx = self._ctx
         for s in states:
-            for (n, e) in acc.get(s, ()):
+            for (n, e, tag) in acc.get(s, ()):
+                if tag != ctx:
+                    continue
                 if atom is None:
                     if e:
                         return True
@@ -304,13 +321,37 @@ class Analysis:
                     return True
         return False
 
+    def _variants(self, masks: List[int]):
+        seen = set()
+        orders = [self.ab.ordered(m) for m in masks]
+        for j in range(5):
+            v = tuple(o[min(j, len(o) - 1)] for o in orders)
+            if v not in seen:
+                seen.add(v)
+                yield list(v)
+        # one more: the least preferred atom everywhere
+        v = tuple(o[-1] for o in orders)
+        if v not in seen:
+            yield list(v)
+
     def rejecting_suffix(self, w: Witness) -> Optional[List[int]]:
-        if not w.pump:
+        """Choose pump atoms and a suffix so that the match must fail; sets w.pump."""
+        if not w.masks:
             return None
-        S = frozenset([w.end])
+        self._ctx = w.ctx
+        start = w.end if w.check_from < 0 else w.check_from
+        for pump in self._variants(w.masks):
+            z = self._reject(start, pump)
+            if z is not None:
+                w.pump = pump
+                return z
+        return None
+
+    def _reject(self, end: int, pump: List[int]) -> Optional[List[int]]:
+        S = frozenset([end])
         for _ in range(self.n + 2):
             before = S
-            for atom in w.pump:
+            for atom in pump:
                 if self._accepts(S, atom):
                     return None
                 S = self._step(S, atom)
@@ -319,17 +360,18 @@ class Analysis:
         seen = {S: []}
         dq = deque([S])
         atoms = range(self.ab.n)
+        nl_atom = self.ab.atom_of(10) if self.ab.top >= 10 else -1
         while dq:
             T = dq.popleft()
             word = seen[T]
-            if not self._accepts(T, None):
+            if not self._accepts(T, None) and not (word and word[-1] == nl_atom and self._accepts_fnl(seen, word)):
                 return word
             for a in atoms:
                 self.budget.check()
                 if self._accepts(T, a):
                     continue
                 T2 = self._step(T, a)
-                if not T2:
+                if not T2 and not (a == nl_atom and self._fnl(T)):
                     return word + [a]
                 if T2 not in seen:
                     seen[T2] = word + [a]
@@ -338,15 +380,27 @@ class Analysis:
                         return None
         return None
 
+    def _fnl(self, states) -> bool:
+        """Would ``$`` (no MULTILINE) accept here if the next char were a final newline?"""
+        fnl = self.nfa.fnl
+        acc = self.nfa.acc
+        return any(n & fnl for s in states for (n, _e, tag) in acc.get(s, ()) if tag == self._ctx)
+
+    def _accepts_fnl(self, seen, word) -> bool:
+        for T, wd in seen.items():
+            if wd == word[:-1]:
+                return self._fnl(T)
+        return True
+
     def prefix_to(self, target: int) -> Optional[List[int]]:
-        if target == self.nfa.initial or target == self.nfa.s0:
+        if target == self.nfa.initial or target in self.nfa.s0_states:
             return []
         prev = {self.nfa.initial: None}
         dq = deque([self.nfa.initial])
         while dq:
             v = dq.popleft()
             for q, lab, _c in self.succ[v]:
-                if q == self.nfa.s0:
+                if q in self.nfa.s0_states:
                     continue
                 if q not in prev:
                     prev[q] = (v, lab)

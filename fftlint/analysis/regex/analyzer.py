@@ -91,6 +91,88 @@ def _attack(an: Analysis, w: Witness) -> Optional[Attack]:
     return Attack(an.word(prefix), an.word(w.pump), an.word(w.suffix or []))
 
 
+MAX_EDA_WITNESSES = 12
+
+
+def _exponential(parsed, an: Analysis, s0c, why: str, complete: bool) -> Optional[RegexReport]:
+    for ci in an.loops:
+        if ci == s0c or an.atomic_only(ci):
+            continue
+        for k, w in enumerate(an.eda(ci)):
+            if k >= MAX_EDA_WITNESSES:
+                break
+            la = an.nfa.la[w.end]
+            w.ctx = la[-1] if la else 0
+            w.suffix = an.rejecting_suffix(w)
+            if w.suffix is None:
+                continue
+            attack = _attack(an, w)
+            if attack is None:
+                continue
+            span = _span_of(parsed, an, ci, outer=True)
+            sub = parsed.text[span[0]:span[1]] if span else parsed.text
+            return RegexReport(
+                "exponential", 0, "ambiguity", attack, span, sub, complete,
+                "nested or overlapping repetition %r can match the same text in "
+                "exponentially many ways; a failing input such as %r backtracks "
+                "through all of them%s" % (sub, attack.build(3), why))
+    return None
+
+
+def _pairs(an: Analysis, validate: Analysis):
+    s0 = an.nfa.s0_states
+    s0c = an.comp_of[next(iter(s0))] if s0 else None
+    pairs = {}
+    for c1 in an.loops:
+        for c2 in an.loops:
+            if c1 <= c2 or c2 == s0c:
+                continue  # Tarjan numbers components in reverse topological order
+            if an.atomic_only(c1) and an.atomic_only(c2) and \
+                    an.nfa.atomic[an.comps[c1][0]] == an.nfa.atomic[an.comps[c2][0]]:
+                continue
+            w = an.ida(c1, c2)
+            if w is None:
+                continue
+            la_p, la_q = an.nfa.la[w.start], an.nfa.la[w.end]
+            if c1 != s0c and len(la_q) > len(la_p):
+                # the second loop runs inside a lookahead entered from the first:
+                # the first loop's own continuation must fail
+                w.check_from = w.start
+                w.ctx = la_p[-1] if la_p else 0
+            else:
+                w.ctx = la_q[-1] if la_q else 0
+            w.suffix = validate.rejecting_suffix(w)
+            if w.suffix is None:
+                continue
+            pairs[(c1, c2)] = w
+    return pairs, s0c
+
+
+def _longest(pairs, loops, exclude):
+    memo = {}
+
+    def chain(c):
+        if c in memo:
+            return memo[c]
+        res = (1, None)
+        for (a, b) in pairs:
+            if a != c or a == exclude:
+                continue
+            ln, _ = chain(b)
+            if ln + 1 > res[0]:
+                res = (ln + 1, (a, b))
+        memo[c] = res
+        return res
+    best = (1, None)
+    for c in loops:
+        if c == exclude:
+            continue
+        r = chain(c)
+        if r[0] > best[0]:
+            best = r
+    return best
+
+
 def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
     nfa, builder = build_nfa(parsed, mode, budget)
     an = Analysis(nfa, budget)
@@ -98,104 +180,49 @@ def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
     complete = not incomplete
     why = (" (approximated: %s)" % ", ".join(incomplete)) if incomplete else ""
     text = parsed.text
-    loops = [ci for ci in an.loops]
     s0c = an.comp_of[nfa.s0] if nfa.s0 is not None else None
 
-    # ---- exponential
-    for ci in loops:
-        if ci == s0c or an.atomic_only(ci):
-            continue
-        w = an.eda(ci)
-        if w is None:
-            continue
-        w.suffix = an.rejecting_suffix(w)
-        if w.suffix is None:
-            continue
-        attack = _attack(an, w)
-        if attack is None:
-            continue
-        span = _span_of(parsed, an, ci, outer=True)
-        sub = text[span[0]:span[1]] if span else text
-        return RegexReport(
-            "exponential", 0, "ambiguity", attack, span, sub, complete,
-            "nested or overlapping repetition %r can match the same text in "
-            "exponentially many ways; a failing input such as %r backtracks "
-            "through all of them%s" % (sub, attack.build(3), why))
+    rep = _exponential(parsed, an, s0c, why, complete)
+    if rep is not None:
+        return rep
 
-    # ---- polynomial: pairs of loops, then the longest chain
-    order = {ci: ci for ci in range(len(an.comps))}  # Tarjan: reverse topological
-    cand = [ci for ci in loops]
-    pairs = {}
-    for c1 in cand:
-        for c2 in cand:
-            if c1 == c2 or order[c1] <= order[c2]:
-                continue  # c2 must come after c1 (lower reverse-topo index)
-            if c2 == s0c:
-                continue
-            if an.atomic_only(c1) and an.atomic_only(c2) and \
-                    an.nfa.atomic[an.comps[c1][0]] == an.nfa.atomic[an.comps[c2][0]]:
-                continue
-            w = an.ida(c1, c2)
-            if w is None:
-                continue
-            w.suffix = an.rejecting_suffix(w)
-            if w.suffix is None:
-                continue
-            pairs[(c1, c2)] = w
-    if not pairs:
+    # polynomial: pairs of loops on the full graph and on the graph without the
+    # back-edges of outer loops (loops nested in an accepting outer loop)
+    best = None
+    graphs = [an]
+    if any(nfa.back.values()):
+        graphs.append(Analysis(nfa, budget, reduced=True))
+    for g in graphs:
+        pairs, gs0 = _pairs(g, an)
+        if not pairs:
+            continue
+        deg_all, key_all = _longest(pairs, g.loops, None)
+        deg_pat, key_pat = _longest(pairs, g.loops, gs0)
+        if deg_pat >= 2:
+            cand = (deg_pat >= 2, deg_all, "ambiguity", pairs[key_pat], key_pat, g, gs0)
+        else:
+            cand = (False, deg_all, "retry", pairs[key_all], key_all, g, gs0)
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    if best is None:
         return RegexReport("linear", 0, "", None, None, "", complete,
                            "no ambiguous repetition found" + why)
-
-    def longest(exclude_s0: bool):
-        best = {}
-        # process in topological order: higher reverse-topo index first
-        for c1 in sorted(cand, key=lambda c: -order[c]):
-            pass
-        memo = {}
-
-        def chain(c):
-            if c in memo:
-                return memo[c]
-            res = (1, None)
-            for (a, b), w in pairs.items():
-                if a != c or (exclude_s0 and a == s0c):
-                    continue
-                ln, _ = chain(b)
-                if ln + 1 > res[0]:
-                    res = (ln + 1, (a, b))
-            memo[c] = res
-            return res
-        for c in cand:
-            if exclude_s0 and c == s0c:
-                continue
-            best[c] = chain(c)
-        return max(best.values(), key=lambda x: x[0]) if best else (1, None)
-
-    deg_all, first_all = longest(False)
-    deg_pat, first_pat = longest(True)
-    if deg_pat >= 2:
-        cause = "ambiguity"
-        key = first_pat
-    else:
-        cause = "retry"
-        key = first_all
-    degree = deg_all
-    w = pairs[key]
+    _amb, degree, cause, w, key, g, gs0 = best
     attack = _attack(an, w)
     c1, c2 = key
-    sp2 = _span_of(parsed, an, c2)
-    sp1 = _span_of(parsed, an, c1) if c1 != s0c else None
+    sp2 = _span_of(parsed, g, c2)
+    sp1 = _span_of(parsed, g, c1) if c1 != gs0 else None
     if sp1 and sp2:
         span = (min(sp1[0], sp2[0]), max(sp1[1], sp2[1]))
     else:
         span = sp2 or sp1
     sub = text[span[0]:span[1]] if span else text
+    example = attack.build(3) if attack else ""
     if cause == "retry":
         note = ("%r is retried from every start position and scans to the end each "
                 "time before failing: O(n^%d) on input such as %r%s"
-                % (sub, degree, attack.build(3) if attack else "", why))
+                % (sub, degree, example, why))
     else:
         note = ("adjacent repetitions in %r can split the same text in polynomially many "
-                "ways: O(n^%d) on a failing input such as %r%s"
-                % (sub, degree, attack.build(3) if attack else "", why))
+                "ways: O(n^%d) on a failing input such as %r%s" % (sub, degree, example, why))
     return RegexReport("polynomial", degree, cause, attack, span, sub, complete, note)

@@ -22,9 +22,10 @@ from typing import Dict, List, Optional, Tuple
 from . import charset as cs
 from .sre_adapter import FLAG_MULTILINE
 
-Guard = Tuple[int, bool, int]          # nxt, end, prev
-FirstKey = Tuple[int, int, int]        # state, label, prev
-LastKey = Tuple[int, int, bool]        # state, nxt, end
+Guard = Tuple[int, bool, int, bool]    # nxt, end, prev mask, start-of-input ok
+FirstKey = Tuple[int, int, int, bool]  # state, label, prev mask, start ok
+LastKey = Tuple[int, int, bool, int]   # state, nxt, end, prev mask (on the state's char)
+EdgeKey = Tuple[int, int, int, int]    # p, q, label, prev mask
 
 UNROLL = 8          # bounded repeats up to this many iterations are unrolled exactly
 CAP = 2
@@ -65,98 +66,144 @@ class Frag:
 
 
 class NFA:
+    """Final automaton: plain labelled edges (prev-char conditions resolved by
+    splitting states), acceptance guards ``(nxt, end)`` per state."""
+
     def __init__(self, alphabet: cs.Alphabet):
         self.ab = alphabet
         self.inmask: List[int] = []
         self.atomic: List[int] = []
         self.reps: List[Tuple[int, ...]] = []
+        self.la: List[Tuple[int, ...]] = []     # enclosing lookahead ids
         self.edges: Dict[Tuple[int, int, int], int] = {}
-        self.acc: Dict[int, Dict[Tuple[int, bool], int]] = {}
+        self.back: Dict[Tuple[int, int, int], bool] = {}   # edge exists only as an outer back-edge
+        # acceptance guards (nxt, end, context): context 0 is a real match, k > 0 the
+        # successful end of lookahead body k (which stops backtracking inside it)
+        self.acc: Dict[int, Dict[Tuple[int, bool, int], int]] = {}
         self.initial = 0
         self.s0: Optional[int] = None
+        self.s0_states: set = set()
+        self.fnl = 0          # guard bit: "a newline that is the last character"
+        self.nl = 0
 
-    def new_state(self, mask: int, atomic: int, reps: Tuple[int, ...]) -> int:
+    def new_state(self, mask: int, atomic: int, reps: Tuple[int, ...], la: Tuple[int, ...] = ()) -> int:
         self.inmask.append(mask)
         self.atomic.append(atomic)
         self.reps.append(reps)
+        self.la.append(la)
         return len(self.inmask) - 1
 
-    def succ(self) -> List[List[Tuple[int, int, int]]]:
+    def succ(self, reduced: bool = False) -> List[List[Tuple[int, int, int]]]:
         out: List[List[Tuple[int, int, int]]] = [[] for _ in self.inmask]
         for (p, q, label), c in self.edges.items():
+            if reduced and self.back.get((p, q, label)):
+                continue
             out[p].append((q, label, c))
         return out
 
 
 class Builder:
-    def __init__(self, parsed, alphabet: cs.Alphabet, budget: Budget, nfa: Optional[NFA] = None):
+    """Builds fragments over a raw graph whose edges still carry prev-char masks."""
+
+    def __init__(self, parsed, alphabet: cs.Alphabet, budget: Budget):
         self.parsed = parsed
         self.ab = alphabet
         self.top = alphabet.top
         self.budget = budget
-        self.nfa = nfa or NFA(alphabet)
-        self.nl = alphabet.mask_of(((cs.NEWLINE, cs.NEWLINE),))
         self.full = alphabet.full
-        self.TOP: Guard = (self.full, True, 0)
+        self.fnl = 1 << alphabet.n               # guard-only bit, never a label
+        self.gfull = self.full | self.fnl
+        self.nl = alphabet.mask_of(((cs.NEWLINE, cs.NEWLINE),))
+        self.TOP: Guard = (self.gfull, True, self.full, True)
         self.incomplete: List[str] = []
         self.atomic_id = 0
         self.atomic_counter = 0
         self.reps: Tuple[int, ...] = ()
         self.group_bodies: Dict[int, Tuple[list, int]] = {}
         self.open_groups: set = set()
-        self.repeat_meta: Dict[int, Tuple[int, Optional[int], str]] = {}
+        # raw graph
+        self.inmask: List[int] = []
+        self.atomic_of: List[int] = []
+        self.reps_of: List[Tuple[int, ...]] = []
+        self.la_of: List[Tuple[int, ...]] = []
+        self.la: Tuple[int, ...] = ()
+        self.la_counter = 0
+        self.la_acc: List[Tuple[int, int, bool, int, int]] = []
+        self.edges: Dict[EdgeKey, int] = {}
+        self.back_keys: set = set()
+        self.plain_keys: set = set()
+        self.outer_reps: set = set()
+        self._back_of: Optional[int] = None
 
-    # ---------------------------------------------------------------- combinators
+    # ---------------------------------------------------------------- helpers
     def _state(self, mask: int) -> int:
         self.budget.check()
-        if len(self.nfa.inmask) >= self.budget.max_states:
+        if len(self.inmask) >= self.budget.max_states:
             raise BudgetExceeded("states")
-        return self.nfa.new_state(mask, self.atomic_id, self.reps)
+        self.inmask.append(mask)
+        self.atomic_of.append(self.atomic_id)
+        self.reps_of.append(self.reps)
+        self.la_of.append(self.la)
+        for r in self.reps[:-1]:
+            self.outer_reps.add(r)
+        return len(self.inmask) - 1
 
-    def _resolve_prev(self, p: int, prev: int) -> bool:
-        if prev == 0:
-            return True
-        if prev == 2:
-            return False
-        return bool(self.nfa.inmask[p] & self.nl)
+    def eff(self, n: int) -> int:
+        """Label mask allowed by a next-char guard."""
+        return (n | self.nl) & self.full if n & self.fnl else n & self.full
 
-    def _edge(self, p: int, q: int, label: int, c: int) -> None:
-        if not label:
+    def _edge(self, p: int, q: int, label: int, pm: int, c: int) -> None:
+        if not label or not pm:
             return
-        if self.nfa.atomic[p] and self.nfa.atomic[p] == self.nfa.atomic[q]:
+        if self.atomic_of[p] and self.atomic_of[p] == self.atomic_of[q]:
             c = 1
-        _add(self.nfa.edges, (p, q, label), c)
-        if len(self.nfa.edges) > self.budget.max_edges:
+        key = (p, q, label, pm)
+        _add(self.edges, key, c)
+        if self._back_of is not None:
+            self.back_keys.add((key, self._back_of))
+        else:
+            self.plain_keys.add(key)
+        if len(self.edges) > self.budget.max_edges:
             raise BudgetExceeded("edges")
 
+    def _connect(self, last: Dict[LastKey, int], first: Dict[FirstKey, int]) -> None:
+        for (p, n1, _e1, pm1), c1 in last.items():
+            lab_ok = self.eff(n1)
+            for (q, lab, pm2, _ps2), c2 in first.items():
+                self.budget.check()
+                self._edge(p, q, lab & lab_ok, pm1 & pm2, c1 * c2)
+
+    @staticmethod
+    def _join_last(last: Dict[LastKey, int], empty: Dict[Guard, int]) -> Dict[LastKey, int]:
+        out: Dict[LastKey, int] = {}
+        for (p, n1, e1, pm1), c1 in last.items():
+            for (n2, e2, pm2, _ps2), c2 in empty.items():
+                n = n1 & n2
+                e = e1 and e2
+                pm = pm1 & pm2
+                if (n or e) and pm:
+                    _add(out, (p, n, e, pm), c1 * c2)
+        return out
+
+    # ------------------------------------------------------------ combinators
     def seq(self, a: Frag, b: Frag) -> Frag:
         empty: Dict[Guard, int] = {}
-        for (n1, e1, p1), c1 in a.empty.items():
-            for (n2, e2, p2), c2 in b.empty.items():
-                n = n1 & n2
-                e = e1 and e2
-                if n or e:
-                    _add(empty, (n, e, max(p1, p2)), c1 * c2)
+        for (n1, e1, pm1, ps1), c1 in a.empty.items():
+            for (n2, e2, pm2, ps2), c2 in b.empty.items():
+                n, e, pm, ps = n1 & n2, e1 and e2, pm1 & pm2, ps1 and ps2
+                if (n or e) and (pm or ps):
+                    _add(empty, (n, e, pm, ps), c1 * c2)
         first = dict(a.first)
-        for (n1, _e1, p1), c1 in a.empty.items():
-            for (q, lab, p2), c2 in b.first.items():
-                lab2 = lab & n1
-                if lab2:
-                    _add(first, (q, lab2, max(p1, p2)), c1 * c2)
+        for (n1, _e1, pm1, ps1), c1 in a.empty.items():
+            ok = self.eff(n1)
+            for (q, lab, pm2, ps2), c2 in b.first.items():
+                lab2, pm, ps = lab & ok, pm1 & pm2, ps1 and ps2
+                if lab2 and (pm or ps):
+                    _add(first, (q, lab2, pm, ps), c1 * c2)
         last = dict(b.last)
-        for (p, n1, e1), c1 in a.last.items():
-            for (n2, e2, p2), c2 in b.empty.items():
-                if not self._resolve_prev(p, p2):
-                    continue
-                n = n1 & n2
-                e = e1 and e2
-                if n or e:
-                    _add(last, (p, n, e), c1 * c2)
-        for (p, n1, _e1), c1 in a.last.items():
-            for (q, lab, p2), c2 in b.first.items():
-                self.budget.check()
-                if self._resolve_prev(p, p2):
-                    self._edge(p, q, lab & n1, c1 * c2)
+        for k, c in self._join_last(a.last, b.empty).items():
+            _add(last, k, c)
+        self._connect(a.last, b.first)
         return Frag(empty, first, last)
 
     def alt(self, frags: List[Frag]) -> Frag:
@@ -170,48 +217,43 @@ class Builder:
                 _add(out.last, k, c)
         return out
 
-    def epsilon(self, guard: Optional[Guard] = None) -> Frag:
-        return Frag({guard or self.TOP: 1})
+    def epsilon(self, *guards: Guard) -> Frag:
+        return Frag({g: 1 for g in (guards or (self.TOP,))})
 
     def star(self, f: Frag) -> Frag:
         """CPython's loop: after a non-empty iteration one more *empty* iteration
-        may be tried, after an empty one the loop exits."""
+        may be tried; after an empty one the loop exits."""
         stop: Dict[Guard, int] = {self.TOP: 1}
         for k, c in f.empty.items():
             _add(stop, k, c)
-        last: Dict[LastKey, int] = {}
-        for (p, n1, e1), c1 in f.last.items():
-            for (n2, e2, p2), c2 in stop.items():
-                if not self._resolve_prev(p, p2):
-                    continue
-                n = n1 & n2
-                e = e1 and e2
-                if n or e:
-                    _add(last, (p, n, e), c1 * c2)
-        for (p, n1, _e1), c1 in f.last.items():
-            for (q, lab, p2), c2 in f.first.items():
-                self.budget.check()
-                if self._resolve_prev(p, p2):
-                    self._edge(p, q, lab & n1, c1 * c2)
+        last = self._join_last(f.last, stop)
+        saved = self._back_of
+        self._back_of = self.reps[-1] if self.reps else -1
+        try:
+            self._connect(f.last, f.first)
+        finally:
+            self._back_of = saved
         return Frag(dict(stop), dict(f.first), last)
 
     def opt(self, f: Frag) -> Frag:
         return self.alt([self.epsilon(), f])
 
-    # ------------------------------------------------------------------ building
+    # ---------------------------------------------------------------- building
     def build_seq(self, items: list, flags: int) -> Frag:
         frag = self.epsilon()
         for node in items:
             frag = self.seq(frag, self.build(node, flags))
         return frag
 
+    def leaf_mask(self, op: str, av, flags: int) -> int:
+        return self.ab.mask_of(cs.leaf(op, av, flags, self.top))
+
     def leaf(self, op: str, av, flags: int) -> Frag:
-        ivs = cs.leaf(op, av, flags, self.top)
-        mask = self.ab.mask_of(ivs)
+        mask = self.leaf_mask(op, av, flags)
         if not mask:
             return Frag()
         q = self._state(mask)
-        return Frag({}, {(q, mask, 0): 1}, {(q, self.full, True): 1})
+        return Frag({}, {(q, mask, self.full, True): 1}, {(q, self.gfull, True, self.full): 1})
 
     def build(self, node, flags: int) -> Frag:
         op, av = node
@@ -250,19 +292,26 @@ class Builder:
                              self.build_seq(no, flags) if no is not None else self.epsilon()])
         raise ValueError(op)  # pragma: no cover
 
+    def word_mask(self, flags: int) -> int:
+        return self.ab.mask_of(cs.category("CATEGORY_WORD", flags, self.top))
+
     def anchor(self, kind: str, flags: int) -> Frag:
-        if kind == "AT_BEGINNING":
-            return self.epsilon((self.full, True, 1 if flags & FLAG_MULTILINE else 2))
-        if kind == "AT_BEGINNING_LINE":
-            return self.epsilon((self.full, True, 1))
-        if kind == "AT_BEGINNING_STRING":
-            return self.epsilon((self.full, True, 2))
+        full, gfull = self.full, self.gfull
+        if kind == "AT_BEGINNING" and not flags & FLAG_MULTILINE or kind == "AT_BEGINNING_STRING":
+            return self.epsilon((gfull, True, 0, True))
+        if kind in ("AT_BEGINNING", "AT_BEGINNING_LINE"):
+            return self.epsilon((gfull, True, self.nl, True))
+        if kind == "AT_END" and not flags & FLAG_MULTILINE:
+            return self.epsilon((self.fnl, True, full, True))
         if kind in ("AT_END", "AT_END_LINE"):
-            return self.epsilon((self.nl, True, 0))
+            return self.epsilon((self.nl, True, full, True))
         if kind == "AT_END_STRING":
-            return self.epsilon((0, True, 0))
-        self.incomplete.append("word boundary")
-        return self.epsilon()
+            return self.epsilon((0, True, full, True))
+        w = self.word_mask(flags)
+        nw = full & ~w
+        if kind in ("AT_BOUNDARY", "AT_LOC_BOUNDARY", "AT_UNI_BOUNDARY"):
+            return self.epsilon((w, False, nw, True), (nw | self.fnl, True, w, False))
+        return self.epsilon((w, False, w, False), (nw | self.fnl, True, nw, True))
 
     def atomic(self, make) -> Frag:
         self.incomplete.append("atomic group")
@@ -275,43 +324,59 @@ class Builder:
         finally:
             self.atomic_id = saved
 
-    def lookaround(self, op: str, av, flags: int) -> Frag:
-        direction, body = av
-        if direction < 0:
-            self.incomplete.append("lookbehind")
-            return self.epsilon()
-        sub = Builder(self.parsed, self.ab, self.budget, NFA(self.ab))
-        sub.nfa.inmask.append(0)  # keep state ids non-zero
-        sub.nfa.atomic.append(0)
-        sub.nfa.reps.append(())
-        sub.group_bodies = self.group_bodies
-        f = sub.build_seq(body, flags)
-        exact = (not sub.nfa.edges and not sub.incomplete
-                 and all(n == self.full and e for (_p, n, e) in f.last)
-                 and all(p == 0 for (_q, _l, p) in f.first)
-                 and all(p == 0 for (_n, _e, p) in f.empty))
-        mask = 0
-        end_ok = False
-        for (_q, lab, _p) in f.first:
-            mask |= lab
-        for (n, e, _p) in f.empty:
-            mask |= n
-            end_ok = end_ok or e
-        if not exact:
-            self.incomplete.append("lookahead")
-            if op == "ASSERT":
-                return self.epsilon((mask or self.full, True, 0))
-            return self.epsilon()
-        if op == "ASSERT":
-            return self.epsilon((mask, end_ok, 0)) if (mask or end_ok) else Frag()
-        return self.epsilon((self.full & ~mask, not end_ok, 0)) if ((self.full & ~mask) or not end_ok) else Frag()
-
     def _single_leaf(self, body: list):
-        while len(body) == 1 and body[0][0] == "SUBPATTERN" and not body[0][1][0]:
+        while len(body) == 1 and body[0][0] == "SUBPATTERN":
             body = body[0][1][3]
         if len(body) == 1 and body[0][0] in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
             return body[0]
         return None
+
+    def lookaround(self, op: str, av, flags: int) -> Frag:
+        direction, body = av
+        positive = op == "ASSERT"
+        if direction < 0:
+            leafnode = self._single_leaf(body)
+            if leafnode is None:
+                self.incomplete.append("lookbehind")
+                return self.epsilon()
+            m = self.leaf_mask(leafnode[0], leafnode[1], flags)
+            if positive:
+                return self.epsilon((self.gfull, True, m, False))
+            return self.epsilon((self.gfull, True, self.full & ~m, True))
+        n_edges = len(self.edges)
+        n_inc = len(self.incomplete)
+        self.la_counter += 1
+        k = self.la_counter
+        saved = self.la
+        self.la = saved + (k,)
+        try:
+            f = self.build_seq(body, flags)
+        finally:
+            self.la = saved
+        exact = (len(self.edges) == n_edges and len(self.incomplete) == n_inc
+                 and all(n == self.gfull and e and pm == self.full for (_p, n, e, pm) in f.last)
+                 and all(pm == self.full and ps for (_q, _l, pm, ps) in f.first)
+                 and all(pm == self.full and ps for (_n, _e, pm, ps) in f.empty))
+        mask = 0
+        end_ok = False
+        for (_q, lab, _pm, _ps) in f.first:
+            mask |= lab
+        for (n, e, _pm, _ps) in f.empty:
+            mask |= n
+            end_ok = end_ok or e
+        if exact:
+            if positive:
+                return self.epsilon((mask, end_ok, self.full, True)) if (mask or end_ok) else Frag()
+            neg = self.gfull & ~mask
+            return self.epsilon((neg, not end_ok, self.full, True)) if (neg or not end_ok) else Frag()
+        # The body is matched (and backtracked) at this position; its work is real,
+        # its success only lets the main path go on.  Model it as a dead-end side
+        # branch next to an epsilon for the main path.
+        self.incomplete.append("lookahead")
+        for (p, n, e, pm), _c in f.last.items():
+            self.la_acc.append((p, n, e, pm, k))
+        side = Frag({}, dict(f.first), {})
+        return self.alt([self.epsilon(), side])
 
     def repeat(self, op: str, av, flags: int) -> Frag:
         lo, hi, body, ordinal = av
@@ -348,8 +413,8 @@ class Builder:
         return frag if tail is None else self.seq(frag, tail)
 
     def _possessive_leaf(self, node, lo: int, hi: Optional[int], flags: int) -> Frag:
-        mask = self.ab.mask_of(cs.leaf(node[0], node[1], flags, self.top))
-        notc = self.full & ~mask
+        mask = self.leaf_mask(node[0], node[1], flags)
+        notc = self.gfull & ~mask
         if lo > UNROLL:
             lo = UNROLL
             self.incomplete.append("large repeat count")
@@ -358,21 +423,21 @@ class Builder:
         frag = self.epsilon()
         for _ in range(lo):
             frag = self.seq(frag, self.leaf(node[0], node[1], flags))
-        if not mask:
+        if not mask or hi == lo:
             return frag
+        full = self.full
         if hi is None:
             q = self._state(mask)
-            self._edge(q, q, mask, 1)
-            rest = Frag({(notc, True, 0): 1}, {(q, mask, 0): 1}, {(q, notc, True): 1})
-        elif hi == lo:
-            return frag
+            self._edge(q, q, mask, full, 1)
+            rest = Frag({(notc, True, full, True): 1}, {(q, mask, full, True): 1},
+                        {(q, notc, True, full): 1})
         else:
             states = [self._state(mask) for _ in range(hi - lo)]
             for a, b in zip(states, states[1:]):
-                self._edge(a, b, mask, 1)
-            last = {(s, notc, True): 1 for s in states[:-1]}
-            last[(states[-1], self.full, True)] = 1
-            rest = Frag({(notc, True, 0): 1}, {(states[0], mask, 0): 1}, last)
+                self._edge(a, b, mask, full, 1)
+            last = {(s, notc, True, full): 1 for s in states[:-1]}
+            last[(states[-1], self.gfull, True, full)] = 1
+            rest = Frag({(notc, True, full, True): 1}, {(states[0], mask, full, True): 1}, last)
         return self.seq(frag, rest)
 
 
@@ -384,6 +449,8 @@ def collect_sets(tree: list, flags: int, top: int) -> List[cs.Intervals]:
         for op, av in items:
             if op in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
                 out.append(cs.leaf(op, av, fl, top))
+            elif op == "AT" and "BOUNDARY" in av:
+                out.append(cs.category("CATEGORY_WORD", fl, top))
             elif op == "BRANCH":
                 for b in av:
                     walk(b, fl)
@@ -408,26 +475,77 @@ def build_nfa(parsed, mode: str, budget: Budget):
     top = cs.BYTES_MAX if parsed.is_bytes else cs.UNICODE_MAX
     ab = cs.Alphabet(collect_sets(parsed.tree, parsed.flags, top), top)
     b = Builder(parsed, ab, budget)
-    nfa = b.nfa
-    nfa.new_state(0, 0, ())               # initial
+    I = b._state(0)
     search = mode == "search"
-    if search:
-        nfa.s0 = nfa.new_state(ab.full, 0, ())
+    S0 = b._state(ab.full) if search else None
     root = b.build_seq(parsed.tree, parsed.flags)
     if mode == "fullmatch":
-        root = b.seq(root, b.epsilon((0, True, 0)))
-    I = nfa.initial
-    for (q, lab, prev), c in root.first.items():
-        b._edge(I, q, lab, c)
-        if search and prev != 2:
-            b._edge(nfa.s0, q, lab, c)
-    for (n, e, prev), c in root.empty.items():
-        _add(nfa.acc.setdefault(I, {}), (n, e), c)
-        if search and prev != 2:
-            _add(nfa.acc.setdefault(nfa.s0, {}), (n, e), c)
-    for (p, n, e), c in root.last.items():
-        _add(nfa.acc.setdefault(p, {}), (n, e), c)
+        root = b.seq(root, b.epsilon((0, True, b.full, True)))
+    acc_raw: Dict[Tuple[int, int, bool, int, int], int] = {}
+    for (q, lab, pm, ps), c in root.first.items():
+        if ps:
+            b._edge(I, q, lab, b.full, c)
+        if search:
+            b._edge(S0, q, lab, pm, c)
+    for (n, e, pm, ps), c in root.empty.items():
+        if ps:
+            _add(acc_raw, (I, n, e, b.full, 0), c)
+        if search:
+            _add(acc_raw, (S0, n, e, pm, 0), c)
+    for (p, n, e, pm), c in root.last.items():
+        _add(acc_raw, (p, n, e, pm, 0), c)
+    for key in b.la_acc:
+        _add(acc_raw, key, 1)
     if search:
-        b._edge(I, nfa.s0, ab.full, 1)
-        b._edge(nfa.s0, nfa.s0, ab.full, 1)
+        b._edge(I, S0, ab.full, b.full, 1)
+        b._edge(S0, S0, ab.full, b.full, 1)
+    nfa = _finalize(b, acc_raw, I, S0)
     return nfa, b
+
+
+def _finalize(b: Builder, acc_raw, I: int, S0: Optional[int]) -> NFA:
+    """Split states so that every prev-char mask is decided by the state itself."""
+    full = b.full
+    preds = {pm for (_p, _q, _l, pm) in b.edges if pm != full}
+    preds |= {pm for (_p, _n, _e, pm, _t) in acc_raw if pm != full}
+    nfa = NFA(b.ab)
+    nfa.fnl = b.fnl
+    nfa.nl = b.nl
+    copies: List[List[Tuple[int, int]]] = []
+    for s, mask in enumerate(b.inmask):
+        cells = [mask] if s == I else [mask]
+        for pm in preds:
+            nxt = []
+            for c in cells:
+                a, d = c & pm, c & ~pm
+                nxt.extend(x for x in (a, d) if x)
+            cells = nxt or cells
+        ids = []
+        for c in cells:
+            ids.append((nfa.new_state(c, b.atomic_of[s], b.reps_of[s], b.la_of[s]), c))
+        copies.append(ids)
+    nfa.initial = copies[I][0][0]
+    if S0 is not None:
+        nfa.s0 = copies[S0][0][0]
+        nfa.s0_states = {x for x, _c in copies[S0]}
+    back_of: Dict[EdgeKey, set] = {}
+    for key, r in b.back_keys:
+        back_of.setdefault(key, set()).add(r)
+    for key, cnt in b.edges.items():
+        p, q, label, pm = key
+        only_back = key not in b.plain_keys and any(r in b.outer_reps for r in back_of.get(key, ()))
+        for p2, cp in copies[p]:
+            if p != I and not cp & pm:
+                continue
+            for q2, cq in copies[q]:
+                lab = label & cq
+                if lab:
+                    k2 = (p2, q2, lab)
+                    _add(nfa.edges, k2, cnt)
+                    nfa.back[k2] = nfa.back.get(k2, True) and only_back
+    for (p, n, e, pm, tag), cnt in acc_raw.items():
+        for p2, cp in copies[p]:
+            if p != I and not cp & pm:
+                continue
+            _add(nfa.acc.setdefault(p2, {}), (n, e, tag), cnt)
+    return nfa

@@ -224,5 +224,12 @@ class Alphabet:
                     best = (score, ch)
         return best[1] if best else ""
 
+    def ordered(self, mask: int) -> List[int]:
+        """Atoms of ``mask``, most readable representative first."""
+        def score(a: int) -> int:
+            k = _PREFERRED.find(self.rep[a])
+            return k if k >= 0 else 10_000 + a
+        return sorted((a for a in range(self.n) if mask >> a & 1), key=score)
+
     def atoms(self, mask: int) -> List[int]:
         return [a for a in range(self.n) if mask >> a & 1]
