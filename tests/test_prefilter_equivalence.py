@@ -22,7 +22,21 @@ from fftlint.engine.parallel import run_files
 STDLIB = sysconfig.get_paths()["stdlib"]
 
 # A fixed, varied part of the stdlib: async-heavy code, plain code, packages.
-SUBSET = ("asyncio", "json", "concurrent", "http", "email/mime", "contextlib.py", "selectors.py", "tomllib")
+# (~12k lines: async code, SQL strings, caches, tasks, plain code, packages)
+SUBSET = (
+    "asyncio/tasks.py",
+    "asyncio/locks.py",
+    "asyncio/queues.py",
+    "asyncio/staggered.py",
+    "json",
+    "concurrent",
+    "sqlite3",
+    "email/mime",
+    "contextlib.py",
+    "selectors.py",
+    "functools.py",
+    "tomllib",
+)
 
 
 def _config(prefilter: bool) -> api.RunConfig:
@@ -110,3 +124,23 @@ def test_whole_stdlib_filtered_equals_unfiltered():
     assert len(filtered) == len(unfiltered)
     differences = [(a, b) for a, b in zip(_comparable(filtered), _comparable(unfiltered)) if a != b]
     assert differences == []
+
+
+def test_requires_accepts_compiled_patterns():
+    import re
+
+    from fftlint.engine.run import applicable
+    from fftlint.rule import Rule
+
+    class SqlInStrings(Rule):
+        code = "FFT998"
+        requires = (re.compile(r"""(?i)["']\s*select\s"""),)
+
+    class Plain(Rule):
+        code = "FFT997"
+        requires = ("execute",)
+
+    rules = [SqlInStrings, Plain]
+    assert applicable(rules, "q = 'SELECT id FROM t'\n") == [SqlInStrings]
+    assert applicable(rules, "select = 1\ncur.execute(q)\n") == [Plain]
+    assert applicable(rules, "x = 1\n") == []

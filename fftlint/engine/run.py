@@ -50,9 +50,15 @@ def walked(rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
     return [r for r in rules if r.code not in ENGINE_ONLY]
 
 
+def _occurs(needle: Any, text: str) -> bool:
+    # a plain substring, or a compiled pattern (``re.compile(...)``) searched in the text
+    return needle in text if isinstance(needle, str) else needle.search(text) is not None
+
+
 def applicable(rules: Sequence[Type[Rule]], text: str) -> List[Type[Rule]]:
-    """The cheap pre-filter: walked rules whose required strings occur in the file."""
-    return [r for r in walked(rules) if not r.requires or any(s in text for s in r.requires)]
+    """The cheap pre-filter: walked rules whose required strings (or compiled patterns)
+    occur in the file."""
+    return [r for r in walked(rules) if not r.requires or any(_occurs(s, text) for s in r.requires)]
 
 
 def _syntax_diagnostic(path: str, message: str, line: int, column: int) -> Diagnostic:
