@@ -117,6 +117,10 @@ class Analysis:
         s = comp[0]
         return any(q == s for q, _l, _c in self.succ[s])
 
+    def from_backref(self, ci: int) -> bool:
+        """Loops in a backreference copy only approximate what it matches."""
+        return any(self.nfa.backref[s] for s in self.comps[ci])
+
     def atomic_only(self, ci: int) -> bool:
         ids = {self.nfa.atomic[s] for s in self.comps[ci]}
         return len(ids) == 1 and 0 not in ids
@@ -171,12 +175,18 @@ class Analysis:
             diag = [keys[i] for i in comp2 if keys[i][0] == keys[i][1]]
             off = [keys[i] for i in comp2 if keys[i][0] != keys[i][1]]
             if diag and off:
-                for d in diag[:4]:
-                    for o in off[:4]:
+                members = {keys[i] for i in comp2}
+                found = []
+                for d in diag[:16]:
+                    # shortest detour: nearest off-diagonal pair, then back
+                    for o in self._nearest_off(d, nodes, members)[:3]:
                         w1 = self._ppath(d, o, nodes)
                         w2 = self._ppath(o, d, nodes)
                         if w1 is not None and w2 is not None:
-                            yield Witness("eda", (ci,), d[0], d[0], w1 + w2)
+                            found.append(Witness("eda", (ci,), d[0], d[0], w1 + w2))
+                found.sort(key=lambda w: len(w.masks))
+                for w in found:
+                    yield w
 
     def _path(self, src: int, dst: int, local) -> Optional[List[int]]:
         if src == dst:
@@ -198,6 +208,21 @@ class Analysis:
                         return word[::-1]
                     dq.append(q)
         return None
+
+    def _nearest_off(self, src, nodes, members):
+        seen = {src}
+        dq = deque([src])
+        out = []
+        while dq and len(out) < 3:
+            v = dq.popleft()
+            for t, _m in nodes[v]:
+                if t in seen or t not in members:
+                    continue
+                seen.add(t)
+                if t[0] != t[1]:
+                    out.append(t)
+                dq.append(t)
+        return out
 
     def _ppath(self, src, dst, nodes) -> Optional[List[int]]:
         prev = {src: None}

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from typing import List, Optional, Tuple, Union
 
-from . import sre_adapter
+from . import charset, sre_adapter
 from .ambiguity import Analysis, Witness
 from .automaton import Budget, BudgetExceeded, build_nfa
 
@@ -49,6 +49,8 @@ def analyze(pattern: Union[str, bytes], flags: int = 0, mode: str = "search",
         raise ValueError("mode must be one of %s" % (MODES,))
     t0 = time.perf_counter()
     parsed = sre_adapter.parse(pattern, flags)
+    if not parsed.is_bytes:
+        charset.warm(parsed.text)
     budget = Budget(budget_ms)
     try:
         report = _analyze(parsed, mode, budget)
@@ -96,7 +98,7 @@ MAX_EDA_WITNESSES = 12
 
 def _exponential(parsed, an: Analysis, s0c, why: str, complete: bool) -> Optional[RegexReport]:
     for ci in an.loops:
-        if ci == s0c or an.atomic_only(ci):
+        if ci == s0c or an.atomic_only(ci) or an.from_backref(ci):
             continue
         for k, w in enumerate(an.eda(ci)):
             if k >= MAX_EDA_WITNESSES:
@@ -127,6 +129,8 @@ def _pairs(an: Analysis, validate: Analysis):
         for c2 in an.loops:
             if c1 <= c2 or c2 == s0c:
                 continue  # Tarjan numbers components in reverse topological order
+            if an.from_backref(c1) or an.from_backref(c2):
+                continue
             if an.atomic_only(c1) and an.atomic_only(c2) and \
                     an.nfa.atomic[an.comps[c1][0]] == an.nfa.atomic[an.comps[c2][0]]:
                 continue

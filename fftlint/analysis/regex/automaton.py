@@ -75,6 +75,7 @@ class NFA:
         self.atomic: List[int] = []
         self.reps: List[Tuple[int, ...]] = []
         self.la: List[Tuple[int, ...]] = []     # enclosing lookahead ids
+        self.backref: List[bool] = []           # state copies a group for a backreference
         self.edges: Dict[Tuple[int, int, int], int] = {}
         self.back: Dict[Tuple[int, int, int], bool] = {}   # edge exists only as an outer back-edge
         # acceptance guards (nxt, end, context): context 0 is a real match, k > 0 the
@@ -126,6 +127,8 @@ class Builder:
         self.atomic_of: List[int] = []
         self.reps_of: List[Tuple[int, ...]] = []
         self.la_of: List[Tuple[int, ...]] = []
+        self.backref_of: List[bool] = []
+        self.in_backref = False
         self.la: Tuple[int, ...] = ()
         self.la_counter = 0
         self.la_acc: List[Tuple[int, int, bool, int, int]] = []
@@ -144,6 +147,7 @@ class Builder:
         self.atomic_of.append(self.atomic_id)
         self.reps_of.append(self.reps)
         self.la_of.append(self.la)
+        self.backref_of.append(self.in_backref)
         for r in self.reps[:-1]:
             self.outer_reps.add(r)
         return len(self.inmask) - 1
@@ -284,7 +288,12 @@ class Builder:
             if av in self.open_groups or av not in self.group_bodies:
                 return self.epsilon()
             body, fl = self.group_bodies[av]
-            return self.atomic(lambda: self.build_seq(body, fl))
+            saved = self.in_backref
+            self.in_backref = True
+            try:
+                return self.atomic(lambda: self.build_seq(body, fl))
+            finally:
+                self.in_backref = saved
         if op == "GROUPREF_EXISTS":
             self.incomplete.append("conditional group")
             g, yes, no = av
@@ -523,6 +532,7 @@ def _finalize(b: Builder, acc_raw, I: int, S0: Optional[int]) -> NFA:
         ids = []
         for c in cells:
             ids.append((nfa.new_state(c, b.atomic_of[s], b.reps_of[s], b.la_of[s]), c))
+            nfa.backref.append(b.backref_of[s])
         copies.append(ids)
     nfa.initial = copies[I][0][0]
     if S0 is not None:

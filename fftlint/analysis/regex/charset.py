@@ -3,6 +3,7 @@ partition of the alphabet into *atoms* (classes of characters that no set in the
 pattern tells apart), so that every label becomes a bit mask."""
 from __future__ import annotations
 
+import array
 import bisect
 import re
 from functools import lru_cache
@@ -53,9 +54,24 @@ def _unicode_category(name: str) -> Intervals:
     return tuple((m.start(), m.end() - 1) for m in re.finditer(pat, universe))
 
 
+#: no character above this is matched by \d, \s or \w in any supported Python
+#: (Unicode 15.1 assigns letters and digits up to U+323AF; tests check this)
+CATEGORY_SCAN_MAX = 0x323FF
+
+
 @lru_cache(maxsize=1)
 def _universe() -> str:
-    return "".join(map(chr, range(UNICODE_MAX + 1)))
+    return array.array("I", range(CATEGORY_SCAN_MAX + 1)).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def warm(text: str) -> None:
+    """Compute the Unicode category tables a pattern needs (a one-time cost
+    that should not count against one pattern's analysis budget)."""
+    if "\\" not in text:
+        return
+    for letter, name in (("d", "DIGIT"), ("s", "SPACE"), ("w", "WORD"), ("b", "WORD")):
+        if "\\" + letter in text or "\\" + letter.upper() in text:
+            _unicode_category(name)
 
 
 _ASCII = {
