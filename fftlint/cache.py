@@ -78,25 +78,73 @@ def code_fingerprint() -> str:
 
 
 def project_digest(project: Any) -> str:
-    """A digest of the project index (cross-file facts). Uses the index's own ``digest``
-    (attribute or method) when it has one, else a hash of its pickled summaries."""
+    """A digest of the project index (cross-file facts): a canonical walk of its public
+    state, stable across processes (no object addresses, no hash-seed-dependent set
+    order) and across cache round trips (unlike pickles, which depend on object sharing).
+    A plain-string ``digest`` attribute of the index is trusted instead; a ``digest()``
+    method is not (reprs of nested objects may carry addresses)."""
     if project is None:
         return ""
     own = getattr(project, "digest", None)
-    if callable(own):
-        own = own()
     if isinstance(own, str) and own:
         return own
-    # repr, not pickle: pickles of equal values differ with object sharing (a summary
-    # loaded from the cache vs. one just computed), reprs of plain dataclasses do not
-    state = getattr(project, "modules", project)
     h = hashlib.blake2b(digest_size=20)
-    if isinstance(state, dict):
-        for name in sorted(state, key=str):
-            h.update(f"{name!r}={state[name]!r}\0".encode("utf-8", "surrogatepass"))
-    else:
-        h.update(repr(state).encode("utf-8", "surrogatepass"))
+    _canonical(project, h, set(), 0)
     return h.hexdigest()
+
+
+_SCALARS = (str, int, float, bool, bytes, type(None))
+
+
+def _canonical(obj: Any, h: Any, active: set, depth: int) -> None:
+    if isinstance(obj, _SCALARS):
+        h.update(repr(obj).encode("utf-8", "surrogatepass"))
+        return
+    if depth > 50 or id(obj) in active:
+        h.update(b"<cycle>")
+        return
+    active.add(id(obj))
+    try:
+        if isinstance(obj, (list, tuple)):
+            h.update(b"[")
+            for item in obj:
+                _canonical(item, h, active, depth + 1)
+                h.update(b",")
+            h.update(b"]")
+        elif isinstance(obj, dict):
+            items = []
+            for key, value in obj.items():
+                if isinstance(key, str) and key.startswith("_"):
+                    continue
+                kh = hashlib.blake2b(digest_size=16)
+                _canonical(key, kh, active, depth + 1)
+                vh = hashlib.blake2b(digest_size=16)
+                _canonical(value, vh, active, depth + 1)
+                items.append(kh.digest() + vh.digest())
+            h.update(b"{" + b"".join(sorted(items)) + b"}")
+        elif isinstance(obj, (set, frozenset)):
+            parts = []
+            for item in obj:
+                ih = hashlib.blake2b(digest_size=16)
+                _canonical(item, ih, active, depth + 1)
+                parts.append(ih.digest())
+            h.update(b"(" + b"".join(sorted(parts)) + b")")
+        elif isinstance(obj, type) or callable(obj) and not hasattr(obj, "__dict__"):
+            h.update(f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}".encode())
+        else:
+            state: dict = {}
+            for klass in type(obj).__mro__:
+                for name in getattr(klass, "__slots__", ()):
+                    if hasattr(obj, name):
+                        state[name] = getattr(obj, name)
+            state.update(getattr(obj, "__dict__", {}))
+            h.update(f"<{type(obj).__module__}.{type(obj).__qualname__}>".encode())
+            if state:
+                _canonical(state, h, active, depth + 1)
+            else:
+                h.update(repr(obj).encode("utf-8", "surrogatepass"))
+    finally:
+        active.discard(id(obj))
 
 
 def rules_fingerprint(rules: Sequence[Type["Rule"]], options: Any) -> str:
