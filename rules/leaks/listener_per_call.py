@@ -32,6 +32,8 @@ API_NOUNS = frozenset(
     (
         "handler", "handlers", "listener", "listeners", "hook", "hooks", "callback", "callbacks",
         "receiver", "receivers", "signal", "signals", "slot", "slots", "observer", "observers",
+        # application factories (`create_app`): run once per process
+        "app", "application", "server", "wsgi", "asgi",
     )
 )
 SETUP_DECORATORS = frozenset(
@@ -87,8 +89,9 @@ class ListenerPerCall(Rule):
 
     It stays silent on the idioms that make a registration happen once:
     - module level, class bodies, and set-up functions: `__init__`, `AppConfig.ready`,
-      `main`, `setup_*` / `configure_*` / `init_*` / `register_*` / `connect_*` ..., functions
-      called at module level, methods called from `__init__`, `@pytest.fixture`,
+      `main`, `setup_*` / `configure_*` / `init_*` / `register_*` / `connect_*` ...,
+      `create_app`, `test_*` functions, management commands (`class Command(BaseCommand)`),
+      functions called at module level, methods called from `__init__`, `@pytest.fixture`,
       `@app.on_event("startup")`, `@lru_cache`'d factories, receivers of once-per-process
       signals (`worker_process_init`), and names listed in the `setup-functions` option;
     - guards: `if not logger.handlers:`, `if handler not in ...`, `if self._hook is None:`,
@@ -185,6 +188,11 @@ class ListenerPerCall(Rule):
         # atexit clean-up of something this call created: one callback per resource, by design
         "import atexit, os, tempfile\ndef scratch():\n    fd, path = tempfile.mkstemp()\n    atexit.register(os.remove, path)\n    return fd\n",
         "import atexit\ndef lock(path):\n    def unlock():\n        path.unlink()\n    atexit.register(unlock)\n",
+        # run once per process or per test
+        "import logging\ndef create_app():\n    logging.getLogger().addHandler(logging.StreamHandler())\n",
+        "import logging\ndef test_export(tmp_path):\n    logging.getLogger().addHandler(logging.FileHandler(tmp_path / 'log'))\n",
+        "import logging\nfrom django.core.management.base import BaseCommand\nclass Command(BaseCommand):\n"
+        "    def handle(self, *args, **options):\n        logging.getLogger().addHandler(logging.StreamHandler(self.stdout))\n",
         # replaces rather than accumulates
         "import asyncio, signal\nasync def serve():\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, stop)\n",
     ]
@@ -326,6 +334,8 @@ class ListenerPerCall(Rule):
         parts = words(name)
         if any(w in SETUP_WORDS for w in parts):
             return True
+        if parts and parts[0] == "test" and name.startswith("test"):
+            return True  # a test function runs once per test session
         if parts and parts[0] in API_VERBS and any(w in API_NOUNS for w in parts):
             return True
         for deco in func.decorators:
@@ -361,6 +371,11 @@ class ListenerPerCall(Rule):
         methods = {
             stmt.name.value: stmt for stmt in cls.body.body if isinstance(stmt, cst.FunctionDef)
         }
+        if self._is_command(cls):
+            # a command-line command (Django's BaseCommand, cliff, ...) runs once per process
+            result = frozenset(methods)
+            self._class_setup[id(cls)] = result
+            return result
         setup = {name for name, fn in methods.items() if self._setup_by_name_or_decorator(fn)}
         todo = list(setup)
         while todo:
@@ -379,6 +394,14 @@ class ListenerPerCall(Rule):
         result = frozenset(setup)
         self._class_setup[id(cls)] = result
         return result
+
+    @staticmethod
+    def _is_command(cls: cst.ClassDef) -> bool:
+        for base in cls.bases:
+            name = (dotted(base.value) or "").rsplit(".", 1)[-1]
+            if name.endswith("Command"):
+                return True
+        return False
 
     # -- is it released? --------------------------------------------------------
     def _released(self, entry: Dict[str, Any], index: int) -> bool:
