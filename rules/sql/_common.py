@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -25,11 +25,14 @@ _DDL_START = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(create|alter)\s", re.IGNORECASE
 class SqlOptions:
     """``[tool.fftlint.sql]``: shared by every FFT5xx rule."""
 
-    dialect: str = "postgres"
-    schema_files: Tuple[str, ...] = ("**/*.sql",)
-    extra_methods: Tuple[str, ...] = ()
-    extra_functions: Tuple[str, ...] = ()
-    ignore_tables: Tuple[str, ...] = ()
+    dialect: str = field(default="postgres", metadata={"help": "sqlglot dialect of the SQL in the code and the DDL files (`postgres`, `mysql`, `sqlite`, ...)"})
+    schema_files: Tuple[str, ...] = field(
+        default=("**/*.sql",),
+        metadata={"help": "globs, relative to the project root, of the DDL / migration files the schema is learned from"},
+    )
+    extra_methods: Tuple[str, ...] = field(default=(), metadata={"help": "more method names whose first argument is SQL text (`db.run_query`)"})
+    extra_functions: Tuple[str, ...] = field(default=(), metadata={"help": "more functions, by canonical dotted name, whose first argument is SQL text"})
+    ignore_tables: Tuple[str, ...] = field(default=(), metadata={"help": "tables never reported (small lookup tables where a full scan is fine)"})
 
 
 @lru_cache(maxsize=None)
