@@ -765,9 +765,27 @@ def _outermost(roots: Sequence[str]) -> List[str]:
     return kept
 
 
+def _facts_digest(facts: Any) -> str:
+    """A stable digest of another family's project facts (never an object address)."""
+    if facts is None:
+        return "-"
+    own = getattr(facts, "digest", None)
+    if callable(own):
+        own = own()
+    if isinstance(own, str):
+        return own
+    try:
+        import pickle
+
+        return hashlib.sha256(pickle.dumps(facts, protocol=4)).hexdigest()
+    except Exception:  # noqa: BLE001 - unpicklable: a fresh digest, so never a stale hit
+        return os.urandom(8).hex()
+
+
 def digest_of(index: "ProjectIndex") -> str:
     data = repr(sorted((k, v) for k, v in index.modules.items())).encode("utf-8", "surrogatepass")
-    data += repr((index.orm_models, index.schema_facts)).encode("utf-8", "surrogatepass")
+    for facts in (index.orm_models, index.schema_facts):
+        data += _facts_digest(facts).encode()
     fingerprint = index.catalog.fingerprint if index.catalog is not None else ""
     return hashlib.sha256(fingerprint.encode() + data).hexdigest()[:32]
 

@@ -207,3 +207,15 @@ def test_fix_twice_on_the_fixture_changes_nothing_the_second_time(tmp_path):
     assert "await asyncio.sleep(1)" in texts[target / "shop" / "worker.py"]
     main([str(target), "--select", "FFT1", "--fix", "--unsafe-fixes", "--no-cache", "--jobs", "1"])
     assert {p: p.read_text() for p in target.rglob("*.py")} == texts
+
+
+def test_project_digest_is_stable_across_runs_with_every_family_selected(tmp_path):
+    """The result cache keys on the digest: it must not depend on object addresses."""
+    write(tmp_path, SERVICE)
+    config = api.make_config(discover([str(tmp_path)]), select=["ALL"])
+    files = api.discover_files([str(tmp_path)], config.settings)
+    first = api.build_project([str(tmp_path)], files, config)
+    second = api.build_project([str(tmp_path)], files, config)
+    assert first.digest() == second.digest()
+    (tmp_path / "svc" / "config.py").write_text("def load_config(path='x'):\n    return {}\n")
+    assert api.build_project([str(tmp_path)], files, config).digest() != first.digest()
