@@ -79,3 +79,14 @@ def test_setup_functions_option_is_validated():
         build_options([ListenerPerCall], {"leaks": {"setup-functions": "prepare_*"}}, "pyproject.toml")
     with pytest.raises(ConfigError, match="unknown option"):
         build_options([ListenerPerCall], {"leaks": {"extra": []}}, "pyproject.toml")
+
+
+def test_resource_catalog_and_prefilter():
+    from fftlint.rules.leaks.unclosed_resource import UnclosedResourcePerCall
+
+    resources = load_catalog("resources.yaml")["resources"]
+    assert resources
+    for name, entry in resources.items():
+        assert "." in name and isinstance(entry["what"], str) and _strings(entry["close"]), name
+        # the constructor's own name appears in any file that calls it
+        assert name.rsplit(".", 1)[-1] in UnclosedResourcePerCall.requires
