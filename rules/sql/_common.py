@@ -34,6 +34,17 @@ class SqlOptions:
     extra_functions: Tuple[str, ...] = field(default=(), metadata={"help": "more functions, by canonical dotted name, whose first argument is SQL text"})
     ignore_tables: Tuple[str, ...] = field(default=(), metadata={"help": "tables never reported (small lookup tables where a full scan is fine)"})
 
+    def __post_init__(self) -> None:
+        if self.dialect != "postgres":  # only then is sqlglot imported at config time
+            from fftlint.config.settings import ConfigError
+
+            try:
+                from sqlglot.dialects.dialect import Dialect
+
+                Dialect.get_or_raise(self.dialect)
+            except Exception as exc:  # noqa: BLE001 - sqlglot raises ValueError with suggestions
+                raise ConfigError("[tool.fftlint.sql]", "dialect", f"unknown SQL dialect {self.dialect!r}: {str(exc).splitlines()[0]}") from None
+
 
 @lru_cache(maxsize=None)
 def catalog() -> Dict[str, Tuple[str, ...]]:

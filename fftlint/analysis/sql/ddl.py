@@ -109,6 +109,10 @@ def _create_table(stmt, dialect: str, origin: str) -> Optional[Table]:  # noqa: 
                 ix = _constraint_index(kind, dialect)
                 if ix is not None:
                     table.add_index(Index(ix.columns, ix.unique, ix.primary, norm(item.name) or None))
+        elif isinstance(item, exp.IndexColumnConstraint):  # MySQL ``KEY ix (a, b)`` / ``INDEX ix (a)``
+            cols = _parts(item.expressions, dialect)
+            if cols:
+                table.add_index(Index(tuple(cols), name=_ident(item.this)))
         else:
             ix = _constraint_index(item, dialect)
             if ix is not None:

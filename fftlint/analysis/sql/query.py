@@ -22,6 +22,7 @@ never cause a report), so an incomplete schema errs on the side of silence.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
@@ -429,6 +430,14 @@ def _blocks(statement, schema: Schema) -> Iterable[_Block]:  # noqa: ANN001
         yield _Block(instances, conditions, [], None, False)
 
 
+_PYFORMAT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|%\(\w+\)s|%s")
+
+
+def _null_for_placeholder(m: "re.Match") -> str:
+    text = m.group(0)
+    return text if text[0] in "'\"" else "NULL"
+
+
 def analyse(sql: str, schema: Schema, dialect: str = "postgres") -> Analysis:
     """Index gaps of every statement in ``sql``. Never raises: unparsable SQL -> ``error``."""
     import sqlglot
@@ -439,8 +448,13 @@ def analyse(sql: str, schema: Schema, dialect: str = "postgres") -> Analysis:
     try:
         statements = sqlglot.parse(sql, dialect=dialect)
     except Exception as exc:  # noqa: BLE001 - the SQL is the user's, not ours
-        out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        return out
+        try:
+            # DB-API ``%s`` / ``%(name)s`` placeholders that this dialect's parser rejects
+            # (MySQL, SQLite): a NULL stands in, outside string literals.
+            statements = sqlglot.parse(_PYFORMAT.sub(_null_for_placeholder, sql), dialect=dialect)
+        except Exception:  # noqa: BLE001
+            out.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            return out
     analyzer = _Analyzer(schema, dialect)
     for statement in statements:
         if statement is None or isinstance(statement, exp.Command):
