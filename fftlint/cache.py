@@ -279,11 +279,14 @@ class ResultKeys:
         self.base = _digest(*base)
         self.needs = any(getattr(r, "needs_project", False) for r in config.rules)
         self.project = project_digest(config.project) if self.needs else ""
+        self.prefilter = config.prefilter
         globs = {"**/*.sql"}
-        for opts in (config.options or {}).values():
+        self.schema_rules = set()
+        for rule, opts in (config.options or {}).items():
             found = getattr(opts, "schema_files", None)
             if isinstance(found, (list, tuple)):
                 globs.update(str(g) for g in found)
+                self.schema_rules.add(rule)
         self.schema_globs = tuple(sorted(globs))
         self._inputs: dict = {}
 
@@ -304,8 +307,22 @@ class ResultKeys:
             self._inputs[root] = digest
         return digest
 
+    def _may_apply(self, rule: Type["Rule"], data: bytes) -> bool:
+        """Whether the pre-filter could let ``rule`` see this file (conservative: a
+        rule the pre-filter rules out cannot report, so its inputs cannot matter)."""
+        if not self.prefilter or not rule.requires or b"\0" in data:  # NUL: UTF-16/32, bytes differ from text
+            return True
+        for needle in rule.requires:
+            if not isinstance(needle, str) or not needle.isascii() or needle.encode("ascii") in data:
+                return True
+        return False
+
     def key(self, path: str, data: bytes, rules: Iterable[Type["Rule"]]) -> str:
         cross = ""
-        if self.needs and any(getattr(r, "needs_project", False) for r in rules):
-            cross = self.project + ":" + self.external_inputs(path)
+        if self.needs:
+            live = [r for r in rules if getattr(r, "needs_project", False) and self._may_apply(r, data)]
+            if live:
+                cross = self.project
+                if any(r in self.schema_rules for r in live):
+                    cross += ":" + self.external_inputs(path)
         return _digest(self.base, path, content_hash(data), cross)

@@ -317,3 +317,19 @@ def test_schema_file_change_invalidates_sql_findings(tmp_path, counted):
     second = _run(tmp_path, _config(tmp_path, select=["FFT501"]), cache)
     assert counted == ["q.py"]
     assert ("q.py", []) in _codes(second)
+
+
+def test_files_no_cross_file_rule_can_see_keep_their_entries(project):
+    """A project change re-lints only files a cross-file rule's pre-filter lets through."""
+    settings = Settings(root=str(project))
+
+    class _AsyncOnly(_CrossFile):
+        requires = ("async",)
+
+    k1 = ResultKeys(api.RunConfig(settings, (_AsyncOnly,), project=_Index("v1")))
+    k2 = ResultKeys(api.RunConfig(settings, (_AsyncOnly,), project=_Index("v2")))
+    plain, asynchronous = b"x = 1\n", b"async def f(): pass\n"
+    assert k1.key("p.py", plain, (_AsyncOnly,)) == k2.key("p.py", plain, (_AsyncOnly,))
+    assert k1.key("p.py", asynchronous, (_AsyncOnly,)) != k2.key("p.py", asynchronous, (_AsyncOnly,))
+    unfiltered = api.RunConfig(settings, (_AsyncOnly,), project=_Index("v1"), prefilter=False)
+    assert ResultKeys(unfiltered).key("p.py", plain, (_AsyncOnly,)) != k1.key("p.py", plain, (_AsyncOnly,))
