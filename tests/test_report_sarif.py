@@ -281,3 +281,27 @@ def test_sarif_tools_counts_the_findings(project):
     counted = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(error|warning|note): (\d+)$", proc.stdout, re.M)}
     assert {k: v for k, v in counted.items() if v} == levels, proc.stdout
     assert "FFT101" in proc.stdout and "FFT001" in proc.stdout
+
+
+def test_stdin_uses_the_piped_text_not_the_file_on_disk(project):
+    # An editor lints an unsaved buffer: the file on disk is older than the text.
+    Path("svc/poll.py").write_text("x = 1\n" * 3 + SLEEPY, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "fftlint", "--isolated", "--jobs", "1", "--format", "sarif", "--stdin-filename", "svc/poll.py", "-"],
+        input=SLEEPY,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    log = json.loads(proc.stdout)
+    assert _errors(log) == []
+    (result,) = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "svc/poll.py", "uriBaseId": "%SRCROOT%"}
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
+    # fix regions refer to the piped text ...
+    fixed = _apply_replacements(SLEEPY, result["fixes"][0]["artifactChanges"][0]["replacements"])
+    assert "await asyncio.sleep(1)" in fixed and "import asyncio" in fixed
+    # ... and no fingerprint is made from a file whose text is not the linted one
+    assert "partialFingerprints" not in result
