@@ -229,16 +229,13 @@ texts = {}
 for f in files:
     with open(f, "rb") as fh:
         texts[f] = fh.read().decode("utf-8", "replace")
-total = sum(t.count("
-") for t in texts.values()) or 1
+total = sum(t.count(chr(10)) for t in texts.values()) or 1
 rows = []
 for r in walked(config.rules):
     hit = [f for f, t in texts.items() if not r.requires or any((s in t) if isinstance(s, str) else s.search(t) for s in r.requires)]
-    rows.append([r.code, r.name, len(hit), 100.0 * sum(texts[f].count("
-") for f in hit) / total])
+    rows.append([r.code, r.name, len(hit), 100.0 * sum(texts[f].count(chr(10)) for f in hit) / total])
 anyhit = [f for f, t in texts.items() if any(not r.requires or any((s in t) if isinstance(s, str) else s.search(t) for s in r.requires) for r in walked(config.rules))]
-print(json.dumps({"rules": len(config.rules), "rows": rows, "any": [len(anyhit), 100.0 * sum(texts[f].count("
-") for f in anyhit) / total]}))
+print(json.dumps({"rules": len(config.rules), "rows": rows, "any": [len(anyhit), 100.0 * sum(texts[f].count(chr(10)) for f in anyhit) / total]}))
 """
 
 
