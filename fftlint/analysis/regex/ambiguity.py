@@ -88,6 +88,7 @@ class Witness:
 
 class Analysis:
     _ctx = 0
+    accept_attack = None     # optional callback(witness, pump, suffix) -> bool
     def __init__(self, nfa: NFA, budget: Budget, reduced: bool = False):
         self.nfa = nfa
         self.ab = nfa.ab
@@ -367,7 +368,7 @@ class Analysis:
         start = w.end if w.check_from < 0 else w.check_from
         for pump in self._variants(w.masks):
             z = self._reject(start, pump)
-            if z is not None:
+            if z is not None and (self.accept_attack is None or self.accept_attack(w, pump, z)):
                 w.pump = pump
                 return z
         return None
@@ -416,6 +417,87 @@ class Analysis:
             if wd == word[:-1]:
                 return self._fnl(T)
         return True
+
+    def _acc_states(self, states, atom: Optional[int]):
+        acc = self.nfa.acc
+        for s in states:
+            for (n, e, tag) in acc.get(s, ()):
+                if tag == 0 and ((atom is None and e) or (atom is not None and n >> atom & 1)):
+                    yield s
+                    break
+
+    def _earlier(self, s: int, loop: set) -> bool:
+        """Does accepting state ``s`` sit in an earlier alternative of a branch that
+        also holds the ambiguous loop (so that backtracking finds it first)?"""
+        mine = dict(self.nfa.choice[s])
+        for q in loop:
+            for bid, k in self.nfa.choice[q]:
+                if bid in mine and mine[bid] < k:
+                    return True
+        return False
+
+    def fails_before(self, atoms: Sequence[int], loop: set) -> bool:
+        """Priority-aware variant of :meth:`fails`: only matches that backtracking
+        would find before entering ``loop`` count."""
+        s0 = self.nfa.s0_states
+        S = frozenset([self.nfa.initial])
+        for a in atoms:
+            if any(self._earlier(x, loop) for x in self._acc_states(S, a)):
+                return False
+            S = self._step(S, a) - s0
+            if not S:
+                return True
+        return not any(self._earlier(x, loop) for x in self._acc_states(S, None))
+
+    def fails(self, atoms: Sequence[int]) -> bool:
+        """True when a match attempt at position 0 never succeeds on ``atoms``."""
+        saved = self._ctx
+        self._ctx = 0
+        s0 = self.nfa.s0_states
+        try:
+            S = frozenset([self.nfa.initial])
+            for i, a in enumerate(atoms):
+                if self._accepts(S, a):
+                    return False
+                S = self._step(S, a) - s0
+                if not S:
+                    return True
+            if self._accepts(S, None):
+                return False
+            nl_atom = self.ab.atom_of(10) if self.ab.top >= 10 else -1
+            if atoms and atoms[-1] == nl_atom:
+                # `$` before a final newline
+                T = frozenset([self.nfa.initial])
+                for a in atoms[:-1]:
+                    T = self._step(T, a) - s0
+                if self._fnl(T):
+                    return False
+            return True
+        finally:
+            self._ctx = saved
+
+    def prefix_masks(self, target: int) -> Optional[List[int]]:
+        if target == self.nfa.initial or target in self.nfa.s0_states:
+            return []
+        prev = {self.nfa.initial: None}
+        dq = deque([self.nfa.initial])
+        while dq:
+            v = dq.popleft()
+            for q, lab, _c in self.succ[v]:
+                if q in self.nfa.s0_states:
+                    continue
+                if q not in prev:
+                    prev[q] = (v, lab)
+                    if q == target:
+                        word = []
+                        x = q
+                        while prev[x] is not None:
+                            px, m = prev[x]
+                            word.append(m)
+                            x = px
+                        return word[::-1]
+                    dq.append(q)
+        return None
 
     def prefix_to(self, target: int) -> Optional[List[int]]:
         if target == self.nfa.initial or target in self.nfa.s0_states:

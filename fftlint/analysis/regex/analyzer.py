@@ -87,10 +87,37 @@ def _span_of(parsed, an: Analysis, ci: int, outer: bool = False) -> Optional[Tup
 
 
 def _attack(an: Analysis, w: Witness) -> Optional[Attack]:
-    prefix = an.prefix_to(w.start)
+    prefix = getattr(w, "prefix", None)
+    if prefix is None:
+        prefix = an.prefix_to(w.start)
     if prefix is None:
         return None
     return Attack(an.word(prefix), an.word(w.pump), an.word(w.suffix or []))
+
+
+def _install_attack_check(an: Analysis, full: Analysis) -> None:
+    """Only keep attacks on which the whole pattern fails at position 0: a match
+    found early (e.g. by an earlier alternative) ends the search before any
+    blow-up."""
+    def check(w, pump, z):
+        masks = full.prefix_masks(w.start)
+        if masks is None:
+            return False
+        prefixes = list(full._variants(masks)) if masks else [[]]
+        if w.start in full.nfa.s0_states:
+            # search retry: a leading character that starts no match may help
+            prefixes += [[a] for a in full.ab.ordered(full.ab.full)[:6]]
+        for prefix in prefixes:
+            if all(full.fails(prefix + pump * k + z) for k in (1, 2, 3)):
+                w.prefix = prefix
+                return True
+        loop = getattr(w, "loop_states", set())
+        for prefix in prefixes:
+            if all(full.fails_before(prefix + pump * k + z, loop) for k in (1, 2, 3)):
+                w.prefix = prefix
+                return True
+        return False
+    an.accept_attack = check
 
 
 MAX_EDA_WITNESSES = 12
@@ -105,6 +132,7 @@ def _exponential(parsed, an: Analysis, s0c, why: str, complete: bool) -> Optiona
                 break
             la = an.nfa.la[w.end]
             w.ctx = la[-1] if la else 0
+            w.loop_states = set(an.comps[ci])
             w.suffix = an.rejecting_suffix(w)
             if w.suffix is None:
                 continue
@@ -137,6 +165,7 @@ def _pairs(an: Analysis, validate: Analysis):
             w = an.ida(c1, c2)
             if w is None:
                 continue
+            w.loop_states = set(an.comps[c1]) | set(an.comps[c2])
             la_p, la_q = an.nfa.la[w.start], an.nfa.la[w.end]
             if c1 != s0c and len(la_q) > len(la_p):
                 # the second loop runs inside a lookahead entered from the first:
@@ -180,6 +209,7 @@ def _longest(pairs, loops, exclude):
 def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
     nfa, builder = build_nfa(parsed, mode, budget)
     an = Analysis(nfa, budget)
+    _install_attack_check(an, an)
     incomplete = sorted(set(builder.incomplete))
     complete = not incomplete
     why = (" (approximated: %s)" % ", ".join(incomplete)) if incomplete else ""
@@ -195,7 +225,9 @@ def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
     best = None
     graphs = [an]
     if any(nfa.back.values()):
-        graphs.append(Analysis(nfa, budget, reduced=True))
+        red = Analysis(nfa, budget, reduced=True)
+        _install_attack_check(red, an)
+        graphs.append(red)
     for g in graphs:
         pairs, gs0 = _pairs(g, an)
         if not pairs:

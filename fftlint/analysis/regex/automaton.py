@@ -76,6 +76,7 @@ class NFA:
         self.reps: List[Tuple[int, ...]] = []
         self.la: List[Tuple[int, ...]] = []     # enclosing lookahead ids
         self.backref: List[bool] = []           # state copies a group for a backreference
+        self.choice: List[Tuple[Tuple[int, int], ...]] = []   # (branch id, alternative) stack
         self.edges: Dict[Tuple[int, int, int], int] = {}
         self.back: Dict[Tuple[int, int, int], bool] = {}   # edge exists only as an outer back-edge
         # acceptance guards (nxt, end, context): context 0 is a real match, k > 0 the
@@ -129,6 +130,9 @@ class Builder:
         self.la_of: List[Tuple[int, ...]] = []
         self.backref_of: List[bool] = []
         self.in_backref = False
+        self.choice_of: List[Tuple[Tuple[int, int], ...]] = []
+        self.choice: Tuple[Tuple[int, int], ...] = ()
+        self.branch_counter = 0
         self.la: Tuple[int, ...] = ()
         self.la_counter = 0
         self.la_acc: List[Tuple[int, int, bool, int, int]] = []
@@ -148,6 +152,7 @@ class Builder:
         self.reps_of.append(self.reps)
         self.la_of.append(self.la)
         self.backref_of.append(self.in_backref)
+        self.choice_of.append(self.choice)
         for r in self.reps[:-1]:
             self.outer_reps.add(r)
         return len(self.inmask) - 1
@@ -264,7 +269,17 @@ class Builder:
         if op in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
             return self.leaf(op, av, flags)
         if op == "BRANCH":
-            return self.alt([self.build_seq(b, flags) for b in av])
+            self.branch_counter += 1
+            bid = self.branch_counter
+            saved = self.choice
+            frags = []
+            try:
+                for k, b in enumerate(av):
+                    self.choice = saved + ((bid, k),)
+                    frags.append(self.build_seq(b, flags))
+            finally:
+                self.choice = saved
+            return self.alt(frags)
         if op == "SUBPATTERN":
             group, add, dele, body = av
             fl = (flags | add) & ~dele
@@ -533,6 +548,7 @@ def _finalize(b: Builder, acc_raw, I: int, S0: Optional[int]) -> NFA:
         for c in cells:
             ids.append((nfa.new_state(c, b.atomic_of[s], b.reps_of[s], b.la_of[s]), c))
             nfa.backref.append(b.backref_of[s])
+            nfa.choice.append(b.choice_of[s])
         copies.append(ids)
     nfa.initial = copies[I][0][0]
     if S0 is not None:

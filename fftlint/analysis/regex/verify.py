@@ -111,9 +111,12 @@ def verify(pattern: Union[str, bytes], flags: int, attack, mode: str = "search",
     if exp_t and (exp_t[-1][1] > 0.1 or exp_to):
         # did it blow up at a small n with multiplicative steps?
         last_n, last_t = exp_t[-1]
-        earlier = [t for n, t in exp_t if n <= last_n - 4]
-        if last_n <= 64 and earlier and last_t / max(earlier[-1], 1e-6) > 3.0:
-            return Verification(True, "exponential", tuple(exp_t), 0.0, exp_to)
+        first = [(n, t) for n, t in exp_t if t > 2e-5 and n < last_n]
+        if last_n <= 64 and first:
+            n0, t0_ = first[0]
+            per_step = (last_t / t0_) ** (1.0 / (last_n - n0))
+            if per_step > 1.3 and last_t / t0_ > 3.0:
+                return Verification(True, "exponential", tuple(exp_t), 0.0, exp_to)
         if exp_to and last_n <= 40:
             return Verification(True, "exponential", tuple(exp_t), 0.0, exp_to)
     remaining = max(0.2, timeout_s - (time.perf_counter() - t0))
