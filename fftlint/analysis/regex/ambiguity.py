@@ -88,6 +88,7 @@ class Witness:
 
 class Analysis:
     _ctx = 0
+    prefers_empty = False
     accept_attack = None     # optional callback(witness, pump, suffix) -> bool
     def __init__(self, nfa: NFA, budget: Budget, reduced: bool = False):
         self.nfa = nfa
@@ -370,11 +371,23 @@ class Analysis:
             z = self._reject(start, pump)
             if z is not None and (self.accept_attack is None or self.accept_attack(w, pump, z)):
                 w.pump = pump
-                return z
+                return getattr(w, "suffix_override", None) or z
         return None
 
-    def _reject(self, end: int, pump: List[int]) -> Optional[List[int]]:
-        S = frozenset([end])
+    def suffix_for_attempt(self, atoms: Sequence[int]) -> Optional[List[int]]:
+        """A suffix that makes the whole attempt at position 0 fail after ``atoms``."""
+        saved = self._ctx
+        self._ctx = 0
+        try:
+            S = frozenset([self.nfa.initial])
+            for a in atoms:
+                S = self._step(S, a) - self.nfa.s0_states
+            return self._reject(S, [])
+        finally:
+            self._ctx = saved
+
+    def _reject(self, end, pump: List[int]) -> Optional[List[int]]:
+        S = frozenset([end]) if isinstance(end, int) else end
         for _ in range(self.n + 2):
             before = S
             for atom in pump:
@@ -427,14 +440,18 @@ class Analysis:
                     break
 
     def _earlier(self, s: int, loop: set) -> bool:
-        """Does accepting state ``s`` sit in an earlier alternative of a branch that
-        also holds the ambiguous loop (so that backtracking finds it first)?"""
+        """Would backtracking find the match accepted at ``s`` before exploring the
+        ambiguous ``loop``?  Not for the empty match at the start (greedy constructs
+        try to consume first) nor for a later alternative of a branch holding the
+        loop; yes otherwise."""
+        if s == self.nfa.initial:
+            return False
         mine = dict(self.nfa.choice[s])
         for q in loop:
             for bid, k in self.nfa.choice[q]:
-                if bid in mine and mine[bid] < k:
-                    return True
-        return False
+                if bid in mine and mine[bid] > k:
+                    return False
+        return True
 
     def fails_before(self, atoms: Sequence[int], loop: set) -> bool:
         """Priority-aware variant of :meth:`fails`: only matches that backtracking

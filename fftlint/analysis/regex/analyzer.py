@@ -95,6 +95,22 @@ def _attack(an: Analysis, w: Witness) -> Optional[Attack]:
     return Attack(an.word(prefix), an.word(w.pump), an.word(w.suffix or []))
 
 
+def _prefers_empty(items: list) -> bool:
+    """Does the backtracker try the empty match first (lazy skips, empty first
+    alternatives)?  Anchors and lookarounds count as not preferring it."""
+    for op, av in items:
+        if op == "MIN_REPEAT" and av[0] == 0:
+            continue
+        if op == "SUBPATTERN" and _prefers_empty(av[3]):
+            continue
+        if op == "BRANCH" and av and _prefers_empty(av[0]):
+            continue
+        if op in ("MAX_REPEAT", "POSSESSIVE_REPEAT") and av[1] == 0:
+            continue
+        return False
+    return True
+
+
 def _install_attack_check(an: Analysis, full: Analysis) -> None:
     """Only keep attacks on which the whole pattern fails at position 0: a match
     found early (e.g. by an earlier alternative) ends the search before any
@@ -111,6 +127,17 @@ def _install_attack_check(an: Analysis, full: Analysis) -> None:
             if all(full.fails(prefix + pump * k + z) for k in (1, 2, 3)):
                 w.prefix = prefix
                 return True
+        # a suffix computed for the whole attempt rather than the loop's continuation
+        for prefix in prefixes[:3]:
+            z2 = full.suffix_for_attempt(prefix + pump * 3)
+            if z2 is not None and all(full.fails(prefix + pump * k + z2) for k in (1, 2, 3, 4)):
+                w.prefix = prefix
+                w.suffix_override = z2
+                return True
+        if w.start in full.nfa.s0_states:
+            return False   # retry only costs if every attempt fails: no early match
+        if full.prefers_empty:
+            return False
         loop = getattr(w, "loop_states", set())
         for prefix in prefixes:
             if all(full.fails_before(prefix + pump * k + z, loop) for k in (1, 2, 3)):
@@ -209,6 +236,7 @@ def _longest(pairs, loops, exclude):
 def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
     nfa, builder = build_nfa(parsed, mode, budget)
     an = Analysis(nfa, budget)
+    an.prefers_empty = _prefers_empty(parsed.tree)
     _install_attack_check(an, an)
     incomplete = sorted(set(builder.incomplete))
     complete = not incomplete

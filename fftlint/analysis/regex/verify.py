@@ -111,22 +111,26 @@ def verify(pattern: Union[str, bytes], flags: int, attack, mode: str = "search",
     if exp_t and (exp_t[-1][1] > 0.1 or exp_to):
         # did it blow up at a small n with multiplicative steps?
         last_n, last_t = exp_t[-1]
-        first = [(n, t) for n, t in exp_t if t > 2e-5 and n < last_n]
-        if last_n <= 64 and first:
-            n0, t0_ = first[0]
-            per_step = (last_t / t0_) ** (1.0 / (last_n - n0))
-            if per_step > 1.3 and last_t / t0_ > 3.0:
+        if exp_to and last_t < 0.1:
+            last_n, last_t = last_n + 1, timeout_s / 2      # the next size did not finish
+        before = [(n, t) for n, t in exp_t if n < last_n]
+        if last_n <= 64 and before:
+            reliable = [(n, t) for n, t in before if t >= 1e-4]
+            if reliable:
+                n_k, t_k = reliable[-1]
+                exp_like = (last_t / t_k) ** (1.0 / (last_n - n_k)) > 1.5
+            else:
+                exp_like = last_t / max(before[-1][1], 1e-6) > 50
+            if exp_like:
                 return Verification(True, "exponential", tuple(exp_t), 0.0, exp_to)
-        if exp_to and last_n <= 40:
-            return Verification(True, "exponential", tuple(exp_t), 0.0, exp_to)
     remaining = max(0.2, timeout_s - (time.perf_counter() - t0))
     poly_t, poly_to = _run(text, is_bytes, flags, attack, mode,
-                           _schedule("polynomial", len(attack.pump)), remaining, 0.15)
+                           _schedule("polynomial", len(attack.pump)), remaining, 0.25)
     pts = [(n, t) for n, t in poly_t if t > 5e-4]
     if len(pts) >= 2:
         (n1, t1), (n2, t2) = pts[-2], pts[-1]
         degree = math.log(t2 / t1) / math.log(n2 / n1)
-        if degree >= 1.6:
+        if degree >= 1.4:
             growth = "polynomial"
     elif poly_to and len(poly_t) <= 2:
         growth = "polynomial"
