@@ -88,6 +88,13 @@ def test_rule_options_are_generated():
     assert _between(README, docs.OPTIONS_BEGIN, docs.OPTIONS_END) == docs.options_section(docs.builtin_rules()), STALE
 
 
+def test_family_table_is_generated():
+    table = _between(README, docs.FAMILIES_BEGIN, docs.FAMILIES_END)
+    assert table == docs.families_table(docs.builtin_rules()), STALE
+    for rule in docs.builtin_rules():
+        assert rule.code in table
+
+
 def test_rules_doc_is_generated():
     current = (ROOT / docs.RULES_DOC).read_text(encoding="utf-8")
     assert current == docs.rules_doc(docs.builtin_rules()), f"{docs.RULES_DOC} is stale: run `python -m fftlint.docs`"
@@ -101,7 +108,10 @@ def test_demo_output_is_what_the_first_command_prints():
 
 
 def test_generator_check_mode_reports_staleness(tmp_path):
-    readme = f"x\n{docs.RULES_BEGIN}\nold\n{docs.RULES_END}\n{docs.OPTIONS_BEGIN}\n{docs.OPTIONS_END}\n{docs.DEMO_BEGIN}\n{docs.DEMO_END}\n"
+    readme = (
+        f"x\n{docs.RULES_BEGIN}\nold\n{docs.RULES_END}\n{docs.OPTIONS_BEGIN}\n{docs.OPTIONS_END}\n"
+        f"{docs.FAMILIES_BEGIN}\n{docs.FAMILIES_END}\n{docs.DEMO_BEGIN}\n{docs.DEMO_END}\n"
+    )
     new = docs.render_readme(readme, docs.builtin_rules(), "demo output\n")
     assert "\nold\n" not in new and docs.rules_table(docs.builtin_rules()) in new
     assert "$ fftlint fixtures/demo\ndemo output\n```" in new
