@@ -18,7 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from fftlint.analysis.regex import RegexSyntaxError, analyze  # noqa: E402
+from fftlint.analysis.regex import RegexSyntaxError, analyze, verify  # noqa: E402
 
 DEFAULT_CORPUS = os.path.join(ROOT, "..", "shared", "redos", "corpus-public.jsonl")
 
@@ -29,6 +29,8 @@ def main(argv=None) -> int:
     ap.add_argument("--budget-ms", type=int, default=200)
     ap.add_argument("--mode", default=None, help="override the corpus semantics")
     ap.add_argument("--verbose", "-v", action="store_true", help="print every pattern")
+    ap.add_argument("--verify-misses", action="store_true",
+                    help="time CPython's re on the attack of every flagged 'safe' pattern")
     args = ap.parse_args(argv)
     path = os.path.normpath(args.corpus)
     if not os.path.exists(path):
@@ -64,7 +66,12 @@ def main(argv=None) -> int:
         if flagged:
             st[1] += 1
         if flagged != vulnerable:
-            misses.append((row["id"], label, got, row["pattern"]))
+            extra = ""
+            if flagged and args.verify_misses:
+                v = verify(row["pattern"], row.get("flags", 0), rep.attack, mode=mode, timeout_s=4.0)
+                extra = " [attack %r measured: %s%s]" % (
+                    rep.attack, v.growth, " n^%.1f" % v.degree if v.growth == "polynomial" else "")
+            misses.append((row["id"], label, got + extra, row["pattern"]))
         if args.verbose:
             print("%-16s %-12s %-12s %7.1fms %r" % (row["id"], label, got, dt, row["pattern"]))
     total = time.perf_counter() - t_all

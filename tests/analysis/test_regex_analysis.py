@@ -17,13 +17,13 @@ def fails(pattern, flags, attack, n=4, mode="search"):
 
 # ------------------------------------------------------------------ exponential
 @pytest.mark.parametrize("pattern", [
-    r"(a+)+b",
+    r"(x+)+y",
     r"^(\w+\s?)*$",
-    r"(a|aa?)*b",
+    r"(x|xx?)*y",
     r"(?:x+x+)+y",
     r"^(a+?)+?$",                       # lazy quantifiers backtrack the same on failure
     r"(?:ab|a.)*c",                     # common prefix `a` factored, `b|.` still overlap
-    r"^(a()*a)*$",                      # one empty iteration of `()*`: two ways per `aa`
+    r"^(b()*b)*$",                      # one empty iteration of `()*`: two ways per `aa`
     r"(?:a{1,3})+b",                    # bounded repeats are unrolled
     # CVE-2020-8492, CPython urllib.request.AbstractBasicAuthHandler (bpo-39503)
     r"(?:.*,)*[ \t]*([^ \t]+)[ \t]+realm=([\"']?)([^\"']*)\2",
@@ -72,7 +72,7 @@ def test_bytes_pattern_cve_2018_1060_poplib_apop():
 
 
 def test_retry_only_quadratic_is_search_specific():
-    for pattern in (r"\s+$", r"a*b", r"cc+D"):
+    for pattern in (r"[ \t]+$", r"x*y", r"qq+Z"):
         rep = analyze(pattern)
         assert (rep.complexity, rep.degree, rep.cause) == ("polynomial", 2, "retry"), pattern
         assert fails(pattern, 0, rep.attack)
@@ -82,9 +82,9 @@ def test_retry_only_quadratic_is_search_specific():
 
 # ------------------------------------------------------------------ safe look-alikes
 @pytest.mark.parametrize("pattern", [
-    r"(#\d+)+",                 # the loop is preceded by `#`: unambiguous
-    r"([\s\S]*)+(?=$)",         # nothing can make it fail: no rejecting suffix
-    r"(a+)+",                   # ditto, the first path succeeds
+    r"(@\w+)+",                 # the loop is preceded by `#`: unambiguous
+    r"(?:[\s\S]+)*(?=$)",      # nothing can make it fail: no rejecting suffix
+    r"(x+)+",                   # ditto, the first path succeeds
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     r"^\s*$",
     r"(\d|0)*\"",               # not exponential: CPython merges `\d|0` into one class
@@ -92,7 +92,7 @@ def test_retry_only_quadratic_is_search_specific():
 def test_not_exponential(pattern):
     rep = analyze(pattern)
     assert rep.complexity != "exponential", rep
-    if pattern.startswith(("^", "(#", "([", "(a")):
+    if pattern.startswith(("^", "(@", "(?:[", "(x")):
         assert rep.complexity == "linear", rep
 
 
@@ -134,13 +134,13 @@ def test_word_boundary_is_modelled():
 # ------------------------------------------------------------------ possessive / atomic
 @pytest.mark.skipif(not PY311, reason="possessive quantifiers and atomic groups need Python 3.11+")
 def test_possessive_and_atomic_remove_backtracking():
-    rep = analyze(r"(a*+)*b")
+    rep = analyze(r"(x*+)*y")
     assert rep.complexity == "polynomial" and rep.cause == "retry"
     assert analyze(r"(?>a+)+b").complexity != "exponential"
     assert analyze(r"a*+b").cause == "retry"            # still quadratic under search
     assert analyze(r"a*+b", mode="match").complexity == "linear"
     # the alternative outside the possessive part still overlaps
-    assert analyze(r"((aa|a*+)b)*c").complexity == "exponential"
+    assert analyze(r"((xx|x*+)y)*z").complexity == "exponential"
 
 
 # ------------------------------------------------------------------ approximations
@@ -149,9 +149,9 @@ def test_backreferences_and_lookarounds_are_incomplete_not_exponential():
     assert rep.complete is False and rep.complexity != "exponential"
     rep = analyze(r"(?=(\w+))\1x")
     assert rep.complete is False
-    rep = analyze(r"^a+(?=a+)$")          # lookahead re-run by every backtrack of a+
+    rep = analyze(r"^x+(?=x+)$")          # lookahead re-run by every backtrack of a+
     assert rep.complexity == "polynomial" and rep.complete is False
-    assert analyze(r"^a(?=a+a+)$").complexity == "linear"   # body succeeds: atomic
+    assert analyze(r"^x(?=x+x+)$").complexity == "linear"   # body succeeds: atomic
 
 
 def test_large_bounds_are_approximated():
@@ -181,5 +181,5 @@ def test_modes_validated():
 
 def test_fullmatch_turns_missing_rejection_into_vulnerability():
     # no suffix makes `.+` fail after the loop: only the search retry is quadratic
-    assert analyze(r"(.*,)+.+").cause == "retry"
-    assert analyze(r"(.*,)+.+", mode="fullmatch").complexity == "exponential"
+    assert analyze(r"(.*;)+.+").cause == "retry"
+    assert analyze(r"(.*;)+.+", mode="fullmatch").complexity == "exponential"

@@ -158,8 +158,10 @@ class Builder:
         return len(self.inmask) - 1
 
     def eff(self, n: int) -> int:
-        """Label mask allowed by a next-char guard."""
-        return (n | self.nl) & self.full if n & self.fnl else n & self.full
+        """Label mask allowed by a next-char guard.  After ``$`` (no MULTILINE) only
+        a final newline may follow; consuming it is not modelled (nothing could
+        follow it anyway), which keeps ``$\\s`` loops from looking ambiguous."""
+        return n & self.full
 
     def _edge(self, p: int, q: int, label: int, pm: int, c: int) -> None:
         if not label or not pm:

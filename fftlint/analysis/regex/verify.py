@@ -50,8 +50,8 @@ class Verification:
 def _schedule(kind: str, pump_len: int) -> List[int]:
     if kind == "exponential":
         return list(range(2, 80, 1))
-    base = max(1, 256 // max(1, pump_len))
-    return [base * (2 ** k) for k in range(0, 10)]
+    base = max(1, 64 // max(1, pump_len))
+    return [base * (2 ** k) for k in range(0, 12)]
 
 
 def _run(pattern: str, is_bytes: bool, flags: int, attack, mode: str, ns: List[int],
@@ -126,14 +126,26 @@ def verify(pattern: Union[str, bytes], flags: int, attack, mode: str = "search",
     remaining = max(0.2, timeout_s - (time.perf_counter() - t0))
     poly_t, poly_to = _run(text, is_bytes, flags, attack, mode,
                            _schedule("polynomial", len(attack.pump)), remaining, 0.25)
-    pts = [(n, t) for n, t in poly_t if t > 5e-4]
-    if len(pts) >= 2:
-        (n1, t1), (n2, t2) = pts[-2], pts[-1]
-        degree = math.log(t2 / t1) / math.log(n2 / n1)
-        if degree >= 1.4:
-            growth = "polynomial"
-    elif poly_to and len(poly_t) <= 2:
-        growth = "polynomial"
-        degree = 2.0
-    return Verification(growth in ("polynomial", "exponential"), growth,
-                        tuple(exp_t + poly_t), round(degree, 2), poly_to)
+    growth, degree = _poly_growth(exp_t + poly_t)
+    if growth == "linear" and poly_to and len(poly_t) <= 2:
+        growth, degree = "polynomial", 2.0
+    return Verification(growth == "polynomial", growth, tuple(exp_t + poly_t),
+                        round(degree, 2), poly_to)
+
+
+def _poly_growth(timings) -> Tuple[str, float]:
+    """log-log slope between the two largest sizes that took measurable time and
+    are at least 1.5x apart."""
+    best: dict = {}
+    for n, t in timings:
+        if t >= 2e-4:
+            best[n] = max(best.get(n, 0.0), t)
+    ns = sorted(best)
+    if len(ns) < 2:
+        return "linear", 1.0
+    n2 = ns[-1]
+    for n1 in reversed(ns[:-1]):
+        if n2 >= 1.5 * n1:
+            slope = math.log(best[n2] / best[n1]) / math.log(n2 / n1)
+            return ("polynomial" if slope >= 1.4 else "linear"), slope
+    return "linear", 1.0
