@@ -94,6 +94,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     requires = REQUIRES_LAZY_RELATION
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
+    needs_project = True  # relations across files (ProjectIndex.orm_models); same-file without it
     tags = ("performance", "database", "n+1")
 
     VALID = [

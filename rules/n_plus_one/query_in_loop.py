@@ -83,6 +83,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     requires = REQUIRES_QUERY_IN_LOOP
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
+    needs_project = True  # relations across files (ProjectIndex.orm_models); same-file without it
     tags = ("performance", "database", "n+1")
 
     VALID = [
