@@ -214,6 +214,7 @@ def _sqla_relation(call: ast.Call, imports: _Imports) -> Optional[Dict[str, Any]
         "related_name": backref_name,
         "backref_lazy": backref_lazy,
         "uselist": None if uselist is None else bool(getattr(uselist, "value", True)),
+        "secondary": _kwarg(call, "secondary") is not None,
         "lazy": lazy,
     }
 
@@ -518,7 +519,9 @@ class ModelIndex:
                         back = f.get("backref_lazy") or "select"
                         table.setdefault(target, {}).setdefault(
                             f["related_name"],
-                            Relation(f["related_name"], target, model.qualname, "backref", True, SQLA_LOAD, back == "select"),
+                            # the other side of a one-to-many is many-to-one, unless through a
+                            # secondary (association) table
+                            Relation(f["related_name"], target, model.qualname, "backref", bool(f.get("secondary")), SQLA_LOAD, back == "select"),
                         )
                     continue
                 many = kind == "m2m"

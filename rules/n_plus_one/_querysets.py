@@ -647,7 +647,9 @@ class QueryLoopTracker:
             target = target.elements[1].value
         if not isinstance(target, cst.Name):
             return
-        var = LoopVar(target.value, q, q.model, loop, q, iter_expr if how is None else None, "", self.ctx.stack.function)  # type: ignore[attr-defined]
+        # fixes edit only a query written in the ``for`` statement itself
+        direct = iter_expr if how is None and not isinstance(iter_expr, cst.Name) else None
+        var = LoopVar(target.value, q, q.model, loop, q, direct, "", self.ctx.stack.function)  # type: ignore[attr-defined]
         if q.related is not None:
             owner = self._owner_var(iter_expr)
             if owner is None:

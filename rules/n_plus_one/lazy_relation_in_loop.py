@@ -156,7 +156,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         ),
         # a comprehension, a name bound to a queryset (reported, no fix: not in the for)
         Invalid(MODELS + "names = [b.author.name for b in Book.objects.all()]\n", count=1),
-        Invalid(MODELS + "books = Book.objects.filter(title='x')\nfor b in books:\n    print(b.author)\n", count=1),
+        Invalid(MODELS + "books = Book.objects.filter(title='x')\nfor b in books:\n    print(b.author)\n", count=1, safety=UNSAFE),
         # nested loop over a relation: prefetch the path from the outer query
         Invalid(
             MODELS + "for a in Author.objects.prefetch_related('books'):\n    for b in a.books.all():\n        print(b.tags.count())\n",

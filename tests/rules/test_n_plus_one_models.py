@@ -137,6 +137,7 @@ def test_sqlalchemy_relationships_lazy_and_backrefs():
     assert not idx.relation(user, "orders").lazy  # lazy="selectin"
     assert not idx.relation(idx.find("app.db.Order"), "buyer").lazy  # backref(lazy="joined")
     assert idx.relation(idx.find("app.db.Group"), "members").lazy
+    assert not idx.relation(idx.find("app.db.Group"), "members").many  # many-to-one side of a backref
     assert idx.relation(idx.find("app.db.Address"), "user").target == "app.db.User"
 
 
