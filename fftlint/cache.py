@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import sys
 import tempfile
 from functools import lru_cache
@@ -94,6 +95,7 @@ def project_digest(project: Any) -> str:
 
 
 _SCALARS = (str, int, float, bool, bytes, type(None))
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _canonical(obj: Any, h: Any, active: set, depth: int) -> None:
@@ -129,8 +131,9 @@ def _canonical(obj: Any, h: Any, active: set, depth: int) -> None:
                 _canonical(item, ih, active, depth + 1)
                 parts.append(ih.digest())
             h.update(b"(" + b"".join(sorted(parts)) + b")")
-        elif isinstance(obj, type) or callable(obj) and not hasattr(obj, "__dict__"):
-            h.update(f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}".encode())
+        elif isinstance(obj, type) or (callable(obj) and hasattr(obj, "__qualname__")):
+            # classes, functions, methods: by name (their reprs carry addresses)
+            h.update(f"<fn {getattr(obj, '__module__', '')}.{obj.__qualname__}>".encode())
         else:
             state: dict = {}
             for klass in type(obj).__mro__:
@@ -142,7 +145,7 @@ def _canonical(obj: Any, h: Any, active: set, depth: int) -> None:
             if state:
                 _canonical(state, h, active, depth + 1)
             else:
-                h.update(repr(obj).encode("utf-8", "surrogatepass"))
+                h.update(_ADDRESS.sub("", repr(obj)).encode("utf-8", "surrogatepass"))
     finally:
         active.discard(id(obj))
 

@@ -333,3 +333,23 @@ def test_files_no_cross_file_rule_can_see_keep_their_entries(project):
     assert k1.key("p.py", asynchronous, (_AsyncOnly,)) != k2.key("p.py", asynchronous, (_AsyncOnly,))
     unfiltered = api.RunConfig(settings, (_AsyncOnly,), project=_Index("v1"), prefilter=False)
     assert ResultKeys(unfiltered).key("p.py", plain, (_AsyncOnly,)) != k1.key("p.py", plain, (_AsyncOnly,))
+
+
+def test_project_digest_ignores_object_addresses():
+    class Matcher:
+        __slots__ = ()
+
+    def make():
+        class Index:
+            pass
+
+        index = Index()
+        index.modules = {"m": ("f",)}
+        index.matcher = lambda name: name == "x"
+        index.opaque = Matcher()
+        index.pattern = __import__("re").compile("a+")
+        return index
+
+    first, second = make(), make()
+    assert repr(first.matcher) != repr(second.matcher)
+    assert cache_mod.project_digest(first) == cache_mod.project_digest(second)
