@@ -18,7 +18,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Type
 
@@ -186,6 +185,8 @@ class Cache:
             self._prepare()
             directory = os.path.dirname(path)
             os.makedirs(directory, exist_ok=True)
+            import tempfile  # only when writing: keeps start-up light
+
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
             try:
                 with os.fdopen(fd, "wb") as fh:
