@@ -4,7 +4,7 @@ runs) or in a process pool (chunked, each worker warmed once).
 The parent reads every file once, hashes it and asks the result cache; only misses are
 linted. Workers receive the run configuration once (initializer) — with it the project
 index, computed once before the pool starts — and then chunks of ``(path, bytes)``.
-Results come back in the order of ``files`` whatever the scheduling. Works with the
+Largest files are dispatched first; results come back in the order of ``files``. Works with the
 ``fork``, ``forkserver`` and ``spawn`` start methods (``FFTLINT_START_METHOD`` picks one).
 """
 
@@ -68,15 +68,29 @@ def _init(config: "RunConfig") -> None:
     _warm()
 
 
-def _lint_chunk(chunk: Sequence[Tuple[str, bytes, str]]) -> List[FileResult]:
+def _lint_chunk(chunk: Sequence[Tuple[int, str, bytes]]) -> List[Tuple[int, FileResult]]:
     assert _WORKER is not None, "worker not initialised"
     config = _WORKER[0]
-    return [_lint(path, data, config) for path, data, _ in chunk]
+    return [(i, _lint(path, data, config)) for i, path, data in chunk]
 
 
-def _chunks(items: Sequence[Tuple[str, bytes, str]], jobs: int) -> List[List[Tuple[str, bytes, str]]]:
-    size = max(1, min(MAX_CHUNK, len(items) // (jobs * 8) or 1))
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+def _chunks(items: Sequence[Tuple[int, str, bytes]], jobs: int) -> List[List[Tuple[int, str, bytes]]]:
+    """Largest files first (so no big file is left for the end), grouped into chunks of
+    about ``total / (jobs * 16)`` bytes and at most MAX_CHUNK files."""
+    ordered = sorted(items, key=lambda item: -len(item[2]))
+    target = max(1, sum(len(item[2]) for item in items) // (jobs * 16))
+    chunks: List[List[Tuple[int, str, bytes]]] = []
+    current: List[Tuple[int, str, bytes]] = []
+    size = 0
+    for item in ordered:
+        current.append(item)
+        size += len(item[2])
+        if size >= target or len(current) >= MAX_CHUNK:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _context():  # type: ignore[no-untyped-def]
@@ -96,11 +110,11 @@ def run_files(
     """Lint ``files`` (results in the same order), reusing cached results."""
     from fftlint.api import rules_for
 
-    keys = None
+    key_maker = None
     if cache is not None and cache.enabled:
         from fftlint.cache import ResultKeys
 
-        keys = ResultKeys(config)
+        key_maker = ResultKeys(config)
     results: List[Optional[FileResult]] = [None] * len(files)
     todo: List[Tuple[int, str, bytes, str]] = []
     for i, path in enumerate(files):
@@ -109,8 +123,8 @@ def run_files(
             results[i] = failed
             continue
         key = ""
-        if keys is not None and cache is not None:
-            key = keys.key(path, data, rules_for(config, path))
+        if key_maker is not None and cache is not None:
+            key = key_maker.key(path, data, rules_for(config, path))
             hit = cache.get_result(key)
             if hit is not None:
                 results[i] = hit
@@ -129,18 +143,14 @@ def run_files(
             if progress is not None:
                 progress(1)
     else:
-        items = [(path, data, key) for _, path, data, key in todo]
-        chunks = _chunks(items, jobs)
-        positions = [i for i, _, _, _ in todo]
-        done = 0
+        keys = {i: key for i, _, _, key in todo}
+        chunks = _chunks([(i, path, data) for i, path, data, _ in todo], jobs)
         with _context().Pool(min(jobs, len(chunks)), initializer=_init, initargs=(config,)) as pool:
-            for chunk_result in pool.imap(_lint_chunk, chunks):
-                for result in chunk_result:
-                    results[positions[done]] = result
-                    key = items[done][2]
-                    if cache is not None and key:
-                        cache.put_result(key, result)
-                    done += 1
+            for chunk_result in pool.imap_unordered(_lint_chunk, chunks):
+                for i, result in chunk_result:
+                    results[i] = result
+                    if cache is not None and keys[i]:
+                        cache.put_result(keys[i], result)
                 if progress is not None:
                     progress(len(chunk_result))
     return [r for r in results if r is not None]
