@@ -248,7 +248,7 @@ def bench_target(label: str, files: List[str], args: argparse.Namespace, venv: s
     vbin = os.path.join(venv, "bin")
     one_core = ["taskset", "-c", "0"] if shutil.which("taskset") and args.pin else []
     res: Dict[str, Dict] = {}
-    runs = args.runs
+    runs = args.full_runs if label == "whole stdlib" and args.full_runs else args.runs
     log(f"{label}: {len(files)} files")
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
         fh.write("\n".join(files))
@@ -401,6 +401,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
     ap.add_argument("--peer-runs", type=int, default=0, help="runs for Fixit and flake8 (default: --runs)")
+    ap.add_argument("--full-runs", type=int, default=0, help="runs on the whole stdlib (default: --runs)")
     ap.add_argument("--quick", action="store_true", help="subset only, one run each")
     ap.add_argument("--peers-on-full", action="store_true", help="also run Fixit and flake8 on the whole stdlib (tens of minutes)")
     ap.add_argument("--no-full", action="store_true", help="skip the whole-stdlib target")
