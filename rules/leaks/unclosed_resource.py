@@ -26,7 +26,7 @@ class UnclosedResourcePerCall(Rule):
     form. The constructors are a catalog (`rules/leaks/resources.yaml`); `sqlite3.connect`
     is not in it (opening a local file is cheap, and CPython closes a dropped connection).
 
-    Functions that run once (`main`, `setup_*`, `__init__`, ...) are not reported.
+    Functions that run once (`main`, `setup_*`, `__init__`, `test_*`, ...) are not reported.
 
     ## Why is this bad?
     Every call pays the full set-up cost — new TCP and TLS handshakes instead of a
@@ -72,6 +72,7 @@ class UnclosedResourcePerCall(Rule):
         "import requests\nclass C:\n    def connect(self):\n        self.session = requests.Session()\n",
         "import requests\ndef f(u):\n    s = requests.Session()\n    return Api(s).get(u)\n",
         "import requests\ndef main():\n    s = requests.Session()\n    s.get('http://x')\n",
+        "import requests\ndef test_health():\n    assert requests.Session().get('http://x').ok\n",
         "from concurrent.futures import ThreadPoolExecutor\ndef f(jobs):\n    pool = ThreadPoolExecutor(4)\n    futs = [pool.submit(j) for j in jobs]\n    pool.shutdown(wait=True)\n    return futs\n",
         "import psycopg2, contextlib\ndef f(p):\n    with contextlib.closing(psycopg2.connect(p)) as db:\n        return db.execute('select 1').fetchall()\n",
         "import aiohttp\nasync def f(u):\n    async with aiohttp.ClientSession() as s:\n        async with s.get(u) as r:\n            return await r.text()\n",
@@ -116,6 +117,8 @@ class UnclosedResourcePerCall(Rule):
     @staticmethod
     def _runs_once(func: cst.FunctionDef) -> bool:
         name = func.name.value
+        if name.startswith("test"):
+            return True  # a test function runs once per session
         return name in SETUP_DUNDERS or any(w in SETUP_WORDS for w in words(name))
 
     def _use_of(self, node: cst.Call, func: cst.FunctionDef) -> Optional[tuple]:
