@@ -353,3 +353,30 @@ def test_project_digest_ignores_object_addresses():
     first, second = make(), make()
     assert repr(first.matcher) != repr(second.matcher)
     assert cache_mod.project_digest(first) == cache_mod.project_digest(second)
+
+
+def test_fix_then_relint_never_serves_stale_results(tmp_path, monkeypatch, capsys):
+    from fftlint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(ASYNC_SLEEP)
+    cache_dir = str(tmp_path / "cache")
+    assert main(["--cache-dir", cache_dir, "--select", "FFT101", "a.py"]) == 1
+    assert main(["--cache-dir", cache_dir, "--select", "FFT101", "a.py"]) == 1  # from the cache
+    capsys.readouterr()
+    assert main(["--cache-dir", cache_dir, "--select", "FFT101", "--fix", "a.py"]) == 0
+    assert "asyncio.sleep" in (tmp_path / "a.py").read_text()
+    assert main(["--cache-dir", cache_dir, "--select", "FFT101", "a.py"]) == 0
+    assert "FFT101" not in capsys.readouterr().out
+
+
+def test_no_cache_flag_writes_nothing(tmp_path, monkeypatch):
+    from fftlint.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(ASYNC_SLEEP)
+    assert main(["--no-cache", "--cache-dir", str(tmp_path / "cache"), "a.py"]) == 1
+    assert not (tmp_path / "cache").exists()
+    assert not (tmp_path / ".fftlint_cache").exists()
+    assert main(["--cache-dir", str(tmp_path / "cache"), "a.py"]) == 1
+    assert (tmp_path / "cache").is_dir()
