@@ -1,0 +1,154 @@
+"""FFT4xx rule plumbing: static patterns, flags, offsets back into the literal, fixes."""
+import warnings
+
+import libcst as cst
+import pytest
+
+from fftlint.engine.run import lint_source
+from fftlint.registry import all_rules
+from fftlint.rules.regex._common import Resolver, decode_literal, redundant_nesting_fix, static_pattern
+from fftlint.rules.regex.exponential import ExponentialRegex
+from fftlint.types import SAFE
+
+
+def rules_by_code():
+    return {r.code: r for r in all_rules()}
+
+
+def lint(code, *codes):
+    by = rules_by_code()
+    return lint_source(code, "example.py", [by[c] for c in codes]).diagnostics
+
+
+def expr(code):
+    return cst.parse_expression(code)
+
+
+@pytest.mark.parametrize("token, text", [
+    (r"r'(a+)+\d'", r"(a+)+\d"),
+    ("'\\\\d+\\n'", "\\d+\n"),
+    ("'\\x41\\u00e9\\N{EM DASH}\\101'", "A\u00e9\u2014A"),
+    ('"""a\\\nb"""', "ab"),
+    ("b'\\xff\\\\s'", "\xff\\s"),
+    ("'\\q'", "\\q"),
+])
+def test_decode_literal_matches_python(token, text):
+    got, is_bytes, index = decode_literal(token)
+    assert got == text and len(index) == len(got)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = eval(token)  # noqa: S307 - a literal from the test table, not linted code
+    assert got == (value.decode("latin-1") if isinstance(value, bytes) else value)
+
+
+def test_fstrings_are_not_static():
+    assert decode_literal("f'{x}+'") is None
+
+
+def test_offsets_map_back_through_escapes_and_concatenation():
+    module = cst.parse_module("P = ('abc'\n     '\\\\d(x+)+y')\n")
+    node = module.body[0].body[0].value
+    pat = static_pattern(node, Resolver(module), None)
+    assert pat.text == "abc\\d(x+)+y"
+    lit, line_delta, col = pat.locate(pat.text.index("(x+)+"))
+    assert lit.value == "'\\\\d(x+)+y'"
+    # `'` then `\\d` (three source characters for two pattern characters)
+    assert (line_delta, col) == (0, 4)
+
+
+def test_offsets_in_triple_quoted_verbose_pattern():
+    module = cst.parse_module('P = r"""^a\n  (?:b+)+$"""\n')
+    node = module.body[0].body[0].value
+    pat = static_pattern(node, Resolver(module), None)
+    _lit, line_delta, col = pat.locate(pat.text.index("(?:b+)+"))
+    assert (line_delta, col) == (1, 2)
+
+
+def test_names_resolve_to_module_constants_and_single_local_assignments():
+    code = "A = r'(x+'\nB = A + r')+y'\ndef f():\n    c = B\n    return c\n"
+    module = cst.parse_module(code)
+    res = Resolver(module)
+    func = module.body[2]
+    assert static_pattern(cst.Name("B"), res, None).text == "(x+)+y"
+    assert static_pattern(cst.Name("c"), res, func).text == "(x+)+y"
+    code2 = "def f(x):\n    c = 'a'\n    c = x\n    return c\n"
+    m2 = cst.parse_module(code2)
+    assert static_pattern(cst.Name("c"), Resolver(m2), m2.body[0]) is None
+
+
+def test_report_carries_analysis_and_position_properties():
+    diags = lint("import re\nre.search('abc'\n          r'(?:x|xy?)*z', s)\n", "FFT401")
+    assert len(diags) == 1
+    d = diags[0]
+    assert d.span.line == 3                      # the piece holding the sub-pattern
+    props = d.properties
+    assert props["complexity"] == "exponential" and props["mode"] == "search"
+    assert props["subpattern"] == "(?:x|xy?)*"
+    assert props["span_in_node"] == {"line_delta": 0, "column": 2}
+    assert set(props["attack"]) == {"prefix", "pump", "suffix"}
+    assert "(?:x|xy?)*" in d.message
+
+
+def test_flags_positional_keyword_and_inline():
+    assert lint("import re\nre.match('(?:ab|Ab)*c$', s, re.I)\n", "FFT401")
+    assert lint("import re\nre.match('(?:ab|Ab)*c$', s, flags=re.IGNORECASE | re.M)\n", "FFT401")
+    assert lint("import re\nre.match('(?i)(?:ab|Ab)*c$', s)\n", "FFT401")
+    assert not lint("import re\nre.match('(?:ab|Ab)*c$', s)\n", "FFT401")
+    # unknown flags: skipped silently rather than guessed
+    assert not lint("import re\nre.match('(?:ab|Ab)*c$', s, flags)\n", "FFT401")
+
+
+def test_mode_follows_the_call():
+    assert lint("import re\nre.search(r'\\s+$', s)\n", "FFT403")
+    assert not lint("import re\nre.match(r'\\s+$', s)\n", "FFT403")
+    assert lint("import re\nre.fullmatch(r'(.*;)+.+', s)\n", "FFT401")
+    assert not lint("import re\nre.search(r'(.*;)+.+', s)\n", "FFT401")
+
+
+def test_one_report_per_literal_and_code():
+    code = "import re\nP = r'^(\\w+\\s?)*$'\nre.match(P, a)\nre.search(P, b)\n"
+    assert len(lint(code, "FFT401")) == 1
+
+
+def test_invalid_and_dynamic_patterns_are_silent():
+    assert not lint("import re\nre.compile('(x+)+y(')\n", "FFT401")
+    assert not lint("import re\nre.compile(f'(x+)+{y}')\n", "FFT401")
+    assert not lint("import re\nre.compile(pat)\n", "FFT401")
+
+
+def test_search_retry_rule_is_opt_in():
+    assert rules_by_code()["FFT403"].default_enabled is False
+
+
+@pytest.mark.parametrize("sub, fixed", [
+    ("(?:a+)+", "a+"), ("(?:\\d*)+", "\\d*"), ("(?:[a-z]+)*", "[a-z]*"), ("(?:\\.+)+", "\\.+"),
+])
+def test_redundant_nesting_fix(sub, fixed):
+    assert redundant_nesting_fix(sub) == fixed
+
+
+@pytest.mark.parametrize("sub", ["(a+)+", "(?:a+?)+", "(?:ab+)+", "(?:a{2})+", "(?:(a)+)+"])
+def test_no_fix_when_not_provably_equivalent(sub):
+    assert redundant_nesting_fix(sub) is None
+
+
+def test_fix_keeps_the_rest_of_the_literal():
+    diags = lint("import re\nre.compile(r'^id=(?:[0-9]+)+;')\n", "FFT401")
+    fix = diags[0].fix
+    assert fix is not None and fix.applicability == SAFE
+    (edit,) = fix.edits
+    assert edit.content == "r'^id=[0-9]+;'"
+
+
+def test_compile_in_loop_only_for_changing_patterns():
+    code = (
+        "import re\n"
+        "def f(rows, fixed):\n"
+        "    for row in rows:\n"
+        "        re.search(fixed, row)\n"          # loop-invariant: cached
+        "        re.search(r'\\d+', row)\n"         # constant: cached
+        "        re.search(row['pattern'], row)\n"  # changes every iteration
+    )
+    diags = lint(code, "FFT404")
+    assert [d.span.line for d in diags] == [6]
+    assert ExponentialRegex.code == "FFT401"
