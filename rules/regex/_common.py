@@ -446,6 +446,10 @@ class RegexCallMixin:
             "mode": f.mode,
             "call": f.callee,
             "attack": {"prefix": attack.prefix, "pump": attack.pump, "suffix": attack.suffix} if attack else None,
+            # enough to re-check dynamically: fftlint.analysis.regex.verify_properties(props)
+            "pattern": f.pattern.text,
+            "pattern_is_bytes": f.pattern.is_bytes,
+            "flags": f.flags,
             # position of the sub-expression relative to the reported literal
             "span_in_node": {"line_delta": dl, "column": col},
         }

@@ -152,3 +152,12 @@ def test_compile_in_loop_only_for_changing_patterns():
     diags = lint(code, "FFT404")
     assert [d.span.line for d in diags] == [6]
     assert ExponentialRegex.code == "FFT401"
+
+
+def test_diagnostic_properties_are_enough_to_verify_dynamically():
+    from fftlint.analysis.regex import verify_properties
+
+    (d,) = lint("import re\nre.match(rb'^(?:\\w+\\s?)*$', s)\n", "FFT401")
+    assert d.properties["pattern_is_bytes"] is True and d.properties["flags"] == 0
+    v = verify_properties(d.properties, timeout_s=3.0)
+    assert v.confirmed and v.growth == "exponential"
