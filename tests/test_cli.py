@@ -130,3 +130,10 @@ def test_default_excludes_and_extend_exclude(project, capsys):
     assert main(["--extend-exclude", "generated", "."]) == 0
     assert main(["src/generated/m.py"]) == 1  # explicit files are always linted
     assert main(["--exclude", "node_modules", "."]) == 1  # --exclude replaces the defaults
+
+
+def test_very_deep_trees_are_analysed_not_reported_as_internal_errors():
+    # like CPython's pydoc_data/topics.py: thousands of implicitly concatenated strings
+    src = "import time\nTOPICS = (" + " ".join(['"a"'] * 2500) + ")\n\nasync def f():\n    time.sleep(1)\n"
+    result = lint_source(src, "topics.py", [registry.lookup("FFT101")])
+    assert [d.code for d in result.diagnostics] == ["FFT101"]

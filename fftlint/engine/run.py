@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
@@ -299,6 +301,25 @@ class _Collector:
         )
 
 
+#: Long implicit string concatenations and deeply nested expressions make LibCST trees
+#: thousands of levels deep (CPython's ``pydoc_data/topics.py`` needs ~3,000); the walk
+#: and position codegen recurse once per level. A bounded raise, not unlimited: on
+#: Python < 3.11 each Python frame also uses C stack.
+RECURSION_LIMIT = 6000
+
+
+@contextmanager
+def deep_recursion(limit: int = RECURSION_LIMIT) -> Iterator[None]:
+    old = sys.getrecursionlimit()
+    if old < limit:
+        sys.setrecursionlimit(limit)
+    try:
+        yield
+    finally:
+        if old < limit:
+            sys.setrecursionlimit(old)
+
+
 def lint_source(
     text: str,
     path: str,
@@ -335,7 +356,8 @@ def lint_source(
     walker = Walker(ctx, instances)
     failures: Dict[str, str] = {}
     try:
-        walker.run(module)
+        with deep_recursion():
+            walker.run(module)
     except RecursionError:
         failures["engine"] = "file nests too deeply to analyse"
     for rule in instances:
@@ -349,13 +371,14 @@ def lint_source(
 
     collector = _Collector(path, text, module, ctx.reports)
     diagnostics: List[Diagnostic] = []
-    for raw in ctx.reports:
-        if raw.rule.code in failures:
-            continue
-        try:
-            diagnostics.append(collector.diagnostic(raw))
-        except Exception as exc:  # noqa: BLE001
-            failures[raw.rule.code] = f"{type(exc).__name__}: {exc}"
+    with deep_recursion():
+        for raw in ctx.reports:
+            if raw.rule.code in failures:
+                continue
+            try:
+                diagnostics.append(collector.diagnostic(raw))
+            except Exception as exc:  # noqa: BLE001 (RecursionError included)
+                failures[raw.rule.code] = f"{type(exc).__name__}: {exc}"
     for code, why in sorted(failures.items()):
         diagnostics.append(internal_error(path, f"rule {code} failed on this file: {why}"))
     suppressions = Suppressions.scan(text) if diagnostics or report_unused_suppressions else None
