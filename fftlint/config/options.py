@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections import abc
 from typing import Any, Dict, Sequence, Type
 
 from fftlint.config.settings import ConfigError
@@ -21,12 +22,12 @@ def _check_type(source: str, key: str, value: Any, hint: Any) -> Any:
     args = typing.get_args(hint)
     if hint is Any:
         return value
-    if origin in (list, tuple, Sequence, typing.Sequence) or hint in (list, tuple):
+    if origin in (list, tuple, abc.Sequence) or hint in (list, tuple):
         if isinstance(value, str) or not isinstance(value, (list, tuple)):
             raise ConfigError(source, key, f"expected a list, got {value!r}")
         inner = args[0] if args else Any
         return tuple(_check_type(source, f"{key}[{i}]", v, inner) for i, v in enumerate(value))
-    if origin in (dict, Dict, typing.Mapping) or hint is dict:
+    if origin in (dict, abc.Mapping) or hint is dict:
         if not isinstance(value, dict):
             raise ConfigError(source, key, f"expected a table, got {value!r}")
         vt = args[1] if len(args) == 2 else Any
