@@ -103,7 +103,7 @@ def lint_bytes(data: bytes, path: str, config: RunConfig) -> Tuple[Optional[Sour
 
 
 def discover_files(paths: Sequence[str], settings: Settings) -> List[str]:
-    return file_discovery.discover(paths, settings.excludes, settings.root)
+    return file_discovery.discover(paths, settings.excludes, settings.root, settings.force_exclude)
 
 
 def lint_paths(

@@ -50,6 +50,7 @@ class _Exit(Exception):
 @click.option("--extend-select", multiple=True, help="Codes to enable on top of the selection.")
 @click.option("--exclude", multiple=True, help="Glob patterns to exclude (replaces the defaults).")
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude on top of the defaults.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too (for pre-commit).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
@@ -93,6 +94,8 @@ def run_check(paths: List[str], opts: dict) -> int:
             overrides["exclude"] = tuple(_split(opts["exclude"]))
         if opts.get("extend_exclude"):
             overrides["extend_exclude"] = settings.extend_exclude + tuple(_split(opts["extend_exclude"]))
+        if opts.get("force_exclude"):
+            overrides["force_exclude"] = True
         if opts.get("target_version"):
             overrides["target_version"] = SUPPORTED_TARGETS[opts["target_version"]]
         settings = settings.with_overrides(**overrides)

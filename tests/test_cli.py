@@ -137,3 +137,16 @@ def test_very_deep_trees_are_analysed_not_reported_as_internal_errors():
     src = "import time\nTOPICS = (" + " ".join(['"a"'] * 2500) + ")\n\nasync def f():\n    time.sleep(1)\n"
     result = lint_source(src, "topics.py", [registry.lookup("FFT101")])
     assert [d.code for d in result.diagnostics] == ["FFT101"]
+
+
+def test_force_exclude_applies_excludes_to_named_files(project, capsys):
+    (project / ".fftlint.yaml").write_text("extend-exclude: ['generated']\n")
+    (project / "generated").mkdir()
+    (project / "generated" / "m.py").write_text(BAD)
+    (project / "m.py").write_text(BAD)
+    assert main(["generated/m.py"]) == 1
+    capsys.readouterr()
+    assert main(["--force-exclude", "generated/m.py", "m.py"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("m.py:4:5: FFT101") and "generated" not in out
+    assert main(["--force-exclude", "generated/m.py"]) == 0

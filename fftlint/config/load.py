@@ -25,7 +25,7 @@ _LIST_KEYS = {
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
 }
-_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir"}
+_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude"}
 
 
 def _load_toml(path: str) -> Dict[str, Any]:
@@ -101,6 +101,10 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
                 allowed = ", ".join(sorted(SUPPORTED_TARGETS))
                 raise ConfigError(source, key, f"unknown version {value!r} (use one of {allowed})")
             changes["target_version"] = SUPPORTED_TARGETS[value]
+        elif key == "force-exclude":
+            if not isinstance(value, bool):
+                raise ConfigError(source, key, f"expected true or false, got {value!r}")
+            changes["force_exclude"] = value
         elif key == "cache-dir":
             if not isinstance(value, str):
                 raise ConfigError(source, key, "expected a path string")

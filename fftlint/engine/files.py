@@ -14,14 +14,17 @@ def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
     return any(path_matches(rel, p) or path_matches(name, p) for p in patterns)
 
 
-def discover(paths: Iterable[str], excludes: Sequence[str], root: str = ".") -> List[str]:
-    """Python files under ``paths``. Explicitly named files are always included (pre-commit
-    and editors pass files one by one); files found by walking honour ``excludes``."""
+def discover(paths: Iterable[str], excludes: Sequence[str], root: str = ".", force_exclude: bool = False) -> List[str]:
+    """Python files under ``paths``. Explicitly named files are included even when
+    excluded (editors pass files one by one) unless ``force_exclude`` (pre-commit passes
+    every changed file, so its hooks use it); files found by walking honour ``excludes``."""
     out: List[str] = []
     seen = set()
     root = os.path.abspath(root)
     for path in paths:
         if os.path.isfile(path) or not os.path.exists(path):
+            if force_exclude and _excluded(_rel(path, root), os.path.basename(path), excludes):
+                continue
             key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)
