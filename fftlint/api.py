@@ -135,16 +135,23 @@ def lint_paths(
     return run_files(files, config, jobs, cache=cache, progress=progress)
 
 
-def build_project(paths: Sequence[str], files: Sequence[str], config: RunConfig, cache: Any = None) -> Any:
+def build_project(
+    paths: Sequence[str],
+    files: Sequence[str],
+    config: RunConfig,
+    cache: Any = None,
+    buffers: Optional[Dict[str, str]] = None,
+) -> Any:
     """The project index (cross-file facts) when a selected rule needs it, built once
-    before workers start; None otherwise."""
+    before workers start; None otherwise. ``buffers``: path -> text that replaces the
+    file on disk (stdin)."""
     if not any(getattr(r, "needs_project", False) for r in config.rules):
         return None
     from fftlint.engine.project import ProjectIndex, build_for_run, project_files
 
     users = [r for r in config.rules if getattr(r, "needs_project", False) and r.options_key == "async-io"]
     if users:
-        index = build_for_run(paths, files, config.settings, config.options.get(users[0]), cache)
+        index = build_for_run(paths, files, config.settings, config.options.get(users[0]), cache, buffers)
     else:
         index = ProjectIndex()
     codes = {r.code[:4] for r in config.rules}

@@ -121,6 +121,7 @@ def run_check(paths: List[str], opts: dict) -> int:
     if stdin_mode:
         name = opts.get("stdin_filename") or "-"
         data = sys.stdin.buffer.read()
+        _stdin_project(name, data, config)
         source, result = api.lint_bytes(data, name, config)
         results = [result]
         if source is not None:
@@ -197,6 +198,24 @@ def run_check(paths: List[str], opts: dict) -> int:
     render = get_renderer(opts.get("fmt") or "text")
     _emit(render(results, ctx), opts.get("output_file"), ctx.color)
     return _exit_code(results, opts, fixing=want_fix)
+
+
+def _stdin_project(name: str, data: bytes, config) -> None:  # type: ignore[no-untyped-def]
+    """Cross-file facts for an editor's buffer: the project around the file it names,
+    with the buffer standing in for that file."""
+    from fftlint import api
+    from fftlint.engine.source import SourceError, decode
+
+    if name == "-":
+        return
+    anchor = os.path.dirname(name) or "."
+    if not os.path.isdir(anchor):
+        return
+    try:
+        text = decode(data, name).text
+    except SourceError:
+        return
+    config.project = api.build_project([anchor], [name], config, buffers={name: text})
 
 
 def _count_fixed(fixed: List[tuple]) -> List[tuple]:

@@ -150,3 +150,15 @@ def test_force_exclude_applies_excludes_to_named_files(project, capsys):
     out = capsys.readouterr().out
     assert out.startswith("m.py:4:5: FFT101") and "generated" not in out
     assert main(["--force-exclude", "generated/m.py"]) == 0
+
+
+def test_stdin_sees_helpers_in_other_files_of_the_project(project, monkeypatch, capsys):
+    (project / "svc").mkdir()
+    (project / "svc" / "__init__.py").write_text("")
+    (project / "svc" / "config.py").write_text("def load():\n    with open('settings.ini') as fh:\n        return fh.read()\n")
+    handler = "from svc.config import load\n\nasync def handle():\n    return load()\n"
+    (project / "svc" / "handler.py").write_text("")  # the buffer is newer than the file on disk
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(handler.encode())))
+    assert main(["--stdin-filename", "svc/handler.py", "-"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("svc/handler.py:4:12: FFT106") and "load -> open" in out

@@ -663,17 +663,28 @@ def index_for_source(text: str, module: str, is_package: bool, path: str, catalo
     return index
 
 
-def build_index(files: Sequence[str], catalog: Catalog, cache: Any = None, seeds: Optional[Sequence[str]] = None) -> ProjectIndex:
+def build_index(
+    files: Sequence[str],
+    catalog: Catalog,
+    cache: Any = None,
+    seeds: Optional[Sequence[str]] = None,
+    buffers: Optional[Dict[str, str]] = None,
+) -> ProjectIndex:
     """Index the modules of ``files`` that matter: those containing ``async`` (where
     FFT106 can report) and, transitively, every project module they import. A module no
     such file reaches cannot be on a blocking chain, so it is never parsed.
 
     ``seeds`` (default: all files) are the files whose ``async`` functions may report.
+    ``buffers`` (absolute path -> text) replace files' contents on disk: an editor's
+    unsaved buffer linted through stdin.
     """
     from fftlint.engine.run import module_name_for
     from fftlint.engine.source import SourceError, read
 
     by_module: Dict[str, Tuple[str, bool]] = {}
+    buffers = {os.path.abspath(p): t for p, t in (buffers or {}).items()}
+    known = {os.path.abspath(p) for p in files}
+    files = list(files) + [p for p in buffers if p not in known]
     for path in files:
         if not path.endswith(".py"):
             continue
@@ -682,6 +693,8 @@ def build_index(files: Sequence[str], catalog: Catalog, cache: Any = None, seeds
     texts: Dict[str, str] = {}
 
     def text_of(path: str) -> Optional[str]:
+        if path not in texts and os.path.abspath(path) in buffers:
+            texts[path] = buffers[os.path.abspath(path)]
         if path not in texts:
             try:
                 texts[path] = read(path).text
@@ -790,7 +803,14 @@ def digest_of(index: "ProjectIndex") -> str:
     return hashlib.sha256(fingerprint.encode() + data).hexdigest()[:32]
 
 
-def build_for_run(paths: Sequence[str], files: Sequence[str], settings: Any, options: Any = None, cache: Any = None) -> ProjectIndex:
+def build_for_run(
+    paths: Sequence[str],
+    files: Sequence[str],
+    settings: Any,
+    options: Any = None,
+    cache: Any = None,
+    buffers: Optional[Dict[str, str]] = None,
+) -> ProjectIndex:
     """The index a run needs before its workers start: every Python file of the project
     (see :func:`project_files`), seeded by the files being linted."""
     from fftlint.analysis.blocking import catalog_for, options_of
@@ -798,4 +818,4 @@ def build_for_run(paths: Sequence[str], files: Sequence[str], settings: Any, opt
     catalog = catalog_for(options_of(options))
     if cache is not None and not getattr(cache, "enabled", True):
         cache = None
-    return build_index(project_files(paths, settings), catalog, cache, seeds=files)
+    return build_index(project_files(paths, settings), catalog, cache, seeds=files, buffers=buffers)
