@@ -466,8 +466,9 @@ class Analysis:
                 return True
         return not any(self._earlier(x, loop) for x in self._acc_states(S, None))
 
-    def fails(self, atoms: Sequence[int]) -> bool:
-        """True when a match attempt at position 0 never succeeds on ``atoms``."""
+    def fails(self, atoms: Sequence[int], starts_until: int = 0) -> bool:
+        """True when no match attempt starting at a position < ``starts_until``
+        (at least position 0) succeeds on ``atoms``."""
         saved = self._ctx
         self._ctx = 0
         s0 = self.nfa.s0_states
@@ -476,7 +477,9 @@ class Analysis:
             for i, a in enumerate(atoms):
                 if self._accepts(S, a):
                     return False
-                S = self._step(S, a) - s0
+                S = self._step(S, a)
+                if i + 1 >= starts_until:
+                    S = S - s0
                 if not S:
                     return True
             if self._accepts(S, None):

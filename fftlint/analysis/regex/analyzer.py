@@ -123,10 +123,15 @@ def _install_attack_check(an: Analysis, full: Analysis) -> None:
         if w.start in full.nfa.s0_states:
             # search retry: a leading character that starts no match may help
             prefixes += [[a] for a in full.ab.ordered(full.ab.full)[:6]]
+        retry = w.start in full.nfa.s0_states
         for prefix in prefixes:
-            if all(full.fails(prefix + pump * k + z) for k in (1, 2, 3)):
+            # a retry costs only if the attempts at every position fail
+            if all(full.fails(prefix + pump * k + z,
+                              len(prefix) + k * len(pump) if retry else 0) for k in (1, 2, 3)):
                 w.prefix = prefix
                 return True
+        if retry:
+            return False
         # a suffix computed for the whole attempt rather than the loop's continuation
         for prefix in prefixes[:3]:
             z2 = full.suffix_for_attempt(prefix + pump * 3)
@@ -134,8 +139,6 @@ def _install_attack_check(an: Analysis, full: Analysis) -> None:
                 w.prefix = prefix
                 w.suffix_override = z2
                 return True
-        if w.start in full.nfa.s0_states:
-            return False   # retry only costs if every attempt fails: no early match
         if full.prefers_empty:
             return False
         loop = getattr(w, "loop_states", set())

@@ -108,6 +108,9 @@ def verify(pattern: Union[str, bytes], flags: int, attack, mode: str = "search",
                          timeout_s / 2, 0.1)
     growth = "linear"
     degree = 0.0
+    if exp_to and len(exp_t) <= 1:
+        # even the smallest sizes do not finish: nothing polynomial is that slow
+        return Verification(True, "exponential", tuple(exp_t), 0.0, exp_to)
     if exp_t and (exp_t[-1][1] > 0.1 or exp_to):
         # did it blow up at a small n with multiplicative steps?
         last_n, last_t = exp_t[-1]
