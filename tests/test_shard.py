@@ -58,3 +58,27 @@ def test_parse_shard(text, expected):
 def test_parse_shard_rejects(text):
     with pytest.raises(ShardError, match="--shard"):
         parse_shard(text)
+
+
+def test_cross_file_findings_survive_sharding(tmp_path):
+    """The project index covers the whole project, not just the shard: a blocking helper
+    in one shard is still seen from async callers in the others."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text("import time\n\ndef load():\n    time.sleep(1)\n")
+    for i in range(8):
+        (pkg / f"caller{i}.py").write_text(f"from pkg.helpers import load\n\nasync def handler{i}():\n    load()\n")
+    config = api.make_config(Settings(root=str(tmp_path)))
+    if not any(r.needs_project for r in config.rules):
+        pytest.skip("no cross-file rule is enabled by default")
+
+    def found(results):
+        return sorted((d.path, d.span.line, d.code) for r in results for d in r.diagnostics)
+
+    whole = found(api.lint_paths([str(pkg)], config))
+    assert len([f for f in whole if f[0].endswith(".py") and "caller" in f[0]]) == 8
+    shards = []
+    for i in (1, 2, 3):
+        shards.extend(found(api.lint_paths([str(pkg)], api.make_config(Settings(root=str(tmp_path))), shard=(i, 3))))
+    assert sorted(shards) == whole
