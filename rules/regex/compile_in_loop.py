@@ -48,6 +48,27 @@ def _bound_in(node: cst.CSTNode) -> Set[str]:
     return out
 
 
+def _is_literal_collection(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return all(isinstance(el.value, (cst.SimpleString, cst.ConcatenatedString, cst.Integer))
+                   for el in node.elements)
+    return False
+
+
+def _literal_targets(node: cst.CSTNode) -> Set[str]:
+    """Targets of ``for x in ("a", "b")`` style loops (a For or a comprehension)."""
+    out: Set[str] = set()
+    fors = [node] if isinstance(node, cst.For) else []
+    comp = getattr(node, "for_in", None)
+    while comp is not None:
+        fors.append(comp)
+        comp = comp.inner_for_in
+    for f in fors:
+        if _is_literal_collection(f.iter):
+            out.update(_names(f.target))
+    return out
+
+
 def _used(expr: cst.CSTNode) -> Set[str]:
     out: Set[str] = set()
 
@@ -109,6 +130,9 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         "import re\ndef f(items, word):\n    pat = r'\\b' + word\n    for s in items:\n        re.search(pat, s)\n",
         "import re\nfor w in words:\n    pass\nre.compile(w)\n",
         "import re\ndef f(w):\n    return re.compile(w)\n",
+        "import re\nRX = [re.compile(p) for p in PATTERNS]\n",
+        "import re\nfor p in pats:\n    compiled.append(re.compile(p, re.I))\n",
+        "import re\nfor sep in (',', ';', '|'):\n    parts = re.split(sep + r'\\s*', text)\n",
     ]
     INVALID = [
         Invalid("import re\nfor w in words:\n    rx = re.compile(w)\n", line=3),
@@ -117,13 +141,46 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         Invalid("import regex\nfor k, v in pairs:\n    text = regex.sub(k, v, text)\n"),
     ]
 
+    # ``[re.compile(p) for p in patterns]``, ``out.append(re.compile(p))``,
+    # ``table[i] = re.compile(p)``: compiling each pattern once to keep it is the cure,
+    # not the disease.
+    def _kept(self) -> Set[int]:
+        kept = getattr(self.ctx, "_fft404_kept", None)
+        if kept is None:
+            kept = set()
+            setattr(self.ctx, "_fft404_kept", kept)
+        return kept
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._kept().add(id(node.elt))
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._kept().add(id(node.elt))
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._kept().add(id(node.elt))
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._kept().add(id(node.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(isinstance(t.target, (cst.Subscript, cst.Attribute)) for t in node.targets):
+            self._kept().add(id(node.value))
+
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.stack.in_loop:
+            return
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "add", "insert", "extend", "setdefault"):
+            for arg in node.args:
+                self._kept().add(id(arg.value))
             return
         hit = self.regex_call(node)
         if hit is None:
             return
         callee, (pi, _fi, _mode) = hit
+        if callee.endswith(".compile") and id(node) in self._kept():
+            return
         positional = [a for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         pattern = positional[pi].value if len(positional) > pi else keywords.get("pattern", keywords.get("regex"))
@@ -132,8 +189,12 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         if static_pattern(pattern, self._resolver(), self.ctx.stack.function) is not None:
             return
         changing: Set[str] = set()
+        constant: Set[str] = set()
         for frame in self.ctx.stack.loops:
             changing |= self._loop_bound(frame.node)
+            constant |= _literal_targets(frame.node)
+        # a loop over a literal list of strings gives finitely many patterns: cached
+        changing -= constant
         if _used(pattern) & changing:
             self.report(pattern, call=callee.rsplit(".", 1)[-1],
                         properties={"call": callee})

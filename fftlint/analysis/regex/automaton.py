@@ -402,6 +402,11 @@ class Builder:
         for (p, n, e, pm), _c in f.last.items():
             self.la_acc.append((p, n, e, pm, k))
         side = Frag({}, dict(f.first), {})
+        if positive:
+            # sound over-approximation: the next character must be able to start the body
+            if not (mask or end_ok):
+                return side
+            return self.alt([self.epsilon((mask, end_ok, self.full, True)), side])
         return self.alt([self.epsilon(), side])
 
     def repeat(self, op: str, av, flags: int) -> Frag:
