@@ -132,7 +132,7 @@ def verify(pattern: Union[str, bytes], flags: int, attack, mode: str = "search",
     growth, degree = _poly_growth(exp_t + poly_t)
     if growth == "linear" and poly_to and len(poly_t) <= 2:
         growth, degree = "polynomial", 2.0
-    return Verification(growth == "polynomial", growth, tuple(exp_t + poly_t),
+    return Verification(growth != "linear", growth, tuple(exp_t + poly_t),
                         round(degree, 2), poly_to)
 
 
@@ -142,13 +142,17 @@ def _poly_growth(timings) -> Tuple[str, float]:
     best: dict = {}
     for n, t in timings:
         if t >= 2e-4:
-            best[n] = max(best.get(n, 0.0), t)
+            best[n] = min(best.get(n, t), t)
     ns = sorted(best)
     if len(ns) < 2:
         return "linear", 1.0
     n2 = ns[-1]
-    for n1 in reversed(ns[:-1]):
-        if n2 >= 1.5 * n1:
-            slope = math.log(best[n2] / best[n1]) / math.log(n2 / n1)
-            return ("polynomial" if slope >= 1.4 else "linear"), slope
-    return "linear", 1.0
+    cands = [n for n in ns[:-1] if n2 >= 1.9 * n and best[n] >= 1e-3] or \
+        [n for n in ns[:-1] if n2 >= 1.5 * n]
+    if not cands:
+        return "linear", 1.0
+    n1 = cands[-1]
+    slope = math.log(best[n2] / best[n1]) / math.log(n2 / n1)
+    if slope >= 6:
+        return "exponential", slope
+    return ("polynomial" if slope >= 1.4 else "linear"), slope
