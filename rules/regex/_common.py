@@ -403,10 +403,33 @@ class RegexCallMixin:
         return (name, spec) if spec else None
 
     def finding(self, node: cst.Call) -> Optional[Finding]:
+        # ``re.compile(P).match(s)``: the method tells the mode
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            inner = self.regex_call(func.value)
+            method = _FUNCS.get(func.attr.value)
+            if inner is not None and inner[0].endswith(".compile") and method is not None:
+                handled = self._handled()
+                handled.add(id(func.value))
+                return self._finding(func.value, inner[0], inner[1][0], inner[1][1], method[2])
+            return None
+        if id(node) in self._handled():
+            return None
         hit = self.regex_call(node)
         if hit is None:
             return None
         callee, (pi, fi, mode) = hit
+        return self._finding(node, callee, pi, fi, mode)
+
+    def _handled(self) -> set:
+        key = "_fft4_handled_%s" % self.code
+        handled = getattr(self.ctx, key, None)
+        if handled is None:
+            handled = set()
+            setattr(self.ctx, key, handled)
+        return handled
+
+    def _finding(self, node: cst.Call, callee: str, pi: int, fi: int, mode: str) -> Optional[Finding]:
         pattern_node, flags_node, ok = call_args(node, pi, fi)
         if not ok:
             return None

@@ -183,3 +183,15 @@ def test_fullmatch_turns_missing_rejection_into_vulnerability():
     # no suffix makes `.+` fail after the loop: only the search retry is quadratic
     assert analyze(r"(.*;)+.+").cause == "retry"
     assert analyze(r"(.*;)+.+", mode="fullmatch").complexity == "exponential"
+
+
+def test_exponential_only_on_proven_paths_and_confirm_times_the_rest():
+    # the inexact negative lookahead is approximated: an overlap through it is not claimed
+    rep = analyze(r"^(?:x(?!xx)|x)*y")
+    assert rep.complexity == "unknown" and rep.complete is False
+    assert analyze(r"^(?:x(?!xx)|x)*y", confirm=True).complexity != "exponential"  # CPython: fast
+    rep = analyze(r"^(?:(?!xy)x|x)+$")
+    assert rep.complexity == "unknown"
+    assert analyze(r"^(?:(?!xy)x|x)+$", confirm=True).complexity == "exponential"  # really is
+    exact = analyze(r"(x+)+y", confirm=True)      # complete: no child process needed
+    assert exact.complexity == "exponential" and exact.complete

@@ -161,3 +161,8 @@ def test_diagnostic_properties_are_enough_to_verify_dynamically():
     assert d.properties["pattern_is_bytes"] is True and d.properties["flags"] == 0
     v = verify_properties(d.properties, timeout_s=3.0)
     assert v.confirmed and v.growth == "exponential"
+
+
+def test_compiled_and_used_at_once_takes_the_method_mode():
+    assert not lint("import re\nre.compile(r'\\s+$').match(s)\n", "FFT403")
+    assert lint("import re\nre.compile(r'\\s+$').sub('', s)\n", "FFT403")

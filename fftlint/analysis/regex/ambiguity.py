@@ -90,12 +90,12 @@ class Analysis:
     _ctx = 0
     prefers_empty = False
     accept_attack = None     # optional callback(witness, pump, suffix) -> bool
-    def __init__(self, nfa: NFA, budget: Budget, reduced: bool = False):
+    def __init__(self, nfa: NFA, budget: Budget, reduced: bool = False, exact: bool = False):
         self.nfa = nfa
         self.ab = nfa.ab
         self.budget = budget
         self.n = len(nfa.inmask)
-        self.succ = nfa.succ(reduced)
+        self.succ = nfa.succ(reduced, exact)
         self.comps = sccs(self.n, self.succ)
         self.comp_of = [0] * self.n
         for i, c in enumerate(self.comps):

@@ -40,11 +40,36 @@ class RegexReport:
 
 
 def analyze(pattern: Union[str, bytes], flags: int = 0, mode: str = "search",
-            budget_ms: int = 200) -> RegexReport:
+            budget_ms: int = 200, confirm: bool = False) -> RegexReport:
     """Classify the worst-case backtracking time of ``pattern`` under ``mode``.
+
+    ``confirm=True`` times CPython's ``re`` on the attack (in a child process, about a
+    second) when the static result is approximate (``complete=False``) and drops a
+    finding that does not reproduce.  Off by default: the lint path stays static.
 
     Raises :class:`sre_adapter.RegexSyntaxError` when the pattern does not compile.
     """
+    report = _analyze_static(pattern, flags, mode, budget_ms)
+    if confirm and report.complexity == "unknown" and report.attack is not None:
+        from .verify import verify
+
+        v = verify(pattern, flags, report.attack, mode=mode, timeout_s=1.5)
+        if v.confirmed and v.growth == "exponential":
+            return _with(report, complexity="exponential", cause="ambiguity",
+                         note="confirmed by timing CPython's re: " + report.note)
+        return report
+    if confirm and report.vulnerable and not report.complete:
+        from .verify import verify
+
+        v = verify(pattern, flags, report.attack, mode=mode, timeout_s=1.5)
+        if not v.confirmed:
+            return _with(report, complexity="linear", degree=0, cause="", attack=None,
+                         note="approximate finding not reproduced by CPython's re: " + report.note)
+        return _with(report, note=report.note + " (confirmed: %s)" % v.growth)
+    return report
+
+
+def _analyze_static(pattern, flags, mode, budget_ms) -> RegexReport:
     if mode not in MODES:
         raise ValueError("mode must be one of %s" % (MODES,))
     t0 = time.perf_counter()
@@ -247,7 +272,16 @@ def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
     text = parsed.text
     s0c = an.comp_of[nfa.s0] if nfa.s0 is not None else None
 
-    rep = _exponential(parsed, an, s0c, why, complete)
+    if nfa.approximate:
+        # exponential only on proven paths (no approximated zero-width item)
+        ex = Analysis(nfa, budget, exact=True)
+        ex.prefers_empty = an.prefers_empty
+        _install_attack_check(ex, an)
+        rep = _exponential(parsed, ex, ex.comp_of[nfa.s0] if nfa.s0 is not None else None, why, complete)
+        unproven = _exponential(parsed, an, s0c, why, complete) if rep is None else None
+    else:
+        rep = _exponential(parsed, an, s0c, why, complete)
+        unproven = None
     if rep is not None:
         return rep
 
@@ -272,6 +306,10 @@ def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
         if best is None or cand[:2] > best[:2]:
             best = cand
     if best is None:
+        if unproven is not None:
+            return _with(unproven, complexity="unknown", complete=False,
+                         note="possible exponential backtracking only through approximated "
+                              "parts (not claimed; analyze(confirm=True) times it)" + why)
         return RegexReport("linear", 0, "", None, None, "", complete,
                            "no ambiguous repetition found" + why)
     _amb, degree, cause, w, key, g, gs0 = best

@@ -79,6 +79,8 @@ class NFA:
         self.choice: List[Tuple[Tuple[int, int], ...]] = []   # (branch id, alternative) stack
         self.edges: Dict[Tuple[int, int, int], int] = {}
         self.back: Dict[Tuple[int, int, int], bool] = {}   # edge exists only as an outer back-edge
+        # derivations that use no approximated zero-width item (proven paths)
+        self.exact_edges: Dict[Tuple[int, int, int], int] = {}
         # acceptance guards (nxt, end, context): context 0 is a real match, k > 0 the
         # successful end of lookahead body k (which stops backtracking inside it)
         self.acc: Dict[int, Dict[Tuple[int, bool, int], int]] = {}
@@ -95,9 +97,13 @@ class NFA:
         self.la.append(la)
         return len(self.inmask) - 1
 
-    def succ(self, reduced: bool = False) -> List[List[Tuple[int, int, int]]]:
+    @property
+    def approximate(self) -> bool:
+        return self.exact_edges != self.edges
+
+    def succ(self, reduced: bool = False, exact: bool = False) -> List[List[Tuple[int, int, int]]]:
         out: List[List[Tuple[int, int, int]]] = [[] for _ in self.inmask]
-        for (p, q, label), c in self.edges.items():
+        for (p, q, label), c in (self.exact_edges if exact else self.edges).items():
             if reduced and self.back.get((p, q, label)):
                 continue
             out[p].append((q, label, c))
@@ -114,7 +120,12 @@ class Builder:
         self.budget = budget
         self.full = alphabet.full
         self.fnl = 1 << alphabet.n               # guard-only bit, never a label
-        self.gfull = self.full | self.fnl
+        # EX rides on labels and next-char guards: it survives only along paths that
+        # use no approximated zero-width item, so edges know whether they are proven
+        self.EX = 1 << (alphabet.n + 1)
+        self.real = self.full | self.fnl
+        self.gfull = self.full | self.fnl | self.EX
+        self.approx_top: Guard = (self.full | self.fnl, True, self.full, True)
         self.nl = alphabet.mask_of(((cs.NEWLINE, cs.NEWLINE),))
         self.TOP: Guard = (self.gfull, True, self.full, True)
         self.incomplete: List[str] = []
@@ -161,10 +172,10 @@ class Builder:
         """Label mask allowed by a next-char guard.  After ``$`` (no MULTILINE) only
         a final newline may follow; consuming it is not modelled (nothing could
         follow it anyway), which keeps ``$\\s`` loops from looking ambiguous."""
-        return n & self.full
+        return n & (self.full | self.EX)
 
     def _edge(self, p: int, q: int, label: int, pm: int, c: int) -> None:
-        if not label or not pm:
+        if not label & self.full or not pm:
             return
         if self.atomic_of[p] and self.atomic_of[p] == self.atomic_of[q]:
             c = 1
@@ -184,15 +195,14 @@ class Builder:
                 self.budget.check()
                 self._edge(p, q, lab & lab_ok, pm1 & pm2, c1 * c2)
 
-    @staticmethod
-    def _join_last(last: Dict[LastKey, int], empty: Dict[Guard, int]) -> Dict[LastKey, int]:
+    def _join_last(self, last: Dict[LastKey, int], empty: Dict[Guard, int]) -> Dict[LastKey, int]:
         out: Dict[LastKey, int] = {}
         for (p, n1, e1, pm1), c1 in last.items():
             for (n2, e2, pm2, _ps2), c2 in empty.items():
                 n = n1 & n2
                 e = e1 and e2
                 pm = pm1 & pm2
-                if (n or e) and pm:
+                if (n & self.real or e) and pm:
                     _add(out, (p, n, e, pm), c1 * c2)
         return out
 
@@ -202,14 +212,14 @@ class Builder:
         for (n1, e1, pm1, ps1), c1 in a.empty.items():
             for (n2, e2, pm2, ps2), c2 in b.empty.items():
                 n, e, pm, ps = n1 & n2, e1 and e2, pm1 & pm2, ps1 and ps2
-                if (n or e) and (pm or ps):
+                if (n & self.real or e) and (pm or ps):
                     _add(empty, (n, e, pm, ps), c1 * c2)
         first = dict(a.first)
         for (n1, _e1, pm1, ps1), c1 in a.empty.items():
             ok = self.eff(n1)
             for (q, lab, pm2, ps2), c2 in b.first.items():
                 lab2, pm, ps = lab & ok, pm1 & pm2, ps1 and ps2
-                if lab2 and (pm or ps):
+                if lab2 & self.full and (pm or ps):
                     _add(first, (q, lab2, pm, ps), c1 * c2)
         last = dict(b.last)
         for k, c in self._join_last(a.last, b.empty).items():
@@ -264,7 +274,7 @@ class Builder:
         if not mask:
             return Frag()
         q = self._state(mask)
-        return Frag({}, {(q, mask, self.full, True): 1}, {(q, self.gfull, True, self.full): 1})
+        return Frag({}, {(q, mask | self.EX, self.full, True): 1}, {(q, self.gfull, True, self.full): 1})
 
     def build(self, node, flags: int) -> Frag:
         op, av = node
@@ -314,8 +324,8 @@ class Builder:
         if op == "GROUPREF_EXISTS":
             self.incomplete.append("conditional group")
             g, yes, no = av
-            return self.alt([self.build_seq(yes, flags),
-                             self.build_seq(no, flags) if no is not None else self.epsilon()])
+            return self.seq(self.epsilon(self.approx_top), self.alt([
+                self.build_seq(yes, flags), self.build_seq(no, flags) if no is not None else self.epsilon()]))
         raise ValueError(op)  # pragma: no cover
 
     def word_mask(self, flags: int) -> int:
@@ -328,16 +338,16 @@ class Builder:
         if kind in ("AT_BEGINNING", "AT_BEGINNING_LINE"):
             return self.epsilon((gfull, True, self.nl, True))
         if kind == "AT_END" and not flags & FLAG_MULTILINE:
-            return self.epsilon((self.fnl, True, full, True))
+            return self.epsilon((self.fnl | self.EX, True, full, True))
         if kind in ("AT_END", "AT_END_LINE"):
-            return self.epsilon((self.nl, True, full, True))
+            return self.epsilon((self.nl | self.EX, True, full, True))
         if kind == "AT_END_STRING":
-            return self.epsilon((0, True, full, True))
+            return self.epsilon((self.EX, True, full, True))
         w = self.word_mask(flags)
         nw = full & ~w
         if kind in ("AT_BOUNDARY", "AT_LOC_BOUNDARY", "AT_UNI_BOUNDARY"):
-            return self.epsilon((w, False, nw, True), (nw | self.fnl, True, w, False))
-        return self.epsilon((w, False, w, False), (nw | self.fnl, True, nw, True))
+            return self.epsilon((w | self.EX, False, nw, True), (nw | self.fnl | self.EX, True, w, False))
+        return self.epsilon((w | self.EX, False, w, False), (nw | self.fnl | self.EX, True, nw, True))
 
     def atomic(self, make) -> Frag:
         self.incomplete.append("atomic group")
@@ -364,7 +374,7 @@ class Builder:
             leafnode = self._single_leaf(body)
             if leafnode is None:
                 self.incomplete.append("lookbehind")
-                return self.epsilon()
+                return self.epsilon(self.approx_top)
             m = self.leaf_mask(leafnode[0], leafnode[1], flags)
             if positive:
                 return self.epsilon((self.gfull, True, m, False))
@@ -392,9 +402,9 @@ class Builder:
             end_ok = end_ok or e
         if exact:
             if positive:
-                return self.epsilon((mask, end_ok, self.full, True)) if (mask or end_ok) else Frag()
-            neg = self.gfull & ~mask
-            return self.epsilon((neg, not end_ok, self.full, True)) if (neg or not end_ok) else Frag()
+                return self.epsilon((mask | self.EX, end_ok, self.full, True)) if (mask & self.real or end_ok) else Frag()
+            neg = (self.gfull & ~mask) | self.EX
+            return self.epsilon((neg, not end_ok, self.full, True)) if (neg & self.real or not end_ok) else Frag()
         # The body is matched (and backtracked) at this position; its work is real,
         # its success only lets the main path go on.  Model it as a dead-end side
         # branch next to an epsilon for the main path.
@@ -404,10 +414,10 @@ class Builder:
         side = Frag({}, dict(f.first), {})
         if positive:
             # sound over-approximation: the next character must be able to start the body
-            if not (mask or end_ok):
+            if not (mask & self.real or end_ok):
                 return side
-            return self.alt([self.epsilon((mask, end_ok, self.full, True)), side])
-        return self.alt([self.epsilon(), side])
+            return self.alt([self.epsilon((mask & self.real, end_ok, self.full, True)), side])
+        return self.alt([self.epsilon(self.approx_top), side])
 
     def repeat(self, op: str, av, flags: int) -> Frag:
         lo, hi, body, ordinal = av
@@ -459,16 +469,16 @@ class Builder:
         full = self.full
         if hi is None:
             q = self._state(mask)
-            self._edge(q, q, mask, full, 1)
-            rest = Frag({(notc, True, full, True): 1}, {(q, mask, full, True): 1},
+            self._edge(q, q, mask | self.EX, full, 1)
+            rest = Frag({(notc, True, full, True): 1}, {(q, mask | self.EX, full, True): 1},
                         {(q, notc, True, full): 1})
         else:
             states = [self._state(mask) for _ in range(hi - lo)]
             for a, b in zip(states, states[1:]):
-                self._edge(a, b, mask, full, 1)
+                self._edge(a, b, mask | self.EX, full, 1)
             last = {(s, notc, True, full): 1 for s in states[:-1]}
             last[(states[-1], self.gfull, True, full)] = 1
-            rest = Frag({(notc, True, full, True): 1}, {(states[0], mask, full, True): 1}, last)
+            rest = Frag({(notc, True, full, True): 1}, {(states[0], mask | self.EX, full, True): 1}, last)
         return self.seq(frag, rest)
 
 
@@ -511,7 +521,7 @@ def build_nfa(parsed, mode: str, budget: Budget):
     S0 = b._state(ab.full) if search else None
     root = b.build_seq(parsed.tree, parsed.flags)
     if mode == "fullmatch":
-        root = b.seq(root, b.epsilon((0, True, b.full, True)))
+        root = b.seq(root, b.epsilon((b.EX, True, b.full, True)))
     acc_raw: Dict[Tuple[int, int, bool, int, int], int] = {}
     for (q, lab, pm, ps), c in root.first.items():
         if ps:
@@ -528,8 +538,8 @@ def build_nfa(parsed, mode: str, budget: Budget):
     for key in b.la_acc:
         _add(acc_raw, key, 1)
     if search:
-        b._edge(I, S0, ab.full, b.full, 1)
-        b._edge(S0, S0, ab.full, b.full, 1)
+        b._edge(I, S0, ab.full | b.EX, b.full, 1)
+        b._edge(S0, S0, ab.full | b.EX, b.full, 1)
     nfa = _finalize(b, acc_raw, I, S0)
     return nfa, b
 
@@ -566,6 +576,7 @@ def _finalize(b: Builder, acc_raw, I: int, S0: Optional[int]) -> NFA:
         back_of.setdefault(key, set()).add(r)
     for key, cnt in b.edges.items():
         p, q, label, pm = key
+        exact = bool(label & b.EX)
         only_back = key not in b.plain_keys and any(r in b.outer_reps for r in back_of.get(key, ()))
         for p2, cp in copies[p]:
             if p != I and not cp & pm:
@@ -575,6 +586,8 @@ def _finalize(b: Builder, acc_raw, I: int, S0: Optional[int]) -> NFA:
                 if lab:
                     k2 = (p2, q2, lab)
                     _add(nfa.edges, k2, cnt)
+                    if exact:
+                        _add(nfa.exact_edges, k2, cnt)
                     nfa.back[k2] = nfa.back.get(k2, True) and only_back
     for (p, n, e, pm, tag), cnt in acc_raw.items():
         for p2, cp in copies[p]:
