@@ -14,7 +14,7 @@ import libcst as cst
 from fftlint.analysis.regex import RegexReport, RegexSyntaxError, analyze
 
 #: Pre-filter: a file is parsed for the FFT4xx rules only if one of these occurs.
-REQUIRES = ("re.", "regex", "import re", "from re ", "re_path", "RegexValidator")
+REQUIRES = ("re.", "regex", "import re", "from re ", "re_path", "RegexValidator", "urls")
 
 # call -> (pattern positional index, flags positional index or -1, mode)
 _FUNCS = {

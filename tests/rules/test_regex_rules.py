@@ -166,3 +166,13 @@ def test_diagnostic_properties_are_enough_to_verify_dynamically():
 def test_compiled_and_used_at_once_takes_the_method_mode():
     assert not lint("import re\nre.compile(r'\\s+$').match(s)\n", "FFT403")
     assert lint("import re\nre.compile(r'\\s+$').sub('', s)\n", "FFT403")
+
+
+def test_prefilter_never_hides_a_finding():
+    from fftlint.engine.run import lint_source as run
+
+    code = "from django.conf.urls import url\nurlpatterns = [url(r'^(?:[a-z]+/?)*$', view)]\n"
+    rule = rules_by_code()["FFT401"]
+    with_filter = run(code, "urls.py", [rule], prefilter=True).diagnostics
+    without = run(code, "urls.py", [rule], prefilter=False).diagnostics
+    assert with_filter == without and len(without) == 1
