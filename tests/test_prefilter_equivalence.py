@@ -144,3 +144,85 @@ def test_requires_accepts_compiled_patterns():
     assert applicable(rules, "q = 'SELECT id FROM t'\n") == [SqlInStrings]
     assert applicable(rules, "select = 1\ncur.execute(q)\n") == [Plain]
     assert applicable(rules, "x = 1\n") == []
+
+
+class _AsyncCalls:
+    """A rule with both pre-filter stages: the string `async`, then an `ast` check that
+    some `async def` contains a call."""
+
+    @staticmethod
+    def make():
+        import ast
+
+        import libcst as cst
+
+        from fftlint.rule import Rule
+
+        class AsyncCall(Rule):
+            """## What it does
+            Test rule: reports calls inside `async def`."""
+
+            code = "FFT996"
+            name = "test-async-call"
+            message = "call in async def"
+            requires = ("async",)
+
+            @classmethod
+            def could_match(cls, tree):
+                return any(
+                    isinstance(sub, ast.Call)
+                    for node in ast.walk(tree)
+                    if isinstance(node, ast.AsyncFunctionDef)
+                    for sub in ast.walk(node)
+                )
+
+            def visit_Call(self, node: cst.Call) -> None:
+                if self.ctx.stack.in_async_def:
+                    self.report(node)
+
+        return AsyncCall
+
+
+def test_ast_stage_skips_libcst_and_keeps_the_answer(monkeypatch, tmp_path):
+    rule = _AsyncCalls.make()
+    calls = []
+    real = libcst.parse_module
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_run.cst, "parse_module", counting)
+    settings = Settings(root=str(tmp_path))
+    sources = {
+        "no_call.py": "async def f():\n    return 1\n",  # passes `async`, fails the ast stage
+        "call.py": "async def f():\n    print(1)\n",
+        "docstring.py": '"""mentions async"""\ndef g():\n    print(1)\n',
+        "broken.py": "async def f(:\n    print(1)\n",
+    }
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text)
+    files = sorted(str(tmp_path / n) for n in sources)
+    filtered = run_files(files, api.RunConfig(settings, (rule,)), jobs=1)
+    parsed_filtered = len(calls)
+    unfiltered = run_files(files, api.RunConfig(settings, (rule,), prefilter=False), jobs=1)
+    assert _comparable(filtered) == _comparable(unfiltered)
+    by_name = {os.path.basename(r.path): [d.code for d in r.diagnostics] for r in filtered}
+    assert by_name == {"broken.py": ["FFT001"], "call.py": ["FFT996"], "docstring.py": [], "no_call.py": []}
+    assert parsed_filtered == 2, "only call.py and broken.py need LibCST"
+
+
+def test_a_failing_ast_check_never_hides_findings(tmp_path):
+    rule = _AsyncCalls.make()
+
+    class Broken(rule):
+        code = "FFT995"
+
+        @classmethod
+        def could_match(cls, tree):
+            raise RuntimeError("bug in a pre-check")
+
+    from fftlint.engine.run import lint_source
+
+    result = lint_source("async def f():\n    print(1)\n", "x.py", [Broken])
+    assert [d.code for d in result.diagnostics] == ["FFT995"]
