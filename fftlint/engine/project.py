@@ -17,15 +17,16 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import sys
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from fftlint.analysis.blocking import Args, Catalog
 from fftlint.analysis.names import resolve_relative
 
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 CACHE_NAMESPACE = "fft1-summary"
 MAX_DEPTH = 8
 LOCAL = ""
@@ -150,10 +151,14 @@ class ProjectIndex:
         found = self.explain(name)
         return found[0] if found is not None else None
 
-    def explain(self, name: str) -> Optional[Tuple[Tuple[str, ...], str]]:
-        """(chain, kind of the blocking call at its end), or None."""
+    def explain(self, name: str, caller: str = "") -> Optional[Tuple[Tuple[str, ...], str]]:
+        """(chain, kind of the blocking call at its end), or None. ``caller``: the module
+        the call is made from (a call from another package into a copy of the standard
+        library is not followed: see :func:`crosses_into_stdlib`)."""
         start = self.lookup(name)
         if start is None or start.is_async or start.offloaded:
+            return None
+        if caller and crosses_into_stdlib(caller, start.qualname):
             return None
         key = start.qualname
         if key not in self._chains:
@@ -178,9 +183,45 @@ class ProjectIndex:
                 target = self.lookup(callee)
                 if target is None or target.is_async or target.offloaded or target.qualname in seen:
                     continue
+                if crosses_into_stdlib(fn.qualname, target.qualname):
+                    continue
                 seen.add(target.qualname)
                 queue.append((target, path + (target.short,)))
         return None
+
+
+def _stdlib_top_levels() -> FrozenSet[str]:
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return frozenset(names)
+    import sysconfig  # Python 3.9: the modules and packages of this interpreter's stdlib
+
+    out = set(sys.builtin_module_names)
+    root = sysconfig.get_paths()["stdlib"]
+    try:
+        entries = os.listdir(root)
+    except OSError:  # pragma: no cover - no stdlib directory
+        entries = []
+    for entry in entries:
+        if entry.endswith(".py"):
+            out.add(entry[:-3])
+        elif entry != "site-packages" and os.path.isfile(os.path.join(root, entry, "__init__.py")):
+            out.add(entry)
+    return frozenset(out)
+
+
+STDLIB_TOP_LEVELS = _stdlib_top_levels()
+
+
+def crosses_into_stdlib(caller: str, target: str) -> bool:
+    """A call from one top-level package into a project module named like a top-level
+    standard-library module (a vendored copy of the stdlib, a Python checkout linted
+    next to the code that uses it). Such chains are not followed: the catalog is the
+    model of the standard library, and the stdlib's own internals (``traceback`` stats
+    source files through ``linecache``, ``Thread.start`` waits for the thread to boot)
+    would otherwise be reported as blocking chains of every caller."""
+    top = target.split(".", 1)[0]
+    return top in STDLIB_TOP_LEVELS and top != caller.split(".", 1)[0]
 
 
 # --------------------------------------------------------------------------- summaries
@@ -414,6 +455,7 @@ class _Summarizer:
                 self_info = (param, cls[0], cls[1])
         blocking: List[Blocking] = []
         calls: List[Tuple[str, int]] = []
+        nonblocking = self._would_block_bodies(nodes, local)
         for call in sorted(_calls(nodes), key=lambda c: (c.lineno, c.col_offset)):
             canonical = self.resolve(call.func, local, self_info)
             if canonical is None and self_info is not None:
@@ -422,7 +464,7 @@ class _Summarizer:
                     canonical = f"{self_info[1]}.{parts[1]}"
             if canonical is None:
                 continue
-            match = self.catalog.match(canonical, lambda c=call: call_args(c))
+            match = self.catalog.match(canonical, lambda c=call: call_args(c)) if id(call) not in nonblocking else None
             if match is not None:
                 blocking.append(Blocking(match.display, match.kind, call.lineno))
             elif not _is_stdlib_like(canonical):
@@ -430,6 +472,22 @@ class _Summarizer:
         self.functions.append(
             FunctionSummary(qual, short, node.lineno, False, False, tuple(blocking), tuple(calls), returns)
         )
+
+    def _would_block_bodies(self, nodes: Sequence[ast.AST], local: Dict[str, str]) -> Set[int]:
+        """Calls in the body of a ``try`` that handles ``BlockingIOError``: non-blocking
+        I/O by design (they are still followed as calls, never matched as blocking)."""
+        out: Set[int] = set()
+        for node in nodes:
+            if not isinstance(node, ast.Try):
+                continue
+            names: List[str] = []
+            for handler in node.handlers:
+                types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                names.extend(self.resolve(t, local) or "" for t in types if t is not None)
+            if any(n.replace("builtins.", "", 1) in WOULD_BLOCK_ERRORS for n in names):
+                for stmt in node.body:
+                    out.update(id(sub) for sub in ast.walk(stmt) if isinstance(sub, ast.Call))
+        return out
 
     def _is_wrapper(self, decorator: ast.AST) -> bool:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -578,12 +636,28 @@ def _own_nodes(func: Any) -> Iterable[ast.AST]:
             stack.extend(node.decorator_list)
             stack.extend(node.bases)
             continue
+        if isinstance(node, ast.If) and _constant_false(node.test):
+            stack.extend(reversed(node.orelse))  # the body never runs
+            continue
         for name in _child_fields(type(node)):
             value = getattr(node, name, None)
             if value.__class__ is list:
                 stack.extend(v for v in value if isinstance(v, ast.AST))
             elif value is not None and isinstance(value, ast.AST):
                 stack.append(value)
+
+
+def _constant_false(test: ast.AST) -> bool:
+    """``if 0:`` / ``if False:`` / ``if None:`` / ``if TYPE_CHECKING:``."""
+    if isinstance(test, ast.Constant):
+        return not test.value
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+#: exceptions only non-blocking I/O raises (see ``rules/async_io/_base.py``)
+WOULD_BLOCK_ERRORS = frozenset(("BlockingIOError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"))
 
 
 def _calls(nodes: Iterable[ast.AST]) -> Iterable[ast.Call]:

@@ -7,7 +7,7 @@ once per call and shared by all FFT1 rules of the run through :class:`FileState`
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Optional, Set, Tuple
+from typing import Any, ClassVar, Dict, Iterator, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -35,6 +35,53 @@ def _literal(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, (cst.Integer, cst.Float)):
         return node.value
     return None
+
+
+#: exceptions that only a non-blocking operation raises: a call in the body of a ``try``
+#: that catches one of them is non-blocking I/O by design (a socket or fd in
+#: non-blocking mode, retried when the loop says it is ready)
+WOULD_BLOCK_ERRORS = frozenset(("BlockingIOError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"))
+
+
+def _exception_names(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Iterator[str]:
+    if isinstance(expr, cst.Tuple):
+        for el in expr.elements:
+            yield from _exception_names(ctx, el.value)
+    elif expr is not None:
+        name = ctx.names.resolve(expr) or ""
+        yield name[len("builtins."):] if name.startswith("builtins.") else name
+
+
+def is_constant_false(ctx: FileContext, test: cst.BaseExpression) -> bool:
+    """``if 0:``, ``if False:``, ``if None:``, ``if TYPE_CHECKING:``: a body that never runs."""
+    if isinstance(test, cst.Integer):
+        return test.value in ("0", "0x0", "0o0", "0b0")
+    if isinstance(test, cst.Name) and test.value in ("False", "None"):
+        return True
+    name = ctx.names.resolve(test) if isinstance(test, (cst.Name, cst.Attribute)) else None
+    return name in ("typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING") or (
+        isinstance(test, cst.Name) and test.value == "TYPE_CHECKING" and name in (None, "TYPE_CHECKING")
+    )
+
+
+def quiet_region(ctx: FileContext) -> bool:
+    """The current node is in code of its function that never runs (``if TYPE_CHECKING:``
+    / ``if 0:``), or in the body of a ``try`` that handles ``BlockingIOError``."""
+    statements = ctx.statements
+    for i in range(len(statements) - 2, -1, -1):
+        parent, child = statements[i], statements[i + 1]
+        if isinstance(parent, cst.FunctionDef):
+            return False
+        if isinstance(parent, cst.If):
+            if isinstance(parent.body, cst.IndentedBlock) and any(child is s for s in parent.body.body):
+                if is_constant_false(ctx, parent.test):
+                    return True
+        elif isinstance(parent, cst.Try):
+            if isinstance(parent.body, cst.IndentedBlock) and any(child is s for s in parent.body.body):
+                for handler in parent.handlers:
+                    if any(n in WOULD_BLOCK_ERRORS for n in _exception_names(ctx, handler.type)):
+                        return True
+    return False
 
 
 def call_args(node: cst.Call) -> Args:
@@ -156,7 +203,7 @@ class BlockingCallRule(Rule):
         if state.is_awaited(node):
             return
         match = state.classify(node)
-        if match is None or match.kind != self.kind:
+        if match is None or match.kind != self.kind or quiet_region(self.ctx):
             return
         self.report_match(node, match)
 

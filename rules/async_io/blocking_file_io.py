@@ -66,6 +66,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "import anyio\nasync def f(p):\n    return await anyio.Path(p).read_text()\n",
         "import os\nasync def f(p):\n    return os.path.basename(p), os.path.splitext(p), os.getpid()\n",
         "import shutil\nclass C:\n    shutil.copy('a', 'b')\n",
+        'import os\nasync def send(fd, data, wait_writable):\n    while data:\n        try:\n            data = data[os.write(fd, data):]\n        except BlockingIOError:\n            await wait_writable(fd)\n',
+        'from typing import TYPE_CHECKING\nasync def f(p):\n    if TYPE_CHECKING:\n        reveal_type(open(p))\n    if 0:  # debugging aid\n        print(open(p).read())\n    return p\n',
     ]
     INVALID = [
         Invalid(

@@ -10,7 +10,7 @@ from fftlint.analysis.blocking import KIND_WORDS, chain_text
 from fftlint.engine.project import ProjectIndex, index_for_source
 from fftlint.rule import Invalid, Valid
 
-from ._base import BlockingCallRule, callee_text
+from ._base import BlockingCallRule, callee_text, quiet_region
 
 
 class BlockingHelperCallInAsync(BlockingCallRule):
@@ -81,6 +81,11 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         "def load(open):\n    return open('x')\nasync def f():\n    return load(print)\n",
         "class Repo:\n    def load(self):\n        return 1\n    async def get(self):\n        return self.load()\n",
         Valid("import asyncio\ndef read(p):\n    return open(p).read()\nasync def f(p):\n    return await asyncio.to_thread(read, p)\n"),
+        # non-blocking I/O by design: the helper drains a socket until it would block
+        "import socket\ndef drain(sock: socket.socket):\n    try:\n        while True:\n            sock.recv(65536)\n    except BlockingIOError:\n        pass\n"
+        "class Waker:\n    async def wait_woken(self, sock):\n        drain(sock)\n",
+        # code that never runs
+        "import typing\ndef helper(p):\n    if typing.TYPE_CHECKING:\n        open(p)\n    return p\nasync def f(p):\n    return helper(p)\n",
     ]
     INVALID = [
         Invalid(
@@ -128,9 +133,9 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         if state.is_awaited(node) or state.classify(node) is not None:
             return  # direct catalog hits are FFT101-FFT105 / FFT107
         target = self._target(node)
-        if target is None:
+        if target is None or quiet_region(self.ctx):
             return
-        found = self._index().explain(target)
+        found = self._index().explain(target, self.ctx.module_name)
         if found is None:
             return
         chain, kind = found

@@ -60,6 +60,8 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
         "import requests\nasync def f(url):\n    raise requests.HTTPError(url)\n",
         "import httpx\nclass C:\n    def __init__(self):\n        self.client = httpx.AsyncClient()\n    async def f(self, url):\n        return await self.client.get(url)\n",
         "import requests\nasync def f(url):\n    s = requests.Session()\n    s.headers.update({'a': 'b'})\n    return s\n",
+        'import socket\nasync def f(loop, path):\n    sock = socket.socket(socket.AF_UNIX)\n    sock.setblocking(False)\n    try:\n        sock.connect(path)\n    except BlockingIOError:\n        await loop.sock_connect(sock, path)\n    return sock\n',
+        'import socket, ssl\nasync def f(sock: socket.socket, wait):\n    while True:\n        try:\n            return sock.recv(4096)\n        except (InterruptedError, ssl.SSLWantReadError):\n            await wait(sock)\n',
     ]
     INVALID = [
         Invalid(
