@@ -122,9 +122,11 @@ def _attack(an: Analysis, w: Witness) -> Optional[Attack]:
 
 def _prefers_empty(items: list) -> bool:
     """Does the backtracker try the empty match first (lazy skips, empty first
-    alternatives)?  Anchors and lookarounds count as not preferring it."""
+    alternatives, zero-width items)?"""
     for op, av in items:
         if op == "MIN_REPEAT" and av[0] == 0:
+            continue
+        if op in ("AT", "ASSERT", "ASSERT_NOT"):
             continue
         if op == "SUBPATTERN" and _prefers_empty(av[3]):
             continue
