@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
-from fftlint.analysis.regex import RegexReport, RegexSyntaxError, analyze
+if TYPE_CHECKING:  # pragma: no cover - the analyser is imported on first use only
+    from fftlint.analysis.regex import RegexReport
 
 #: Pre-filter: a file is parsed for the FFT4xx rules only if one of these occurs.
 REQUIRES = ("re.", "regex", "import re", "from re ", "re_path", "RegexValidator", "urls")
@@ -354,7 +357,10 @@ def call_args(node: cst.Call, pattern_index: int, flags_index: int):
 
 
 @lru_cache(maxsize=2048)
-def cached_analysis(pattern: Union[str, bytes], flags: int, mode: str) -> Optional[RegexReport]:
+def cached_analysis(pattern: Union[str, bytes], flags: int, mode: str) -> Optional["RegexReport"]:
+    # imported here: rule discovery must not load the analyser for files without regexes
+    from fftlint.analysis.regex import RegexSyntaxError, analyze
+
     try:
         return analyze(pattern, flags, mode=mode)
     except RegexSyntaxError:
