@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set
+from typing import Dict, Set
 
 import libcst as cst
 
-from fftlint.rule import Invalid, Rule, Valid
+from fftlint.rule import Invalid, Rule
 
-from ._common import REGEX_CALLS, REQUIRES, RegexCallMixin, Resolver, _names, static_pattern
+from ._common import REQUIRES, RegexCallMixin, _names, static_pattern
 
 
 def _bound_in(node: cst.CSTNode) -> Set[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 
 from . import charset, sre_adapter
 from .ambiguity import Analysis, Witness
@@ -90,10 +90,6 @@ def _with(r: RegexReport, **kw) -> RegexReport:
     d = r.__dict__.copy()
     d.update(kw)
     return RegexReport(**d)
-
-
-def _decode(parsed, s: str):
-    return s
 
 
 def _span_of(parsed, an: Analysis, ci: int, outer: bool = False) -> Optional[Tuple[int, int]]:
