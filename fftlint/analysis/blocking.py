@@ -64,7 +64,8 @@ class Match:
 
 Args = Tuple[Tuple[Optional[str], ...], Mapping[str, Optional[str]]]
 """Literal text of a call's arguments: (positional, keyword) -- ``None`` where not a
-simple literal or name. Used for ``block=False``-style exceptions."""
+number, a name, a dotted name or a plain string literal (its quoted source, e.g.
+``"'::1'"``). Used for ``block=False``-style exceptions and literal IP addresses."""
 
 
 def catalog_path() -> str:
@@ -103,6 +104,9 @@ class Catalog:
         for entry in extra_calls:
             self._add(self.normalize(entry.strip()), "custom", user=True)
         self.not_blocking: FrozenSet[str] = frozenset(str(x) for x in data.get("not_blocking") or ())
+        self.lazy: FrozenSet[str] = frozenset(str(x) for x in data.get("lazy") or ())
+        self.unbounded_put: FrozenSet[str] = frozenset(str(x) for x in data.get("unbounded_put") or ())
+        self.numeric_host: FrozenSet[str] = frozenset(str(x) for x in data.get("numeric_host") or ())
         self.conditions: Dict[str, Tuple[str, int, str]] = {}
         for name, cond in (data.get("non_blocking_when") or {}).items():
             self.conditions[str(name)] = (str(cond["keyword"]), int(cond["position"]), str(cond["value"]))
@@ -166,6 +170,8 @@ class Catalog:
                 return None
             if len(positional) > position and positional[position] == value:
                 return None
+        if norm in self.numeric_host and args is not None and _numeric_lookup(*args()):
+            return None
         return Match(kind, canonical, norm, self.display(norm))
 
     def display(self, normalized: str, _depth: int = 0) -> str:
@@ -178,6 +184,21 @@ class Catalog:
 
     def is_wrapper(self, canonical: Optional[str]) -> bool:
         return bool(canonical) and self.normalize(canonical) in self.wrappers  # type: ignore[arg-type]
+
+
+def _numeric_lookup(positional: Sequence[Optional[str]], keywords: Mapping[str, Optional[str]]) -> bool:
+    """A name look-up that needs no DNS: the host is a literal IP address, or the
+    ``AI_NUMERICHOST`` flag is passed."""
+    host = keywords.get("host") if "host" in keywords else (positional[0] if positional else None)
+    if host and host[:1] in ("'", '"'):
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(host[1:-1])
+            return True
+        except ValueError:
+            pass
+    return any(v is not None and v.rsplit(".", 1)[-1] == "AI_NUMERICHOST" for v in (*positional, *keywords.values()))
 
 
 @lru_cache(maxsize=32)

@@ -26,7 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 from fftlint.analysis.blocking import Args, Catalog
 from fftlint.analysis.names import resolve_relative
 
-SUMMARY_VERSION = "2"
+SUMMARY_VERSION = "3"
 CACHE_NAMESPACE = "fft1-summary"
 MAX_DEPTH = 8
 LOCAL = ""
@@ -244,6 +244,11 @@ def _literal(node: ast.AST) -> Optional[str]:
         return repr(node.value)
     if isinstance(node, ast.Name):
         return node.id
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return repr(node.value)
+    if isinstance(node, ast.Attribute):
+        parts = _dotted(node)
+        return ".".join(parts) if parts else None
     return None
 
 

@@ -21,6 +21,8 @@ from fftlint.analysis.blocking import (
     catalog_for,
     options_of,
 )
+from fftlint.analysis.names import dotted
+from fftlint.engine.walk import children
 from fftlint.rule import FileContext, FixSpec, Rule, replace
 from fftlint.types import UNSAFE
 
@@ -34,6 +36,11 @@ def _literal(node: cst.BaseExpression) -> Optional[str]:
         return node.value
     if isinstance(node, (cst.Integer, cst.Float)):
         return node.value
+    if isinstance(node, cst.Attribute):
+        return dotted(node)
+    if isinstance(node, cst.SimpleString) and not node.prefix.strip("rRuU"):
+        value = node.evaluated_value
+        return repr(value) if isinstance(value, str) else None
     return None
 
 
@@ -82,6 +89,103 @@ def quiet_region(ctx: FileContext) -> bool:
                     if any(n in WOULD_BLOCK_ERRORS for n in _exception_names(ctx, handler.type)):
                         return True
     return False
+
+
+#: builtins that iterate their argument at once
+CONSUMERS = frozenset(("list", "tuple", "set", "frozenset", "sorted", "next", "sum", "any", "all", "dict", "max", "min", "enumerate"))
+
+
+def stored_unconsumed(ctx: FileContext, node: cst.Call) -> bool:
+    """A lazy iterator stored in a local (``it = root.rglob("*")``, also one branch of a
+    conditional expression) that the function never iterates itself: the I/O happens
+    wherever the iterator goes (typically a worker thread)."""
+    stmt = ctx.statements[-1] if ctx.statements else None
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target: cst.BaseExpression = small.targets[0].target
+    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+        target = small.target
+    else:
+        return False
+    value = small.value
+    while isinstance(value, cst.IfExp) and value is not node:
+        value = value.body if _contains(value.body, node) else value.orelse
+    if value is not node or not isinstance(target, cst.Name):
+        return False
+    func = ctx.stack.function
+    if func is None:
+        return False
+    name = target.value
+    for sub in walk_scope(func):
+        iterated: Optional[cst.BaseExpression] = None
+        if isinstance(sub, (cst.For, cst.CompFor)):
+            iterated = sub.iter
+        elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name) and sub.func.value in CONSUMERS and sub.args:
+            iterated = sub.args[0].value
+        elif isinstance(sub, (cst.Yield)) and isinstance(sub.value, cst.From):
+            iterated = sub.value.item
+        if isinstance(iterated, cst.Name) and iterated.value == name:
+            return False
+    return True
+
+
+def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    return tree is node or any(sub is node for sub in walk_scope(tree, into_scopes=True))
+
+
+def walk_scope(node: cst.CSTNode, into_scopes: bool = False) -> Iterator[cst.CSTNode]:
+    """Nodes below ``node``; without ``into_scopes``, not the bodies of nested functions,
+    lambdas and classes."""
+    stack = list(children(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not into_scopes and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(children(current))
+
+
+def built_unbounded(ctx: FileContext, receiver: cst.BaseExpression) -> bool:
+    """Every construction of ``receiver`` this file shows (``q = Queue()`` in the function
+    or at module level, ``self.q = Queue()`` in the class) passes no ``maxsize`` (or 0):
+    ``put`` on it never waits."""
+    scopes: list = []
+    attr: Optional[str] = None
+    if isinstance(receiver, cst.Name):
+        name = receiver.value
+        if ctx.stack.function is not None:
+            scopes.append(ctx.stack.function)
+        scopes.append(ctx.module)
+    elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
+        name, attr = receiver.value.value, receiver.attr.value
+        scopes.extend(f.node for f in ctx.stack.frames if f.kind == "class")
+    else:
+        return False
+    for scope in scopes:
+        builds = []
+        for sub in walk_scope(scope, into_scopes=attr is not None):
+            if not isinstance(sub, (cst.Assign, cst.AnnAssign)) or not isinstance(sub.value, cst.Call):
+                continue
+            targets = [t.target for t in sub.targets] if isinstance(sub, cst.Assign) else [sub.target]
+            for t in targets:
+                if attr is None and isinstance(t, cst.Name) and t.value == name:
+                    builds.append(sub.value)
+                elif attr is not None and isinstance(t, cst.Attribute) and t.attr.value == attr and isinstance(t.value, cst.Name) and t.value.value in ("self", name):
+                    builds.append(sub.value)
+        if builds:
+            return all(_no_maxsize(call) for call in builds)
+    return False
+
+
+def _no_maxsize(call: cst.Call) -> bool:
+    for i, arg in enumerate(call.args):
+        if arg.star:
+            return False
+        if (arg.keyword is None and i == 0) or (arg.keyword is not None and arg.keyword.value == "maxsize"):
+            return isinstance(arg.value, cst.Integer) and arg.value.value == "0"
+    return True
 
 
 def call_args(node: cst.Call) -> Args:
@@ -205,6 +309,11 @@ class BlockingCallRule(Rule):
         match = state.classify(node)
         if match is None or match.kind != self.kind or quiet_region(self.ctx):
             return
+        if match.normalized in state.catalog.lazy and stored_unconsumed(self.ctx, node):
+            return
+        if match.normalized in state.catalog.unbounded_put and isinstance(node.func, cst.Attribute):
+            if built_unbounded(self.ctx, node.func.value):
+                return
         self.report_match(node, match)
 
     def report_match(self, node: cst.Call, match: Match) -> None:

@@ -13,7 +13,8 @@ class BlockingDriverInAsync(BlockingCallRule):
     primitive: DB-API drivers (`sqlite3`, `psycopg2`/`psycopg`, `pymysql`, `MySQLdb`):
     connecting, `execute`, `fetch*`, `commit`; the sync `redis.Redis` client;
     `threading.Lock.acquire()`, `Event.wait()`, `Thread.join()`; `queue.Queue.get()` /
-    `put()` unless `block=False`; `concurrent.futures` `Future.result()` and
+    `put()` unless `block=False` (`put` only on a queue built with a `maxsize`, or whose
+    construction the file does not show: `put` on an unbounded queue never waits); `concurrent.futures` `Future.result()` and
     `concurrent.futures.wait`; `input()`; and `asyncio.run()` /
     `loop.run_until_complete()`, which cannot work inside a running loop at all.
 
@@ -57,6 +58,9 @@ class BlockingDriverInAsync(BlockingCallRule):
         "import redis\nasync def f():\n    r = redis.Redis()\n    pipe = r.pipeline()\n    return pipe\n",
         "import asyncio\ndef main():\n    asyncio.run(serve())\n",
         "import sqlite3\ndef f(p):\n    return sqlite3.connect(p).execute('select 1').fetchall()\n",
+        # put on a queue without a maxsize never waits,
+        'import queue\nasync def f(items):\n    q = queue.Queue()\n    for item in items:\n        q.put(item)\n    return q\n',
+        'import queue\nclass Bridge:\n    def __init__(self):\n        self.outbox = queue.Queue(maxsize=0)\n        self.wake = queue.SimpleQueue()\n    async def send(self, msg):\n        self.outbox.put(msg)\n        self.wake.put(None)\n',
     ]
     INVALID = [
         Invalid(
@@ -73,6 +77,9 @@ class BlockingDriverInAsync(BlockingCallRule):
             message_contains="threading.Lock().acquire",
         ),
         Invalid("import queue\nq = queue.Queue()\nasync def f():\n    return q.get(timeout=1)\n"),
+        Invalid("import queue\nq = queue.Queue(10)\nasync def f(x):\n    q.put(x)\n", message_contains="queue.Queue().put"),
+        Invalid("import queue\nasync def f(q: queue.Queue, x):\n    q.put(x)\n"),
+        Invalid("import queue\nclass C:\n    def __init__(self):\n        self.q = queue.SimpleQueue()\n    async def f(self):\n        return self.q.get()\n"),
         Invalid(
             "from concurrent.futures import ThreadPoolExecutor\nasync def f(g):\n    with ThreadPoolExecutor() as ex:\n        fut = ex.submit(g)\n        return fut.result()\n",
             message_contains="result",

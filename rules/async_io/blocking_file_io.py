@@ -18,6 +18,12 @@ class BlockingFileIOInAsync(BlockingCallRule):
 
     The catalog is data: `rules/async_io/blocking_calls.yaml` (kind `file`).
 
+    Not reported: a lazy iterator (`os.walk`, `glob.iglob`, `Path.glob` / `rglob` /
+    `walk` / `iterdir`) stored in a variable that the coroutine never iterates itself
+    (it is handed to a worker thread); calls in the body of a `try` that handles
+    `BlockingIOError` (non-blocking descriptors, by design); code under `if TYPE_CHECKING:`
+    / `if 0:`, which never runs. Every FFT1 rule skips the last two.
+
     ## Why is this bad?
     Disk access blocks the calling thread. On a loaded or network file system a single
     `stat` can take milliseconds to seconds, and while it runs the event loop serves no
@@ -66,10 +72,18 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "import anyio\nasync def f(p):\n    return await anyio.Path(p).read_text()\n",
         "import os\nasync def f(p):\n    return os.path.basename(p), os.path.splitext(p), os.getpid()\n",
         "import shutil\nclass C:\n    shutil.copy('a', 'b')\n",
+        # a lazy iterator handed to a worker thread: the disk is read there
+        'import os, anyio\nasync def tree(root):\n    it = os.walk(root)\n    while (step := await anyio.to_thread.run_sync(next, it, None)) is not None:\n        yield step\n',
+        'import sys, asyncio\nfrom pathlib import Path\nasync def entries(p: Path):\n    it = p.iterdir() if sys.version_info < (3, 13) else await asyncio.to_thread(p.iterdir)\n    return await asyncio.to_thread(list, it)\n',
         'import os\nasync def send(fd, data, wait_writable):\n    while data:\n        try:\n            data = data[os.write(fd, data):]\n        except BlockingIOError:\n            await wait_writable(fd)\n',
         'from typing import TYPE_CHECKING\nasync def f(p):\n    if TYPE_CHECKING:\n        reveal_type(open(p))\n    if 0:  # debugging aid\n        print(open(p).read())\n    return p\n',
     ]
     INVALID = [
+        Invalid(
+            "import glob\nasync def f(pattern):\n    found = glob.iglob(pattern)\n    return [p for p in found]\n",
+            line=3,
+            message_contains="glob.iglob",
+        ),
         Invalid(
             "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
             count=2,

@@ -28,7 +28,9 @@ class BlockingHelperCallInAsync(BlockingCallRule):
     are the FFT101-FFT105 catalog plus your `blocking-calls`. A sync function decorated with
     an offload wrapper (`asgiref.sync.sync_to_async`, `asyncer.asyncify`, or one of your
     `offload-wrappers`) is not a blocking helper. Chains are searched breadth-first, at
-    most 8 calls deep, and cycles are cut.
+    most 8 calls deep, and cycles are cut. A chain does not enter a project module named
+    like a top-level standard-library module from another package (a vendored copy of the
+    stdlib): the catalog is the model of the standard library.
 
     ## Why is this bad?
     Moving a blocking call into a helper does not stop it from blocking: the coroutine still
@@ -84,6 +86,8 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         # non-blocking I/O by design: the helper drains a socket until it would block
         "import socket\ndef drain(sock: socket.socket):\n    try:\n        while True:\n            sock.recv(65536)\n    except BlockingIOError:\n        pass\n"
         "class Waker:\n    async def wait_woken(self, sock):\n        drain(sock)\n",
+        # a name look-up that makes no DNS query
+        "import socket\ndef is_ip(text):\n    return socket.getaddrinfo(text, 0, 0, 0, 0, socket.AI_NUMERICHOST)\nasync def f(host):\n    return is_ip(host)\n",
         # code that never runs
         "import typing\ndef helper(p):\n    if typing.TYPE_CHECKING:\n        open(p)\n    return p\nasync def f(p):\n    return helper(p)\n",
     ]

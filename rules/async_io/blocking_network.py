@@ -14,7 +14,10 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
     `httpx.Client` methods, `urllib.request.urlopen`, `urllib3`, `http.client`
     connections, and blocking `socket` calls (`connect`, `recv`, `sendall`, DNS look-ups).
     Instances are tracked through assignments, `with ... as`, annotations and
-    `self.attr = ...` in methods.
+    `self.attr = ...` in methods. Not reported: socket calls in the body of a `try` that
+    handles `BlockingIOError` / `ssl.SSLWantReadError` (a non-blocking socket, retried when
+    ready), and `getaddrinfo` / `gethostbyname` of a literal IP address or with
+    `AI_NUMERICHOST` (no DNS query).
 
     ## Why is this bad?
     A sync HTTP request holds the thread for the whole round trip (often hundreds of
@@ -60,6 +63,9 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
         "import requests\nasync def f(url):\n    raise requests.HTTPError(url)\n",
         "import httpx\nclass C:\n    def __init__(self):\n        self.client = httpx.AsyncClient()\n    async def f(self, url):\n        return await self.client.get(url)\n",
         "import requests\nasync def f(url):\n    s = requests.Session()\n    s.headers.update({'a': 'b'})\n    return s\n",
+        # no DNS query: a literal IP address, or AI_NUMERICHOST,
+        'import socket\nasync def f(port):\n    return socket.getaddrinfo(\'::1\', port), socket.gethostbyname("10.0.0.7")\n',
+        'import socket\nasync def is_ip(text):\n    try:\n        return bool(socket.getaddrinfo(text, 0, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST))\n    except socket.gaierror:\n        return False\n',
         'import socket\nasync def f(loop, path):\n    sock = socket.socket(socket.AF_UNIX)\n    sock.setblocking(False)\n    try:\n        sock.connect(path)\n    except BlockingIOError:\n        await loop.sock_connect(sock, path)\n    return sock\n',
         'import socket, ssl\nasync def f(sock: socket.socket, wait):\n    while True:\n        try:\n            return sock.recv(4096)\n        except (InterruptedError, ssl.SSLWantReadError):\n            await wait(sock)\n',
     ]
@@ -89,5 +95,6 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
         ),
         Invalid("import http.client\nasync def f(h):\n    c = http.client.HTTPSConnection(h)\n    c.request('GET', '/')\n    return c.getresponse()\n", count=2),
         Invalid("import urllib3\nasync def f(u):\n    pool = urllib3.PoolManager()\n    return pool.request('GET', u)\n"),
+        Invalid("import socket\nasync def f(port):\n    return socket.getaddrinfo('db.internal', port, flags=socket.AI_CANONNAME)\n", message_contains="socket.getaddrinfo"),
         Invalid("from typing import Optional\nimport requests\nasync def f(s: Optional[requests.Session], u):\n    return s.get(u)\n"),
     ]
