@@ -63,6 +63,39 @@ def root_name(expr: cst.BaseExpression) -> Optional[str]:
     return expr.value if isinstance(expr, cst.Name) else None
 
 
+def in_dead_branch(ctx: Any) -> bool:
+    """The current node is in the body of an ``if`` of its function that never runs
+    (``if 0:``, ``if False:``, ``if TYPE_CHECKING:``)."""
+    from ..async_io._base import is_constant_false
+
+    statements = ctx.statements
+    for i in range(len(statements) - 2, -1, -1):
+        parent, child = statements[i], statements[i + 1]
+        if isinstance(parent, cst.FunctionDef):
+            return False
+        if isinstance(parent, cst.If) and isinstance(parent.body, cst.IndentedBlock):
+            if any(child is s for s in parent.body.body) and is_constant_false(ctx, parent.test):
+                return True
+    return False
+
+
+def inside_expected_raise(ctx: Any) -> bool:
+    """Inside ``with pytest.raises(...)`` / ``with self.assertRaises(...)``: the block is
+    expected to raise before its statements have their usual effect."""
+    for frame in reversed(ctx.stack.frames):
+        if frame.kind in ("def", "async def", "lambda", "class"):
+            return False
+        if frame.kind in ("with", "async with") and isinstance(frame.node, cst.With):
+            for item in frame.node.items:
+                call = item.item
+                if not isinstance(call, cst.Call):
+                    continue
+                name = ctx.names.resolve(call.func) or dotted(call.func) or ""
+                if name == "pytest.raises" or name.rsplit(".", 1)[-1] in ("assertRaises", "assertRaisesRegex"):
+                    return True
+    return False
+
+
 def text_of(expr: cst.BaseExpression) -> str:
     return dotted(expr) or ""
 

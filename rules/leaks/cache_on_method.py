@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import FrozenSet, Optional, Set
 
 import libcst as cst
 
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import LeaksOptions, load_catalog
+from ._common import LeaksOptions, load_catalog, walk_nodes
 
 IMPLICIT_BINDERS = {"__new__", "__init_subclass__", "__class_getitem__"}
+#: a first parameter named like this is a class (the function becomes a classmethod later)
+CLASS_PARAMS = {"cls", "mcs", "mcls", "metacls", "klass"}
 BINDERS = {"staticmethod", "classmethod", "abc.abstractclassmethod", "abc.abstractstaticmethod"}
 
 
@@ -31,7 +33,9 @@ class CacheOnMethod(Rule):
     `@cache` / `lru_cache(maxsize=None)`, and up to `maxsize` instances otherwise. The cache
     is also shared by all instances, so one busy instance evicts the others' entries.
 
-    Enum classes are not reported: their members live for the whole process anyway.
+    Enum classes are not reported: their members live for the whole process anyway. Nor
+    are methods whose first parameter is `cls` (made classmethods after the body), or whose
+    cache the module empties itself (`self.method.cache_clear()`).
 
     ## Example
     ```python
@@ -88,6 +92,10 @@ class CacheOnMethod(Rule):
         "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n",
         # __new__ is implicitly a staticmethod: its first argument is the class
         "import functools\nclass C:\n    @functools.lru_cache(maxsize=None)\n    def __new__(cls, x):\n        return super().__new__(cls)\n",
+        # the code manages the cache's lifetime itself
+        "import functools\nclass Registry:\n    @functools.cache\n    def models(self, hidden=False):\n        return list(self.all)\n    def reset(self):\n        self.models.cache_clear()\n",
+        # turned into a classmethod after the body: its first argument is the class
+        "import functools\nclass Mixin:\n    @functools.cache\n    def lookups(cls):\n        return dict(cls.table)\n    lookups = classmethod(lookups)\n",
         # a local decorator named `cache`
         "def cache(f):\n    return f\nclass C:\n    @cache\n    def f(self):\n        return 1\n",
     ]
@@ -132,6 +140,9 @@ class CacheOnMethod(Rule):
             return
         if not (node.params.params or node.params.posonly_params) or node.name.value in IMPLICIT_BINDERS:
             return  # no `self` to hold on to
+        first = (*node.params.posonly_params, *node.params.params)[0].name.value
+        if first in CLASS_PARAMS:
+            return  # made a classmethod later (`f = classmethod(f)`): classes live anyway
         cls = frames[-1].node
         assert isinstance(cls, cst.ClassDef)
         if self._is_enum(cls):
@@ -140,6 +151,8 @@ class CacheOnMethod(Rule):
         for deco, expr, name in resolved:
             if name is None or name not in caches:
                 continue
+            if node.name.value in self._cleared():
+                return  # the code empties this cache itself (`self.method.cache_clear()`)
             extent = self._extent(expr, caches[name])
             report_bounded = isinstance(self.options, LeaksOptions) and self.options.report_bounded_caches
             if extent != "forever" and not report_bounded:
@@ -147,6 +160,22 @@ class CacheOnMethod(Rule):
             short = name.rsplit(".", 1)[-1]
             self.report(deco.decorator, decorator=short, cls=cls.name.value, method=node.name.value, extent=extent)
             return
+
+    def _cleared(self) -> FrozenSet[str]:
+        """Names of methods whose cache the module clears: ``<x>.<name>.cache_clear()``."""
+        found = self.__dict__.get("_cleared_names")
+        if found is None:
+            names: Set[str] = set()
+            for sub in walk_nodes(self.ctx.module):
+                if (
+                    isinstance(sub, cst.Call)
+                    and isinstance(sub.func, cst.Attribute)
+                    and sub.func.attr.value == "cache_clear"
+                    and isinstance(sub.func.value, cst.Attribute)
+                ):
+                    names.add(sub.func.value.attr.value)
+            found = self.__dict__["_cleared_names"] = frozenset(names)
+        return found
 
     def _is_enum(self, cls: cst.ClassDef) -> bool:
         for base in cls.bases:

@@ -9,14 +9,16 @@ import libcst as cst
 from fftlint.analysis.names import dotted
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import discarded, load_catalog
+from ._common import discarded, in_dead_branch, inside_expected_raise, load_catalog
 
 
 class DanglingTask(Rule):
     """## What it does
     Checks for `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
     `loop.create_task(...)` calls whose result is discarded: the call is a statement of
-    its own (also when only `.add_done_callback(...)` is chained onto it).
+    its own (also when only `.add_done_callback(...)` is chained onto it). Not inside
+    `with pytest.raises(...)` / `with self.assertRaises(...)`, where the call is expected
+    to fail before it makes a task.
 
     ## Why is this bad?
     The event loop keeps only a *weak* reference to a task. A task nobody else refers to
@@ -75,6 +77,9 @@ class DanglingTask(Rule):
         # a local function that shadows the import
         "async def f():\n    def create_task(c):\n        return c\n    create_task(work())\n",
         "import trio\nasync def f():\n    async with trio.open_nursery() as n:\n        n.start_soon(work)\n",
+        # a test that expects the call to raise: no task is created
+        "import asyncio, pytest\nasync def test_closed(loop):\n    with pytest.raises(RuntimeError):\n        asyncio.ensure_future(work(), loop=loop)\n",
+        "import asyncio, unittest\nclass T(unittest.TestCase):\n    def test_closed(self):\n        with self.assertRaises(RuntimeError):\n            asyncio.ensure_future(work(), loop=self.loop)\n",
     ]
     INVALID = [
         Invalid(
@@ -107,7 +112,7 @@ class DanglingTask(Rule):
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "add_done_callback" and isinstance(func.value, cst.Call):
             call = func.value
-        if self._spawner(call) is not None:
+        if self._spawner(call) is not None and not inside_expected_raise(self.ctx) and not in_dead_branch(self.ctx):
             self.report(call, call=dotted(call.func) or self.ctx.code_for(call.func))
 
     def _spawner(self, call: cst.Call) -> Optional[str]:

@@ -11,7 +11,7 @@ import libcst as cst
 from fftlint.analysis.names import dotted
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import LeaksOptions, attribute_names, load_catalog, root_name, walk_nodes
+from ._common import LeaksOptions, attribute_names, in_dead_branch, load_catalog, root_name, walk_nodes
 
 CATALOG = "listeners.yaml"
 
@@ -102,8 +102,10 @@ class ListenerPerCall(Rule):
     - receivers that are created in the function itself (a fresh `QPushButton`, a private
       `logging.Logger`): they die with the registration;
     - functions that return the handler they register (the caller owns it);
-    - `atexit.register(os.remove, path)` or a fresh closure: clean-up of a resource the
-      call itself created, one callback per resource by design.
+    - `atexit.register(os.remove, path)`, a fresh closure, or a method of an object the
+      call itself created (`lock = make_lock(path); atexit.register(lock.release)`):
+      clean-up of a resource the call created, one callback per resource by design;
+    - code that never runs (`if 0:`, `if TYPE_CHECKING:`).
 
     ## Why is this bad?
     The registry outlives the function. Each call adds one more entry, and none is ever
@@ -193,6 +195,11 @@ class ListenerPerCall(Rule):
         "import logging\ndef test_export(tmp_path):\n    logging.getLogger().addHandler(logging.FileHandler(tmp_path / 'log'))\n",
         "import logging\nfrom django.core.management.base import BaseCommand\nclass Command(BaseCommand):\n"
         "    def handle(self, *args, **options):\n        logging.getLogger().addHandler(logging.StreamHandler(self.stdout))\n",
+        # the exit callback releases an object this call created: one per object, by design
+        "import atexit\ndef lock_pidfile(path):\n    lock = PidLock(path)\n    lock.acquire()\n    atexit.register(lock.release)\n    return lock\n",
+        "import atexit\nclass Step:\n    def build(self, worker):\n        worker.store = Store(worker.path)\n        atexit.register(worker.store.flush)\n",
+        # code that never runs
+        "import logging\nclass T:\n    def before_each(self):\n        if 0:  # debugging aid\n            logging.getLogger('t').addHandler(logging.StreamHandler())\n",
         # replaces rather than accumulates
         "import asyncio, signal\nasync def serve():\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, stop)\n",
     ]
@@ -265,7 +272,7 @@ class ListenerPerCall(Rule):
         func = frame.node
         index = next(i for i in range(len(frames) - 1, -1, -1) if frames[i] is frame)
         cls = frames[index - 1].node if index and frames[index - 1].kind == "class" else None
-        if self._runs_once(func, cls):
+        if self._runs_once(func, cls) or in_dead_branch(self.ctx):
             return
         if self._released(entry, index):
             return
@@ -525,6 +532,8 @@ class ListenerPerCall(Rule):
                 return True  # `atexit.register(os.remove, path)`: one callback per resource
             if positional and self._fresh(positional[0].value, func):
                 return True  # a closure over what this call created
+            if positional and self._method_of_new_object(positional[0].value, func):
+                return True  # `lock = make_lock(); atexit.register(lock.release)`
         if entry.get("dedup") != "argument":
             return False
         weak_keyword = entry.get("weak_keyword")
@@ -544,6 +553,24 @@ class ListenerPerCall(Rule):
         if isinstance(arg, cst.Name):
             kind, _ = self._locals(func).get(arg.value, ("global", None))
             return kind in ("call", "lambda", "def")
+        return False
+
+    def _method_of_new_object(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
+        """``obj.method`` where ``obj`` (a local or an attribute) is assigned the result of
+        a call in this function: one callback per object this call created."""
+        if not isinstance(arg, cst.Attribute):
+            return False
+        owner = arg.value
+        if isinstance(owner, cst.Name):
+            kind, _ = self._locals(func).get(owner.value, ("global", None))
+            return kind == "call"
+        text = dotted(owner)
+        if not text or not isinstance(owner, cst.Attribute):
+            return False
+        for sub in walk_nodes(func.body, into_scopes=False):
+            if isinstance(sub, cst.Assign) and isinstance(sub.value, cst.Call):
+                if any(dotted(t.target) == text for t in sub.targets):
+                    return True
         return False
 
     @staticmethod
