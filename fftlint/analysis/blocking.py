@@ -107,6 +107,7 @@ class Catalog:
         self.lazy: FrozenSet[str] = frozenset(str(x) for x in data.get("lazy") or ())
         self.unbounded_put: FrozenSet[str] = frozenset(str(x) for x in data.get("unbounded_put") or ())
         self.numeric_host: FrozenSet[str] = frozenset(str(x) for x in data.get("numeric_host") or ())
+        self.file_consumers: Dict[str, int] = {str(k): int(v) for k, v in (data.get("file_consumers") or {}).items()}
         self.conditions: Dict[str, Tuple[str, int, str]] = {}
         for name, cond in (data.get("non_blocking_when") or {}).items():
             self.conditions[str(name)] = (str(cond["keyword"]), int(cond["position"]), str(cond["value"]))
@@ -173,6 +174,24 @@ class Catalog:
         if norm in self.numeric_host and args is not None and _numeric_lookup(*args()):
             return None
         return Match(kind, canonical, norm, self.display(norm))
+
+    def file_argument(self, canonical: Optional[str]) -> Optional[int]:
+        """Position of the file argument of a function that reads or writes a file object
+        it is given (``json.load`` -> 0), or None."""
+        return self.file_consumers.get(canonical) if canonical else None
+
+    def consumes_file(self, canonical: str, argument: Optional[str]) -> Optional[Match]:
+        """``json.load(fh)`` where ``fh`` resolved to an open file (``argument`` is its
+        instance marker, e.g. ``"open()"``)."""
+        if argument is None or self.instance_type(argument) != "file":
+            return None
+        return Match("file", canonical, canonical, f"{canonical}({self.display(self.normalize(argument))})")
+
+    def iterates_file(self, iterable: Optional[str]) -> Optional[Match]:
+        """``for line in fh`` where ``fh`` resolved to an open file: each step reads it."""
+        if iterable is None or self.instance_type(iterable) != "file":
+            return None
+        return Match("file", iterable, "@file.__iter__", f"for ... in {self.display(self.normalize(iterable))}")
 
     def display(self, normalized: str, _depth: int = 0) -> str:
         """``@dbapi_cursor.fetchall`` -> ``sqlite3.connect().cursor().fetchall``."""

@@ -26,7 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 from fftlint.analysis.blocking import Args, Catalog
 from fftlint.analysis.names import resolve_relative
 
-SUMMARY_VERSION = "3"
+SUMMARY_VERSION = "4"
 CACHE_NAMESPACE = "fft1-summary"
 MAX_DEPTH = 8
 LOCAL = ""
@@ -252,6 +252,14 @@ def _literal(node: ast.AST) -> Optional[str]:
     return None
 
 
+def _argument(node: ast.Call, position: int, keywords: Tuple[str, ...]) -> Optional[ast.AST]:
+    for kw in node.keywords:
+        if kw.arg in keywords:
+            return kw.value
+    positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+    return positional[position] if len(positional) > position else None
+
+
 def call_args(node: ast.Call) -> Args:
     positional = tuple(_literal(a) for a in node.args if not isinstance(a, ast.Starred))
     keywords = {k.arg: _literal(k.value) for k in node.keywords if k.arg}
@@ -470,10 +478,21 @@ class _Summarizer:
             if canonical is None:
                 continue
             match = self.catalog.match(canonical, lambda c=call: call_args(c)) if id(call) not in nonblocking else None
+            position = self.catalog.file_argument(canonical)
+            if match is None and position is not None and id(call) not in nonblocking:
+                arg = _argument(call, position, ("fp", "stream", "file"))
+                if arg is not None:
+                    match = self.catalog.consumes_file(canonical, self.resolve(arg, local, self_info))
             if match is not None:
                 blocking.append(Blocking(match.display, match.kind, call.lineno))
             elif not _is_stdlib_like(canonical):
                 calls.append((canonical, call.lineno))
+        for sub in nodes:  # ``for line in fh`` over an open file
+            if isinstance(sub, (ast.For, ast.comprehension)) and isinstance(sub.iter, (ast.Name, ast.Attribute)):
+                found = self.catalog.iterates_file(self.resolve(sub.iter, local, self_info))
+                if found is not None:
+                    blocking.append(Blocking(found.display, found.kind, getattr(sub, "lineno", None) or getattr(sub.iter, "lineno", 0)))
+        blocking.sort(key=lambda b: b.line)
         self.functions.append(
             FunctionSummary(qual, short, node.lineno, False, False, tuple(blocking), tuple(calls), returns)
         )

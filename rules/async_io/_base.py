@@ -218,8 +218,21 @@ class FileState:
             expanded = self.ctx.project.expand(canonical)
             if expanded != canonical:
                 match = self.catalog.match(expanded, args)
+        position = self.catalog.file_argument(canonical)
+        if match is None and position is not None:
+            arg = _argument(node, position, ("fp", "stream", "file"))
+            if arg is not None:
+                match = self.catalog.consumes_file(canonical or "", self.ctx.names.resolve(arg))
         self.matches[key] = match
         return match
+
+
+def _argument(node: cst.Call, position: int, keywords: Tuple[str, ...]) -> Optional[cst.BaseExpression]:
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value in keywords:
+            return arg.value
+    positional = [a for a in node.args if a.keyword is None and not a.star]
+    return positional[position].value if len(positional) > position else None
 
 
 def file_state(ctx: FileContext, options: Any) -> FileState:
@@ -315,6 +328,35 @@ class BlockingCallRule(Rule):
             if built_unbounded(self.ctx, node.func.value):
                 return
         self.report_match(node, match)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._iteration(node.iter, node.asynchronous is not None)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._iteration(node.for_in.iter, node.for_in.asynchronous is not None)
+
+    visit_SetComp = visit_ListComp
+    visit_DictComp = visit_ListComp
+    visit_GeneratorExp = visit_ListComp
+
+    def _iteration(self, iterable: cst.BaseExpression, asynchronous: bool) -> None:
+        """``for line in fh`` over an open (sync) file: every step reads the disk."""
+        if self.kind != "file" or asynchronous or not self.ctx.stack.in_async_def:
+            return
+        if not isinstance(iterable, (cst.Name, cst.Attribute)) or quiet_region(self.ctx):
+            return
+        match = self.state().catalog.iterates_file(self.ctx.names.resolve(iterable))
+        if match is None:
+            return
+        callee = " ".join(self.ctx.code_for(iterable).split())
+        self.report(
+            iterable,
+            callee=f"for ... in {callee}",
+            what=KIND_WORDS[match.kind],
+            func=self.ctx.stack.function_name,
+            note=f": {match.display}",
+            properties={"blocking_call": match.display, "kind": match.kind},
+        )
 
     def report_match(self, node: cst.Call, match: Match) -> None:
         callee = callee_text(self.ctx, node)

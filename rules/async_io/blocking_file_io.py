@@ -14,7 +14,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
     `pathlib.Path` I/O methods (`read_text`, `write_bytes`, `open`, `exists`, `stat`,
     `iterdir`, `glob`, ...), `shutil` copies and moves, and the `os` / `os.path` functions
     that touch the disk (`os.listdir`, `os.path.exists`, ...; pure ones such as
-    `os.path.join` are fine).
+    `os.path.join` are fine). Also `json.load(fh)` / `pickle.dump(obj, fh)` / `yaml.safe_load(fh)`
+    (and the like) on an open file, and `for line in fh` loops and comprehensions over one.
 
     The catalog is data: `rules/async_io/blocking_calls.yaml` (kind `file`).
 
@@ -72,6 +73,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "import anyio\nasync def f(p):\n    return await anyio.Path(p).read_text()\n",
         "import os\nasync def f(p):\n    return os.path.basename(p), os.path.splitext(p), os.getpid()\n",
         "import shutil\nclass C:\n    shutil.copy('a', 'b')\n",
+        # json.load of something that is not a file; iterating an in-memory or async file
+        "import io, json, aiofiles\nasync def f(text, p):\n    buf = io.StringIO(text)\n    rows = [line for line in buf]\n    async with aiofiles.open(p) as fh:\n        async for line in fh:\n            rows.append(line)\n    return json.load(buf), json.loads(text), rows\n",
         # a lazy iterator handed to a worker thread: the disk is read there
         'import os, anyio\nasync def tree(root):\n    it = os.walk(root)\n    while (step := await anyio.to_thread.run_sync(next, it, None)) is not None:\n        yield step\n',
         'import sys, asyncio\nfrom pathlib import Path\nasync def entries(p: Path):\n    it = p.iterdir() if sys.version_info < (3, 13) else await asyncio.to_thread(p.iterdir)\n    return await asyncio.to_thread(list, it)\n',
@@ -79,6 +82,17 @@ class BlockingFileIOInAsync(BlockingCallRule):
         'from typing import TYPE_CHECKING\nasync def f(p):\n    if TYPE_CHECKING:\n        reveal_type(open(p))\n    if 0:  # debugging aid\n        print(open(p).read())\n    return p\n',
     ]
     INVALID = [
+        Invalid(
+            "import json\nclass Feed:\n    def __init__(self, path):\n        self.fh = open(path)\n"
+            "    async def entries(self):\n        header = json.load(self.fh)\n        return header, [line for line in self.fh]\n",
+            count=2,
+            message_contains="json.load(open())",
+        ),
+        Invalid(
+            "async def tail(path):\n    fh = open(path)\n    for line in fh:\n        yield line\n",
+            count=2,
+            message_contains="`for ... in fh` blocks the event loop inside `async def tail`",
+        ),
         Invalid(
             "import glob\nasync def f(pattern):\n    found = glob.iglob(pattern)\n    return [p for p in found]\n",
             line=3,

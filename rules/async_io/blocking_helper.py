@@ -120,6 +120,11 @@ class BlockingHelperCallInAsync(BlockingCallRule):
             message_contains="f -> Repo.__init__ -> sqlite3.connect",
         ),
         Invalid(
+            "class Log:\n    def __init__(self, path):\n        self.fh = open(path)\n    def count(self):\n        return sum(1 for _ in self.fh)\n"
+            "async def f(log: Log):\n    return log.count()\n",
+            message_contains="f -> Log.count -> for ... in open() (file-system call)",
+        ),
+        Invalid(
             "def a():\n    return b()\n\ndef b():\n    if a():\n        return input()\n\nasync def f():\n    a()\n",
             message_contains="f -> a -> b -> input",
         ),
