@@ -253,6 +253,9 @@ class Rule:
         properties: Optional[Dict[str, Any]] = None,
         **fmt: Any,
     ) -> None:
+        """Report ``node``. ``properties`` travel to JSON and SARIF; the engine reads one
+        of them, ``span_in_node`` (``{"line_delta": int, "column": int}``), to place the
+        report on a spot inside the node, e.g. a sub-pattern inside a regex literal."""
         text = message if message is not None else self.message.format(**fmt)
         statement = self.ctx.statements[-1] if self.ctx.statements else None
         self.ctx.reports.append(RawReport(self, node, statement, text, fix, dict(properties or {})))

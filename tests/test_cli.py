@@ -162,3 +162,21 @@ def test_stdin_sees_helpers_in_other_files_of_the_project(project, monkeypatch, 
     assert main(["--stdin-filename", "svc/handler.py", "-"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("svc/handler.py:4:12: FFT106") and "load -> open" in out
+
+
+class _PointsInside(Rule):
+    """## What it does\nx\n## Why is this bad?\nx\n## Example\nx\n## Use instead\nx\n## Fix safety\nx"""
+
+    code = "FFT991"
+    name = "points-inside"
+    message = "inside"
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        delta = 0 if "\n" not in node.value else 1
+        self.report(node, properties={"span_in_node": {"line_delta": delta, "column": 3}})
+
+
+def test_reports_can_point_inside_their_node():
+    result = lint_source('x = "abcdef"\ny = """a\nbcdef"""\n', "x.py", [_PointsInside])
+    spans = [(d.span.line, d.span.column, d.span.end_line, d.span.end_column) for d in result.diagnostics]
+    assert spans == [(1, 8, 1, 13), (3, 4, 3, 9)]

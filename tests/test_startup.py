@@ -43,15 +43,8 @@ SOURCES = {
     "async-file": "import time\n\nasync def f():\n    time.sleep(1)\n",
     "plain-file": "def add(a, b):\n    return a + b\n",
 }
-_REGEX_AT_TOP = pytest.mark.xfail(
-    strict=True,
-    reason="rules/regex/_common.py imports fftlint.analysis.regex at module level (rule "
-    "discovery imports every rule module); move the import into cached_analysis()",
-)
-
-
 @pytest.mark.parametrize("source", sorted(SOURCES))
-@pytest.mark.parametrize("heavy", [pytest.param("sqlglot"), pytest.param("fftlint.analysis.regex", marks=_REGEX_AT_TOP)])
+@pytest.mark.parametrize("heavy", ["sqlglot", "fftlint.analysis.regex"])
 def test_one_file_does_not_load_heavy_analysers(tmp_path, source, heavy):
     modules = _modules(tmp_path, SOURCES[source])
     assert not _loaded(modules, heavy), f"{heavy} was imported for a file that needs none of it"

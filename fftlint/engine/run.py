@@ -320,12 +320,30 @@ class _Collector:
             rule.name,
             raw.message,
             self.path,
-            self.span(raw.node),
+            _narrow(self.span(raw.node), raw.properties.get("span_in_node")),
             rule.severity,
             fix,
             raw.properties,
             statement_line,
         )
+
+
+def _narrow(span: Span, inner: Any) -> Span:
+    """Move a report's start inside its node (``properties["span_in_node"]``: a
+    ``line_delta`` from the node's first line, and a 0-based ``column`` -- relative to
+    the node's start column on that first line, absolute on later lines). Used by rules
+    that point into a string literal; the end stays the node's end."""
+    if not isinstance(inner, dict):
+        return span
+    delta = inner.get("line_delta", 0)
+    column = inner.get("column", 0)
+    if not isinstance(delta, int) or not isinstance(column, int) or delta < 0 or column < 0:
+        return span
+    line = span.line + delta
+    col = span.column + column if delta == 0 else column + 1
+    if (line, col) > (span.end_line, span.end_column):
+        return span
+    return Span(line, col, span.end_line, span.end_column)
 
 
 #: Long implicit string concatenations and deeply nested expressions make LibCST trees
