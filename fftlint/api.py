@@ -168,6 +168,39 @@ def build_project(
     return index
 
 
+REGEX_CODES = ("FFT401", "FFT402", "FFT403")
+
+
+def verify_regex_findings(results: Sequence[FileResult], timeout_s: float = 2.0) -> List[FileResult]:
+    """Confirm FFT401-403 findings by timing their attack strings against CPython's ``re``
+    in a child process (the linted code itself is never run). Each finding's message says
+    whether super-linear growth was measured; ``properties["verified"]`` holds the data."""
+    from dataclasses import replace as dc_replace
+
+    from fftlint.analysis.regex import verify_properties
+
+    out: List[FileResult] = []
+    for result in results:
+        diagnostics = []
+        for diag in result.diagnostics:
+            if diag.code in REGEX_CODES and diag.properties.get("attack"):
+                check = verify_properties(diag.properties, timeout_s=timeout_s)
+                growth = check.growth if check.growth != "polynomial" else f"n^{check.degree:.1f}"
+                note = f" [confirmed: {growth} growth measured]" if check.confirmed else " [not confirmed by measurement]"
+                props = dict(diag.properties)
+                props["verified"] = {
+                    "confirmed": check.confirmed,
+                    "growth": check.growth,
+                    "degree": check.degree,
+                    "timed_out": check.timed_out,
+                    "timings": [list(t) for t in check.timings],
+                }
+                diag = dc_replace(diag, message=diag.message + note, properties=props)
+            diagnostics.append(diag)
+        out.append(dc_replace(result, diagnostics=tuple(diagnostics)))
+    return out
+
+
 def display_path(path: str) -> str:
     """Relative to the working directory when below it, with forward slashes."""
     if path in ("-", "<stdin>"):

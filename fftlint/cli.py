@@ -62,6 +62,7 @@ class _Exit(Exception):
 @click.option("--show-fixes", is_flag=True, help="List what --fix changed.")
 @click.option("--show-source", is_flag=True, help="Show the offending source line under each finding.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--verify-regex", is_flag=True, help="Confirm FFT401-403 findings by timing their attack strings against Python's re (in a child process).")
 @click.option("--stdin-filename", help="Lint standard input (path '-') as if it were this file.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: available CPUs).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -172,6 +173,9 @@ def run_check(paths: List[str], opts: dict) -> int:
                         sources[r.path] = api.read(r.path).text
                     except Exception:  # noqa: BLE001 - the excerpt is optional
                         pass
+
+    if opts.get("verify_regex"):
+        results = api.verify_regex_findings(results)
 
     if want_diff:
         text = "".join(diffs)
