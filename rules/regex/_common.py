@@ -487,4 +487,11 @@ class RegexCallMixin:
         if len(example) > 40:
             example = example[:37] + "..."
         self.report(lit, fix=fix, properties=props, sub=rep.subpattern or f.pattern.text,
-                    degree=rep.degree, call=f.callee.rsplit(".", 1)[-1], attack=example)
+                    degree=rep.degree, call=_call_text(f.callee), attack=example)
+
+
+def _call_text(callee: str) -> str:
+    """How a message names the matching call: ``re.compile`` itself is cheap, it is
+    matching with the compiled pattern that is slow."""
+    name = callee.rsplit(".", 1)[-1]
+    return "matching with it" if name == "compile" else f"`{name}()`"

@@ -51,7 +51,7 @@ class ExponentialRegex(RegexCallMixin, Rule):
 
     code = "FFT401"
     name = "regex-exponential-backtracking"
-    message = "exponential backtracking in regex: `{sub}` can match the same text in many ways; `{call}()` is very slow on e.g. {attack!r}"
+    message = "exponential backtracking in regex: `{sub}` can match the same text in many ways; {call} is very slow on e.g. {attack!r}"
     fix_title = "Remove the redundant nested quantifier"
     severity = "error"
     requires = REQUIRES

@@ -41,7 +41,7 @@ class PolynomialRegex(RegexCallMixin, Rule):
 
     code = "FFT402"
     name = "regex-polynomial-backtracking"
-    message = "polynomial backtracking in regex (O(n^{degree})): repetitions in `{sub}` can split the same text in many ways; `{call}()` is slow on e.g. {attack!r}"
+    message = "polynomial backtracking in regex (O(n^{degree})): repetitions in `{sub}` can split the same text in many ways; {call} is slow on e.g. {attack!r}"
     severity = "warning"
     requires = REQUIRES
     tags = ("security", "redos")

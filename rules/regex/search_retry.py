@@ -45,7 +45,7 @@ class SearchRetryRegex(RegexCallMixin, Rule):
 
     code = "FFT403"
     name = "regex-search-retry-quadratic"
-    message = "`{call}()` retries `{sub}` from every start position: O(n^{degree}) on e.g. {attack!r}"
+    message = "{call} retries `{sub}` from every start position: O(n^{degree}) on e.g. {attack!r}"
     severity = "note"
     default_enabled = False
     requires = REQUIRES
