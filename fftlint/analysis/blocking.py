@@ -107,6 +107,7 @@ class Catalog:
         self.lazy: FrozenSet[str] = frozenset(str(x) for x in data.get("lazy") or ())
         self.unbounded_put: FrozenSet[str] = frozenset(str(x) for x in data.get("unbounded_put") or ())
         self.numeric_host: FrozenSet[str] = frozenset(str(x) for x in data.get("numeric_host") or ())
+        self.free_when_fresh: FrozenSet[str] = frozenset(str(x) for x in data.get("free_when_fresh") or ())
         self.file_consumers: Dict[str, int] = {str(k): int(v) for k, v in (data.get("file_consumers") or {}).items()}
         self.conditions: Dict[str, Tuple[str, int, str]] = {}
         for name, cond in (data.get("non_blocking_when") or {}).items():

@@ -26,7 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 from fftlint.analysis.blocking import Args, Catalog
 from fftlint.analysis.names import resolve_relative
 
-SUMMARY_VERSION = "4"
+SUMMARY_VERSION = "5"
 CACHE_NAMESPACE = "fft1-summary"
 MAX_DEPTH = 8
 LOCAL = ""
@@ -250,6 +250,19 @@ def _literal(node: ast.AST) -> Optional[str]:
         parts = _dotted(node)
         return ".".join(parts) if parts else None
     return None
+
+
+def _made_before(nodes: Sequence[ast.AST], call: ast.Call) -> bool:
+    """``x.acquire()`` where an earlier statement of the function assigns ``x`` (a name
+    or ``self.attr``) the result of a call: a new object that nobody else holds."""
+    receiver = _dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+    if not receiver:
+        return False
+    for node in nodes:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (node.lineno, node.col_offset) < (call.lineno, call.col_offset):
+            if any(_dotted(t) == receiver for t in node.targets):
+                return True
+    return False
 
 
 def _argument(node: ast.Call, position: int, keywords: Tuple[str, ...]) -> Optional[ast.AST]:
@@ -483,6 +496,8 @@ class _Summarizer:
                 arg = _argument(call, position, ("fp", "stream", "file"))
                 if arg is not None:
                     match = self.catalog.consumes_file(canonical, self.resolve(arg, local, self_info))
+            if match is not None and match.normalized in self.catalog.free_when_fresh and _made_before(nodes, call):
+                match = None
             if match is not None:
                 blocking.append(Blocking(match.display, match.kind, call.lineno))
             elif not _is_stdlib_like(canonical):

@@ -137,14 +137,32 @@ def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
 
 def walk_scope(node: cst.CSTNode, into_scopes: bool = False) -> Iterator[cst.CSTNode]:
     """Nodes below ``node``; without ``into_scopes``, not the bodies of nested functions,
-    lambdas and classes."""
-    stack = list(children(node))
+    lambdas and classes. Pre-order, in source order."""
+    stack = list(reversed(children(node)))
     while stack:
         current = stack.pop()
         yield current
         if not into_scopes and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(children(current))
+        stack.extend(reversed(children(current)))
+
+
+def made_before(ctx: FileContext, node: cst.Call) -> bool:
+    """``x.method()`` where the same function assigns ``x`` (a name or ``self.attr``) the
+    result of a call in an earlier statement: the object is new, nobody else holds it."""
+    func = ctx.stack.function
+    if func is None or not isinstance(node.func, cst.Attribute):
+        return False
+    text = dotted(node.func.value)
+    if not text:
+        return False
+    for sub in walk_scope(func):
+        if sub is node:
+            return False  # reached the call first: any assignment comes after it
+        if isinstance(sub, cst.Assign) and isinstance(sub.value, cst.Call):
+            if any(dotted(t.target) == text for t in sub.targets):
+                return True
+    return False
 
 
 def built_unbounded(ctx: FileContext, receiver: cst.BaseExpression) -> bool:
@@ -323,6 +341,8 @@ class BlockingCallRule(Rule):
         if match is None or match.kind != self.kind or quiet_region(self.ctx):
             return
         if match.normalized in state.catalog.lazy and stored_unconsumed(self.ctx, node):
+            return
+        if match.normalized in state.catalog.free_when_fresh and made_before(self.ctx, node):
             return
         if match.normalized in state.catalog.unbounded_put and isinstance(node.func, cst.Attribute):
             if built_unbounded(self.ctx, node.func.value):

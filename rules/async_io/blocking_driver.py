@@ -62,6 +62,8 @@ class BlockingDriverInAsync(BlockingCallRule):
         # wait worth reporting (measured: dozens of such sections in async libraries)
         "import threading\nclass Cache:\n    def __init__(self):\n        self._lock = threading.RLock()\n        self.data = {}\n"
         "    async def put(self, k, v):\n        with self._lock:\n            self.data[k] = v\n",
+        # a lock this function has just made is free
+        "import threading\nclass Worker:\n    async def start(self):\n        self._ready = threading.Lock()\n        self._ready.acquire()\n        return self._ready\n",
         # put on a queue without a maxsize never waits
         'import queue\nasync def f(items):\n    q = queue.Queue()\n    for item in items:\n        q.put(item)\n    return q\n',
         'import queue\nclass Bridge:\n    def __init__(self):\n        self.outbox = queue.Queue(maxsize=0)\n        self.wake = queue.SimpleQueue()\n    async def send(self, msg):\n        self.outbox.put(msg)\n        self.wake.put(None)\n',

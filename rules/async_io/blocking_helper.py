@@ -86,6 +86,8 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         # non-blocking I/O by design: the helper drains a socket until it would block
         "import socket\ndef drain(sock: socket.socket):\n    try:\n        while True:\n            sock.recv(65536)\n    except BlockingIOError:\n        pass\n"
         "class Waker:\n    async def wait_woken(self, sock):\n        drain(sock)\n",
+        # acquiring a lock the constructor has just made never waits
+        "import threading\nclass Worker:\n    def __init__(self):\n        self._gate = threading.Lock()\n        self._gate.acquire()\nasync def spawn():\n    return Worker()\n",
         # a name look-up that makes no DNS query
         "import socket\ndef is_ip(text):\n    return socket.getaddrinfo(text, 0, 0, 0, 0, socket.AI_NUMERICHOST)\nasync def f(host):\n    return is_ip(host)\n",
         # code that never runs
