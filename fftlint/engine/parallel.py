@@ -3,7 +3,7 @@ runs) or in a process pool (chunked, each worker warmed once).
 
 The parent reads every file once, hashes it and asks the result cache; only misses are
 linted. Workers receive the run configuration once (initializer) — with it the project
-index, computed once before the pool starts — and then chunks of ``(path, bytes)``.
+index, computed once before the pool starts — and then chunks of paths to read and lint.
 Largest files are dispatched first; results come back in the order of ``files``. Works with the
 ``fork``, ``forkserver`` and ``spawn`` start methods (``FFTLINT_START_METHOD`` picks one).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
 from fftlint.types import FileResult
 
@@ -27,7 +27,7 @@ MAX_CHUNK = 16
 
 Progress = Callable[[int], None]  # called with the number of files just finished
 
-_WORKER: Optional[Tuple["RunConfig"]] = None
+_WORKER: Optional[Tuple["RunConfig", Any]] = None
 
 
 def default_jobs() -> int:
@@ -81,30 +81,45 @@ def _warm() -> None:
         pass
 
 
-def _init(config: "RunConfig") -> None:
+def _init(config: "RunConfig", keys: Any = None) -> None:
     global _WORKER
-    _WORKER = (config,)
+    _WORKER = (config, keys)
     _warm()
     _freeze()
 
 
-def _lint_chunk(chunk: Sequence[Tuple[int, str, bytes]]) -> List[Tuple[int, FileResult]]:
+def _read_and_lint(path: str, config: "RunConfig", keys: Any) -> Tuple[FileResult, str]:
+    """Read, key and lint one file; the key describes the bytes actually linted."""
+    from fftlint.api import rules_for
+
+    data, failed = read_bytes(path)
+    if data is None:
+        return failed, ""  # type: ignore[return-value]
+    key = keys.key(path, data, rules_for(config, path)) if keys is not None else ""
+    return _lint(path, data, config), key
+
+
+def _lint_chunk(chunk: Sequence[Tuple[int, str, int]]) -> List[Tuple[int, FileResult, str]]:
     assert _WORKER is not None, "worker not initialised"
-    config = _WORKER[0]
-    return [(i, _lint(path, data, config)) for i, path, data in chunk]
+    config, keys = _WORKER
+    out = []
+    for i, path, _ in chunk:
+        result, key = _read_and_lint(path, config, keys)
+        out.append((i, result, key))
+    return out
 
 
-def _chunks(items: Sequence[Tuple[int, str, bytes]], jobs: int) -> List[List[Tuple[int, str, bytes]]]:
+def _chunks(items: Sequence[Tuple[int, str, int]], jobs: int) -> List[List[Tuple[int, str, int]]]:
     """Largest files first (so no big file is left for the end), grouped into chunks of
     about ``total / (jobs * 16)`` bytes and at most MAX_CHUNK files."""
-    ordered = sorted(items, key=lambda item: -len(item[2]))
-    target = max(1, sum(len(item[2]) for item in items) // (jobs * 16))
-    chunks: List[List[Tuple[int, str, bytes]]] = []
-    current: List[Tuple[int, str, bytes]] = []
+    ordered = sorted(items, key=lambda item: -item[2])
+    target = max(1, sum(item[2] for item in items) // (jobs * 16))
+    chunks: List[List[Tuple[int, str, int]]] = []
+    current: List[Tuple[int, str, int]] = []
     size = 0
     for item in ordered:
         current.append(item)
-        size += len(item[2])
+        size += item[2]
         if size >= target or len(current) >= MAX_CHUNK:
             chunks.append(current)
             current, size = [], 0
@@ -120,6 +135,13 @@ def _context():  # type: ignore[no-untyped-def]
     return multiprocessing.get_context(method) if method else multiprocessing.get_context()
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def run_files(
     files: Sequence[str],
     config: "RunConfig",
@@ -127,52 +149,71 @@ def run_files(
     cache: Optional["Cache"] = None,
     progress: Optional[Progress] = None,
 ) -> List[FileResult]:
-    """Lint ``files`` (results in the same order), reusing cached results."""
+    """Lint ``files`` (results in the same order), reusing cached results.
+
+    No file's bytes are kept longer than its own lint: one job streams file by file; with
+    a pool the parent reads and hashes for the cache look-ups, and the workers re-read
+    the misses themselves."""
     from fftlint.api import rules_for
 
-    key_maker = None
+    keys = None
     if cache is not None and cache.enabled:
         from fftlint.cache import ResultKeys
 
-        key_maker = ResultKeys(config)
+        keys = ResultKeys(config)
     results: List[Optional[FileResult]] = [None] * len(files)
-    todo: List[Tuple[int, str, bytes, str]] = []
+
+    def lint_here(i: int, path: str, known_miss: bool = False) -> None:
+        data, failed = read_bytes(path)
+        if data is None:
+            results[i] = failed
+        else:
+            key = keys.key(path, data, rules_for(config, path)) if keys is not None else ""
+            hit = cache.get_result(key) if key and cache is not None and not known_miss else None
+            if hit is not None:
+                results[i] = hit
+            else:
+                result = _lint(path, data, config)
+                if key and cache is not None:
+                    cache.put_result(key, result)
+                results[i] = result
+        if progress is not None:
+            progress(1)
+
+    sizes = [_size(p) for p in files]
+    if jobs <= 1 or len(files) < 2 or sum(sizes) < MIN_PARALLEL_BYTES:
+        if len(files) > 8:
+            _freeze()
+        for i, path in enumerate(files):
+            lint_here(i, path)
+        return [r for r in results if r is not None]
+
+    todo: List[Tuple[int, str, int]] = []
     for i, path in enumerate(files):
         data, failed = read_bytes(path)
         if data is None:
             results[i] = failed
             continue
-        key = ""
-        if key_maker is not None and cache is not None:
-            key = key_maker.key(path, data, rules_for(config, path))
-            hit = cache.get_result(key)
+        if keys is not None and cache is not None:
+            hit = cache.get_result(keys.key(path, data, rules_for(config, path)))
             if hit is not None:
                 results[i] = hit
                 continue
-        todo.append((i, path, data, key))
+        todo.append((i, path, len(data)))
     if progress is not None and len(files) - len(todo):
         progress(len(files) - len(todo))
 
-    total = sum(len(item[2]) for item in todo)
-    if jobs <= 1 or len(todo) < 2 or total < MIN_PARALLEL_BYTES:
-        if len(todo) > 8:
-            _freeze()
-        for i, path, data, key in todo:
-            result = _lint(path, data, config)
-            if cache is not None and key:
-                cache.put_result(key, result)
-            results[i] = result
-            if progress is not None:
-                progress(1)
+    if len(todo) < 2 or sum(size for _, _, size in todo) < MIN_PARALLEL_BYTES:
+        for i, path, _ in todo:
+            lint_here(i, path, known_miss=True)
     else:
-        keys = {i: key for i, _, _, key in todo}
-        chunks = _chunks([(i, path, data) for i, path, data, _ in todo], jobs)
-        with _context().Pool(min(jobs, len(chunks)), initializer=_init, initargs=(config,)) as pool:
+        chunks = _chunks(todo, jobs)
+        with _context().Pool(min(jobs, len(chunks)), initializer=_init, initargs=(config, keys)) as pool:
             for chunk_result in pool.imap_unordered(_lint_chunk, chunks):
-                for i, result in chunk_result:
+                for i, result, key in chunk_result:
                     results[i] = result
-                    if cache is not None and keys[i]:
-                        cache.put_result(keys[i], result)
+                    if cache is not None and key:
+                        cache.put_result(key, result)
                 if progress is not None:
                     progress(len(chunk_result))
     return [r for r in results if r is not None]
