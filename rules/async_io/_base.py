@@ -222,6 +222,21 @@ class FileState:
         self.matches: Dict[int, Optional[Match]] = {}
         self.project: Any = None
 
+    def star_modules(self) -> Tuple[str, ...]:
+        """Modules the file imports ``*`` from at its top level (in order)."""
+        found = self.__dict__.get("_stars")
+        if found is None:
+            out = []
+            for stmt in self.ctx.module.body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    for small in stmt.body:
+                        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar) and not small.relative:
+                            name = dotted(small.module) if small.module is not None else None
+                            if name:
+                                out.append(name)
+            found = self.__dict__["_stars"] = tuple(out)
+        return found
+
     def is_awaited(self, node: cst.Call) -> bool:
         return id(node) in self.awaited
 
@@ -236,6 +251,11 @@ class FileState:
             expanded = self.ctx.project.expand(canonical)
             if expanded != canonical:
                 match = self.catalog.match(expanded, args)
+        if match is None and canonical and "." not in canonical and isinstance(node.func, cst.Name):
+            for module in self.star_modules():  # ``from time import *`` ... ``sleep(1)``
+                match = self.catalog.match(f"{module}.{canonical}", args)
+                if match is not None:
+                    break
         position = self.catalog.file_argument(canonical)
         if match is None and position is not None:
             arg = _argument(node, position, ("fp", "stream", "file"))

@@ -57,8 +57,14 @@ class BlockingSleepInAsync(BlockingCallRule):
         "from trio import sleep\nasync def f():\n    await sleep(1)\n",
         "import time\nasync def f(time):\n    time.sleep(1)\n",
         Valid("def sleep(x):\n    pass\nasync def f():\n    sleep(1)\n"),
+        Valid("from time import *\ndef sleep(x):\n    pass\nasync def f():\n    sleep(1)\n"),
+        Valid("from time import *\nfrom trio import *\nasync def f():\n    await sleep(1)\n"),
     ]
     INVALID = [
+        Invalid(
+            "from time import *\nasync def f():\n    sleep(0.5)\n",
+            fixed="from time import *\nimport asyncio\nasync def f():\n    await asyncio.sleep(0.5)\n",
+        ),
         Invalid(
             "import time\n\nasync def f():\n    time.sleep(1)\n",
             fixed="import time\nimport asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n",
