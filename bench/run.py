@@ -382,7 +382,9 @@ def render(data: Dict) -> str:
             ]
             lines += [f"| {code} {name} | {n} | {pct:.1f}% |" for code, name, n, pct in info["rows"]]
             lines.append("")
-    s = data["small"]
+    s = data.get("small")
+    if s is None:
+        return "\n".join(lines)
     lines += [
         "## One small file, end to end (interpreter start included)",
         "",
