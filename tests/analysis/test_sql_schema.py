@@ -295,3 +295,19 @@ def test_schema_files_are_found_under_the_project_root_and_fingerprinted(tmp_pat
     loader._walks.clear()
     assert loader.ddl_fingerprint(str(code)) != before
     assert loader.schema_for(str(code), "x = 1\n").table("t").leading_indexed("a")
+
+
+def test_app_label_is_an_identifier_even_in_a_hyphenated_folder(tmp_path, monkeypatch):
+    # CI clones the repository into folders such as `ci-clone`; rule examples use
+    # relative paths, so their app label comes from the working directory
+    from fftlint import registry
+    from fftlint.analysis.sql.sources import app_label_for
+    from fftlint.testing import lint_example
+
+    work = tmp_path / "my-service"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert app_label_for("models.py") == "my_service"
+    rule = registry.lookup("FFT502")
+    example = rule.INVALID[0]
+    assert lint_example(rule, example.code, example.path, example.options).diagnostics

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from fftlint.analysis.sql.schema import (
@@ -114,7 +115,9 @@ def app_label_for(path: str) -> str:
     parts = parts[:-1]
     while parts and parts[-1] in ("models", "migrations"):
         parts = parts[:-1]
-    return parts[-1] if parts else ""
+    # an app label is a Python identifier (the app package's name); a folder such as
+    # ``my-service`` can only hold loose example files, so keep its label usable in SQL
+    return re.sub(r"\W", "_", parts[-1]) if parts else ""
 
 
 # --------------------------------------------------------------------------- Django
