@@ -107,6 +107,9 @@ class Catalog:
         self.lazy: FrozenSet[str] = frozenset(str(x) for x in data.get("lazy") or ())
         self.unbounded_put: FrozenSet[str] = frozenset(str(x) for x in data.get("unbounded_put") or ())
         self.numeric_host: FrozenSet[str] = frozenset(str(x) for x in data.get("numeric_host") or ())
+        self.switches: Dict[str, FrozenSet[Tuple[str, str]]] = {
+            str(tag): frozenset((str(m), str(v)) for m, v in pairs) for tag, pairs in (data.get("nonblocking_switch") or {}).items()
+        }
         self.free_when_fresh: FrozenSet[str] = frozenset(str(x) for x in data.get("free_when_fresh") or ())
         self.file_consumers: Dict[str, int] = {str(k): int(v) for k, v in (data.get("file_consumers") or {}).items()}
         self.conditions: Dict[str, Tuple[str, int, str]] = {}
@@ -175,6 +178,13 @@ class Catalog:
         if norm in self.numeric_host and args is not None and _numeric_lookup(*args()):
             return None
         return Match(kind, canonical, norm, self.display(norm))
+
+    def switch_of(self, normalized: str) -> FrozenSet[Tuple[str, str]]:
+        """The ``(method, literal)`` calls that make the receiver of a ``@tag.method``
+        match non-blocking (``sock.setblocking(False)``), or an empty set."""
+        if not normalized.startswith("@"):
+            return frozenset()
+        return self.switches.get(normalized[1:].partition(".")[0], frozenset())
 
     def file_argument(self, canonical: Optional[str]) -> Optional[int]:
         """Position of the file argument of a function that reads or writes a file object

@@ -26,7 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 from fftlint.analysis.blocking import Args, Catalog
 from fftlint.analysis.names import resolve_relative
 
-SUMMARY_VERSION = "5"
+SUMMARY_VERSION = "6"
 CACHE_NAMESPACE = "fft1-summary"
 MAX_DEPTH = 8
 LOCAL = ""
@@ -265,6 +265,26 @@ def _made_before(nodes: Sequence[ast.AST], call: ast.Call) -> bool:
     return False
 
 
+def _switched_before(nodes: Sequence[ast.AST], call: ast.Call, switches: Any) -> bool:
+    """``sock.recv()`` after ``sock.setblocking(False)`` earlier in the same function."""
+    if not switches or not isinstance(call.func, ast.Attribute):
+        return False
+    receiver = _dotted(call.func.value)
+    if not receiver:
+        return False
+    for node in nodes:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.args
+            and (node.lineno, node.col_offset) < (call.lineno, call.col_offset)
+            and _dotted(node.func.value) == receiver
+            and (node.func.attr, _literal(node.args[0])) in switches
+        ):
+            return True
+    return False
+
+
 def _argument(node: ast.Call, position: int, keywords: Tuple[str, ...]) -> Optional[ast.AST]:
     for kw in node.keywords:
         if kw.arg in keywords:
@@ -497,6 +517,8 @@ class _Summarizer:
                 if arg is not None:
                     match = self.catalog.consumes_file(canonical, self.resolve(arg, local, self_info))
             if match is not None and match.normalized in self.catalog.free_when_fresh and _made_before(nodes, call):
+                match = None
+            if match is not None and _switched_before(nodes, call, self.catalog.switch_of(match.normalized)):
                 match = None
             if match is not None:
                 blocking.append(Blocking(match.display, match.kind, call.lineno))

@@ -165,6 +165,23 @@ def made_before(ctx: FileContext, node: cst.Call) -> bool:
     return False
 
 
+def switched_before(ctx: FileContext, node: cst.Call, switches: Any) -> bool:
+    """``sock.recv()`` after ``sock.setblocking(False)`` earlier in the same function."""
+    func = ctx.stack.function
+    if func is None or not isinstance(node.func, cst.Attribute):
+        return False
+    text = dotted(node.func.value)
+    if not text:
+        return False
+    for sub in walk_scope(func):
+        if sub is node:
+            return False
+        if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.args:
+            if dotted(sub.func.value) == text and (sub.func.attr.value, _literal(sub.args[0].value)) in switches:
+                return True
+    return False
+
+
 def built_unbounded(ctx: FileContext, receiver: cst.BaseExpression) -> bool:
     """Every construction of ``receiver`` this file shows (``q = Queue()`` in the function
     or at module level, ``self.q = Queue()`` in the class) passes no ``maxsize`` (or 0):
@@ -363,6 +380,9 @@ class BlockingCallRule(Rule):
         if match.normalized in state.catalog.lazy and stored_unconsumed(self.ctx, node):
             return
         if match.normalized in state.catalog.free_when_fresh and made_before(self.ctx, node):
+            return
+        switches = state.catalog.switch_of(match.normalized)
+        if switches and switched_before(self.ctx, node, switches):
             return
         if match.normalized in state.catalog.unbounded_put and isinstance(node.func, cst.Attribute):
             if built_unbounded(self.ctx, node.func.value):

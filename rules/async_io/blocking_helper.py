@@ -86,6 +86,8 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         # non-blocking I/O by design: the helper drains a socket until it would block
         "import socket\ndef drain(sock: socket.socket):\n    try:\n        while True:\n            sock.recv(65536)\n    except BlockingIOError:\n        pass\n"
         "class Waker:\n    async def wait_woken(self, sock):\n        drain(sock)\n",
+        # a non-blocking socket in the helper
+        "import socket\ndef source_ip(target):\n    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    probe.setblocking(False)\n    probe.connect((target, 1))\n    return probe.getsockname()[0]\nasync def f(t):\n    return source_ip(t)\n",
         # acquiring a lock the constructor has just made never waits
         "import threading\nclass Worker:\n    def __init__(self):\n        self._gate = threading.Lock()\n        self._gate.acquire()\nasync def spawn():\n    return Worker()\n",
         # a name look-up that makes no DNS query
@@ -125,6 +127,10 @@ class BlockingHelperCallInAsync(BlockingCallRule):
             "class Log:\n    def __init__(self, path):\n        self.fh = open(path)\n    def count(self):\n        return sum(1 for _ in self.fh)\n"
             "async def f(log: Log):\n    return log.count()\n",
             message_contains="f -> Log.count -> for ... in open() (file-system call)",
+        ),
+        Invalid(
+            "import functools, os\n@functools.lru_cache(maxsize=None)\ndef size_of(path):\n    return os.stat(path).st_size\nasync def f(p):\n    return size_of(p)\n",
+            message_contains="f -> size_of -> os.stat",
         ),
         Invalid(
             "def a():\n    return b()\n\ndef b():\n    if a():\n        return input()\n\nasync def f():\n    a()\n",

@@ -63,7 +63,9 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
         "import requests\nasync def f(url):\n    raise requests.HTTPError(url)\n",
         "import httpx\nclass C:\n    def __init__(self):\n        self.client = httpx.AsyncClient()\n    async def f(self, url):\n        return await self.client.get(url)\n",
         "import requests\nasync def f(url):\n    s = requests.Session()\n    s.headers.update({'a': 'b'})\n    return s\n",
-        # no DNS query: a literal IP address, or AI_NUMERICHOST,
+        # a socket the function has switched to non-blocking mode returns at once
+        "import socket\nasync def source_ip(target):\n    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    probe.setblocking(False)\n    probe.connect((target, 1))\n    return probe.getsockname()[0]\n",
+        # no DNS query: a literal IP address, or AI_NUMERICHOST
         'import socket\nasync def f(port):\n    return socket.getaddrinfo(\'::1\', port), socket.gethostbyname("10.0.0.7")\n',
         'import socket\nasync def is_ip(text):\n    try:\n        return bool(socket.getaddrinfo(text, 0, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST))\n    except socket.gaierror:\n        return False\n',
         'import socket\nasync def f(loop, path):\n    sock = socket.socket(socket.AF_UNIX)\n    sock.setblocking(False)\n    try:\n        sock.connect(path)\n    except BlockingIOError:\n        await loop.sock_connect(sock, path)\n    return sock\n',
@@ -96,5 +98,9 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
         Invalid("import http.client\nasync def f(h):\n    c = http.client.HTTPSConnection(h)\n    c.request('GET', '/')\n    return c.getresponse()\n", count=2),
         Invalid("import urllib3\nasync def f(u):\n    pool = urllib3.PoolManager()\n    return pool.request('GET', u)\n"),
         Invalid("import socket\nasync def f(port):\n    return socket.getaddrinfo('db.internal', port, flags=socket.AI_CANONNAME)\n", message_contains="socket.getaddrinfo"),
+        Invalid(
+            "import socket\nasync def f(addr):\n    s = socket.socket()\n    s.connect(addr)\n    s.setblocking(False)\n    return s\n",
+            line=4,
+        ),
         Invalid("from typing import Optional\nimport requests\nasync def f(s: Optional[requests.Session], u):\n    return s.get(u)\n"),
     ]
