@@ -78,3 +78,15 @@ def test_every_reported_exponential_attack_is_confirmed(pattern):
     _confirmed["n"] += 1
     v = verify(pattern, 0, rep.attack, timeout_s=2.0)
     assert v.confirmed and v.growth == "exponential", (pattern, rep.attack, v.timings[-5:])
+
+
+def test_one_inflated_timing_does_not_confirm_growth():
+    from fftlint.analysis.regex.verify import _poly_growth
+
+    # a linear pattern's timings on a busy machine: the last size was descheduled, so
+    # its last step alone looks like n^2.8; the step before shows no growth
+    noisy = [(8192, 5.2e-4), (16384, 1.07e-3), (32768, 1.9e-3), (65536, 3.9e-3), (131072, 2.7e-2)]
+    assert _poly_growth(noisy)[0] == "linear"
+    quadratic = [(1024, 1.1e-3), (2048, 4.3e-3), (4096, 1.7e-2), (8192, 6.9e-2)]
+    growth, degree = _poly_growth(quadratic)
+    assert growth == "polynomial" and 1.8 < degree < 2.2
