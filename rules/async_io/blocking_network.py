@@ -16,7 +16,8 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
     Instances are tracked through assignments, `with ... as`, annotations and
     `self.attr = ...` in methods. Not reported: socket calls in the body of a `try` that
     handles `BlockingIOError` / `ssl.SSLWantReadError` (a non-blocking socket, retried when
-    ready), and `getaddrinfo` / `gethostbyname` of a literal IP address or with
+    ready), calls on a socket the function itself switched to non-blocking mode
+    (`sock.setblocking(False)` / `settimeout(0)` earlier in the function), and `getaddrinfo` / `gethostbyname` of a literal IP address or with
     `AI_NUMERICHOST` (no DNS query).
 
     ## Why is this bad?
