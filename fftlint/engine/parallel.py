@@ -189,7 +189,9 @@ def run_files(
         return [r for r in results if r is not None]
 
     todo: List[Tuple[int, str, int]] = []
-    for i, path in enumerate(files):
+    if keys is None:  # nothing to look up: the workers do all the reading
+        todo = [(i, path, size) for i, (path, size) in enumerate(zip(files, sizes))]
+    for i, path in enumerate(files if keys is not None else ()):
         data, failed = read_bytes(path)
         if data is None:
             results[i] = failed
