@@ -128,6 +128,11 @@ class BlockingFileIOInAsync(BlockingCallRule):
             count=1,
         ),
         Invalid(
+            "import tempfile\nfrom pathlib import Path\nasync def f(root: Path, name):\n    target = root.joinpath(name).resolve()\n    return target, tempfile.mktemp()\n",
+            count=2,
+            message_contains="pathlib.Path().resolve",
+        ),
+        Invalid(
             "from pathlib import Path\nasync def f(root: Path):\n    return root.joinpath('a').with_suffix('.txt').exists()\n",
             message_contains="pathlib.Path().exists",
         ),
