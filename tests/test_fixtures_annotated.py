@@ -88,14 +88,6 @@ KNOWN: Dict[Tuple[str, str, str, str], str] = {
         "FFT3 owners document it as out of reach: `order_paid` is a Django Signal defined in "
         "another module (tests/rules/test_leaks_fixtures.py KNOWN_MISSES)"
     ),
-    ("n_plus_one", "shop/tasks.py", "FFT502", "unexpected"): (
-        "FFT502 (SQL family) fires on the N+1 fixture, which is annotated for FFT2 only; "
-        "the FFT2/FFT5 owners must annotate it or change FFT502"
-    ),
-    ("n_plus_one", "shop/views.py", "FFT502", "unexpected"): (
-        "FFT502 (SQL family) fires on the N+1 fixture, which is annotated for FFT2 only; "
-        "the FFT2/FFT5 owners must annotate it or change FFT502"
-    ),
 }
 
 

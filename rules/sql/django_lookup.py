@@ -30,8 +30,9 @@ class DjangoUnindexedLookup(Rule):
     Only models defined in the project are checked (Django models and migrations are
     read with `ast`, never imported). Lookups through relations (`customer__email`),
     transforms (`created_at__date`), case-insensitive and pattern lookups, `exclude()`
-    and `Q` negations are not judged. Like FFT501, a query with at least one indexed
-    filter is fine.
+    and `Q` negations are not judged, nor are `True`/`False` flag lookups (`published=True`:
+    half the table either way, so a B-tree index rarely helps). Like FFT501, a query with
+    at least one indexed filter is fine.
 
     ## Why is this bad?
     The query becomes a full table scan: fast with test data, slow and lock-heavy once
@@ -89,6 +90,9 @@ class DjangoUnindexedLookup(Rule):
         _MODELS + "def f(x):\n    return Invoice.objects.filter(number=x)\n",  # unknown model
         _MODELS + "def f(x):\n    return Order.objects.filter(coupon=x)\n",  # unknown field
         _MODELS + "def f(qs):\n    return qs.filter(status='x')\n",  # unknown queryset
+        # a true/false flag splits a table in two halves: a B-tree index on it rarely helps
+        _MODELS.replace("placed_on = models.DateField()", "placed_on = models.DateField()\n    paid = models.BooleanField()")
+        + "def f():\n    return Order.objects.filter(paid=True)\n",
     ]
     INVALID = [
         Invalid(
@@ -194,7 +198,7 @@ class DjangoUnindexedLookup(Rule):
             if method in ("filter", "get", "get_or_create", "update_or_create"):
                 for arg in call.args:
                     if arg.keyword is not None:
-                        if arg.keyword.value == "defaults":
+                        if arg.keyword.value == "defaults" or _flag(arg.value):
                             continue
                         cond = self._lookup(info, arg.keyword.value)
                         if cond:
@@ -245,6 +249,8 @@ class DjangoUnindexedLookup(Rule):
             for arg in node.args:
                 if arg.keyword is None:
                     return None
+                if _flag(arg.value):
+                    continue
                 cond = self._lookup(info, arg.keyword.value)
                 if cond is None:
                     return None
@@ -263,3 +269,9 @@ class DjangoUnindexedLookup(Rule):
             return None
         column = info.column_for(name)
         return column
+
+
+def _flag(value: cst.BaseExpression) -> bool:
+    """A ``True`` / ``False`` literal: a low-cardinality predicate an index rarely serves
+    (a partial index would, but that is a design choice, not a missing index)."""
+    return isinstance(value, cst.Name) and value.value in ("True", "False")
