@@ -101,6 +101,9 @@ class MissingIndexRawSql(Rule):
             _SCHEMA + "def f(cur, c):\n    cur.execute('SELECT id FROM customers WHERE country = %s', (c,))\n",
             options={"ignore-tables": ["customers"]},
         ),
+        # a true/false flag splits the table in halves: an index would not be used
+        _SCHEMA.replace("total numeric", "total numeric, paid boolean")
+        + "def f(cur):\n    cur.execute('SELECT id FROM orders WHERE paid = true')\n",
         # the join column on the probed side is indexed (the primary key)
         _SCHEMA + "def f(cur, s):\n    cur.execute('SELECT c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status = %s', (s,))\n",
     ]

@@ -171,6 +171,8 @@ class _Analyzer:
                 if isinstance(node, exp.EQ) and left[1] != right[1]:
                     return JoinEq((left[1], left[2]), (right[1], right[2]))
                 return None
+            if isinstance(node.left, exp.Boolean) or isinstance(node.right, exp.Boolean):
+                return None  # a true/false flag: half the table either way, no index helps
             if left and self._free_of(node.right, block):
                 return Atom(left[1], left[2], kind)
             if right and self._free_of(node.left, block):
