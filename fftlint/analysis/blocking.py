@@ -110,6 +110,7 @@ class Catalog:
         self.switches: Dict[str, FrozenSet[Tuple[str, str]]] = {
             str(tag): frozenset((str(m), str(v)) for m, v in pairs) for tag, pairs in (data.get("nonblocking_switch") or {}).items()
         }
+        self.free_when_done: FrozenSet[str] = frozenset(str(x) for x in data.get("free_when_done") or ())
         self.free_when_fresh: FrozenSet[str] = frozenset(str(x) for x in data.get("free_when_fresh") or ())
         self.file_consumers: Dict[str, int] = {str(k): int(v) for k, v in (data.get("file_consumers") or {}).items()}
         self.conditions: Dict[str, Tuple[str, int, str]] = {}

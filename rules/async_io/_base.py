@@ -147,6 +147,33 @@ def walk_scope(node: cst.CSTNode, into_scopes: bool = False) -> Iterator[cst.CST
         stack.extend(reversed(children(current)))
 
 
+def checked_done(ctx: FileContext, node: cst.Call) -> bool:
+    """``fut.result()`` in the body of ``if fut.done():`` (also ``if a and fut.done():``)."""
+    if not isinstance(node.func, cst.Attribute):
+        return False
+    text = dotted(node.func.value)
+    statements = ctx.statements
+    for i in range(len(statements) - 2, -1, -1):
+        parent, child = statements[i], statements[i + 1]
+        if isinstance(parent, cst.FunctionDef):
+            return False
+        if isinstance(parent, cst.If) and isinstance(parent.body, cst.IndentedBlock) and any(child is s for s in parent.body.body):
+            tests = [parent.test]
+            while tests:
+                test = tests.pop()
+                if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+                    tests.extend((test.left, test.right))
+                elif (
+                    isinstance(test, cst.Call)
+                    and isinstance(test.func, cst.Attribute)
+                    and test.func.attr.value == "done"
+                    and text is not None
+                    and dotted(test.func.value) == text
+                ):
+                    return True
+    return False
+
+
 def made_before(ctx: FileContext, node: cst.Call) -> bool:
     """``x.method()`` where the same function assigns ``x`` (a name or ``self.attr``) the
     result of a call in an earlier statement: the object is new, nobody else holds it."""
@@ -380,6 +407,8 @@ class BlockingCallRule(Rule):
         if match.normalized in state.catalog.lazy and stored_unconsumed(self.ctx, node):
             return
         if match.normalized in state.catalog.free_when_fresh and made_before(self.ctx, node):
+            return
+        if match.normalized in state.catalog.free_when_done and checked_done(self.ctx, node):
             return
         switches = state.catalog.switch_of(match.normalized)
         if switches and switched_before(self.ctx, node, switches):

@@ -13,12 +13,13 @@ class BlockingDriverInAsync(BlockingCallRule):
     primitive: DB-API drivers (`sqlite3`, `psycopg2`/`psycopg`, `pymysql`, `MySQLdb`):
     connecting, `execute`, `fetch*`, `commit`; the sync `redis.Redis` client;
     `threading.Lock.acquire()`, `Event.wait()`, `Thread.join()`; `queue.Queue.get()` /
-    `put()` unless `block=False`; `multiprocessing.Pool` `map` / `apply` / `join`,
-    `Executor.map` and `concurrent.futures.as_completed` (when iterated), `select.select`
-    with a timeout; `asyncio.run_coroutine_threadsafe(...).result()` (deadlocks in the
-    loop's own thread); (`put` only on a queue built with a `maxsize`, or whose
-    construction the file does not show: `put` on an unbounded queue never waits); `concurrent.futures` `Future.result()` and
-    `concurrent.futures.wait`; `input()`; and `asyncio.run()` /
+    `put()` unless `block=False` (`put` only on a queue built with a `maxsize`, or whose
+    construction the file does not show: `put` on an unbounded queue never waits);
+    `concurrent.futures` `Future.result()` (not under `if fut.done():`),
+    `concurrent.futures.wait`, `Executor.map` and `as_completed` (when iterated);
+    `multiprocessing.Pool` `map` / `apply` / `join`; `select.select` with a timeout;
+    `asyncio.run_coroutine_threadsafe(...).result()` (deadlocks in the loop's own thread);
+    `input()`; and `asyncio.run()` /
     `loop.run_until_complete()`, which cannot work inside a running loop at all.
 
     ## Why is this bad?
@@ -70,6 +71,8 @@ class BlockingDriverInAsync(BlockingCallRule):
         # polling with a zero timeout returns at once; an iterator handed to a thread
         "import select\nasync def f(socks):\n    return select.select(socks, [], [], 0)\n",
         "import asyncio, concurrent.futures as cf\nasync def f(futs):\n    pending = cf.as_completed(futs)\n    return await asyncio.to_thread(list, pending)\n",
+        # the future is already done
+        "from concurrent.futures import Future\nasync def f(fut: Future):\n    if fut.done() and not fut.cancelled():\n        return fut.result()\n    return None\n",
         # put on a queue without a maxsize never waits
         'import queue\nasync def f(items):\n    q = queue.Queue()\n    for item in items:\n        q.put(item)\n    return q\n',
         'import queue\nclass Bridge:\n    def __init__(self):\n        self.outbox = queue.Queue(maxsize=0)\n        self.wake = queue.SimpleQueue()\n    async def send(self, msg):\n        self.outbox.put(msg)\n        self.wake.put(None)\n',
@@ -101,6 +104,7 @@ class BlockingDriverInAsync(BlockingCallRule):
             "async def f(jobs):\n    futs = [POOL.submit(j) for j in jobs]\n    done = [x.result() for x in as_completed(futs)]\n    return done, list(POOL.map(len, jobs))\n",
             count=2,
         ),
+        Invalid("from concurrent.futures import Future\nasync def f(fut: Future):\n    if not fut.done():\n        return fut.result()\n"),
         Invalid("import multiprocessing\nasync def f(xs):\n    with multiprocessing.Pool(4) as pool:\n        return pool.map(abs, xs)\n"),
         Invalid("import select\nasync def f(socks):\n    return select.select(socks, [], [], 5)\n"),
         Invalid("import queue\nclass C:\n    def __init__(self):\n        self.q = queue.SimpleQueue()\n    async def f(self):\n        return self.q.get()\n"),
