@@ -46,6 +46,24 @@ class SqlOptions:
                 raise ConfigError("[tool.fftlint.sql]", "dialect", f"unknown SQL dialect {self.dialect!r}: {str(exc).splitlines()[0]}") from None
 
 
+_SYSTEM_TABLE = re.compile(r"^(?:pg_|sqlite_|information_schema$|innodb_)", re.IGNORECASE)
+_RUN_ONCE_DIRS = ("migrations", "alembic", "migrate")
+
+
+def system_table(name: str) -> bool:
+    """The database's own catalogs (``pg_class``, ``sqlite_master``, ...): indexed by the
+    engine, never the application's to index."""
+    return bool(_SYSTEM_TABLE.match(name))
+
+
+def runs_once(path: str) -> bool:
+    """Schema and data migrations run once per database: a scan there costs nothing
+    worth an index, and their SQL is the schema's history, not the application's
+    queries."""
+    parts = os.path.normpath(path).replace(os.sep, "/").split("/")[:-1]
+    return any(part in _RUN_ONCE_DIRS for part in parts)
+
+
 @lru_cache(maxsize=None)
 def catalog() -> Dict[str, Tuple[str, ...]]:
     with open(os.path.join(HERE, "sql_calls.yaml"), encoding="utf-8") as fh:

@@ -8,7 +8,7 @@ import libcst as cst
 
 from fftlint.rule import Invalid, Rule
 
-from ._common import SqlOptions, analysis, options_of
+from ._common import SqlOptions, analysis, options_of, runs_once
 
 #: QuerySet methods that can end up in the WHERE / ORDER BY of the query, and the ones
 #: that only pass the queryset along.
@@ -159,6 +159,8 @@ class DjangoUnindexedLookup(Rule):
 
         opts = options_of(self)
         ctx = self.ctx
+        if runs_once(ctx.path):
+            return
         schema = schema_for(ctx.path, ctx.source, project=ctx.project, dialect=opts.dialect, schema_files=opts.schema_files)
         ignored = {t.lower() for t in opts.ignore_tables}
         for node, model_name, chain, limited in self.chains:

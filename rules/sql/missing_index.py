@@ -7,7 +7,7 @@ from typing import Any, List
 import libcst as cst
 
 from fftlint.rule import Invalid, Rule, Valid
-from ._common import SQL_WORDS, SqlCollector, SqlOptions, analysis, file_schema, options_of
+from ._common import SQL_WORDS, SqlCollector, SqlOptions, analysis, file_schema, options_of, runs_once, system_table
 
 
 class MissingIndexRawSql(Rule):
@@ -24,6 +24,9 @@ class MissingIndexRawSql(Rule):
     column of composite indexes count as indexed. An `AND` is fine when any of its
     columns is indexed; an `OR` needs an index for every branch. A join column matters
     when the other side of the join is filtered (the planner wants to probe this table).
+    Not reported: `TRUE`/`FALSE` flag comparisons, the database's own catalogs
+    (`pg_*`, `sqlite_*`, `information_schema`), and SQL in migrations (`migrations/`,
+    `alembic/` folders), which runs once per database.
 
     ## Why is this bad?
     Without an index the database reads the whole table for every execution: a query
@@ -101,6 +104,14 @@ class MissingIndexRawSql(Rule):
             _SCHEMA + "def f(cur, c):\n    cur.execute('SELECT id FROM customers WHERE country = %s', (c,))\n",
             options={"ignore-tables": ["customers"]},
         ),
+        # a data migration runs once per database
+        Valid(
+            _SCHEMA + "def f(cur, c):\n    cur.execute('SELECT id FROM orders WHERE customer_id = %s', (c,))\n",
+            path="billing/migrations/0007_backfill_totals.py",
+        ),
+        # the database's own catalogs are indexed by the engine
+        _SCHEMA.replace("CREATE TABLE customers", "CREATE TABLE pg_type (oid oid, typname name);\nCREATE TABLE customers")
+        + "def f(cur, n):\n    cur.execute('SELECT oid FROM pg_type WHERE typname = %s', (n,))\n",
         # a true/false flag splits the table in halves: an index would not be used
         _SCHEMA.replace("total numeric", "total numeric, paid boolean")
         + "def f(cur):\n    cur.execute('SELECT id FROM orders WHERE paid = true')\n",
@@ -163,7 +174,7 @@ class MissingIndexRawSql(Rule):
         self.sql.visit(self, node)
 
     def end(self) -> None:
-        if not self.sql.queries:
+        if not self.sql.queries or runs_once(self.ctx.path):
             return
         opts = options_of(self)
         schema = file_schema(self, self.sql.ddl)
@@ -173,7 +184,7 @@ class MissingIndexRawSql(Rule):
         for site in self.sql.queries:
             result = analysis(site.text, schema, opts.dialect)
             for gap in result.gaps:
-                if gap.table in ignored:
+                if gap.table in ignored or system_table(gap.table):
                     continue
                 cols: List[str] = list(gap.columns)
                 columns = cols[0] if len(cols) == 1 else "(" + ", ".join(cols) + ")"
