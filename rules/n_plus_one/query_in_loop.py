@@ -37,7 +37,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
     Loops over a literal collection or `range(...)`, and `while` loops (polling,
     paging), are not reported: their number of passes does not grow with the data.
     A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
-    not reported either.
+    not reported either, nor are data migrations (files under `migrations/` or
+    `alembic/`), which run once per database.
 
     ## Why is this bad?
     Each query is a network round trip plus query planning and row decoding on the
@@ -87,6 +88,15 @@ class QueryInLoop(QueryLoopTracker, Rule):
     tags = ("performance", "database", "n+1")
 
     VALID = [
+        # a data migration runs once per database
+        Valid(
+            "def backfill(apps, schema_editor):\n"
+            "    Book = apps.get_model('shop', 'Book')\n"
+            "    for book in Book.objects.all():\n"
+            "        Author.objects.filter(pk=book.author_id).update(active=True)\n"
+            "        book.save()\n",
+            path="shop/migrations/0004_backfill.py",
+        ),
         # one query, outside the loop
         "ids = [1, 2]\nbooks = Book.objects.in_bulk(ids)\nfor i in ids:\n    print(books[i])\n",
         # dict.get / requests.get / list.count in loops are not queries
@@ -173,7 +183,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     # -- calls ------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         loops = collection_loops(self.ctx)
-        if not loops:
+        if not loops or _in_migration(self.ctx.path):
             return
         q = self.qa.analyze(node)
         if q is not None and q.terminal is not None:
@@ -307,3 +317,10 @@ def _sql_text(node: cst.BaseExpression) -> Optional[str]:
 
 
 __all__ = ["QueryInLoop", "mentions"]
+
+
+def _in_migration(path: str) -> bool:
+    """Data migrations (Django ``RunPython`` functions, Alembic scripts) run once per
+    database: a query per row there is a one-off cost, not an N+1 in a request path."""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    return "migrations" in parts or "alembic" in parts
