@@ -180,3 +180,11 @@ def test_reports_can_point_inside_their_node():
     result = lint_source('x = "abcdef"\ny = """a\nbcdef"""\n', "x.py", [_PointsInside])
     spans = [(d.span.line, d.span.column, d.span.end_line, d.span.end_column) for d in result.diagnostics]
     assert spans == [(1, 8, 1, 13), (3, 4, 3, 9)]
+
+
+def test_valid_python_that_libcst_rejects_is_not_called_a_syntax_error():
+    src = "import time\n(flag): bool = True\n\nasync def f():\n    time.sleep(1)\n"  # valid since 3.8
+    [diag] = lint_source(src, "ann.py", [registry.lookup("FFT101")]).diagnostics
+    assert diag.code == "FFT001"
+    assert diag.message.startswith("LibCST cannot parse this file, which Python")
+    assert "no rule ran on it" in diag.message

@@ -114,11 +114,14 @@ def _parse(text: str, path: str) -> Tuple[Optional[cst.Module], Optional[Diagnos
 
 def _describe_syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> Diagnostic:
     """CPython's own message and position when it also rejects the file (they are the
-    ones users know); LibCST's otherwise, with long token lists shortened."""
+    ones users know); LibCST's otherwise, with long token lists shortened. When the
+    running Python accepts the file, it is not a syntax error but a LibCST limit: say so."""
+    python_accepts = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(text, path)
+        python_accepts = True
     except SyntaxError as err:
         line = err.lineno or 1
         column = err.offset or 1
@@ -134,7 +137,13 @@ def _describe_syntax_error(text: str, path: str, exc: cst.ParserSyntaxError) -> 
     if message.startswith("expected one of ") and message.count(",") > 8:
         tokens = message[len("expected one of "):].split(", ")
         message = "expected one of " + ", ".join(tokens[:8]) + ", ..."
-    return _syntax_diagnostic(path, f"SyntaxError: {message or 'invalid syntax'}", line, column)
+    message = message or "invalid syntax"
+    if python_accepts:
+        version = "%d.%d" % sys.version_info[:2]
+        return _syntax_diagnostic(
+            path, f"LibCST cannot parse this file, which Python {version} accepts ({message}); no rule ran on it", line, column
+        )
+    return _syntax_diagnostic(path, f"SyntaxError: {message}", line, column)
 
 
 def syntax_ok(text: str, path: str) -> Optional[Diagnostic]:
