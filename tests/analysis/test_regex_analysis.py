@@ -195,3 +195,20 @@ def test_exponential_only_on_proven_paths_and_confirm_times_the_rest():
     assert analyze(r"^(?:(?!xy)x|x)+$", confirm=True).complexity == "exponential"  # really is
     exact = analyze(r"(x+)+y", confirm=True)      # complete: no child process needed
     assert exact.complexity == "exponential" and exact.complete
+
+
+def test_budget_counts_steps_so_a_busy_machine_gets_the_same_answer(monkeypatch):
+    from fftlint.analysis.regex import automaton
+
+    big = "(" + "|".join("(?:%s+)+" % c * 3 for c in "abcdefghijklmnop") + ")*$"
+    quiet = analyze(big, budget_ms=200)
+    assert quiet.complexity == "exponential"
+    clock = {"t": 0.0}
+
+    def slow_clock():  # every reading of the clock finds 20 ms gone: a starved CPU
+        clock["t"] += 0.02
+        return clock["t"]
+
+    monkeypatch.setattr(automaton.time, "perf_counter", slow_clock)
+    busy = analyze(big, budget_ms=200)
+    assert (busy.complexity, busy.complete, busy.attack) == (quiet.complexity, quiet.complete, quiet.attack)
