@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set
 import libcst as cst
 import yaml
 
-from fftlint.analysis.orm import Model, ModelIndex, Relation, summarize_models
+from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -59,6 +59,11 @@ def options_of(rule: Any) -> NPlusOneOptions:
 _INDEXES: "weakref.WeakKeyDictionary[Any, ModelIndex]" = weakref.WeakKeyDictionary()
 
 
+#: Text every model definition contains (a Django ``models.`` field or ``Model`` base, a
+#: SQLAlchemy declarative base, column or relationship).
+_MODEL_MARKERS = ("models", "Model", "relationship", "Column", "column", "Mapped", "declarative", "Base")
+
+
 def model_index(ctx: Any) -> ModelIndex:
     """The models the rules know for this file: the project's (``ctx.project.orm_models``,
     when the engine built a project index) merged with the ones this file defines."""
@@ -69,7 +74,10 @@ def model_index(ctx: Any) -> ModelIndex:
     shared = getattr(project, "orm_models", None) if project is not None else None
     if callable(shared):
         shared = shared()
-    own = summarize_models(ctx.source, ctx.module_name, ctx.names.is_package)
+    if any(marker in ctx.source for marker in _MODEL_MARKERS):
+        own = summarize_models(ctx.source, ctx.module_name, ctx.names.is_package)
+    else:  # no model can be defined here: skip the ast pass (most files)
+        own = {"version": SUMMARY_VERSION, "module": ctx.module_name, "models": []}
     if isinstance(shared, ModelIndex):
         index = shared.with_summary(own)
     else:
