@@ -17,8 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 #: Pre-filter for the raw-SQL rules: some SQL keyword must appear in the file.
 SQL_WORDS = ("SELECT", "select", "Select", "UPDATE", "update", "Update", "DELETE", "delete", "Delete")
 
-_QUERY_START = re.compile(r"^\s*(?:--[^\n]*\n\s*)*\(?\s*(select|with|update|delete|insert)\b", re.IGNORECASE)
-_DDL_START = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(create|alter)\s", re.IGNORECASE)
+# (fftlint's own FFT402 found `\(?\s*` after `\s*` quadratic on long blank prefixes:
+# the optional parenthesis now carries its own whitespace)
+_QUERY_START = re.compile(r"^(?:\s*--[^\n]*\n)*\s*(?:\(\s*)?(select|with|update|delete|insert)\b", re.IGNORECASE)
+_DDL_START = re.compile(r"^(?:\s*--[^\n]*\n)*\s*(create|alter)\s", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
