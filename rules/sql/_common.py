@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 import yaml
@@ -228,3 +228,33 @@ def analysis(text: str, schema: Any, dialect: str) -> Any:
         hit = (schema, analyse(text, schema, dialect))
         _analyses[key] = hit
     return hit[1]
+
+
+class SqlTextRule:
+    """Mixin of the rules that read SQL text (FFT501, FFT503): collect the file's
+    SQL-running calls during the walk, then analyse each text against the schema."""
+
+    def __init__(self, ctx: Any, options: Any = None) -> None:
+        super().__init__(ctx, options)  # type: ignore[call-arg]
+        self.sql = SqlCollector()
+        self._ignored: Optional[set] = None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.sql.visit(self, node)
+
+    def analysed(self) -> Iterable[Tuple["Site", Any]]:
+        """``(site, analysis)`` for each SQL text; nothing in migrations (they run once)
+        or when no schema is known."""
+        if not self.sql.queries or runs_once(self.ctx.path):  # type: ignore[attr-defined]
+            return
+        opts = options_of(self)
+        schema = file_schema(self, self.sql.ddl)
+        if not schema:
+            return
+        self._ignored = {t.lower() for t in opts.ignore_tables}
+        for site in self.sql.queries:
+            yield site, analysis(site.text, schema, opts.dialect)
+
+    def reportable(self, table: str) -> bool:
+        """Not a table the user ignores, nor one of the database's own catalogs."""
+        return table not in (self._ignored or ()) and not system_table(table)

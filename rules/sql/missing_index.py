@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import List
 
-import libcst as cst
 
 from fftlint.rule import Invalid, Rule, Valid
-from ._common import SQL_WORDS, SqlCollector, SqlOptions, analysis, file_schema, options_of, runs_once, system_table
+from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 
 
-class MissingIndexRawSql(Rule):
+class MissingIndexRawSql(SqlTextRule, Rule):
     """## What it does
     Checks SQL text run by a known SQL-executing call (DB-API `cursor.execute`,
     `executemany`, asyncpg `fetch` / `fetchrow`, SQLAlchemy `text(...)`, Django `raw()`,
@@ -166,25 +165,10 @@ class MissingIndexRawSql(Rule):
         ),
     ]
 
-    def __init__(self, ctx: Any, options: Any = None) -> None:
-        super().__init__(ctx, options)
-        self.sql = SqlCollector()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.sql.visit(self, node)
-
     def end(self) -> None:
-        if not self.sql.queries or runs_once(self.ctx.path):
-            return
-        opts = options_of(self)
-        schema = file_schema(self, self.sql.ddl)
-        if not schema:
-            return
-        ignored = {t.lower() for t in opts.ignore_tables}
-        for site in self.sql.queries:
-            result = analysis(site.text, schema, opts.dialect)
+        for site, result in self.analysed():
             for gap in result.gaps:
-                if gap.table in ignored or system_table(gap.table):
+                if not self.reportable(gap.table):
                     continue
                 cols: List[str] = list(gap.columns)
                 columns = cols[0] if len(cols) == 1 else "(" + ", ".join(cols) + ")"

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import libcst as cst
 
 from fftlint.rule import Invalid, Rule
 
-from ._common import SQL_WORDS, SqlCollector, SqlOptions, analysis, file_schema, options_of, runs_once, system_table
+from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 from fftlint.analysis.sql.schema import index_name
 
 
-class UnsargablePredicate(Rule):
+class UnsargablePredicate(SqlTextRule, Rule):
     """## What it does
     Checks SQL run by a known SQL-executing call for a predicate that no B-tree index on
     the column can serve, on a table that has no other index to start from:
@@ -89,24 +87,10 @@ class UnsargablePredicate(Rule):
         ),
     ]
 
-    def __init__(self, ctx: Any, options: Any = None) -> None:
-        super().__init__(ctx, options)
-        self.sql = SqlCollector()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.sql.visit(self, node)
-
     def end(self) -> None:
-        if not self.sql.queries or runs_once(self.ctx.path):
-            return
-        opts = options_of(self)
-        schema = file_schema(self, self.sql.ddl)
-        if not schema:
-            return
-        ignored = {t.lower() for t in opts.ignore_tables}
-        for site in self.sql.queries:
-            for item in analysis(site.text, schema, opts.dialect).unsargable:
-                if item.table in ignored or system_table(item.table):
+        for site, result in self.analysed():
+            for item in result.unsargable:
+                if not self.reportable(item.table):
                     continue
                 if item.reason == "function":
                     expr = item.expression.lower()
