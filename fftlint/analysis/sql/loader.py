@@ -121,27 +121,23 @@ def schema_for(
         project_facts = project_facts()
     if project_facts:
         facts.extend(project_facts)
-        key: Any = (tuple(ddl_key), id(project))
-        cached = _schemas.get(key)
-        if cached is not None:
-            return cached
-        schema = build_schema(facts)
-        if len(_schemas) > 64:
-            _schemas.clear()
-        _schemas[key] = schema
-        return schema
+        return _shared_schema((tuple(ddl_key), id(project)), facts)
     mine = own_facts if own_facts is not None else summarize(source, path)
     if not mine:
-        key = (tuple(ddl_key), None)
-        cached = _schemas.get(key)
-        if cached is not None:
-            return cached
-        schema = build_schema(facts)
-        if len(_schemas) > 64:
-            _schemas.clear()
-        _schemas[key] = schema
-        return schema
+        return _shared_schema((tuple(ddl_key), None), facts)
     return build_schema(facts + [mine])
+
+
+def _shared_schema(key: Any, facts: List[Any]) -> Any:
+    """One schema per set of inputs shared by many files (bounded memo)."""
+    cached = _schemas.get(key)
+    if cached is not None:
+        return cached
+    schema = build_schema(facts)
+    if len(_schemas) > 64:
+        _schemas.clear()
+    _schemas[key] = schema
+    return schema
 
 
 CACHE_NAMESPACE = "fft5-schema"
