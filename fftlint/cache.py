@@ -185,19 +185,9 @@ class Cache:
             self._prepare()
             directory = os.path.dirname(path)
             os.makedirs(directory, exist_ok=True)
-            import tempfile  # only when writing: keeps start-up light
+            from fftlint.atomic import write_bytes  # only when writing: keeps start-up light
 
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_bytes(path, data, prefix=".tmp-")
         except OSError as exc:
             self._disable(exc)
 

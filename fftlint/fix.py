@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, List, Sequence, Tuple
+from typing import Callable, List, Sequence, Tuple
 
 import libcst as cst
 
+from fftlint.atomic import write_bytes
 from fftlint.engine.source import SourceFile
 from fftlint.types import SAFE, Diagnostic, Edit, FileResult, Fix
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 MAX_ITERATIONS = 10
 
@@ -113,23 +110,8 @@ def fix_to_fixpoint(
 def write_atomic(path: str, source: SourceFile, text: str) -> None:
     """Write next to the file, then rename over it: keeps encoding, BOM and file mode."""
     data = source.encode(text)
-    directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777
     except OSError:
         mode = None
-    fd, tmp = tempfile.mkstemp(prefix=".fftlint-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_bytes(path, data, mode=mode, fsync=True)
