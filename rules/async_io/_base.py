@@ -7,7 +7,7 @@ once per call and shared by all FFT1 rules of the run through :class:`FileState`
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Iterator, Optional, Set, Tuple
+from typing import Any, Callable, ClassVar, Dict, Iterator, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -174,9 +174,9 @@ def checked_done(ctx: FileContext, node: cst.Call) -> bool:
     return False
 
 
-def made_before(ctx: FileContext, node: cst.Call) -> bool:
-    """``x.method()`` where the same function assigns ``x`` (a name or ``self.attr``) the
-    result of a call in an earlier statement: the object is new, nobody else holds it."""
+def _earlier_in_function(ctx: FileContext, node: cst.Call, found: Callable[[cst.CSTNode, str], bool]) -> bool:
+    """Whether, before ``node`` (a ``receiver.method()`` call) in the same function, some
+    node satisfies ``found(node, receiver_text)``."""
     func = ctx.stack.function
     if func is None or not isinstance(node.func, cst.Attribute):
         return False
@@ -185,28 +185,37 @@ def made_before(ctx: FileContext, node: cst.Call) -> bool:
         return False
     for sub in walk_scope(func):
         if sub is node:
-            return False  # reached the call first: any assignment comes after it
-        if isinstance(sub, cst.Assign) and isinstance(sub.value, cst.Call):
-            if any(dotted(t.target) == text for t in sub.targets):
-                return True
+            return False  # reached the call first: anything later does not count
+        if found(sub, text):
+            return True
     return False
+
+
+def made_before(ctx: FileContext, node: cst.Call) -> bool:
+    """``x.method()`` where the same function assigns ``x`` (a name or ``self.attr``) the
+    result of a call in an earlier statement: the object is new, nobody else holds it."""
+
+    def assigns(sub: cst.CSTNode, text: str) -> bool:
+        return isinstance(sub, cst.Assign) and isinstance(sub.value, cst.Call) and any(
+            dotted(t.target) == text for t in sub.targets
+        )
+
+    return _earlier_in_function(ctx, node, assigns)
 
 
 def switched_before(ctx: FileContext, node: cst.Call, switches: Any) -> bool:
     """``sock.recv()`` after ``sock.setblocking(False)`` earlier in the same function."""
-    func = ctx.stack.function
-    if func is None or not isinstance(node.func, cst.Attribute):
-        return False
-    text = dotted(node.func.value)
-    if not text:
-        return False
-    for sub in walk_scope(func):
-        if sub is node:
-            return False
-        if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.args:
-            if dotted(sub.func.value) == text and (sub.func.attr.value, _literal(sub.args[0].value)) in switches:
-                return True
-    return False
+
+    def switches_off(sub: cst.CSTNode, text: str) -> bool:
+        return (
+            isinstance(sub, cst.Call)
+            and isinstance(sub.func, cst.Attribute)
+            and bool(sub.args)
+            and dotted(sub.func.value) == text
+            and (sub.func.attr.value, _literal(sub.args[0].value)) in switches
+        )
+
+    return _earlier_in_function(ctx, node, switches_off)
 
 
 def built_unbounded(ctx: FileContext, receiver: cst.BaseExpression) -> bool:
