@@ -707,29 +707,15 @@ class QueryLoopTracker:
             first = False
             comp = comp.inner_for_in
 
-    def visit_ListComp(self, node: cst.ListComp) -> None:
+    def visit_ListComp(self, node: cst.BaseComp) -> None:
         self._visit_comp(node)
 
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._visit_comp(node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._visit_comp(node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._visit_comp(node)
-
-    def leave_ListComp(self, node: cst.ListComp) -> None:
+    def leave_ListComp(self, node: cst.BaseComp) -> None:
         self._untrack(node)
 
-    def leave_SetComp(self, node: cst.SetComp) -> None:
-        self._untrack(node)
-
-    def leave_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._untrack(node)
-
-    def leave_DictComp(self, node: cst.DictComp) -> None:
-        self._untrack(node)
+    # every comprehension kind is tracked the same way
+    visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
+    leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
 
 
 def _plain_related_read(q: Query) -> bool:

@@ -520,27 +520,9 @@ class Analysis:
         return None
 
     def prefix_to(self, target: int) -> Optional[List[int]]:
-        if target == self.nfa.initial or target in self.nfa.s0_states:
-            return []
-        prev = {self.nfa.initial: None}
-        dq = deque([self.nfa.initial])
-        while dq:
-            v = dq.popleft()
-            for q, lab, _c in self.succ[v]:
-                if q in self.nfa.s0_states:
-                    continue
-                if q not in prev:
-                    prev[q] = (v, lab)
-                    if q == target:
-                        word = []
-                        x = q
-                        while prev[x] is not None:
-                            px, m = prev[x]
-                            word.append(self.pick(m))
-                            x = px
-                        return word[::-1]
-                    dq.append(q)
-        return None
+        """A shortest word (one character per step) from the start to ``target``."""
+        masks = self.prefix_masks(target)
+        return None if masks is None else [self.pick(m) for m in masks]
 
     def word(self, atoms: Sequence[int]) -> str:
         return "".join(self.ab.rep[a] for a in atoms)
