@@ -8,7 +8,7 @@ context stack and the scope chain that rules query, so rules need no metadata fo
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
@@ -66,6 +66,19 @@ def children(node: cst.CSTNode) -> List[cst.CSTNode]:
                 if isinstance(item, cst.CSTNode) and type(item) not in _SKIP_TYPES:
                     out.append(item)
     return out
+
+
+def descendants(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
+    """Every node below ``node``, pre-order in source order (for rules that look around
+    a node). ``into_scopes=False`` does not enter nested ``def`` / ``class`` / ``lambda``
+    bodies: their code runs at another time."""
+    stack: List[cst.CSTNode] = list(reversed(children(node)))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not into_scopes and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(reversed(children(current)))
 
 
 _STATEMENT_TYPES = (

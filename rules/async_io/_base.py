@@ -22,7 +22,7 @@ from fftlint.analysis.blocking import (
     options_of,
 )
 from fftlint.analysis.names import dotted
-from fftlint.engine.walk import children
+from fftlint.engine.walk import descendants
 from fftlint.rule import FileContext, FixSpec, Rule, replace
 from fftlint.types import UNSAFE
 
@@ -138,13 +138,7 @@ def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
 def walk_scope(node: cst.CSTNode, into_scopes: bool = False) -> Iterator[cst.CSTNode]:
     """Nodes below ``node``; without ``into_scopes``, not the bodies of nested functions,
     lambdas and classes. Pre-order, in source order."""
-    stack = list(reversed(children(node)))
-    while stack:
-        current = stack.pop()
-        yield current
-        if not into_scopes and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(reversed(children(current)))
+    return descendants(node, into_scopes=into_scopes)
 
 
 def checked_done(ctx: FileContext, node: cst.Call) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, Iterator, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 import libcst as cst
 import yaml
 
 from fftlint.analysis.names import dotted
-from fftlint.engine.walk import children
+from fftlint.engine.walk import descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -26,16 +26,7 @@ def load_catalog(filename: str) -> Dict[str, Any]:
     return data
 
 
-def walk_nodes(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.CSTNode]:
-    """Every node below ``node`` (pre-order). ``into_scopes=False`` stops at nested
-    ``def`` / ``class`` / ``lambda`` bodies (their code runs at another time)."""
-    stack: List[cst.CSTNode] = list(reversed(children(node)))
-    while stack:
-        current = stack.pop()
-        yield current
-        if not into_scopes and isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(reversed(children(current)))
+walk_nodes = descendants  # every node below a node (pre-order); into_scopes=False stops at nested scopes
 
 
 def attribute_names(node: cst.CSTNode) -> Set[str]:
