@@ -168,10 +168,10 @@ class _AsyncCalls:
             requires = ("async",)
 
             @classmethod
-            def could_match(cls, tree):
+            def could_match(cls, view):
                 return any(
                     isinstance(sub, ast.Call)
-                    for node in ast.walk(tree)
+                    for node in ast.walk(view.tree)
                     if isinstance(node, ast.AsyncFunctionDef)
                     for sub in ast.walk(node)
                 )
@@ -219,7 +219,7 @@ def test_a_failing_ast_check_never_hides_findings(tmp_path):
         code = "FFT995"
 
         @classmethod
-        def could_match(cls, tree):
+        def could_match(cls, view):
             raise RuntimeError("bug in a pre-check")
 
     from fftlint.engine.run import lint_source

@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
 
 from fftlint.analysis.names import Scopes
+from fftlint.engine.prefilter import ENGINE_ONLY, applicable, narrowed, walked  # noqa: F401 - re-exported
 from fftlint.engine.source import line_starts, offset_of
 from fftlint.engine.walk import Walker
 from fftlint.rule import FileContext, FixSpec, RawReport, Rule
@@ -42,27 +43,6 @@ def module_name_for(path: str) -> Tuple[str, bool]:
     return ".".join(p for p in parts if p) or stem, is_package
 
 
-#: Diagnostics the engine itself produces (syntax, internal, unused-suppression and read
-#: errors): their rules have nothing to walk, so they must never force a LibCST parse.
-ENGINE_ONLY = frozenset(("FFT001", "FFT002", "FFT003", "FFT004"))
-
-
-def walked(rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
-    """The rules that need the walk (everything but the engine's own diagnostics)."""
-    return [r for r in rules if r.code not in ENGINE_ONLY]
-
-
-def _occurs(needle: Any, text: str) -> bool:
-    # a plain substring, or a compiled pattern (``re.compile(...)``) searched in the text
-    return needle in text if isinstance(needle, str) else needle.search(text) is not None
-
-
-def applicable(rules: Sequence[Type[Rule]], text: str) -> List[Type[Rule]]:
-    """The cheap pre-filter: walked rules whose required strings (or compiled patterns)
-    occur in the file."""
-    return [r for r in walked(rules) if not r.requires or any(_occurs(s, text) for s in r.requires)]
-
-
 def _syntax_diagnostic(path: str, message: str, line: int, column: int) -> Diagnostic:
     code, name = SYNTAX_ERROR
     return Diagnostic(code, name, message, path, Span(line, column, line, column), "error")
@@ -71,33 +51,6 @@ def _syntax_diagnostic(path: str, message: str, line: int, column: int) -> Diagn
 def internal_error(path: str, message: str) -> Diagnostic:
     code, name = INTERNAL_ERROR
     return Diagnostic(code, name, message, path, Span(1, 1, 1, 1), "error")
-
-
-def narrowed(selected: Sequence[Type[Rule]], text: str, path: str) -> Tuple[List[Type[Rule]], bool]:
-    """Second-stage pre-filter, for rules whose strings matched: a rule may define a
-    classmethod ``could_match(tree: ast.Module) -> bool`` that looks at the file's
-    ``ast`` (~13x cheaper than LibCST) and says whether it could report. Like
-    ``requires`` it must never change the answer: False only when no finding is possible.
-    Returns the remaining rules and whether ``ast`` accepted the file."""
-    if not any(callable(getattr(r, "could_match", None)) for r in selected):
-        return list(selected), False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return list(selected), False  # LibCST decides, and reports the error
-    out: List[Type[Rule]] = []
-    for rule in selected:
-        check = getattr(rule, "could_match", None)
-        if callable(check):
-            try:
-                if not check(tree):
-                    continue
-            except Exception:  # noqa: BLE001 - a broken pre-check must not hide findings
-                pass
-        out.append(rule)
-    return out, True
 
 
 _AT = re.compile(r"^(?:parser error: )?error at (\d+):(\d+): ")
@@ -395,12 +348,12 @@ def lint_source(
     if not selected:
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
     if prefilter:
-        selected, syntax_known_ok = narrowed(selected, text, path)
+        selected, syntax_known_ok = narrowed(selected, text, path, options, project)
         if not selected:
             return _unparsed(text, path, check_syntax and not syntax_known_ok, report_unused_suppressions)
     module, error = _parse(text, path)
     if module is None:
-        if not prefilter and not narrowed(applicable(rules, text), text, path)[0] and syntax_ok(text, path) is None:
+        if not prefilter and not narrowed(applicable(rules, text), text, path, options, project)[0] and syntax_ok(text, path) is None:
             # Valid Python that LibCST cannot parse, and no rule needed the parse: the
             # answer a filtered run gives (engine limits matter only where rules look).
             return _unparsed(text, path, check_syntax, report_unused_suppressions)
@@ -424,7 +377,7 @@ def lint_source(
         except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the run
             failures[rule.code] = f"{type(exc).__name__}: {exc}"
     failures.update(walker.failures)
-    if "engine" in failures and not prefilter and not narrowed(applicable(rules, text), text, path)[0]:
+    if "engine" in failures and not prefilter and not narrowed(applicable(rules, text), text, path, options, project)[0]:
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
 
     collector = _Collector(path, text, module, ctx.reports)

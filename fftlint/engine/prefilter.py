@@ -1,0 +1,146 @@
+"""The two-stage pre-filter that keeps files away from LibCST.
+
+Stage 1, ``Rule.requires``: strings (or compiled patterns) one of which must occur in
+the file's text. Stage 2, an optional classmethod ``Rule.could_match(view)`` that looks
+at the file's stdlib ``ast`` (~13x cheaper to build than a LibCST tree) through an
+:class:`AstView`. Neither stage may change an answer: a rule is dropped for a file only
+when it cannot report there. ``tests/test_prefilter_equivalence.py`` checks that over
+the whole stdlib, every rule example and every fixture.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+
+from fftlint.rule import Rule
+
+#: Diagnostics the engine itself produces (syntax, internal, unused-suppression and read
+#: errors): their rules have nothing to walk, so they must never force a LibCST parse.
+ENGINE_ONLY = frozenset(("FFT001", "FFT002", "FFT003", "FFT004"))
+
+#: Node types that repeat their body once per item (``while`` is not one of them for
+#: every rule, so rules pick from these).
+LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def walked(rules: Sequence[Type[Rule]]) -> List[Type[Rule]]:
+    """The rules that need the walk (everything but the engine's own diagnostics)."""
+    return [r for r in rules if r.code not in ENGINE_ONLY]
+
+
+def _occurs(needle: Any, text: str) -> bool:
+    # a plain substring, or a compiled pattern (``re.compile(...)``) searched in the text
+    return needle in text if isinstance(needle, str) else needle.search(text) is not None
+
+
+def applicable(rules: Sequence[Type[Rule]], text: str) -> List[Type[Rule]]:
+    """Stage 1: walked rules whose required strings (or compiled patterns) occur in the file."""
+    return [r for r in walked(rules) if not r.requires or any(_occurs(s, text) for s in r.requires)]
+
+
+class AstView:
+    """One file as the ``ast`` stage sees it: the tree and text, the run's rule options
+    and project index, and node lists by type from one shared walk (made on first use).
+    ``memo`` lets the rules of a family share a fact they all derive."""
+
+    __slots__ = ("tree", "text", "path", "project", "_options", "_by_type", "_memo")
+
+    def __init__(self, tree: ast.Module, text: str, path: str = "", options: Optional[Dict[Any, Any]] = None, project: Any = None) -> None:
+        self.tree = tree
+        self.text = text
+        self.path = path
+        self.project = project
+        self._options = options or {}
+        self._by_type: Optional[Dict[type, List[ast.AST]]] = None
+        self._memo: Dict[str, Any] = {}
+
+    def options_for(self, rule: Type[Rule]) -> Any:
+        return self._options.get(rule)
+
+    def nodes(self, *types: type) -> List[ast.AST]:
+        """Every node of exactly these types, in no particular order."""
+        by_type = self._by_type
+        if by_type is None:
+            by_type = self._by_type = _bucket(self.tree)
+        if len(types) == 1:
+            return by_type.get(types[0], [])
+        out: List[ast.AST] = []
+        for t in types:
+            out.extend(by_type.get(t, ()))
+        return out
+
+    def has(self, *types: type) -> bool:
+        return any(self.nodes(t) for t in types)
+
+    def memo(self, key: str, compute: Callable[["AstView"], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]
+
+
+def _bucket(tree: ast.AST) -> Dict[type, List[ast.AST]]:
+    by_type: Dict[type, List[ast.AST]] = {}
+    get = by_type.get
+    stack = [tree]
+    pop, push = stack.pop, stack.extend
+    fields_of: Dict[type, Tuple[str, ...]] = {}
+    while stack:
+        node = pop()
+        cls = type(node)
+        bucket = get(cls)
+        if bucket is None:
+            bucket = by_type[cls] = []
+        bucket.append(node)
+        names = fields_of.get(cls)
+        if names is None:
+            names = fields_of[cls] = cls._fields
+        for name in names:
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                push([v for v in value if isinstance(v, ast.AST)])
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return by_type
+
+
+def parse_ast(text: str, path: str) -> Optional[ast.Module]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def narrowed(
+    selected: Sequence[Type[Rule]],
+    text: str,
+    path: str,
+    options: Optional[Dict[Any, Any]] = None,
+    project: Any = None,
+) -> Tuple[List[Type[Rule]], bool]:
+    """Stage 2, for rules whose strings matched: a rule may define a classmethod
+    ``could_match(view: AstView) -> bool`` that says whether it could report in this
+    file. Like ``requires`` it must never change the answer: False only when no finding
+    is possible. Returns the remaining rules and whether ``ast`` accepted the file."""
+    if not any(callable(getattr(r, "could_match", None)) for r in selected):
+        return list(selected), False
+    tree = parse_ast(text, path)
+    if tree is None:
+        return list(selected), False  # LibCST decides, and reports the error
+    view = AstView(tree, text, path, options, project)
+    out: List[Type[Rule]] = []
+    for rule in selected:
+        check = getattr(rule, "could_match", None)
+        if callable(check):
+            try:
+                if not check(view):
+                    continue
+            except Exception:  # noqa: BLE001 - a broken pre-check must not hide findings
+                pass
+        out.append(rule)
+    return out, True
