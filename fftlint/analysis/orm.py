@@ -32,7 +32,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from fftlint.analysis.names import resolve_relative
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: `X.as_manager()` declares a manager
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -284,7 +284,7 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, A
                 fields.append(dict(rel, name=name))
             continue
         callee = imports.resolve(value.func) or ""
-        if callee.endswith("Manager()") or callee.endswith("Manager") or callee.endswith(".as_manager()"):
+        if callee.endswith(("Manager()", "Manager", ".as_manager", ".as_manager()")):
             managers.extend(names)
             if callee not in ("django.db.models.Manager", "django.db.models.manager.Manager"):
                 custom.extend(names)

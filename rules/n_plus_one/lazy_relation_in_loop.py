@@ -10,6 +10,7 @@ from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
 from fftlint.rule import Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE
 
+from ._prefilter import lazy_relation_could_match
 from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog
 
 MODELS = (
@@ -96,6 +97,10 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     options_key = OPTIONS_KEY
     needs_project = True  # relations across files (ProjectIndex.orm_models); same-file without it
     tags = ("performance", "database", "n+1")
+
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return lazy_relation_could_match(view, cls)
 
     VALID = [
         MODELS + "for book in Book.objects.select_related('author'):\n    print(book.author.name)\n",

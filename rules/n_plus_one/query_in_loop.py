@@ -8,6 +8,7 @@ import libcst as cst
 
 from fftlint.rule import Invalid, Rule, Valid
 
+from ._prefilter import query_in_loop_could_match
 from ._querysets import (
     OPTIONS_KEY,
     REQUIRES_QUERY_IN_LOOP,
@@ -86,6 +87,10 @@ class QueryInLoop(QueryLoopTracker, Rule):
     options_key = OPTIONS_KEY
     needs_project = True  # relations across files (ProjectIndex.orm_models); same-file without it
     tags = ("performance", "database", "n+1")
+
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return not _in_migration(view.path) and query_in_loop_could_match(view, cls)
 
     VALID = [
         # a data migration runs once per database

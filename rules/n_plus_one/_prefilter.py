@@ -1,0 +1,188 @@
+"""The ``ast`` pre-checks of FFT201 and FFT202 (see :mod:`fftlint.engine.prefilter`).
+
+Both rules report only inside a ``for`` loop or a comprehension, and only about a
+*query root* the Analyzer in ``_querysets.py`` recognises: a Django manager attribute
+(``Model.objects``, a manager the options or a known model declares), SQLAlchemy's
+``.query``, a session's ``execute``/``scalars``/``scalar``/``get``, or a DB-API cursor's
+``execute``. Every other way a query reaches a loop (a name bound to a queryset, a loop
+variable over rows, a related manager of a row) starts from such a root in the same
+file. So a file with no loop, or with no root-shaped attribute, cannot produce a finding.
+
+The checks over-approximate the Analyzer's name resolution: where a root depends on
+what a name resolves to (``sqlalchemy.*`` sessions, ``sqlite3.connect().cursor()``),
+any mention of those modules in the file's text or path lets every such call count.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, FrozenSet, Optional
+
+from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS
+
+from ._querysets import NPlusOneOptions, catalog
+
+#: Loops whose passes grow with the data (``while`` is never a collection loop).
+COLLECTION_LOOPS = (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+_SESSION_CALLS = frozenset(("execute", "scalars", "scalar", "get"))
+_SQLA_MODULES = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
+_MODEL_CLASS_BODY = (ast.Assign, ast.AnnAssign)
+_BUILTIN_MANAGERS = frozenset(
+    name for m in BUILTIN_DJANGO_MODELS for name in (*m.get("managers", ()), *m.get("custom_managers", ()))
+)
+_DBAPI_VERBS = frozenset(("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "SELECT", "WITH"))
+
+
+def _options(view: Any, rule: Any) -> NPlusOneOptions:
+    opts = view.options_for(rule)
+    return opts if isinstance(opts, NPlusOneOptions) else NPlusOneOptions()
+
+
+def _mentions(view: Any, words: Any) -> bool:
+    path = view.path.replace("\\", "/")
+    return any(w in view.text or w in path for w in words)
+
+
+def has_collection_loop(view: Any) -> bool:
+    return view.has(*COLLECTION_LOOPS)
+
+
+def _last_name(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def project_manager_names(project: Any) -> FrozenSet[str]:
+    """Every manager name a model of the project index declares (cached on the index)."""
+    index = getattr(project, "orm_models", None) if project is not None else None
+    if callable(index):
+        index = index()
+    if index is None:
+        return frozenset()
+    cached = getattr(index, "_fft2_manager_names", None)
+    if cached is None:
+        names = set()
+        for model in getattr(index, "models", {}).values():
+            names.update(getattr(model, "managers", ()))
+            names.update(getattr(model, "custom_managers", ()))
+        cached = frozenset(names)
+        try:
+            index._fft2_manager_names = cached
+        except AttributeError:  # pragma: no cover - a slotted index
+            pass
+    return cached
+
+
+def _own_manager_names(view: Any) -> FrozenSet[str]:
+    """A superset of the managers the file's own models declare: class-body names bound
+    to a call of something named ``...Manager`` (through an import alias too) or
+    ``.as_manager()`` (mirrors ``fftlint.analysis.orm._class_summary``)."""
+    aliases = {}
+    for node in view.nodes(ast.ImportFrom, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                aliases[alias.asname] = alias.name.rsplit(".", 1)[-1]
+    out = set()
+    for cls in view.nodes(ast.ClassDef):
+        for stmt in cls.body:
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign):
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            if not isinstance(value, ast.Call):
+                continue
+            func = value.func
+            if isinstance(func, ast.Name):
+                callee = aliases.get(func.id, func.id)
+            elif isinstance(func, ast.Attribute):
+                callee = func.attr
+            else:
+                callee = "Manager"  # a computed callee: could be anything
+            if callee.endswith("Manager") or callee == "as_manager":
+                out.update(t.id for t in targets if isinstance(t, ast.Name))
+    return frozenset(out)
+
+
+def _sql_arg_could_run(call: ast.Call) -> bool:
+    """Mirror of FFT201's ``_sql_text`` + verb test on the first argument of a DB-API
+    ``execute``: a literal, f-string or UPPER_CASE name that reads as a statement."""
+    if not call.args:
+        return False
+    first = call.args[0]
+    if isinstance(first, ast.Starred):
+        return True
+    if isinstance(first, ast.JoinedStr):
+        return True
+    if isinstance(first, ast.Constant):
+        if not isinstance(first.value, str):
+            return False
+        words = first.value.lstrip("( \n\t").split(None, 1)
+        return bool(words) and words[0].upper() in _DBAPI_VERBS
+    if isinstance(first, ast.Name):
+        name = first.id
+        return name.isupper() and any(w in name for w in ("SELECT", "QUERY", "INSERT", "UPDATE", "DELETE"))
+    return False
+
+
+def query_in_loop_could_match(view: Any, rule: Any) -> bool:
+    """FFT201: a collection loop, and a query root of any kind."""
+    if not has_collection_loop(view):
+        return False
+    opts = _options(view, rule)
+    cat = catalog()
+    managers = set(cat["django"]["managers"]) | set(opts.managers) | project_manager_names(view.project) | _BUILTIN_MANAGERS
+    attrs = view.nodes(ast.Attribute)
+    own: Optional[FrozenSet[str]] = None
+    sqla = None
+    cursor_modules = None
+    session_names = set(cat["sqlalchemy"]["session_names"]) | set(opts.session_names)
+    cursor_names = set(cat["dbapi"]["cursor_names"]) | set(opts.cursor_names)
+    dbapi_methods = set(cat["dbapi"]["methods"])
+    for node in attrs:
+        name = node.attr
+        if name in managers or name == "query":
+            return True
+        if own is None:
+            own = _own_manager_names(view)
+        if name in own:
+            return True
+        if name in _SESSION_CALLS:
+            receiver = _last_name(node.value)
+            if receiver is not None and (receiver.lower().endswith("session") or receiver in session_names):
+                return True
+            if sqla is None:
+                sqla = _mentions(view, _SQLA_MODULES)
+            if sqla:
+                return True
+        if name in dbapi_methods:
+            receiver = _last_name(node.value)
+            cursorish = receiver is not None and (receiver in cursor_names or receiver.endswith("_cursor"))
+            if not cursorish:
+                if cursor_modules is None:
+                    tops = {c.split(".", 1)[0] for c in cat["dbapi"]["connect"]} | {c.split(".", 1)[0] for c in cat["dbapi"]["connection_execute"]}
+                    cursor_modules = _mentions(view, tops)
+                cursorish = cursor_modules
+            if cursorish and _executes_static_sql(view, node):
+                return True
+    return False
+
+
+def _executes_static_sql(view: Any, attr: ast.Attribute) -> bool:
+    calls = view.memo("fft2_calls_by_func", lambda v: {id(c.func): c for c in v.nodes(ast.Call)})
+    call = calls.get(id(attr))
+    return call is not None and _sql_arg_could_run(call)
+
+
+def lazy_relation_could_match(view: Any, rule: Any) -> bool:
+    """FFT202: a collection loop over rows of a catalog-manager queryset, ``.query`` or
+    ``scalars`` (custom managers may load anything, so they are never reported)."""
+    if not has_collection_loop(view):
+        return False
+    roots = set(catalog()["django"]["managers"]) | {"query", "scalars"}
+    return any(node.attr in roots for node in view.nodes(ast.Attribute))
