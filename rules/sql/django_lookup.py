@@ -9,6 +9,7 @@ import libcst as cst
 from fftlint.rule import Invalid, Rule
 
 from ._common import SqlOptions, analysis, options_of, runs_once
+from ._precheck import django_rule_could_match
 
 #: QuerySet methods that can end up in the WHERE / ORDER BY of the query, and the ones
 #: that only pass the queryset along.
@@ -65,6 +66,10 @@ class DjangoUnindexedLookup(Rule):
     options_key = "sql"
     needs_project = True
     tags = ("sql", "performance", "database", "django")
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        return django_rule_could_match(cls, view, FILTERING, PASSING)
 
     _MODELS = (
         "from django.db import models\n\n"

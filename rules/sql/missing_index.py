@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, List
 
 
 from fftlint.rule import Invalid, Rule, Valid
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
+from ._precheck import text_rule_could_match
 
 
 class MissingIndexRawSql(SqlTextRule, Rule):
@@ -66,6 +67,10 @@ class MissingIndexRawSql(SqlTextRule, Rule):
     options_key = "sql"
     needs_project = True
     tags = ("sql", "performance", "database")
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        return text_rule_could_match(cls, view)
 
     _SCHEMA = (
         'SCHEMA = """\n'

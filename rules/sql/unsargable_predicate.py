@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 from fftlint.rule import Invalid, Rule
 
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
+from ._precheck import text_rule_could_match
 from fftlint.analysis.sql.schema import index_name
 
 
@@ -53,6 +55,10 @@ class UnsargablePredicate(SqlTextRule, Rule):
     options_key = "sql"
     needs_project = True
     tags = ("sql", "performance", "database")
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        return text_rule_could_match(cls, view)
 
     _SCHEMA = (
         "DDL = '''\n"
