@@ -9,6 +9,7 @@ import libcst as cst
 from fftlint.rule import Invalid, Rule
 
 from ._common import REQUIRES, RegexCallMixin, _names, static_pattern
+from ._prefilter import dynamic_call_in_loop
 
 
 def _bound_in(node: cst.CSTNode) -> Set[str]:
@@ -122,6 +123,11 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
     message = "regex built from changing data is compiled on every iteration (`{call}()` inside a loop)"
     severity = "warning"
     requires = REQUIRES
+
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return dynamic_call_in_loop(view)
+
     tags = ("performance",)
 
     VALID = [

@@ -9,6 +9,7 @@ import libcst as cst
 from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
 
 from ._common import REQUIRES, Finding, RegexCallMixin, redundant_nesting_fix
+from ._prefilter import analysis_could_report
 
 
 class ExponentialRegex(RegexCallMixin, Rule):
@@ -55,6 +56,11 @@ class ExponentialRegex(RegexCallMixin, Rule):
     fix_title = "Remove the redundant nested quantifier"
     severity = "error"
     requires = REQUIRES
+
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return analysis_could_report(view, "exponential")
+
     tags = ("security", "redos")
 
     VALID = [

@@ -7,6 +7,7 @@ import libcst as cst
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._common import REQUIRES, RegexCallMixin
+from ._prefilter import analysis_could_report
 
 
 class PolynomialRegex(RegexCallMixin, Rule):
@@ -44,6 +45,11 @@ class PolynomialRegex(RegexCallMixin, Rule):
     message = "polynomial backtracking in regex (O(n^{degree})): repetitions in `{sub}` can split the same text in many ways; {call} is slow on e.g. {attack!r}"
     severity = "warning"
     requires = REQUIRES
+
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return analysis_could_report(view, "polynomial", ("ambiguity",))
+
     tags = ("security", "redos")
 
     VALID = [

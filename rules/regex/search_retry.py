@@ -7,6 +7,7 @@ import libcst as cst
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._common import REQUIRES, RegexCallMixin
+from ._prefilter import analysis_could_report
 
 
 class SearchRetryRegex(RegexCallMixin, Rule):
@@ -49,6 +50,11 @@ class SearchRetryRegex(RegexCallMixin, Rule):
     severity = "note"
     default_enabled = False
     requires = REQUIRES
+
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return analysis_could_report(view, "polynomial", ("retry",))
+
     tags = ("performance", "redos")
 
     VALID = [
