@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import yaml
@@ -101,3 +102,135 @@ class LeaksOptions:
     #: FFT303 also reports bounded caches (`lru_cache(maxsize=128)`) on methods: they keep
     #: up to `maxsize` instances alive, a bounded cost rather than a leak.
     report_bounded_caches: bool = False
+
+
+# -- the ast pre-checks (``could_match``): necessary conditions, never sufficient ones --------
+#
+# ``Scopes.resolve`` (fftlint/analysis/names.py) builds a canonical name as
+# ``binding(root) + "." + attributes``. The last component of a binding always comes from
+# the file's text: the imported name (or its module, ``import a.b`` binds ``a``), the name
+# of a definition of the module (``pkg.mod.name``), the name itself when it is unbound, or
+# an instance marker ``"...Name()"`` made from a call or an annotation. :func:`may_resolve`
+# checks exactly what that allows, over-approximating wherever an instance is involved.
+
+
+def ast_dotted(node: ast.AST) -> Optional[str]:
+    """``a.b.c`` -> "a.b.c" for Name/Attribute chains, else None (like ``names.dotted``)."""
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+Position = Tuple[int, int]
+
+
+class LeakFacts:
+    """What the FFT3xx pre-checks share about one file (built once, through ``view.memo``):
+    import aliases and the body spans of every function."""
+
+    __slots__ = ("text", "path", "aliases", "_spans")
+
+    def __init__(self, view: Any) -> None:
+        self.text: str = view.text
+        # the module name comes from the absolute path (``module_name_for``)
+        self.path: str = os.path.abspath(view.path) if view.path else ""
+        # local name -> last components of what imports bind it to
+        aliases: Dict[str, Set[str]] = {}
+        for imp in view.nodes(ast.Import, ast.ImportFrom):
+            for alias in imp.names:
+                if alias.name == "*":
+                    continue
+                if isinstance(imp, ast.Import) and alias.asname is None:
+                    local = last = alias.name.split(".", 1)[0]
+                else:
+                    local = alias.asname or alias.name
+                    last = alias.name.rsplit(".", 1)[-1]
+                aliases.setdefault(local, set()).add(last)
+        self.aliases = aliases
+        # (body start, end, def) of every function; the body starts at its first statement,
+        # so decorators, defaults and annotations (evaluated outside) are not in it
+        spans: List[Tuple[Position, Position, ast.AST]] = []
+        for fn in view.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            first = fn.body[0]
+            end = (getattr(fn, "end_lineno", None), getattr(fn, "end_col_offset", None))
+            if end[0] is None or end[1] is None:
+                end = (1 << 30, 0)
+            spans.append(((first.lineno, first.col_offset), end, fn))  # type: ignore[arg-type]
+        self._spans = spans
+
+    def may_bind(self, name: str, last: str) -> bool:
+        """``name`` can be bound to something whose last component is ``last`` (other than an
+        instance): the name itself, or an import alias of it."""
+        return name == last or last in self.aliases.get(name, ())
+
+    def instance_possible(self, marker: str) -> bool:
+        """Something in the file can be an instance marker ``X()``: ``X`` is spelled there."""
+        return marker[:-2] in self.text
+
+    def mentions(self, module: str) -> bool:
+        """A canonical name can start with ``module``: it is spelled in the text, or it is a
+        part of this file's own module name (relative imports, the module's definitions)."""
+        return module in self.text or module in self.path
+
+    def innermost_function(self, node: ast.AST) -> Optional[ast.AST]:
+        """The innermost ``def`` whose body contains ``node`` (lambdas and class bodies are
+        ignored: callers use this only to rule out set-up functions)."""
+        pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        best: Optional[Tuple[Position, Position, ast.AST]] = None
+        for span in self._spans:
+            if span[0] <= pos <= span[1] and (best is None or span[0] > best[0]):
+                best = span
+        return best[2] if best is not None else None
+
+
+def leak_facts(view: Any) -> LeakFacts:
+    return view.memo("leaks.facts", LeakFacts)
+
+
+def may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool:
+    """Necessary condition for ``ctx.names.resolve(expr) == ".".join(target)``
+    (``target`` split into components: ``("asyncio", "get_event_loop()", "create_task")``)."""
+    first = target[0][:-2] if target[0].endswith("()") else target[0]
+    if not facts.mentions(first):
+        return False  # a canonical name starts with an import, an unbound name or the module
+    return _may_resolve(expr, target, facts)
+
+
+def _may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool:
+    attrs: List[str] = []
+    node = expr
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    attrs.reverse()
+    k, m = len(attrs), len(target)
+    if k < m and list(target[m - k :]) == attrs:
+        last = target[m - k - 1]
+        if isinstance(node, ast.Name):
+            if last.endswith("()"):
+                if facts.instance_possible(last):
+                    return True
+            elif facts.may_bind(node.id, last):
+                return True
+        elif isinstance(node, ast.Call) and last.endswith("()"):
+            if _may_resolve(node.func, (*target[: m - k - 1], last[:-2]), facts):
+                return True
+    # ``self.attr.rest``: ``self.attr`` stands for an instance its class assigned
+    if isinstance(node, ast.Name) and k >= 1:
+        j = k - 1
+        if j < m and list(target[m - j :]) == attrs[1:] and target[m - j - 1].endswith("()"):
+            return facts.instance_possible(target[m - j - 1])
+    return False
+
+
+def split_name(name: str) -> Tuple[str, ...]:
+    return tuple(name.split("."))
+
+
+def may_resolve_any(expr: ast.AST, targets: Sequence[Tuple[str, ...]], facts: LeakFacts) -> bool:
+    return any(may_resolve(expr, t, facts) for t in targets)

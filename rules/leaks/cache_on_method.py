@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
-from typing import FrozenSet, Optional, Set
+import ast
+from typing import Any, Iterator, FrozenSet, Optional, Set
 
 import libcst as cst
 
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import LeaksOptions, load_catalog, walk_nodes
+from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, split_name, walk_nodes
 
 IMPLICIT_BINDERS = {"__new__", "__init_subclass__", "__class_getitem__"}
 #: a first parameter named like this is a class (the function becomes a classmethod later)
 CLASS_PARAMS = {"cls", "mcs", "mcls", "metacls", "klass"}
 BINDERS = {"staticmethod", "classmethod", "abc.abstractclassmethod", "abc.abstractstaticmethod"}
+
+
+def _class_level_defs(body: list) -> Iterator[Any]:
+    """Defs of a class body, also under ``if`` / ``try`` / ``with`` / loops (more than the
+    rule's "the enclosing frame is the class": that only makes the check say True more)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield stmt
+        elif isinstance(stmt, ast.ClassDef):
+            continue
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(stmt, field, None)
+                if isinstance(block, list):
+                    yield from _class_level_defs(block)
+            for sub in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+                yield from _class_level_defs(sub.body)
+
+
+def _may_be_unbounded(expr: ast.AST) -> bool:
+    """``_extent`` can say "forever" for a cache whose default is bounded only when the
+    call passes a literal ``None`` (as ``maxsize`` or its first argument)."""
+    if not isinstance(expr, ast.Call):
+        return False
+    values = [*expr.args, *(k.value for k in expr.keywords)]
+    return any(isinstance(v, ast.Constant) and v.value is None for v in values)
+
+
+def _cleared_names(view: Any) -> Set[str]:
+    """``_cleared`` on the ``ast``: names in ``<x>.<name>.cache_clear()`` calls."""
+    names: Set[str] = set()
+    for call in view.nodes(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "cache_clear" and isinstance(func.value, ast.Attribute):
+            names.add(func.value.attr)
+    return names
 
 
 class CacheOnMethod(Rule):
@@ -125,6 +162,43 @@ class CacheOnMethod(Rule):
         Invalid("import functools\nclass C:\n    @property\n    @functools.cache\n    def f(self):\n        return 1\n"),
         Invalid("import functools\nclass C:\n    @functools.lru_cache(maxsize=None, typed=True)\n    def f(self, x):\n        return x\n", message_contains="forever"),
     ]
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        """Stage 2 of the pre-filter: a decorated def at class level (not nested in a
+        function) with a first parameter that is not a class, not a binder by name, whose
+        cache the module does not clear, and a decorator that can resolve to a catalog
+        cache (an unbounded one unless bounded caches are reported). Not checked: the
+        ``staticmethod`` / ``classmethod`` decorators and enum bases."""
+        classes = view.nodes(ast.ClassDef)
+        if not classes:
+            return False
+        opts = view.options_for(cls)
+        report_bounded = isinstance(opts, LeaksOptions) and opts.report_bounded_caches
+        caches = [(split_name(name), default) for name, default in load_catalog("caches.yaml")["method_caches"].items()]
+        cleared: Optional[Set[str]] = None
+        facts = None
+        for klass in classes:
+            for fn in _class_level_defs(klass.body):  # type: ignore[attr-defined]
+                if not fn.decorator_list or fn.name in IMPLICIT_BINDERS:
+                    continue
+                params = (*fn.args.posonlyargs, *fn.args.args)
+                if not params or params[0].arg in CLASS_PARAMS:
+                    continue
+                for expr in fn.decorator_list:
+                    target = expr.func if isinstance(expr, ast.Call) else expr
+                    if facts is None:
+                        facts = leak_facts(view)
+                    for name, default in caches:
+                        if not may_resolve(target, name, facts):
+                            continue
+                        if not (report_bounded or default is None or _may_be_unbounded(expr)):
+                            continue
+                        if cleared is None:
+                            cleared = _cleared_names(view)
+                        if fn.name not in cleared:
+                            return True
+        return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         frames = self.ctx.stack.frames

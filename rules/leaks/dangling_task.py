@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import ast
+from typing import Any, Optional
 
 import libcst as cst
 
 from fftlint.analysis.names import dotted
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import discarded, in_dead_branch, inside_expected_raise, load_catalog
+from ._common import (
+    discarded,
+    in_dead_branch,
+    inside_expected_raise,
+    leak_facts,
+    load_catalog,
+    may_resolve,
+    split_name,
+)
 
 
 class DanglingTask(Rule):
@@ -99,6 +108,41 @@ class DanglingTask(Rule):
             count=1,
         ),
     ]
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        """Stage 2 of the pre-filter: an expression statement that is a call (or
+        ``<call>.add_done_callback(...)``) whose callee can resolve to a spawner, or a
+        ``.create_task`` whose receiver can be an event loop (``_spawner``)."""
+        catalog = load_catalog("tasks.yaml")
+        facts = None
+        for stmt in view.nodes(ast.Expr):
+            call = stmt.value
+            if not isinstance(call, ast.Call):
+                continue
+            calls = [call]
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr == "add_done_callback" and isinstance(func.value, ast.Call):
+                calls.append(func.value)
+            for candidate in calls:
+                func = candidate.func
+                last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+                if last is None:
+                    continue
+                if facts is None:
+                    facts = leak_facts(view)
+                if last not in ("create_task", "ensure_future") and last not in facts.aliases:
+                    continue
+                if any(may_resolve(func, split_name(s), facts) for s in catalog["spawners"]):
+                    return True
+                if last == "create_task" and isinstance(func, ast.Attribute):
+                    receiver = func.value
+                    tail = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else None
+                    if tail in catalog["loop_names"]:
+                        return True
+                    if any(may_resolve(receiver, split_name(s), facts) for s in catalog["loops"]):
+                        return True
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         statement = self.ctx.statements[-1] if self.ctx.statements else None

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+import ast
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from fftlint.analysis.names import dotted
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import LeaksOptions, attribute_names, in_dead_branch, load_catalog, root_name, walk_nodes
+from ._common import (
+    LeaksOptions,
+    ast_dotted,
+    attribute_names,
+    in_dead_branch,
+    leak_facts,
+    load_catalog,
+    may_resolve,
+    root_name,
+    split_name,
+    walk_nodes,
+)
 
 CATALOG = "listeners.yaml"
 
@@ -64,6 +76,29 @@ def words(name: str) -> List[str]:
     return [w.lower() for w in _WORD.findall(name)]
 
 
+def setup_by_name(name: str, setup_names: Sequence[str]) -> bool:
+    """A function that runs once by its name (shared by the rule and its pre-check)."""
+    if name in SETUP_DUNDERS:
+        return True
+    for pattern in setup_names:
+        if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
+            return True
+    parts = words(name)
+    if any(w in SETUP_WORDS for w in parts):
+        return True
+    if parts and parts[0] == "test" and name.startswith("test"):
+        return True  # a test function runs once per test session
+    return bool(parts and parts[0] in API_VERBS and any(w in API_NOUNS for w in parts))
+
+
+def setup_decorator(text: str) -> bool:
+    """A decorator (its dotted name, without the call) that makes a function run once."""
+    last = text.rsplit(".", 1)[-1]
+    if last in SETUP_DECORATORS:
+        return True
+    return bool(last == "connect" and text.rsplit(".", 2)[-2:-1] and text.rsplit(".", 2)[-2] in ONCE_SIGNALS)
+
+
 def _requires() -> Tuple[str, ...]:
     """Every registration needs one of these strings in the file (derived from the catalog)."""
     out: Set[str] = set()
@@ -75,6 +110,77 @@ def _requires() -> Tuple[str, ...]:
         out.update(glob.split(".", 1)[0] for glob in entry.get("receivers", ()))
         out.update(entry.get("qt", ()))
     return tuple(sorted(out))
+
+
+def _setup_def(fn: Any, setup_names: Sequence[str]) -> bool:
+    """``_setup_by_name_or_decorator`` on an ``ast`` def, minus ``@receiver(<signal>)``
+    (which only makes it say True more often)."""
+    if setup_by_name(fn.name, setup_names):
+        return True
+    for expr in fn.decorator_list:
+        target = expr.func if isinstance(expr, ast.Call) else expr
+        if setup_decorator(ast_dotted(target) or ""):
+            return True
+    return False
+
+
+def _ast_root(expr: ast.AST) -> Optional[str]:
+    while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+class _Plan:
+    """The catalog as necessary conditions on one ``ast.Call`` of a file (``_match``):
+    a ``methods`` name; a callee that can resolve to a ``calls`` name; a receiver method
+    whose receiver can resolve to a ``receivers`` glob (globs with a wildcard: any receiver,
+    once the glob's package is mentioned); a Qt ``self.<...>.connect`` in a file that
+    mentions a Qt binding."""
+
+    __slots__ = ("facts", "methods", "calls", "call_lasts", "receivers", "qt_methods")
+
+    def __init__(self, entries: List[Dict[str, Any]], facts: Any) -> None:
+        self.facts = facts
+        self.methods: Set[str] = set()
+        self.calls: List[Tuple[str, ...]] = []
+        self.receivers: List[Tuple[FrozenSet[str], bool, List[Tuple[str, ...]]]] = []
+        self.qt_methods: Set[str] = set()
+        for entry in entries:
+            self.methods.update(entry.get("methods", ()))
+            self.calls.extend(split_name(name) for name in entry.get("calls", ()))
+            methods = frozenset(entry.get("receiver_methods", ()))
+            if "receivers" in entry:
+                wild = False
+                exact: List[Tuple[str, ...]] = []
+                for glob in entry["receivers"]:
+                    if not facts.mentions(glob.split(".", 1)[0]):
+                        continue
+                    if any(ch in glob for ch in "*?["):
+                        wild = True
+                    else:
+                        exact.append(split_name(glob))
+                if wild or exact:
+                    self.receivers.append((methods, wild, exact))
+            elif "qt" in entry and any(facts.mentions(module) for module in entry["qt"]):
+                self.qt_methods.update(methods)
+        self.call_lasts = {t[-1] for t in self.calls}
+
+    def may_match(self, call: ast.Call) -> bool:
+        func = call.func
+        facts = self.facts
+        if isinstance(func, ast.Attribute):
+            attr = func.attr
+            if attr in self.methods:
+                return True
+            if attr in self.call_lasts and any(may_resolve(func, t, facts) for t in self.calls):
+                return True
+            for methods, wild, exact in self.receivers:
+                if attr in methods and (wild or any(may_resolve(func.value, t, facts) for t in exact)):
+                    return True
+            return attr in self.qt_methods and isinstance(func.value, ast.Attribute) and _ast_root(func.value) == "self"
+        if isinstance(func, ast.Name) and (func.id in self.call_lasts or func.id in facts.aliases):
+            return any(may_resolve(func, t, facts) for t in self.calls)
+        return False
 
 
 class ListenerPerCall(Rule):
@@ -248,6 +354,29 @@ class ListenerPerCall(Rule):
         ),
     ]
 
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        """Stage 2 of the pre-filter: a call that can match a catalog entry (see
+        :class:`_Plan`), in the body of a ``def`` that is not set-up code by its name or
+        decorators (the rest of ``_runs_once``, the guards and releases are not checked)."""
+        facts = leak_facts(view)
+        plan = _Plan(load_catalog(CATALOG)["listeners"], facts)
+        opts = view.options_for(cls)
+        setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
+        verdicts: Dict[int, bool] = {}
+        for call in view.nodes(ast.Call):
+            if not plan.may_match(call):  # type: ignore[arg-type]
+                continue
+            fn = facts.innermost_function(call)
+            if fn is None:
+                continue  # module level or a class body
+            ok = verdicts.get(id(fn))
+            if ok is None:
+                ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
+            if ok:
+                return True
+        return False
+
     def __init__(self, ctx: Any, options: Any = None) -> None:
         super().__init__(ctx, options)
         self._entries: List[Dict[str, Any]] = load_catalog(CATALOG)["listeners"]
@@ -332,27 +461,14 @@ class ListenerPerCall(Rule):
         return func.name.value in self._setup_methods(cls)
 
     def _setup_by_name_or_decorator(self, func: cst.FunctionDef) -> bool:
-        name = func.name.value
-        if name in SETUP_DUNDERS:
-            return True
-        for pattern in self._setup_names:
-            if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
-                return True
-        parts = words(name)
-        if any(w in SETUP_WORDS for w in parts):
-            return True
-        if parts and parts[0] == "test" and name.startswith("test"):
-            return True  # a test function runs once per test session
-        if parts and parts[0] in API_VERBS and any(w in API_NOUNS for w in parts):
+        if setup_by_name(func.name.value, self._setup_names):
             return True
         for deco in func.decorators:
             expr = deco.decorator
             target = expr.func if isinstance(expr, cst.Call) else expr
             text = dotted(target) or ""
             last = text.rsplit(".", 1)[-1]
-            if last in SETUP_DECORATORS:
-                return True
-            if last == "connect" and text.rsplit(".", 2)[-2:-1] and text.rsplit(".", 2)[-2] in ONCE_SIGNALS:
+            if setup_decorator(text):
                 return True
             if last == "receiver" and isinstance(expr, cst.Call) and expr.args:
                 signal = dotted(expr.args[0].value) or ""

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+import ast
+from typing import Any, Dict, Optional, Set
 
 import libcst as cst
 
 from fftlint.rule import Invalid, Rule
 
-from ._common import load_catalog, walk_nodes
+from ._common import leak_facts, load_catalog, may_resolve, split_name, walk_nodes
 from .listener_per_call import SETUP_DUNDERS, SETUP_WORDS, words
 
 
 def _requires() -> tuple:
     return tuple(sorted({name.rsplit(".", 1)[-1] for name in load_catalog("resources.yaml")["resources"]}))
+
+
+def runs_once(name: str) -> bool:
+    """A function that runs once by its name (shared by the rule and its pre-check)."""
+    if name.startswith("test"):
+        return True  # a test function runs once per session
+    return name in SETUP_DUNDERS or any(w in SETUP_WORDS for w in words(name))
+
+
+def _used_as_value(view: Any) -> Set[int]:
+    """ids of calls that ``_use_of`` can classify: ``X().attr``, ``n = X()``, ``n: T = X()``."""
+    out: Set[int] = set()
+    for node in view.nodes(ast.Attribute):
+        if type(node.value) is ast.Call:
+            out.add(id(node.value))
+    for node in view.nodes(ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            out.add(id(node.value))
+    for node in view.nodes(ast.AnnAssign):
+        if node.value is not None and isinstance(node.target, ast.Name):
+            out.add(id(node.value))
+    return out
 
 
 class UnclosedResourcePerCall(Rule):
@@ -95,6 +118,38 @@ class UnclosedResourcePerCall(Rule):
         Invalid("import httpx\ndef f(urls):\n    for u in urls:\n        c = httpx.Client()\n        c.get(u)\n"),
     ]
 
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        """Stage 2 of the pre-filter: a call whose callee can resolve to a catalog
+        constructor, in the body of a ``def`` that does not run once by its name, used as
+        ``X().attr`` or assigned to a single name (``_use_of``); ``_dropped`` is not checked."""
+        resources = [split_name(name) for name in load_catalog("resources.yaml")["resources"]]
+        lasts = {t[-1] for t in resources}
+        facts = None
+        used: Optional[Set[int]] = None
+        for call in view.nodes(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute):
+                last = func.attr
+            elif isinstance(func, ast.Name):
+                last = func.id
+            else:
+                continue
+            if facts is None:
+                facts = leak_facts(view)
+            if last not in lasts and not (isinstance(func, ast.Name) and last in facts.aliases):
+                continue
+            if not any(may_resolve(func, t, facts) for t in resources):
+                continue
+            fn = facts.innermost_function(call)
+            if fn is None or runs_once(fn.name):  # type: ignore[attr-defined]
+                continue
+            if used is None:
+                used = _used_as_value(view)
+            if id(call) in used:
+                return True
+        return False
+
     def visit_Call(self, node: cst.Call) -> None:
         frame = self.ctx.stack.function_frame
         if frame is None or not isinstance(frame.node, cst.FunctionDef):
@@ -116,10 +171,7 @@ class UnclosedResourcePerCall(Rule):
 
     @staticmethod
     def _runs_once(func: cst.FunctionDef) -> bool:
-        name = func.name.value
-        if name.startswith("test"):
-            return True  # a test function runs once per session
-        return name in SETUP_DUNDERS or any(w in SETUP_WORDS for w in words(name))
+        return runs_once(func.name.value)
 
     def _use_of(self, node: cst.Call, func: cst.FunctionDef) -> Optional[tuple]:
         """How the new object is used: ("chain", None) for `X().method(...)`,

@@ -1,0 +1,197 @@
+"""The FFT3xx ``could_match`` pre-checks (stage 2 of the pre-filter) are sound and useful.
+
+Sound: for every snippet where a rule reports (run without any pre-filter), its
+``could_match`` says True, including import aliases, ``self`` attributes, instances, the
+module's own definitions and rule options. Useful: on look-alikes that cannot report, it
+says False. Then a filtered and an unfiltered run must agree on the leak fixtures and on
+a sample of the stdlib.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sysconfig
+import zlib
+from typing import Any, Dict, List, Optional, Type
+
+import pytest
+
+from fftlint.config.options import build_options
+from fftlint.engine.prefilter import AstView, applicable
+from fftlint.engine.run import lint_source
+from fftlint.engine.source import read
+from fftlint.rule import Rule
+from fftlint.rules.leaks.cache_on_method import CacheOnMethod
+from fftlint.rules.leaks.dangling_task import DanglingTask
+from fftlint.rules.leaks.listener_per_call import ListenerPerCall
+from fftlint.rules.leaks.unclosed_resource import UnclosedResourcePerCall
+from fftlint.testing import lint_example
+
+RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall]
+
+
+def _options(rule: Type[Rule], options: Optional[Dict[str, Any]]) -> Dict[Any, Any]:
+    if not options or rule.Options is None:
+        return {}
+    return build_options([rule], {rule.options_key: options}, "<test>")
+
+
+def could(rule: Type[Rule], code: str, options: Optional[Dict[str, Any]] = None, path: str = "example.py") -> bool:
+    view = AstView(ast.parse(code), code, path, _options(rule, options))
+    return bool(rule.could_match(view))
+
+
+def reports(rule: Type[Rule], code: str, options: Optional[Dict[str, Any]] = None, path: str = "example.py") -> int:
+    result = lint_example(rule, code, path, options or {}, prefilter=False)
+    return sum(1 for d in result.diagnostics if d.code == rule.code)
+
+
+def _case(rule, code, options=None, path="example.py"):
+    return pytest.param(rule, code, options, path, id=f"{rule.code}-{zlib.crc32((code + path + repr(options)).encode()):08x}")
+
+
+# -- snippets the rules report: could_match must say True ------------------------------
+REPORTED = [
+    # FFT301
+    _case(ListenerPerCall, "import logging\ndef get_logger(name):\n    lg = logging.getLogger(name)\n    lg.addHandler(logging.FileHandler('a'))\n    return lg\n"),
+    _case(ListenerPerCall, "import atexit as ae\ndef save(doc):\n    ae.register(doc.flush)\n"),
+    _case(ListenerPerCall, "from atexit import register as on_exit\ndef handle(req):\n    on_exit(flush)\n"),
+    _case(ListenerPerCall, "from sys import addaudithook as hook_in\ndef sandbox(code):\n    hook_in(audit)\n    exec(code)\n"),
+    _case(ListenerPerCall, "import sys as system\nclass Box:\n    def run(self, code):\n        system.addaudithook(audit)\n"),
+    # a nested handler inside a set-up function is not set-up code itself
+    _case(ListenerPerCall, "import atexit\ndef setup_app():\n    def on_request(r):\n        atexit.register(r.close)\n    return on_request\n"),
+    # a default value of a nested def runs in the enclosing function, not in the nested one
+    _case(ListenerPerCall, "import atexit\ndef handle(req):\n    def setup_x(cb=atexit.register(flush)):\n        pass\n    return setup_x\n"),
+    # this module *is* `atexit`: its own `register` resolves to atexit.register
+    _case(ListenerPerCall, "def register(f):\n    return f\ndef handle(req):\n    register(flush)\n", None, "atexit.py"),
+    _case(ListenerPerCall, "import blinker as bl\nupdated = bl.signal('updated')\nclass View:\n    def get(self, request):\n        updated.connect(lambda s: None, weak=False)\n"),
+    _case(ListenerPerCall, "from pyee import EventEmitter as Bus\nbus = Bus()\nasync def on_message(msg):\n    bus.on('ack', lambda a: print(a))\n"),
+    _case(ListenerPerCall, "from django.db.models import signals as sg\ndef checkout(request):\n    def notify(sender, **kw):\n        send(request.user)\n    sg.post_save.connect(notify, weak=False)\n"),
+    _case(ListenerPerCall, "from PySide6 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def on_reload(self):\n        self.ok.clicked.connect(self.accept)\n"),
+    _case(ListenerPerCall, "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n", {"setup-functions": ["boot_*"]}),
+    # FFT302
+    _case(DanglingTask, "import asyncio\nasync def handle(r):\n    asyncio.create_task(send(r))\n"),
+    _case(DanglingTask, "from asyncio import ensure_future as spawn\nasync def f():\n    spawn(work())\n"),
+    _case(DanglingTask, "import asyncio as aio\nasync def f():\n    aio.get_running_loop().create_task(work())\n"),
+    _case(DanglingTask, "import asyncio\nasync def f(ev: asyncio.AbstractEventLoop):\n    ev.create_task(work())\n"),
+    _case(DanglingTask, "import asyncio\nclass C:\n    def start(self):\n        self._loop.create_task(self.run())\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    asyncio.create_task(work()).add_done_callback(report)\n"),
+    _case(DanglingTask, "import asyncio\nasyncio.ensure_future(main())\n"),
+    _case(DanglingTask, "import asyncio\nclass S:\n    def __init__(self):\n        self.runner = asyncio.new_event_loop()\n    def go(self):\n        self.runner.create_task(job())\n"),
+    # FFT303
+    _case(CacheOnMethod, "from functools import lru_cache as memo\nclass R:\n    @memo(maxsize=None)\n    def total(self):\n        return 1\n"),
+    _case(CacheOnMethod, "import functools, sys\nclass R:\n    if sys.version_info >= (3, 9):\n        @functools.cache\n        def total(self):\n            return 1\n"),
+    _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache\n    def total(self):\n        return 1\n", {"report-bounded-caches": True}),
+    _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache(None)\n    def total(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "import functools\nclass R:\n    @property\n    @functools.lru_cache(maxsize=None, typed=True)\n    def total(self):\n        return 1\n"),
+    # this module *is* functools: its own `cache` is functools.cache
+    _case(CacheOnMethod, "def cache(f):\n    return f\nclass R:\n    @cache\n    def total(self):\n        return 1\n", None, "functools.py"),
+    # FFT304
+    _case(UnclosedResourcePerCall, "import requests as rq\ndef f(u):\n    return rq.Session().get(u)\n"),
+    _case(UnclosedResourcePerCall, "from concurrent.futures import ThreadPoolExecutor as TPE\ndef f(jobs):\n    return list(TPE(8).map(run, jobs))\n"),
+    _case(UnclosedResourcePerCall, "import concurrent.futures\ndef f(jobs):\n    ex = concurrent.futures.ThreadPoolExecutor()\n    ex.submit(jobs)\n"),
+    _case(UnclosedResourcePerCall, "import httpx\nclass Api:\n    def fetch(self, u):\n        c: httpx.Client = httpx.Client()\n        return c.get(u)\n"),
+    _case(UnclosedResourcePerCall, "import requests\ndef setup_x():\n    def fetch(u):\n        return requests.Session().get(u)\n    return fetch\n"),
+]
+
+
+@pytest.mark.parametrize("rule, code, options, path", REPORTED)
+def test_could_match_whenever_the_rule_reports(rule, code, options, path):
+    assert reports(rule, code, options, path), f"{rule.code} should report on:\n{code}"
+    assert could(rule, code, options, path), f"{rule.code}.could_match said False where it reports:\n{code}"
+
+
+# -- look-alikes that cannot report: could_match should say False ---------------------
+SILENT = [
+    # FFT301: other `register`s, module level, set-up functions, removals elsewhere
+    _case(ListenerPerCall, "import codecs\ndef f(search):\n    codecs.register(search)\n"),
+    _case(ListenerPerCall, "import abc\nclass A(abc.ABC):\n    pass\ndef f():\n    A.register(int)\n"),
+    _case(ListenerPerCall, "class Registry:\n    def register(self, x):\n        pass\n    def add(self, x):\n        self.register(x)\n"),
+    _case(ListenerPerCall, "import atexit\natexit.register(print)\n"),
+    _case(ListenerPerCall, "import atexit\nclass C:\n    atexit.register(print)\n"),
+    _case(ListenerPerCall, "import atexit\ndef setup_logging():\n    atexit.register(flush)\n"),
+    _case(ListenerPerCall, "import atexit\ndef test_exit():\n    atexit.register(flush)\n"),
+    _case(ListenerPerCall, "import atexit\nimport pytest\n@pytest.fixture\ndef cleanup():\n    atexit.register(flush)\n"),
+    _case(ListenerPerCall, "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n", {"setup-functions": ["prepare_*"]}),
+    _case(ListenerPerCall, "import logging\nlog = logging.getLogger()\nlog.addHandler(logging.StreamHandler())\n"),
+    _case(ListenerPerCall, "import socket\ndef view(request, sock):\n    sock.connect(('localhost', 80))\n"),
+    _case(ListenerPerCall, "def register(f):\n    return f\ndef handle(req):\n    register(flush)\n"),
+    # FFT302: the task is kept, or the receiver is no event loop
+    _case(DanglingTask, "import asyncio\nasync def f():\n    task = asyncio.create_task(work())\n    await task\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    await asyncio.create_task(work())\n"),
+    _case(DanglingTask, "async def f(scheduler):\n    scheduler.create_task(job)\n"),
+    _case(DanglingTask, "import asyncio\nasync def f(tasks):\n    tasks.append(asyncio.create_task(work()))\n"),
+    # FFT303: not a method, a bounded cache, a class-like first parameter, cleared caches
+    _case(CacheOnMethod, "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef f(x):\n    return x\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache(maxsize=256)\n    def f(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "from functools import cached_property\nclass C:\n    @cached_property\n    def total(self):\n        return 1\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    def f(self):\n        @functools.cache\n        def g(x):\n            return x\n        return g\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def lookups(cls):\n        return 1\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n"),
+    _case(CacheOnMethod, "# cache\nclass C:\n    @property\n    def f(self):\n        return 1\n"),
+    # FFT304: not a pooled resource, module level, set-up code, `with`
+    _case(UnclosedResourcePerCall, "import requests\ndef f(u):\n    return requests.get(u)\n"),
+    _case(UnclosedResourcePerCall, "import requests\nSESSION = requests.Session()\ndef f(u):\n    return SESSION.get(u)\n"),
+    _case(UnclosedResourcePerCall, "import requests\ndef main():\n    requests.Session().get('http://x')\n"),
+    _case(UnclosedResourcePerCall, "import requests\ndef f(u):\n    with requests.Session() as s:\n        return s.get(u)\n"),
+    _case(UnclosedResourcePerCall, "import requests\ndef f(u):\n    return Api(requests.Session())\n"),
+]
+
+
+@pytest.mark.parametrize("rule, code, options, path", SILENT)
+def test_could_match_rejects_look_alikes(rule, code, options, path):
+    assert not reports(rule, code, options, path), f"{rule.code} unexpectedly reports on:\n{code}"
+    assert not could(rule, code, options, path), f"{rule.code}.could_match should rule out:\n{code}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_every_invalid_example_passes_the_check(rule):
+    for ex in rule.INVALID:
+        assert could(rule, ex.code, ex.options, ex.path), f"{rule.code}: could_match False on its own example:\n{ex.code}"
+
+
+# -- filtered == unfiltered over the fixtures and a sample of the stdlib ----------------
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "leaks")
+STDLIB = sysconfig.get_paths()["stdlib"]
+STDLIB_SAMPLE = (
+    "logging/config.py", "logging/handlers.py", "asyncio/base_events.py", "asyncio/tasks.py",
+    "asyncio/streams.py", "asyncio/runners.py", "concurrent/futures/process.py", "multiprocessing/util.py",
+    "multiprocessing/pool.py", "functools.py", "ipaddress.py", "tracemalloc.py", "unittest/async_case.py",
+    "importlib/metadata/__init__.py", "test/test_atexit.py", "codecs.py", "abc.py", "selectors.py",
+    "zipfile/_path.py", "idlelib/run.py", "platform.py", "urllib/request.py",
+)
+
+
+def _fixture_files() -> List[str]:
+    out = []
+    for dirpath, _, names in os.walk(FIXTURES):
+        out.extend(os.path.join(dirpath, n) for n in names if n.endswith(".py"))
+    return sorted(out)
+
+
+def _stdlib_files() -> List[str]:
+    return [p for p in (os.path.join(STDLIB, rel) for rel in STDLIB_SAMPLE) if os.path.isfile(p)]
+
+
+def _comparable(result):
+    return [(d.code, d.span.line, d.span.column, d.message) for d in result.diagnostics]
+
+
+def test_filtered_equals_unfiltered_on_fixtures_and_stdlib_sample():
+    files = _fixture_files() + _stdlib_files()
+    assert len(_fixture_files()) >= 3, "the leak fixtures are missing"
+    assert len(_stdlib_files()) >= 12, "the stdlib sample is missing"
+    dropped = {r.code: 0 for r in RULES}
+    for path in files:
+        text = read(path).text
+        filtered = lint_source(text, path, RULES)
+        unfiltered = lint_source(text, path, RULES, prefilter=False)
+        assert _comparable(filtered) == _comparable(unfiltered), path
+        view = AstView(ast.parse(text), text, path)
+        for rule in applicable(RULES, text):
+            if not rule.could_match(view):
+                dropped[rule.code] += 1
+    # the checks do narrow: each rule is ruled out on some file whose text passed stage 1
+    assert all(dropped.values()), dropped
