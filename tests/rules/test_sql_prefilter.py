@@ -226,3 +226,79 @@ def test_fixture_trees_filtered_equals_unfiltered(name, with_project):
         total += len(off.diagnostics)
     if name == "sql":
         assert total > 0, "the sql fixtures must produce findings for this comparison to mean anything"
+
+
+# --------------------------------------------------------------------------- project schema step
+TEACHING = {
+    "django model": "from django.db import models\nclass Order(models.Model):\n    status = models.CharField(max_length=9)\n",
+    "bare Model base": "from django.db.models import Model, CharField\nclass Order(Model):\n    status = CharField(max_length=9)\n",
+    "abstract chain": "from django.db import models\nclass Base(models.Model):\n    class Meta:\n        abstract = True\nclass Order(Base):\n    pass\n",
+    "migration": "from django.db import migrations, models\nclass Migration(migrations.Migration):\n"
+    "    operations = [migrations.AddIndex(model_name='order', index=models.Index(fields=['status'], name='ix'))]\n",
+    "create model": "from django.db import migrations, models\nops = [migrations.CreateModel(name='Order', fields=[('status', models.CharField(max_length=9))])]\n",
+    "alembic": "from alembic import op\nimport sqlalchemy as sa\ndef upgrade():\n    op.create_index('ix_o_s', 'orders', ['status'])\n",
+    "alembic drop": "from alembic import op\ndef upgrade():\n    op.add_column('orders', sa.Column('x', sa.Integer))\n    op.drop_index('ix_o_s')\n",
+    "sqlalchemy table": "import sqlalchemy as sa\nt = sa.Table('orders', meta, sa.Column('id', sa.Integer, primary_key=True))\n",
+    "declarative": "from sqlalchemy.orm import mapped_column\nclass Order(Base):\n    __tablename__ = 'orders'\n    id = mapped_column(primary_key=True)\n",
+    # identifiers are NFKC-normalised by the parser: fullwidth letters still name `Model`
+    "nfkc": "from django.db import models\nclass Order(models.\uff2dodel):\n    status = models.CharField(max_length=9)\n",
+}
+
+NOT_TEACHING = {
+    "pandas index": "import pandas as pd\nidx = pd.Index([1, 2])\ncol = frame.Column('a')\n",
+    "words in strings": "'''models. and migrations are mentioned here, and Index( too'''\nx = 1\n",
+    "other Model": "class ModelError(Exception):\n    '''a models.py problem'''\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEACHING))
+def test_schema_sources_still_learn_from_teaching_files(name):
+    from fftlint.analysis.sql.sources import may_teach, summarize, summarize_tree
+
+    text = TEACHING[name]
+    assert summarize_tree(ast.parse(text), "app/models.py"), name
+    assert may_teach(text)
+    assert summarize(text, "app/models.py") == summarize_tree(ast.parse(text), "app/models.py")
+
+
+@pytest.mark.parametrize("name", sorted(NOT_TEACHING))
+def test_schema_sources_skip_files_that_only_mention_markers(name):
+    from fftlint.analysis.sql.sources import MARKERS, may_teach, summarize, summarize_tree
+
+    text = NOT_TEACHING[name]
+    assert any(m in text for m in MARKERS), "the look-alike must pass the old marker check"
+    assert not summarize_tree(ast.parse(text), "app/x.py")
+    assert not may_teach(text)
+    assert not summarize(text, "app/x.py")
+
+
+def test_may_teach_holds_for_every_fixture_that_teaches_a_schema():
+    from fftlint.analysis.sql.sources import may_teach, summarize_tree
+
+    taught = 0
+    for path in _python_files(FIXTURES):
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        if summarize_tree(tree, path):
+            taught += 1
+            assert may_teach(text), path
+    assert taught >= 5
+
+
+def test_python_schema_facts_unchanged_on_fixture_projects():
+    from fftlint.analysis.sql.loader import python_schema_facts
+    from fftlint.analysis.sql.sources import summarize_tree
+
+    for name in ("sql", "n_plus_one"):
+        paths = list(_python_files(os.path.join(FIXTURES, name)))
+        expected = []
+        for path in paths:
+            with open(path, encoding="utf-8") as fh:
+                facts = summarize_tree(ast.parse(fh.read()), path)
+            if facts:
+                expected.append(facts)
+        assert python_schema_facts(paths) == expected

@@ -152,7 +152,7 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
     """
     import hashlib
 
-    from fftlint.analysis.sql.sources import MARKERS, summarize
+    from fftlint.analysis.sql.sources import may_teach, summarize
 
     out: List[SchemaFacts] = []
     for path in paths:
@@ -162,7 +162,7 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
         except OSError:
             continue
         text = data.decode("utf-8", "replace")
-        if not any(marker in text for marker in MARKERS):
+        if not may_teach(text):
             continue
         key = f"{SUMMARY_VERSION}:{hashlib.sha256(data).hexdigest()}:{os.path.abspath(path)}"
         facts = None

@@ -38,6 +38,15 @@ from fftlint.analysis.sql.schema import (
 #: Any of these in a file's text means it may define schema.
 MARKERS = ("models.", "Model", "migrations", "op.create_", "op.add_column", "Column(", "mapped_column", "Table(", "Index(")
 
+#: Identifiers without one of which :func:`summarize_tree` learns nothing: a Django model
+#: base (``Model`` / ``models.Model``, which abstract chains also start from), the
+#: migration operations it reads, ``__tablename__``, the Alembic operations and ``Table``.
+#: A whole-word search: in ASCII text an identifier is delimited by non-word characters.
+TEACHING_NAMES = re.compile(
+    r"\b(?:Model|CreateModel|AddIndex|AddConstraint|AddField|AlterField|__tablename__|Table|"
+    r"create_table|create_index|add_column|create_unique_constraint|create_primary_key|drop_index)\b"
+)
+
 RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ParentalKey"}
 NON_COLUMN_FIELDS = {"ManyToManyField", "GenericRelation", "GenericForeignKey", "ManyToManyRel"}
 
@@ -463,9 +472,25 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
     return facts
 
 
+def may_teach(source: str) -> bool:
+    """False only when :func:`summarize` returns empty facts for ``source``: none of the
+    :data:`MARKERS` occurs, or no identifier that :func:`summarize_tree` needs does
+    (checked on the NFKC form too when the text is not ASCII, as the parser normalises
+    identifiers that way). Saves the ``ast`` parse of files that merely mention models."""
+    if not any(marker in source for marker in MARKERS):
+        return False
+    if TEACHING_NAMES.search(source) is not None:
+        return True
+    if source.isascii():
+        return False
+    import unicodedata
+
+    return TEACHING_NAMES.search(unicodedata.normalize("NFKC", source)) is not None
+
+
 def summarize(source: str, path: str) -> SchemaFacts:
     """Schema facts taught by one Python file; empty for files that teach none (or do not parse)."""
-    if not any(marker in source for marker in MARKERS):
+    if not may_teach(source):
         return SchemaFacts()
     try:
         tree = ast.parse(source, path)
