@@ -133,7 +133,7 @@ class LeakFacts:
     """What the FFT3xx pre-checks share about one file (built once, through ``view.memo``):
     import aliases and the body spans of every function."""
 
-    __slots__ = ("text", "path", "aliases", "_spans")
+    __slots__ = ("text", "path", "aliases", "_spans", "_mentioned")
 
     def __init__(self, view: Any) -> None:
         self.text: str = view.text
@@ -162,6 +162,7 @@ class LeakFacts:
                 end = (1 << 30, 0)
             spans.append(((first.lineno, first.col_offset), end, fn))  # type: ignore[arg-type]
         self._spans = spans
+        self._mentioned: Dict[str, bool] = {}
 
     def may_bind(self, name: str, last: str) -> bool:
         """``name`` can be bound to something whose last component is ``last`` (other than an
@@ -170,12 +171,19 @@ class LeakFacts:
 
     def instance_possible(self, marker: str) -> bool:
         """Something in the file can be an instance marker ``X()``: ``X`` is spelled there."""
-        return marker[:-2] in self.text
+        key = "()" + marker
+        found = self._mentioned.get(key)
+        if found is None:
+            found = self._mentioned[key] = marker[:-2] in self.text
+        return found
 
     def mentions(self, module: str) -> bool:
         """A canonical name can start with ``module``: it is spelled in the text, or it is a
         part of this file's own module name (relative imports, the module's definitions)."""
-        return module in self.text or module in self.path
+        found = self._mentioned.get(module)
+        if found is None:
+            found = self._mentioned[module] = module in self.text or module in self.path
+        return found
 
     def innermost_function(self, node: ast.AST) -> Optional[ast.AST]:
         """The innermost ``def`` whose body contains ``node`` (lambdas and class bodies are
@@ -234,3 +242,13 @@ def split_name(name: str) -> Tuple[str, ...]:
 
 def may_resolve_any(expr: ast.AST, targets: Sequence[Tuple[str, ...]], facts: LeakFacts) -> bool:
     return any(may_resolve(expr, t, facts) for t in targets)
+
+
+def reachable(targets: Sequence[Tuple[str, ...]], facts: LeakFacts) -> List[Tuple[str, ...]]:
+    """The targets whose first component the file can produce (see :func:`may_resolve`)."""
+    out = []
+    for t in targets:
+        first = t[0][:-2] if t[0].endswith("()") else t[0]
+        if facts.mentions(first):
+            out.append(t)
+    return out

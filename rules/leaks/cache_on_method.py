@@ -9,7 +9,7 @@ import libcst as cst
 
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, split_name, walk_nodes
+from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
 
 IMPLICIT_BINDERS = {"__new__", "__init_subclass__", "__class_getitem__"}
 #: a first parameter named like this is a class (the function becomes a classmethod later)
@@ -175,9 +175,12 @@ class CacheOnMethod(Rule):
             return False
         opts = view.options_for(cls)
         report_bounded = isinstance(opts, LeaksOptions) and opts.report_bounded_caches
-        caches = [(split_name(name), default) for name, default in load_catalog("caches.yaml")["method_caches"].items()]
+        facts = leak_facts(view)
+        catalog = load_catalog("caches.yaml")["method_caches"]
+        caches = [(t, catalog[".".join(t)]) for t in reachable([split_name(name) for name in catalog], facts)]
+        if not caches:
+            return False
         cleared: Optional[Set[str]] = None
-        facts = None
         for klass in classes:
             for fn in _class_level_defs(klass.body):  # type: ignore[attr-defined]
                 if not fn.decorator_list or fn.name in IMPLICIT_BINDERS:
@@ -187,8 +190,6 @@ class CacheOnMethod(Rule):
                     continue
                 for expr in fn.decorator_list:
                     target = expr.func if isinstance(expr, ast.Call) else expr
-                    if facts is None:
-                        facts = leak_facts(view)
                     for name, default in caches:
                         if not may_resolve(target, name, facts):
                             continue

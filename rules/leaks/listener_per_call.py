@@ -20,6 +20,7 @@ from ._common import (
     leak_facts,
     load_catalog,
     may_resolve,
+    reachable,
     root_name,
     split_name,
     walk_nodes,
@@ -146,8 +147,8 @@ class _Plan:
         self.receivers: List[Tuple[FrozenSet[str], bool, List[Tuple[str, ...]]]] = []
         self.qt_methods: Set[str] = set()
         for entry in entries:
-            self.methods.update(entry.get("methods", ()))
-            self.calls.extend(split_name(name) for name in entry.get("calls", ()))
+            self.methods.update(m for m in entry.get("methods", ()) if m in facts.text)
+            self.calls.extend(reachable([split_name(name) for name in entry.get("calls", ())], facts))
             methods = frozenset(entry.get("receiver_methods", ()))
             if "receivers" in entry:
                 wild = False
@@ -164,6 +165,9 @@ class _Plan:
             elif "qt" in entry and any(facts.mentions(module) for module in entry["qt"]):
                 self.qt_methods.update(methods)
         self.call_lasts = {t[-1] for t in self.calls}
+
+    def empty(self) -> bool:
+        return not (self.methods or self.calls or self.receivers or self.qt_methods)
 
     def may_match(self, call: ast.Call) -> bool:
         func = call.func
@@ -361,6 +365,8 @@ class ListenerPerCall(Rule):
         decorators (the rest of ``_runs_once``, the guards and releases are not checked)."""
         facts = leak_facts(view)
         plan = _Plan(load_catalog(CATALOG)["listeners"], facts)
+        if plan.empty():
+            return False
         opts = view.options_for(cls)
         setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
         verdicts: Dict[int, bool] = {}

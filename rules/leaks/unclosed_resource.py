@@ -9,7 +9,7 @@ import libcst as cst
 
 from fftlint.rule import Invalid, Rule
 
-from ._common import leak_facts, load_catalog, may_resolve, split_name, walk_nodes
+from ._common import leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
 from .listener_per_call import SETUP_DUNDERS, SETUP_WORDS, words
 
 
@@ -123,9 +123,11 @@ class UnclosedResourcePerCall(Rule):
         """Stage 2 of the pre-filter: a call whose callee can resolve to a catalog
         constructor, in the body of a ``def`` that does not run once by its name, used as
         ``X().attr`` or assigned to a single name (``_use_of``); ``_dropped`` is not checked."""
-        resources = [split_name(name) for name in load_catalog("resources.yaml")["resources"]]
+        facts = leak_facts(view)
+        resources = reachable([split_name(name) for name in load_catalog("resources.yaml")["resources"]], facts)
+        if not resources:
+            return False
         lasts = {t[-1] for t in resources}
-        facts = None
         used: Optional[Set[int]] = None
         for call in view.nodes(ast.Call):
             func = call.func
@@ -135,8 +137,6 @@ class UnclosedResourcePerCall(Rule):
                 last = func.id
             else:
                 continue
-            if facts is None:
-                facts = leak_facts(view)
             if last not in lasts and not (isinstance(func, ast.Name) and last in facts.aliases):
                 continue
             if not any(may_resolve(func, t, facts) for t in resources):
