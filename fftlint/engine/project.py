@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 import sys
 import warnings
 from collections import deque
@@ -844,7 +845,7 @@ def build_index(
     for module, (path, _) in by_module.items():
         if os.path.abspath(path) in seed_paths:
             text = text_of(path)
-            if text is not None and "async" in text:
+            if text is not None and ASYNC_DEF.search(text):
                 pending.append(module)
                 queued.add(module)
     while pending:
@@ -863,6 +864,11 @@ def build_index(
                     queued.add(target)
                     pending.append(target)
     return index
+
+
+#: Where FFT106 can report: a file that defines an ``async def`` (text that mentions
+#: ``async`` in docstrings or names such as ``asynchat`` cannot).
+ASYNC_DEF = re.compile(r"\basync[\s\\]+def\b")
 
 
 def _modules_of(name: str, by_module: Dict[str, Tuple[str, bool]]) -> Iterable[str]:

@@ -100,6 +100,16 @@ def test_only_modules_reachable_from_async_code_are_summarised(tmp_path):
     assert set(index.modules) == {"svc", "svc.config", "svc.handlers"}
 
 
+def test_files_that_only_mention_async_are_not_seeds(tmp_path):
+    files = dict(SERVICE)
+    files["svc/docs.py"] = '"""async helpers, asynchat"""\nfrom svc import unrelated\n'
+    write(tmp_path, files)
+    settings = discover([str(tmp_path)])
+    index = build_index(project_mod.project_files([str(tmp_path / "svc")], settings), catalog_for())
+    assert "svc.unrelated" not in index.modules and "svc.docs" not in index.modules
+    assert {"svc.config", "svc.handlers"} <= set(index.modules)
+
+
 def test_summaries_use_ast_not_libcst(tmp_path, monkeypatch):
     import libcst
 
