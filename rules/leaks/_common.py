@@ -131,38 +131,52 @@ Position = Tuple[int, int]
 
 class LeakFacts:
     """What the FFT3xx pre-checks share about one file (built once, through ``view.memo``):
-    import aliases and the body spans of every function."""
+    text look-ups, import aliases and the body spans of every function (the last two from
+    the shared node walk, made only when a check gets that far)."""
 
-    __slots__ = ("text", "path", "aliases", "_spans", "_mentioned")
+    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned")
 
     def __init__(self, view: Any) -> None:
         self.text: str = view.text
         # the module name comes from the absolute path (``module_name_for``)
         self.path: str = os.path.abspath(view.path) if view.path else ""
-        # local name -> last components of what imports bind it to
-        aliases: Dict[str, Set[str]] = {}
-        for imp in view.nodes(ast.Import, ast.ImportFrom):
-            for alias in imp.names:
-                if alias.name == "*":
-                    continue
-                if isinstance(imp, ast.Import) and alias.asname is None:
-                    local = last = alias.name.split(".", 1)[0]
-                else:
-                    local = alias.asname or alias.name
-                    last = alias.name.rsplit(".", 1)[-1]
-                aliases.setdefault(local, set()).add(last)
-        self.aliases = aliases
-        # (body start, end, def) of every function; the body starts at its first statement,
-        # so decorators, defaults and annotations (evaluated outside) are not in it
-        spans: List[Tuple[Position, Position, ast.AST]] = []
-        for fn in view.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
-            first = fn.body[0]
-            end = (getattr(fn, "end_lineno", None), getattr(fn, "end_col_offset", None))
-            if end[0] is None or end[1] is None:
-                end = (1 << 30, 0)
-            spans.append(((first.lineno, first.col_offset), end, fn))  # type: ignore[arg-type]
-        self._spans = spans
+        self._view = view
+        self._aliases: Optional[Dict[str, Set[str]]] = None
+        self._spans: Optional[List[Tuple[Position, Position, ast.AST]]] = None
         self._mentioned: Dict[str, bool] = {}
+
+    @property
+    def aliases(self) -> Dict[str, Set[str]]:
+        """local name -> last components of what imports bind it to"""
+        if self._aliases is None:
+            aliases: Dict[str, Set[str]] = {}
+            for imp in self._view.nodes(ast.Import, ast.ImportFrom):
+                for alias in imp.names:
+                    if alias.name == "*":
+                        continue
+                    if isinstance(imp, ast.Import) and alias.asname is None:
+                        local = last = alias.name.split(".", 1)[0]
+                    else:
+                        local = alias.asname or alias.name
+                        last = alias.name.rsplit(".", 1)[-1]
+                    aliases.setdefault(local, set()).add(last)
+            self._aliases = aliases
+        return self._aliases
+
+    @property
+    def spans(self) -> List[Tuple[Position, Position, ast.AST]]:
+        """(body start, end, def) of every function; the body starts at its first statement,
+        so decorators, defaults and annotations (evaluated outside) are not in it"""
+        if self._spans is None:
+            spans: List[Tuple[Position, Position, ast.AST]] = []
+            for fn in self._view.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+                first = fn.body[0]
+                end = (getattr(fn, "end_lineno", None), getattr(fn, "end_col_offset", None))
+                if end[0] is None or end[1] is None:
+                    end = (1 << 30, 0)
+                spans.append(((first.lineno, first.col_offset), end, fn))  # type: ignore[arg-type]
+            self._spans = spans
+        return self._spans
 
     def may_bind(self, name: str, last: str) -> bool:
         """``name`` can be bound to something whose last component is ``last`` (other than an
@@ -190,7 +204,7 @@ class LeakFacts:
         ignored: callers use this only to rule out set-up functions)."""
         pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
         best: Optional[Tuple[Position, Position, ast.AST]] = None
-        for span in self._spans:
+        for span in self.spans:
             if span[0] <= pos <= span[1] and (best is None or span[0] > best[0]):
                 best = span
         return best[2] if best is not None else None
@@ -245,10 +259,13 @@ def may_resolve_any(expr: ast.AST, targets: Sequence[Tuple[str, ...]], facts: Le
 
 
 def reachable(targets: Sequence[Tuple[str, ...]], facts: LeakFacts) -> List[Tuple[str, ...]]:
-    """The targets whose first component the file can produce (see :func:`may_resolve`)."""
+    """The targets the file can produce at all: the first component is spelled in it or in
+    its module name (see :func:`may_resolve`), and the last one is spelled in the text (an
+    attribute, or the name an import or a definition binds)."""
     out = []
     for t in targets:
         first = t[0][:-2] if t[0].endswith("()") else t[0]
-        if facts.mentions(first):
+        last = t[-1][:-2] if t[-1].endswith("()") else t[-1]
+        if facts.mentions(first) and facts.instance_possible(last + "()"):
             out.append(t)
     return out

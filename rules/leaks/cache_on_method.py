@@ -170,16 +170,16 @@ class CacheOnMethod(Rule):
         cache the module does not clear, and a decorator that can resolve to a catalog
         cache (an unbounded one unless bounded caches are reported). Not checked: the
         ``staticmethod`` / ``classmethod`` decorators and enum bases."""
-        classes = view.nodes(ast.ClassDef)
-        if not classes:
-            return False
-        opts = view.options_for(cls)
-        report_bounded = isinstance(opts, LeaksOptions) and opts.report_bounded_caches
         facts = leak_facts(view)
         catalog = load_catalog("caches.yaml")["method_caches"]
         caches = [(t, catalog[".".join(t)]) for t in reachable([split_name(name) for name in catalog], facts)]
         if not caches:
             return False
+        classes = view.nodes(ast.ClassDef)
+        if not classes:
+            return False
+        opts = view.options_for(cls)
+        report_bounded = isinstance(opts, LeaksOptions) and opts.report_bounded_caches
         cleared: Optional[Set[str]] = None
         for klass in classes:
             for fn in _class_level_defs(klass.body):  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from ._common import (
     leak_facts,
     load_catalog,
     may_resolve,
+    reachable,
     split_name,
 )
 
@@ -115,7 +116,11 @@ class DanglingTask(Rule):
         ``<call>.add_done_callback(...)``) whose callee can resolve to a spawner, or a
         ``.create_task`` whose receiver can be an event loop (``_spawner``)."""
         catalog = load_catalog("tasks.yaml")
-        facts = None
+        facts = leak_facts(view)
+        spawners = reachable([split_name(s) for s in catalog["spawners"]], facts)
+        loops = reachable([split_name(s) for s in catalog["loops"]], facts)
+        if not spawners and "create_task" not in view.text:
+            return False  # no spawner, and no `.create_task` on anything
         for stmt in view.nodes(ast.Expr):
             call = stmt.value
             if not isinstance(call, ast.Call):
@@ -129,18 +134,16 @@ class DanglingTask(Rule):
                 last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
                 if last is None:
                     continue
-                if facts is None:
-                    facts = leak_facts(view)
                 if last not in ("create_task", "ensure_future") and last not in facts.aliases:
                     continue
-                if any(may_resolve(func, split_name(s), facts) for s in catalog["spawners"]):
+                if any(may_resolve(func, s, facts) for s in spawners):
                     return True
                 if last == "create_task" and isinstance(func, ast.Attribute):
                     receiver = func.value
                     tail = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else None
                     if tail in catalog["loop_names"]:
                         return True
-                    if any(may_resolve(receiver, split_name(s), facts) for s in catalog["loops"]):
+                    if any(may_resolve(receiver, s, facts) for s in loops):
                         return True
         return False
 
