@@ -134,7 +134,7 @@ class LeakFacts:
     text look-ups, import aliases and the body spans of every function (the last two from
     the shared node walk, made only when a check gets that far)."""
 
-    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned")
+    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned", "_holders")
 
     def __init__(self, view: Any) -> None:
         self.text: str = view.text
@@ -144,6 +144,7 @@ class LeakFacts:
         self._aliases: Optional[Dict[str, Set[str]]] = None
         self._spans: Optional[List[Tuple[Position, Position, ast.AST]]] = None
         self._mentioned: Dict[str, bool] = {}
+        self._holders: Optional[Set[str]] = None
 
     @property
     def aliases(self) -> Dict[str, Set[str]]:
@@ -177,6 +178,21 @@ class LeakFacts:
                 spans.append(((first.lineno, first.col_offset), end, fn))  # type: ignore[arg-type]
             self._spans = spans
         return self._spans
+
+    def may_hold_instance(self, name: str) -> bool:
+        """``name`` can be bound to an instance marker: only an assignment (``=``, ``:=``,
+        ``with ... as``, an annotated assignment, all ``Store`` names) or an annotated
+        parameter binds one; plain parameters, loops and imports never do."""
+        if self._holders is None:
+            holders: Set[str] = set()
+            for node in self._view.nodes(ast.Name):
+                if type(node.ctx) is ast.Store:
+                    holders.add(node.id)
+            for arg in self._view.nodes(ast.arg):
+                if arg.annotation is not None:
+                    holders.add(arg.arg)
+            self._holders = holders
+        return name in self._holders
 
     def may_bind(self, name: str, last: str) -> bool:
         """``name`` can be bound to something whose last component is ``last`` (other than an
@@ -235,7 +251,7 @@ def _may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool
         last = target[m - k - 1]
         if isinstance(node, ast.Name):
             if last.endswith("()"):
-                if facts.instance_possible(last):
+                if facts.instance_possible(last) and facts.may_hold_instance(node.id):
                     return True
             elif facts.may_bind(node.id, last):
                 return True

@@ -22,6 +22,28 @@ from ._common import (
 )
 
 
+def _maybe_create_task(func: ast.AST, facts: Any) -> bool:
+    """The callee can resolve to a ``create_task`` spawner (an ``ensure_future`` one is
+    reported only when its first argument is a call)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr != "ensure_future"
+    if isinstance(func, ast.Name):
+        return func.id != "ensure_future" or any(last != "ensure_future" for last in facts.aliases.get(func.id, ()))
+    return True
+
+
+def _first_argument_is_call(call: ast.Call) -> bool:
+    """LibCST's ``call.args[0].value`` (the first argument in source order, keyword or not,
+    without its stars) is a call."""
+    items = [(a.lineno, a.col_offset, a.value if isinstance(a, ast.Starred) else a) for a in call.args]
+    items += [(k.lineno, k.col_offset, k.value) for k in call.keywords if hasattr(k, "lineno")]
+    if len(items) != len(call.args) + len(call.keywords):
+        return True  # no positions for keywords (Python 3.8): cannot tell
+    if not items:
+        return False
+    return isinstance(min(items, key=lambda t: (t[0], t[1]))[2], ast.Call)
+
+
 class DanglingTask(Rule):
     """## What it does
     Checks for `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
@@ -136,7 +158,9 @@ class DanglingTask(Rule):
                     continue
                 if last not in ("create_task", "ensure_future") and last not in facts.aliases:
                     continue
-                if any(may_resolve(func, s, facts) for s in spawners):
+                if any(may_resolve(func, s, facts) for s in spawners) and (
+                    _maybe_create_task(func, facts) or _first_argument_is_call(candidate)
+                ):
                     return True
                 if last == "create_task" and isinstance(func, ast.Attribute):
                     receiver = func.value

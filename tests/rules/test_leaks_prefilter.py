@@ -256,3 +256,21 @@ def test_could_match_holds_on_every_combination():
             reported += 1
             assert could(rule, code), f"{rule.code}.could_match said False where it reports:\n{code}"
     assert reported >= 40, reported  # the combinations do exercise the rules
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("import asyncio\nasync def f(fut):\n    asyncio.ensure_future(fut)\n", False),
+        ("import asyncio\nasync def f(fut):\n    asyncio.ensure_future(fut, loop=make())\n", False),
+        ("import asyncio\nasync def f():\n    asyncio.ensure_future(coro_or_future=work())\n", True),
+        ("import asyncio\nasync def f(c):\n    asyncio.ensure_future(*make(c))\n", True),
+        ("from asyncio import create_task as ensure_future\nasync def f(c):\n    ensure_future(c)\n", True),
+        # `self` is never assigned an event loop here: `self.create_task` is another API
+        ("import asyncio\nclass Loop(asyncio.AbstractEventLoop):\n    def serve(self):\n        self.create_task(accept())\n", False),
+        ("import asyncio\nclass S:\n    def go(self):\n        ev = asyncio.get_event_loop()\n        ev.create_task(accept())\n", True),
+    ],
+)
+def test_dangling_task_check_follows_the_rule_on_arguments_and_receivers(code, expected):
+    assert bool(reports(DanglingTask, code)) == expected
+    assert could(DanglingTask, code) == expected
