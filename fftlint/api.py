@@ -149,14 +149,14 @@ def build_project(
         return None
     from fftlint.engine.project import ProjectIndex, build_for_run, project_files
 
+    every = project_files(paths, config.settings)  # discovered once for every family
     users = [r for r in config.rules if getattr(r, "needs_project", False) and r.options_key == "async-io"]
     if users:
-        index = build_for_run(paths, files, config.settings, config.options.get(users[0]), cache, buffers)
+        index = build_for_run(paths, files, config.settings, config.options.get(users[0]), cache, buffers, every)
     else:
         index = ProjectIndex()
     codes = {r.code[:4] for r in config.rules}
     if "FFT2" in codes or "FFT5" in codes:
-        every = project_files(paths, config.settings)
         if "FFT2" in codes:
             from fftlint.analysis.orm import build_model_index
 

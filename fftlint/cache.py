@@ -19,7 +19,7 @@ import pickle
 import re
 import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Sequence, Type
 
 from fftlint import __version__
 
@@ -82,14 +82,16 @@ def project_digest(project: Any) -> str:
     state, stable across processes (no object addresses, no hash-seed-dependent set
     order) and across cache round trips (unlike pickles, which depend on object sharing).
     A plain-string ``digest`` attribute of the index is trusted instead; a ``digest()``
-    method is not (reprs of nested objects may carry addresses)."""
+    method is not (reprs of nested objects may carry addresses); a ``digest_state()``
+    method names the part of the state worth walking."""
     if project is None:
         return ""
     own = getattr(project, "digest", None)
     if isinstance(own, str) and own:
         return own
+    state = getattr(project, "digest_state", None)
     h = hashlib.blake2b(digest_size=20)
-    _canonical(project, h, set(), 0)
+    _canonical(state() if callable(state) else project, h, set(), 0)
     return h.hexdigest()
 
 
@@ -301,20 +303,27 @@ class ResultKeys:
             self._inputs[root] = digest
         return digest
 
-    def _may_apply(self, rule: Type["Rule"], data: bytes) -> bool:
+    def _may_apply(self, rule: Type["Rule"], data: bytes, found: Dict[str, bool]) -> bool:
         """Whether the pre-filter could let ``rule`` see this file (conservative: a
-        rule the pre-filter rules out cannot report, so its inputs cannot matter)."""
+        rule the pre-filter rules out cannot report, so its inputs cannot matter).
+        ``found`` memoizes needle look-ups within one file (rules share needles)."""
         if not self.prefilter or not rule.requires or b"\0" in data:  # NUL: UTF-16/32, bytes differ from text
             return True
         for needle in rule.requires:
-            if not isinstance(needle, str) or not needle.isascii() or needle.encode("ascii") in data:
+            if not isinstance(needle, str) or not needle.isascii():
+                return True
+            hit = found.get(needle)
+            if hit is None:
+                hit = found[needle] = needle.encode("ascii") in data
+            if hit:
                 return True
         return False
 
     def key(self, path: str, data: bytes, rules: Iterable[Type["Rule"]]) -> str:
         cross = ""
         if self.needs:
-            live = [r for r in rules if getattr(r, "needs_project", False) and self._may_apply(r, data)]
+            found: Dict[str, bool] = {}
+            live = [r for r in rules if getattr(r, "needs_project", False) and self._may_apply(r, data, found)]
             if live:
                 cross = self.project
                 if any(r in self.schema_rules for r in live):

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from typing import Iterable, List, Sequence
-
-from fftlint.config.settings import path_matches
+import re
+from functools import lru_cache
+from typing import Callable, Iterable, List, Sequence, Tuple
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
+@lru_cache(maxsize=16)
+def _matcher(patterns: Tuple[str, ...]) -> Callable[[str], bool]:
+    """One compiled test for all exclude globs, with the semantics of
+    :func:`fftlint.config.settings.path_matches` (whole path, any suffix, or -- for a
+    pattern without ``/`` -- any single part); discovery asks it for every entry."""
+    cleaned = [p.rstrip("/") for p in patterns]
+    whole = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in cleaned)) if cleaned else None
+    single = [p for p in cleaned if "/" not in p]
+    part = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in single)) if single else None
+
+    def matches(rel: str) -> bool:
+        if whole is None:
+            return False
+        parts = rel.split("/")
+        if part is not None and any(part.match(x) for x in parts):
+            return True
+        return any(whole.match("/".join(parts[i:])) for i in range(len(parts)))
+
+    return matches
+
+
 def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
-    return any(path_matches(rel, p) or path_matches(name, p) for p in patterns)
+    test = _matcher(tuple(patterns))
+    return test(rel) or test(name)
 
 
 def discover(paths: Iterable[str], excludes: Sequence[str], root: str = ".", force_exclude: bool = False) -> List[str]:

@@ -82,6 +82,14 @@ class ProjectIndex:
         """Changes whenever a summary (or the catalog) does: part of result-cache keys."""
         return digest_of(self)
 
+    def digest_state(self) -> Tuple[Any, ...]:
+        """What result-cache keys hash (``fftlint.cache.project_digest``): the summaries
+        once, through their stable reprs (``functions``/``classes``/``aliases`` are
+        derived from them), and the other families' facts."""
+        summaries = hashlib.sha256(repr(sorted(self.modules.items())).encode("utf-8", "surrogatepass")).hexdigest()
+        fingerprint = self.catalog.fingerprint if self.catalog is not None else ""
+        return (summaries, fingerprint, self.orm_models, self.schema_facts)
+
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.module] = summary
         for fn in summary.functions:
@@ -845,7 +853,7 @@ def build_index(
     for module, (path, _) in by_module.items():
         if os.path.abspath(path) in seed_paths:
             text = text_of(path)
-            if text is not None and ASYNC_DEF.search(text):
+            if text is not None and "async" in text and ASYNC_DEF.search(text):
                 pending.append(module)
                 queued.add(module)
     while pending:
@@ -951,6 +959,7 @@ def build_for_run(
     options: Any = None,
     cache: Any = None,
     buffers: Optional[Dict[str, str]] = None,
+    every: Optional[Sequence[str]] = None,
 ) -> ProjectIndex:
     """The index a run needs before its workers start: every Python file of the project
     (see :func:`project_files`), seeded by the files being linted."""
@@ -959,4 +968,6 @@ def build_for_run(
     catalog = catalog_for(options_of(options))
     if cache is not None and not getattr(cache, "enabled", True):
         cache = None
-    return build_index(project_files(paths, settings), catalog, cache, seeds=files, buffers=buffers)
+    if every is None:
+        every = project_files(paths, settings)
+    return build_index(every, catalog, cache, seeds=files, buffers=buffers)

@@ -30,6 +30,8 @@ class SourceFile:
 
 
 def newline_style(text: str) -> str:
+    if "\r" not in text:  # one scan for nearly every file
+        return "\n"
     crlf = text.count("\r\n")
     lf = text.count("\n") - crlf
     cr = text.count("\r") - crlf
