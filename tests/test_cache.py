@@ -355,6 +355,23 @@ def test_project_digest_ignores_object_addresses():
     assert cache_mod.project_digest(first) == cache_mod.project_digest(second)
 
 
+def test_project_index_digest_follows_summaries_and_survives_a_cache_round_trip():
+    import pickle
+
+    from fftlint.analysis.blocking import catalog_for
+    from fftlint.engine.project import index_for_source
+
+    index = index_for_source("import time\ndef f():\n    time.sleep(1)\n", "m", False, "m.py", catalog_for())
+    index.orm_models = {"models": ["Book"]}
+    again = pickle.loads(pickle.dumps(index))
+    assert cache_mod.project_digest(again) == cache_mod.project_digest(index)
+    changed = index_for_source("import time\ndef f():\n    return 1\n", "m", False, "m.py", catalog_for())
+    changed.orm_models = {"models": ["Book"]}
+    assert cache_mod.project_digest(changed) != cache_mod.project_digest(index)
+    again.orm_models = {"models": ["Author"]}
+    assert cache_mod.project_digest(again) != cache_mod.project_digest(index)
+
+
 def test_fix_then_relint_never_serves_stale_results(tmp_path, monkeypatch, capsys):
     from fftlint.cli import main
 
