@@ -152,7 +152,7 @@ def build_project(
     every = project_files(paths, config.settings)  # discovered once for every family
     users = [r for r in config.rules if getattr(r, "needs_project", False) and r.options_key == "async-io"]
     if users:
-        index = build_for_run(paths, files, config.settings, config.options.get(users[0]), cache, buffers, every)
+        index = build_for_run(paths, config.settings, config.options.get(users[0]), cache, buffers, every)
     else:
         index = ProjectIndex()
     codes = {r.code[:4] for r in config.rules}

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import re
 import sys
 import warnings
 from collections import deque
@@ -76,6 +75,8 @@ class ProjectIndex:
     #: rules are selected): the ORM model index (FFT2xx) and schema facts (FFT5xx).
     orm_models: Any = None
     schema_facts: Any = None
+    #: Where summaries come from on demand (:func:`build_index`); None: only what was added.
+    source: Optional["ModuleSource"] = field(default=None, repr=False, compare=False)
     _chains: Dict[str, Optional[Tuple[Tuple[str, ...], str]]] = field(default_factory=dict, repr=False)
 
     def digest(self) -> str:
@@ -83,12 +84,33 @@ class ProjectIndex:
         return digest_of(self)
 
     def digest_state(self) -> Tuple[Any, ...]:
-        """What result-cache keys hash (``fftlint.cache.project_digest``): the summaries
-        once, through their stable reprs (``functions``/``classes``/``aliases`` are
-        derived from them), and the other families' facts."""
-        summaries = hashlib.sha256(repr(sorted(self.modules.items())).encode("utf-8", "surrogatepass")).hexdigest()
+        """What result-cache keys hash (``fftlint.cache.project_digest``): what the
+        summaries are made from (every project file's content for a lazy index, else the
+        summaries through their stable reprs; ``functions``/``classes``/``aliases`` are
+        derived from them), the catalog, and the other families' facts."""
         fingerprint = self.catalog.fingerprint if self.catalog is not None else ""
-        return (summaries, fingerprint, self.orm_models, self.schema_facts)
+        return (_summaries_digest(self), fingerprint, self.orm_models, self.schema_facts)
+
+    # -- on-demand loading ------------------------------------------------------
+    def _ensure(self, name: str) -> None:
+        """Load the summaries of the project modules ``name`` may live in (``pkg.mod.f``:
+        ``pkg`` and ``pkg.mod``). Every look-up below asks first, so a module is parsed
+        only when a chain can pass through it."""
+        source = self.source
+        if source is None or name in source.ensured:
+            return
+        source.ensured.add(name)
+        for module in _modules_of(name, source.by_module):
+            if module not in source.tried:
+                summary = source.load(module)
+                if summary is not None:
+                    self.add(summary)
+
+    def has_module(self, module: str) -> bool:
+        """Whether the index knows ``module`` (loading it when the project has it)."""
+        if module not in self.modules and self.source is not None and module in self.source.by_module:
+            self._ensure(module)
+        return module in self.modules
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.module] = summary
@@ -107,6 +129,7 @@ class ProjectIndex:
         instance methods (``Repo().load`` -> ``Repo.load``) and base classes."""
         if _depth > MAX_DEPTH or not name:
             return None
+        self._ensure(name)
         fn = self.functions.get(name)
         if fn is not None:
             return fn
@@ -137,6 +160,7 @@ class ProjectIndex:
         and with ``session = requests.Session()`` in ``pkg/db.py`` ->
         ``requests.Session().get``."""
         for _ in range(MAX_DEPTH):
+            self._ensure(name)
             target = self.aliases.get(name)
             if target is not None and target != name:
                 name = target
@@ -807,23 +831,77 @@ def index_for_source(text: str, module: str, is_package: bool, path: str, catalo
     return index
 
 
+class ModuleSource:
+    """The project's modules by name, summarised on first use (cached by content when
+    a cache is given). Plain data, so an index that holds one still pickles."""
+
+    def __init__(self, by_module: Dict[str, Tuple[str, bool]], catalog: Catalog, cache: Any = None, buffers: Optional[Dict[str, str]] = None) -> None:
+        self.by_module = by_module
+        self.catalog = catalog
+        self.cache = cache
+        self.buffers = buffers or {}
+        self.tried: Set[str] = set()
+        self.ensured: Set[str] = set()
+        self._digest: Optional[str] = None
+
+    def text_of(self, path: str) -> Optional[str]:
+        from fftlint.engine.source import SourceError, read
+
+        buffered = self.buffers.get(os.path.abspath(path))
+        if buffered is not None:
+            return buffered
+        try:
+            return read(path).text or None
+        except (SourceError, OSError):
+            return None
+
+    def load(self, module: str) -> Optional[ModuleSummary]:
+        self.tried.add(module)
+        path, is_package = self.by_module[module]
+        text = self.text_of(path)
+        if text is None:
+            return None
+        return cached_summary(text, module, is_package, path, self.catalog, self.cache)
+
+    def digest(self) -> str:
+        """Every module's name and content: what any summary could be made from."""
+        if self._digest is None:
+            h = hashlib.sha256(f"{_code_version()}:{self.catalog.fingerprint}".encode())
+            for module in sorted(self.by_module):
+                path, is_package = self.by_module[module]
+                text = self.text_of(path) or ""
+                h.update(f"\0{module}:{int(is_package)}:".encode("utf-8", "surrogatepass"))
+                h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+            self._digest = h.hexdigest()
+        return self._digest
+
+    def fork(self) -> "ModuleSource":
+        """The same modules for another index (each index tracks what it loaded)."""
+        other = ModuleSource(self.by_module, self.catalog, self.cache, self.buffers)
+        other._digest = self._digest
+        return other
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["tried"], state["ensured"] = set(), set()  # a copy loads into its own index
+        return state
+
+
 def build_index(
     files: Sequence[str],
     catalog: Catalog,
     cache: Any = None,
-    seeds: Optional[Sequence[str]] = None,
     buffers: Optional[Dict[str, str]] = None,
 ) -> ProjectIndex:
-    """Index the modules of ``files`` that matter: those containing ``async`` (where
-    FFT106 can report) and, transitively, every project module they import. A module no
-    such file reaches cannot be on a blocking chain, so it is never parsed.
+    """An index over the modules of ``files`` that loads a module's summary only when a
+    look-up needs it: a blocking chain starts at a call in an ``async def`` and follows
+    the names it resolves to, so modules no chain reaches are never parsed (on the
+    stdlib, a few dozen of ~1,800 instead of the ~500 that async code imports).
 
-    ``seeds`` (default: all files) are the files whose ``async`` functions may report.
     ``buffers`` (absolute path -> text) replace files' contents on disk: an editor's
     unsaved buffer linted through stdin.
     """
     from fftlint.engine.run import module_name_for
-    from fftlint.engine.source import SourceError, read
 
     by_module: Dict[str, Tuple[str, bool]] = {}
     buffers = {os.path.abspath(p): t for p, t in (buffers or {}).items()}
@@ -834,49 +912,7 @@ def build_index(
             continue
         module, is_package = module_name_for(path)
         by_module.setdefault(module, (path, is_package))
-    texts: Dict[str, str] = {}
-
-    def text_of(path: str) -> Optional[str]:
-        if path not in texts and os.path.abspath(path) in buffers:
-            texts[path] = buffers[os.path.abspath(path)]
-        if path not in texts:
-            try:
-                texts[path] = read(path).text
-            except (SourceError, OSError):
-                texts[path] = ""
-        return texts[path] or None
-
-    index = ProjectIndex(catalog=catalog)
-    pending: deque = deque()
-    queued: Set[str] = set()
-    seed_paths = {os.path.abspath(p) for p in (seeds if seeds is not None else files)}
-    for module, (path, _) in by_module.items():
-        if os.path.abspath(path) in seed_paths:
-            text = text_of(path)
-            if text is not None and "async" in text and ASYNC_DEF.search(text):
-                pending.append(module)
-                queued.add(module)
-    while pending:
-        module = pending.popleft()
-        path, is_package = by_module[module]
-        text = text_of(path)
-        if text is None:
-            continue
-        summary = cached_summary(text, module, is_package, path, catalog, cache)
-        if summary is None:
-            continue
-        index.add(summary)
-        for name in summary.imports:
-            for target in _modules_of(name, by_module):
-                if target not in queued:
-                    queued.add(target)
-                    pending.append(target)
-    return index
-
-
-#: Where FFT106 can report: a file that defines an ``async def`` (text that mentions
-#: ``async`` in docstrings or names such as ``asynchat`` cannot).
-ASYNC_DEF = re.compile(r"\basync[\s\\]+def\b")
+    return ProjectIndex(catalog=catalog, source=ModuleSource(by_module, catalog, cache, buffers))
 
 
 def _modules_of(name: str, by_module: Dict[str, Tuple[str, bool]]) -> Iterable[str]:
@@ -944,8 +980,14 @@ def _facts_digest(facts: Any) -> str:
         return os.urandom(8).hex()
 
 
+def _summaries_digest(index: "ProjectIndex") -> str:
+    if index.source is not None:
+        return index.source.digest()
+    return hashlib.sha256(repr(sorted(index.modules.items())).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def digest_of(index: "ProjectIndex") -> str:
-    data = repr(sorted((k, v) for k, v in index.modules.items())).encode("utf-8", "surrogatepass")
+    data = _summaries_digest(index).encode()
     for facts in (index.orm_models, index.schema_facts):
         data += _facts_digest(facts).encode()
     fingerprint = index.catalog.fingerprint if index.catalog is not None else ""
@@ -954,15 +996,14 @@ def digest_of(index: "ProjectIndex") -> str:
 
 def build_for_run(
     paths: Sequence[str],
-    files: Sequence[str],
     settings: Any,
     options: Any = None,
     cache: Any = None,
     buffers: Optional[Dict[str, str]] = None,
     every: Optional[Sequence[str]] = None,
 ) -> ProjectIndex:
-    """The index a run needs before its workers start: every Python file of the project
-    (see :func:`project_files`), seeded by the files being linted."""
+    """The index a run shares with its workers: every Python file of the project (see
+    :func:`project_files`), summarised on demand."""
     from fftlint.analysis.blocking import catalog_for, options_of
 
     catalog = catalog_for(options_of(options))
@@ -970,4 +1011,4 @@ def build_for_run(
         cache = None
     if every is None:
         every = project_files(paths, settings)
-    return build_index(every, catalog, cache, seeds=files, buffers=buffers)
+    return build_index(every, catalog, cache, buffers=buffers)

@@ -188,12 +188,15 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         state = self.state()
         if state.project is None:
             project = self.ctx.project
-            if isinstance(project, ProjectIndex) and self.ctx.module_name in project.modules:
+            if isinstance(project, ProjectIndex) and project.has_module(self.ctx.module_name):
                 state.project = project
             else:
                 local = index_for_source(self.ctx.source, self.ctx.module_name, _is_package(self.ctx.path), self.ctx.path, state.catalog)
                 if isinstance(project, ProjectIndex):
-                    merged = ProjectIndex(dict(project.modules), dict(project.functions), dict(project.classes), dict(project.aliases), project.catalog)
+                    # a file outside the project: its own summary on top of the project's
+                    # (other modules still load on demand, into this copy)
+                    source = project.source.fork() if project.source is not None else None
+                    merged = ProjectIndex(dict(project.modules), dict(project.functions), dict(project.classes), dict(project.aliases), project.catalog, source=source)
                     for summary in local.modules.values():
                         merged.add(summary)
                     local = merged

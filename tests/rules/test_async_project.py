@@ -92,22 +92,35 @@ def test_without_a_project_only_same_file_helpers_are_followed():
     assert [d.span.line for d in result.diagnostics] == [8]
 
 
-def test_only_modules_reachable_from_async_code_are_summarised(tmp_path):
-    write(tmp_path, SERVICE)
-    settings = discover([str(tmp_path)])
-    files = project_mod.project_files([str(tmp_path / "svc")], settings)
-    index = build_index(files, catalog_for())
-    assert set(index.modules) == {"svc", "svc.config", "svc.handlers"}
-
-
-def test_files_that_only_mention_async_are_not_seeds(tmp_path):
+def test_only_modules_a_chain_reaches_are_summarised(tmp_path):
     files = dict(SERVICE)
     files["svc/docs.py"] = '"""async helpers, asynchat"""\nfrom svc import unrelated\n'
     write(tmp_path, files)
     settings = discover([str(tmp_path)])
     index = build_index(project_mod.project_files([str(tmp_path / "svc")], settings), catalog_for())
-    assert "svc.unrelated" not in index.modules and "svc.docs" not in index.modules
-    assert {"svc.config", "svc.handlers"} <= set(index.modules)
+    assert index.modules == {}  # nothing is parsed up front
+    assert index.has_module("svc.handlers")
+    assert index.explain("svc.load_config", "svc.handlers")[0] == ("load_config", "read_file", "open")
+    assert set(index.modules) == {"svc", "svc.config", "svc.handlers"}
+    assert not index.has_module("svc.absent")
+
+
+def test_a_lazy_index_gives_the_answers_of_a_complete_one(tmp_path):
+    write(tmp_path, SERVICE)
+    settings = discover([str(tmp_path)])
+    files = project_mod.project_files([str(tmp_path / "svc")], settings)
+    lazy = build_index(files, catalog_for())
+    complete = ProjectIndex(catalog=catalog_for())
+    for path in files:
+        from fftlint.engine.run import module_name_for
+
+        module, is_package = module_name_for(path)
+        summary = summarize(open(path).read(), module, is_package, path, catalog_for())
+        if summary is not None:
+            complete.add(summary)
+    for name in ("svc.load_config", "svc.config.read_file", "svc.config.load_config", "svc.unrelated.g", "svc.handlers.handler", "json.loads"):
+        assert lazy.explain(name, "svc.handlers") == complete.explain(name, "svc.handlers"), name
+        assert lazy.expand(name) == complete.expand(name)
 
 
 def test_summaries_use_ast_not_libcst(tmp_path, monkeypatch):
@@ -148,9 +161,11 @@ def test_summaries_are_cached_by_content(tmp_path):
     files = [str(p) for p in sorted((tmp_path / "svc").glob("*.py"))]
     cache = DictCache()
     first = build_index(files, catalog_for(), cache)
+    assert first.chain("svc.load_config") == ("load_config", "read_file", "open")
     assert cache.hits == 0 and cache.data
     second = build_index(files, catalog_for(), cache)
-    assert cache.hits == len(second.modules) and second.digest() == first.digest()
+    assert second.chain("svc.load_config") == ("load_config", "read_file", "open")
+    assert cache.hits == len(second.modules) > 0 and second.digest() == first.digest()
     (tmp_path / "svc" / "config.py").write_text("def load_config(path='x'):\n    return {}\n")
     third = build_index(files, catalog_for(), cache)
     assert third.chain("svc.load_config") is None
