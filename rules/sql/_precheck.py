@@ -16,7 +16,7 @@ must mean the rule cannot report there (same options, same project index).
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, FrozenSet, Optional, Set, Union
+from typing import Any, Dict, FrozenSet, Optional, Set, Tuple, Union
 
 from ._common import SqlOptions, catalog, is_ddl, is_query, runs_once
 
@@ -148,6 +148,33 @@ class CallFilter:
         return False
 
 
+def candidate_words(opts: SqlOptions) -> Optional[Tuple[str, ...]]:
+    """Identifiers one of which a file must spell for :class:`CallFilter` to accept a call
+    (the method name, or the last part of a function's name as called or imported);
+    None when a configured function name makes every call a candidate."""
+    cat = catalog()
+    functions = tuple(cat["functions"]) + tuple(opts.extra_functions)
+    if any("(" in f or ")" in f or not _last(f) for f in functions):
+        return None
+    return tuple(sorted(set(cat["methods"]) | set(opts.extra_methods) | {_last(f) for f in functions}))
+
+
+def spells_candidate(text: str, opts: SqlOptions) -> bool:
+    """False only when no identifier of the file can name a SQL-running call: a text-only
+    bail-out before the shared node walk. Identifiers are whole words of the text (of its
+    NFKC form when it is not ASCII, as the parser normalises them)."""
+    from fftlint.analysis.sql.sources import has_word
+
+    words = candidate_words(opts)
+    if words is None or has_word(text, words):
+        return True
+    if text.isascii():
+        return False
+    import unicodedata
+
+    return has_word(unicodedata.normalize("NFKC", text), words)
+
+
 class Sites:
     """What the SQL-running calls of a file receive, as far as ``ast`` can tell."""
 
@@ -206,6 +233,9 @@ def text_rule_could_match(rule: Any, view: Any) -> bool:
     if runs_once(view.path):
         return False
     opts = options(view, rule)
+    calls = repr((tuple(opts.extra_methods), tuple(opts.extra_functions)))
+    if not view.memo("fft5-spelled:" + calls, lambda v: spells_candidate(v.text, opts)):
+        return False
     sites = sql_sites(view, opts)
     if not (sites.query or sites.unsure):
         return False

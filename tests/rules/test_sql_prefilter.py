@@ -302,3 +302,26 @@ def test_python_schema_facts_unchanged_on_fixture_projects():
             if facts:
                 expected.append(facts)
         assert python_schema_facts(paths) == expected
+
+
+def test_text_bail_out_needs_a_spelled_call_name():
+    from rules.sql._common import SqlOptions
+    from rules.sql._precheck import spells_candidate
+
+    opts = SqlOptions()
+    assert not spells_candidate("x = 'SELECT id FROM orders'  # executes later\n", opts)
+    assert spells_candidate("cur.execute(Q)\n", opts)
+    assert spells_candidate("from sqlalchemy import text as T\n", opts)
+    # the parser normalises identifiers (NFKC): fullwidth letters still spell `execute`
+    assert spells_candidate("cur.\uff45xecute(Q)\n", opts)
+    assert not spells_candidate("db.run_query(Q)\n", opts)
+    assert spells_candidate("db.run_query(Q)\n", SqlOptions(extra_methods=("run_query",)))
+    # a configured name that is not a dotted function name: every call is a candidate
+    assert spells_candidate("x = 1\n", SqlOptions(extra_functions=("make()",)))
+
+
+def test_nfkc_spelled_calls_are_kept():
+    code = DDL + "def f(cur):\n    cur.\uff45xecute('SELECT id FROM orders WHERE customer_id = 1')\n"
+    for rule in TEXT_RULES:
+        assert could_match(rule, code)
+        same_answer(rule, code)
