@@ -54,16 +54,41 @@ def _fields(cls: type) -> Tuple[str, ...]:
     return names
 
 
+#: What a field value's class is to the walk: 0 a node to skip (tokens, operators),
+#: 1 a node to visit, 2 a sequence of values, 3 anything else. ``isinstance`` against
+#: ``CSTNode`` (an ABC) is several times slower than one dict look-up per value.
+_KIND: Dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    if issubclass(cls, cst.CSTNode):
+        kind = 0 if cls in _SKIP_TYPES else 1
+    elif issubclass(cls, (tuple, list)):
+        kind = 2
+    else:
+        kind = 3
+    _KIND[cls] = kind
+    return kind
+
+
 def children(node: cst.CSTNode) -> List[cst.CSTNode]:
     out: List[cst.CSTNode] = []
+    kinds = _KIND
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if type(value) not in _SKIP_TYPES:
-                out.append(value)
-        elif isinstance(value, (tuple, list)):
+        cls = value.__class__
+        kind = kinds.get(cls)
+        if kind is None:
+            kind = _kind(cls)
+        if kind == 1:
+            out.append(value)
+        elif kind == 2:
             for item in value:
-                if isinstance(item, cst.CSTNode) and type(item) not in _SKIP_TYPES:
+                icls = item.__class__
+                ikind = kinds.get(icls)
+                if ikind is None:
+                    ikind = _kind(icls)
+                if ikind == 1:
                     out.append(item)
     return out
 
