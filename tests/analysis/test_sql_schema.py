@@ -271,6 +271,12 @@ def test_drops_apply_across_files_and_alembic_downgrade_is_ignored():
     assert schema_of(created, dropped, summarize(migration, "versions/x.py")).table("t").leading_indexed("a")
 
 
+def test_a_migration_that_only_drops_an_index_is_learned():
+    created = learn_ddl("CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX ix_t_a ON t (a);")
+    migration = "from alembic import op\n\ndef upgrade():\n    op.drop_index('ix_t_a', table_name='t')\n"
+    assert not schema_of(created, summarize(migration, "versions/0002_drop_ix.py")).table("t").leading_indexed("a")
+
+
 def test_schema_files_are_found_under_the_project_root_and_fingerprinted(tmp_path):
     import os
     import time

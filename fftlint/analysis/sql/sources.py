@@ -36,7 +36,7 @@ from fftlint.analysis.sql.schema import (
 )
 
 #: Any of these in a file's text means it may define schema.
-MARKERS = ("models.", "Model", "migrations", "op.create_", "op.add_column", "Column(", "mapped_column", "Table(", "Index(")
+MARKERS = ("models.", "Model", "migrations", "op.create_", "op.add_column", "op.drop_index", "Column(", "mapped_column", "Table(", "Index(")
 
 #: Identifiers without one of which :func:`summarize_tree` learns nothing: a Django model
 #: base (``Model`` / ``models.Model``, which abstract chains also start from), the
