@@ -257,9 +257,13 @@ print(json.dumps({"rules": len(config.rules), "rows": rows, "any": [any1[0], 100
 """
 
 
-def prefilter_info(files: Sequence[str]) -> Dict:
-    out = subprocess.run([sys.executable, "-c", _INFO, *files], stdout=subprocess.PIPE, env=FFTLINT_ENV, check=True, universal_newlines=True)
-    return json.loads(out.stdout)
+def prefilter_info(files: Sequence[str]) -> Optional[Dict]:
+    out = subprocess.run([sys.executable, "-c", _INFO, *files], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=FFTLINT_ENV, universal_newlines=True)
+    try:
+        return json.loads(out.stdout)
+    except ValueError:
+        log(f"pre-filter table skipped (exit {out.returncode}): {out.stderr.strip()[-500:] or out.stdout[:200]!r}")
+        return None
 
 
 def bench_target(label: str, files: List[str], args: argparse.Namespace, venv: str, peers: bool) -> Dict:
@@ -471,7 +475,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for label, files, description, peers in targets:
         files = materialize(files, label)
         info = prefilter_info(files)
-        data["rule_count"] = info["rules"]
+        if info is not None:
+            data["rule_count"] = info["rules"]
         data["targets"][label] = {
             "files": len(files),
             "lines": count_lines(files),
