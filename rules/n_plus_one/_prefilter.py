@@ -77,6 +77,35 @@ def project_manager_names(project: Any) -> FrozenSet[str]:
     return cached
 
 
+def project_has_sqlalchemy_models(project: Any) -> bool:
+    """Some model of the project index is a SQLAlchemy model (cached on the index)."""
+    index = getattr(project, "orm_models", None) if project is not None else None
+    if callable(index):
+        index = index()
+    if index is None:
+        return False
+    cached = getattr(index, "_fft2_has_sqlalchemy", None)
+    if cached is None:
+        models = getattr(index, "models", {}).values()
+        cached = any(index.orm_of(model) == "sqlalchemy" for model in models)
+        try:
+            index._fft2_has_sqlalchemy = cached
+        except AttributeError:  # pragma: no cover - a slotted index
+            pass
+    return cached
+
+
+def sqlalchemy_possible(view: Any) -> bool:
+    """A name can resolve into SQLAlchemy (its modules are spelled in the file or its
+    path), or a model the file can use is a SQLAlchemy model (the file's own models
+    need a SQLAlchemy import, so that is the first case)."""
+    return view.memo("fft2_sqla", lambda v: _mentions(v, _SQLA_MODULES) or project_has_sqlalchemy_models(v.project))
+
+
+def _sessionish(receiver: Optional[str], session_names: Any) -> bool:
+    return receiver is not None and (receiver.lower().endswith("session") or receiver in session_names)
+
+
 def _own_manager_names(view: Any) -> FrozenSet[str]:
     """A superset of the managers the file's own models declare: class-body names bound
     to a call of something named ``...Manager`` (through an import alias too) or
@@ -146,18 +175,19 @@ def query_in_loop_could_match(view: Any, rule: Any) -> bool:
     dbapi_methods = set(cat["dbapi"]["methods"])
     for node in attrs:
         name = node.attr
-        if name in managers or name == "query":
+        if name in managers:
             return True
         if own is None:
             own = _own_manager_names(view)
         if name in own:
             return True
-        if name in _SESSION_CALLS:
-            receiver = _last_name(node.value)
-            if receiver is not None and (receiver.lower().endswith("session") or receiver in session_names):
+        if name == "query" or name in _SESSION_CALLS:
+            # ``session.query(M)`` / ``session.get(M, i)``: a session receiver by name, or
+            # by resolving into sqlalchemy; ``M.query`` / ``x.query(M)``: a SQLAlchemy model
+            if _sessionish(_last_name(node.value), session_names):
                 return True
             if sqla is None:
-                sqla = _mentions(view, _SQLA_MODULES)
+                sqla = sqlalchemy_possible(view)
             if sqla:
                 return True
         if name in dbapi_methods:
@@ -184,5 +214,20 @@ def lazy_relation_could_match(view: Any, rule: Any) -> bool:
     ``scalars`` (custom managers may load anything, so they are never reported)."""
     if not has_collection_loop(view):
         return False
-    roots = set(catalog()["django"]["managers"]) | {"query", "scalars"}
-    return any(node.attr in roots for node in view.nodes(ast.Attribute))
+    managers = set(catalog()["django"]["managers"])
+    opts = _options(view, rule)
+    session_names = set(catalog()["sqlalchemy"]["session_names"]) | set(opts.session_names)
+    sqla = None
+    for node in view.nodes(ast.Attribute):
+        if node.attr in managers:
+            return True
+        if node.attr in ("query", "scalars", "execute"):
+            # rows of ``session.query(M)`` / ``session.scalars(...)`` /
+            # ``session.execute(...).scalars()``, or ``M.query`` of a SQLAlchemy model
+            if _sessionish(_last_name(node.value), session_names):
+                return True
+            if sqla is None:
+                sqla = sqlalchemy_possible(view)
+            if sqla:
+                return True
+    return False

@@ -32,8 +32,30 @@ MODELS = textwrap.dedent(
 )
 
 
+SQLA_MODELS = textwrap.dedent(
+    """
+    from sqlalchemy import Column, ForeignKey, Integer
+    from sqlalchemy.orm import declarative_base, relationship
+
+    Base = declarative_base()
+
+    class User(Base):
+        __tablename__ = "users"
+        id = Column(Integer, primary_key=True)
+
+    class Address(Base):
+        __tablename__ = "addresses"
+        id = Column(Integer, primary_key=True)
+        user_id = Column(ForeignKey("users.id"))
+        user = relationship("User")
+    """
+)
+
+
 def project():
-    return SimpleNamespace(orm_models=ModelIndex([summarize_models(MODELS, "shop.models")]))
+    return SimpleNamespace(
+        orm_models=ModelIndex([summarize_models(MODELS, "shop.models"), summarize_models(SQLA_MODELS, "shop.tables")])
+    )
 
 
 def _options(rule, table):
@@ -69,6 +91,9 @@ REPORTING = [
     ("for r in rows:\n    cur.execute('INSERT INTO t VALUES (%s)', r)\n", FFT201, False, None),
     ("import sqlite3\nc = sqlite3.connect('x').cursor()\nfor r in rows:\n    c.execute('SELECT 1 FROM t WHERE id = ?', r)\n", FFT201, False, None),
     ("for r in rows:\n    pipe.execute(INSERT_ROW, r)\n", FFT201, False, {"cursor-names": ["pipe"]}),
+    # Flask-SQLAlchemy's Model.query on a model of another file (no sqlalchemy import here)
+    ("from shop.tables import User\nfor i in ids:\n    u = User.query.get(i)\n", FFT201, True, None),
+    ("from shop.tables import Address\nfor a in Address.query.all():\n    print(a.user.id)\n", FFT202, True, None),
     # FFT202: rows of a catalog manager and a relation known from the project
     ("from shop.models import Book\nfor b in Book.objects.all():\n    print(b.author.name)\n", FFT202, True, None),
     (MODELS + "print([b.author for b in Book.objects.all()])\n", FFT202, False, None),
@@ -93,6 +118,8 @@ SILENT = [
     "for job in jobs:\n    runner.execute(job)\n",
     # class attributes that are not managers
     "class Config:\n    name = make_name()\n    items = []\nfor c in configs:\n    print(c.name)\n",
+    # a URL's query, with no session and no SQLAlchemy anywhere
+    "from urllib.parse import urlsplit\nfor u in urls:\n    print(urlsplit(u).query, parts.query.split('&'))\n",
     # a while loop (polling) is never a collection loop
     "while True:\n    job = Job.objects.filter(done=False).first()\n",
 ]
