@@ -136,3 +136,15 @@ def test_offsets_agree_with_cpython_repeat_count(pattern):
     assert len(parsed.repeat_spans) == n
     for s, e in parsed.repeat_spans.values():
         assert 0 <= s < e <= len(pattern)
+
+
+def test_the_debug_flag_of_linted_code_never_prints(capsys):
+    """``re.DEBUG`` makes CPython's parser dump the pattern to stdout: that would corrupt
+    fftlint's JSON and SARIF output. The flag does not change matching, so it is dropped."""
+    import re
+
+    from fftlint.analysis.regex import analyze
+
+    report = analyze(r"(x+)+y", re.DEBUG, mode="search")
+    assert capsys.readouterr().out == ""
+    assert report.complexity == "exponential"

@@ -114,11 +114,12 @@ def _plain_node(op, av, counter: List[int]):
 
 
 def cpython_parse(pattern: Union[str, bytes], flags: int = 0):
-    """Run this interpreter's own parser; return (SubPattern, final flags)."""
+    """Run this interpreter's own parser; return (SubPattern, final flags). ``re.DEBUG``
+    is dropped: it only makes the parser print the pattern's tree (into our output)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            p = _sre_parse.parse(pattern, flags)
+            p = _sre_parse.parse(pattern, flags & ~_sre_constants.SRE_FLAG_DEBUG)
         except (_sre_constants.error, OverflowError, ValueError, RecursionError) as exc:
             raise RegexSyntaxError(str(exc)) from None
     return p

@@ -21,7 +21,7 @@ cfg = json.loads(sys.stdin.readline())
 pat = cfg["pattern"]
 if cfg["bytes"]:
     pat = pat.encode("latin-1")
-rx = re.compile(pat, cfg["flags"])
+rx = re.compile(pat, cfg["flags"] & ~re.DEBUG)  # DEBUG only prints the parse tree
 fn = getattr(rx, cfg["mode"])
 pre, pump, suf = cfg["prefix"], cfg["pump"], cfg["suffix"]
 for n in cfg["ns"]:
