@@ -210,6 +210,7 @@ def run_files(
             lint_here(i, path, known_miss=True)
     else:
         chunks = _chunks(todo, jobs)
+        _freeze()  # forked workers inherit a frozen heap: their own collections skip it
         with _context().Pool(min(jobs, len(chunks)), initializer=_init, initargs=(config, keys)) as pool:
             for chunk_result in pool.imap_unordered(_lint_chunk, chunks):
                 for i, result, key in chunk_result:
