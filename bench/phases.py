@@ -49,7 +49,7 @@ def main(argv) -> int:
     _timed(prefilter, "_bucket", "ast node walk shared by could_match checks")
     _timed(run, "applicable", "requires strings (stage 1)")
     _timed(walk.Walker, "run", "walk with rule hooks")
-    _timed(run, "compute_positions", "positions (files with findings)")
+    _timed(run, "_position_tuples", "positions (files with findings)")
     _timed(run, "syntax_ok", "syntax check of files no rule needs")
     _timed(api, "build_project", "project index before workers start")
     _timed(project, "summarize", "FFT106 module summaries (on demand)")

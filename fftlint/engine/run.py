@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
+from libcst.metadata import CodePosition, CodeRange
 from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
 
 from fftlint.analysis.names import Scopes
@@ -119,8 +120,10 @@ class _Enough(Exception):
 
 
 class _PositionState(PositionProvidingCodegenState):
-    """LibCST's position codegen, minus a regex split per token, stopping early once the
-    positions of ``wanted`` nodes are known (``wanted`` None: the whole module)."""
+    """LibCST's position codegen storing plain ``(line, column, end line, end column)``
+    tuples (no ``CodePosition``/``CodeRange`` objects for the thousands of nodes nobody
+    asks about, no regex split per token), stopping early once the positions of
+    ``wanted`` nodes are known (``wanted`` None: the whole module)."""
 
     wanted: Optional[set]
     done: bool = False
@@ -131,8 +134,14 @@ class _PositionState(PositionProvidingCodegenState):
         else:
             self.column += len(value)
 
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._stack.append((self.line, self.column))  # type: ignore[arg-type]
+
     def after_codegen(self, node: cst.CSTNode) -> None:
-        PositionProvidingCodegenState.after_codegen(self, node)
+        start = self._stack.pop()
+        computed = self.provider._computed  # type: ignore[attr-defined]
+        if node not in computed:  # a syntactic position recorded inside wins
+            computed[node] = (start[0], start[1], self.line, self.column)  # type: ignore[index]
         wanted = self.wanted
         if wanted and node in wanted:
             wanted.discard(node)
@@ -140,11 +149,39 @@ class _PositionState(PositionProvidingCodegenState):
                 self.done = True
                 raise _Enough
 
+    @contextmanager
+    def record_syntactic_position(
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> Iterator[None]:
+        start = (self.line, self.column)
+        try:
+            yield
+        finally:
+            computed = self.provider._computed  # type: ignore[attr-defined]
+            end = (self.line, self.column)
+            if start_node is not None:
+                start = computed[start_node][:2]
+            if end_node is not None:
+                end = computed[end_node][2:]
+            computed[node] = (start[0], start[1], end[0], end[1])
 
-def compute_positions(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]] = None) -> Dict[cst.CSTNode, Any]:
+
+def compute_positions(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]] = None) -> Dict[cst.CSTNode, CodeRange]:
     """Node -> CodeRange, as LibCST's ``PositionProvider`` (without a MetadataWrapper's
     extra full traversal). With ``wanted``, generation stops once those are known and
     only their entries are reliable."""
+    return {node: _code_range(t) for node, t in _position_tuples(module, wanted).items()}
+
+
+def _code_range(t: Tuple[int, int, int, int]) -> CodeRange:
+    return CodeRange(CodePosition(t[0], t[1]), CodePosition(t[2], t[3]))
+
+
+def _position_tuples(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]] = None) -> Dict[cst.CSTNode, Tuple[int, int, int, int]]:
     provider = PositionProvider()
     state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
     state.wanted = set(wanted) if wanted is not None else None
@@ -155,7 +192,7 @@ def compute_positions(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]
         # never generated (KeyError); the wanted nodes were all complete before.
         if not state.done:
             raise
-    return provider._computed
+    return provider._computed  # type: ignore[return-value]
 
 
 class _Positions:
@@ -165,16 +202,16 @@ class _Positions:
     def __init__(self, module: cst.Module, wanted: Sequence[cst.CSTNode]) -> None:
         self.module = module
         self.wanted = set(wanted)
-        self.computed: Optional[Dict[cst.CSTNode, Any]] = None
+        self.computed: Optional[Dict[cst.CSTNode, Tuple[int, int, int, int]]] = None
         self.complete = not self.wanted
 
-    def __getitem__(self, node: cst.CSTNode) -> Any:
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         if self.computed is None:
-            self.computed = compute_positions(self.module, None if self.complete else self.wanted)
+            self.computed = _position_tuples(self.module, None if self.complete else self.wanted)
         if not self.complete and node not in self.wanted:
-            self.computed = compute_positions(self.module)
+            self.computed = _position_tuples(self.module)
             self.complete = True
-        return self.computed[node]
+        return _code_range(self.computed[node])
 
 
 def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.CSTNode]:
