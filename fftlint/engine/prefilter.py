@@ -36,8 +36,18 @@ def _occurs(needle: Any, text: str) -> bool:
 
 
 def applicable(rules: Sequence[Type[Rule]], text: str) -> List[Type[Rule]]:
-    """Stage 1: walked rules whose required strings (or compiled patterns) occur in the file."""
-    return [r for r in walked(rules) if not r.requires or any(_occurs(s, text) for s in r.requires)]
+    """Stage 1: walked rules whose required strings (or compiled patterns) occur in the
+    file. Rules of a family share their strings: each is looked for once per file."""
+    found: Dict[Any, bool] = {}
+
+    def occurs(needle: Any) -> bool:
+        key = needle if isinstance(needle, str) else id(needle)
+        hit = found.get(key)
+        if hit is None:
+            hit = found[key] = _occurs(needle, text)
+        return hit
+
+    return [r for r in walked(rules) if not r.requires or any(occurs(s) for s in r.requires)]
 
 
 class AstView:
