@@ -16,6 +16,7 @@ Canonical strings:
 
 from __future__ import annotations
 
+import ast
 from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 import libcst as cst
@@ -31,6 +32,18 @@ def dotted(node: cst.BaseExpression) -> Optional[str]:
         node = node.value
     if isinstance(node, cst.Name):
         parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def ast_dotted(node: ast.AST) -> Optional[str]:
+    """The same for the stdlib ``ast`` (pre-filter checks and summaries read ``ast``)."""
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
         return ".".join(reversed(parts))
     return None
 

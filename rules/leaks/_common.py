@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 import yaml
 
-from fftlint.analysis.names import dotted
+from fftlint.analysis.names import ast_dotted, dotted  # noqa: F401 - ast_dotted: re-exported for the rules
 from fftlint.engine.walk import descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -112,18 +112,6 @@ class LeaksOptions:
 # of a definition of the module (``pkg.mod.name``), the name itself when it is unbound, or
 # an instance marker ``"...Name()"`` made from a call or an annotation. :func:`may_resolve`
 # checks exactly what that allows, over-approximating wherever an instance is involved.
-
-
-def ast_dotted(node: ast.AST) -> Optional[str]:
-    """``a.b.c`` -> "a.b.c" for Name/Attribute chains, else None (like ``names.dotted``)."""
-    parts: List[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 Position = Tuple[int, int]

@@ -56,43 +56,42 @@ def _last_name(node: ast.AST) -> Optional[str]:
     return None
 
 
-def project_manager_names(project: Any) -> FrozenSet[str]:
-    """Every manager name a model of the project index declares (cached on the index)."""
+def _on_model_index(project: Any, attr: str, compute: Any) -> Any:
+    """A fact about the project's model index, computed once and kept on the index
+    (``None`` without one)."""
     index = getattr(project, "orm_models", None) if project is not None else None
     if callable(index):
         index = index()
     if index is None:
-        return frozenset()
-    cached = getattr(index, "_fft2_manager_names", None)
+        return None
+    cached = getattr(index, attr, None)
     if cached is None:
-        names = set()
-        for model in getattr(index, "models", {}).values():
-            names.update(getattr(model, "managers", ()))
-            names.update(getattr(model, "custom_managers", ()))
-        cached = frozenset(names)
+        cached = compute(index)
         try:
-            index._fft2_manager_names = cached
+            setattr(index, attr, cached)
         except AttributeError:  # pragma: no cover - a slotted index
             pass
     return cached
+
+
+def _manager_names(index: Any) -> FrozenSet[str]:
+    names = set()
+    for model in getattr(index, "models", {}).values():
+        names.update(getattr(model, "managers", ()))
+        names.update(getattr(model, "custom_managers", ()))
+    return frozenset(names)
+
+
+def project_manager_names(project: Any) -> FrozenSet[str]:
+    """Every manager name a model of the project index declares."""
+    return _on_model_index(project, "_fft2_manager_names", _manager_names) or frozenset()
 
 
 def project_has_sqlalchemy_models(project: Any) -> bool:
-    """Some model of the project index is a SQLAlchemy model (cached on the index)."""
-    index = getattr(project, "orm_models", None) if project is not None else None
-    if callable(index):
-        index = index()
-    if index is None:
-        return False
-    cached = getattr(index, "_fft2_has_sqlalchemy", None)
-    if cached is None:
-        models = getattr(index, "models", {}).values()
-        cached = any(index.orm_of(model) == "sqlalchemy" for model in models)
-        try:
-            index._fft2_has_sqlalchemy = cached
-        except AttributeError:  # pragma: no cover - a slotted index
-            pass
-    return cached
+    """Some model of the project index is a SQLAlchemy model."""
+    return bool(
+        _on_model_index(project, "_fft2_has_sqlalchemy", lambda index: any(index.orm_of(m) == "sqlalchemy" for m in index.models.values()))
+    )
 
 
 def sqlalchemy_possible(view: Any) -> bool:
@@ -102,8 +101,13 @@ def sqlalchemy_possible(view: Any) -> bool:
     return view.memo("fft2_sqla", lambda v: _mentions(v, _SQLA_MODULES) or project_has_sqlalchemy_models(v.project))
 
 
-def _sessionish(receiver: Optional[str], session_names: Any) -> bool:
-    return receiver is not None and (receiver.lower().endswith("session") or receiver in session_names)
+def _session_root(view: Any, attr: ast.Attribute, session_names: Any) -> bool:
+    """``attr`` can start a SQLAlchemy query: its receiver is a session by name, or some
+    name in the file can resolve into SQLAlchemy (a session, or a model's ``.query``)."""
+    receiver = _last_name(attr.value)
+    if receiver is not None and (receiver.lower().endswith("session") or receiver in session_names):
+        return True
+    return sqlalchemy_possible(view)
 
 
 def _own_manager_names(view: Any) -> FrozenSet[str]:
@@ -168,7 +172,6 @@ def query_in_loop_could_match(view: Any, rule: Any) -> bool:
     managers = set(cat["django"]["managers"]) | set(opts.managers) | project_manager_names(view.project) | _BUILTIN_MANAGERS
     attrs = view.nodes(ast.Attribute)
     own: Optional[FrozenSet[str]] = None
-    sqla = None
     cursor_modules = None
     session_names = set(cat["sqlalchemy"]["session_names"]) | set(opts.session_names)
     cursor_names = set(cat["dbapi"]["cursor_names"]) | set(opts.cursor_names)
@@ -181,15 +184,8 @@ def query_in_loop_could_match(view: Any, rule: Any) -> bool:
             own = _own_manager_names(view)
         if name in own:
             return True
-        if name == "query" or name in _SESSION_CALLS:
-            # ``session.query(M)`` / ``session.get(M, i)``: a session receiver by name, or
-            # by resolving into sqlalchemy; ``M.query`` / ``x.query(M)``: a SQLAlchemy model
-            if _sessionish(_last_name(node.value), session_names):
-                return True
-            if sqla is None:
-                sqla = sqlalchemy_possible(view)
-            if sqla:
-                return True
+        if (name == "query" or name in _SESSION_CALLS) and _session_root(view, node, session_names):
+            return True  # ``session.query(M)`` / ``session.get(M, i)`` / ``M.query``
         if name in dbapi_methods:
             receiver = _last_name(node.value)
             cursorish = receiver is not None and (receiver in cursor_names or receiver.endswith("_cursor"))
@@ -217,17 +213,11 @@ def lazy_relation_could_match(view: Any, rule: Any) -> bool:
     managers = set(catalog()["django"]["managers"])
     opts = _options(view, rule)
     session_names = set(catalog()["sqlalchemy"]["session_names"]) | set(opts.session_names)
-    sqla = None
     for node in view.nodes(ast.Attribute):
         if node.attr in managers:
             return True
-        if node.attr in ("query", "scalars", "execute"):
+        if node.attr in ("query", "scalars", "execute") and _session_root(view, node, session_names):
             # rows of ``session.query(M)`` / ``session.scalars(...)`` /
             # ``session.execute(...).scalars()``, or ``M.query`` of a SQLAlchemy model
-            if _sessionish(_last_name(node.value), session_names):
-                return True
-            if sqla is None:
-                sqla = sqlalchemy_possible(view)
-            if sqla:
-                return True
+            return True
     return False

@@ -25,6 +25,7 @@ import os
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from fftlint.analysis.names import ast_dotted
 from fftlint.analysis.sql.schema import (
     DjangoOpFact,
     FieldFact,
@@ -74,17 +75,6 @@ def _tail(node: ast.AST) -> Optional[str]:
         return node.attr
     if isinstance(node, ast.Name):
         return node.id
-    return None
-
-
-def _dotted(node: ast.AST) -> Optional[str]:
-    parts: List[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
     return None
 
 
@@ -196,7 +186,7 @@ def _meta_indexes(meta: ast.ClassDef) -> Tuple[Optional[str], bool, List[Tuple[s
 
 def _looks_like_django_model(node: ast.ClassDef, known_models: Sequence[str]) -> bool:
     for base in node.bases:
-        dotted = _dotted(base) or ""
+        dotted = ast_dotted(base) or ""
         if dotted.endswith("models.Model") or dotted == "Model" or dotted.rsplit(".", 1)[-1] in known_models:
             return True
     return False
@@ -219,7 +209,7 @@ def _django_model(node: ast.ClassDef, path: str) -> Optional[ModelFact]:
             fld = _django_field(target, value)
             if fld is not None:
                 fields.append(fld)
-    bases = tuple(_dotted(b) or "" for b in node.bases)
+    bases = tuple(ast_dotted(b) or "" for b in node.bases)
     return ModelFact(node.name, app_label_for(path), path, tuple(fields), db_table, tuple(indexes), bases, abstract)
 
 
@@ -387,7 +377,7 @@ ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_cons
 
 
 def _alembic(call: ast.Call, path: str, facts: SchemaFacts) -> bool:
-    dotted = _dotted(call.func) or ""
+    dotted = ast_dotted(call.func) or ""
     if not (dotted.startswith("op.") or dotted.startswith("alembic.op.")):
         return False
     op = dotted.rsplit(".", 1)[-1]
@@ -467,7 +457,7 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
             continue  # downgrade() reverts the schema; the upgrade path is the current one
         kind = _tail(node.func)
         if kind in ("CreateModel", "AddIndex", "AddConstraint", "AddField", "AlterField") and (
-            (_dotted(node.func) or "").startswith("migrations.") or kind == "CreateModel"
+            (ast_dotted(node.func) or "").startswith("migrations.") or kind == "CreateModel"
         ):
             _migration_ops(node, path, facts)
         elif _alembic(node, path, facts):
