@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fftlint.rule import Invalid, Valid
+from fftlint.rule import Invalid
 
 from ._base import BlockingCallRule
 

@@ -7,7 +7,7 @@ from typing import Any, Iterator, FrozenSet, Optional, Set
 
 import libcst as cst
 
-from fftlint.rule import Invalid, Rule, Valid
+from fftlint.rule import Invalid, Rule
 
 from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
 

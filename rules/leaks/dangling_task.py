@@ -8,7 +8,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from fftlint.analysis.names import dotted
-from fftlint.rule import Invalid, Rule, Valid
+from fftlint.rule import Invalid, Rule
 
 from ._common import (
     discarded,

@@ -7,7 +7,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
-from fftlint.rule import Invalid, Rule, Valid, replace
+from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
 from ._prefilter import lazy_relation_could_match

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fftlint.rule import Invalid, Rule, Valid
+from fftlint.rule import Invalid, Rule
 
 from ._common import REQUIRES, RegexCallMixin
 from ._prefilter import analysis_could_report

@@ -1,8 +1,6 @@
 """Attack strings really slow CPython's `re` down (measured in a child process)."""
 import re
-import sys
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

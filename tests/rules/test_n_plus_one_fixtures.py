@@ -5,7 +5,6 @@ import os
 import re
 from types import SimpleNamespace
 
-import pytest
 
 from fftlint import registry
 from fftlint.analysis.orm import build_model_index
