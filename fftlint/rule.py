@@ -17,8 +17,17 @@ A rule is one class in one module under ``rules/``::
             if self.ctx.stack.in_async_def and self.ctx.names.resolve(node.func) == "time.sleep":
                 self.report(node, callee="time.sleep", func=...)
 
+        @classmethod
+        def could_match(cls, view) -> bool:  # optional second pre-filter, on the ``ast``
+            return view.has(ast.AsyncFunctionDef)
+
 Rules see one file through ``self.ctx`` (a :class:`FileContext`), report through
 :meth:`Rule.report`, and never print, read config files or write files.
+
+Both pre-filters (:mod:`fftlint.engine.prefilter`) may only say "cannot report here":
+a file skips LibCST when every selected rule says so, and a filtered run must report
+exactly what an unfiltered one does (``lint_source(..., prefilter=False)``;
+:func:`fftlint.testing.check_example` compares both on every example).
 """
 
 from __future__ import annotations
@@ -225,7 +234,11 @@ class Rule:
     severity: ClassVar[str] = "warning"  # error | warning | note
     default_enabled: ClassVar[bool] = True
     #: Cheap pre-filter: the file is parsed for this rule only when one of these
-    #: strings occurs in its text. Empty: always run. Must never change the answer.
+    #: strings (or compiled patterns) occurs in its text. Empty: always run. Must never
+    #: change the answer. A rule may also define ``could_match(cls, view)``, a
+    #: classmethod given an :class:`fftlint.engine.prefilter.AstView` (the file's stdlib
+    #: ``ast``, its text, the run's options and project index, node lists by type), that
+    #: returns False only when the rule cannot report in the file.
     requires: ClassVar[Tuple[str, ...]] = ()
     #: A dataclass of options, read from ``[tool.fftlint.<options_key>]``.
     Options: ClassVar[Optional[type]] = None
