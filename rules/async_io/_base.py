@@ -8,6 +8,7 @@ once per call and shared by all FFT1 rules of the run through :class:`FileState`
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Callable, ClassVar, Dict, Iterator, Optional, Set, Tuple
 
 import libcst as cst
@@ -379,6 +380,10 @@ def to_thread_fix(ctx: FileContext, node: cst.Call) -> Optional[FixSpec]:
     )
 
 
+#: ``async def`` in the text (a line continuation may split it): needed before the node walk.
+_ASYNC_DEF = re.compile(r"\basync[\s\\]+def\b")
+
+
 class BlockingCallRule(Rule):
     """Base of the FFT1 rules that report one kind of catalog entry."""
 
@@ -394,7 +399,7 @@ class BlockingCallRule(Rule):
     def could_match(cls, view: Any) -> bool:
         """FFT1 rules report only inside an ``async def``: half the files that mention
         ``async`` (docstrings, ``asynchat``, ``async_``-names) define none."""
-        return view.has(ast.AsyncFunctionDef)
+        return bool(_ASYNC_DEF.search(view.text)) and view.has(ast.AsyncFunctionDef)
 
     def state(self) -> FileState:
         state = self.__dict__.get("_state")

@@ -19,6 +19,7 @@ import ast
 from typing import Any, FrozenSet, Optional
 
 from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS
+from fftlint.analysis.sql.sources import has_word
 
 from ._querysets import NPlusOneOptions, catalog
 
@@ -163,17 +164,36 @@ def _sql_arg_could_run(call: ast.Call) -> bool:
     return False
 
 
+def _may_query_by_session(view: Any, session_names: Any) -> bool:
+    """Text-only: a session receiver can be spelled (a name ending in ``session``, any
+    case, or a session name as a word), or SQLAlchemy can be involved."""
+    text = view.text
+    if "session" in text.lower() or has_word(text, tuple(session_names)):
+        return True
+    return sqlalchemy_possible(view)
+
+
 def query_in_loop_could_match(view: Any, rule: Any) -> bool:
     """FFT201: a collection loop, and a query root of any kind."""
-    if not has_collection_loop(view):
-        return False
     opts = _options(view, rule)
     cat = catalog()
     managers = set(cat["django"]["managers"]) | set(opts.managers) | project_manager_names(view.project) | _BUILTIN_MANAGERS
+    session_names = set(cat["sqlalchemy"]["session_names"]) | set(opts.session_names)
+    text = view.text
+    # text-only bail-out before the node walk: every root is spelled in the file
+    if not (
+        any(m in text for m in managers)
+        or "Manager" in text  # a manager the file's own models declare
+        or "as_manager" in text
+        or any(m in text for m in cat["dbapi"]["methods"])
+        or (any(w in text for w in ("query", "scalar", "execute", "get")) and _may_query_by_session(view, session_names))
+    ):
+        return False
+    if not has_collection_loop(view):
+        return False
     attrs = view.nodes(ast.Attribute)
     own: Optional[FrozenSet[str]] = None
     cursor_modules = None
-    session_names = set(cat["sqlalchemy"]["session_names"]) | set(opts.session_names)
     cursor_names = set(cat["dbapi"]["cursor_names"]) | set(opts.cursor_names)
     dbapi_methods = set(cat["dbapi"]["methods"])
     for node in attrs:
@@ -208,11 +228,17 @@ def _executes_static_sql(view: Any, attr: ast.Attribute) -> bool:
 def lazy_relation_could_match(view: Any, rule: Any) -> bool:
     """FFT202: a collection loop over rows of a catalog-manager queryset, ``.query`` or
     ``scalars`` (custom managers may load anything, so they are never reported)."""
-    if not has_collection_loop(view):
-        return False
     managers = set(catalog()["django"]["managers"])
     opts = _options(view, rule)
     session_names = set(catalog()["sqlalchemy"]["session_names"]) | set(opts.session_names)
+    text = view.text
+    if not (
+        any(m in text for m in managers)
+        or (any(w in text for w in ("query", "scalars", "execute")) and _may_query_by_session(view, session_names))
+    ):
+        return False
+    if not has_collection_loop(view):
+        return False
     for node in view.nodes(ast.Attribute):
         if node.attr in managers:
             return True

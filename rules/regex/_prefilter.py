@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
 
 from ._common import _FLAG_VALUES, _FUNCS, cached_analysis
@@ -214,9 +215,27 @@ def _facts(view: Any) -> _Facts:
     return view.memo("fft4", _Facts)
 
 
+#: Text every candidate call needs: the ``re`` / ``regex`` module named somewhere (an
+#: import, an alias's source, an unbound use), or a Django regex API (``url`` only from
+#: Django or, inside Django itself, a relative import).
+_SPELLED = re.compile(r"\b(?:re|regex)\b|re_path|RegexValidator")
+
+
+def _may_call_regex(view: Any) -> bool:
+    """A text-only bail-out before the shared node walk."""
+
+    def compute(v: Any) -> bool:
+        text = v.text
+        return bool(_SPELLED.search(text)) or ("url" in text and ("django" in text or "from ." in text))
+
+    return view.memo("fft4_text", compute)
+
+
 def analysis_could_report(view: Any, complexity: str, causes: Iterable[str] = ()) -> bool:
     """FFT401-403: some static regex call of the file may analyse to ``complexity``
     (with one of ``causes``, when given)."""
+    if not _may_call_regex(view):
+        return False
     facts = _facts(view)
     if not facts.calls:
         return False
@@ -232,6 +251,8 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictC
 
 def dynamic_call_in_loop(view: Any) -> bool:
     """FFT404: a regex call whose pattern is not a literal, inside some loop."""
+    if not _may_call_regex(view):
+        return False
     facts = _facts(view)
     dynamic = set()
     for call, pi, fi, _mode in facts.calls:

@@ -244,3 +244,21 @@ def test_project_digest_is_stable_across_runs_with_every_family_selected(tmp_pat
     assert first.digest() == second.digest()
     (tmp_path / "svc" / "config.py").write_text("def load_config(path='x'):\n    return {}\n")
     assert api.build_project([str(tmp_path)], files, config).digest() != first.digest()
+
+
+def test_fft1_needs_an_async_def_not_the_word():
+    import ast as std_ast
+
+    from fftlint.engine.prefilter import AstView
+    from fftlint.engine.run import lint_source
+    from fftlint.registry import lookup
+
+    rule = lookup("FFT101")
+    for code, expected in (
+        ('"""Helpers for async code (asynchat, async_chat)."""\ndef f():\n    time.sleep(1)\n', False),
+        ("# an async def would block here\ndef f():\n    time.sleep(1)\n", False),
+        ("import time\nasync \\\n  def f():\n    time.sleep(1)\n", True),
+    ):
+        assert rule.could_match(AstView(std_ast.parse(code), code, "m.py")) is expected, code
+        found = [d.code for d in lint_source(code, "m.py", [rule], prefilter=False, module_name="m").diagnostics]
+        assert bool(found) is expected

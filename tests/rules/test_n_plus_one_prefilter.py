@@ -136,3 +136,10 @@ def test_migrations_never_need_fft201():
     code = "for b in Book.objects.all():\n    Author.objects.get(pk=b.author_id)\n"
     assert _could(code, FFT201)
     assert not _could(code, FFT201, path="shop/migrations/0004_backfill.py")
+
+
+def test_files_without_any_root_word_skip_the_node_walk():
+    code = "def total(rows):\n    return sum(r.price for r in rows)\n"
+    view = AstView(ast.parse(code), code, "shop/views.py")
+    assert not FFT201.could_match(view) and not FFT202.could_match(view)
+    assert view._by_type is None  # decided from the text alone

@@ -83,3 +83,10 @@ def test_values_it_cannot_enumerate_keep_the_file():
     code = "from re import IGNORECASE as IC\nimport re\nre.search('(?:ab|Ab)*c', s, IC)\n"
     assert _could(code, FFT401)
     assert _lint(code, FFT401, True) == _lint(code, FFT401, False) != []
+
+
+def test_files_that_never_name_a_regex_module_skip_the_node_walk():
+    code = "def f(xs):\n    # these are. more words here.\n    return [x.split(',') for x in xs]\n"
+    view = AstView(ast.parse(code), code, "app/checks.py")
+    assert not any(rule.could_match(view) for rule in (FFT401, FFT402, FFT403, FFT404))
+    assert view._by_type is None
