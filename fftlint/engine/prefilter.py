@@ -20,8 +20,8 @@ from fftlint.rule import Rule
 #: errors): their rules have nothing to walk, so they must never force a LibCST parse.
 ENGINE_ONLY = frozenset(("FFT001", "FFT002", "FFT003", "FFT004"))
 
-#: Node types that repeat their body once per item (``while`` is not one of them for
-#: every rule, so rules pick from these).
+#: Node types whose body runs once per pass: every loop and comprehension (rules that
+#: ignore ``while`` loops, such as the N+1 ones, use their own tuple).
 LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 

@@ -24,6 +24,8 @@ import itertools
 import re
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
 
+from fftlint.engine.prefilter import LOOPS
+
 from ._common import _FLAG_VALUES, _FUNCS, cached_analysis
 
 _REGEX_MODULES = ("re", "regex")
@@ -246,9 +248,6 @@ def analysis_could_report(view: Any, complexity: str, causes: Iterable[str] = ()
     return any(c == complexity and (not wanted or cause in wanted) for c, cause in kinds)
 
 
-_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
 def dynamic_call_in_loop(view: Any) -> bool:
     """FFT404: a regex call whose pattern is not a literal, inside some loop."""
     if not _may_call_regex(view):
@@ -263,7 +262,7 @@ def dynamic_call_in_loop(view: Any) -> bool:
             dynamic.add(id(call))
     if not dynamic:
         return False
-    for loop in view.nodes(*_LOOPS):
+    for loop in view.nodes(*LOOPS):
         for node in ast.walk(loop):
             if id(node) in dynamic:
                 return True
