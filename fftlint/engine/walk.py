@@ -58,6 +58,8 @@ def _fields(cls: type) -> Tuple[str, ...]:
 #: 1 a node to visit, 2 a sequence of values, 3 anything else. ``isinstance`` against
 #: ``CSTNode`` (an ABC) is several times slower than one dict look-up per value.
 _KIND: Dict[type, int] = {}
+#: Node class -> is it a statement (the same trade for ``isinstance`` against ABCs).
+_IS_STATEMENT: Dict[type, bool] = {}
 
 
 def _kind(cls: type) -> int:
@@ -166,7 +168,10 @@ class Walker:
         hooks = self.visits.get(kind)
         if hooks:
             self._call(hooks, node)
-        is_statement = isinstance(node, _STATEMENT_TYPES)
+        cls = type(node)
+        is_statement = _IS_STATEMENT.get(cls)
+        if is_statement is None:
+            is_statement = _IS_STATEMENT[cls] = issubclass(cls, _STATEMENT_TYPES)
         if is_statement:
             self.ctx.statements.append(node)
         special = self._special.get(kind)
