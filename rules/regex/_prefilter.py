@@ -221,6 +221,7 @@ def _facts(view: Any) -> _Facts:
 #: import, an alias's source, an unbound use), or a Django regex API (``url`` only from
 #: Django or, inside Django itself, a relative import).
 _SPELLED = re.compile(r"\b(?:re|regex)\b|re_path|RegexValidator")
+_RELATIVE_IMPORT = re.compile(r"\bfrom\s*\.")
 
 
 def _may_call_regex(view: Any) -> bool:
@@ -228,7 +229,7 @@ def _may_call_regex(view: Any) -> bool:
 
     def compute(v: Any) -> bool:
         text = v.text
-        return bool(_SPELLED.search(text)) or ("url" in text and ("django" in text or "from ." in text))
+        return bool(_SPELLED.search(text)) or ("url" in text and ("django" in text or _RELATIVE_IMPORT.search(text) is not None))
 
     return view.memo("fft4_text", compute)
 

@@ -70,9 +70,12 @@ def test_safe_or_dynamic_regexes_stay_out_of_libcst(code):
         assert not _could(code, rule), f"{rule.code} pre-check let through:\n{code}"
 
 
-def test_django_itself_imports_its_regex_apis_relatively():
-    code = "from .conf import re_path\nurlpatterns = [re_path(r'^(?:[a-z]+/?)*$', view)]\n"
-    path = "django/urls/__init__.py"
+@pytest.mark.parametrize("code,path", [
+    ("from .conf import re_path\nurlpatterns = [re_path(r'^(?:[a-z]+/?)*$', view)]\n", "django/urls/__init__.py"),
+    # no space after ``from``: still Python
+    ("from.urls import url\nurlpatterns = [url(r'^(?:[a-z]+/?)*$', view)]\n", "django/conf/__init__.py"),
+])
+def test_django_itself_imports_its_regex_apis_relatively(code, path):
     assert _lint(code, FFT401, False, path)
     assert _lint(code, FFT401, True, path) == _lint(code, FFT401, False, path)
     assert _could(code, FFT401, path)
