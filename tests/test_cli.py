@@ -188,3 +188,28 @@ def test_valid_python_that_libcst_rejects_is_not_called_a_syntax_error():
     assert diag.code == "FFT001"
     assert diag.message.startswith("LibCST cannot parse this file, which Python")
     assert "no rule ran on it" in diag.message
+
+
+def test_positions_match_libcst_position_provider():
+    """The engine's own position codegen (plain tuples, early stop) must give exactly
+    LibCST's ``PositionProvider`` ranges: decorators, one-line compound statements,
+    semicolons, continuation lines, multi-line strings, CRLF newlines."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from fftlint.engine.run import _code_range, _position_tuples
+
+    sources = [
+        "import os\n\n@dec(1)\n@other\nasync def f(a, *, b=2):\n    x = 1; y = 2\n    if x: return y\n"
+        "    s = '''a\nb'''\n    t = (1 +\n         2)\n    return \\\n        s\n\nclass C(B, metaclass=M):\n    z: int = 3\n",
+        "x = [\n    i\n    for i in range(3)\n    if i\n]\r\ny = f(\r\n  x)\r\n",
+        "",
+    ]
+    for source in sources:
+        module = cst.parse_module(source)
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        got = _position_tuples(module)
+        assert {node: _code_range(t) for node, t in got.items()} == dict(expected)
+        some = [n for n in expected if isinstance(n, (cst.Name, cst.Call))][:3]
+        partial = _position_tuples(module, some)
+        assert all(_code_range(partial[n]) == expected[n] for n in some)

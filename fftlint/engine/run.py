@@ -170,18 +170,14 @@ class _PositionState(PositionProvidingCodegenState):
             computed[node] = (start[0], start[1], end[0], end[1])
 
 
-def compute_positions(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]] = None) -> Dict[cst.CSTNode, CodeRange]:
-    """Node -> CodeRange, as LibCST's ``PositionProvider`` (without a MetadataWrapper's
-    extra full traversal). With ``wanted``, generation stops once those are known and
-    only their entries are reliable."""
-    return {node: _code_range(t) for node, t in _position_tuples(module, wanted).items()}
-
-
 def _code_range(t: Tuple[int, int, int, int]) -> CodeRange:
     return CodeRange(CodePosition(t[0], t[1]), CodePosition(t[2], t[3]))
 
 
 def _position_tuples(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]] = None) -> Dict[cst.CSTNode, Tuple[int, int, int, int]]:
+    """Node -> (line, column, end line, end column) as LibCST's ``PositionProvider`` would
+    give them (without a MetadataWrapper's extra full traversal). With ``wanted``,
+    generation stops once those are known and only their entries are reliable."""
     provider = PositionProvider()
     state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
     state.wanted = set(wanted) if wanted is not None else None
