@@ -29,13 +29,17 @@ for n in cfg["ns"]:
     if cfg["bytes"]:
         s = s.encode("latin-1", "replace")
     dt = None
-    for _ in range(3):  # the minimum of a few runs: a busy machine only ever adds time
+    runs, i = 3, 0
+    while i < runs:  # the minimum of a few runs: a busy machine only ever adds time
         t = time.perf_counter()
         fn(s)
         once = time.perf_counter() - t
         dt = once if dt is None else min(dt, once)
+        if once > 0.2:
+            break  # slow enough to measure reliably (and to cost the time budget)
         if once > 0.02:
-            break
+            runs = 2  # the sizes the growth is read from: one pause must not skew a step
+        i += 1
     sys.stdout.write("%d %.9f\n" % (n, dt))
     sys.stdout.flush()
     if dt > cfg["stop"]:
