@@ -222,6 +222,22 @@ def test_unwritable_cache_dir_disables_the_cache_with_one_warning(project, count
     assert sorted(counted) == ["a.py", "b.py"]
 
 
+def test_a_cache_that_cannot_be_written_never_stops_linting(project, counted, monkeypatch):
+    """What a read-only cache directory does, also where permissions do not apply (as
+    root, in CI): every write fails with PermissionError."""
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(os, "makedirs", refuse)
+    results = _run(project, _config(project), Cache(str(project / "cache")))
+    assert ("a.py", ["FFT101"]) in _codes(results)
+    again = _run(project, _config(project), Cache(str(project / "cache")))
+    assert _codes(again) == _codes(results)
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores directory permissions")
 def test_read_only_cache_dir(project, counted):
     directory = project / "ro"
