@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from fftlint.analysis.blocking import Args, Catalog
-from fftlint.analysis.names import resolve_relative
+from fftlint.analysis.names import ast_dotted, resolve_relative
 
 SUMMARY_VERSION = "6"
 CACHE_NAMESPACE = "fft1-summary"
@@ -259,15 +259,8 @@ def crosses_into_stdlib(caller: str, target: str) -> bool:
 
 # --------------------------------------------------------------------------- summaries
 def _dotted(node: ast.AST) -> Optional[List[str]]:
-    parts: List[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        parts.reverse()
-        return parts
-    return None
+    name = ast_dotted(node)
+    return name.split(".") if name is not None else None
 
 
 def _literal(node: ast.AST) -> Optional[str]:
