@@ -47,7 +47,7 @@ from typing import (
 
 import libcst as cst
 
-from fftlint.types import SAFE
+from fftlint.types import SAFE, Related
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.analysis.names import Scopes
@@ -193,6 +193,7 @@ class RawReport:
     message: str
     fix: Optional[FixSpec]
     properties: Dict[str, Any]
+    related: Tuple[Related, ...] = ()
 
 
 class FileContext:
@@ -264,14 +265,16 @@ class Rule:
         *,
         fix: Optional[FixSpec] = None,
         properties: Optional[Dict[str, Any]] = None,
+        related: Sequence[Related] = (),
         **fmt: Any,
     ) -> None:
         """Report ``node``. ``properties`` travel to JSON and SARIF; the engine reads one
         of them, ``span_in_node`` (``{"line_delta": int, "column": int}``), to place the
-        report on a spot inside the node, e.g. a sub-pattern inside a regex literal."""
+        report on a spot inside the node, e.g. a sub-pattern inside a regex literal.
+        ``related``: the steps that lead to the finding (a call chain), in order."""
         text = message if message is not None else self.message.format(**fmt)
         statement = self.ctx.statements[-1] if self.ctx.statements else None
-        self.ctx.reports.append(RawReport(self, node, statement, text, fix, dict(properties or {})))
+        self.ctx.reports.append(RawReport(self, node, statement, text, fix, dict(properties or {}), tuple(related)))
 
     # -- documentation --------------------------------------------------------
     @classmethod

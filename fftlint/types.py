@@ -36,6 +36,18 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place that explains a finding: one step of a call chain (the helper
+    call in a coroutine, the call inside the helper, the blocking call at the end).
+    ``path`` is the file as the run names it; reporters render these as SARIF
+    ``relatedLocations`` / ``codeFlows`` and LSP ``relatedInformation``."""
+
+    message: str
+    path: str
+    span: Span
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -46,6 +58,8 @@ class Diagnostic:
     fix: Optional[Fix] = None
     properties: Dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     statement_line: int = 0  # first line of the enclosing statement (suppressions)
+    #: the steps that lead to the finding, in order (empty for most rules)
+    related: Tuple[Related, ...] = ()
 
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:

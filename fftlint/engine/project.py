@@ -78,6 +78,7 @@ class ProjectIndex:
     #: Where summaries come from on demand (:func:`build_index`); None: only what was added.
     source: Optional["ModuleSource"] = field(default=None, repr=False, compare=False)
     _chains: Dict[str, Optional[Tuple[Tuple[str, ...], str]]] = field(default_factory=dict, repr=False)
+    _steps: Dict[str, Tuple[Tuple[str, str, int], ...]] = field(default_factory=dict, repr=False)
 
     def digest(self) -> str:
         """Changes whenever a summary (or the catalog) does: part of result-cache keys."""
@@ -121,6 +122,7 @@ class ProjectIndex:
         for name, target in summary.aliases:
             self.aliases[name] = target
         self._chains.clear()
+        self._steps.clear()
 
     # -- lookups --------------------------------------------------------------------
     def lookup(self, name: str, _depth: int = 0) -> Optional[FunctionSummary]:
@@ -198,20 +200,41 @@ class ProjectIndex:
             self._chains[key] = self._search(start)
         return self._chains[key]
 
+    def steps(self, name: str, caller: str = "") -> Tuple[Tuple[str, str, int], ...]:
+        """Where each step of :meth:`explain`'s chain happens: ``(what, path, line)``
+        for the call each helper makes to the next one, ending with the blocking call."""
+        if self.explain(name, caller) is None:
+            return ()
+        start = self.lookup(name)
+        return self._steps.get(start.qualname, ()) if start is not None else ()
+
+    def path_of(self, fn: FunctionSummary) -> str:
+        """The file that defines ``fn``."""
+        parts = fn.qualname.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            summary = self.modules.get(".".join(parts[:i]))
+            if summary is not None:
+                return summary.path
+        return ""
+
     def _search(self, start: FunctionSummary) -> Optional[Tuple[Tuple[str, ...], str]]:
-        queue = deque([(start, (start.short,))])
+        Step = Tuple[str, str, int]
+        queue: "deque[Tuple[FunctionSummary, Tuple[str, ...], Tuple[Step, ...]]]" = deque([(start, (start.short,), ())])
         seen: Set[str] = {start.qualname}
         while queue:
-            fn, path = queue.popleft()
+            fn, path, steps = queue.popleft()
             if fn.blocking:
-                return path + (fn.blocking[0].display,), fn.blocking[0].kind
+                first = fn.blocking[0]
+                self._steps[start.qualname] = steps + ((f"`{fn.short}` calls `{first.display}`", self.path_of(fn), first.line),)
+                return path + (first.display,), first.kind
             if len(path) >= MAX_DEPTH:
                 continue
-            for callee, _line in fn.calls:
+            for callee, line in fn.calls:
                 if self.catalog is not None:
                     expanded = self.expand(callee)
                     match = self.catalog.match(expanded) if expanded != callee else None
                     if match is not None:
+                        self._steps[start.qualname] = steps + ((f"`{fn.short}` calls `{match.display}`", self.path_of(fn), line),)
                         return path + (match.display,), match.kind
                 target = self.lookup(callee)
                 if target is None or target.is_async or target.offloaded or target.qualname in seen:
@@ -219,7 +242,7 @@ class ProjectIndex:
                 if crosses_into_stdlib(fn.qualname, target.qualname):
                     continue
                 seen.add(target.qualname)
-                queue.append((target, path + (target.short,)))
+                queue.append((target, path + (target.short,), steps + ((f"`{fn.short}` calls `{target.short}`", self.path_of(fn), line),)))
         return None
 
 

@@ -320,6 +320,7 @@ class _Collector:
             fix,
             raw.properties,
             statement_line,
+            raw.related,
         )
 
 

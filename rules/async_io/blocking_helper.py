@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import libcst as cst
@@ -9,6 +10,7 @@ import libcst as cst
 from fftlint.analysis.blocking import KIND_WORDS, chain_text
 from fftlint.engine.project import ProjectIndex, index_for_source
 from fftlint.rule import Invalid, Valid
+from fftlint.types import Related, Span
 
 from ._base import BlockingCallRule, callee_text, quiet_region
 
@@ -157,6 +159,11 @@ class BlockingHelperCallInAsync(BlockingCallRule):
             return
         chain, kind = found
         func = self.ctx.stack.function_name
+        index = self._index()
+        related = [
+            Related(what, self.ctx.path if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path) else path, Span(line, 1, line, 1))
+            for what, path, line in index.steps(target, self.ctx.module_name)
+        ]
         self.report(
             node,
             callee=callee_text(self.ctx, node),
@@ -165,6 +172,7 @@ class BlockingHelperCallInAsync(BlockingCallRule):
             what=KIND_WORDS.get(kind, kind),
             fix=self.make_fix(node, None),  # type: ignore[arg-type]
             properties={"chain": [func, *chain], "kind": kind},
+            related=related,
         )
 
     def make_fix(self, node: cst.Call, match: object) -> Optional["object"]:  # type: ignore[override]
