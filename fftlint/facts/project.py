@@ -1,0 +1,821 @@
+"""The project: every module's summary (loaded on demand), values resolved across modules,
+and the effect chains of the call graph.
+
+:class:`ProjectFacts` is built once per run before workers start and shipped to them as
+plain data (summaries load lazily, in each process, cached by content hash). It answers
+
+* :meth:`ProjectFacts.resolve` -- what a symbolic value really is: ``pkg.images.image_path()``
+  is what ``image_path`` returns (its annotation or its ``return`` statements),
+  ``pkg.db.session`` follows ``from .db import session`` and ``session = requests.Session()``,
+  ``pkg.svc.Svc().client`` is what the class assigns to ``self.client``, methods and
+  properties are found through base classes, ``with``/``await``/iteration of project
+  objects go through ``__enter__``/``async`` returns/``__iter__``; providers refine the
+  rest (:meth:`fftlint.facts.provider.Provider.refine`);
+* :meth:`ProjectFacts.targets` -- the project functions a call may run (a function, a
+  method of an inferred instance, a constructor's ``__init__``, a property getter);
+* :meth:`ProjectFacts.explain` -- the shortest call chain from a call to an effect of one
+  provider (blocking, query, ...), breadth-first, at most :data:`MAX_DEPTH` calls deep,
+  cycles cut, with where each step happens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+
+from fftlint.facts.provider import Effect, Provider
+from fftlint.facts.summary import SUMMARY_VERSION, ClassFacts, FunctionFacts, ModuleSummary
+from fftlint.facts.values import (
+    NONE,
+    UNKNOWN,
+    UNKNOWN_VALUES,
+    Awaitable,
+    Opaque,
+    Seq,
+    Tup,
+    Value,
+    Values,
+    single,
+)
+
+MAX_DEPTH = 8
+CACHE_NAMESPACE = "facts-summary"
+_OPS = ("[iter]", "[item]", "[enter]", "[aenter]", "[await]")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a chain: ``what`` happens at ``path:line:column`` (1-based line,
+    0-based column as ``ast`` gives it)."""
+
+    what: str
+    path: str
+    line: int
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Chain:
+    names: Tuple[str, ...]  # display names: ("load_config", "read_file", "open")
+    effect: Effect  # the effect at the end
+    steps: Tuple[Step, ...]  # where each call and the effect happen
+
+
+# --------------------------------------------------------------------------- parsing
+def tokens(value: str) -> List[Tuple[str, str]]:
+    """``pkg.C().x[iter]`` -> [("name", "pkg"), ("attr", "C"), ("call", ""), ("attr", "x"), ("op", "[iter]")]."""
+    out: List[Tuple[str, str]] = []
+    i, n = 0, len(value)
+    start = 0
+    first = True
+    while i < n:
+        c = value[i]
+        if c in ".([":
+            if i > start:
+                out.append(("name" if first else "attr", value[start:i]))
+                first = False
+            if c == "(":
+                end = value.find(")", i)
+                end = n - 1 if end < 0 else end
+                out.append(("call", ""))
+                i = end + 1
+            elif c == "[":
+                end = value.find("]", i)
+                end = n - 1 if end < 0 else end
+                out.append(("op", value[i:end + 1]))
+                i = end + 1
+            else:
+                i += 1
+            start = i
+            continue
+        i += 1
+    if start < n:
+        out.append(("name" if first else "attr", value[start:]))
+    return out
+
+
+def _stdlib_top_levels() -> FrozenSet[str]:
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return frozenset(names)
+    import sysconfig  # Python 3.9: the modules and packages of this interpreter's stdlib
+
+    out = set(sys.builtin_module_names)
+    root = sysconfig.get_paths()["stdlib"]
+    try:
+        entries = os.listdir(root)
+    except OSError:  # pragma: no cover
+        entries = []
+    for entry in entries:
+        if entry.endswith(".py"):
+            out.add(entry[:-3])
+        elif entry != "site-packages" and os.path.isfile(os.path.join(root, entry, "__init__.py")):
+            out.add(entry)
+    return frozenset(out)
+
+
+STDLIB_TOP_LEVELS = _stdlib_top_levels()
+
+
+def crosses_into_stdlib(caller: str, target: str) -> bool:
+    """A call from one top-level package into a project module named like a top-level
+    standard-library module (a vendored copy of the stdlib, a Python checkout linted next
+    to the code that uses it). Such chains are not followed: catalogs model the standard
+    library, and its internals would otherwise become chains of every caller."""
+    top = target.split(".", 1)[0]
+    return top in STDLIB_TOP_LEVELS and top != caller.split(".", 1)[0]
+
+
+# --------------------------------------------------------------------------- sources
+class ModuleSource:
+    """The project's modules by name, summarised on first use (cached by content when a
+    cache is given). Plain data, so an index that holds one still pickles."""
+
+    def __init__(self, by_module: Dict[str, Tuple[str, bool]], cache: Any = None, buffers: Optional[Dict[str, str]] = None) -> None:
+        self.by_module = by_module
+        self.cache = cache
+        self.buffers = buffers or {}
+        self.tops = frozenset(m.split(".", 1)[0] for m in by_module)
+        self._digest: Optional[str] = None
+
+    def text_of(self, path: str) -> Optional[str]:
+        from fftlint.engine.source import SourceError, read
+
+        buffered = self.buffers.get(os.path.abspath(path))
+        if buffered is not None:
+            return buffered
+        try:
+            return read(path).text or None
+        except (SourceError, OSError):
+            return None
+
+    def hash_of(self, module: str) -> str:
+        """The content hash of a project module's file ("" when it is not one; "?" when
+        it cannot be read), memoized for the run."""
+        memo = self.__dict__.setdefault("_hashes", {})
+        found = memo.get(module)
+        if found is None:
+            entry = self.by_module.get(module)
+            if entry is None:
+                found = ""
+            else:
+                text = self.text_of(entry[0])
+                found = "?" if text is None else hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+            memo[module] = found
+        return found
+
+    def digest(self) -> str:
+        """Every module's name and content: what any summary could be made from."""
+        if self._digest is None:
+            h = hashlib.sha256(f"{code_version()}".encode())
+            for module in sorted(self.by_module):
+                path, is_package = self.by_module[module]
+                text = self.text_of(path) or ""
+                h.update(f"\0{module}:{int(is_package)}:".encode("utf-8", "surrogatepass"))
+                h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+            self._digest = h.hexdigest()
+        return self._digest
+
+
+_CODE_VERSION: List[str] = []
+
+
+def code_version() -> str:
+    """Summaries depend on the facts layer's own code: editing it invalidates them."""
+    if not _CODE_VERSION:
+        from fftlint.facts import bindings, imports, summary, values
+
+        h = hashlib.sha256(SUMMARY_VERSION.encode())
+        for mod in (bindings, imports, summary, values, sys.modules[__name__]):
+            try:
+                with open(mod.__file__ or "", "rb") as fh:
+                    h.update(fh.read())
+            except OSError:  # pragma: no cover - zipped install
+                h.update(str(mod.__file__).encode())
+        _CODE_VERSION.append(h.hexdigest()[:16])
+    return _CODE_VERSION[0]
+
+
+def summarize_text(text: str, module: str, is_package: bool, path: str, providers: Sequence[Provider] = ()) -> Optional[ModuleSummary]:
+    """A module's summary, or None when it does not parse (the linter reports that)."""
+    import ast
+    import warnings
+
+    from fftlint.facts.bindings import ModuleFacts
+    from fftlint.facts.summary import summarize_facts
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    try:
+        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers))
+        return summarize_facts(facts, path, providers)
+    except RecursionError:
+        return None
+
+
+def call_hooks(providers: Sequence[Provider]) -> List[Callable[..., Optional[Values]]]:
+    return [p.call_value for p in providers if type(p).call_value is not Provider.call_value]
+
+
+# --------------------------------------------------------------------------- the project
+class ProjectFacts:
+    """Summaries of a project's modules and the queries over them (see module docstring)."""
+
+    def __init__(self, source: Optional[ModuleSource] = None, providers: Sequence[Provider] = ()) -> None:
+        self.source = source
+        self.providers: List[Provider] = list(providers)
+        self.modules: Dict[str, ModuleSummary] = {}
+        self.functions: Dict[str, FunctionFacts] = {}
+        self.classes: Dict[str, ClassFacts] = {}
+        self.overlay: Dict[str, Callable[[], Optional[ModuleSummary]]] = {}
+        self._tried: Set[str] = set()
+        self._resolved: Dict[str, Tuple[Values, FrozenSet[str]]] = {}
+        self._chains: Dict[Tuple[str, str], Tuple[Optional[Chain], FrozenSet[str]]] = {}
+        self._summary_key = ""
+        self._tops: Set[str] = set()  # top-level names of modules added or overlaid
+        #: module names consulted by the computation in progress (innermost last): what a
+        #: file's result depends on, so the result cache can tell when it is stale
+        self._tracking: List[Set[str]] = []
+
+    # -- providers ----------------------------------------------------------------
+    def provider(self, name: str) -> Optional[Provider]:
+        for p in self.providers:
+            if p.name == name:
+                return p
+        return None
+
+    def facts_of(self, name: str) -> Any:
+        """The project-wide facts of provider ``name`` (a model index, a schema)."""
+        p = self.provider(name)
+        return getattr(p, "facts", None) if p is not None else None
+
+    def stable_digest(self) -> str:
+        """Changes whenever a summary, a provider's catalog or its facts can: part of the
+        result-cache key of files linted with cross-file rules."""
+        h = hashlib.sha256(b"project")
+        if self.source is not None:
+            h.update(self.source.digest().encode())
+        else:  # a project made of summaries added by hand: their content
+            from fftlint.cache import project_digest
+
+            h.update(project_digest([self.modules[m] for m in sorted(self.modules)]).encode())
+        for name, digest in sorted((p.name, p.digest()) for p in self.providers):
+            h.update(f"\0{name}={digest}".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()[:32]
+
+    def summary_key(self) -> str:
+        if not self._summary_key:
+            parts = [code_version()] + [f"{p.name}={p.summary_digest()}" for p in sorted(self.providers, key=lambda p: p.name)]
+            self._summary_key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return self._summary_key
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["overlay"], state["_resolved"], state["_chains"] = {}, {}, {}
+        if self.source is not None:
+            # loaded summaries and memos stay in the process that made them; each worker
+            # loads (from the cache) what its files reach
+            state["modules"], state["functions"], state["classes"] = {}, {}, {}
+            state["_tried"], state["_tops"] = set(), set()
+        return state
+
+    # -- dependencies ---------------------------------------------------------------
+    def begin(self) -> None:
+        """Start collecting the project modules consulted (see :meth:`end`)."""
+        self._tracking.append(set())
+
+    def end(self) -> FrozenSet[str]:
+        """The project modules (present or looked for) consulted since :meth:`begin`."""
+        deps = self._tracking.pop() if self._tracking else set()
+        if self._tracking:
+            self._tracking[-1] |= deps
+        return frozenset(deps)
+
+    def _note(self, name: str) -> None:
+        if self._tracking:
+            self._tracking[-1].add(name)
+
+    def _note_all(self, names: Iterable[str]) -> None:
+        if self._tracking:
+            self._tracking[-1].update(names)
+
+    # -- loading ------------------------------------------------------------------
+    def fork(self) -> "ProjectFacts":
+        """Another view of the same project (a file outside it adds its own module)."""
+        other = ProjectFacts(self.source, self.providers)
+        other._summary_key = self._summary_key
+        return other
+
+    def holds(self, module: str, path: str) -> bool:
+        """Whether ``path`` is this project's module ``module`` (a file of another
+        project, or a second ``app.py`` elsewhere, gets a view of its own)."""
+        if module in self.overlay:
+            return True
+        if self.source is None:
+            return False
+        found = self.source.by_module.get(module)
+        return found is not None and os.path.abspath(found[0]) == os.path.abspath(path)
+
+    def overlay_file(self, module: str, path: str, facts: Any) -> None:
+        """Summarise ``module`` from the linted file's own binding map (already parsed)
+        if a look-up needs it before it is loaded."""
+        if module in self.modules:
+            return
+        from fftlint.facts.summary import summarize_facts
+
+        self._tried.discard(module)
+        self.overlay[module] = lambda: summarize_facts(facts, path, self.providers)
+        self._tops.add(module.split(".", 1)[0])
+
+    def release_file(self, module: str) -> None:
+        """Drop the linted file's binding map (its summary, once made, stays)."""
+        self.overlay.pop(module, None)
+
+    def add(self, summary: ModuleSummary) -> None:
+        self.modules[summary.module] = summary
+        self._tops.add(summary.module.split(".", 1)[0])
+        self.functions.update(summary.functions)
+        self.classes.update(summary.classes)
+        self._tried.add(summary.module)
+        # memos stay: loading is on demand, so a module loaded now was not consulted by
+        # anything computed before (it would have been loaded then)
+
+    def has_module(self, module: str) -> bool:
+        self._load(module)
+        return module in self.modules
+
+    def knows(self, module: str) -> bool:
+        """Whether ``module`` is a project module (without loading it)."""
+        self._note(module)
+        return module in self.modules or module in self.overlay or (self.source is not None and module in self.source.by_module)
+
+    def _load(self, module: str) -> Optional[ModuleSummary]:
+        self._note(module)
+        found = self.modules.get(module)
+        if found is not None or module in self._tried:
+            return found
+        self._tried.add(module)
+        maker = self.overlay.get(module)
+        summary: Optional[ModuleSummary] = None
+        if maker is not None:
+            summary = maker()
+        elif self.source is not None and module in self.source.by_module:
+            path, is_package = self.source.by_module[module]
+            text = self.source.text_of(path)
+            if text is not None:
+                summary = self._cached(text, module, is_package, path)
+        if summary is not None:
+            self.add(summary)
+        return summary
+
+    def _cached(self, text: str, module: str, is_package: bool, path: str) -> Optional[ModuleSummary]:
+        cache = self.source.cache if self.source is not None else None
+        key = ""
+        if cache is not None:
+            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+            key = f"{self.summary_key()}:{module}:{int(is_package)}:{digest}"
+            try:
+                hit = cache.get(CACHE_NAMESPACE, key)
+            except Exception:  # noqa: BLE001 - a broken cache must not break linting
+                hit = None
+            if isinstance(hit, ModuleSummary):
+                return hit.moved(path)
+        summary = summarize_text(text, module, is_package, path, self.providers)
+        if cache is not None and summary is not None:
+            try:
+                cache.put(CACHE_NAMESPACE, key, summary)
+            except Exception:  # noqa: BLE001
+                pass
+        return summary
+
+    def _module_of(self, name: str) -> Optional[Tuple[str, List[str]]]:
+        """The longest project module that is a prefix of dotted ``name``, and the rest."""
+        parts = name.split(".")
+        if parts[0] not in self._tops and (self.source is None or parts[0] not in self.source.tops):
+            return None
+        for i in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:i])
+            if self.knows(candidate) and self._load(candidate) is not None:
+                return candidate, parts[i:]
+        return None
+
+    def path_of(self, qualname: str) -> str:
+        parts = qualname.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            summary = self.modules.get(".".join(parts[:i]))
+            if summary is not None:
+                return summary.path
+        return ""
+
+    # -- resolution -----------------------------------------------------------------
+    def resolve(self, values: Iterable[Value]) -> Values:
+        """Symbolic values as the project resolves them."""
+        out: Set[Value] = set()
+        for value in values:
+            if isinstance(value, str):
+                out.update(self._resolve_str(value))
+            elif isinstance(value, Seq):
+                out.add(Seq(self.resolve(value.items)))
+            elif isinstance(value, Tup):
+                out.add(Tup(tuple(self.resolve(i) for i in value.items)))
+            elif isinstance(value, Awaitable):
+                out.add(Awaitable(self.resolve(value.result)))
+            else:
+                out.add(value)
+        return frozenset(out) if out else UNKNOWN_VALUES
+
+    def _resolve_str(self, value: str, depth: int = 0) -> Values:
+        if value in (UNKNOWN, NONE):
+            return frozenset((value,))
+        memo = self._resolved.get(value)
+        if memo is not None:
+            self._note_all(memo[1])
+            return memo[0]
+        if depth > MAX_DEPTH:
+            return UNKNOWN_VALUES
+        self._resolved[value] = (UNKNOWN_VALUES, frozenset())  # a cycle resolves to unknown
+        self.begin()
+        try:
+            result = self._walk(value, depth)
+        except RecursionError:
+            result = UNKNOWN_VALUES
+        finally:
+            deps = self.end()
+        self._resolved[value] = (result, deps)
+        return result
+
+    def _walk(self, value: str, depth: int) -> Values:
+        toks = tokens(value)
+        if not toks:
+            return frozenset((value,))
+        head = self._module_of(".".join(t[1] for t in _leading_names(toks)))
+        if head is None:  # outside the project: context managers give themselves
+            if "[enter]" in value or "[aenter]" in value:
+                value = value.replace("[aenter]", "").replace("[enter]", "")
+            return self._refine(value)
+        module, rest = head
+        current: Values = frozenset((module,))
+        skip = len(module.split("."))
+        for kind, text in toks[skip:]:
+            current = self._apply(current, kind, text, depth)
+            if current == UNKNOWN_VALUES:
+                break
+        return current
+
+    def _apply(self, values: Values, kind: str, text: str, depth: int) -> Values:
+        out: Set[Value] = set()
+        for value in values:
+            out.update(self._apply_one(value, kind, text, depth))
+        return frozenset(out) if out else UNKNOWN_VALUES
+
+    def _apply_one(self, value: Value, kind: str, text: str, depth: int) -> Values:
+        if isinstance(value, str):
+            if value in (UNKNOWN, NONE):
+                return UNKNOWN_VALUES
+            if kind == "attr":
+                return self._attribute(value, text, depth)
+            if kind == "call":
+                return self._call(value, depth)
+            return self._op(value, text, depth)
+        if isinstance(value, (Seq, Tup)):
+            if kind == "op" and text in ("[iter]", "[item]"):
+                if isinstance(value, Seq):
+                    return value.items
+                return frozenset(v for item in value.items for v in item) or UNKNOWN_VALUES
+            return UNKNOWN_VALUES
+        if isinstance(value, Awaitable):
+            return value.result if kind == "op" and text == "[await]" else UNKNOWN_VALUES
+        if isinstance(value, Opaque):
+            p = self.provider(value.provider)
+            if p is None:
+                return UNKNOWN_VALUES
+            if kind == "attr":
+                found = p.attribute(value, text, self)
+            elif kind == "call":
+                found = p.call(value, self)
+            elif text in ("[iter]", "[item]"):
+                found = p.iterate(value, self)
+            elif text in ("[enter]", "[aenter]"):
+                found = frozenset((value,))
+            else:
+                found = None
+            return found if found is not None else UNKNOWN_VALUES
+        return UNKNOWN_VALUES
+
+    def _entity(self, value: str) -> Tuple[str, Any]:
+        """What a resolved string names in the project: ("module", name),
+        ("function", facts), ("class", facts), ("instance", class facts) or ("", None)."""
+        if value.endswith("()") and "[" not in value:
+            cls = self._class(value[:-2])
+            if cls is not None:
+                return "instance", cls
+            return "", None
+        if value in self.modules or (self.knows(value) and self._load(value) is not None):
+            return "module", value
+        fn = self._function(value)
+        if fn is not None:
+            return "function", fn
+        cls = self._class(value)
+        if cls is not None:
+            return "class", cls
+        return "", None
+
+    def _function(self, qualname: str) -> Optional[FunctionFacts]:
+        fn = self.functions.get(qualname)
+        if fn is None and "." in qualname:
+            module = self._module_of(qualname)
+            if module is not None:
+                fn = self.functions.get(qualname)
+        return fn
+
+    def _class(self, qualname: str) -> Optional[ClassFacts]:
+        cls = self.classes.get(qualname)
+        if cls is None and "." in qualname:
+            module = self._module_of(qualname)
+            if module is not None:
+                cls = self.classes.get(qualname)
+        return cls
+
+    def _global(self, module: str, name: str, depth: int) -> Optional[Values]:
+        summary = self._load(module)
+        if summary is None:
+            return None
+        found = summary.globals.get(name)
+        qual = f"{module}.{name}"
+        if found is not None:
+            if found == frozenset((qual,)) or qual in summary.functions or qual in summary.classes:
+                return frozenset((qual,))  # a definition of the module
+            return self._resolve_all(found, depth + 1)
+        if self.knows(qual):
+            return frozenset((qual,))
+        for star in summary.star_imports:
+            if self.knows(star) and star != module:
+                got = self._global(star, name, depth + 1)
+                if got is not None:
+                    return got
+        return None
+
+    def _resolve_all(self, values: Values, depth: int) -> Values:
+        out: Set[Value] = set()
+        for v in values:
+            if isinstance(v, str):
+                out.update(self._resolve_str(v, depth))
+            else:
+                out.update(self.resolve((v,)))
+        return frozenset(out) if out else UNKNOWN_VALUES
+
+    def _attribute(self, value: str, name: str, depth: int) -> Values:
+        kind, entity = self._entity(value)
+        if kind == "module":
+            found = self._global(entity, name, depth)
+            return found if found is not None else frozenset((f"{value}.{name}",))
+        if kind in ("class", "instance"):
+            # an attribute the class (and its project bases) never binds: unknown (a base
+            # outside the project answers in ``_member``)
+            return self._member(entity, name, depth, instance=kind == "instance") or UNKNOWN_VALUES
+        if kind == "function":
+            return UNKNOWN_VALUES
+        return self._refine(f"{value}.{name}")
+
+    def mro(self, cls: ClassFacts, _depth: int = 0) -> List[Any]:
+        """The class, then its bases depth-first: project classes as facts, other bases
+        as canonical names (``requests.Session``)."""
+        out: List[Any] = [cls]
+        seen = {cls.qualname}
+        queue = list(cls.bases)
+        while queue and len(out) < 32:
+            values = queue.pop(0)
+            for base in self._resolve_all(values, _depth + 1):
+                if not isinstance(base, str) or base in (UNKNOWN, NONE) or base in seen:
+                    continue
+                seen.add(base)
+                facts = self._class(base)
+                if facts is not None:
+                    out.append(facts)
+                    queue.extend(facts.bases)
+                else:
+                    out.append(base)
+        return out
+
+    def _member(self, cls: ClassFacts, name: str, depth: int, instance: bool) -> Optional[Values]:
+        for klass in self.mro(cls, depth):
+            if isinstance(klass, str):  # an outside base: its instances' attributes
+                return self._refine(f"{klass}().{name}" if instance else f"{klass}.{name}")
+            method = klass.methods.get(name)
+            if method is not None:
+                fn = self.functions.get(method)
+                if instance and fn is not None and fn.is_property:
+                    return self._returns(fn, depth)
+                return frozenset((method,))
+            if name in klass.attributes:
+                return self._resolve_all(klass.attributes[name], depth + 1)
+        return None
+
+    def _returns(self, fn: FunctionFacts, depth: int) -> Values:
+        got = self._resolve_all(fn.returns, depth + 1)
+        if fn.is_async:
+            return frozenset((Awaitable(got),))
+        return got
+
+    def _call(self, value: str, depth: int) -> Values:
+        kind, entity = self._entity(value)
+        if kind == "function":
+            return self._returns(entity, depth)
+        if kind == "class":
+            return frozenset((entity.qualname + "()",))
+        if kind == "instance":
+            call = self._member(entity, "__call__", depth, instance=True)
+            if call:
+                return self._apply(call, "call", "", depth)
+            return UNKNOWN_VALUES
+        if kind == "module":
+            return UNKNOWN_VALUES
+        return self._refine(value + "()")
+
+    def _op(self, value: str, op: str, depth: int) -> Values:
+        kind, entity = self._entity(value)
+        if kind == "instance":
+            dunder = {"[iter]": "__iter__", "[item]": "__getitem__", "[enter]": "__enter__", "[aenter]": "__aenter__", "[await]": "__await__"}[op]
+            member = self._member(entity, dunder, depth, instance=True)
+            if not member:
+                return frozenset((value,)) if op in ("[enter]", "[aenter]") else UNKNOWN_VALUES
+            got = self._apply(member, "call", "", depth)
+            if op == "[aenter]":
+                got = self._apply(got, "op", "[await]", depth)
+            if op == "[iter]":
+                got = self._apply(got, "op", "[iter]", depth)
+            return got
+        if kind in ("function", "class", "module"):
+            return UNKNOWN_VALUES
+        if op in ("[enter]", "[aenter]"):
+            return self._refine(value)  # outside context managers give themselves
+        refined = None
+        if op in ("[iter]", "[item]"):
+            for p in self.providers:
+                refined = p.iterate(value, self)
+                if refined is not None:
+                    return refined
+        return frozenset((value + op,))
+
+    def _refine(self, value: str) -> Values:
+        for p in self.providers:
+            found = p.refine(value, self)
+            if found is not None:
+                return found
+        return frozenset((value,))
+
+    # -- call targets ----------------------------------------------------------------
+    def targets(self, callee: Values, attribute: str = "") -> List[FunctionFacts]:
+        """Project functions that calling something that may be ``callee`` runs (or, with
+        ``attribute``, that reading ``<callee>.attribute`` runs: a property getter)."""
+        out: List[FunctionFacts] = []
+        for value in self.resolve(callee):
+            if not isinstance(value, str) or value in (UNKNOWN, NONE):
+                continue
+            kind, entity = self._entity(value)
+            if attribute:
+                if kind == "instance":
+                    fn = self._property(entity, attribute)
+                    if fn is not None:
+                        out.append(fn)
+                continue
+            if kind == "function":
+                out.append(entity)
+            elif kind == "class":
+                init = self._method(entity, "__init__") or self._method(entity, "__post_init__")
+                if init is not None:
+                    out.append(init)
+            elif kind == "instance":
+                call = self._method(entity, "__call__")
+                if call is not None:
+                    out.append(call)
+        seen: Set[str] = set()
+        unique = []
+        for fn in out:
+            if fn.qualname not in seen:
+                seen.add(fn.qualname)
+                unique.append(fn)
+        return unique
+
+    def _method(self, cls: ClassFacts, name: str) -> Optional[FunctionFacts]:
+        for klass in self.mro(cls):
+            if isinstance(klass, str):
+                return None
+            qual = klass.methods.get(name)
+            if qual is not None:
+                return self.functions.get(qual)
+        return None
+
+    def _property(self, cls: ClassFacts, name: str) -> Optional[FunctionFacts]:
+        for klass in self.mro(cls):
+            if isinstance(klass, str):
+                return None
+            if name in klass.methods:
+                fn = self.functions.get(klass.methods[name])
+                return fn if fn is not None and fn.is_property else None
+            if name in klass.attributes:
+                return None
+        return None
+
+    def function(self, canonical: str) -> Optional[FunctionFacts]:
+        """The project function a canonical callee names (after resolution), if one."""
+        found = self.targets(frozenset((canonical,)))
+        return found[0] if found else None
+
+    # -- chains ---------------------------------------------------------------------
+    def explain(self, start: FunctionFacts, provider: str, caller: str = "") -> Optional[Chain]:
+        """The shortest chain from calling ``start`` to an effect of ``provider``, or None.
+        ``caller``: the module the call is made from (see :func:`crosses_into_stdlib`)."""
+        if caller and crosses_into_stdlib(caller, start.qualname):
+            return None
+        key = (start.qualname, provider)
+        memo = self._chains.get(key)
+        if memo is None:
+            self.begin()
+            try:
+                found = self._search(start, provider)
+            finally:
+                deps = self.end()
+            memo = self._chains[key] = (found, deps)
+        else:
+            self._note_all(memo[1])
+        return memo[0]
+
+    def _search(self, start: FunctionFacts, provider_name: str) -> Optional[Chain]:
+        provider = self.provider(provider_name)
+        if provider is None:
+            return None
+        queue: "deque[Tuple[FunctionFacts, Tuple[str, ...], Tuple[Step, ...]]]" = deque([(start, (start.short,), ())])
+        seen: Set[str] = {start.qualname}
+        while queue:
+            fn, names, steps = queue.popleft()
+            own = [e for e in fn.effects if e.provider == provider_name]
+            path = self.path_of(fn.qualname)
+            if own:
+                effect = own[0]
+                return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` calls `{effect.display}`", path, effect.line, effect.column),))
+            if len(names) >= MAX_DEPTH:
+                continue
+            for call in fn.calls:
+                if call.kind != "read":
+                    # a callee the project resolves further than the module could
+                    # (``from .db import session`` then ``session.get()``)
+                    local = single(call.callee)
+                    for value in self.resolve(call.callee):
+                        if isinstance(value, str) and value not in (UNKNOWN, NONE) and value != local:
+                            if call.kind == "iter":
+                                found = provider.match_iteration(value, call, self)
+                            else:
+                                found = provider.match(value, call, self)
+                            if found is not None:
+                                effect = Effect(found.provider, found.kind, found.display, call.line, call.column)
+                                verb = "iterates" if call.kind == "iter" else "calls"
+                                return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` {verb} `{effect.display}`", path, call.line, call.column),))
+                    if call.kind == "iter":
+                        continue
+                for target in self.targets(call.callee, call.attribute):
+                    if target.qualname in seen or not provider.follows(call, target):
+                        continue
+                    if crosses_into_stdlib(fn.qualname, target.qualname):
+                        continue
+                    seen.add(target.qualname)
+                    verb = "reads" if call.attribute else "calls"
+                    queue.append((target, names + (target.short,), steps + (Step(f"`{fn.short}` {verb} `{target.short}`", path, call.line, call.column),)))
+        return None
+
+
+def _leading_names(toks: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    out = []
+    for kind, text in toks:
+        if kind not in ("name", "attr"):
+            break
+        out.append((kind, text))
+    return out
+
+
+# --------------------------------------------------------------------------- building
+def build(files: Sequence[str], providers: Sequence[Provider] = (), cache: Any = None, buffers: Optional[Dict[str, str]] = None) -> ProjectFacts:
+    """The project over the modules of ``files``; summaries load on first use.
+    ``buffers`` (absolute path -> text) replace files' contents on disk (stdin)."""
+    from fftlint.engine.run import module_name_for
+
+    by_module: Dict[str, Tuple[str, bool]] = {}
+    buffers = {os.path.abspath(p): t for p, t in (buffers or {}).items()}
+    known = {os.path.abspath(p) for p in files}
+    every = list(files) + [p for p in buffers if p not in known]
+    for path in every:
+        if not path.endswith((".py", ".pyi")):
+            continue
+        module, is_package = module_name_for(path)
+        by_module.setdefault(module, (path, is_package))
+    if cache is not None and not getattr(cache, "enabled", True):
+        cache = None
+    return ProjectFacts(ModuleSource(by_module, cache, buffers), providers)
