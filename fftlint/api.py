@@ -142,30 +142,26 @@ def build_project(
     cache: Any = None,
     buffers: Optional[Dict[str, str]] = None,
 ) -> Any:
-    """The project index (cross-file facts) when a selected rule needs it, built once
-    before workers start; None otherwise. ``buffers``: path -> text that replaces the
-    file on disk (stdin)."""
-    if not any(getattr(r, "needs_project", False) for r in config.rules):
+    """The project's facts (:class:`fftlint.facts.project.ProjectFacts`), built once
+    before workers start (summaries of other modules load on demand, when a rule's name
+    resolution or call-chain search reaches them); None when only engine diagnostics are
+    selected. The selected rules' providers build their project-wide facts here.
+    ``buffers``: path -> text that replaces the file on disk (stdin)."""
+    from fftlint.engine.prefilter import walked
+
+    if not walked(config.rules):
         return None
-    from fftlint.engine.project import ProjectIndex, build_for_run, project_files
+    from fftlint.engine.files import project_files
+    from fftlint.facts.project import build
+    from fftlint.facts.setup import make_providers
 
-    every = project_files(paths, config.settings)  # discovered once for every family
-    users = [r for r in config.rules if getattr(r, "needs_project", False) and r.options_key == "async-io"]
-    if users:
-        index = build_for_run(paths, config.settings, config.options.get(users[0]), cache, buffers, every)
-    else:
-        index = ProjectIndex()
-    codes = {r.code[:4] for r in config.rules}
-    if "FFT2" in codes or "FFT5" in codes:
-        if "FFT2" in codes:
-            from fftlint.analysis.orm import build_model_index
-
-            index.orm_models = build_model_index(every, cache=cache)
-        if "FFT5" in codes:
-            from fftlint.analysis.sql.loader import python_schema_facts
-
-            index.schema_facts = python_schema_facts(every, cache)
-    return index
+    if cache is not None and not getattr(cache, "enabled", True):
+        cache = None
+    every = project_files(paths, config.settings)  # discovered once for every provider
+    providers = make_providers(config.rules, config.options)
+    for provider in providers:
+        provider.bind(provider.project_facts(every, cache))
+    return build(every, providers, cache, buffers)
 
 
 REGEX_CODES = ("FFT401", "FFT402", "FFT403")

@@ -19,7 +19,7 @@ import pickle
 import re
 import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Sequence, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Sequence, Tuple, Type
 
 from fftlint import __version__
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_DIRNAME = ".fftlint_cache"
 RESULTS = "results"
-FORMAT = "1"  # bump when the layout of entries changes
+FORMAT = "2"  # bump when the layout of entries changes (2: results carry their dependencies)
 
 _README = "This directory is fftlint's cache; it is safe to delete.\n"
 _GITIGNORE = "# Automatically created by fftlint.\n*\n"
@@ -86,6 +86,9 @@ def project_digest(project: Any) -> str:
     method names the part of the state worth walking."""
     if project is None:
         return ""
+    stable = getattr(project, "stable_digest", None)
+    if callable(stable):
+        return stable()
     own = getattr(project, "digest", None)
     if isinstance(own, str) and own:
         return own
@@ -194,16 +197,24 @@ class Cache:
             self._disable(exc)
 
     # -- lint results ----------------------------------------------------------------
-    def get_result(self, key: str) -> Optional["FileResult"]:
+    def get_result(self, key: str, keys: Optional["ResultKeys"] = None) -> Optional["FileResult"]:
+        """The result stored under ``key``, unless a project module it depends on has
+        changed since (``keys`` checks)."""
         from fftlint.types import FileResult
 
         value = self.get(RESULTS, key)
-        return value if isinstance(value, FileResult) else None
+        if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], FileResult):
+            return None
+        result, state = value
+        if state and (keys is None or not keys.fresh(state)):
+            return None
+        return result
 
-    def put_result(self, key: str, result: "FileResult") -> None:
+    def put_result(self, key: str, result: "FileResult", keys: Optional["ResultKeys"] = None) -> None:
         if result.error:  # an internal error may be a transient bug: do not keep it
             return
-        self.put(RESULTS, key, result)
+        state = keys.state(result.depends) if keys is not None and result.depends else ()
+        self.put(RESULTS, key, (result, state))
 
     # -- internals -------------------------------------------------------------------
     def _path(self, namespace: str, key: str) -> str:
@@ -247,7 +258,8 @@ def default_directory(settings: "Settings") -> str:
     return os.path.join(settings.root, DEFAULT_DIRNAME)
 
 
-def _stat_digest(paths: Iterable[str]) -> str:
+def stat_digest(paths: Iterable[str]) -> str:
+    """Paths, sizes and modification times of files a run reads besides the Python files."""
     parts = []
     for path in sorted(paths):
         try:
@@ -261,9 +273,14 @@ def _stat_digest(paths: Iterable[str]) -> str:
 class ResultKeys:
     """Computes result keys for one run; the run-wide part is hashed once.
 
-    Files linted with a cross-file rule (``needs_project``) also key on the project
-    index digest and on the non-Python files such rules read on their own (the SQL
-    rules' ``schema-files``: size and mtime of each)."""
+    A file's key covers its bytes, the settings, the rules and their options, fftlint's
+    own code, and -- for the rules the pre-filter may let through -- the digests of their
+    fact providers (catalogs, the model index, the schema) and the non-Python files those
+    read (``Provider.external_inputs``: the SQL rules' ``schema-files``). What the file's
+    result learned from *other project modules* is checked when an entry is read: each
+    result records the modules its rules consulted (:attr:`FileResult.depends`), the entry
+    stores their content hashes, and a changed, added or removed module makes it a miss --
+    so editing one module re-lints only the files that looked at it."""
 
     def __init__(self, config: "RunConfig") -> None:
         base = (
@@ -273,35 +290,11 @@ class ResultKeys:
             f"prefilter={config.prefilter}",
         )
         self.base = _digest(*base)
-        self.needs = any(getattr(r, "needs_project", False) for r in config.rules)
-        self.project = project_digest(config.project) if self.needs else ""
         self.prefilter = config.prefilter
-        globs = {"**/*.sql"}
-        self.schema_rules = set()
-        for rule, opts in (config.options or {}).items():
-            found = getattr(opts, "schema_files", None)
-            if isinstance(found, (list, tuple)):
-                globs.update(str(g) for g in found)
-                self.schema_rules.add(rule)
-        self.schema_globs = tuple(sorted(globs))
-        self._inputs: dict = {}
-
-    def external_inputs(self, path: str) -> str:
-        try:
-            from fftlint.analysis.sql import loader
-        except ImportError:  # pragma: no cover - no SQL analysis installed
-            return ""
-        if path in ("-", "<stdin>"):
-            return ""
-        root = loader.project_root(path) or os.path.dirname(os.path.abspath(path))
-        digest = self._inputs.get(root)
-        if digest is None:
-            try:
-                digest = _stat_digest(loader.sql_files(root, self.schema_globs))
-            except Exception:  # noqa: BLE001 - unknown inputs: never reuse such results
-                digest = "unknown:" + os.urandom(8).hex()
-            self._inputs[root] = digest
-        return digest
+        project = config.project
+        self.source = getattr(project, "source", None)
+        self.providers = {p.name: p for p in getattr(project, "providers", ()) or ()}
+        self._provider_digests: Dict[str, str] = {}
 
     def _may_apply(self, rule: Type["Rule"], data: bytes, found: Dict[str, bool]) -> bool:
         """Whether the pre-filter could let ``rule`` see this file (conservative: a
@@ -319,13 +312,36 @@ class ResultKeys:
                 return True
         return False
 
+    def _provider_digest(self, name: str) -> str:
+        found = self._provider_digests.get(name)
+        if found is None:
+            provider = self.providers.get(name)
+            found = self._provider_digests[name] = provider.digest() if provider is not None else ""
+        return found
+
     def key(self, path: str, data: bytes, rules: Iterable[Type["Rule"]]) -> str:
         cross = ""
-        if self.needs:
-            found: Dict[str, bool] = {}
-            live = [r for r in rules if getattr(r, "needs_project", False) and self._may_apply(r, data, found)]
-            if live:
-                cross = self.project
-                if any(r in self.schema_rules for r in live):
-                    cross += ":" + self.external_inputs(path)
+        names = set()
+        found: Dict[str, bool] = {}
+        for rule in rules:
+            declared = getattr(rule, "providers", ())
+            if declared and self._may_apply(rule, data, found):
+                names.update(cls.name for cls in declared)
+        for name in sorted(names):
+            cross += f":{name}={self._provider_digest(name)}"
+            provider = self.providers.get(name)
+            inputs = provider.external_inputs(path) if provider is not None else ""
+            if inputs:
+                cross += f"+{inputs}"
         return _digest(self.base, path, content_hash(data), cross)
+
+    def state(self, depends: Iterable[str]) -> Tuple[Tuple[str, str], ...]:
+        """The content hashes of the project modules a result depends on (an empty hash
+        for a name that is no project module)."""
+        source = self.source
+        if source is None:
+            return tuple((m, "") for m in sorted(depends))
+        return tuple((m, source.hash_of(m)) for m in sorted(depends))
+
+    def fresh(self, state: Tuple[Tuple[str, str], ...]) -> bool:
+        return self.state(m for m, _ in state) == tuple(state)

@@ -36,12 +36,14 @@ from dataclasses import dataclass, field
 from typing import (
     TYPE_CHECKING,
     Any,
+    Callable,
     ClassVar,
     Dict,
     List,
     Optional,
     Sequence,
     Tuple,
+    Type,
     Union,
 )
 
@@ -50,8 +52,10 @@ import libcst as cst
 from fftlint.types import SAFE, Related
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fftlint.analysis.names import Scopes
-    from fftlint.engine.project import ProjectIndex
+    from fftlint.engine.prefilter import AstView
+    from fftlint.facts.cst import Names
+    from fftlint.facts.project import ProjectFacts
+    from fftlint.facts.provider import Provider
 
 
 # --------------------------------------------------------------------------- examples
@@ -197,31 +201,58 @@ class RawReport:
 
 
 class FileContext:
-    """What rules know about the file being linted."""
+    """What rules know about the file being linted.
+
+    * ``names`` -- the facts layer for this file (:class:`fftlint.facts.cst.Names`):
+      ``names.resolve(expr)`` / ``names.values(expr)``;
+    * ``project`` -- the project's facts (:class:`fftlint.facts.project.ProjectFacts`,
+      summaries, call chains, providers' project-wide facts), or None when no selected
+      rule declares a provider;
+    * ``stack`` / ``statements`` -- where the walker is;
+    * :meth:`shared` -- a per-file memo that the rules of a family share (one analysis of
+      the file, however many of its rules run).
+    """
 
     def __init__(
         self,
         path: str,
         source: str,
         module: cst.Module,
-        names: "Scopes",
+        names: "Names",
         module_name: str,
-        project: Optional["ProjectIndex"] = None,
+        project: Optional["ProjectFacts"] = None,
         target_version: Tuple[int, int] = (3, 9),
+        is_package: bool = False,
     ) -> None:
         self.path = path
         self.source = source
         self.module = module
         self.names = names
         self.module_name = module_name
+        self.is_package = is_package
         self.project = project
         self.target_version = target_version
         self.stack = ContextStack()
         self.statements: List[cst.CSTNode] = []
         self.reports: List[RawReport] = []
+        self._shared: Dict[Any, Any] = {}
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+    def shared(self, key: Any, factory: Callable[[], Any]) -> Any:
+        """The value ``factory()`` made the first time ``key`` was asked for in this file."""
+        found = self._shared.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._shared[key] = factory()
+        return found
+
+    def provider(self, name: str) -> Optional["Provider"]:
+        """The run's fact provider called ``name`` (None without a project)."""
+        return self.project.provider(name) if self.project is not None else None
+
+
+_MISSING = object()
 
 
 # --------------------------------------------------------------------------- rule
@@ -236,16 +267,19 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     #: Cheap pre-filter: the file is parsed for this rule only when one of these
     #: strings (or compiled patterns) occurs in its text. Empty: always run. Must never
-    #: change the answer. A rule may also define ``could_match(cls, view)``, a
-    #: classmethod given an :class:`fftlint.engine.prefilter.AstView` (the file's stdlib
-    #: ``ast``, its text, the run's options and project index, node lists by type), that
-    #: returns False only when the rule cannot report in the file.
+    #: change the answer. The second pre-filter is :meth:`could_match`.
     requires: ClassVar[Tuple[str, ...]] = ()
     #: A dataclass of options, read from ``[tool.fftlint.<options_key>]``.
     Options: ClassVar[Optional[type]] = None
     options_key: ClassVar[Optional[str]] = None
-    #: Needs the project index (cross-file facts) to be built before workers start.
+    #: Documents that the rule reads facts of other files (call chains, a provider's
+    #: project-wide facts). Every rule sees the project through ``ctx.names`` and
+    #: ``ctx.project``; the result cache tracks which modules each file's result consulted.
     needs_project: ClassVar[bool] = False
+    #: Fact providers (:class:`fftlint.facts.provider.Provider` subclasses) the rule reads
+    #: through ``ctx.project``: what its family's calls do (block, query, register) and
+    #: the family's project-wide facts. The engine makes one of each per run.
+    providers: ClassVar[Tuple[Type["Provider"], ...]] = ()
     tags: ClassVar[Tuple[str, ...]] = ()
     VALID: ClassVar[Sequence[Union[str, Valid]]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
@@ -253,6 +287,13 @@ class Rule:
     def __init__(self, ctx: FileContext, options: Any = None) -> None:
         self.ctx = ctx
         self.options = options
+
+    @classmethod
+    def could_match(cls, view: "AstView") -> bool:
+        """The ``ast`` pre-filter: False only when the rule cannot report in the file
+        (``view`` holds its ``ast``, text, binding map, the run's options and project).
+        Must never change the answer; the default lets every file through."""
+        return True
 
     # Called by the engine once the whole file has been walked.
     def end(self) -> None:

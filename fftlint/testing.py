@@ -83,3 +83,37 @@ def rule_doc_problems(rule: Type[Rule]) -> Optional[str]:
     if not rule.code or not rule.name or not rule.message:
         return f"{rule.__name__}: code, name and message are required"
     return None
+
+
+def project_for(
+    rules: Any,
+    files: Any = (),
+    options: Optional[dict] = None,
+    facts: Optional[dict] = None,
+) -> Any:
+    """A real project for tests and third-party rule packages: the facts layer over
+    ``files`` (paths; summaries load on demand) with the rules' providers, whose
+    project-wide facts are built from ``files`` as a run builds them -- or, for the
+    providers named in ``facts`` (provider name -> facts), given."""
+    from fftlint.facts.project import build
+    from fftlint.facts.setup import make_providers
+
+    files = [str(f) for f in files]
+    providers = make_providers(list(rules), options or {})
+    for provider in providers:
+        if facts is not None and provider.name in facts:
+            provider.bind(facts[provider.name])
+        else:
+            provider.bind(provider.project_facts(files))
+    return build(files, providers)
+
+
+def python_files(root: str) -> List[str]:
+    """Every ``.py`` file under ``root`` (sorted; caches and virtualenvs skipped)."""
+    import os
+
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".venv", "venv", ".git"))
+        out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".py"))
+    return out

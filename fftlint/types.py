@@ -73,3 +73,6 @@ class FileResult:
     suppressed: Tuple[Diagnostic, ...] = ()
     error: bool = False  # an internal error (FFT002) happened in this file
     source: Optional[str] = None  # kept only when a fix needs it
+    #: project modules the rules consulted for this file (name resolution, chains): the
+    #: result cache re-lints the file when one of them changes
+    depends: Tuple[str, ...] = ()

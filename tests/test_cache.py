@@ -6,14 +6,12 @@ import os
 import pickle
 from typing import List
 
-import libcst as cst
 import pytest
 
 from fftlint import api, cache as cache_mod
 from fftlint.cache import Cache, ResultKeys
 from fftlint.config.settings import Settings
 from fftlint.engine.parallel import run_files
-from fftlint.rule import Rule
 
 ASYNC_SLEEP = "import time\n\nasync def f():\n    time.sleep(1)\n"
 CLEAN = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
@@ -64,11 +62,12 @@ def test_second_run_is_served_from_the_cache(project, counted):
 
 
 def test_changed_content_is_relinted(project, counted):
+    # a rule that reads no other file: only the changed file is linted again
     cache = Cache(str(project / ".cache"))
-    _run(project, _config(project, select=["FFT101"]), cache)
+    _run(project, _config(project, select=["FFT302"]), cache)
     counted.clear()
     (project / "a.py").write_text(CLEAN)
-    results = _run(project, _config(project, select=["FFT101"]), cache)
+    results = _run(project, _config(project, select=["FFT302"]), cache)
     assert counted == ["a.py"]
     assert all(not r.diagnostics for r in results)
 
@@ -129,39 +128,35 @@ def test_editing_a_rule_source_changes_the_fingerprint(tmp_path, monkeypatch):
     assert before != after
 
 
-class _CrossFile(Rule):
-    """## What it does
-    Test rule that depends on the project index.
-    """
-
-    code = "FFT990"
-    name = "test-cross-file"
-    message = "cross-file {what}"
-    needs_project = True
-
-    def visit_Module(self, node: cst.Module) -> None:
-        project = self.ctx.project
-        if project is not None and project.digest:
-            self.report(node, what=project.digest)
+HELPER = "def load(p):\n    return open(p).read()\n"
+CALLER = "from svc.helpers import load\n\nasync def handler(p):\n    return load(p)\n"
+BYSTANDER = "import asyncio\n\nasync def other():\n    await asyncio.sleep(1)\n"
 
 
-class _Index:
-    def __init__(self, digest: str) -> None:
-        self.digest = digest
-
-
-def test_project_change_invalidates_cross_file_results(project, counted):
-    cache = Cache(str(project / ".cache"))
-    settings = Settings(root=str(project))
-    config = api.RunConfig(settings, (_CrossFile,), project=_Index("models-v1"))
-    first = _run(project, config, cache)
-    assert {d.message for r in first for d in r.diagnostics} == {"cross-file models-v1"}
+def test_editing_a_module_relints_only_the_files_that_consulted_it(tmp_path, counted):
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "svc" / "helpers.py").write_text(HELPER)
+    (tmp_path / "svc" / "handlers.py").write_text(CALLER)
+    (tmp_path / "svc" / "other.py").write_text(BYSTANDER)
+    cache = Cache(str(tmp_path / ".cache"))
+    first = _run(tmp_path, _config(tmp_path, select=["FFT1"]), cache)
+    assert ("handlers.py", ["FFT106"]) in _codes(first)
+    handlers = next(r for r in first if r.path.endswith("handlers.py"))
+    assert "svc.helpers" in handlers.depends
     counted.clear()
-    _run(project, api.RunConfig(settings, (_CrossFile,), project=_Index("models-v1")), cache)
+    assert _run(tmp_path, _config(tmp_path, select=["FFT1"]), cache) == first
     assert counted == []
-    changed = _run(project, api.RunConfig(settings, (_CrossFile,), project=_Index("models-v2")), cache)
-    assert sorted(counted) == ["a.py", "b.py"]
-    assert {d.message for r in changed for d in r.diagnostics} == {"cross-file models-v2"}
+    (tmp_path / "svc" / "helpers.py").write_text("def load(p):\n    return p\n")
+    counted.clear()
+    second = _run(tmp_path, _config(tmp_path, select=["FFT1"]), cache)
+    assert sorted(counted) == ["handlers.py", "helpers.py"]  # other.py never looked at helpers
+    assert ("handlers.py", []) in _codes(second)
+    # a module that appears where a name was looked for counts too
+    (tmp_path / "svc" / "helpers.py").unlink()
+    counted.clear()
+    _run(tmp_path, _config(tmp_path, select=["FFT1"]), cache)
+    assert counted == ["handlers.py"]
 
 
 def test_project_digest_without_own_digest_follows_the_summaries():
@@ -178,15 +173,6 @@ def test_project_digest_without_own_digest_follows_the_summaries():
     )
     assert a != cache_mod.project_digest(Index({"m": ("f", 2)}))
     assert cache_mod.project_digest(None) == ""
-
-
-def test_project_digest_only_for_files_linted_with_cross_file_rules(project):
-    settings = Settings(root=str(project))
-    plain = _config(project, select=["FFT101"])
-    assert not any(r.needs_project for r in plain.rules)
-    v1 = api.RunConfig(settings, plain.rules, project=_Index("v1"))
-    v2 = api.RunConfig(settings, plain.rules, project=_Index("v2"))
-    assert ResultKeys(v1).key("a.py", b"x", plain.rules) == ResultKeys(v2).key("a.py", b"x", plain.rules)
 
 
 def test_corrupt_entries_are_ignored_and_replaced(project, counted):
@@ -335,20 +321,19 @@ def test_schema_file_change_invalidates_sql_findings(tmp_path, counted):
     assert ("q.py", []) in _codes(second)
 
 
-def test_files_no_cross_file_rule_can_see_keep_their_entries(project):
-    """A project change re-lints only files a cross-file rule's pre-filter lets through."""
-    settings = Settings(root=str(project))
+def test_provider_facts_key_only_the_files_their_rules_can_see(tmp_path):
+    """A changed model index re-keys files the N+1 rules' pre-filter lets through only."""
+    from fftlint.analysis.orm import ModelIndex, summarize_models
+    from fftlint.testing import project_for
 
-    class _AsyncOnly(_CrossFile):
-        requires = ("async",)
-
-    k1 = ResultKeys(api.RunConfig(settings, (_AsyncOnly,), project=_Index("v1")))
-    k2 = ResultKeys(api.RunConfig(settings, (_AsyncOnly,), project=_Index("v2")))
-    plain, asynchronous = b"x = 1\n", b"async def f(): pass\n"
-    assert k1.key("p.py", plain, (_AsyncOnly,)) == k2.key("p.py", plain, (_AsyncOnly,))
-    assert k1.key("p.py", asynchronous, (_AsyncOnly,)) != k2.key("p.py", asynchronous, (_AsyncOnly,))
-    unfiltered = api.RunConfig(settings, (_AsyncOnly,), project=_Index("v1"), prefilter=False)
-    assert ResultKeys(unfiltered).key("p.py", plain, (_AsyncOnly,)) != k1.key("p.py", plain, (_AsyncOnly,))
+    config = _config(tmp_path, select=["FFT201"])
+    v1 = ModelIndex([summarize_models("from django.db import models\nclass Book(models.Model):\n    pass\n", "shop.models")])
+    v2 = ModelIndex([summarize_models("from django.db import models\nclass Author(models.Model):\n    pass\n", "shop.models")])
+    k1 = ResultKeys(api.RunConfig(config.settings, config.rules, project=project_for(config.rules, facts={"orm": v1})))
+    k2 = ResultKeys(api.RunConfig(config.settings, config.rules, project=project_for(config.rules, facts={"orm": v2})))
+    plain, looping = b"x = 1\n", b"for b in books:\n    b.save()\n"
+    assert k1.key("p.py", plain, config.rules) == k2.key("p.py", plain, config.rules)
+    assert k1.key("p.py", looping, config.rules) != k2.key("p.py", looping, config.rules)
 
 
 def test_project_digest_ignores_object_addresses():
@@ -371,21 +356,31 @@ def test_project_digest_ignores_object_addresses():
     assert cache_mod.project_digest(first) == cache_mod.project_digest(second)
 
 
-def test_project_index_digest_follows_summaries_and_survives_a_cache_round_trip():
+def test_project_digest_follows_summaries_and_provider_facts_and_survives_a_cache_round_trip():
     import pickle
 
-    from fftlint.analysis.blocking import catalog_for
-    from fftlint.engine.project import index_for_source
+    from fftlint.facts.project import ProjectFacts, summarize_text
+    from fftlint.facts.setup import make_providers
+    from fftlint.registry import lookup
 
-    index = index_for_source("import time\ndef f():\n    time.sleep(1)\n", "m", False, "m.py", catalog_for())
-    index.orm_models = {"models": ["Book"]}
+    def project(text, models):
+        providers = make_providers([lookup("FFT106"), lookup("FFT201")], {})
+        for p in providers:
+            p.bind(models if p.name == "orm" else None)
+        made = ProjectFacts(None, providers)
+        made.add(summarize_text(text, "m", False, "m.py", providers))
+        return made
+
+    from fftlint.analysis.orm import ModelIndex, summarize_models
+
+    books = ModelIndex([summarize_models("from django.db import models\nclass Book(models.Model):\n    pass\n", "shop.models")])
+    authors = ModelIndex([summarize_models("from django.db import models\nclass Author(models.Model):\n    pass\n", "shop.models")])
+    index = project("import time\ndef f():\n    time.sleep(1)\n", books)
     again = pickle.loads(pickle.dumps(index))
+    again.add(summarize_text("import time\ndef f():\n    time.sleep(1)\n", "m", False, "m.py", again.providers))
     assert cache_mod.project_digest(again) == cache_mod.project_digest(index)
-    changed = index_for_source("import time\ndef f():\n    return 1\n", "m", False, "m.py", catalog_for())
-    changed.orm_models = {"models": ["Book"]}
-    assert cache_mod.project_digest(changed) != cache_mod.project_digest(index)
-    again.orm_models = {"models": ["Author"]}
-    assert cache_mod.project_digest(again) != cache_mod.project_digest(index)
+    assert cache_mod.project_digest(project("import time\ndef f():\n    return 1\n", books)) != cache_mod.project_digest(index)
+    assert cache_mod.project_digest(project("import time\ndef f():\n    time.sleep(1)\n", authors)) != cache_mod.project_digest(index)
 
 
 def test_fix_then_relint_never_serves_stale_results(tmp_path, monkeypatch, capsys):

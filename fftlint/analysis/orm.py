@@ -406,6 +406,14 @@ class ModelIndex:
         out.add(summary)
         return out
 
+    def digest(self) -> str:
+        """A stable digest of the summaries the index is made of (cache keys)."""
+        import hashlib
+        import json
+
+        data = json.dumps(sorted(self._summaries, key=lambda m: str(m.get("module"))), sort_keys=True, default=str)
+        return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
     def __bool__(self) -> bool:
         return any(not q.startswith("django.contrib.") for q in self.models)
 

@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 from functools import lru_cache
-from typing import Callable, Iterable, List, Sequence, Tuple
+from typing import Any, Callable, Iterable, List, Sequence, Tuple
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -83,3 +83,39 @@ def _rel(path: str, root: str) -> str:
     if rel.startswith(".."):
         rel = full
     return rel.replace(os.sep, "/")
+
+
+def project_files(paths: Sequence[str], settings: Any) -> List[str]:
+    """The Python files the project index covers: everything under the config file's
+    directory when there is one, else the linted paths (a lone file: its top-level
+    package, or its directory), so a pre-commit run on one file still sees its helpers."""
+    roots: List[str] = []
+    if getattr(settings, "source", "<defaults>") != "<defaults>":
+        roots.append(settings.root)
+    for path in paths:
+        if path == "-":
+            continue
+        if os.path.isdir(path):
+            roots.append(path)
+        elif os.path.isfile(path):
+            directory = os.path.dirname(os.path.abspath(path))
+            while os.path.isfile(os.path.join(directory, "__init__.py")):
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    break
+                directory = parent
+            roots.append(directory)
+    roots = _outermost(roots)
+    out = discover(roots, settings.excludes, settings.root)
+    seen = {os.path.abspath(p) for p in out}
+    out.extend(p for p in paths if os.path.isfile(p) and os.path.abspath(p) not in seen)
+    return out
+
+
+def _outermost(roots: Sequence[str]) -> List[str]:
+    full = sorted({os.path.abspath(r) for r in roots}, key=len)
+    kept: List[str] = []
+    for root in full:
+        if not any(root == k or root.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
+            kept.append(root)
+    return kept

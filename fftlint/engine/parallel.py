@@ -169,13 +169,13 @@ def run_files(
             results[i] = failed
         else:
             key = keys.key(path, data, rules_for(config, path)) if keys is not None else ""
-            hit = cache.get_result(key) if key and cache is not None and not known_miss else None
+            hit = cache.get_result(key, keys) if key and cache is not None and not known_miss else None
             if hit is not None:
                 results[i] = hit
             else:
                 result = _lint(path, data, config)
                 if key and cache is not None:
-                    cache.put_result(key, result)
+                    cache.put_result(key, result, keys)
                 results[i] = result
         if progress is not None:
             progress(1)
@@ -197,7 +197,7 @@ def run_files(
             results[i] = failed
             continue
         if keys is not None and cache is not None:
-            hit = cache.get_result(keys.key(path, data, rules_for(config, path)))
+            hit = cache.get_result(keys.key(path, data, rules_for(config, path)), keys)
             if hit is not None:
                 results[i] = hit
                 continue
@@ -216,7 +216,7 @@ def run_files(
                 for i, result, key in chunk_result:
                     results[i] = result
                     if cache is not None and key:
-                        cache.put_result(key, result)
+                        cache.put_result(key, result, keys)
                 if progress is not None:
                     progress(len(chunk_result))
     return [r for r in results if r is not None]

@@ -55,16 +55,43 @@ class AstView:
     and project index, and node lists by type from one shared walk (made on first use).
     ``memo`` lets the rules of a family share a fact they all derive."""
 
-    __slots__ = ("tree", "text", "path", "project", "_options", "_by_type", "_memo")
+    __slots__ = ("tree", "text", "path", "project", "module", "is_package", "_options", "_by_type", "_memo", "_facts")
 
-    def __init__(self, tree: ast.Module, text: str, path: str = "", options: Optional[Dict[Any, Any]] = None, project: Any = None) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        text: str,
+        path: str = "",
+        options: Optional[Dict[Any, Any]] = None,
+        project: Any = None,
+        module: str = "",
+        is_package: bool = False,
+    ) -> None:
         self.tree = tree
         self.text = text
         self.path = path
         self.project = project
+        self.module = module
+        self.is_package = is_package
         self._options = options or {}
         self._by_type: Optional[Dict[type, List[ast.AST]]] = None
         self._memo: Dict[str, Any] = {}
+        self._facts: Any = None
+
+    @property
+    def facts(self) -> Any:
+        """The file's binding map (:class:`fftlint.facts.bindings.ModuleFacts`), made on
+        first use and handed on to the LibCST stage."""
+        if self._facts is None:
+            from fftlint.facts.bindings import ModuleFacts
+
+            self._facts = ModuleFacts(self.tree, self.module, self.is_package, self.path)
+        return self._facts
+
+    def imported(self, local: str) -> Any:
+        """What imports anywhere in the file bind ``local`` to (canonical names)."""
+        table = self.memo("imports", _import_table)
+        return table.get(local, frozenset())
 
     def options_for(self, rule: Type[Rule]) -> Any:
         return self._options.get(rule)
@@ -117,6 +144,20 @@ def _bucket(tree: ast.AST) -> Dict[type, List[ast.AST]]:
     return by_type
 
 
+def _import_table(view: AstView) -> Dict[str, Any]:
+    from fftlint.facts import imports as import_map
+
+    table: Dict[str, set] = {}
+    for node in view.nodes(ast.Import, ast.ImportFrom):
+        for local, target, _full in import_map.bindings(node, view.module, view.is_package):
+            table.setdefault(local, set()).add(target)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def overrides_could_match(rule: Type[Rule]) -> bool:
+    return getattr(rule.could_match, "__func__", None) is not getattr(Rule.could_match, "__func__", None)
+
+
 def parse_ast(text: str, path: str) -> Optional[ast.Module]:
     try:
         with warnings.catch_warnings():
@@ -132,25 +173,26 @@ def narrowed(
     path: str,
     options: Optional[Dict[Any, Any]] = None,
     project: Any = None,
-) -> Tuple[List[Type[Rule]], bool]:
-    """Stage 2, for rules whose strings matched: a rule may define a classmethod
-    ``could_match(view: AstView) -> bool`` that says whether it could report in this
-    file. Like ``requires`` it must never change the answer: False only when no finding
-    is possible. Returns the remaining rules and whether ``ast`` accepted the file."""
-    if not any(callable(getattr(r, "could_match", None)) for r in selected):
-        return list(selected), False
+    module: str = "",
+    is_package: bool = False,
+) -> Tuple[List[Type[Rule]], Optional[AstView]]:
+    """Stage 2, for rules whose strings matched: ``Rule.could_match(view)`` says whether
+    the rule could report in this file. Like ``requires`` it must never change the
+    answer: False only when no finding is possible. Returns the remaining rules and the
+    view (None when no rule has a check, or ``ast`` rejects the file)."""
+    if not any(overrides_could_match(r) for r in selected):
+        return list(selected), None
     tree = parse_ast(text, path)
     if tree is None:
-        return list(selected), False  # LibCST decides, and reports the error
-    view = AstView(tree, text, path, options, project)
+        return list(selected), None  # LibCST decides, and reports the error
+    view = AstView(tree, text, path, options, project, module, is_package)
     out: List[Type[Rule]] = []
     for rule in selected:
-        check = getattr(rule, "could_match", None)
-        if callable(check):
+        if overrides_could_match(rule):
             try:
-                if not check(view):
+                if not rule.could_match(view):
                     continue
             except Exception:  # noqa: BLE001 - a broken pre-check must not hide findings
                 pass
         out.append(rule)
-    return out, True
+    return out, view

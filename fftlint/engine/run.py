@@ -8,14 +8,15 @@ import re
 import sys
 import warnings
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
 
-from fftlint.analysis.names import Scopes
-from fftlint.engine.prefilter import ENGINE_ONLY, applicable, narrowed, walked  # noqa: F401 - re-exported
+from fftlint.engine.prefilter import ENGINE_ONLY, AstView, applicable, narrowed, parse_ast, walked  # noqa: F401 - re-exported
+from fftlint.facts.cst import Names
 from fftlint.engine.source import line_starts, offset_of
 from fftlint.engine.walk import Walker
 from fftlint.rule import FileContext, FixSpec, RawReport, Rule
@@ -231,7 +232,8 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
 class _Collector:
     """Turns raw reports (CST nodes) into diagnostics; positions are computed lazily."""
 
-    def __init__(self, path: str, text: str, module: cst.Module, reports: Sequence[RawReport] = ()) -> None:
+    def __init__(self, path: str, text: str, module: cst.Module, reports: Sequence[RawReport] = (), names: Optional[Names] = None) -> None:
+        self.names = names  # what the module imports (fixes that need an import)
         self.path = path
         self.text = text
         self.module = module
@@ -275,9 +277,8 @@ class _Collector:
     def import_edits(self, imports: Sequence[str]) -> List[Edit]:
         if not imports:
             return []
-        bound = Scopes()
-        bound.prebind_module(self.module)
-        missing = [m for m in imports if bound.module.bindings.get(m.split(".")[0]) != m.split(".")[0]]
+        names = self.names
+        missing = [m for m in imports if names is None or names.module_binding(m.split(".")[0]) != m.split(".")[0]]
         if not missing:
             return []
         newline = self.module.default_newline
@@ -381,22 +382,52 @@ def lint_source(
     selected = applicable(rules, text) if prefilter else walked(rules)
     if not selected:
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
+    if module_name is None:
+        module_name, is_package = module_name_for(path) if path != "-" else ("stdin", False)
+    options = options or {}
+    view: Optional[AstView] = None
     if prefilter:
-        selected, syntax_known_ok = narrowed(selected, text, path, options, project)
+        selected, view = narrowed(selected, text, path, options, project, module_name, is_package)
         if not selected:
-            return _unparsed(text, path, check_syntax and not syntax_known_ok, report_unused_suppressions)
+            return _unparsed(text, path, check_syntax and view is None, report_unused_suppressions)
     module, error = _parse(text, path)
     if module is None:
-        if not prefilter and not narrowed(applicable(rules, text), text, path, options, project)[0] and syntax_ok(text, path) is None:
+        if not prefilter and not narrowed(applicable(rules, text), text, path, options, project, module_name, is_package)[0] and syntax_ok(text, path) is None:
             # Valid Python that LibCST cannot parse, and no rule needed the parse: the
             # answer a filtered run gives (engine limits matter only where rules look).
             return _unparsed(text, path, check_syntax, report_unused_suppressions)
         return FileResult(path, (error,) if check_syntax and error else ())
-    if module_name is None:
-        module_name, is_package = module_name_for(path) if path != "-" else ("stdin", False)
-    names = Scopes(module_name, is_package)
-    ctx = FileContext(path, text, module, names, module_name, project, target_version)
-    options = options or {}
+    files = project_view(project, selected, options, module_name, path)
+    facts = file_facts(text, path, module_name, is_package, view, files)
+    if facts is not None:
+        files.overlay_file(module_name, path, facts)
+    names = Names(facts, module_name, is_package, files)
+    # a project object of the caller's own making (not the facts layer's) reaches the
+    # rules as it is; names are then resolved within the file
+    given = files if project is None or project is files or project_is_facts(project) else project
+    ctx = FileContext(path, text, module, names, module_name, given, target_version, is_package)
+    files.begin()
+    try:
+        result = _run_rules(ctx, selected, options, rules, project, prefilter, check_syntax, report_unused_suppressions)
+    finally:
+        depends = tuple(sorted(files.end() - {module_name}))
+        files.release_file(module_name)
+    return replace(result, depends=depends) if depends else result
+
+
+def _run_rules(
+    ctx: FileContext,
+    selected: Sequence[Type[Rule]],
+    options: Dict[Type[Rule], Any],
+    rules: Sequence[Type[Rule]],
+    project: Any,
+    prefilter: bool,
+    check_syntax: bool,
+    report_unused_suppressions: bool,
+) -> FileResult:
+    """One batched rule pass over a parsed file, then positions and suppressions."""
+    path, text, module, names = ctx.path, ctx.source, ctx.module, ctx.names
+    module_name, is_package = ctx.module_name, ctx.is_package
     instances = [rule(ctx, options.get(rule)) for rule in selected]
     walker = Walker(ctx, instances)
     failures: Dict[str, str] = {}
@@ -411,10 +442,10 @@ def lint_source(
         except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the run
             failures[rule.code] = f"{type(exc).__name__}: {exc}"
     failures.update(walker.failures)
-    if "engine" in failures and not prefilter and not narrowed(applicable(rules, text), text, path, options, project)[0]:
+    if "engine" in failures and not prefilter and not narrowed(applicable(rules, text), text, path, options, project, module_name, is_package)[0]:
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
 
-    collector = _Collector(path, text, module, ctx.reports)
+    collector = _Collector(path, text, module, ctx.reports, names)
     diagnostics: List[Diagnostic] = []
     with deep_recursion():
         for raw in ctx.reports:
@@ -439,6 +470,45 @@ def lint_source(
     kept.sort(key=lambda d: d.sort_key)
     _release(ctx, walker, instances)
     return FileResult(path, tuple(kept), tuple(suppressed), error=bool(failures))
+
+
+def project_view(project: Any, rules: Sequence[Type[Rule]], options: Dict[Type[Rule], Any], module_name: str, path: str) -> Any:
+    """The project facts a file is linted against: the run's (when it holds this file),
+    else a view of it, or of nothing, that adds this file's module. Providers come from
+    the run, else from the rules (with their options)."""
+    from fftlint.facts.project import ProjectFacts
+    from fftlint.facts.setup import make_providers
+
+    if project is None or not isinstance(project, ProjectFacts):
+        return ProjectFacts(None, make_providers(rules, options))
+    if project.holds(module_name, path):
+        return project
+    return project.fork()
+
+
+def project_is_facts(project: Any) -> bool:
+    from fftlint.facts.project import ProjectFacts
+
+    return isinstance(project, ProjectFacts)
+
+
+def file_facts(text: str, path: str, module_name: str, is_package: bool, view: Optional[AstView], project: Any) -> Any:
+    """The file's binding map: the pre-filter's when it made one, else from a fresh
+    ``ast`` (None when the running Python cannot parse the file)."""
+    from fftlint.facts.bindings import ModuleFacts
+    from fftlint.facts.project import call_hooks
+
+    hooks = call_hooks(project.providers)
+    if view is not None:
+        facts = view.facts
+        if hooks and not facts.call_hooks:
+            facts.call_hooks = tuple(hooks)
+            facts._flows.clear()
+        return facts
+    tree = parse_ast(text, path)
+    if tree is None:
+        return None
+    return ModuleFacts(tree, module_name, is_package, path, call_hooks=hooks)
 
 
 def _release(*holders: Any) -> None:

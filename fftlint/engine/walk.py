@@ -2,17 +2,18 @@
 
 LibCST's own ``visit`` rebuilds each node it passes (``_visit_and_replace_children``);
 a linter only reads, so this walker iterates dataclass fields directly. It also owns the
-context stack and the scope chain that rules query, so rules need no metadata for them.
+context stack, and keeps the facts layer's statement count in step, so rules need no
+metadata for either.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
-from fftlint.analysis.names import method_self_param
+from fftlint.facts.cst import COUNTED
 from fftlint.rule import FileContext, Rule
 
 # Tokens and trivia that never contain expressions: not walked.
@@ -121,21 +122,26 @@ _STATEMENT_TYPES = (
 
 
 class Walker:
-    """Dispatches ``visit_<Node>`` / ``leave_<Node>`` of many rules in one pass."""
+    """Dispatches ``visit_<Node>`` / ``leave_<Node>`` of many rules in one pass.
+
+    A ``visit_*`` hook that returns ``False`` skips the node's children *for that rule*
+    (LibCST's convention); the other rules still see them. The walker also keeps the
+    context stack (``ctx.stack``) and tells the facts layer (``ctx.names``) which statement
+    it is in and which lambda parameters and comprehension targets are in scope."""
 
     def __init__(self, ctx: FileContext, rules: Sequence[Rule]) -> None:
         self.ctx = ctx
         self.failures: Dict[str, str] = {}
-        self.visits: Dict[str, List[Callable[[cst.CSTNode], None]]] = {}
-        self.leaves: Dict[str, List[Callable[[cst.CSTNode], None]]] = {}
+        self.visits: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
+        self.leaves: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
         for rule in rules:
             for attr in dir(type(rule)):
                 if attr.startswith("visit_"):
                     self.visits.setdefault(attr[6:], []).append(getattr(rule, attr))
                 elif attr.startswith("leave_"):
                     self.leaves.setdefault(attr[6:], []).append(getattr(rule, attr))
-        # (canonical class name, attribute markers) of the module-level class being walked
-        self._classes: List[Tuple[str, Dict[str, str]]] = []
+        #: rules that asked to skip the children of a node: rule -> that node
+        self._muted: Dict[Rule, cst.CSTNode] = {}
         self._special: Dict[str, Callable[[cst.CSTNode], None]] = {
             "FunctionDef": self._function,
             "Lambda": self._lambda,
@@ -147,28 +153,23 @@ class Walker:
             "SetComp": self._comprehension,
             "GeneratorExp": self._comprehension,
             "DictComp": self._comprehension,
-            "Import": self._import,
-            "ImportFrom": self._import,
-            "Assign": self._assign,
-            "AnnAssign": self._annassign,
-            "NamedExpr": self._namedexpr,
-            "Global": self._global,
-            "Nonlocal": self._global,
-            "ExceptHandler": self._except,
         }
 
     def run(self, module: cst.Module) -> None:
-        self.ctx.names.prebind_module(module)
         self.ctx.stack.push("module", module)
         self.walk(module)
         self.ctx.stack.pop()
 
     def walk(self, node: cst.CSTNode) -> None:
-        kind = type(node).__name__
+        cls = type(node)
+        kind = cls.__name__
+        counted = cls in COUNTED
+        names = self.ctx.names
+        if counted:
+            names.enter_statement(node)
         hooks = self.visits.get(kind)
         if hooks:
-            self._call(hooks, node)
-        cls = type(node)
+            self._call(hooks, node, visit=True)
         is_statement = _IS_STATEMENT.get(cls)
         if is_statement is None:
             is_statement = _IS_STATEMENT[cls] = issubclass(cls, _STATEMENT_TYPES)
@@ -184,16 +185,28 @@ class Walker:
             self.ctx.statements.pop()
         hooks = self.leaves.get(kind)
         if hooks:
-            self._call(hooks, node)
+            self._call(hooks, node, visit=False)
+        if self._muted:
+            for rule in [r for r, n in self._muted.items() if n is node]:
+                del self._muted[rule]
+        if counted:
+            names.leave_statement()
 
-    def _call(self, hooks: List[Callable[[cst.CSTNode], None]], node: cst.CSTNode) -> None:
+    def _call(self, hooks: List[Callable[[cst.CSTNode], Any]], node: cst.CSTNode, visit: bool) -> None:
+        muted = self._muted
         for hook in hooks:
+            rule = hook.__self__  # type: ignore[attr-defined]
+            if muted and rule in muted and not (not visit and muted[rule] is node):
+                continue
             try:
-                hook(node)
+                result = hook(node)
             except RecursionError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the others
-                self._disable(hook.__self__, exc)  # type: ignore[attr-defined]
+                self._disable(rule, exc)
+                continue
+            if visit and result is False:
+                muted[rule] = node
 
     def _disable(self, rule: Rule, exc: Exception) -> None:
         self.failures[rule.code] = f"{type(exc).__name__}: {exc}"
@@ -207,15 +220,6 @@ class Walker:
                 self.walk(node)
 
     # -- scopes and frames ----------------------------------------------------
-    def _bind_params(self, params: cst.Parameters) -> None:
-        names = self.ctx.names
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            value = names.annotation_instance(param.annotation.annotation) if param.annotation else ""
-            names.bind(param.name.value, value)
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                names.bind(star.name.value)
-
     def _params_outer(self, params: cst.Parameters) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.default is not None:
@@ -224,58 +228,32 @@ class Walker:
                 self.walk(param.annotation)
 
     def _function(self, node: cst.FunctionDef) -> None:
-        names = self.ctx.names
         self._walk_all(node.decorators)
         self._params_outer(node.params)
         if node.returns is not None:
             self.walk(node.returns)
-        if len(names.stack) == 1:
-            names.bind(node.name.value, names.qualify(node.name.value))
-        else:
-            names.bind(node.name.value)
-        method_of = self._classes[-1] if self._classes and names.stack[-1].kind == "class" else None
         self.ctx.stack.push("async def" if node.asynchronous is not None else "def", node)
-        names.push("function")
-        self._bind_params(node.params)
-        if method_of is not None and method_of[0]:
-            param = method_self_param(node)
-            if param is not None:
-                names.set_self(param, method_of[0], method_of[1])
         self.walk(node.body)
-        names.pop()
         self.ctx.stack.pop()
 
     def _lambda(self, node: cst.Lambda) -> None:
         self._params_outer(node.params)
         self.ctx.stack.push("lambda", node)
-        self.ctx.names.push("lambda")
-        self._bind_params(node.params)
+        self.ctx.names.push_lambda(node)
         self.walk(node.body)
-        self.ctx.names.pop()
+        self.ctx.names.pop_overlay()
         self.ctx.stack.pop()
 
     def _class(self, node: cst.ClassDef) -> None:
-        names = self.ctx.names
         self._walk_all(node.decorators)
         self._walk_all([arg.value for arg in (*node.bases, *node.keywords)])
-        top_level = len(names.stack) == 1
-        qualified = names.qualify(node.name.value) if top_level else ""
-        self._classes.append((qualified, names.class_attributes(node) if top_level else {}))
         self.ctx.stack.push("class", node)
-        names.push("class")
         self.walk(node.body)
-        names.pop()
         self.ctx.stack.pop()
-        self._classes.pop()
-        if len(names.stack) == 1:
-            names.bind(node.name.value, names.qualify(node.name.value))
-        else:
-            names.bind(node.name.value)
 
     def _for(self, node: cst.For) -> None:
         self.walk(node.iter)
         self.ctx.stack.push("async loop" if node.asynchronous is not None else "loop", node)
-        self.ctx.names.bind_target(node.target)
         self.walk(node.target)
         self.walk(node.body)
         self.ctx.stack.pop()
@@ -291,28 +269,27 @@ class Walker:
             self.walk(node.orelse)
 
     def _with(self, node: cst.With) -> None:
-        names = self.ctx.names
         for item in node.items:
             self.walk(item.item)
             if item.asname is not None:
-                names.bind_target(item.asname.name, names.instance_of(item.item))
                 self.walk(item.asname.name)
         self.ctx.stack.push("async with" if node.asynchronous is not None else "with", node)
         self.walk(node.body)
         self.ctx.stack.pop()
 
     def _comprehension(self, node: cst.BaseComp) -> None:
+        names = self.ctx.names
         comp_for = node.for_in
         self.walk(comp_for.iter)  # the first iterable is evaluated outside
         self.ctx.stack.push("comprehension", node)
-        self.ctx.names.push("comprehension")
+        names.push_comprehension()
         first = True
         current = comp_for
         while current is not None:
             if not first:
                 self.walk(current.iter)
+            names.bind_comprehension_target(current.target, current.iter, first)
             first = False
-            self.ctx.names.bind_target(current.target)
             self.walk(current.target)
             self._walk_all(list(current.ifs))
             current = current.inner_for_in
@@ -321,43 +298,5 @@ class Walker:
             self.walk(node.value)
         else:
             self.walk(node.elt)
-        self.ctx.names.pop()
+        names.pop_overlay()
         self.ctx.stack.pop()
-
-    def _import(self, node: cst.CSTNode) -> None:
-        self.ctx.names.bind_import(node)
-        for child in children(node):
-            self.walk(child)
-
-    def _assign(self, node: cst.Assign) -> None:
-        self.walk(node.value)
-        value = self.ctx.names.instance_of(node.value)
-        for target in node.targets:
-            self.walk(target.target)
-            self.ctx.names.bind_target(target.target, value)
-
-    def _annassign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self.walk(node.value)
-        self.walk(node.annotation)
-        self.walk(node.target)
-        names = self.ctx.names
-        value = names.instance_of(node.value) if node.value is not None else ""
-        names.bind_target(node.target, value or names.annotation_instance(node.annotation.annotation))
-
-    def _namedexpr(self, node: cst.NamedExpr) -> None:
-        self.walk(node.value)
-        self.walk(node.target)
-        self.ctx.names.bind_target(node.target, self.ctx.names.instance_of(node.value))
-
-    def _global(self, node: cst.CSTNode) -> None:
-        scope = self.ctx.names.stack[-1]
-        for item in node.names:
-            scope.globals.add(item.name.value)
-
-    def _except(self, node: cst.ExceptHandler) -> None:
-        if node.type is not None:
-            self.walk(node.type)
-        if node.name is not None and isinstance(node.name.name, cst.Name):
-            self.ctx.names.bind(node.name.name.value)
-        self.walk(node.body)

@@ -13,9 +13,15 @@ from typing import Any, Callable, ClassVar, Dict, Iterator, Optional, Set, Tuple
 
 import libcst as cst
 
-from fftlint.analysis.blocking import (
+from fftlint.analysis.names import dotted
+from fftlint.engine.walk import descendants
+from fftlint.rule import FileContext, FixSpec, Rule, replace
+from fftlint.types import UNSAFE
+
+from .catalog import (
     KIND_WORDS,
     OPTIONS_KEY,
+    WOULD_BLOCK_ERRORS,
     Args,
     AsyncIOOptions,
     Catalog,
@@ -23,10 +29,7 @@ from fftlint.analysis.blocking import (
     catalog_for,
     options_of,
 )
-from fftlint.analysis.names import dotted
-from fftlint.engine.walk import descendants
-from fftlint.rule import FileContext, FixSpec, Rule, replace
-from fftlint.types import UNSAFE
+from .provider import BlockingProvider
 
 #: normalized catalog names that get no to_thread fix (running them in a worker thread is
 #: wrong: locks are owned by threads, ``asyncio.run`` should become ``await``)
@@ -46,10 +49,6 @@ def _literal(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
-#: exceptions that only a non-blocking operation raises: a call in the body of a ``try``
-#: that catches one of them is non-blocking I/O by design (a socket or fd in
-#: non-blocking mode, retried when the loop says it is ready)
-WOULD_BLOCK_ERRORS = frozenset(("BlockingIOError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"))
 
 
 def _exception_names(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Iterator[str]:
@@ -269,39 +268,24 @@ class FileState:
         self.catalog = catalog
         self.awaited: Set[int] = set()
         self.matches: Dict[int, Optional[Match]] = {}
-        self.project: Any = None
-
-    def star_modules(self) -> Tuple[str, ...]:
-        """Modules the file imports ``*`` from at its top level (in order)."""
-        found = self.__dict__.get("_stars")
-        if found is None:
-            out = []
-            for stmt in self.ctx.module.body:
-                if isinstance(stmt, cst.SimpleStatementLine):
-                    for small in stmt.body:
-                        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar) and not small.relative:
-                            name = dotted(small.module) if small.module is not None else None
-                            if name:
-                                out.append(name)
-            found = self.__dict__["_stars"] = tuple(out)
-        return found
 
     def is_awaited(self, node: cst.Call) -> bool:
         return id(node) in self.awaited
 
     def classify(self, node: cst.Call) -> Optional[Match]:
+        """The catalog entry the call matches: its callee as the facts layer resolves it
+        (imports, annotations, unions without ``None``, unpacking, ``with``, ``self.x``,
+        values returned by project functions), then -- for a bare name imported with
+        ``from m import *`` -- as ``m.name``; ``json.load(fh)`` with ``fh`` an open file."""
         key = id(node)
         if key in self.matches:
             return self.matches[key]
-        canonical = self.ctx.names.resolve(node.func)
+        names = self.ctx.names
+        canonical = names.resolve(node.func)
         args = lambda: call_args(node)  # noqa: E731
         match = self.catalog.match(canonical, args)
-        if match is None and canonical and self.ctx.project is not None:
-            expanded = self.ctx.project.expand(canonical)
-            if expanded != canonical:
-                match = self.catalog.match(expanded, args)
         if match is None and canonical and "." not in canonical and isinstance(node.func, cst.Name):
-            for module in self.star_modules():  # ``from time import *`` ... ``sleep(1)``
+            for module in names.star_modules():  # ``from time import *`` ... ``sleep(1)``
                 match = self.catalog.match(f"{module}.{canonical}", args)
                 if match is not None:
                     break
@@ -309,7 +293,7 @@ class FileState:
         if match is None and position is not None:
             arg = _argument(node, position, ("fp", "stream", "file"))
             if arg is not None:
-                match = self.catalog.consumes_file(canonical or "", self.ctx.names.resolve(arg))
+                match = self.catalog.consumes_file(canonical or "", names.resolve(arg))
         self.matches[key] = match
         return match
 
@@ -324,11 +308,7 @@ def _argument(node: cst.Call, position: int, keywords: Tuple[str, ...]) -> Optio
 
 def file_state(ctx: FileContext, options: Any) -> FileState:
     catalog = catalog_for(options_of(options))
-    states = ctx.__dict__.setdefault("_fft1_states", {})
-    state = states.get(catalog.fingerprint)
-    if state is None:
-        state = states[catalog.fingerprint] = FileState(ctx, catalog)
-    return state
+    return ctx.shared(("fft1-state", catalog.fingerprint), lambda: FileState(ctx, catalog))
 
 
 def callee_text(ctx: FileContext, node: cst.Call) -> str:
@@ -336,7 +316,7 @@ def callee_text(ctx: FileContext, node: cst.Call) -> str:
 
 
 def module_uses(ctx: FileContext, library: str) -> bool:
-    return ctx.names.module.bindings.get(library) == library
+    return ctx.names.module_binding(library) == library
 
 
 def fix_position(ctx: FileContext, node: cst.Call) -> bool:
@@ -394,6 +374,8 @@ class BlockingCallRule(Rule):
     Options = AsyncIOOptions
     options_key = OPTIONS_KEY
     tags = ("performance", "async")
+    providers = (BlockingProvider,)
+    needs_project = True  # values returned by functions of other modules, their classes
 
     @classmethod
     def could_match(cls, view: Any) -> bool:

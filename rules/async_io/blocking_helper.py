@@ -7,12 +7,13 @@ from typing import Optional
 
 import libcst as cst
 
-from fftlint.analysis.blocking import KIND_WORDS, chain_text
-from fftlint.engine.project import ProjectIndex, index_for_source
 from fftlint.rule import Invalid, Valid
 from fftlint.types import Related, Span
 
 from ._base import BlockingCallRule, callee_text, quiet_region
+from .catalog import KIND_WORDS, chain_text
+from .provider import NAME as BLOCKING
+from .provider import OFFLOADED
 
 
 class BlockingHelperCallInAsync(BlockingCallRule):
@@ -151,66 +152,39 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         state = self.state()
         if state.is_awaited(node) or state.classify(node) is not None:
             return  # direct catalog hits are FFT101-FFT105 / FFT107
-        target = self._target(node)
-        if target is None or quiet_region(self.ctx):
+        project = self.ctx.project
+        if project is None or quiet_region(self.ctx):
             return
-        found = self._index().explain(target, self.ctx.module_name)
+        found = None
+        for target in project.targets(self.ctx.names.values(node.func)):
+            if target.is_async or OFFLOADED in target.marks:
+                continue
+            found = project.explain(target, BLOCKING, self.ctx.module_name)
+            if found is not None:
+                break
         if found is None:
             return
-        chain, kind = found
         func = self.ctx.stack.function_name
-        index = self._index()
-        related = [
-            Related(what, self.ctx.path if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path) else path, Span(line, 1, line, 1))
-            for what, path, line in index.steps(target, self.ctx.module_name)
-        ]
+        chain = [func, *found.names]
+        related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
         self.report(
             node,
             callee=callee_text(self.ctx, node),
             func=func,
-            chain=chain_text([func, *chain]),
-            what=KIND_WORDS.get(kind, kind),
+            chain=chain_text(chain),
+            what=KIND_WORDS.get(found.effect.kind, found.effect.kind),
             fix=self.make_fix(node, None),  # type: ignore[arg-type]
-            properties={"chain": [func, *chain], "kind": kind},
+            properties={"chain": chain, "kind": found.effect.kind},
             related=related,
         )
+
+    def _path(self, path: str) -> str:
+        """Steps in the linted file carry its path as the run names it."""
+        if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
+            return self.ctx.path
+        return path
 
     def make_fix(self, node: cst.Call, match: object) -> Optional["object"]:  # type: ignore[override]
         from ._base import to_thread_fix
 
         return to_thread_fix(self.ctx, node)
-
-    def _target(self, node: cst.Call) -> Optional[str]:
-        names = self.ctx.names
-        func = node.func
-        canonical = names.resolve(func)
-        if canonical is None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-            cls = names.self_class(func.value.value)
-            if cls is not None:
-                canonical = f"{cls}.{func.attr.value}"
-        if canonical is None or "." not in canonical:
-            return None
-        return canonical
-
-    def _index(self) -> ProjectIndex:
-        state = self.state()
-        if state.project is None:
-            project = self.ctx.project
-            if isinstance(project, ProjectIndex) and project.has_module(self.ctx.module_name):
-                state.project = project
-            else:
-                local = index_for_source(self.ctx.source, self.ctx.module_name, _is_package(self.ctx.path), self.ctx.path, state.catalog)
-                if isinstance(project, ProjectIndex):
-                    # a file outside the project: its own summary on top of the project's
-                    # (other modules still load on demand, into this copy)
-                    source = project.source.fork() if project.source is not None else None
-                    merged = ProjectIndex(dict(project.modules), dict(project.functions), dict(project.classes), dict(project.aliases), project.catalog, source=source)
-                    for summary in local.modules.values():
-                        merged.add(summary)
-                    local = merged
-                state.project = local
-        return state.project
-
-
-def _is_package(path: str) -> bool:
-    return path.replace("\\", "/").rsplit("/", 1)[-1] in ("__init__.py", "__init__.pyi")

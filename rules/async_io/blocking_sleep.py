@@ -6,7 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
-from fftlint.analysis.blocking import Match
+from fftlint.rules.async_io.catalog import Match
 from fftlint.rule import FixSpec, Invalid, Valid, replace
 
 from ._base import BlockingCallRule, fix_position, module_uses

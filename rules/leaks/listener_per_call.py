@@ -455,7 +455,7 @@ class ListenerPerCall(Rule):
 
     def _imports_any(self, modules: List[str]) -> bool:
         if self._qt is None:
-            self._qt = {v.split(".", 1)[0] for v in self.ctx.names.module.bindings.values() if v}
+            self._qt = set(self.ctx.names.module_roots())
         return any(m in self._qt for m in modules)
 
     # -- does the function run once? ------------------------------------------

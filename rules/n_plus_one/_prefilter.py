@@ -22,6 +22,7 @@ from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS
 from fftlint.analysis.sql.sources import has_word
 
 from ._querysets import NPlusOneOptions, catalog
+from .provider import project_models
 
 #: Loops whose passes grow with the data (``while`` is never a collection loop).
 COLLECTION_LOOPS = (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -60,9 +61,7 @@ def _last_name(node: ast.AST) -> Optional[str]:
 def _on_model_index(project: Any, attr: str, compute: Any) -> Any:
     """A fact about the project's model index, computed once and kept on the index
     (``None`` without one)."""
-    index = getattr(project, "orm_models", None) if project is not None else None
-    if callable(index):
-        index = index()
+    index = project_models(project)
     if index is None:
         return None
     cached = getattr(index, attr, None)

@@ -10,7 +10,6 @@ loads eagerly and whether it already ran (a terminal method such as ``.get()``).
 from __future__ import annotations
 
 import os
-import weakref
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
@@ -19,6 +18,8 @@ import libcst as cst
 import yaml
 
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
+
+from .provider import project_models
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -56,7 +57,6 @@ def options_of(rule: Any) -> NPlusOneOptions:
 
 
 # --------------------------------------------------------------------------- models
-_INDEXES: "weakref.WeakKeyDictionary[Any, ModelIndex]" = weakref.WeakKeyDictionary()
 
 
 #: Text every model definition contains (a Django ``models.`` field or ``Model`` base, a
@@ -65,25 +65,20 @@ _MODEL_MARKERS = ("models", "Model", "relationship", "Column", "column", "Mapped
 
 
 def model_index(ctx: Any) -> ModelIndex:
-    """The models the rules know for this file: the project's (``ctx.project.orm_models``,
-    when the engine built a project index) merged with the ones this file defines."""
-    found = _INDEXES.get(ctx)
-    if found is not None:
-        return found
-    project = getattr(ctx, "project", None)
-    shared = getattr(project, "orm_models", None) if project is not None else None
-    if callable(shared):
-        shared = shared()
+    """The models the rules know for this file: the project's (the ORM provider's facts,
+    when the engine built the project) merged with the ones this file defines."""
+    return ctx.shared("fft2-models", lambda: _model_index(ctx))
+
+
+def _model_index(ctx: Any) -> ModelIndex:
+    shared = project_models(getattr(ctx, "project", None))
     if any(marker in ctx.source for marker in _MODEL_MARKERS):
         own = summarize_models(ctx.source, ctx.module_name, ctx.names.is_package)
     else:  # no model can be defined here: skip the ast pass (most files)
         own = {"version": SUMMARY_VERSION, "module": ctx.module_name, "models": []}
     if isinstance(shared, ModelIndex):
-        index = shared.with_summary(own)
-    else:
-        index = ModelIndex([own])
-    _INDEXES[ctx] = index
-    return index
+        return shared.with_summary(own)
+    return ModelIndex([own])
 
 
 def is_capwords(name: str) -> bool:

@@ -12,6 +12,7 @@ from fftlint.types import UNSAFE
 
 from ._prefilter import lazy_relation_could_match
 from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog
+from .provider import OrmProvider
 
 MODELS = (
     "from django.db import models\n\n"
@@ -95,7 +96,8 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     requires = REQUIRES_LAZY_RELATION
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
-    needs_project = True  # relations across files (ProjectIndex.orm_models); same-file without it
+    needs_project = True  # the project's facts (its provider's)
+    providers = (OrmProvider,)
     tags = ("performance", "database", "n+1")
 
     @classmethod
@@ -300,7 +302,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         if got is None:
             return None
         node, code = got
-        bound = self.ctx.names.module.bindings.get("selectinload")
+        bound = self.ctx.names.module_binding("selectinload")
         if bound == "sqlalchemy.orm.selectinload":
             loader, imports = "selectinload", ()
         else:

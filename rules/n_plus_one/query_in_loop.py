@@ -24,6 +24,7 @@ from ._querysets import (
     mentions,
     not_database,
 )
+from .provider import OrmProvider
 
 
 class QueryInLoop(QueryLoopTracker, Rule):
@@ -85,7 +86,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
     requires = REQUIRES_QUERY_IN_LOOP
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
-    needs_project = True  # relations across files (ProjectIndex.orm_models); same-file without it
+    needs_project = True  # the project's facts (its provider's)
+    providers = (OrmProvider,)
     tags = ("performance", "database", "n+1")
 
     @classmethod

@@ -12,6 +12,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 import libcst as cst
 import yaml
 
+from .provider import schema_source
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 #: Pre-filter for the raw-SQL rules: some SQL keyword must appear in the file.
@@ -205,11 +207,11 @@ def file_schema(rule: Any, ddl_in_file: Sequence[str]) -> Any:
     opts = options_of(rule)
     ctx = rule.ctx
     if not ddl_in_file:
-        return schema_for(ctx.path, ctx.source, project=ctx.project, dialect=opts.dialect, schema_files=opts.schema_files)
+        return schema_for(ctx.path, ctx.source, project=schema_source(ctx.project), dialect=opts.dialect, schema_files=opts.schema_files)
     own = summarize(ctx.source, ctx.path)
     for text in ddl_in_file:
         own.extend(learn_ddl(text, ctx.path, opts.dialect))
-    base = schema_for(ctx.path, ctx.source, project=ctx.project, dialect=opts.dialect, schema_files=opts.schema_files, own_facts=own)
+    base = schema_for(ctx.path, ctx.source, project=schema_source(ctx.project), dialect=opts.dialect, schema_files=opts.schema_files, own_facts=own)
     return base if base is not None else build_schema([own])
 
 

@@ -19,6 +19,7 @@ import ast
 from typing import Any, Dict, FrozenSet, Optional, Set, Tuple, Union
 
 from ._common import SqlOptions, catalog, is_ddl, is_query, runs_once
+from .provider import schema_source
 
 
 class _Unsure:
@@ -223,7 +224,7 @@ def has_schema(view: Any, opts: SqlOptions) -> bool:
     file's own models)."""
     from fftlint.analysis.sql.loader import schema_for
 
-    schema = schema_for(view.path, view.text, project=view.project, dialect=opts.dialect, schema_files=opts.schema_files)
+    schema = schema_for(view.path, view.text, project=schema_source(view.project), dialect=opts.dialect, schema_files=opts.schema_files)
     return bool(schema)
 
 
@@ -281,7 +282,7 @@ def django_rule_could_match(rule: Any, view: Any, filtering: Set[str], passing: 
     from fftlint.analysis.sql.loader import schema_for
 
     opts = options(view, rule)
-    schema = schema_for(view.path, view.text, project=view.project, dialect=opts.dialect, schema_files=opts.schema_files)
+    schema = schema_for(view.path, view.text, project=schema_source(view.project), dialect=opts.dialect, schema_files=opts.schema_files)
     if not schema:
         return False
     ignored = {t.lower() for t in opts.ignore_tables}

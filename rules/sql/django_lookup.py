@@ -10,6 +10,7 @@ from fftlint.rule import Invalid, Rule
 
 from ._common import SqlOptions, analysis, options_of, runs_once
 from ._precheck import django_rule_could_match
+from .provider import SchemaProvider, schema_source
 
 #: QuerySet methods that can end up in the WHERE / ORDER BY of the query, and the ones
 #: that only pass the queryset along.
@@ -64,7 +65,8 @@ class DjangoUnindexedLookup(Rule):
     requires = ("objects",)
     Options = SqlOptions
     options_key = "sql"
-    needs_project = True
+    needs_project = True  # the project's facts (its provider's)
+    providers = (SchemaProvider,)
     tags = ("sql", "performance", "database", "django")
 
     @classmethod
@@ -166,7 +168,7 @@ class DjangoUnindexedLookup(Rule):
         ctx = self.ctx
         if runs_once(ctx.path):
             return
-        schema = schema_for(ctx.path, ctx.source, project=ctx.project, dialect=opts.dialect, schema_files=opts.schema_files)
+        schema = schema_for(ctx.path, ctx.source, project=schema_source(ctx.project), dialect=opts.dialect, schema_files=opts.schema_files)
         ignored = {t.lower() for t in opts.ignore_tables}
         for node, model_name, chain, limited in self.chains:
             info = schema.model(model_name) if schema else None

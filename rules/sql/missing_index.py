@@ -8,6 +8,7 @@ from typing import Any, List
 from fftlint.rule import Invalid, Rule, Valid
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 from ._precheck import text_rule_could_match
+from .provider import SchemaProvider
 
 
 class MissingIndexRawSql(SqlTextRule, Rule):
@@ -65,7 +66,8 @@ class MissingIndexRawSql(SqlTextRule, Rule):
     requires = SQL_WORDS
     Options = SqlOptions
     options_key = "sql"
-    needs_project = True
+    needs_project = True  # the project's facts (its provider's)
+    providers = (SchemaProvider,)
     tags = ("sql", "performance", "database")
 
     @classmethod

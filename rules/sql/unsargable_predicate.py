@@ -11,6 +11,7 @@ from fftlint.rule import Invalid, Rule
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 from ._precheck import text_rule_could_match
 from fftlint.analysis.sql.schema import index_name
+from .provider import SchemaProvider
 
 
 class UnsargablePredicate(SqlTextRule, Rule):
@@ -53,7 +54,8 @@ class UnsargablePredicate(SqlTextRule, Rule):
     requires = SQL_WORDS
     Options = SqlOptions
     options_key = "sql"
-    needs_project = True
+    needs_project = True  # the project's facts (its provider's)
+    providers = (SchemaProvider,)
     tags = ("sql", "performance", "database")
 
     @classmethod

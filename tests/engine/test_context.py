@@ -1,10 +1,7 @@
 """The context stack: which frame a node is in, as rules see it."""
 
-import libcst as cst
-
-from fftlint.analysis.names import Scopes
-from fftlint.engine.walk import Walker
-from fftlint.rule import FileContext, Rule
+from fftlint.engine.run import lint_source
+from fftlint.rule import Rule
 
 
 class _Frames(Rule):
@@ -12,22 +9,37 @@ class _Frames(Rule):
     name = "frames"
     message = "frames"
 
-    def __init__(self, ctx, options=None):
-        super().__init__(ctx, options)
-        self.calls = {}
+    calls: dict = {}
 
     def visit_Call(self, node):
         name = self.ctx.code_for(node.func)
         stack = self.ctx.stack
-        self.calls[name] = (stack.in_async_def, len(stack.loops), stack.function_name)
+        _Frames.calls[name] = (stack.in_async_def, len(stack.loops), stack.function_name)
 
 
 def frames(code):
-    module = cst.parse_module(code)
-    ctx = FileContext("x.py", code, module, Scopes("m"), "m")
-    rule = _Frames(ctx)
-    Walker(ctx, [rule]).run(module)
-    return rule.calls
+    _Frames.calls = {}
+    lint_source(code, "m.py", [_Frames], module_name="m", prefilter=False)
+    return _Frames.calls
+
+
+class _Skips(Rule):
+    """Returns False from visit_ClassDef: the class body is skipped for this rule only."""
+
+    code = "FFT997"
+    name = "skips"
+    message = "skips"
+    seen: list = []
+
+    def visit_ClassDef(self, node):
+        _Skips.seen.append(("class", node.name.value))
+        return False
+
+    def leave_ClassDef(self, node):
+        _Skips.seen.append(("leave", node.name.value))
+
+    def visit_Call(self, node):
+        _Skips.seen.append(("call", self.ctx.code_for(node.func)))
 
 
 def test_async_body_but_not_nested_def_lambda_or_class():
@@ -73,3 +85,10 @@ def test_loops_iterables_and_comprehensions():
 def test_loop_in_outer_function_does_not_leak_into_nested_function():
     calls = frames("def f():\n    for x in y:\n        def g():\n            call()\n")
     assert calls["call"][1] == 0
+
+
+def test_visit_returning_false_skips_the_children_for_that_rule_only():
+    _Skips.seen, _Frames.calls = [], {}
+    lint_source("class K:\n    inside()\noutside()\n", "m.py", [_Skips, _Frames], module_name="m", prefilter=False)
+    assert _Skips.seen == [("class", "K"), ("leave", "K"), ("call", "outside")]
+    assert set(_Frames.calls) == {"inside", "outside"}

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from fftlint import api, registry
-from fftlint.analysis.blocking import KINDS, AsyncIOOptions, catalog_for, catalog_path
+from fftlint.rules.async_io.catalog import KINDS, AsyncIOOptions, catalog_for, catalog_path
 from fftlint.cli import main
 from fftlint.config.load import discover
 from fftlint.config.settings import ConfigError

@@ -3,12 +3,12 @@ SQLAlchemy module and raw DB-API code, with and without the cross-file model ind
 
 import os
 import re
-from types import SimpleNamespace
 
 
 from fftlint import registry
 from fftlint.analysis.orm import build_model_index
 from fftlint.engine.run import lint_source
+from fftlint.testing import project_for
 from fftlint.engine.source import read
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
@@ -39,7 +39,7 @@ def expected(text):
 
 def measure(with_project):
     files = fixture_files()
-    project = SimpleNamespace(orm_models=build_model_index(files)) if with_project else None
+    project = project_for(rules(), facts={"orm": build_model_index(files)}) if with_project else None
     tp, fp, fn = [], [], []
     for path in files:
         text = read(path).text

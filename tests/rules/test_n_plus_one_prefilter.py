@@ -3,7 +3,6 @@ from LibCST."""
 
 import ast
 import textwrap
-from types import SimpleNamespace
 
 import pytest
 
@@ -11,6 +10,7 @@ from fftlint.analysis.orm import ModelIndex, summarize_models
 from fftlint.config.options import build_options
 from fftlint.engine.prefilter import AstView
 from fftlint.engine.run import lint_source
+from fftlint.testing import project_for
 from fftlint.registry import lookup
 
 FFT201 = lookup("FFT201")
@@ -53,9 +53,8 @@ SQLA_MODELS = textwrap.dedent(
 
 
 def project():
-    return SimpleNamespace(
-        orm_models=ModelIndex([summarize_models(MODELS, "shop.models"), summarize_models(SQLA_MODELS, "shop.tables")])
-    )
+    index = ModelIndex([summarize_models(MODELS, "shop.models"), summarize_models(SQLA_MODELS, "shop.tables")])
+    return project_for([FFT201, FFT202], facts={"orm": index})
 
 
 def _options(rule, table):

@@ -1,11 +1,11 @@
 """FFT201 / FFT202 beyond their examples: cross-file models, options, pre-filter exactness."""
 
 import textwrap
-from types import SimpleNamespace
 
 from fftlint.analysis.orm import ModelIndex, summarize_models
 from fftlint.config.options import build_options
 from fftlint.engine.run import lint_source
+from fftlint.testing import project_for
 from fftlint.registry import lookup
 
 FFT201 = lookup("FFT201")
@@ -42,7 +42,7 @@ def lint(code, rules, project=None, options=None, module="shop.views", prefilter
 
 
 def project():
-    return SimpleNamespace(orm_models=ModelIndex([summarize_models(MODELS, "shop.models")]))
+    return project_for([FFT201, FFT202], facts={"orm": ModelIndex([summarize_models(MODELS, "shop.models")])})
 
 
 def test_cross_file_relation_needs_the_project_index():
@@ -52,9 +52,8 @@ def test_cross_file_relation_needs_the_project_index():
     assert 'select_related("author")' in found[0][2]
 
 
-def test_project_index_as_a_callable_and_the_linted_file_wins():
-    lazy = SimpleNamespace(orm_models=lambda: project().orm_models)
-    assert lint(VIEW, [FFT202], lazy)
+def test_the_linted_file_wins_over_the_project_index():
+    assert lint(VIEW, [FFT202], project())
     # the file being linted redefines the models without the relation: its own text wins
     stale = MODELS.replace('author = models.ForeignKey(Author, related_name="books", on_delete=models.CASCADE)', "pass")
     code = stale + "\nfor b in Book.objects.all():\n    print(b.author)\n"

@@ -8,8 +8,8 @@ import tokenize
 import pytest
 
 from fftlint import registry
-from fftlint.analysis.sql.loader import SchemaProject
 from fftlint.engine.run import lint_source
+from fftlint.testing import project_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "..", "fixtures", "sql")
@@ -57,7 +57,7 @@ def test_fft5_rules_exist():
 
 def test_fixture_project_matches_annotations():
     root = os.path.abspath(FIXTURES)
-    expected, found = lint_tree(root, SchemaProject.under(root))
+    expected, found = lint_tree(root, project_for(RULES, python_files(root)))
     assert len(expected) >= 15
     missing = sorted(expected - found)
     extra = sorted(found - expected)

@@ -9,13 +9,13 @@ import os
 import pytest
 
 from fftlint import registry
-from fftlint.analysis.sql.loader import SchemaProject
 from fftlint.config.options import build_options
 from fftlint.engine.prefilter import AstView
 from fftlint.engine.run import lint_source
 from fftlint.rules.sql.django_lookup import DjangoUnindexedLookup
 from fftlint.rules.sql.missing_index import MissingIndexRawSql
 from fftlint.rules.sql.unsargable_predicate import UnsargablePredicate
+from fftlint.testing import project_for, python_files
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.abspath(os.path.join(HERE, "..", "..", "fixtures"))
@@ -146,7 +146,7 @@ def test_text_rules_drop_migrations_and_files_without_a_schema(rule):
     assert not could_match(rule, query)
     assert same_answer(rule, query) == ()
     # ... but a project index that knows the table keeps it
-    project = SchemaProject.under(os.path.join(FIXTURES, "sql"))
+    project = project_for(RULES, python_files(os.path.join(FIXTURES, "sql")))
     assert could_match(rule, query, project=project)
     same_answer(rule, query, project=project)
 
@@ -195,8 +195,8 @@ def test_django_lookup_drops_look_alikes():
 
 
 def test_django_lookup_uses_the_project_models():
-    project = SchemaProject.under(os.path.join(FIXTURES, "sql"))
-    names = [m.class_name for facts in project.schema_facts for m in facts.models if not m.abstract]
+    project = project_for(RULES, python_files(os.path.join(FIXTURES, "sql")))
+    names = [m.class_name for facts in project.facts_of("sql-schema") for m in facts.models if not m.abstract]
     assert names, "the sql fixture project defines Django models"
     code = f"def f(x):\n    return {names[0]}.objects.filter(anything=x)\n"
     assert could_match(DjangoUnindexedLookup, code, project=project)
@@ -215,7 +215,7 @@ def _python_files(root):
 @pytest.mark.parametrize("with_project", [True, False], ids=["project", "no-project"])
 def test_fixture_trees_filtered_equals_unfiltered(name, with_project):
     root = os.path.join(FIXTURES, name)
-    project = SchemaProject.under(root) if with_project else None
+    project = project_for(RULES, python_files(root)) if with_project else None
     total = 0
     for path in _python_files(root):
         with open(path, encoding="utf-8") as fh:

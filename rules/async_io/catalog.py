@@ -4,8 +4,8 @@ The catalog lives beside the rules (``rules/async_io/blocking_calls.yaml``) and 
 once. Callees are matched on the canonical names of :mod:`fftlint.analysis.names`
 (``"requests.Session().get"``), after *normalising* instance prefixes to type tags
 (``"pathlib.Path().parent.read_text"`` -> ``"@path.read_text"``). The same matcher serves
-the LibCST rules and the ``ast``-based project summaries (:mod:`fftlint.engine.project`),
-so a helper in another module is judged by exactly the same data.
+the LibCST rules and the ``ast``-based project summaries (the family's fact provider,
+:mod:`.provider`), so a helper in another module is judged by exactly the same data.
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ KIND_WORDS: Dict[str, str] = {
 
 OPTIONS_KEY = "async-io"
 
+#: exceptions only non-blocking I/O raises: a call in the body of a ``try`` that catches
+#: one of them is non-blocking I/O by design (a socket or fd in non-blocking mode,
+#: retried when the loop says it is ready)
+WOULD_BLOCK_ERRORS = frozenset(("BlockingIOError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"))
+
 
 @dataclass(frozen=True)
 class AsyncIOOptions:
@@ -69,9 +74,7 @@ number, a name, a dotted name or a plain string literal (its quoted source, e.g.
 
 
 def catalog_path() -> str:
-    import fftlint.rules.async_io as package
-
-    return os.path.join(os.path.dirname(package.__file__), "blocking_calls.yaml")
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "blocking_calls.yaml")
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""FFT106 across modules: the ast project index, its reach, cache, pickling and limits."""
+"""The project facts across modules (FFT106 chains): reach, laziness, cache, pickling, limits."""
 
 from __future__ import annotations
 
@@ -9,11 +9,34 @@ import textwrap
 
 import pytest
 
-from fftlint import api
-from fftlint.analysis.blocking import catalog_for
+from fftlint import api, registry
 from fftlint.config.load import discover
-from fftlint.engine import project as project_mod
-from fftlint.engine.project import MAX_DEPTH, ProjectIndex, build_index, index_for_source, summarize
+from fftlint.engine.files import project_files
+from fftlint.facts.project import MAX_DEPTH, ProjectFacts, build, summarize_text
+from fftlint.rules.async_io.provider import BlockingProvider
+
+def providers():
+    provider = BlockingProvider()
+    provider.bind(None)
+    return [provider]
+
+
+def index_of(files, cache=None):
+    return build([str(f) for f in files], providers(), cache)
+
+
+def index_for_text(text, module="m"):
+    project = ProjectFacts(None, providers())
+    project.add(summarize_text(text, module, False, f"{module}.py", project.providers))
+    return project
+
+
+def chain(project, name, caller=""):
+    """Display names of the blocking chain from calling ``name``, or None."""
+    fn = project.function(name)
+    found = project.explain(fn, "blocking", caller) if fn is not None else None
+    return found.names if found is not None else None
+
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "async_service")
 
@@ -83,7 +106,6 @@ def test_config_directory_is_the_project_root(tmp_path):
 
 
 def test_without_a_project_only_same_file_helpers_are_followed():
-    from fftlint import registry
     from fftlint.engine.run import lint_source
 
     rule = registry.lookup("FFT106")
@@ -97,30 +119,30 @@ def test_only_modules_a_chain_reaches_are_summarised(tmp_path):
     files["svc/docs.py"] = '"""async helpers, asynchat"""\nfrom svc import unrelated\n'
     write(tmp_path, files)
     settings = discover([str(tmp_path)])
-    index = build_index(project_mod.project_files([str(tmp_path / "svc")], settings), catalog_for())
+    index = index_of(project_files([str(tmp_path / "svc")], settings))
     assert index.modules == {}  # nothing is parsed up front
     assert index.has_module("svc.handlers")
-    assert index.explain("svc.load_config", "svc.handlers")[0] == ("load_config", "read_file", "open")
+    assert chain(index, "svc.load_config", "svc.handlers") == ("load_config", "read_file", "open")
     assert set(index.modules) == {"svc", "svc.config", "svc.handlers"}
     assert not index.has_module("svc.absent")
 
 
 def test_a_lazy_index_gives_the_answers_of_a_complete_one(tmp_path):
+    from fftlint.engine.run import module_name_for
+
     write(tmp_path, SERVICE)
     settings = discover([str(tmp_path)])
-    files = project_mod.project_files([str(tmp_path / "svc")], settings)
-    lazy = build_index(files, catalog_for())
-    complete = ProjectIndex(catalog=catalog_for())
+    files = project_files([str(tmp_path / "svc")], settings)
+    lazy = index_of(files)
+    complete = ProjectFacts(None, providers())
     for path in files:
-        from fftlint.engine.run import module_name_for
-
         module, is_package = module_name_for(path)
-        summary = summarize(open(path).read(), module, is_package, path, catalog_for())
+        summary = summarize_text(open(path).read(), module, is_package, path, complete.providers)
         if summary is not None:
             complete.add(summary)
     for name in ("svc.load_config", "svc.config.read_file", "svc.config.load_config", "svc.unrelated.g", "svc.handlers.handler", "json.loads"):
-        assert lazy.explain(name, "svc.handlers") == complete.explain(name, "svc.handlers"), name
-        assert lazy.expand(name) == complete.expand(name)
+        assert chain(lazy, name, "svc.handlers") == chain(complete, name, "svc.handlers"), name
+        assert lazy.resolve(frozenset((name,))) == complete.resolve(frozenset((name,)))
 
 
 def test_summaries_use_ast_not_libcst(tmp_path, monkeypatch):
@@ -129,17 +151,17 @@ def test_summaries_use_ast_not_libcst(tmp_path, monkeypatch):
     write(tmp_path, SERVICE)
     monkeypatch.setattr(libcst, "parse_module", lambda *a, **k: pytest.fail("LibCST used for a summary"))
     files = [str(p) for p in (tmp_path / "svc").glob("*.py")]
-    index = build_index(files, catalog_for())
-    assert index.chain("svc.config.load_config") == ("load_config", "read_file", "open")
+    index = index_of(files)
+    assert chain(index, "svc.config.load_config") == ("load_config", "read_file", "open")
 
 
 def test_index_is_plain_picklable_data(tmp_path):
     write(tmp_path, SERVICE)
-    index = build_index([str(p) for p in (tmp_path / "svc").glob("*.py")], catalog_for())
-    index.chain("svc.config.load_config")  # warm the memo: must not break pickling
+    index = index_of((tmp_path / "svc").glob("*.py"))
+    chain(index, "svc.config.load_config")  # warm the memo: must not break pickling
     clone = pickle.loads(pickle.dumps(index))
-    assert clone.chain("svc.load_config") == index.chain("svc.load_config") == ("load_config", "read_file", "open")
-    assert clone.digest() == index.digest()
+    assert chain(clone, "svc.load_config") == chain(index, "svc.load_config") == ("load_config", "read_file", "open")
+    assert clone.stable_digest() == index.stable_digest()
 
 
 class DictCache:
@@ -160,24 +182,24 @@ def test_summaries_are_cached_by_content(tmp_path):
     write(tmp_path, SERVICE)
     files = [str(p) for p in sorted((tmp_path / "svc").glob("*.py"))]
     cache = DictCache()
-    first = build_index(files, catalog_for(), cache)
-    assert first.chain("svc.load_config") == ("load_config", "read_file", "open")
+    first = index_of(files, cache)
+    assert chain(first, "svc.load_config") == ("load_config", "read_file", "open")
     assert cache.hits == 0 and cache.data
-    second = build_index(files, catalog_for(), cache)
-    assert second.chain("svc.load_config") == ("load_config", "read_file", "open")
-    assert cache.hits == len(second.modules) > 0 and second.digest() == first.digest()
+    second = index_of(files, cache)
+    assert chain(second, "svc.load_config") == ("load_config", "read_file", "open")
+    assert cache.hits == len(second.modules) > 0 and second.stable_digest() == first.stable_digest()
     (tmp_path / "svc" / "config.py").write_text("def load_config(path='x'):\n    return {}\n")
-    third = build_index(files, catalog_for(), cache)
-    assert third.chain("svc.load_config") is None
+    third = index_of(files, cache)
+    assert chain(third, "svc.load_config") is None
 
 
 def test_cycles_terminate_and_depth_is_capped():
     n = MAX_DEPTH + 3
     body = "".join(f"def f{i}():\n    return f{i + 1}()\n\n" for i in range(n)) + f"def f{n}():\n    return open('x')\n"
-    index = index_for_source(body + "def g():\n    return h()\n\ndef h():\n    return g()\n", "m", False, "m.py", catalog_for())
-    assert index.chain("m.g") is None
-    assert index.chain(f"m.f{n - MAX_DEPTH + 2}") is not None
-    assert index.chain("m.f0") is None  # deeper than MAX_DEPTH: not followed
+    index = index_for_text(body + "def g():\n    return h()\n\ndef h():\n    return g()\n")
+    assert chain(index, "m.g") is None
+    assert chain(index, f"m.f{n - MAX_DEPTH + 2}") is not None
+    assert chain(index, "m.f0") is None  # deeper than MAX_DEPTH: not followed
 
 
 def test_methods_constructors_bases_and_return_annotations():
@@ -201,14 +223,14 @@ def test_methods_constructors_bases_and_return_annotations():
             return Api.__new__(Api)
         """
     )
-    index = index_for_source(text, "m", False, "m.py", catalog_for())
-    assert index.chain("m.Api().fetch") == ("Base.fetch", "requests.get")
-    assert index.chain("m.Api") == ("Api.__init__", "sqlite3.connect")
-    assert index.chain("m.make().save") == ("Api.save", "sqlite3.connect().commit")
+    index = index_for_text(text)
+    assert chain(index, "m.Api().fetch") == ("Base.fetch", "requests.get")
+    assert chain(index, "m.Api") == ("Api.__init__", "sqlite3.connect")
+    assert chain(index, "m.make().save") == ("Api.save", "sqlite3.connect().commit")
 
 
 def test_summary_of_a_file_that_does_not_parse_is_none():
-    assert summarize("def (:\n", "m", False, "m.py", catalog_for()) is None
+    assert summarize_text("def (:\n", "m", False, "m.py", providers()) is None
 
 
 def test_fixture_service_reports_every_chain_with_its_path():
@@ -241,9 +263,9 @@ def test_project_digest_is_stable_across_runs_with_every_family_selected(tmp_pat
     files = api.discover_files([str(tmp_path)], config.settings)
     first = api.build_project([str(tmp_path)], files, config)
     second = api.build_project([str(tmp_path)], files, config)
-    assert first.digest() == second.digest()
+    assert first.stable_digest() == second.stable_digest()
     (tmp_path / "svc" / "config.py").write_text("def load_config(path='x'):\n    return {}\n")
-    assert api.build_project([str(tmp_path)], files, config).digest() != first.digest()
+    assert api.build_project([str(tmp_path)], files, config).stable_digest() != first.stable_digest()
 
 
 def test_fft1_needs_an_async_def_not_the_word():
