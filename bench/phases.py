@@ -6,7 +6,7 @@
 Runs the CLI in this process with timers around the engine's phases (cumulative CPU
 seconds and call counts on stderr; the lint output goes to stdout as usual). Phases
 nest: ``_lint`` contains the LibCST parse, the ``ast`` stage, the walk and positions;
-``Walker.run`` contains the rules' hooks and any summaries the FFT106 index loads on
+``Walker.run`` contains the rules' hooks and any summaries the facts layer loads on
 demand. Use ``-j1``: the timers see only this process.
 """
 
@@ -41,7 +41,8 @@ def _timed(owner, name: str, label: str) -> None:
 
 def main(argv) -> int:
     from fftlint import api
-    from fftlint.engine import parallel, prefilter, project, run, walk
+    from fftlint.engine import parallel, prefilter, run, walk
+    from fftlint.facts import bindings, cst as facts_cst, project, summary
 
     _timed(parallel, "_lint", "lint one file (all of the below)")
     _timed(run, "_parse", "LibCST parse")
@@ -51,8 +52,14 @@ def main(argv) -> int:
     _timed(walk.Walker, "run", "walk with rule hooks")
     _timed(run, "_position_tuples", "positions (files with findings)")
     _timed(run, "syntax_ok", "syntax check of files no rule needs")
-    _timed(api, "build_project", "project index before workers start")
-    _timed(project, "summarize", "FFT106 module summaries (on demand)")
+    _timed(api, "build_project", "project facts before workers start")
+    _timed(project.ProjectFacts, "_cached", "module summaries: shapes (on demand)")
+    _timed(summary, "function_details", "module summaries: function bodies (on demand)")
+    _timed(bindings.ModuleFacts, "_number", "binding maps: numbering")
+    _timed(facts_cst.Names, "_values", "name resolution asked by rules (all of its work)")
+    from fftlint.rules.async_io import _prefilter as fft1_prefilter
+
+    _timed(fft1_prefilter, "_kinds", "FFT1 pre-filter on the facts layer")
     from fftlint.cli import main as cli
 
     start = time.process_time()

@@ -359,7 +359,7 @@ def test_project_digest_ignores_object_addresses():
 def test_project_digest_follows_summaries_and_provider_facts_and_survives_a_cache_round_trip():
     import pickle
 
-    from fftlint.facts.project import ProjectFacts, summarize_text
+    from fftlint.facts.project import ProjectFacts
     from fftlint.facts.setup import make_providers
     from fftlint.registry import lookup
 
@@ -368,7 +368,7 @@ def test_project_digest_follows_summaries_and_provider_facts_and_survives_a_cach
         for p in providers:
             p.bind(models if p.name == "orm" else None)
         made = ProjectFacts(None, providers)
-        made.add(summarize_text(text, "m", False, "m.py", providers))
+        made.add_source(text, "m", False, "m.py")
         return made
 
     from fftlint.analysis.orm import ModelIndex, summarize_models
@@ -377,7 +377,7 @@ def test_project_digest_follows_summaries_and_provider_facts_and_survives_a_cach
     authors = ModelIndex([summarize_models("from django.db import models\nclass Author(models.Model):\n    pass\n", "shop.models")])
     index = project("import time\ndef f():\n    time.sleep(1)\n", books)
     again = pickle.loads(pickle.dumps(index))
-    again.add(summarize_text("import time\ndef f():\n    time.sleep(1)\n", "m", False, "m.py", again.providers))
+    again.add_source("import time\ndef f():\n    time.sleep(1)\n", "m", False, "m.py")
     assert cache_mod.project_digest(again) == cache_mod.project_digest(index)
     assert cache_mod.project_digest(project("import time\ndef f():\n    return 1\n", books)) != cache_mod.project_digest(index)
     assert cache_mod.project_digest(project("import time\ndef f():\n    time.sleep(1)\n", authors)) != cache_mod.project_digest(index)

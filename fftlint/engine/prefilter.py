@@ -81,11 +81,17 @@ class AstView:
     @property
     def facts(self) -> Any:
         """The file's binding map (:class:`fftlint.facts.bindings.ModuleFacts`), made on
-        first use and handed on to the LibCST stage."""
+        first use, lent to the project as this module's (so values that lead back into
+        the file resolve without another parse) and handed on to the LibCST stage."""
         if self._facts is None:
             from fftlint.facts.bindings import ModuleFacts
+            from fftlint.facts.project import call_hooks
 
-            self._facts = ModuleFacts(self.tree, self.module, self.is_package, self.path)
+            project = self.project
+            hooks = call_hooks(project.providers) if project is not None and hasattr(project, "providers") else ()
+            self._facts = ModuleFacts(self.tree, self.module, self.is_package, self.path, call_hooks=hooks, text=self.text)
+            if project is not None and hasattr(project, "overlay_file"):
+                project.overlay_file(self.module, self.path, self._facts)
         return self._facts
 
     def imported(self, local: str) -> Any:

@@ -385,34 +385,53 @@ def lint_source(
     if module_name is None:
         module_name, is_package = module_name_for(path) if path != "-" else ("stdin", False)
     options = options or {}
-    view: Optional[AstView] = None
-    if prefilter:
-        selected, view = narrowed(selected, text, path, options, project, module_name, is_package)
-        if not selected:
-            return _unparsed(text, path, check_syntax and view is None, report_unused_suppressions)
-    module, error = _parse(text, path)
-    if module is None:
-        if not prefilter and not narrowed(applicable(rules, text), text, path, options, project, module_name, is_package)[0] and syntax_ok(text, path) is None:
-            # Valid Python that LibCST cannot parse, and no rule needed the parse: the
-            # answer a filtered run gives (engine limits matter only where rules look).
-            return _unparsed(text, path, check_syntax, report_unused_suppressions)
-        return FileResult(path, (error,) if check_syntax and error else ())
-    files = project_view(project, selected, options, module_name, path)
-    facts = file_facts(text, path, module_name, is_package, view, files)
-    if facts is not None:
-        files.overlay_file(module_name, path, facts)
-    names = Names(facts, module_name, is_package, files)
+    # the project the file is linted against (the pre-filter reads it too, and what both
+    # consult of other modules is what the result depends on)
+    files = project_view(project, walked(rules), options, module_name, path)
     # a project object of the caller's own making (not the facts layer's) reaches the
     # rules as it is; names are then resolved within the file
-    given = files if project is None or project is files or project_is_facts(project) else project
-    ctx = FileContext(path, text, module, names, module_name, given, target_version, is_package)
+    given = files if project is None or project_is_facts(project) else project
     files.begin()
     try:
-        result = _run_rules(ctx, selected, options, rules, project, prefilter, check_syntax, report_unused_suppressions)
+        result = _lint_selected(text, path, rules, selected, options, files, given, module_name, is_package, target_version, prefilter, check_syntax, report_unused_suppressions)
     finally:
         depends = tuple(sorted(files.end() - {module_name}))
         files.release_file(module_name)
     return replace(result, depends=depends) if depends else result
+
+
+def _lint_selected(
+    text: str,
+    path: str,
+    rules: Sequence[Type[Rule]],
+    selected: Sequence[Type[Rule]],
+    options: Dict[Type[Rule], Any],
+    files: Any,
+    given: Any,
+    module_name: str,
+    is_package: bool,
+    target_version: Tuple[int, int],
+    prefilter: bool,
+    check_syntax: bool,
+    report_unused_suppressions: bool,
+) -> FileResult:
+    """Stage 2 of the pre-filter, the LibCST parse, then the rules."""
+    view: Optional[AstView] = None
+    if prefilter:
+        selected, view = narrowed(selected, text, path, options, files, module_name, is_package)
+        if not selected:
+            return _unparsed(text, path, check_syntax and view is None, report_unused_suppressions)
+    module, error = _parse(text, path)
+    if module is None:
+        if not prefilter and not narrowed(applicable(rules, text), text, path, options, files, module_name, is_package)[0] and syntax_ok(text, path) is None:
+            # Valid Python that LibCST cannot parse, and no rule needed the parse: the
+            # answer a filtered run gives (engine limits matter only where rules look).
+            return _unparsed(text, path, check_syntax, report_unused_suppressions)
+        return FileResult(path, (error,) if check_syntax and error else ())
+    facts = file_facts(text, path, module_name, is_package, view, files)
+    names = Names(facts, module_name, is_package, files)
+    ctx = FileContext(path, text, module, names, module_name, given, target_version, is_package)
+    return _run_rules(ctx, selected, options, rules, files, prefilter, check_syntax, report_unused_suppressions)
 
 
 def _run_rules(
@@ -493,22 +512,15 @@ def project_is_facts(project: Any) -> bool:
 
 
 def file_facts(text: str, path: str, module_name: str, is_package: bool, view: Optional[AstView], project: Any) -> Any:
-    """The file's binding map: the pre-filter's when it made one, else from a fresh
-    ``ast`` (None when the running Python cannot parse the file)."""
-    from fftlint.facts.bindings import ModuleFacts
-    from fftlint.facts.project import call_hooks
-
-    hooks = call_hooks(project.providers)
+    """The file's binding map: the pre-filter's (made with the project's hooks and lent to
+    the project for this file's module), else one from a fresh ``ast``; None when the
+    running Python cannot parse the file."""
     if view is not None:
-        facts = view.facts
-        if hooks and not facts.call_hooks:
-            facts.call_hooks = tuple(hooks)
-            facts._flows.clear()
-        return facts
+        return view.facts
     tree = parse_ast(text, path)
     if tree is None:
         return None
-    return ModuleFacts(tree, module_name, is_package, path, call_hooks=hooks)
+    return AstView(tree, text, path, None, project, module_name, is_package).facts
 
 
 def _release(*holders: Any) -> None:

@@ -91,7 +91,7 @@ class Scope:
     """The module, a class body or a function body."""
 
     __slots__ = ("key", "kind", "node", "parent", "qualname", "locals", "declared_global", "declared_nonlocal",
-                 "cls", "self_param", "self_kind", "ordinals", "bindings")
+                 "cls", "self_param", "self_kind", "ordinals", "bindings", "assigns_self")
 
     def __init__(self, key: str, kind: str, node: ast.AST, parent: Optional["Scope"], qualname: str) -> None:
         self.key = key  # "" for the module, "C", "C.m", "f.<locals>.g"
@@ -107,6 +107,7 @@ class Scope:
         self.self_kind = ""  # "instance" (self) | "class" (cls of a classmethod)
         self.ordinals: List[int] = []
         self.bindings = 0  # binding statements (flow-analysis budget)
+        self.assigns_self = False  # a method that sets ``self.<attr>`` (class attributes)
 
 
 def _decorator_names(node: Any) -> List[str]:
@@ -123,6 +124,16 @@ def _decorator_names(node: Any) -> List[str]:
     return out
 
 
+def _sets_attribute_of(target: ast.AST, name: str) -> bool:
+    if isinstance(target, ast.Attribute):
+        return isinstance(target.value, ast.Name) and target.value.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_sets_attribute_of(e, name) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return _sets_attribute_of(target.value, name)
+    return False
+
+
 def _target_names(target: ast.AST) -> Iterable[str]:
     if isinstance(target, ast.Name):
         yield target.id
@@ -133,18 +144,45 @@ def _target_names(target: ast.AST) -> Iterable[str]:
         yield from _target_names(target.value)
 
 
-def _walrus_targets(node: ast.AST) -> Iterable[str]:
-    """Names bound by ``:=`` in a statement's expressions (not inside lambdas or nested
-    scopes; comprehensions bind them in the enclosing scope)."""
-    stack = [node]
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_LEAVES = frozenset(("ctx", "op", "ops", "type_comment", "kind", "id", "arg", "attr", "name", "names", "module", "level", "conversion", "is_async", "lineno", "col_offset"))
+
+
+def children(node: ast.AST) -> List[ast.AST]:
+    """Child nodes (a faster ``ast.iter_child_nodes``: field names cached per class)."""
+    cls = node.__class__
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in _LEAVES)  # type: ignore[attr-defined]
+    out: List[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if value.__class__ is list:
+            out.extend(v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def _walrus_nodes(stmt: ast.AST) -> Iterable[ast.NamedExpr]:
+    """``:=`` in a statement's expressions (not inside lambdas or nested statements;
+    comprehensions bind the target in the enclosing scope)."""
+    stack: List[ast.AST] = children(stmt)
     while stack:
         cur = stack.pop()
-        if isinstance(cur, ast.NamedExpr) and isinstance(cur.target, ast.Name):
-            yield cur.target.id
-        for child in ast.iter_child_nodes(cur):
-            if isinstance(child, (ast.Lambda, ast.stmt)):
-                continue
-            stack.append(child)
+        if cur.__class__ is ast.NamedExpr:
+            yield cur  # type: ignore[misc]
+        if isinstance(cur, (ast.Lambda, ast.stmt)):
+            continue
+        stack.extend(children(cur))
+
+
+def _walrus_targets(node: ast.AST) -> Iterable[str]:
+    for found in _walrus_nodes(node):
+        if isinstance(found.target, ast.Name):
+            yield found.target.id
 
 
 def statement_lists(stmt: ast.AST) -> Iterable[List[ast.stmt]]:
@@ -218,7 +256,12 @@ class ModuleFacts:
         is_package: bool = False,
         path: str = "",
         call_hooks: Sequence[EvalHook] = (),
+        text: Optional[str] = None,
     ) -> None:
+        #: the source text, when known, only rules scans out: no ``:=`` or ``yield``
+        #: in the text means none in the tree
+        self.has_walrus = text is None or ":=" in text
+        self.has_yield = text is None or "yield" in text
         self.tree = tree
         self.module = module
         self.is_package = is_package
@@ -293,6 +336,10 @@ class ModuleFacts:
         """Names ``stmt`` binds in ``scope`` (Python's compile-time rule: an assignment
         anywhere in a function makes the name local to all of it)."""
         names: List[str] = []
+        if scope.self_param is not None and isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                if _sets_attribute_of(target, scope.self_param):
+                    scope.assigns_self = True
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 names.extend(_target_names(target))
@@ -326,8 +373,8 @@ class ModuleFacts:
         elif hasattr(ast, "Match") and isinstance(stmt, ast.Match):  # type: ignore[attr-defined]
             for case in stmt.cases:
                 names.extend(_pattern_names(case.pattern))
-        if not isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
-            names.extend(_walrus_targets(_expressions_only(stmt)))
+        if self.has_walrus and not isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+            names.extend(_walrus_targets(stmt))
         if names:
             scope.bindings += 1
             for name in names:
@@ -678,10 +725,12 @@ class ModuleFacts:
         return frozenset(out) if out else NONE_VALUES
 
     def is_generator(self, scope: Scope) -> bool:
+        if not self.has_yield:
+            return False
         cached = self.__dict__.setdefault("_generators", {})
         key = scope.key
         if key not in cached:
-            cached[key] = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_nodes(scope.node))
+            cached[key] = any(n.__class__ in (ast.Yield, ast.YieldFrom) for n in own_nodes(scope.node))
         return cached[key]
 
     def class_attributes(self, scope: Scope) -> Dict[str, Values]:
@@ -708,7 +757,7 @@ class ModuleFacts:
                 continue
             out[name] = set(values)
         for child in self.scopes.values():
-            if child.cls is scope and child.self_kind == "instance":
+            if child.cls is scope and child.self_kind == "instance" and child.assigns_self:
                 for name, values in self.flow(child).self_attributes.items():
                     out.setdefault(name, set()).update(values)
         return {k: frozenset(v) for k, v in out.items()}
@@ -769,11 +818,6 @@ def _pattern_names(pattern: Any) -> Iterable[str]:
         yield from _pattern_names(pattern.pattern)
 
 
-def _expressions_only(stmt: ast.stmt) -> ast.AST:
-    """The statement itself: :func:`_walrus_targets` never enters nested statements."""
-    return stmt
-
-
 def unpack(target: ast.AST, values: Values, facts: Optional[ModuleFacts] = None) -> List[Tuple[str, Values]]:
     """(name, values) for each name an assignment target binds to ``values``."""
     if isinstance(target, ast.Name):
@@ -831,7 +875,7 @@ def own_nodes(func: Any) -> Iterable[ast.AST]:
             stack.extend(node.decorator_list)
             stack.extend(node.bases)
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(children(node)))
 
 
 class _Runner:
@@ -935,6 +979,8 @@ class _Runner:
             self.flow.self_attributes.setdefault(target.attr, set()).update(values)
 
     def walrus(self, env: _Env, stmt: ast.stmt, look: Lookup) -> _Env:
+        if not self.facts.has_walrus:
+            return env
         for node in _walrus_nodes(stmt):
             if isinstance(node.target, ast.Name):
                 env = self.bind(env, node.target.id, self.facts._eval(node.value, look))
@@ -1101,18 +1147,6 @@ class _Runner:
             end = self.block(stmt.finalbody, final_in)
             return end if merged is not None else None
         return merged
-
-
-def _walrus_nodes(stmt: ast.stmt) -> Iterable[ast.NamedExpr]:
-    stack: List[ast.AST] = [stmt]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, ast.NamedExpr):
-            yield cur
-        for child in ast.iter_child_nodes(cur):
-            if isinstance(child, (ast.Lambda, ast.stmt)):
-                continue
-            stack.append(child)
 
 
 def _load(target: ast.AST) -> ast.AST:

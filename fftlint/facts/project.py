@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from fftlint.facts.provider import Effect, Provider
-from fftlint.facts.summary import SUMMARY_VERSION, ClassFacts, FunctionFacts, ModuleSummary
+from fftlint.facts.summary import SUMMARY_VERSION, ClassFacts, FunctionDetails, FunctionFacts, ModuleSummary
 from fftlint.facts.values import (
     NONE,
     UNKNOWN,
@@ -215,7 +215,7 @@ def summarize_text(text: str, module: str, is_package: bool, path: str, provider
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:
-        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers))
+        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers), text=text)
         return summarize_facts(facts, path, providers)
     except RecursionError:
         return None
@@ -244,6 +244,12 @@ class ProjectFacts:
         #: module names consulted by the computation in progress (innermost last): what a
         #: file's result depends on, so the result cache can tell when it is stale
         self._tracking: List[Set[str]] = []
+        #: binding maps of modules whose function bodies were read in this process (a
+        #: few, most recent last), and what reading each function gave
+        self._facts: Dict[str, Any] = {}
+        self._details: Dict[str, FunctionDetails] = {}
+        self._pinned: Set[str] = set()  # modules added as text: their maps are never dropped
+        self._texts: Dict[str, str] = {}  # content hashes of modules added as text
 
     # -- providers ----------------------------------------------------------------
     def provider(self, name: str) -> Optional[Provider]:
@@ -267,6 +273,7 @@ class ProjectFacts:
             from fftlint.cache import project_digest
 
             h.update(project_digest([self.modules[m] for m in sorted(self.modules)]).encode())
+            h.update(repr(sorted(self._texts.items())).encode())
         for name, digest in sorted((p.name, p.digest()) for p in self.providers):
             h.update(f"\0{name}={digest}".encode("utf-8", "surrogatepass"))
         return h.hexdigest()[:32]
@@ -279,7 +286,7 @@ class ProjectFacts:
 
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
-        state["overlay"], state["_resolved"], state["_chains"] = {}, {}, {}
+        state["overlay"], state["_resolved"], state["_chains"], state["_facts"], state["_details"] = {}, {}, {}, {}, {}
         if self.source is not None:
             # loaded summaries and memos stay in the process that made them; each worker
             # loads (from the cache) what its files reach
@@ -333,11 +340,89 @@ class ProjectFacts:
 
         self._tried.discard(module)
         self.overlay[module] = lambda: summarize_facts(facts, path, self.providers)
+        self._facts[module] = facts
         self._tops.add(module.split(".", 1)[0])
 
     def release_file(self, module: str) -> None:
         """Drop the linted file's binding map (its summary, once made, stays)."""
         self.overlay.pop(module, None)
+        self._facts.pop(module, None)
+
+    # -- function bodies -------------------------------------------------------------
+    def details(self, fn: FunctionFacts) -> FunctionDetails:
+        """What ``fn``'s body returns, calls and does (read on first use)."""
+        module = found_module(fn.qualname, self.modules)
+        if module is not None:
+            self._note(module)
+        found = self._details.get(fn.qualname)
+        if found is not None:
+            return found
+        if module is None:
+            return FunctionDetails()
+        facts = self._module_facts(module)
+        from fftlint.facts.summary import function_details, scope_of_function
+
+        scope = scope_of_function(facts, fn.qualname) if facts is not None else None
+        try:
+            found = function_details(facts, scope, self.providers) if scope is not None else FunctionDetails()
+        except RecursionError:
+            found = FunctionDetails()
+        self._details[fn.qualname] = found
+        return found
+
+    def _module_facts(self, module: str) -> Any:
+        """The binding map of a loaded module (parsed again when it is not at hand)."""
+        facts = self._facts.get(module)
+        if facts is not None:
+            return facts
+        summary = self.modules.get(module)
+        if summary is None or self.source is None:
+            return None
+        text = self.source.text_of(summary.path)
+        if text is None:
+            return None
+        import ast
+        import warnings
+
+        from fftlint.facts.bindings import ModuleFacts
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, summary.path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        facts = ModuleFacts(tree, module, summary.is_package, summary.path, call_hooks=call_hooks(self.providers), text=text)
+        if len(self._facts) >= 32:  # a bounded set of trees: the oldest goes
+            for old in list(self._facts):
+                if old not in self._pinned:
+                    self._facts.pop(old)
+                    break
+        self._facts[module] = facts
+        return facts
+
+    def add_source(self, text: str, module: str, is_package: bool = False, path: str = "") -> Optional[ModuleSummary]:
+        """Add a module given as text (a project without files on disk: tests, a lone
+        text); its binding map stays at hand for reading function bodies."""
+        import ast
+        import warnings
+
+        from fftlint.facts.bindings import ModuleFacts
+        from fftlint.facts.summary import summarize_facts
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, path or module)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(self.providers), text=text)
+        summary = summarize_facts(facts, path or f"{module}.py", self.providers)
+        self._facts[module] = facts
+        self._pinned.add(module)
+        self._texts[module] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        self.add(summary)
+        return summary
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.module] = summary
@@ -620,7 +705,8 @@ class ProjectFacts:
         return None
 
     def _returns(self, fn: FunctionFacts, depth: int) -> Values:
-        got = self._resolve_all(fn.returns, depth + 1)
+        returns = fn.declared if fn.declared is not None else self.details(fn).returns
+        got = self._resolve_all(returns, depth + 1)
         if fn.is_async:
             return frozenset((Awaitable(got),))
         return got
@@ -757,14 +843,15 @@ class ProjectFacts:
         seen: Set[str] = {start.qualname}
         while queue:
             fn, names, steps = queue.popleft()
-            own = [e for e in fn.effects if e.provider == provider_name]
+            body = self.details(fn)
+            own = [e for e in body.effects if e.provider == provider_name]
             path = self.path_of(fn.qualname)
             if own:
                 effect = own[0]
                 return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` calls `{effect.display}`", path, effect.line, effect.column),))
             if len(names) >= MAX_DEPTH:
                 continue
-            for call in fn.calls:
+            for call in body.calls:
                 if call.kind != "read":
                     # a callee the project resolves further than the module could
                     # (``from .db import session`` then ``session.get()``)
@@ -790,6 +877,17 @@ class ProjectFacts:
                     verb = "reads" if call.attribute else "calls"
                     queue.append((target, names + (target.short,), steps + (Step(f"`{fn.short}` {verb} `{target.short}`", path, call.line, call.column),)))
         return None
+
+
+def found_module(qualname: str, modules: Dict[str, ModuleSummary]) -> Optional[str]:
+    """The loaded module that defines function ``qualname``."""
+    parts = qualname.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        name = ".".join(parts[:i])
+        summary = modules.get(name)
+        if summary is not None and qualname in summary.functions:
+            return name
+    return None
 
 
 def _leading_names(toks: List[Tuple[str, str]]) -> List[Tuple[str, str]]:

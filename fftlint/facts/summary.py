@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from fftlint.facts.bindings import ModuleFacts, Scope, statement_lists, unpack
+from fftlint.facts.bindings import ModuleFacts, Scope, children, statement_lists, unpack
 from fftlint.facts.provider import Args, Effect, Provider
 from fftlint.facts.values import UNKNOWN_VALUES, Values
 
@@ -42,16 +42,27 @@ class CallFacts:
 
 @dataclass(frozen=True)
 class FunctionFacts:
+    """A function as the project sees it without reading its body: where it is, how it
+    is called, what its annotation says it returns (``declared``, None without one)."""
+
     qualname: str  # "pkg.mod.Class.method"
     short: str  # "Class.method"
     line: int
     is_async: bool = False
     is_property: bool = False
     marks: FrozenSet[str] = frozenset()
+    declared: Optional[Values] = None
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class FunctionDetails:
+    """What reading a function's body tells: what it returns (its annotation, else its
+    ``return`` statements), every call it makes and the effects providers found."""
+
     returns: Values = UNKNOWN_VALUES
     calls: Tuple[CallFacts, ...] = ()
     effects: Tuple[Effect, ...] = ()
-    column: int = 0
 
 
 @dataclass(frozen=True)
@@ -292,8 +303,10 @@ class _Collector:
         while stack:
             cur, lk, loop, aw = stack.pop()
             cls = type(cur)
-            if cls is ast.Lambda:
-                continue  # its body runs later
+            if cls is ast.Lambda:  # its body runs later; its defaults now
+                for default in (*cur.args.defaults, *(d for d in cur.args.kw_defaults if d is not None)):  # type: ignore[attr-defined]
+                    stack.append((default, lk, loop, False))
+                continue
             if cls in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
                 self.comprehension(cur, lk, loop, stack)
                 continue
@@ -317,7 +330,7 @@ class _Collector:
                     self.reads.append((cur, receiver, loop))  # type: ignore[arg-type]
                 stack.append((cur.value, lk, loop, False))  # type: ignore[attr-defined]
                 continue
-            for child in ast.iter_child_nodes(cur):
+            for child in children(cur):
                 stack.append((child, lk, loop, False))
 
     def comprehension(self, node: Any, look: Any, loop: bool, stack: List[Any]) -> None:
@@ -356,12 +369,15 @@ def _is_property(view: FunctionView) -> bool:
 
 
 def summarize_facts(facts: ModuleFacts, path: str, providers: Sequence[Provider] = ()) -> ModuleSummary:
+    """The module's shape: module-level names, classes (bases, methods, attributes) and
+    function headers. Function bodies are read later, one function at a time, when a
+    resolution or a call-chain search needs them (:func:`function_details`)."""
     functions: Dict[str, FunctionFacts] = {}
     classes: Dict[str, ClassFacts] = {}
     for key in list(facts.scopes):
         scope = facts.scopes[key]
         if scope.kind == "function":
-            fn = _function(facts, scope, providers)
+            fn = _header(facts, scope, providers)
             if "#" not in key or fn.qualname not in functions:
                 functions[fn.qualname] = fn
     for key in list(facts.scopes):
@@ -397,14 +413,40 @@ def _class(facts: ModuleFacts, scope: Scope, functions: Dict[str, FunctionFacts]
     return ClassFacts(scope.qualname, node.lineno, bases, facts.class_attributes(scope), methods, frozenset(properties))
 
 
-def _function(facts: ModuleFacts, scope: Scope, providers: Sequence[Provider]) -> FunctionFacts:
+def _short(scope: Scope) -> str:
+    short = scope.key if "#" not in scope.key else scope.key.split("#", 1)[0]
+    return short.replace(".<locals>.", ".")
+
+
+def _header(facts: ModuleFacts, scope: Scope, providers: Sequence[Provider]) -> FunctionFacts:
     node = scope.node
     view = FunctionView(facts, scope)
-    short = scope.key if "#" not in scope.key else scope.key.split("#", 1)[0]
-    is_async = isinstance(node, ast.AsyncFunctionDef)
     marks: Set[str] = set()
     for provider in providers:
         marks |= provider.marks(view)
+    declared = None
+    if node.returns is not None and not facts.is_generator(scope):
+        found = facts.annotation(node.returns, facts.annotation_lookup(scope))
+        declared = found if found != UNKNOWN_VALUES else None
+    return FunctionFacts(
+        scope.qualname, _short(scope), node.lineno, isinstance(node, ast.AsyncFunctionDef), _is_property(view), frozenset(marks), declared, node.col_offset
+    )
+
+
+def scope_of_function(facts: ModuleFacts, qualname: str) -> Optional[Scope]:
+    """The scope of a function of this module by qualified name (the last definition)."""
+    prefix = f"{facts.module}." if facts.module else ""
+    if not qualname.startswith(prefix):
+        return None
+    scope = facts.scopes.get(qualname[len(prefix):])
+    return scope if scope is not None and scope.kind == "function" else None
+
+
+def function_details(facts: ModuleFacts, scope: Scope, providers: Sequence[Provider] = ()) -> FunctionDetails:
+    """Read one function's body: returns, calls (callee values, where, awaited, once per
+    loop pass, literal arguments, providers' notes), attribute reads of instances,
+    iterations, and the providers' effects."""
+    view = FunctionView(facts, scope)
     live, looped = _live_ordinals(facts, scope)
     calls: List[CallFacts] = []
     effects: List[Effect] = []
@@ -412,7 +454,7 @@ def _function(facts: ModuleFacts, scope: Scope, providers: Sequence[Provider]) -
         stmt = facts.statements[ordinal]
         collector = _Collector(facts, view, ordinal, ordinal in looped)
         collector.run(statement_expressions(stmt))
-        if isinstance(stmt, (ast.For, ast.AsyncFor)) and not isinstance(stmt, ast.AsyncFor):
+        if isinstance(stmt, ast.For):
             collector.iterations.append((stmt, stmt.iter, facts.values(stmt.iter, ordinal)))
         for call, callee, awaited, in_loop, look in collector.calls:
             site = CallSite(view, call, ordinal, callee, awaited, in_loop, look)
@@ -435,15 +477,4 @@ def _function(facts: ModuleFacts, scope: Scope, providers: Sequence[Provider]) -
             if isinstance(iterable, (ast.Name, ast.Attribute)):
                 calls.append(CallFacts(values, isite.line, isite.column, False, True, kind="iter"))
     effects.sort(key=lambda e: (e.line, e.column))
-    return FunctionFacts(
-        scope.qualname,
-        short.replace(".<locals>.", "."),
-        node.lineno,
-        is_async,
-        _is_property(view),
-        frozenset(marks),
-        facts.returns(scope),
-        tuple(calls),
-        tuple(effects),
-        node.col_offset,
-    )
+    return FunctionDetails(facts.returns(scope), tuple(calls), tuple(effects))

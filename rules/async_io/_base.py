@@ -29,6 +29,7 @@ from .catalog import (
     catalog_for,
     options_of,
 )
+from ._prefilter import possible_kinds
 from .provider import BlockingProvider
 
 #: normalized catalog names that get no to_thread fix (running them in a worker thread is
@@ -379,9 +380,13 @@ class BlockingCallRule(Rule):
 
     @classmethod
     def could_match(cls, view: Any) -> bool:
-        """FFT1 rules report only inside an ``async def``: half the files that mention
-        ``async`` (docstrings, ``asynchat``, ``async_``-names) define none."""
-        return bool(_ASYNC_DEF.search(view.text)) and view.has(ast.AsyncFunctionDef)
+        """FFT1 rules report only inside an ``async def`` (half the files that mention
+        ``async`` define none), and only where a call there can be of the rule's kind
+        (see :mod:`._prefilter`: most coroutines never block)."""
+        if not (_ASYNC_DEF.search(view.text) and view.has(ast.AsyncFunctionDef)):
+            return False
+        kinds = possible_kinds(view, view.options_for(cls))
+        return cls.kind in kinds or "*" in kinds
 
     def state(self) -> FileState:
         state = self.__dict__.get("_state")

@@ -18,7 +18,7 @@ functions decorated with an offload wrapper (``asgiref.sync.sync_to_async``, you
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, FrozenSet, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Any, FrozenSet, Optional, Set
 
 from fftlint.facts.provider import Effect, Provider
 from fftlint.facts.values import single
@@ -65,10 +65,9 @@ class BlockingProvider(Provider):
                 match = catalog.consumes_file(canonical, single(site.values_of(arg)))
         if match is None:
             return None
-        nodes = site.function.nodes
-        if match.normalized in catalog.free_when_fresh and _made_before(nodes, site.node):
+        if match.normalized in catalog.free_when_fresh and _made_before(site.function, site.node):
             return None
-        if _switched_before(nodes, site.node, catalog.switch_of(match.normalized)):
+        if _switched_before(site.function, site.node, catalog.switch_of(match.normalized)):
             return None
         return Effect(NAME, match.kind, match.display, site.node.lineno, site.node.col_offset)
 
@@ -90,16 +89,18 @@ class BlockingProvider(Provider):
         out = set()
         if id(site.node) in _would_block_calls(site.function):
             out.add(WOULD_BLOCK)
-        nodes = site.function.nodes
-        if _made_before(nodes, site.node):
+        if _made_before(site.function, site.node):
             out.add(FRESH)
-        if _switched_before(nodes, site.node, self._all_switches):
+        if _switched_before(site.function, site.node, self._all_switches):
             out.add(SWITCHED)
         return frozenset(out)
 
     @property
     def _all_switches(self) -> FrozenSet[Any]:
-        return frozenset(pair for pairs in self.catalog.switches.values() for pair in pairs)
+        found = self.__dict__.get("_switches")
+        if found is None:
+            found = self.__dict__["_switches"] = frozenset(pair for pairs in self.catalog.switches.values() for pair in pairs)
+        return found
 
     # -- search time ----------------------------------------------------------------
     def match(self, callee: str, call: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
@@ -160,34 +161,45 @@ def _would_block_calls(function: "FunctionView") -> Set[int]:
     return out
 
 
-def _made_before(nodes: Sequence[ast.AST], call: ast.Call) -> bool:
+def _receivers(function: "FunctionView") -> Any:
+    """Per function, once: where each receiver (a name or ``self.attr``) is first
+    assigned the result of a call, and where it is first switched to non-blocking mode
+    (``sock.setblocking(False)``), as ``(line, column)``."""
+    found = function.memo.get("receivers")
+    if found is None:
+        made: dict = {}
+        switched: dict = {}
+        for node in function.nodes:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                at = (node.lineno, node.col_offset)
+                for t in node.targets:
+                    text = _dotted(t)
+                    if text and (text not in made or at < made[text]):
+                        made[text] = at
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                text = _dotted(node.func.value)
+                if text:
+                    switched.setdefault(text, []).append(((node.lineno, node.col_offset), (node.func.attr, _literal(node.args[0]))))
+        found = function.memo["receivers"] = (made, switched)
+    return found
+
+
+def _made_before(function: "FunctionView", call: ast.Call) -> bool:
     """``x.acquire()`` where an earlier statement of the function assigns ``x`` (a name
     or ``self.attr``) the result of a call: a new object that nobody else holds."""
     receiver = _dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
     if not receiver:
         return False
-    for node in nodes:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and (node.lineno, node.col_offset) < (call.lineno, call.col_offset):
-            if any(_dotted(t) == receiver for t in node.targets):
-                return True
-    return False
+    first = _receivers(function)[0].get(receiver)
+    return first is not None and first < (call.lineno, call.col_offset)
 
 
-def _switched_before(nodes: Sequence[ast.AST], call: ast.Call, switches: Any) -> bool:
+def _switched_before(function: "FunctionView", call: ast.Call, switches: Any) -> bool:
     """``sock.recv()`` after ``sock.setblocking(False)`` earlier in the same function."""
     if not switches or not isinstance(call.func, ast.Attribute):
         return False
     receiver = _dotted(call.func.value)
     if not receiver:
         return False
-    for node in nodes:
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.args
-            and (node.lineno, node.col_offset) < (call.lineno, call.col_offset)
-            and _dotted(node.func.value) == receiver
-            and (node.func.attr, _literal(node.args[0])) in switches
-        ):
-            return True
-    return False
+    at = (call.lineno, call.col_offset)
+    return any(where < at and pair in switches for where, pair in _receivers(function)[1].get(receiver, ()))

@@ -27,7 +27,7 @@ def index_of(files, cache=None):
 
 def index_for_text(text, module="m"):
     project = ProjectFacts(None, providers())
-    project.add(summarize_text(text, module, False, f"{module}.py", project.providers))
+    project.add_source(text, module, False, f"{module}.py")
     return project
 
 
@@ -137,9 +137,7 @@ def test_a_lazy_index_gives_the_answers_of_a_complete_one(tmp_path):
     complete = ProjectFacts(None, providers())
     for path in files:
         module, is_package = module_name_for(path)
-        summary = summarize_text(open(path).read(), module, is_package, path, complete.providers)
-        if summary is not None:
-            complete.add(summary)
+        complete.add_source(open(path).read(), module, is_package, path)
     for name in ("svc.load_config", "svc.config.read_file", "svc.config.load_config", "svc.unrelated.g", "svc.handlers.handler", "json.loads"):
         assert chain(lazy, name, "svc.handlers") == chain(complete, name, "svc.handlers"), name
         assert lazy.resolve(frozenset((name,))) == complete.resolve(frozenset((name,)))
