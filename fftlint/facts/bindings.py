@@ -515,6 +515,8 @@ class ModuleFacts:
             value = expr.value  # type: ignore[attr-defined]
             if value is None:
                 return NONE_VALUES
+            if value is Ellipsis:
+                return UNKNOWN_VALUES  # ``x: T = ...``: a placeholder
             return frozenset((type(value).__name__ + "()",))
         if cls is ast.JoinedStr:
             return frozenset(("str()",))
@@ -540,7 +542,7 @@ class ModuleFacts:
             op = _BINOPS.get(type(expr.op))  # type: ignore[attr-defined]
             if op is None:
                 return UNKNOWN_VALUES
-            return frozenset(f"{v}.{op}()" if isinstance(v, str) and "()" in v else UNKNOWN for v in left)
+            return frozenset(f"{v}.{op}()" if isinstance(v, str) and v not in (UNKNOWN, NONE) else UNKNOWN for v in left)
         if cls is ast.Starred:
             return self._eval(expr.value, look, depth + 1)  # type: ignore[attr-defined]
         return UNKNOWN_VALUES
@@ -596,8 +598,11 @@ class ModuleFacts:
                 else:
                     for item in value.items:
                         out.update(item)
-            elif isinstance(value, str) and "()" in value:
-                out.add(value + "[item]")
+            elif isinstance(value, str) and value not in (UNKNOWN, NONE):
+                if isinstance(index, ast.Constant) and isinstance(index.value, int) and index.value >= 0:
+                    out.add(f"{value}[{index.value}]")
+                else:
+                    out.add(value + "[item]")
             else:
                 out.add(UNKNOWN)
         return frozenset(out) if out else UNKNOWN_VALUES
@@ -836,6 +841,9 @@ def unpack(target: ast.AST, values: Values, facts: Optional[ModuleFacts] = None)
             elif isinstance(value, Seq):
                 for i in range(len(elts)):
                     per[i].update(value.items)
+            elif isinstance(value, str) and value not in (UNKNOWN, NONE) and not starred:
+                for i in range(len(elts)):  # ``a, b = make()``: the project tells what each is
+                    per[i].add(f"{value}[{i}]")
             else:
                 for i in range(len(elts)):
                     per[i].add(UNKNOWN)
@@ -1026,8 +1034,9 @@ class _Runner:
             env = self.walrus(env, stmt, look)
             declared = facts.annotation(stmt.annotation, facts.annotation_lookup(self.scope) if self.scope.kind != "function" else look)
             if stmt.value is not None:
-                values = facts._eval(stmt.value, look)
-                values = values | declared if declared != UNKNOWN_VALUES else values
+                # the declared type is what the author says the name holds
+                # (``f: TextIOWrapper = make()``); without one, the value tells
+                values = declared if declared != UNKNOWN_VALUES else facts._eval(stmt.value, look)
                 return self.bind_target(env, stmt.target, values)
             if isinstance(stmt.target, ast.Attribute):
                 self._self_attribute(stmt.target, declared)

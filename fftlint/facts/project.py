@@ -571,9 +571,12 @@ class ProjectFacts:
                 return self._call(value, depth)
             return self._op(value, text, depth)
         if isinstance(value, (Seq, Tup)):
-            if kind == "op" and text in ("[iter]", "[item]"):
+            if kind == "op" and (text in ("[iter]", "[item]") or text[1:-1].isdigit()):
                 if isinstance(value, Seq):
                     return value.items
+                if text[1:-1].isdigit():
+                    i = int(text[1:-1])
+                    return value.items[i] if i < len(value.items) else UNKNOWN_VALUES
                 return frozenset(v for item in value.items for v in item) or UNKNOWN_VALUES
             return UNKNOWN_VALUES
         if isinstance(value, Awaitable):
@@ -728,6 +731,8 @@ class ProjectFacts:
 
     def _op(self, value: str, op: str, depth: int) -> Values:
         kind, entity = self._entity(value)
+        if op[1:-1].isdigit():
+            op = "[item]" if kind == "instance" else op
         if kind == "instance":
             dunder = {"[iter]": "__iter__", "[item]": "__getitem__", "[enter]": "__enter__", "[aenter]": "__aenter__", "[await]": "__await__"}[op]
             member = self._member(entity, dunder, depth, instance=True)

@@ -284,7 +284,7 @@ class FileState:
         names = self.ctx.names
         canonical = names.resolve(node.func)
         args = lambda: call_args(node)  # noqa: E731
-        match = self.catalog.match(canonical, args)
+        match = self.catalog.match(canonical, args) if canonical is not None else self._every(node, args)
         if match is None and canonical and "." not in canonical and isinstance(node.func, cst.Name):
             for module in names.star_modules():  # ``from time import *`` ... ``sleep(1)``
                 match = self.catalog.match(f"{module}.{canonical}", args)
@@ -297,6 +297,21 @@ class FileState:
                 match = self.catalog.consumes_file(canonical or "", names.resolve(arg))
         self.matches[key] = match
         return match
+
+
+    def _every(self, node: cst.Call, args: Callable[[], Args]) -> Optional[Match]:
+        """A callee that may be several things (``Path | None`` merged with
+        ``MEDIA_ROOT / "x"``): a match only when every one of them is the same kind of
+        blocking call."""
+        found: Optional[Match] = None
+        for value in self.ctx.names.values(node.func):
+            if not isinstance(value, str) or value in ("?", "None"):
+                continue
+            match = self.catalog.match(value, args)
+            if match is None or (found is not None and match.kind != found.kind):
+                return None
+            found = found or match
+        return found
 
 
 def _argument(node: cst.Call, position: int, keywords: Tuple[str, ...]) -> Optional[cst.BaseExpression]:
