@@ -39,7 +39,6 @@ from fftlint.facts.values import (
     Tup,
     Value,
     Values,
-    single,
 )
 
 MAX_DEPTH = 8
@@ -694,6 +693,10 @@ class ProjectFacts:
         return out
 
     def _member(self, cls: ClassFacts, name: str, depth: int, instance: bool) -> Optional[Values]:
+        for p in self.providers:
+            found = p.class_attribute(cls, name, instance, self)
+            if found is not None:
+                return found
         for klass in self.mro(cls, depth):
             if isinstance(klass, str):  # an outside base: its instances' attributes
                 return self._refine(f"{klass}().{name}" if instance else f"{klass}.{name}")
@@ -858,11 +861,12 @@ class ProjectFacts:
                 continue
             for call in body.calls:
                 if call.kind != "read":
-                    # a callee the project resolves further than the module could
-                    # (``from .db import session`` then ``session.get()``)
-                    local = single(call.callee)
+                    # the callee as the project resolves it (``from .db import session``
+                    # then ``session.get()`` is ``requests.Session().get``); the provider's
+                    # notes carry what it saw of the syntax around the call
                     for value in self.resolve(call.callee):
-                        if isinstance(value, str) and value not in (UNKNOWN, NONE) and value != local:
+                        own = isinstance(value, Opaque) and value.provider == provider_name
+                        if own or isinstance(value, str) and value not in (UNKNOWN, NONE):
                             if call.kind == "iter":
                                 found = provider.match_iteration(value, call, self)
                             else:
@@ -885,12 +889,12 @@ class ProjectFacts:
 
 
 def found_module(qualname: str, modules: Dict[str, ModuleSummary]) -> Optional[str]:
-    """The loaded module that defines function ``qualname``."""
+    """The loaded module that defines function or class ``qualname``."""
     parts = qualname.split(".")
     for i in range(len(parts) - 1, 0, -1):
         name = ".".join(parts[:i])
         summary = modules.get(name)
-        if summary is not None and qualname in summary.functions:
+        if summary is not None and (qualname in summary.functions or qualname in summary.classes):
             return name
     return None
 

@@ -32,7 +32,7 @@ from fftlint.facts.values import Values
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.project import ProjectFacts
-    from fftlint.facts.summary import CallFacts, CallSite, FunctionFacts, FunctionView, IterationSite
+    from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionFacts, FunctionView, IterationSite
 
 
 @dataclass(frozen=True)
@@ -105,17 +105,24 @@ class Provider:
         return None
 
     # -- search time (the project at hand) --------------------------------------------
-    def match(self, callee: str, call: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
-        """An effect of a call whose callee the project resolved to ``callee``."""
+    def match(self, callee: Any, call: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
+        """An effect of a call whose callee the project resolved to ``callee`` (a canonical
+        string, or one of this provider's own values)."""
         return None
 
-    def match_iteration(self, iterable: str, site: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
+    def match_iteration(self, iterable: Any, site: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
         """An effect of ``for x in <iterable>`` once the project resolved the iterable."""
         return None
 
     def follows(self, call: "CallFacts", target: "FunctionFacts") -> bool:
         """Whether this provider's effects reach a caller through ``call`` of ``target``."""
         return True
+
+    def class_attribute(self, cls: "ClassFacts", name: str, instance: bool, project: "ProjectFacts") -> Optional[Values]:
+        """An attribute of a project class (or of its instances, ``instance``) the provider
+        knows better than the class body says (``Book.objects`` is a queryset of Book,
+        ``book.author`` an Author), or None."""
+        return None
 
     def refine(self, value: str, project: "ProjectFacts") -> Optional[Values]:
         """A better answer for a resolved canonical value, or None."""

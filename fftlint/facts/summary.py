@@ -210,6 +210,8 @@ def call_args(node: ast.Call) -> Args:
 
 # --------------------------------------------------------------------------- building
 _STMT_LIST_FIELDS = frozenset(("body", "orelse", "handlers", "finalbody", "cases"))
+#: builtins that iterate (evaluate) their first argument
+_CONSUMERS = frozenset(("list", "tuple", "set", "frozenset", "sorted", "len", "bool", "sum", "any", "all", "max", "min", "dict", "enumerate"))
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
@@ -316,6 +318,10 @@ class _Collector:
             if cls is ast.Call:
                 callee = self.facts._eval(cur.func, lk)  # type: ignore[attr-defined]
                 self.calls.append((cur, callee, aw, loop, lk))  # type: ignore[arg-type]
+                if cur.args and callee and all(v in _CONSUMERS for v in callee):  # type: ignore[attr-defined]
+                    # ``list(qs)`` / ``len(rows)``: the argument is iterated (evaluated) here
+                    arg = cur.args[0]  # type: ignore[attr-defined]
+                    self.iterations.append((cur, arg, self.facts._eval(arg, lk)))
                 func = cur.func  # type: ignore[attr-defined]
                 if isinstance(func, ast.Attribute):
                     stack.append((func.value, lk, loop, False))
@@ -474,7 +480,7 @@ def function_details(facts: ModuleFacts, scope: Scope, providers: Sequence[Provi
                 if found is not None:
                     effects.append(found)
                     break
-            if isinstance(iterable, (ast.Name, ast.Attribute)):
+            if isinstance(iterable, (ast.Name, ast.Attribute, ast.Call)):
                 calls.append(CallFacts(values, isite.line, isite.column, False, True, kind="iter"))
     effects.sort(key=lambda e: (e.line, e.column))
     return FunctionDetails(facts.returns(scope), tuple(calls), tuple(effects))

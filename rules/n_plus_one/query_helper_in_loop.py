@@ -1,0 +1,216 @@
+"""FFT203: a project function that runs a database query, called on every iteration of a loop."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+import libcst as cst
+
+from fftlint.rule import Invalid, Rule
+from fftlint.types import Related, Span
+
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions
+from .provider import CACHED, NAME, OrmProvider
+
+MODELS = (
+    "from django.db import models\n\n"
+    "class Owner(models.Model):\n"
+    "    name = models.CharField(max_length=50)\n\n"
+    "class Pet(models.Model):\n"
+    "    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name='pets')\n\n"
+)
+
+#: words in a loop's iterable or target that say it runs once per batch, not per row
+_BATCH_WORDS = ("chunk", "batch", "page", "slice", "shard")
+
+
+class QueryHelperInLoop(Rule):
+    """## What it does
+    Checks for a call, on every iteration of a loop over a collection, to a function of
+    your project that runs a database query itself or through the functions it calls:
+    a helper, a service or repository function (`owner_service.get(db_session=...)`), a
+    model method or a `@property`, in the same module or another one, a few calls deep.
+    The finding is reported at the call in the loop, with the chain that leads to the
+    query: `for ... -> get_owner -> Owner.objects.get`.
+
+    Queries are what FFT201 reports in place: Django queryset methods that run
+    (`get`, `first`, `count`, `exists`, iteration, ...), SQLAlchemy query methods and
+    `session.execute/scalars/get`, DB-API `cursor.execute`, and writes (`save()`,
+    `create()`, `update()`, `delete()`). Managers, querysets and rows are followed through
+    names, `self`, return values and relations by the facts layer.
+
+    Not reported: loops over a literal collection or `range(...)`, `while` loops, loops whose
+    iterable or target names a batch (`chunk`, `batch`, `page`), functions memoized with
+    `functools.lru_cache` / `cache` / `cached_property` (their query runs once per
+    argument), calls whose arguments include the whole collection, and async functions
+    called without `await` (nothing runs).
+
+    ## Why is this bad?
+    Moving the query into a helper does not make it run once: each pass of the loop still
+    makes a round trip to the database. Per-line rules miss these; in service-layer code
+    (FastAPI + SQLAlchemy, Django services) they are the most common N+1 queries.
+
+    ## Example
+    ```python
+    # services.py
+    def get_owner(pk):
+        return Owner.objects.get(pk=pk)
+
+    # views.py
+    for pet in pets:
+        owner = get_owner(pet.owner_id)
+    ```
+
+    ## Use instead
+    ```python
+    owners = Owner.objects.in_bulk({pet.owner_id for pet in pets})
+    for pet in pets:
+        owner = owners[pet.owner_id]
+    ```
+    or load the relation with the query (`select_related("owner")`, `selectinload`), or give
+    the helper a batch form (`get_owners(ids)`).
+
+    ## Fix safety
+    No automatic fix: batching changes the helper's interface.
+
+    ## Options
+    `[tool.fftlint.n-plus-one]` (shared with FFT201/FFT202).
+    """
+
+    code = "FFT203"
+    name = "query-helper-in-loop"
+    message = "`{callee}` runs a database query on every iteration of the loop: {chain}"
+    requires = ("for",)
+    Options = NPlusOneOptions
+    options_key = OPTIONS_KEY
+    needs_project = True
+    providers = (OrmProvider,)
+    tags = ("performance", "database", "n+1")
+
+    VALID = [
+        # the helper runs once, before the loop
+        MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\nowner = get_owner(1)\nfor pet in pets:\n    print(owner)\n",
+        # a helper that does not query
+        MODELS + "def label(p):\n    return str(p)\nfor pet in pets:\n    label(pet)\n",
+        # memoized: once per distinct argument
+        MODELS + "import functools\n@functools.lru_cache(maxsize=None)\ndef get_owner(pk):\n    return Owner.objects.get(pk=pk)\nfor pet in pets:\n    get_owner(pet.owner_id)\n",
+        # a fixed number of passes
+        MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\nfor pk in (1, 2, 3):\n    get_owner(pk)\n",
+        # one call per batch
+        MODELS + "def save_all(rows):\n    Owner.objects.filter(pk__in=rows).update(name='x')\nfor chunk in chunks:\n    save_all(chunk)\n",
+        # a coroutine function called without await creates a coroutine, runs nothing here
+        MODELS + "async def load(pk):\n    return await Owner.objects.aget(pk=pk)\ntasks = [load(pk) for pk in ids]\n",
+        # the helper's query is FFT201's business when it is itself in the loop
+        MODELS + "for pet in pets:\n    Owner.objects.get(pk=pet.owner_id)\n",
+    ]
+    INVALID = [
+        Invalid(
+            MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\n\nfor pet in pets:\n    owner = get_owner(pet.owner_id)\n",
+            line=13,
+            message_contains="for ... -> get_owner -> Owner.objects.get",
+        ),
+        Invalid(
+            MODELS + "def count_pets(owner: Owner):\n    return owner.pets.count()\n\nnames = [count_pets(o) for o in owners]\n",
+            message_contains="count_pets -> Pet.objects.count",
+        ),
+        Invalid(
+            MODELS + "class Report:\n    def __init__(self, owner):\n        self.owner = owner\n    @property\n    def pets(self):\n        return list(Pet.objects.filter(owner=self.owner))\n\n"
+            "for o in owners:\n    print(Report(o).pets)\n",
+            message_contains="Report.pets",
+        ),
+        Invalid(
+            MODELS + "def rename(pk, name):\n    owner = Owner.objects.get(pk=pk)\n    owner.name = name\n    owner.save()\n\nfor pk, name in pairs:\n    rename(pk, name)\n",
+            message_contains="rename -> Owner.objects.get",
+        ),
+        Invalid(
+            "import sqlite3\nconn = sqlite3.connect('db')\n\ndef fetch(cur, pk):\n    return cur.execute('SELECT * FROM t WHERE id = ?', (pk,)).fetchone()\n\n"
+            "def run(ids):\n    cur = conn.cursor()\n    for pk in ids:\n        fetch_one(pk)\n\ndef fetch_one(pk):\n    return conn.cursor().execute('SELECT 1').fetchone()\n",
+            message_contains="fetch_one -> cursor.execute",
+        ),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._funcs = getattr(self, "_funcs", set())
+        self._funcs.add(id(node.func))
+        project = self.ctx.project
+        if project is None or not hasattr(project, "explain"):
+            return
+        loops = collection_loops(self.ctx)
+        if not loops or _in_migration(self.ctx.path) or self._batch_loop(loops):
+            return
+        targets = project.targets(self.ctx.names.values(node.func))
+        if not targets or self._passes_the_collection(node, loops):
+            return
+        self._report_first(node, targets, self._awaited(node))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """``report.total`` where ``total`` is a ``@property`` that queries."""
+        if id(node) in getattr(self, "_funcs", ()):
+            return  # a method call: visit_Call has it
+        project = self.ctx.project
+        if project is None or not hasattr(project, "explain"):
+            return
+        loops = collection_loops(self.ctx)
+        if not loops or _in_migration(self.ctx.path) or self._batch_loop(loops):
+            return
+        targets = project.targets(self.ctx.names.values(node.value), node.attr.value)
+        if targets:
+            self._report_first(node, targets, False)
+
+    def _report_first(self, node: cst.CSTNode, targets: Any, awaited: bool) -> None:
+        project = self.ctx.project
+        for target in targets:
+            if CACHED in target.marks or target.is_async and not awaited:
+                continue
+            found = project.explain(target, NAME, self.ctx.module_name)
+            if found is None:
+                continue
+            chain = ["for ...", *found.names]
+            related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
+            shown = node.func if isinstance(node, cst.Call) else node
+            self.report(
+                node,
+                callee=" ".join(self.ctx.code_for(shown).split()),
+                chain=" -> ".join(chain),
+                properties={"chain": chain, "kind": found.effect.kind},
+                related=related,
+            )
+            return
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaits = getattr(self, "_awaits", set())
+        self._awaits.add(id(node.expression))
+
+    def _awaited(self, node: cst.Call) -> bool:
+        return id(node) in getattr(self, "_awaits", ())
+
+    def _batch_loop(self, loops: Any) -> bool:
+        for loop in loops:
+            words = " ".join(loop_targets(loop)).lower()
+            iterable = getattr(loop, "iter", None)
+            if iterable is None and getattr(loop, "for_in", None) is not None:
+                iterable = loop.for_in.iter
+            if iterable is not None:
+                words += " " + self.ctx.code_for(iterable).lower()
+            if any(w in words for w in _BATCH_WORDS):
+                return True
+        return False
+
+    def _passes_the_collection(self, node: cst.Call, loops: Any) -> bool:
+        """``save_all(rows)`` inside ``for row in rows``: the helper gets the whole batch."""
+        for loop in loops:
+            iterable = getattr(loop, "iter", None)
+            if isinstance(iterable, cst.Name) and any(mentions(a.value, {iterable.value}) and not isinstance(a.value, cst.Subscript) for a in node.args):
+                return True
+        return False
+
+    def _path(self, path: str) -> str:
+        if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
+            return self.ctx.path
+        return path
+
+
+def _in_migration(path: str) -> Optional[bool]:
+    parts = path.replace("\\", "/").split("/")[:-1]
+    return "migrations" in parts or "alembic" in parts or "versions" in parts and "alembic" in parts
