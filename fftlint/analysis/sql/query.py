@@ -238,8 +238,11 @@ class _Analyzer:
         unsargable.append(Unsargable(table.name, side[2], node.sql(dialect=self.dialect), "leading-wildcard", side[1]))
 
     def _table(self, block: _Block, alias: str):  # noqa: ANN001
+        """The schema table of an occurrence; None when unknown or opaque (its indexes
+        cannot all be known, so it is never judged)."""
         name = block.instances.get(alias)
-        return self.schema.table(name) if name else None
+        table = self.schema.table(name) if name else None
+        return None if table is None or table.opaque else table
 
     # -- evaluation -------------------------------------------------------------
     def evaluate(self, node, alias: str, block: _Block):  # noqa: ANN001
@@ -331,7 +334,7 @@ class _Analyzer:
                 continue
             # no index can drive this table: predicates that defeat an index matter here
             out.unsargable.extend(u for u in unsargable if u.alias == alias and u not in out.unsargable)
-            columns = [c for c, _ in cols]
+            columns = list(dict.fromkeys(c for c, _ in cols))
             clauses = ["WHERE"] * len(columns)
             sugg = list(suggestions)
             for c, _ in join_cols:

@@ -48,6 +48,9 @@ class Table:
     columns: Dict[str, None] = field(default_factory=dict)  # ordered set
     indexes: List[Index] = field(default_factory=list)
     origin: str = ""
+    #: Its indexes cannot all be known (Django ``managed = False``, a ``Meta.indexes`` that is
+    #: not a literal list, ``__table_args__`` computed at run time): never judged.
+    opaque: bool = False
 
     def add_column(self, column: str) -> None:
         self.columns.setdefault(norm(column), None)
@@ -95,6 +98,9 @@ class FieldFact:
     indexed: bool = False  # db_index / unique / FK / primary key
     primary: bool = False
     relation: bool = False  # ForeignKey / OneToOneField (``name_id`` also works)
+    target: Optional[str] = None  # related model as written: "Brand", "shop.Brand", "self"
+    related_name: Optional[str] = None  # the reverse lookup name (related_query_name wins)
+    m2m: bool = False  # ManyToManyField: a join table, no column here
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,8 @@ class ModelFact:
     indexes: Tuple[Tuple[str, ...], ...] = ()  # field names (or columns), leading first
     bases: Tuple[str, ...] = ()
     abstract: bool = False
+    opaque: bool = False  # unmanaged, or indexes that cannot be read statically
+    meta_bases: Tuple[str, ...] = ()  # ``class Meta(Base.Meta)``: dotted names
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,7 @@ class DjangoOpFact:
 
     app_label: str
     model: str  # lower-case model name
-    kind: str  # add_index | add_field
+    kind: str  # add_index | add_field | opaque
     index: Tuple[str, ...] = ()
     field: Optional[FieldFact] = None
 
@@ -154,6 +162,7 @@ class ModelInfo:
     table: str
     fields: Dict[str, FieldFact]
     pk: str
+    app_label: str = ""
 
     def column_for(self, lookup: str) -> Optional[str]:
         """The column a lookup field name refers to (``customer``, ``customer_id``, ``pk``)."""
@@ -161,7 +170,7 @@ class ModelInfo:
             return self.fields[self.pk].column if self.pk in self.fields else None
         fld = self.fields.get(lookup)
         if fld is not None:
-            return fld.column
+            return None if fld.m2m else fld.column
         for fld in self.fields.values():
             if fld.relation and lookup == fld.column:
                 return fld.column
@@ -173,6 +182,8 @@ class Schema:
         self.tables: Dict[str, Table] = {}
         self.models: Dict[str, ModelInfo] = {}
         self._ambiguous_models: set = set()
+        #: (target class, reverse lookup name) -> (source model, its relation field)
+        self._reverse: Optional[Dict[Tuple[str, str], Optional[Tuple[ModelInfo, FieldFact]]]] = None
 
     def __bool__(self) -> bool:
         return bool(self.tables)
@@ -193,13 +204,51 @@ class Schema:
             table.add_column(col)
         for ix in other.indexes:
             table.add_index(ix)
+        table.opaque = table.opaque or other.opaque
 
     def model(self, class_name: str) -> Optional[ModelInfo]:
         if class_name in self._ambiguous_models:
             return None
         return self.models.get(class_name)
 
+    def related_model(self, info: ModelInfo, fld: FieldFact) -> Optional[ModelInfo]:
+        """The model a relation field points to; None when it is not a project model we
+        can name unambiguously (``settings.AUTH_USER_MODEL``, a third-party model)."""
+        target = fld.target
+        if not target:
+            return None
+        if target == "self":
+            return self.model(info.class_name)
+        found = self.model(target.rsplit(".", 1)[-1])
+        if found is not None and "." in target and found.app_label and target.split(".", 1)[0] != found.app_label:
+            return None  # "otherapp.Name" is not the project's Name
+        return found
+
+    def reverse(self, info: ModelInfo, name: str) -> Optional[Tuple[ModelInfo, FieldFact]]:
+        """The relation that another model holds to ``info`` under the reverse lookup
+        ``name`` (``brand.items`` / ``Brand.objects.filter(items__sku=...)``)."""
+        if self._reverse is None:
+            self._reverse = self._index_reverse()
+        return self._reverse.get((info.class_name, name))
+
+    def _index_reverse(self) -> Dict[Tuple[str, str], Optional[Tuple[ModelInfo, FieldFact]]]:
+        out: Dict[Tuple[str, str], Optional[Tuple[ModelInfo, FieldFact]]] = {}
+        for source in self.models.values():
+            for fld in source.fields.values():
+                if not (fld.relation or fld.m2m):
+                    continue
+                target = self.related_model(source, fld)
+                if target is None:
+                    continue
+                name = fld.related_name or source.class_name.lower()
+                if name.endswith("+"):
+                    continue  # no reverse relation
+                key = (target.class_name, name)
+                out[key] = None if key in out else (source, fld)  # two claims: ambiguous
+        return out
+
     def add_model(self, info: ModelInfo) -> None:
+        self._reverse = None
         old = self.models.get(info.class_name)
         if old is not None and old.table != info.table:
             self._ambiguous_models.add(info.class_name)
@@ -209,7 +258,7 @@ class Schema:
             for name, fld in info.fields.items():
                 prev = merged.get(name)
                 merged[name] = fld if prev is None or (fld.indexed and not prev.indexed) else prev
-            info = ModelInfo(info.class_name, info.table, merged, old.pk or info.pk)
+            info = ModelInfo(info.class_name, info.table, merged, old.pk or info.pk, old.app_label or info.app_label)
         self.models[info.class_name] = info
 
 
@@ -217,15 +266,41 @@ def _django_table(model: ModelFact) -> str:
     return norm(model.db_table) if model.db_table else f"{model.app_label}_{model.class_name.lower()}"
 
 
+def _abstract(name: str, by_name: Dict[str, List[ModelFact]]) -> Optional[ModelFact]:
+    candidates = [m for m in by_name.get(name.rsplit(".", 1)[-1], []) if m.abstract]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def _resolve_fields(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> List[FieldFact]:
     """Own fields plus those inherited from abstract project models (by class name)."""
     fields: List[FieldFact] = []
     for base in model.bases:
-        candidates = [m for m in by_name.get(base.rsplit(".", 1)[-1], []) if m.abstract]
-        if len(candidates) == 1 and base not in seen:
-            fields.extend(_resolve_fields(candidates[0], by_name, seen + (model.class_name,)))
+        parent = _abstract(base, by_name)
+        if parent is not None and base not in seen:
+            fields.extend(_resolve_fields(parent, by_name, seen + (model.class_name,)))
     own = {f.name for f in model.fields}
     return [f for f in fields if f.name not in own] + list(model.fields)
+
+
+def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> Tuple[List[Tuple[str, ...]], bool]:
+    """Own indexes plus those of abstract project bases (Django copies an abstract
+    parent's ``Meta`` when the child declares none or subclasses it; counting them
+    either way errs towards silence), and whether some of them cannot be known: an
+    opaque model or base, or a ``Meta`` subclassing a class that is not a project
+    model's ``Meta``."""
+    indexes = list(model.indexes)
+    opaque = model.opaque
+    for meta_base in model.meta_bases:
+        owner = meta_base[: -len(".Meta")] if meta_base.endswith(".Meta") else None
+        if owner is None or _abstract(owner, by_name) is None:
+            opaque = True
+    for base in model.bases:
+        parent = _abstract(base, by_name)
+        if parent is not None and base not in seen:
+            more, dark = _resolve_indexes(parent, by_name, seen + (model.class_name,))
+            indexes.extend(more)
+            opaque = opaque or dark
+    return indexes, opaque
 
 
 def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
@@ -249,18 +324,22 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
         if m.abstract:
             continue
         fields = _resolve_fields(m, by_name)
+        indexes, opaque = _resolve_indexes(m, by_name)
         pk = next((f.name for f in fields if f.primary), None)
         if pk is None:
             fields = [FieldFact("id", "id", indexed=True, primary=True)] + fields
             pk = "id"
         table_name = _django_table(m)
         table = schema.ensure(table_name, m.path)
+        table.opaque = table.opaque or opaque
         for fld in fields:
+            if fld.m2m:
+                continue
             table.add_column(fld.column)
             if fld.indexed:
                 table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
-        info = ModelInfo(m.class_name, table_name, {f.name: f for f in fields}, pk)
-        for idx in m.indexes:
+        info = ModelInfo(m.class_name, table_name, {f.name: f for f in fields}, pk, m.app_label)
+        for idx in indexes:
             cols = tuple(norm(info.column_for(n) or n) for n in idx)
             table.add_index(Index(cols))
         schema.add_model(info)
@@ -271,11 +350,15 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
             if info is None:
                 continue
             table = schema.ensure(info.table)
-            if op.kind == "add_index" and op.index:
+            if op.kind == "opaque":
+                table.opaque = True
+            elif op.kind == "add_index" and op.index:
                 table.add_index(Index(tuple(norm(info.column_for(n) or n) for n in op.index)))
             elif op.kind == "add_field" and op.field is not None:
                 fld = op.field
                 info.fields[fld.name] = fld
+                if fld.m2m:
+                    continue
                 table.add_column(fld.column)
                 if fld.indexed:
                     table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
