@@ -12,7 +12,10 @@ What a lookup becomes:
   (the reverse name of another model's foreign key), ``tags__name=n`` (``ManyToManyField``,
   either side): an inner join per relation, then the condition on the remote model.
 * Neutral (the condition cannot use a plain index either way, so it is left out):
-  ``True``/``False`` flags, ``F()`` comparisons of two columns, ``exclude()`` and ``~Q``,
+  ``True``/``False`` flags, unindexed fields declared with ``choices=`` (a status or a
+  type: a handful of values, each a large share of the rows, which is why such queries
+  are usually whole-table reads or served by a partial index by design),
+  ``F()`` comparisons of two columns, ``exclude()`` and ``~Q``,
   annotations, and transforms or pattern lookups (``email__iexact``, ``created__date``)
   on a column that no index of any kind mentions.
 * Cannot judge (the whole query is left alone): ``**kwargs`` and ``*args``, positional
@@ -296,6 +299,8 @@ class _Query:
                 alias, model = hop
                 i += 1
                 continue
+            if fld.choices and not fld.indexed:
+                return NEUTRAL  # a status or a type: a few values, each a large share of rows
             if op_only:
                 return self._cond(alias, fld.column, op)
             return self._unjudged(model, fld.column)

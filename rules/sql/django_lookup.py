@@ -30,7 +30,8 @@ class DjangoUnindexedLookup(Rule):
     indexed filter is fine.
 
     Not judged, so never reported: `True`/`False` flag lookups (half the table either
-    way), `F()` comparisons, `exclude()` and `~Q`, transforms and pattern lookups
+    way) and unindexed fields with `choices=` (a status or a type: a few values, each a
+    large share of the rows), `F()` comparisons, `exclude()` and `~Q`, transforms and pattern lookups
     (`created_at__date`, `email__iexact`) on columns no index mentions; and a query is
     left alone as a whole when part of it cannot be read: `**kwargs` or `*args`, a
     positional filter that is not a `Q(...)` combination, an unknown field, a relation
@@ -102,6 +103,8 @@ class DjangoUnindexedLookup(Rule):
         _MODELS + "def f(x):\n    return Order.objects.filter(status='x', discount=x)\n",  # unknown field
         _MODELS + "def f(c):\n    return Order.objects.filter(status='x', customer__in=c)\n",
         _MODELS + "def f(c):\n    return Order.objects.filter(status=F('customer__country'))\n",
+        _MODELS.replace("status = models.CharField(max_length=20)", "status = models.CharField(max_length=20, choices=STATUSES)")
+        + "def f():\n    return Order.objects.filter(status__in=['paid', 'shipped'])\n",
         _MODELS + "def f():\n    return Order.objects.annotate(n=Count('id')).filter(n__gt=1)\n",
         _MODELS.replace("country = models.CharField(max_length=2)", "country = models.CharField(max_length=2)\n    slug = models.SlugField()")
         + "def f(s):\n    return Customer.objects.get(slug=s)\n",

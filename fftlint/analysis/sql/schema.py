@@ -101,6 +101,7 @@ class FieldFact:
     target: Optional[str] = None  # related model as written: "Brand", "shop.Brand", "self"
     related_name: Optional[str] = None  # the reverse lookup name (related_query_name wins)
     m2m: bool = False  # ManyToManyField: a join table, no column here
+    choices: bool = False  # declares ``choices=``: a handful of values (a status, a type)
 
 
 @dataclass(frozen=True)

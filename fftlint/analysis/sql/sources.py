@@ -202,7 +202,8 @@ def _django_field(name: str, call: ast.Call) -> Optional[FieldFact]:
         indexed = True  # OneToOne is unique
     column = _const_str(_kw(call, "db_column")) or (name + "_id" if relation else name)
     target = _target(call) if relation else None
-    return FieldFact(name, norm(column), indexed, primary, relation, target, related_name if relation else None)
+    choices = _kw(call, "choices") is not None
+    return FieldFact(name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices)
 
 
 def _index_fields(call: ast.AST) -> Optional[Tuple[str, ...]]:
