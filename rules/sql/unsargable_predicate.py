@@ -10,7 +10,7 @@ from fftlint.rule import Invalid, Rule
 
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 from ._precheck import text_rule_could_match
-from fftlint.analysis.sql.schema import index_name
+from fftlint.analysis.sql.schema import index_name, quote_ident
 
 
 class UnsargablePredicate(SqlTextRule, Rule):
@@ -81,7 +81,7 @@ class UnsargablePredicate(SqlTextRule, Rule):
         Invalid(
             _SCHEMA + "def f(cur, e):\n    cur.execute('SELECT id FROM users WHERE lower(email) = lower(%s)', (e,))\n",
             line=8,
-            message_contains="CREATE INDEX ix_users_lower_email ON users (lower(email))",
+            message_contains="CREATE INDEX ix_users_lower_email ON users ((lower(email)))",
         ),
         Invalid(
             _SCHEMA + "def f(cur, d):\n    cur.execute('SELECT id FROM users WHERE date(created_at) = %s', (d,))\n",
@@ -100,13 +100,16 @@ class UnsargablePredicate(SqlTextRule, Rule):
                     continue
                 if item.reason == "function":
                     expr = item.expression.lower()
-                    name = "ix_" + "_".join([item.table] + re.findall(r"\w+", expr))[:60]
-                    advice = f"add `CREATE INDEX {name} ON {item.table} ({expr})` or compare the bare column"
+                    indexable = (item.indexable or item.expression).lower()
+                    name = "ix_" + "_".join([item.table] + re.findall(r"\w+", indexable))[:60]
+                    ddl = f"CREATE INDEX {name} ON {quote_ident(item.table)} (({indexable}))"
+                    advice = f"add `{ddl}` or compare the bare column"
                 else:
-                    advice = (
-                        f"a B-tree index cannot match a leading wildcard: add `CREATE INDEX {index_name(item.table, [item.column])}_trgm "
-                        f"ON {item.table} USING gin ({item.column} gin_trgm_ops)` (pg_trgm) or use full-text search"
+                    ddl = (
+                        f"CREATE INDEX {index_name(item.table, [item.column])}_trgm "
+                        f"ON {quote_ident(item.table)} USING gin ({quote_ident(item.column)} gin_trgm_ops)"
                     )
+                    advice = f"a B-tree index cannot match a leading wildcard: add `{ddl}` (pg_trgm) or use full-text search"
                     expr = item.expression
                 self.report(
                     site.node,
@@ -114,5 +117,5 @@ class UnsargablePredicate(SqlTextRule, Rule):
                     table=item.table,
                     column=item.column,
                     advice=advice,
-                    properties={"table": item.table, "column": item.column, "reason": item.reason},
+                    properties={"table": item.table, "column": item.column, "reason": item.reason, "ddl": ddl},
                 )

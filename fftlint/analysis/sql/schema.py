@@ -370,9 +370,33 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
     return schema
 
 
+#: PostgreSQL's reserved key words (including those that can only be function or type
+#: names): as a column or table name they must be double-quoted.
+PG_RESERVED = frozenset(
+    """all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate
+    collation column concurrently constraint create cross current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user default deferrable desc distinct do else end
+    except false fetch for foreign freeze from full grant group having ilike in initially inner intersect into
+    is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on
+    only or order outer overlaps placing primary references returning right select session_user similar some
+    symmetric system_user table tablesample then to trailing true union unique user using variadic verbose
+    when where window with""".split()
+)
+_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+
+def quote_ident(name: str) -> str:
+    """``status`` stays bare; ``order``, ``user`` and ``Created At`` are double-quoted."""
+    if _PLAIN_IDENT.match(name) and name not in PG_RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
 def index_name(table: str, columns: Sequence[str]) -> str:
-    return "ix_" + "_".join([norm(table)] + [re.sub(r"\W+", "_", c) for c in columns])[:60]
+    return "ix_" + "_".join([norm(table)] + [re.sub(r"\W+", "_", c).strip("_") for c in columns])[:60]
 
 
 def create_index_ddl(table: str, columns: Sequence[str]) -> str:
-    return f"CREATE INDEX {index_name(table, columns)} ON {norm(table)} ({', '.join(columns)})"
+    """``CREATE INDEX ix_<table>_<cols> ON <table> (<cols>)``, identifiers quoted as needed."""
+    cols = ", ".join(quote_ident(c) for c in dict.fromkeys(columns))
+    return f"CREATE INDEX {index_name(table, list(dict.fromkeys(columns)))} ON {quote_ident(norm(table))} ({cols})"
