@@ -115,6 +115,12 @@ class Translated:
     filters: List[str] = field(default_factory=list)
 
 
+def m2m_table(owner: Any, fld: Any, target: Any) -> Tuple[str, Tuple[str, str]]:
+    """Django's automatic join table of ``owner.fld`` (``<owner table>_<field>``) and its
+    two foreign key columns (owner side, target side)."""
+    return f"{owner.table}_{fld.name}", (f"{owner.class_name.lower()}_id", f"{target.class_name.lower()}_id")
+
+
 def _flag(value: cst.BaseExpression) -> bool:
     """A ``True`` / ``False`` literal: a low-cardinality predicate an index rarely serves
     (a partial index would, but that is a design choice, not a missing index)."""
@@ -209,20 +215,22 @@ class _Query:
         new = self._alias()
         return self._join(path, source, f'"{new}"."{fld.column}" = "{alias}"."{pk}"', new)
 
-    def _m2m(self, path: Tuple[str, ...], alias: str, model: Any, other: Any) -> Optional[Tuple[str, Any]]:
-        """Through Django's join table (never in the schema: it is neutral, and Django
-        indexes both of its foreign keys)."""
+    def _m2m(self, path: Tuple[str, ...], alias: str, model: Any, other: Any, owner: Any, fld: Any) -> Optional[Tuple[str, Any]]:
+        """Through Django's join table (never in the schema, so neutral: Django indexes
+        both of its foreign keys). ``owner`` declares the ``ManyToManyField`` ``fld``."""
         hit = self.paths.get(path)
         if hit is not None:
             return hit
         pk, other_pk = self._pk_column(model), self._pk_column(other)
-        if pk is None or other_pk is None:
+        if pk is None or other_pk is None or model is other:
             return None
+        link, columns = m2m_table(owner, fld, other if owner is model else model)
+        mine, theirs = columns if owner is model else columns[::-1]
         self.through += 1
-        link = f"fft_m2m_{self.through}"
-        self.joins.append(f'JOIN "{link}" ON "{link}"."src" = "{alias}"."{pk}"')
+        step = f"m{self.through}"
+        self.joins.append(f'JOIN "{link}" AS "{step}" ON "{step}"."{mine}" = "{alias}"."{pk}"')
         new = self._alias()
-        return self._join(path, other, f'"{new}"."{other_pk}" = "{link}"."dst"', new)
+        return self._join(path, other, f'"{new}"."{other_pk}" = "{step}"."{theirs}"', new)
 
     # -- conditions -----------------------------------------------------------------
     def _cond(self, alias: str, column: str, op: str) -> str:
@@ -265,7 +273,7 @@ class _Query:
                 if rev is None:
                     return UNKNOWN
                 source, rel = rev
-                hop = self._m2m(path, alias, model, source) if rel.m2m else self._reverse(path, alias, model, source, rel)
+                hop = self._m2m(path, alias, model, source, source, rel) if rel.m2m else self._reverse(path, alias, model, source, rel)
                 if hop is None:
                     return UNKNOWN
                 alias, model = hop
@@ -276,7 +284,7 @@ class _Query:
                 continue
             if fld.m2m:
                 target = self.schema.related_model(model, fld)
-                hop = self._m2m(path, alias, model, target) if target is not None else None
+                hop = self._m2m(path, alias, model, target, model, fld) if target is not None else None
                 if hop is None:
                     return UNKNOWN
                 alias, model = hop

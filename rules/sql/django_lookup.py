@@ -211,5 +211,5 @@ class DjangoUnindexedLookup(Rule):
                     clauses="/".join(dict.fromkeys(gap.clauses)),
                     table=gap.table,
                     advice=advice,
-                    properties={"model": model.class_name, "fields": fields, "table": gap.table, "ddl": gap.ddl},
+                    properties={"model": model.class_name, "fields": fields, "columns": list(dict.fromkeys(gap.columns)), "table": gap.table, "ddl": gap.ddl, "sql": query.sql},
                 )

@@ -21,6 +21,10 @@ class UnsargablePredicate(SqlTextRule, Rule):
     `WHERE date(created_at) = %s`, `WHERE id::text = %s`), or a `LIKE` / `ILIKE`
     pattern that starts with a wildcard (`WHERE name LIKE '%son'`).
 
+    For a date/time function or cast of the column (`date(created_at)`, `created_at::date`,
+    `date_trunc(...)`) the advice is the range on the bare column: on a `timestamptz`
+    such an expression depends on the time zone and PostgreSQL refuses it in an index.
+
     It stays silent when an expression index matches (`CREATE INDEX ON users
     (lower(email))`), when a trigram (GIN / GiST) index covers the column, when another
     predicate of the same table can use an index, and on tables or columns the schema
@@ -83,9 +87,11 @@ class UnsargablePredicate(SqlTextRule, Rule):
             line=8,
             message_contains="CREATE INDEX ix_users_lower_email ON users ((lower(email)))",
         ),
+        # date() of a timestamptz depends on the time zone: PostgreSQL refuses it in an
+        # index (not IMMUTABLE), so the advice is the range on the bare column
         Invalid(
             _SCHEMA + "def f(cur, d):\n    cur.execute('SELECT id FROM users WHERE date(created_at) = %s', (d,))\n",
-            message_contains="users.created_at",
+            message_contains="compare the bare column as a range (`created_at >= %s AND created_at < %s`)",
         ),
         Invalid(
             _SCHEMA + "def f(cur):\n    cur.execute(\"SELECT id FROM users WHERE name LIKE '%son'\")\n",
@@ -98,7 +104,14 @@ class UnsargablePredicate(SqlTextRule, Rule):
             for item in result.unsargable:
                 if not self.reportable(item.table):
                     continue
-                if item.reason == "function":
+                if item.reason == "function" and _time_dependent(item.indexable or item.expression):
+                    expr = item.expression.lower()
+                    ddl = None
+                    advice = (
+                        f"compare the bare column as a range (`{item.column} >= %s AND {item.column} < %s`): "
+                        "an index on a date/time function of a timestamp with time zone is refused (not IMMUTABLE)"
+                    )
+                elif item.reason == "function":
                     expr = item.expression.lower()
                     indexable = (item.indexable or item.expression).lower()
                     name = "ix_" + "_".join([item.table] + re.findall(r"\w+", indexable))[:60]
@@ -117,5 +130,14 @@ class UnsargablePredicate(SqlTextRule, Rule):
                     table=item.table,
                     column=item.column,
                     advice=advice,
-                    properties={"table": item.table, "column": item.column, "reason": item.reason, "ddl": ddl},
+                    properties={"table": item.table, "column": item.column, "reason": item.reason, "sql": site.text, **({"ddl": ddl} if ddl else {})},
                 )
+
+
+#: Date/time functions and casts whose value depends on the session's time zone when
+#: applied to a ``timestamptz``: PostgreSQL refuses them in an index expression.
+_TIME_FUNCTIONS = re.compile(r"^\s*(?:date|date_trunc|date_part|extract|to_char|to_date|timezone|age)\s*\(|::\s*(?:date|time|timestamp)\b|^\s*cast\s*\(.*\bas\s+(?:date|time|timestamp)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _time_dependent(expression: str) -> bool:
+    return bool(_TIME_FUNCTIONS.search(expression))

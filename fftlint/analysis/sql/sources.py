@@ -190,7 +190,9 @@ def _django_field(name: str, call: ast.Call) -> Optional[FieldFact]:
         return None
     related_name = _const_str(_kw(call, "related_query_name")) or _const_str(_kw(call, "related_name"))
     if kind.endswith("ManyToManyField"):
-        return FieldFact(name, "", target=_target(call), related_name=related_name, m2m=True)
+        # an explicit through= model joins through its own foreign keys: not followed
+        target = None if _kw(call, "through") is not None else _target(call)
+        return FieldFact(name, "", target=target, related_name=related_name, m2m=True)
     relation = _is_relation(kind)
     primary = _true(_kw(call, "primary_key"))
     db_index = _kw(call, "db_index")
