@@ -37,6 +37,12 @@ import libcst as cst
 FILTERING = {"filter", "get", "get_or_create", "update_or_create", "order_by", "latest", "earliest", "first", "last"}
 PASSING = {"all", "exclude", "select_related", "prefetch_related", "only", "defer", "values", "values_list", "distinct", "using", "annotate", "alias", "filter", "order_by"}
 LIMITING = {"first", "last", "latest", "earliest", "get"}
+#: Methods that end a chain without adding conditions; any other method (a custom
+#: QuerySet's ``.active()``) may filter on anything, so the chain below it is not judged.
+TERMINAL = {
+    "count", "exists", "delete", "update", "aggregate", "iterator", "in_bulk", "select_for_update", "explain",
+    "values_list", "values", "first", "last", "get", "latest", "earliest", "contains", "union", "none",
+}  # fmt: skip
 LOOKUPS = {
     "exact": "= %s",
     "in": "IN (%s)",
@@ -78,6 +84,7 @@ class DjangoChains:
     def __init__(self) -> None:
         self.seen: Set[int] = set()
         self.sliced: Set[int] = set()
+        self.tainted: Set[int] = set()  # receivers of methods that may add conditions
         self.chains: List[Chain] = []
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
@@ -85,9 +92,13 @@ class DjangoChains:
             self.sliced.add(id(node.value))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if id(node) in self.seen or not isinstance(node.func, cst.Attribute):
+        if not isinstance(node.func, cst.Attribute):
             return
-        if node.func.attr.value not in FILTERING and node.func.attr.value not in PASSING:
+        method = node.func.attr.value
+        if id(node) in self.tainted or (method not in FILTERING and method not in PASSING and method not in TERMINAL):
+            self.tainted.add(id(node.func.value))  # the walk visits outer calls first
+            return
+        if id(node) in self.seen or (method not in FILTERING and method not in PASSING):
             return
         calls: List[Tuple[str, cst.Call]] = []
         current: cst.BaseExpression = node

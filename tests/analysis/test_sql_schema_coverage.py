@@ -154,3 +154,60 @@ def test_ddl_strings_outside_migrations_teach_nothing(tmp_path):
         },
     )
     assert not s.table("shop_order").leading_indexed("a")
+
+
+SA_MODELS = """
+from sqlalchemy import Column, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+
+class Timestamps:
+    created_at = Column(DateTime, index=True)
+    updated_at = Column(DateTime)
+
+
+class Customer(Timestamps, Base):
+    __tablename__ = "customers"
+    id = Column(Integer, primary_key=True)
+    email = Column(String, unique=True)
+    region: Mapped[str]
+    orders = relationship("Order", back_populates="customer")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    coupon_id = Column(Integer, ForeignKey(Customer.id), index=True)
+    status = Column(String(20))
+    customer = relationship(Customer, back_populates="orders")
+    tags = relationship("Tag", secondary="order_tags")
+
+
+class RushOrder(Order):
+    priority = Column(Integer)
+
+
+class Dynamic(Base):
+    __tablename__ = "dynamic"
+    id = Column(Integer, primary_key=True)
+
+    @declared_attr
+    def __table_args__(cls):
+        return (Index("ix", "id"),)
+"""
+
+
+def test_sqlalchemy_models_mixins_relationships_and_foreign_keys(tmp_path):
+    s = learn(tmp_path, {"app/models.py": SA_MODELS})
+    customer, order = s.sa_model("Customer"), s.sa_model("Order")
+    assert customer.table == "customers" and customer.columns["created_at"] == "created_at"
+    assert s.table("customers").leading_indexed("created_at")  # the mixin's index=True
+    assert customer.columns["region"] == "region"  # Mapped[str] without mapped_column
+    assert order.columns["customer_id"] == "customer_id" and order.foreign_keys == {"customer_id": "customers", "coupon_id": "customers"}
+    assert not s.table("orders").leading_indexed("customer_id")  # PostgreSQL does not index FKs
+    assert s.table("orders").leading_indexed("coupon_id")
+    assert order.relationships == {"customer": "Customer", "tags": None}
+    rush = s.sa_model("RushOrder")
+    assert rush.table == "orders" and rush.columns["status"] == "status" and s.table("orders").has_column("priority")
+    assert s.table("dynamic").opaque

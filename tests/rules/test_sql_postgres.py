@@ -386,7 +386,7 @@ def learned_db():
         admin.close()
 
 
-ORM_CODES = ("FFT502",)
+ORM_CODES = ("FFT502", "FFT505")
 
 
 def orm_findings(project):

@@ -131,6 +131,33 @@ class DjangoOpFact:
     field: Optional[FieldFact] = None
 
 
+@dataclass(frozen=True)
+class SaModelFact:
+    """A SQLAlchemy declarative class: a mapped model (``__tablename__``), a mixin or
+    abstract base holding columns, or a single-table subclass (no ``__tablename__``)."""
+
+    class_name: str
+    path: str
+    table: Optional[str] = None
+    columns: Tuple[Tuple[str, str], ...] = ()  # (attribute, column)
+    indexes: Tuple[Index, ...] = ()  # from the column definitions (index=True, unique=True)
+    foreign_keys: Tuple[Tuple[str, str], ...] = ()  # (column, referenced table)
+    relationships: Tuple[Tuple[str, Optional[str]], ...] = ()  # (attribute, target class or None)
+    bases: Tuple[str, ...] = ()
+
+
+@dataclass
+class SaModelInfo:
+    """A resolved SQLAlchemy model: attribute -> column of its table, its relationships
+    (attribute -> target class) and foreign keys (column -> referenced table)."""
+
+    class_name: str
+    table: str
+    columns: Dict[str, str]
+    relationships: Dict[str, Optional[str]]
+    foreign_keys: Dict[str, str]
+
+
 @dataclass
 class SchemaFacts:
     """What one file teaches about the schema. Picklable; merged by :func:`build_schema`."""
@@ -141,9 +168,10 @@ class SchemaFacts:
     models: List[ModelFact] = field(default_factory=list)
     django_ops: List[DjangoOpFact] = field(default_factory=list)
     dropped: List[str] = field(default_factory=list)  # index names (DROP INDEX, op.drop_index)
+    sa_models: List[SaModelFact] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.tables or self.indexes or self.columns or self.models or self.django_ops or self.dropped)
+        return bool(self.tables or self.indexes or self.columns or self.models or self.django_ops or self.dropped or self.sa_models)
 
     def extend(self, other: "SchemaFacts") -> None:
         self.tables.extend(other.tables)
@@ -152,6 +180,7 @@ class SchemaFacts:
         self.models.extend(other.models)
         self.django_ops.extend(other.django_ops)
         self.dropped.extend(other.dropped)
+        self.sa_models.extend(other.sa_models)
 
 
 # --------------------------------------------------------------------------- schema
@@ -185,6 +214,12 @@ class Schema:
         self._ambiguous_models: set = set()
         #: (target class, reverse lookup name) -> (source model, its relation field)
         self._reverse: Optional[Dict[Tuple[str, str], Optional[Tuple[ModelInfo, FieldFact]]]] = None
+        self.sa_models: Dict[str, SaModelInfo] = {}
+        self._ambiguous_sa: set = set()
+
+    def sa_model(self, class_name: str) -> Optional[SaModelInfo]:
+        """A SQLAlchemy model by class name (None when unknown or defined twice)."""
+        return None if class_name in self._ambiguous_sa else self.sa_models.get(class_name)
 
     def __bool__(self) -> bool:
         return bool(self.tables)
@@ -363,6 +398,7 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
                 table.add_column(fld.column)
                 if fld.indexed:
                     table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
+    _build_sa_models(schema, [m for fact in all_facts for m in fact.sa_models])
     dropped = {name for fact in all_facts for name in fact.dropped}
     if dropped:
         for table in schema.tables.values():
@@ -390,6 +426,76 @@ def quote_ident(name: str) -> str:
     if _PLAIN_IDENT.match(name) and name not in PG_RESERVED:
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def _build_sa_models(schema: Schema, facts: List[SaModelFact]) -> None:
+    """Mixins and abstract bases lend their columns (and the indexes those declare) to
+    every mapped subclass; a subclass without ``__tablename__`` maps its parent's table
+    (single-table inheritance). Columns of a joined-inheritance parent live in the
+    parent's table and are not attributed to the child."""
+    by_name: Dict[str, List[SaModelFact]] = {}
+    for m in facts:
+        by_name.setdefault(m.class_name, []).append(m)
+
+    def unique(name: str) -> Optional[SaModelFact]:
+        found = by_name.get(name.rsplit(".", 1)[-1], [])
+        return found[0] if len(found) == 1 else None
+
+    def table_of(m: SaModelFact, seen: Tuple[str, ...] = ()) -> Optional[str]:
+        if m.table:
+            return m.table
+        for base in m.bases:
+            parent = unique(base)
+            if parent is not None and parent.class_name not in seen:
+                found = table_of(parent, seen + (m.class_name,))
+                if found:
+                    return found
+        return None
+
+    def inherited(m: SaModelFact, seen: Tuple[str, ...] = ()) -> List[SaModelFact]:
+        out = []
+        for base in m.bases:
+            parent = unique(base)
+            if parent is None or parent.class_name in seen or parent.table:
+                continue  # unknown, or a mapped parent: its columns are its table's
+            out.extend(inherited(parent, seen + (m.class_name,)))
+            out.append(parent)
+        return out
+
+    for name, group in by_name.items():
+        if len(group) > 1:
+            schema._ambiguous_sa.add(name)
+            continue
+        m = group[0]
+        table_name = table_of(m)
+        if not table_name:
+            continue
+        parts = inherited(m) + [m]
+        if not m.table:  # single-table inheritance: the parent's own columns too
+            parent = next((unique(b) for b in m.bases if unique(b) is not None and table_of(unique(b)) == table_name), None)  # type: ignore[arg-type]
+            if parent is not None:
+                parts = inherited(parent) + [parent] + parts
+        columns: Dict[str, str] = {}
+        relationships: Dict[str, Optional[str]] = {}
+        fks: Dict[str, str] = {}
+        table = schema.ensure(table_name, m.path)
+        for part in parts:
+            columns.update(part.columns)
+            relationships.update(part.relationships)
+            fks.update(part.foreign_keys)
+            for col in dict(part.columns).values():
+                table.add_column(col)
+            for ix in part.indexes:
+                table.add_index(ix)
+        schema.sa_models[m.class_name] = SaModelInfo(m.class_name, norm(table_name), columns, relationships, fks)
+    for info in schema.sa_models.values():  # ForeignKey(Customer.id): the class's table
+        for col, ref in list(info.foreign_keys.items()):
+            if ref.startswith("@"):
+                target = schema.sa_model(ref[1:])
+                if target is not None:
+                    info.foreign_keys[col] = target.table
+                else:
+                    del info.foreign_keys[col]
 
 
 def index_name(table: str, columns: Sequence[str]) -> str:

@@ -32,6 +32,7 @@ from fftlint.analysis.sql.schema import (
     FieldFact,
     Index,
     ModelFact,
+    SaModelFact,
     SchemaFacts,
     Table,
     norm,
@@ -451,12 +452,78 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
     items: List[ast.AST] = []
     if isinstance(table_args, (ast.Tuple, ast.List)):
         items = list(table_args.elts)
+        if any(isinstance(i, ast.Starred) for i in items):
+            table.opaque = True
+    elif table_args is not None and not isinstance(table_args, ast.Dict):
+        table.opaque = True  # computed at run time: its indexes cannot be read
+    if any(isinstance(stmt, ast.FunctionDef) and stmt.name == "__table_args__" for stmt in node.body):
+        table.opaque = True  # @declared_attr def __table_args__
     for item in items:
         if isinstance(item, ast.Call):
             ix = _sa_constraint(item, attrs, skip_name=True)
             if ix is not None:
                 table.add_index(ix)
     return table, attrs
+
+
+def _fk_target(call: ast.Call) -> Optional[str]:
+    """``Column(ForeignKey("customers.id"))`` / ``mapped_column(ForeignKey(Customer.id))``
+    -> the referenced table (``customers``) or, for an attribute, ``@Customer`` (a class)."""
+    for arg in list(call.args) + [kw.value for kw in call.keywords]:
+        if isinstance(arg, ast.Call) and _tail(arg.func) == "ForeignKey" and arg.args:
+            ref = arg.args[0]
+            text = _const_str(ref)
+            if text and "." in text:
+                return norm(text.rsplit(".", 1)[0])
+            if isinstance(ref, ast.Attribute) and isinstance(ref.value, ast.Name):
+                return "@" + ref.value.id
+    return None
+
+
+def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
+    """A declarative class's columns, relationships and foreign keys (also for mixins and
+    abstract bases); None for a class that declares none of them."""
+    tablename: Optional[str] = None
+    columns: List[Tuple[str, str]] = []
+    indexes: List[Index] = []
+    fks: List[Tuple[str, str]] = []
+    rels: List[Tuple[str, Optional[str]]] = []
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            target, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            target, value = stmt.target.id, stmt.value
+            if value is None:
+                ann = ast_dotted(stmt.annotation.value) if isinstance(stmt.annotation, ast.Subscript) else None
+                if ann and ann.rsplit(".", 1)[-1] == "Mapped" and not target.startswith("_"):
+                    columns.append((target, norm(target)))  # ``name: Mapped[str]``: a column
+                continue
+        else:
+            continue
+        if target == "__tablename__":
+            tablename = _const_str(value)
+            continue
+        if not isinstance(value, ast.Call):
+            continue
+        kind = _tail(value.func)
+        if kind in COLUMN_CALLS:
+            col = _sa_column(value, target)
+            if col is not None:
+                columns.append((target, col[0]))
+                indexes.extend(col[1])
+                ref = _fk_target(value)
+                if ref:
+                    fks.append((col[0], ref))
+        elif kind == "relationship":
+            ref = value.args[0] if value.args else _kw(value, "argument")
+            name = _const_str(ref) or (ref.id if isinstance(ref, ast.Name) else None)
+            if _kw(value, "secondary") is not None or _kw(value, "primaryjoin") is not None:
+                name = None  # an association table or a custom join: not followed
+            rels.append((target, name.rsplit(".", 1)[-1] if name else None))
+    if not (tablename or columns or rels):
+        return None
+    bases = tuple(ast_dotted(b) or "" for b in node.bases)
+    return SaModelFact(node.name, path, norm(tablename) if tablename else None, tuple(columns), tuple(indexes), tuple(fks), tuple(rels), bases)
 
 
 ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key", "drop_index"}
@@ -556,7 +623,11 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
         if sa is not None:
             facts.tables.append(sa[0])
             sa_attrs[node.name] = (sa[0].name, sa[1])
-        elif node.name in model_names:
+        if node.name not in model_names:
+            sa_fact = _sa_class(node, path)
+            if sa_fact is not None:
+                facts.sa_models.append(sa_fact)
+        if sa is None and node.name in model_names:
             model = _django_model(node, path)
             if model is not None:
                 facts.models.append(model)
