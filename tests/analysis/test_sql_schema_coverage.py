@@ -211,3 +211,16 @@ def test_sqlalchemy_models_mixins_relationships_and_foreign_keys(tmp_path):
     rush = s.sa_model("RushOrder")
     assert rush.table == "orders" and rush.columns["status"] == "status" and s.table("orders").has_column("priority")
     assert s.table("dynamic").opaque
+
+
+def test_sqlalchemy_indexes_declared_in_the_class_body(tmp_path):
+    # lemur's Certificate: ``not_after_ix = Index("ix_certificates_not_after", not_after.desc())``
+    s = learn(
+        tmp_path,
+        {
+            "app/models.py": "from sqlalchemy import Column, DateTime, Index, Integer\n"
+            "class Cert(Base):\n    __tablename__ = 'certs'\n    id = Column(Integer, primary_key=True)\n"
+            "    not_after = Column(DateTime)\n    not_after_ix = Index('ix_certs_not_after', not_after.desc())\n"
+        },
+    )
+    assert s.table("certs").leading_indexed("not_after")

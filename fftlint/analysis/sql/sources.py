@@ -382,6 +382,8 @@ def _sa_constraint(call: ast.Call, attrs: Dict[str, str], skip_name: bool) -> Op
         args = args[1:]
     cols = []
     for arg in args:
+        while isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("desc", "asc") and not arg.args:
+            arg = arg.func.value  # Model.col.desc(): the column, in either direction
         s = _const_str(arg)
         if s is None and isinstance(arg, ast.Name):
             s = attrs.get(arg.id)
@@ -432,6 +434,7 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
     table = Table(norm(tablename), origin=path)
     attrs: Dict[str, str] = {}
     table_args: Optional[ast.AST] = None
+    class_level: List[ast.Call] = []
     for stmt in node.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             target, value = stmt.targets[0].id, stmt.value
@@ -449,9 +452,11 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
                 table.add_column(col[0])
                 for ix in col[1]:
                     table.add_index(ix)
-    items: List[ast.AST] = []
+            elif _tail(value.func) in ("Index", "UniqueConstraint"):
+                class_level.append(value)  # ``ix = Index("ix", not_after.desc())`` in the class body
+    items: List[ast.AST] = list(class_level)
     if isinstance(table_args, (ast.Tuple, ast.List)):
-        items = list(table_args.elts)
+        items += list(table_args.elts)
         if any(isinstance(i, ast.Starred) for i in items):
             table.opaque = True
     elif table_args is not None and not isinstance(table_args, ast.Dict):
