@@ -132,6 +132,18 @@ def m2m_table(owner: Any, fld: Any, target: Any) -> Tuple[str, Tuple[str, str]]:
     return f"{owner.table}_{fld.name}", (f"{owner.class_name.lower()}_id", f"{target.class_name.lower()}_id")
 
 
+def unjudged(schema: Any, table_name: str, column: str) -> Cond:
+    """A transform, pattern or function of a column: neutral unless some index mentions
+    the column (an expression or pattern index may serve it: cannot judge)."""
+    table = schema.table(table_name)
+    if table is None:
+        return UNKNOWN
+    for ix in table.indexes:
+        if column in ix.columns or any(c.startswith("expr:") and column in c for c in ix.columns):
+            return UNKNOWN
+    return NEUTRAL
+
+
 def _flag(value: cst.BaseExpression) -> bool:
     """A ``True`` / ``False`` literal: a low-cardinality predicate an index rarely serves
     (a partial index would, but that is a design choice, not a missing index)."""
@@ -248,14 +260,7 @@ class _Query:
         return f'"{alias}"."{column}" {LOOKUPS[op]}'
 
     def _unjudged(self, model: Any, column: str) -> Cond:
-        """A transform or pattern lookup: neutral unless some index mentions the column."""
-        table = self.schema.table(model.table)
-        if table is None:
-            return UNKNOWN
-        for ix in table.indexes:
-            if column in ix.columns or any(c.startswith("expr:") and column in c for c in ix.columns):
-                return UNKNOWN
-        return NEUTRAL
+        return unjudged(self.schema, model.table, column)
 
     def lookup(self, key: str, value: cst.BaseExpression) -> Cond:
         if _flag(value) or _column_ref(value):

@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from ._django import NEUTRAL, UNKNOWN, Cond, _and, _or
+from ._django import NEUTRAL, UNKNOWN, Cond, _and, _or, unjudged
 
 SELECTS = {"sqlalchemy.select", "sqlalchemy.sql.select", "sqlalchemy.future.select", "sqlalchemy.sql.expression.select", "sqlmodel.select"}
 FILTERS = {"filter", "where", "filter_by"}
@@ -228,13 +228,7 @@ class _SaQuery:
 
     # -- conditions -----------------------------------------------------------------
     def _unjudged(self, model: Any, column: str) -> Cond:
-        table = self.schema.table(model.table)
-        if table is None:
-            return UNKNOWN
-        for ix in table.indexes:
-            if column in ix.columns or any(c.startswith("expr:") and column in c for c in ix.columns):
-                return UNKNOWN
-        return NEUTRAL
+        return unjudged(self.schema, model.table, column)
 
     def _wrapped(self, node: cst.BaseExpression) -> Cond:
         """``func.lower(Model.col)`` compared to a constant: a function of one column."""
