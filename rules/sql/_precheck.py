@@ -292,3 +292,20 @@ def django_rule_could_match(rule: Any, view: Any, filtering: Set[str], passing: 
             return True
     return False
 
+
+
+# --------------------------------------------------------------------------- FFT505
+def sqlalchemy_rule_could_match(rule: Any, view: Any) -> bool:
+    """FFT505: outside migrations, a filtering/ordering method is called, the schema
+    knows SQLAlchemy models, and the file names one of them."""
+    if runs_once(view.path):
+        return False
+    if not any(isinstance(c.func, ast.Attribute) and c.func.attr in ("filter", "filter_by", "where", "order_by") for c in view.nodes(ast.Call)):  # type: ignore[attr-defined]
+        return False
+    from fftlint.analysis.sql.loader import schema_for
+
+    opts = options(view, rule)
+    schema = schema_for(view.path, view.text, project=schema_source(view.project), dialect=opts.dialect, schema_files=opts.schema_files)
+    if not schema or not schema.sa_models:
+        return False
+    return any(schema.sa_model(n.id) is not None for n in view.nodes(ast.Name))  # type: ignore[attr-defined]

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Set, Tuple
+from typing import Any
 
 import libcst as cst
 
 from fftlint.rule import Invalid, Rule
 
 from ._common import SqlOptions, analysis, options_of, runs_once
+from ._django import FILTERING, PASSING, DjangoChains, translate
 from ._precheck import django_rule_could_match
 from .provider import SchemaProvider, schema_source
-
-#: QuerySet methods that can end up in the WHERE / ORDER BY of the query, and the ones
-#: that only pass the queryset along.
-FILTERING = {"filter", "get", "get_or_create", "update_or_create", "order_by", "latest", "earliest", "first", "last"}
-PASSING = {"all", "exclude", "select_related", "prefetch_related", "only", "defer", "values", "values_list", "distinct", "using", "annotate", "filter", "order_by"}
-LIMITING = {"first", "last", "latest", "earliest", "get"}
-LOOKUPS = {"exact": "= 1", "in": "IN (1)", "gt": "> 1", "gte": ">= 1", "lt": "< 1", "lte": "<= 1", "range": "BETWEEN 1 AND 2", "isnull": "IS NULL"}
 
 
 class DjangoUnindexedLookup(Rule):
@@ -30,11 +24,23 @@ class DjangoUnindexedLookup(Rule):
     or of an index added by a migration.
 
     Only models defined in the project are checked (Django models and migrations are
-    read with `ast`, never imported). Lookups through relations (`customer__email`),
-    transforms (`created_at__date`), case-insensitive and pattern lookups, `exclude()`
-    and `Q` negations are not judged, nor are `True`/`False` flag lookups (`published=True`:
-    half the table either way, so a B-tree index rarely helps). Like FFT501, a query with
-    at least one indexed filter is fine.
+    read with `ast`, never imported). Lookups across relations (`customer__email=e`,
+    reverse names such as `items__sku=s`, many-to-many fields) are followed as joins:
+    the foreign key index gets the query to the remote table, and the remote model's
+    own index must serve the condition there. Like FFT501, a query with at least one
+    indexed filter is fine.
+
+    Not judged, so never reported: `True`/`False` flag lookups (half the table either
+    way) and unindexed fields with `choices=` (a status or a type: a few values, each a
+    large share of the rows), `F()` comparisons, `exclude()` and `~Q`, transforms and pattern lookups
+    (`created_at__date`, `email__iexact`) on columns no index mentions; and a query is
+    left alone as a whole when part of it cannot be read: `**kwargs` or `*args`, a
+    positional filter that is not a `Q(...)` combination, an unknown field, a relation
+    to a model outside the project (`settings.AUTH_USER_MODEL`), a transform on an
+    indexed column (an expression index may serve it), or a model whose indexes cannot
+    all be read (`managed = False`, a `Meta.indexes` that is not a literal list, a `Meta`
+    subclassing a class outside the project). `SlugField` and foreign keys are indexed
+    by Django unless `db_index=False`.
 
     ## Why is this bad?
     The query becomes a full table scan: fast with test data, slow and lock-heavy once
@@ -91,7 +97,23 @@ class DjangoUnindexedLookup(Rule):
         _MODELS + "def f(pk):\n    return Order.objects.get(pk=pk)\n",
         _MODELS + "def f(d):\n    return Order.objects.filter(placed_on__gte=d).order_by('-placed_on')[:10]\n",
         _MODELS + "def f():\n    return Order.objects.exclude(status='paid')\n",
-        _MODELS + "def f(e):\n    return Order.objects.filter(customer__email=e)\n",
+        _MODELS + "def f(e):\n    return Order.objects.filter(customer__email=e)\n",  # FK + unique
+        _MODELS + "def f(e):\n    return Order.objects.filter(status='x', customer__email__iexact=e)\n",  # an indexed column's transform
+        _MODELS + "def f(x):\n    return Order.objects.filter(status='x', **x)\n",  # any column at all
+        _MODELS + "def f(x):\n    return Order.objects.filter(build_filter(x), status='x')\n",
+        _MODELS + "def f(q):\n    return Order.objects.filter(q, status='x')\n",
+        _MODELS + "def f(x):\n    return Order.objects.filter(status='x', discount=x)\n",  # unknown field
+        _MODELS + "def f(c):\n    return Order.objects.filter(status='x', customer__in=c)\n",
+        _MODELS + "def f(c):\n    return Order.objects.filter(status=F('customer__country'))\n",
+        _MODELS.replace("status = models.CharField(max_length=20)", "status = models.CharField(max_length=20, choices=STATUSES)")
+        + "def f():\n    return Order.objects.filter(status__in=['paid', 'shipped'])\n",
+        _MODELS + "def f():\n    return Order.objects.annotate(n=Count('id')).filter(n__gt=1)\n",
+        _MODELS.replace("country = models.CharField(max_length=2)", "country = models.CharField(max_length=2)\n    slug = models.SlugField()")
+        + "def f(s):\n    return Customer.objects.get(slug=s)\n",
+        _MODELS.replace("    class Meta:\n        indexes", "    class Meta:\n        managed = False\n        indexes")
+        + "def f():\n    return Order.objects.filter(status='x')\n",
+        _MODELS.replace("indexes = [models.Index(fields=['placed_on', 'status'])]", "indexes = COMMON + [models.Index(fields=['placed_on'])]")
+        + "def f():\n    return Order.objects.filter(status='x')\n",
         _MODELS + "def f(d):\n    return Order.objects.filter(created_at__date=d)\n",
         _MODELS + "def f():\n    return Order.objects.order_by('created_at')\n",  # full ordered read
         _MODELS + "def f(x):\n    return Invoice.objects.filter(number=x)\n",  # unknown model
@@ -102,6 +124,16 @@ class DjangoUnindexedLookup(Rule):
         + "def f():\n    return Order.objects.filter(paid=True)\n",
     ]
     INVALID = [
+        # across a relation: the FK index reaches customers, whose country has no index
+        Invalid(
+            _MODELS + "def f():\n    return Order.objects.filter(customer__country='NZ')\n",
+            message_contains="`Customer` has no index on country used in WHERE",
+        ),
+        # the reverse name of Order.customer, and a column filtered twice is named once
+        Invalid(
+            _MODELS + "def f(a, b):\n    return Customer.objects.filter(order__created_at__gte=a, order__created_at__lt=b)\n",
+            message_contains="`Order` has no index on created_at used in WHERE",
+        ),
         Invalid(
             _MODELS + "def f():\n    return Order.objects.filter(status='pending')\n",
             line=16,
@@ -131,36 +163,16 @@ class DjangoUnindexedLookup(Rule):
 
     def __init__(self, ctx: Any, options: Any = None) -> None:
         super().__init__(ctx, options)
-        self.seen: Set[int] = set()
-        self.limited: Set[int] = set()
-        self.chains: List[Tuple[cst.Call, str, List[Tuple[str, cst.Call]], bool]] = []
+        self.chains = DjangoChains()
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if isinstance(node.value, cst.Call) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
-            self.limited.add(id(node.value))
+        self.chains.visit_Subscript(node)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if id(node) in self.seen or not isinstance(node.func, cst.Attribute):
-            return
-        if node.func.attr.value not in FILTERING and node.func.attr.value not in PASSING:
-            return
-        chain: List[Tuple[str, cst.Call]] = []
-        current: cst.BaseExpression = node
-        while isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
-            method = current.func.attr.value
-            if method not in FILTERING and method not in PASSING:
-                return
-            chain.append((method, current))
-            current = current.func.value
-        if not (isinstance(current, cst.Attribute) and current.attr.value == "objects" and isinstance(current.value, cst.Name)):
-            return
-        for _, call in chain:
-            self.seen.add(id(call))
-        limited = id(node) in self.limited or chain[0][0] in LIMITING
-        self.chains.append((node, current.value.value, list(reversed(chain)), limited))
+        self.chains.visit_Call(node)
 
     def end(self) -> None:
-        if not self.chains:
+        if not self.chains.chains:
             return
         from fftlint.analysis.sql.loader import schema_for
 
@@ -169,20 +181,25 @@ class DjangoUnindexedLookup(Rule):
         if runs_once(ctx.path):
             return
         schema = schema_for(ctx.path, ctx.source, project=schema_source(ctx.project), dialect=opts.dialect, schema_files=opts.schema_files)
+        if not schema:
+            return
         ignored = {t.lower() for t in opts.ignore_tables}
-        for node, model_name, chain, limited in self.chains:
-            info = schema.model(model_name) if schema else None
-            if info is None or info.table in ignored:
+        for chain in self.chains.chains:
+            info = schema.model(chain.model)
+            if info is None:
                 continue
-            sql = self._sql(info, chain, limited)
-            if sql is None:
+            query = translate(schema, info, chain)
+            if query is None:
                 continue
-            columns_to_fields = {f.column: name for name, f in info.fields.items()}
-            for gap in analysis(sql, schema, "postgres").gaps:
-                fields = [columns_to_fields.get(c, c) for c in gap.columns]
+            for gap in analysis(query.sql, schema, "postgres").gaps:
+                model = query.aliases.get(gap.alias)
+                if model is None or gap.table in ignored:
+                    continue
+                columns_to_fields = {f.column: name for name, f in model.fields.items() if not f.m2m}
+                fields = list(dict.fromkeys(columns_to_fields.get(c, c) for c in gap.columns))
                 shown = fields[0] if len(fields) == 1 else "(" + ", ".join(fields) + ")"
                 if len(gap.suggestions) == 1 and len(gap.suggestions[0]) == 1:
-                    advice = f"add `db_index=True` to `{model_name}.{columns_to_fields.get(gap.suggestions[0][0], gap.suggestions[0][0])}`"
+                    advice = f"add `db_index=True` to `{model.class_name}.{columns_to_fields.get(gap.suggestions[0][0], gap.suggestions[0][0])}`"
                 else:
                     entries = ", ".join(
                         "models.Index(fields=[" + ", ".join(repr(columns_to_fields.get(c, c)) for c in cols) + "])"
@@ -190,97 +207,11 @@ class DjangoUnindexedLookup(Rule):
                     )
                     advice = f"add `Meta.indexes = [{entries}]`"
                 self.report(
-                    node,
-                    model=model_name,
+                    chain.node,
+                    model=model.class_name,
                     fields=shown,
                     clauses="/".join(dict.fromkeys(gap.clauses)),
-                    table=info.table,
+                    table=gap.table,
                     advice=advice,
-                    properties={"model": model_name, "fields": fields, "table": info.table, "ddl": gap.ddl},
+                    properties={"model": model.class_name, "fields": fields, "columns": list(dict.fromkeys(gap.columns)), "table": gap.table, "ddl": gap.ddl, "sql": query.sql},
                 )
-
-    # -- chain -> SQL ---------------------------------------------------------------
-    def _sql(self, info: Any, chain: List[Tuple[str, cst.Call]], limited: bool) -> Optional[str]:
-        where: List[str] = []
-        order: Optional[str] = None
-        for method, call in chain:
-            if method in ("filter", "get", "get_or_create", "update_or_create"):
-                for arg in call.args:
-                    if arg.keyword is not None:
-                        if arg.keyword.value == "defaults" or _flag(arg.value):
-                            continue
-                        cond = self._lookup(info, arg.keyword.value)
-                        if cond:
-                            where.append(cond)
-                    elif arg.star == "":
-                        cond = self._q(info, arg.value)
-                        if cond:
-                            where.append(cond)
-            elif method == "order_by" and call.args:
-                order = self._order(info, call.args[0].value)
-            elif method in ("latest", "earliest") and call.args:
-                order = self._order(info, call.args[0].value)
-        if not where and order is None:
-            return None
-        sql = f"SELECT * FROM {info.table}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        if order:
-            sql += f" ORDER BY {order}"
-        if limited:
-            sql += " LIMIT 1"
-        return sql
-
-    def _lookup(self, info: Any, key: str) -> Optional[str]:
-        parts = key.split("__")
-        op = LOOKUPS["exact"]
-        if len(parts) > 1 and parts[-1] in LOOKUPS:
-            op = LOOKUPS[parts.pop()]
-        if len(parts) == 2 and parts[1] in ("id", "pk"):
-            fld = info.fields.get(parts[0])
-            if fld is None or not fld.relation:
-                return None
-            return f"{fld.column} {op}"
-        if len(parts) != 1:
-            return None  # a relation traversal or a transform: not judged
-        column = info.column_for(parts[0])
-        return f"{column} {op}" if column else None
-
-    def _q(self, info: Any, node: cst.BaseExpression) -> Optional[str]:
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.BitOr, cst.BitAnd)):
-            left, right = self._q(info, node.left), self._q(info, node.right)
-            if left is None or right is None:
-                return None
-            joiner = " OR " if isinstance(node.operator, cst.BitOr) else " AND "
-            return f"({left}{joiner}{right})"
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "Q":
-            conds = []
-            for arg in node.args:
-                if arg.keyword is None:
-                    return None
-                if _flag(arg.value):
-                    continue
-                cond = self._lookup(info, arg.keyword.value)
-                if cond is None:
-                    return None
-                conds.append(cond)
-            return "(" + " AND ".join(conds) + ")" if conds else None
-        return None
-
-    def _order(self, info: Any, node: cst.BaseExpression) -> Optional[str]:
-        if not isinstance(node, cst.SimpleString):
-            return None
-        value = node.evaluated_value
-        if not isinstance(value, str):
-            return None
-        name = value.lstrip("-+")
-        if "__" in name or name == "?":
-            return None
-        column = info.column_for(name)
-        return column
-
-
-def _flag(value: cst.BaseExpression) -> bool:
-    """A ``True`` / ``False`` literal: a low-cardinality predicate an index rarely serves
-    (a partial index would, but that is a design choice, not a missing index)."""
-    return isinstance(value, cst.Name) and value.value in ("True", "False")

@@ -186,5 +186,5 @@ class MissingIndexRawSql(SqlTextRule, Rule):
                     columns=columns,
                     clauses=clauses,
                     ddl=gap.ddl,
-                    properties={"table": gap.table, "columns": cols, "clauses": list(gap.clauses), "ddl": gap.ddl},
+                    properties={"table": gap.table, "columns": cols, "clauses": list(gap.clauses), "ddl": gap.ddl, "sql": site.text},
                 )

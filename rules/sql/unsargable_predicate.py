@@ -10,7 +10,8 @@ from fftlint.rule import Invalid, Rule
 
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 from ._precheck import text_rule_could_match
-from fftlint.analysis.sql.schema import index_name
+from fftlint.analysis.sql.schema import index_name, quote_ident
+
 from .provider import SchemaProvider
 
 
@@ -21,6 +22,10 @@ class UnsargablePredicate(SqlTextRule, Rule):
     a function or cast around the column (`WHERE lower(email) = %s`,
     `WHERE date(created_at) = %s`, `WHERE id::text = %s`), or a `LIKE` / `ILIKE`
     pattern that starts with a wildcard (`WHERE name LIKE '%son'`).
+
+    For a date/time function or cast of the column (`date(created_at)`, `created_at::date`,
+    `date_trunc(...)`) the advice is the range on the bare column: on a `timestamptz`
+    such an expression depends on the time zone and PostgreSQL refuses it in an index.
 
     It stays silent when an expression index matches (`CREATE INDEX ON users
     (lower(email))`), when a trigram (GIN / GiST) index covers the column, when another
@@ -83,11 +88,13 @@ class UnsargablePredicate(SqlTextRule, Rule):
         Invalid(
             _SCHEMA + "def f(cur, e):\n    cur.execute('SELECT id FROM users WHERE lower(email) = lower(%s)', (e,))\n",
             line=8,
-            message_contains="CREATE INDEX ix_users_lower_email ON users (lower(email))",
+            message_contains="CREATE INDEX ix_users_lower_email ON users ((lower(email)))",
         ),
+        # date() of a timestamptz depends on the time zone: PostgreSQL refuses it in an
+        # index (not IMMUTABLE), so the advice is the range on the bare column
         Invalid(
             _SCHEMA + "def f(cur, d):\n    cur.execute('SELECT id FROM users WHERE date(created_at) = %s', (d,))\n",
-            message_contains="users.created_at",
+            message_contains="compare the bare column as a range (`created_at >= %s AND created_at < %s`)",
         ),
         Invalid(
             _SCHEMA + "def f(cur):\n    cur.execute(\"SELECT id FROM users WHERE name LIKE '%son'\")\n",
@@ -100,15 +107,25 @@ class UnsargablePredicate(SqlTextRule, Rule):
             for item in result.unsargable:
                 if not self.reportable(item.table):
                     continue
-                if item.reason == "function":
+                if item.reason == "function" and _time_dependent(item.indexable or item.expression):
                     expr = item.expression.lower()
-                    name = "ix_" + "_".join([item.table] + re.findall(r"\w+", expr))[:60]
-                    advice = f"add `CREATE INDEX {name} ON {item.table} ({expr})` or compare the bare column"
-                else:
+                    ddl = None
                     advice = (
-                        f"a B-tree index cannot match a leading wildcard: add `CREATE INDEX {index_name(item.table, [item.column])}_trgm "
-                        f"ON {item.table} USING gin ({item.column} gin_trgm_ops)` (pg_trgm) or use full-text search"
+                        f"compare the bare column as a range (`{item.column} >= %s AND {item.column} < %s`): "
+                        "an index on a date/time function of a timestamp with time zone is refused (not IMMUTABLE)"
                     )
+                elif item.reason == "function":
+                    expr = item.expression.lower()
+                    indexable = (item.indexable or item.expression).lower()
+                    name = "ix_" + "_".join([item.table] + re.findall(r"\w+", indexable))[:60]
+                    ddl = f"CREATE INDEX {name} ON {quote_ident(item.table)} (({indexable}))"
+                    advice = f"add `{ddl}` or compare the bare column"
+                else:
+                    ddl = (
+                        f"CREATE INDEX {index_name(item.table, [item.column])}_trgm "
+                        f"ON {quote_ident(item.table)} USING gin ({quote_ident(item.column)} gin_trgm_ops)"
+                    )
+                    advice = f"a B-tree index cannot match a leading wildcard: add `{ddl}` (pg_trgm) or use full-text search"
                     expr = item.expression
                 self.report(
                     site.node,
@@ -116,5 +133,14 @@ class UnsargablePredicate(SqlTextRule, Rule):
                     table=item.table,
                     column=item.column,
                     advice=advice,
-                    properties={"table": item.table, "column": item.column, "reason": item.reason},
+                    properties={"table": item.table, "column": item.column, "reason": item.reason, "sql": site.text, **({"ddl": ddl} if ddl else {})},
                 )
+
+
+#: Date/time functions and casts whose value depends on the session's time zone when
+#: applied to a ``timestamptz``: PostgreSQL refuses them in an index expression.
+_TIME_FUNCTIONS = re.compile(r"^\s*(?:date|date_trunc|date_part|extract|to_char|to_date|timezone|age)\s*\(|::\s*(?:date|time|timestamp)\b|^\s*cast\s*\(.*\bas\s+(?:date|time|timestamp)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _time_dependent(expression: str) -> bool:
+    return bool(_TIME_FUNCTIONS.search(expression))

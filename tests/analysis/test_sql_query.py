@@ -130,3 +130,22 @@ def test_unsargable_predicates_only_when_no_index_path():
 def test_bad_sql_is_an_error_not_an_exception():
     result = analyse("SELECT FROM WHERE ((", SCHEMA)
     assert result.gaps == [] and result.error
+
+
+def test_a_table_whose_indexes_are_unknowable_is_never_judged():
+    from fftlint.analysis.sql.schema import Table
+
+    view = Table("report_view", opaque=True)
+    view.add_column("region")
+    schema = build_schema([])
+    schema.merge_table(view)
+    assert schema.table("report_view").opaque
+    result = analyse("SELECT * FROM report_view WHERE lower(region) = 'x' OR region = 'y'", schema)
+    assert result.gaps == [] and result.unsargable == []
+
+
+def test_a_column_filtered_twice_is_named_once():
+    (g,) = analyse("SELECT * FROM orders WHERE total >= 1 AND total < 9", SCHEMA).gaps
+    assert g.columns == ("total",) and g.clauses == ("WHERE",)
+    (g,) = analyse("SELECT * FROM orders WHERE (customer_id = 1 AND total > 2) OR (customer_id = 3 AND qty = 2)", SCHEMA).gaps or [None]
+    assert g is None or len(set(g.columns)) == len(g.columns)

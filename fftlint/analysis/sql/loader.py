@@ -141,7 +141,7 @@ def _shared_schema(key: Any, facts: List[Any]) -> Any:
 
 
 CACHE_NAMESPACE = "fft5-schema"
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 
 
 def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaFacts]:
@@ -162,7 +162,7 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
         except OSError:
             continue
         text = data.decode("utf-8", "replace")
-        if not may_teach(text):
+        if not may_teach(text, path):
             continue
         key = f"{SUMMARY_VERSION}:{hashlib.sha256(data).hexdigest()}:{os.path.abspath(path)}"
         facts = None

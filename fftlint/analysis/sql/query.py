@@ -56,6 +56,7 @@ class Unsargable:
     expression: str
     reason: str  # function | leading-wildcard
     alias: str = ""
+    indexable: str = ""  # the expression without the query's table qualifiers (for CREATE INDEX)
 
 
 @dataclass
@@ -220,9 +221,9 @@ class _Analyzer:
         if table is None or not table.has_column(res[2]):
             return
         sql = side.sql(dialect=self.dialect)
-        if table.expression_indexed(sql):
+        if table.expression_indexed(sql) or table.expression_indexed(_unqualified(side, self.dialect)):
             return
-        unsargable.append(Unsargable(table.name, res[2], sql, "function", res[1]))
+        unsargable.append(Unsargable(table.name, res[2], sql, "function", res[1], _unqualified(side, self.dialect)))
 
     def _leading_wildcard(self, node, block: _Block, unsargable: List[Unsargable]) -> None:  # noqa: ANN001
         exp = self.exp
@@ -238,8 +239,11 @@ class _Analyzer:
         unsargable.append(Unsargable(table.name, side[2], node.sql(dialect=self.dialect), "leading-wildcard", side[1]))
 
     def _table(self, block: _Block, alias: str):  # noqa: ANN001
+        """The schema table of an occurrence; None when unknown or opaque (its indexes
+        cannot all be known, so it is never judged)."""
         name = block.instances.get(alias)
-        return self.schema.table(name) if name else None
+        table = self.schema.table(name) if name else None
+        return None if table is None or table.opaque else table
 
     # -- evaluation -------------------------------------------------------------
     def evaluate(self, node, alias: str, block: _Block):  # noqa: ANN001
@@ -331,7 +335,7 @@ class _Analyzer:
                 continue
             # no index can drive this table: predicates that defeat an index matter here
             out.unsargable.extend(u for u in unsargable if u.alias == alias and u not in out.unsargable)
-            columns = [c for c, _ in cols]
+            columns = list(dict.fromkeys(c for c, _ in cols))
             clauses = ["WHERE"] * len(columns)
             sugg = list(suggestions)
             for c, _ in join_cols:
@@ -364,6 +368,19 @@ class _Analyzer:
         node = first.this if isinstance(first, exp.Ordered) else first
         side = self._column_side(node, block)
         return (side[1], side[2]) if side else (None, "")
+
+
+def _unqualified(node, dialect: str) -> str:  # noqa: ANN001
+    """``coalesce(u0.vrf_id, 0)`` -> ``coalesce(vrf_id, 0)``: an index expression names
+    the table's columns, never the query's aliases."""
+    from sqlglot import exp
+
+    def strip(n):  # noqa: ANN001, ANN202
+        if isinstance(n, exp.Column) and n.table:
+            return exp.column(n.this.copy())
+        return n
+
+    return node.copy().transform(strip).sql(dialect=dialect)
 
 
 def _conjuncts(node) -> Iterable[object]:  # noqa: ANN001

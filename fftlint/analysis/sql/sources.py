@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from fftlint.analysis.names import ast_dotted
@@ -31,6 +32,7 @@ from fftlint.analysis.sql.schema import (
     FieldFact,
     Index,
     ModelFact,
+    SaModelFact,
     SchemaFacts,
     Table,
     norm,
@@ -45,6 +47,7 @@ MARKERS = ("models.", "Model", "migrations", "op.create_", "op.add_column", "op.
 TEACHING_WORDS = (
     "Model", "CreateModel", "AddIndex", "AddConstraint", "AddField", "AlterField", "__tablename__", "Table",
     "create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key", "drop_index",
+    "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions",
 )  # fmt: skip
 
 
@@ -66,7 +69,30 @@ def has_word(text: str, words: Sequence[str]) -> bool:
 
 
 RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ParentalKey"}
-NON_COLUMN_FIELDS = {"ManyToManyField", "GenericRelation", "GenericForeignKey", "ManyToManyRel"}
+NON_COLUMN_FIELDS = {"GenericRelation", "GenericForeignKey", "ManyToManyRel"}
+
+
+def _is_relation(kind: str) -> bool:
+    """``ForeignKey`` and its subclasses by name (``TreeForeignKey``, ``ParentalKey``)."""
+    return kind in RELATION_FIELDS or kind.endswith(("ForeignKey", "OneToOneField"))
+
+
+def _indexed_by_default(kind: str) -> bool:
+    """Django field classes whose ``db_index`` defaults to True: ``SlugField`` and its
+    subclasses by name (django-extensions' ``AutoSlugField``)."""
+    return kind.endswith("SlugField")
+
+
+def _target(call: ast.Call) -> Optional[str]:
+    """The related model of a relation field as written: ``Brand``, ``"shop.Brand"``,
+    ``"self"``; None for anything else (``settings.AUTH_USER_MODEL``, a call)."""
+    node = call.args[0] if call.args else _kw(call, "to")
+    text = _const_str(node)
+    if text is not None:
+        return text
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
 
 
 def _tail(node: ast.AST) -> Optional[str]:
@@ -110,17 +136,39 @@ def _strings(node: Optional[ast.AST]) -> Optional[Tuple[str, ...]]:
     return tuple(out)
 
 
-def _string_groups(node: Optional[ast.AST]) -> List[Tuple[str, ...]]:
-    """``unique_together = ("a", "b")`` or ``[("a", "b"), ("c",)]``."""
+def _string_groups(node: Optional[ast.AST]) -> Optional[List[Tuple[str, ...]]]:
+    """``unique_together = ("a", "b")`` or ``[("a", "b"), ("c",)]`` (or a set of
+    tuples, as migrations write it); None when it is not such a literal."""
     flat = _strings(node)
     if flat is not None:
         return [flat] if flat else []
+    if not isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return None
     out = []
-    if isinstance(node, (ast.List, ast.Tuple)):
-        for elt in node.elts:
-            group = _strings(elt)
-            if group:
-                out.append(group)
+    for elt in node.elts:
+        group = _strings(elt)
+        if group is None:
+            return None
+        if group:
+            out.append(group)
+    return out
+
+
+def _index_list(node: ast.AST, key: str) -> Optional[List[Tuple[str, ...]]]:
+    """``Meta.indexes`` / ``Meta.constraints``: the plain field lists of their indexes and
+    unique constraints; None when the list is not a literal we can read whole (a name,
+    a concatenation, a starred part), so that the model's indexes are unknown."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    out: List[Tuple[str, ...]] = []
+    for elt in node.elts:
+        if not isinstance(elt, ast.Call):
+            return None
+        if key == "constraints" and _tail(elt.func) != "UniqueConstraint":
+            continue  # CheckConstraint, ExclusionConstraint: no B-tree to use
+        fields = _index_fields(elt)
+        if fields:
+            out.append(fields)
     return out
 
 
@@ -141,16 +189,24 @@ def _django_field(name: str, call: ast.Call) -> Optional[FieldFact]:
     kind = _tail(call.func)
     if kind is None or not kind.endswith(("Field", "Key")) or kind in NON_COLUMN_FIELDS:
         return None
-    relation = kind in RELATION_FIELDS
+    related_name = _const_str(_kw(call, "related_query_name")) or _const_str(_kw(call, "related_name"))
+    if kind.endswith("ManyToManyField"):
+        # an explicit through= model joins through its own foreign keys: not followed
+        target = None if _kw(call, "through") is not None else _target(call)
+        return FieldFact(name, "", target=target, related_name=related_name, m2m=True)
+    relation = _is_relation(kind)
     primary = _true(_kw(call, "primary_key"))
     db_index = _kw(call, "db_index")
+    no_index = isinstance(db_index, ast.Constant) and db_index.value is False
     indexed = primary or _true(_kw(call, "unique")) or _true(db_index)
-    if relation and not (isinstance(db_index, ast.Constant) and db_index.value is False):
+    if (relation or _indexed_by_default(kind)) and not no_index:
         indexed = True
-    if kind == "OneToOneField":
+    if kind.endswith("OneToOneField"):
         indexed = True  # OneToOne is unique
     column = _const_str(_kw(call, "db_column")) or (name + "_id" if relation else name)
-    return FieldFact(name, norm(column), indexed, primary, relation)
+    target = _target(call) if relation else None
+    choices = _kw(call, "choices") is not None
+    return FieldFact(name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices)
 
 
 def _index_fields(call: ast.AST) -> Optional[Tuple[str, ...]]:
@@ -161,27 +217,46 @@ def _index_fields(call: ast.AST) -> Optional[Tuple[str, ...]]:
     return fields or None
 
 
-def _meta_indexes(meta: ast.ClassDef) -> Tuple[Optional[str], bool, List[Tuple[str, ...]]]:
-    db_table = None
-    abstract = False
-    indexes: List[Tuple[str, ...]] = []
+@dataclass
+class _Meta:
+    db_table: Optional[str] = None
+    abstract: bool = False
+    opaque: bool = False
+    indexes: List[Tuple[str, ...]] = field(default_factory=list)
+
+
+def _meta_option(meta: _Meta, key: str, value: ast.AST) -> None:
+    """One ``Meta`` option (a class attribute or a ``CreateModel(options={...})`` entry)."""
+    if key == "db_table":
+        meta.db_table = _const_str(value)
+    elif key == "abstract":
+        meta.abstract = _true(value)
+    elif key == "managed":
+        # ``managed = False``: a view or a table another system owns, indexes unknown
+        meta.opaque = meta.opaque or not _true(value)
+    elif key in ("unique_together", "index_together"):
+        groups = _string_groups(value)
+        if groups is None:
+            meta.opaque = True
+        else:
+            meta.indexes.extend(groups)
+    elif key in ("indexes", "constraints"):
+        found = _index_list(value, key)
+        if found is None:
+            meta.opaque = True
+        else:
+            meta.indexes.extend(found)
+
+
+def _meta_indexes(meta: ast.ClassDef) -> _Meta:
+    out = _Meta()
     for stmt in meta.body:
-        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
-            continue
-        key = stmt.targets[0].id
-        if key == "db_table":
-            db_table = _const_str(stmt.value)
-        elif key == "abstract":
-            abstract = _true(stmt.value)
-        elif key in ("unique_together", "index_together"):
-            indexes.extend(_string_groups(stmt.value))
-        elif key in ("indexes", "constraints") and isinstance(stmt.value, (ast.List, ast.Tuple)):
-            for elt in stmt.value.elts:
-                if isinstance(elt, ast.Call) and (key == "indexes" or _tail(elt.func) == "UniqueConstraint"):
-                    fields = _index_fields(elt)
-                    if fields:
-                        indexes.append(fields)
-    return db_table, abstract, indexes
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            _meta_option(out, stmt.targets[0].id, stmt.value)
+        elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)) and isinstance(stmt.target, ast.Name):
+            if stmt.target.id in ("indexes", "constraints", "unique_together", "index_together", "managed"):
+                out.opaque = True
+    return out
 
 
 def _looks_like_django_model(node: ast.ClassDef, known_models: Sequence[str]) -> bool:
@@ -194,14 +269,16 @@ def _looks_like_django_model(node: ast.ClassDef, known_models: Sequence[str]) ->
 
 def _django_model(node: ast.ClassDef, path: str) -> Optional[ModelFact]:
     fields: List[FieldFact] = []
-    db_table, abstract, indexes = None, False, []
+    meta = _Meta()
+    meta_bases: Tuple[str, ...] = ()
     for stmt in node.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             target, value = stmt.targets[0].id, stmt.value
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
             target, value = stmt.target.id, stmt.value
         elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
-            db_table, abstract, indexes = _meta_indexes(stmt)
+            meta = _meta_indexes(stmt)
+            meta_bases = tuple(ast_dotted(b) or "?" for b in stmt.bases)
             continue
         else:
             continue
@@ -210,7 +287,9 @@ def _django_model(node: ast.ClassDef, path: str) -> Optional[ModelFact]:
             if fld is not None:
                 fields.append(fld)
     bases = tuple(ast_dotted(b) or "" for b in node.bases)
-    return ModelFact(node.name, app_label_for(path), path, tuple(fields), db_table, tuple(indexes), bases, abstract)
+    return ModelFact(
+        node.name, app_label_for(path), path, tuple(fields), meta.db_table, tuple(meta.indexes), bases, meta.abstract, meta.opaque, meta_bases
+    )
 
 
 def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
@@ -228,28 +307,36 @@ def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
                 fld = _django_field(fname, elt.elts[1]) if fname else None
                 if fld is not None:
                     fields.append(fld)
-        db_table = None
-        indexes: List[Tuple[str, ...]] = []
+        meta = _Meta()
         options = _kw(call, "options")
         if isinstance(options, ast.Dict):
             for key, value in zip(options.keys, options.values):
                 k = _const_str(key)
-                if k == "db_table":
-                    db_table = _const_str(value)
-                elif k in ("unique_together", "index_together"):
-                    indexes.extend(_string_groups(value))
-                elif k in ("indexes", "constraints") and isinstance(value, (ast.List, ast.Tuple)):
-                    for elt in value.elts:
-                        fields_ix = _index_fields(elt)
-                        if fields_ix:
-                            indexes.append(fields_ix)
-        facts.models.append(ModelFact(name, app, path, tuple(fields), db_table, tuple(indexes)))
+                if k is not None:
+                    _meta_option(meta, k, value)
+        elif options is not None:
+            meta.opaque = True
+        facts.models.append(ModelFact(name, app, path, tuple(fields), meta.db_table, tuple(meta.indexes), opaque=meta.opaque))
     elif op in ("AddIndex", "AddConstraint"):
         model = _const_str(_kw(call, "model_name") or (call.args[0] if call.args else None))
         index = _kw(call, "index") or _kw(call, "constraint") or (call.args[1] if len(call.args) > 1 else None)
         fields = _index_fields(index) if index is not None else None
         if model and fields:
             facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", fields))
+    elif op in ("AlterUniqueTogether", "AlterIndexTogether"):
+        model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
+        value = _kw(call, "unique_together" if op == "AlterUniqueTogether" else "index_together") or (call.args[1] if len(call.args) > 1 else None)
+        groups = _string_groups(value) if value is not None else None
+        if model and groups:
+            for group in groups:
+                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", group))
+    elif op == "AlterModelOptions":
+        model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
+        options = _kw(call, "options") or (call.args[1] if len(call.args) > 1 else None)
+        if model and isinstance(options, ast.Dict):
+            for key, value in zip(options.keys, options.values):
+                if _const_str(key) == "managed" and not _true(value):
+                    facts.django_ops.append(DjangoOpFact(app, model.lower(), "opaque"))
     elif op in ("AddField", "AlterField"):
         model = _const_str(_kw(call, "model_name") or (call.args[0] if call.args else None))
         fname = _const_str(_kw(call, "name") or (call.args[1] if len(call.args) > 1 else None))
@@ -295,6 +382,8 @@ def _sa_constraint(call: ast.Call, attrs: Dict[str, str], skip_name: bool) -> Op
         args = args[1:]
     cols = []
     for arg in args:
+        while isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("desc", "asc") and not arg.args:
+            arg = arg.func.value  # Model.col.desc(): the column, in either direction
         s = _const_str(arg)
         if s is None and isinstance(arg, ast.Name):
             s = attrs.get(arg.id)
@@ -345,6 +434,7 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
     table = Table(norm(tablename), origin=path)
     attrs: Dict[str, str] = {}
     table_args: Optional[ast.AST] = None
+    class_level: List[ast.Call] = []
     for stmt in node.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             target, value = stmt.targets[0].id, stmt.value
@@ -362,15 +452,83 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
                 table.add_column(col[0])
                 for ix in col[1]:
                     table.add_index(ix)
-    items: List[ast.AST] = []
+            elif _tail(value.func) in ("Index", "UniqueConstraint"):
+                class_level.append(value)  # ``ix = Index("ix", not_after.desc())`` in the class body
+    items: List[ast.AST] = list(class_level)
     if isinstance(table_args, (ast.Tuple, ast.List)):
-        items = list(table_args.elts)
+        items += list(table_args.elts)
+        if any(isinstance(i, ast.Starred) for i in items):
+            table.opaque = True
+    elif table_args is not None and not isinstance(table_args, ast.Dict):
+        table.opaque = True  # computed at run time: its indexes cannot be read
+    if any(isinstance(stmt, ast.FunctionDef) and stmt.name == "__table_args__" for stmt in node.body):
+        table.opaque = True  # @declared_attr def __table_args__
     for item in items:
         if isinstance(item, ast.Call):
             ix = _sa_constraint(item, attrs, skip_name=True)
             if ix is not None:
                 table.add_index(ix)
     return table, attrs
+
+
+def _fk_target(call: ast.Call) -> Optional[str]:
+    """``Column(ForeignKey("customers.id"))`` / ``mapped_column(ForeignKey(Customer.id))``
+    -> the referenced table (``customers``) or, for an attribute, ``@Customer`` (a class)."""
+    for arg in list(call.args) + [kw.value for kw in call.keywords]:
+        if isinstance(arg, ast.Call) and _tail(arg.func) == "ForeignKey" and arg.args:
+            ref = arg.args[0]
+            text = _const_str(ref)
+            if text and "." in text:
+                return norm(text.rsplit(".", 1)[0])
+            if isinstance(ref, ast.Attribute) and isinstance(ref.value, ast.Name):
+                return "@" + ref.value.id
+    return None
+
+
+def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
+    """A declarative class's columns, relationships and foreign keys (also for mixins and
+    abstract bases); None for a class that declares none of them."""
+    tablename: Optional[str] = None
+    columns: List[Tuple[str, str]] = []
+    indexes: List[Index] = []
+    fks: List[Tuple[str, str]] = []
+    rels: List[Tuple[str, Optional[str]]] = []
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            target, value = stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            target, value = stmt.target.id, stmt.value
+            if value is None:
+                ann = ast_dotted(stmt.annotation.value) if isinstance(stmt.annotation, ast.Subscript) else None
+                if ann and ann.rsplit(".", 1)[-1] == "Mapped" and not target.startswith("_"):
+                    columns.append((target, norm(target)))  # ``name: Mapped[str]``: a column
+                continue
+        else:
+            continue
+        if target == "__tablename__":
+            tablename = _const_str(value)
+            continue
+        if not isinstance(value, ast.Call):
+            continue
+        kind = _tail(value.func)
+        if kind in COLUMN_CALLS:
+            col = _sa_column(value, target)
+            if col is not None:
+                columns.append((target, col[0]))
+                indexes.extend(col[1])
+                ref = _fk_target(value)
+                if ref:
+                    fks.append((col[0], ref))
+        elif kind == "relationship":
+            ref = value.args[0] if value.args else _kw(value, "argument")
+            name = _const_str(ref) or (ref.id if isinstance(ref, ast.Name) else None)
+            if _kw(value, "secondary") is not None or _kw(value, "primaryjoin") is not None:
+                name = None  # an association table or a custom join: not followed
+            rels.append((target, name.rsplit(".", 1)[-1] if name else None))
+    if not (tablename or columns or rels):
+        return None
+    bases = tuple(ast_dotted(b) or "" for b in node.bases)
+    return SaModelFact(node.name, path, norm(tablename) if tablename else None, tuple(columns), tuple(indexes), tuple(fks), tuple(rels), bases)
 
 
 ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key", "drop_index"}
@@ -425,6 +583,35 @@ def _enclosing_is_upgrade(call: ast.Call) -> bool:
     return getattr(call, "_fft_in_downgrade", False) is False
 
 
+# --------------------------------------------------------------------------- DDL strings in migrations
+DJANGO_OPS = ("CreateModel", "AddIndex", "AddConstraint", "AddField", "AlterField", "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions")
+MIGRATION_DIRS = ("migrations", "alembic", "versions", "migrate")
+DDL_WORDS = ("CREATE", "create", "Create", "ALTER", "alter", "Alter")
+_DDL_TEXT = re.compile(r"^(?:\s*--[^\n]*\n)*\s*(?:create|alter)\s", re.IGNORECASE)
+
+
+def is_migration(path: str) -> bool:
+    """A Django / Alembic migration file (by its folders)."""
+    parts = os.path.normpath(path).replace(os.sep, "/").split("/")[:-1]
+    return any(part in MIGRATION_DIRS or part.endswith("_migrations") for part in parts)
+
+
+def _migration_ddl(tree: ast.AST, path: str, facts: SchemaFacts) -> None:
+    """``CREATE INDEX`` / ``CREATE TABLE`` / ``ALTER TABLE`` text anywhere in a migration
+    (``RunSQL``, ``op.execute``, ``cursor.execute`` in a ``RunPython`` function): learned
+    as DDL. Only statements that add schema are read from these strings (a ``DROP``
+    may be the reverse step), so a miss errs towards more indexes, i.e. silence."""
+    texts = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and _DDL_TEXT.match(n.value)]
+    if not texts:
+        return
+    from fftlint.analysis.sql.ddl import learn_ddl
+
+    for text in texts:
+        learned = learn_ddl(text, path)
+        learned.dropped.clear()
+        facts.extend(learned)
+
+
 # --------------------------------------------------------------------------- entry points
 def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
     facts = SchemaFacts()
@@ -441,7 +628,11 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
         if sa is not None:
             facts.tables.append(sa[0])
             sa_attrs[node.name] = (sa[0].name, sa[1])
-        elif node.name in model_names:
+        if node.name not in model_names:
+            sa_fact = _sa_class(node, path)
+            if sa_fact is not None:
+                facts.sa_models.append(sa_fact)
+        if sa is None and node.name in model_names:
             model = _django_model(node, path)
             if model is not None:
                 facts.models.append(model)
@@ -456,7 +647,7 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
         if getattr(node, "_fft_in_downgrade", False):
             continue  # downgrade() reverts the schema; the upgrade path is the current one
         kind = _tail(node.func)
-        if kind in ("CreateModel", "AddIndex", "AddConstraint", "AddField", "AlterField") and (
+        if kind in DJANGO_OPS and (
             (ast_dotted(node.func) or "").startswith("migrations.") or kind == "CreateModel"
         ):
             _migration_ops(node, path, facts)
@@ -476,14 +667,19 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
                 ix = _sa_constraint(node, attrs, skip_name=True)
                 if ix is not None:
                     facts.indexes.append((table, ix))
+    if is_migration(path):
+        _migration_ddl(tree, path, facts)
     return facts
 
 
-def may_teach(source: str) -> bool:
+def may_teach(source: str, path: str = "") -> bool:
     """False only when :func:`summarize` returns empty facts for ``source``: none of the
     :data:`MARKERS` occurs, or no identifier that :func:`summarize_tree` needs does
     (checked on the NFKC form too when the text is not ASCII, as the parser normalises
-    identifiers that way). Saves the ``ast`` parse of files that merely mention models."""
+    identifiers that way), and -- for a migration at ``path`` -- no DDL word either.
+    Saves the ``ast`` parse of files that merely mention models."""
+    if path and is_migration(path) and has_word(source, DDL_WORDS):
+        return True
     if not any(marker in source for marker in MARKERS):
         return False
     if has_word(source, TEACHING_WORDS):
@@ -497,7 +693,7 @@ def may_teach(source: str) -> bool:
 
 def summarize(source: str, path: str) -> SchemaFacts:
     """Schema facts taught by one Python file; empty for files that teach none (or do not parse)."""
-    if not may_teach(source):
+    if not may_teach(source, path):
         return SchemaFacts()
     try:
         tree = ast.parse(source, path)
