@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 from dataclasses import dataclass
 from typing import Callable, List, Sequence, Tuple
@@ -31,16 +32,52 @@ def _overlaps(a: Edit, b: Edit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+class _Taken:
+    """The edits of the fixes chosen so far, sorted, with an overlap test in O(log n)
+    (plus the few neighbours it touches) instead of a scan of every chosen edit: 8,000
+    fixes in one file made the pairwise test the slowest part of ``--fix``.
+
+    Chosen edits never overlap each other (that is what choosing means), so sorted by
+    start their ends are sorted too: scanning left from the last edit that starts before
+    ``edit`` ends, the first one that ends at or before ``edit`` starts ends the search.
+    A fix's own edits are expected not to overlap one another (the engine builds them from
+    distinct nodes plus one import insertion)."""
+
+    def __init__(self) -> None:
+        self.keys: List[Tuple[int, int]] = []
+        self.edits: List[Edit] = []
+        self.seen: set = set()
+
+    def overlaps(self, edit: Edit) -> bool:
+        i = bisect.bisect_left(self.keys, (edit.end, -1))  # every edit before i starts before edit.end
+        for j in range(i - 1, -1, -1):
+            taken = self.edits[j]
+            if taken.end <= edit.start and taken.start < edit.start:
+                return False
+            if _overlaps(edit, taken):
+                return True
+        return False
+
+    def add(self, edit: Edit) -> None:
+        if edit in self.seen:
+            return
+        self.seen.add(edit)
+        i = bisect.bisect_right(self.keys, (edit.start, edit.end))
+        self.keys.insert(i, (edit.start, edit.end))
+        self.edits.insert(i, edit)
+
+
 def choose(diagnostics: Sequence[Diagnostic], unsafe: bool) -> List[Diagnostic]:
     """Fixes to apply together: in source order, skipping any that overlap a chosen one."""
     chosen: List[Diagnostic] = []
-    taken: List[Edit] = []
+    taken = _Taken()
     for diag in sorted(fixable(diagnostics, unsafe), key=lambda d: (d.fix.edits[0].start if d.fix.edits else 0)):  # type: ignore[union-attr]
         edits = diag.fix.edits  # type: ignore[union-attr]
-        if any(_overlaps(e, t) for e in edits for t in taken):
+        if any(taken.overlaps(e) for e in edits):
             continue
         chosen.append(diag)
-        taken.extend(edits)
+        for e in edits:
+            taken.add(e)
     return chosen
 
 

@@ -231,8 +231,13 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
 class _Collector:
     """Turns raw reports (CST nodes) into diagnostics; positions are computed lazily."""
 
-    def __init__(self, path: str, text: str, module: cst.Module, reports: Sequence[RawReport] = ()) -> None:
+    def __init__(
+        self, path: str, text: str, module: cst.Module, reports: Sequence[RawReport] = (), module_name: str = ""
+    ) -> None:
         self.path = path
+        self.module_name = module_name
+        self._bindings: Optional[Dict[str, Optional[str]]] = None
+        self._anchor: Optional[Tuple[int, str]] = None
         self.text = text
         self.module = module
         self._positions: Optional[_Positions] = None
@@ -262,7 +267,10 @@ class _Collector:
             offset_of(self.starts, rng.end.line, rng.end.column),
         )
 
-    def fix(self, rule: Type[Rule], spec: FixSpec) -> Fix:
+    def fix(self, rule: Type[Rule], spec: FixSpec) -> Optional[Fix]:
+        """The edits of a fix, or None when the fix would import a module's own package."""
+        if self.own_package_import(spec.imports):
+            return None
         edits = []
         for node, new in spec.replacements:
             content = new if isinstance(new, str) else self.module.code_for_node(new)
@@ -272,37 +280,66 @@ class _Collector:
         title = spec.title or rule.fix_title or f"Fix {rule.code}"
         return Fix(title, spec.safety, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
 
-    def import_edits(self, imports: Sequence[str]) -> List[Edit]:
+    def _module_bindings(self) -> Dict[str, Optional[str]]:
+        """Top-level bindings of the module, collected once per file (not per fix)."""
+        if self._bindings is None:
+            bound = Scopes()
+            bound.prebind_module(self.module)
+            self._bindings = dict(bound.module.bindings)
+        return self._bindings
+
+    def _import_anchor(self) -> Tuple[int, str]:
+        """Where new imports go, computed once per file: ``(offset, "")`` for the start of
+        the line after the leading docstring and imports, ``(end, newline)`` when that is
+        the end of a file without a final newline (the text needs one first)."""
+        if self._anchor is None:
+            anchor = None
+            for stmt in self.module.body:
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    break
+                first = stmt.body[0] if stmt.body else None
+                is_docstring = anchor is None and isinstance(first, cst.Expr) and isinstance(
+                    first.value, (cst.SimpleString, cst.ConcatenatedString)
+                )
+                if isinstance(first, (cst.Import, cst.ImportFrom)) or is_docstring:
+                    anchor = stmt
+                else:
+                    break
+            if anchor is None:
+                self._anchor = (0, "")
+            else:
+                line = self.positions[anchor].end.line + 1  # the line after the anchor statement
+                if line - 1 < len(self.starts):
+                    self._anchor = (self.starts[line - 1], "")
+                else:
+                    self._anchor = (len(self.text), self.module.default_newline)
+        return self._anchor
+
+    def own_package_import(self, imports: Sequence[str]) -> bool:
+        """A fix would add ``import P`` (or ``P.x``) to a module of package ``P`` itself
+        (``import asyncio`` into ``asyncio/base_events.py``): a package imports its own
+        parts relatively, and importing itself from inside may be circular."""
+        top = self.module_name.split(".")[0] if self.module_name else ""
+        if not top:
+            return False
+        return any(m.split(".")[0] == top for m in self.missing_imports(imports))
+
+    def missing_imports(self, imports: Sequence[str]) -> List[str]:
         if not imports:
             return []
-        bound = Scopes()
-        bound.prebind_module(self.module)
-        missing = [m for m in imports if bound.module.bindings.get(m.split(".")[0]) != m.split(".")[0]]
+        bindings = self._module_bindings()
+        return sorted({m for m in imports if bindings.get(m.split(".")[0]) != m.split(".")[0]})
+
+    def import_edits(self, imports: Sequence[str]) -> List[Edit]:
+        missing = self.missing_imports(imports)
         if not missing:
             return []
         newline = self.module.default_newline
-        text = "".join(f"import {m}{newline}" for m in sorted(set(missing)))
-        anchor = None
-        for stmt in self.module.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                break
-            first = stmt.body[0] if stmt.body else None
-            is_docstring = anchor is None and isinstance(first, cst.Expr) and isinstance(
-                first.value, (cst.SimpleString, cst.ConcatenatedString)
-            )
-            if isinstance(first, (cst.Import, cst.ImportFrom)) or is_docstring:
-                anchor = stmt
-            else:
-                break
-        if anchor is None:
-            return [Edit(0, 0, text)]
-        rng = self.positions[anchor]
-        # insert at the start of the line after the anchor statement
-        line = rng.end.line + 1
-        if line - 1 < len(self.starts):
-            pos = self.starts[line - 1]
-            return [Edit(pos, pos, text)]
-        return [Edit(len(self.text), len(self.text), newline + text.rstrip("\r\n"))]
+        text = "".join(f"import {m}{newline}" for m in missing)
+        pos, before = self._import_anchor()
+        if before:
+            return [Edit(pos, pos, before + text.rstrip("\r\n"))]
+        return [Edit(pos, pos, text)]
 
     def diagnostic(self, raw: RawReport) -> Diagnostic:
         rule = type(raw.rule)
@@ -414,7 +451,7 @@ def lint_source(
     if "engine" in failures and not prefilter and not narrowed(applicable(rules, text), text, path, options, project)[0]:
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
 
-    collector = _Collector(path, text, module, ctx.reports)
+    collector = _Collector(path, text, module, ctx.reports, module_name)
     diagnostics: List[Diagnostic] = []
     with deep_recursion():
         for raw in ctx.reports:
