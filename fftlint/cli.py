@@ -165,7 +165,9 @@ def run_check(paths: List[str], opts: dict) -> int:
             if bar is not None:
                 bar.close()
         if want_fix or want_diff:
-            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs)
+            project_root = settings.root if settings.source != "<defaults>" else None
+            roots = fixer.linted_tree(paths, project_root)
+            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots)
         if opts.get("show_source"):
             for r in results:
                 if r.diagnostics:
@@ -229,30 +231,13 @@ def _count_fixed(fixed: List[tuple]) -> List[tuple]:
     return [(path, code, n) for (path, code), n in sorted(counts.items())]
 
 
-def _fix_files(results, config, unsafe, want_diff, fixed, diffs):  # type: ignore[no-untyped-def]
+def _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots):  # type: ignore[no-untyped-def]
     from fftlint import api, fix as fixer
-    from fftlint.engine.source import SourceError, read
 
-    out = []
-    for result in results:
-        if not fixer.fixable(result.diagnostics, unsafe):
-            out.append(result)
-            continue
-        try:
-            source = read(result.path)
-        except SourceError:
-            out.append(result)
-            continue
-        outcome = fixer.fix_to_fixpoint(source.text, lambda t, p=result.path: api.lint_text(t, p, config), unsafe)
-        if outcome.text != source.text:
-            if want_diff:
-                diffs.append(_unified(result.path, source.text, outcome.text))
-                out.append(result)
-                continue
-            fixer.write_atomic(result.path, source, outcome.text)
-            fixed.extend((result.path, d.code) for d in outcome.applied)
-        out.append(outcome.result)
-    return out
+    run = fixer.fix_files(results, lambda text, path: api.lint_text(text, path, config), unsafe, roots, diff=want_diff)
+    fixed.extend(run.fixed)
+    diffs.extend(_unified(path, old, new) for path, old, new in run.diffs)
+    return run.results
 
 
 def _unified(path: str, old: str, new: str) -> str:
