@@ -73,3 +73,6 @@ class FileResult:
     suppressed: Tuple[Diagnostic, ...] = ()
     error: bool = False  # an internal error (FFT002) happened in this file
     source: Optional[str] = None  # kept only when a fix needs it
+    #: why the file was not linted ("" when it was): too large (``max-file-size``), or
+    #: marked generated; the CLI counts and reports these, never silently
+    skipped: str = ""

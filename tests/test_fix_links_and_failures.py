@@ -24,6 +24,18 @@ def project(tmp_path, monkeypatch):
     return root
 
 
+def _fail_rename_over(monkeypatch, name, error, code):
+    """Make the atomic rename over the file called ``name`` fail with ``error(code)``."""
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if os.path.basename(dst) == name:
+            raise error(code, os.strerror(code), dst)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+
+
 def _json(capsys):
     return json.loads(capsys.readouterr().out)
 
@@ -84,14 +96,7 @@ def test_an_unwritable_file_is_reported_and_the_rest_is_fixed(project, monkeypat
     (project / "a.py").write_text(SRC)
     (project / "b.py").write_text(SRC)
     (project / "c.py").write_text(SRC)
-    real_replace = os.replace
-
-    def replace(src, dst):
-        if os.path.basename(dst) == "b.py":
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), dst)
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(atomic.os, "replace", replace)
+    _fail_rename_over(monkeypatch, "b.py", OSError, errno.EROFS)
     code = main(["--fix", "--format", "json", "."])
     assert code == 2
     assert (project / "a.py").read_text() == FIXED and (project / "c.py").read_text() == FIXED
@@ -142,14 +147,7 @@ def test_an_immutable_file_is_reported(project, monkeypatch, capsys):
     if not _immutable_supported(path):
         # the file system or container has no immutable attribute: fail the write the way
         # the kernel does for an immutable file (EPERM on the rename over it)
-        real_replace = os.replace
-
-        def replace(src, dst):
-            if os.path.basename(dst) == "frozen.py":
-                raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), dst)
-            return real_replace(src, dst)
-
-        monkeypatch.setattr(atomic.os, "replace", replace)
+        _fail_rename_over(monkeypatch, "frozen.py", PermissionError, errno.EPERM)
     try:
         assert main(["--fix", "--format", "json", "."]) == 2
         assert path.read_text() == SRC

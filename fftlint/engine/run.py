@@ -104,15 +104,49 @@ def syntax_ok(text: str, path: str) -> Optional[Diagnostic]:
     """Cheap syntax check for files no rule needs to parse (keeps FFT001 pre-filter-proof).
 
     ``ast`` is ~13x faster than LibCST; only when it rejects the file (possibly newer syntax
-    than the running interpreter knows) does LibCST decide.
+    than the running interpreter knows) does LibCST decide -- unless CPython rejects it for
+    one of its limits (nesting depth, null bytes), which no version lifts.
     """
+    exc = _ast_rejects(text, path)
+    if exc is None:
+        return None
+    limit = _limit_diagnostic(exc, path)
+    return limit if limit is not None else _parse(text, path)[1]
+
+
+def _ast_rejects(text: str, path: str) -> Optional[BaseException]:
+    """Why CPython's parser rejects ``text``, or None when it accepts it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(text, path)
         return None
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _parse(text, path)[1]
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return exc
+
+
+#: CPython's messages for limits of its tokenizer, parser and compiler (not grammar):
+#: "too many nested parentheses", "too many statically nested blocks", "too many
+#: levels of indentation", "expression too complex", "nested too deeply"...
+_LIMIT = re.compile(r"too many|too deeply|too complex|nested too|recursion|exceed", re.I)
+
+
+def _limit_diagnostic(exc: BaseException, path: str) -> Optional[Diagnostic]:
+    """FFT001 for a file CPython cannot compile whatever its version: a nesting or size
+    limit (LibCST, a pure parser, may accept such a file), or a null byte."""
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return _syntax_diagnostic(path, "SyntaxError: too deeply nested for CPython to compile", 1, 1)
+    if isinstance(exc, ValueError):  # "source code string cannot contain null bytes"
+        return _syntax_diagnostic(path, f"SyntaxError: {exc}", 1, 1)
+    if isinstance(exc, SyntaxError) and _LIMIT.search(exc.msg or ""):
+        return _syntax_diagnostic(path, f"SyntaxError: {exc.msg}", exc.lineno or 1, max(1, exc.offset or 1))
+    return None
+
+
+def cpython_limit_error(text: str, path: str) -> Optional[Diagnostic]:
+    """:func:`_limit_diagnostic` for ``text``, or None when ``ast`` accepts it."""
+    exc = _ast_rejects(text, path)
+    return _limit_diagnostic(exc, path) if exc is not None else None
 
 
 class _Enough(Exception):
@@ -418,6 +452,7 @@ def lint_source(
     selected = applicable(rules, text) if prefilter else walked(rules)
     if not selected:
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
+    syntax_known_ok = False
     if prefilter:
         selected, syntax_known_ok = narrowed(selected, text, path, options, project)
         if not selected:
@@ -429,6 +464,10 @@ def lint_source(
             # answer a filtered run gives (engine limits matter only where rules look).
             return _unparsed(text, path, check_syntax, report_unused_suppressions)
         return FileResult(path, (error,) if check_syntax and error else ())
+    if check_syntax and not syntax_known_ok:
+        limit = cpython_limit_error(text, path)  # LibCST accepted what CPython cannot compile
+        if limit is not None:
+            return FileResult(path, (limit,))
     if module_name is None:
         module_name, is_package = module_name_for(path) if path != "-" else ("stdin", False)
     names = Scopes(module_name, is_package)
