@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from fftlint.atomic import write_bytes, write_in_place
+from fftlint.engine.parallel import gc_paused
 from fftlint.engine.source import SourceError, SourceFile, read
 from fftlint.types import SAFE, Diagnostic, Edit, FileResult, Fix, Span
 
@@ -236,7 +237,8 @@ def fix_files(
         except SourceError as exc:
             out.append(_with(result, not_written(result.path, f"--fix could not read the file back: {exc}"), error=True))
             continue
-        outcome = fix_to_fixpoint(source.text, lambda t, p=result.path: lint(t, p), unsafe)
+        with gc_paused():  # each round re-lints the whole file, as the first lint did
+            outcome = fix_to_fixpoint(source.text, lambda t, p=result.path: lint(t, p), unsafe)
         done[real] = outcome.text
         if outcome.text == source.text:
             out.append(outcome.result)

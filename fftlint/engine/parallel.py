@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from fftlint.types import FileResult
 
@@ -99,19 +100,27 @@ def read_bytes(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
         return None, unreadable(path, f"cannot read: {exc.strerror or exc}")
 
 
-def _lint(path: str, data: bytes, config: "RunConfig") -> FileResult:
-    """Lint one file with the cyclic GC paused: a LibCST tree is hundreds of thousands of
-    acyclic objects, and generation scans during the parse cost ~15-20% of it. Whatever
-    cycles a file leaves are collected once the GC runs again."""
-    from fftlint.api import lint_bytes
-
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC paused while one file is linted: a LibCST tree is hundreds of
+    thousands of acyclic objects, and generation scans during the parse cost ~15-20% of
+    it (more on large files). Whatever cycles a file leaves are collected once the GC
+    runs again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return lint_bytes(data, path, config)[1]
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _lint(path: str, data: bytes, config: "RunConfig") -> FileResult:
+    """Lint one file with the cyclic GC paused (:func:`gc_paused`)."""
+    from fftlint.api import lint_bytes
+
+    with gc_paused():
+        return lint_bytes(data, path, config)[1]
 
 
 def _freeze() -> None:
