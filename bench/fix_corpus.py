@@ -9,7 +9,7 @@ throwaway venv (``--workdir``/venv) that imports the library from its source tre
 Usage::
 
     python bench/fix_corpus.py [--workdir /tmp/fixcorpus] [--only aiosqlite ...]
-        [--fftlint PATH-TO-fftlint] [--markdown bench/FIXES.md.part]
+        [--fftlint PATH-TO-fftlint | --fftlint-src OLD-SOURCE-TREE]
 
 Prints a Markdown table (and the per-library fixes applied). It is a script, not a test:
 it needs the network (the package index) and minutes of time.
@@ -36,6 +36,7 @@ class Library:
     version: str
     test: List[str]  # command, run in the source tree with the corpus venv's python
     pythonpath: str = "."  # relative to the source tree
+    stdlib: bool = False  # a package of the standard library (copied, tested with `test`)
 
 
 LIBRARIES = [
@@ -45,6 +46,14 @@ LIBRARIES = [
     Library("janus", "2.0.0", ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-o", "addopts=", "tests"]),
     Library("aiosmtplib", "5.1.3", ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "tests"], "src"),
     Library("aioitertools", "0.13.0", ["-m", "unittest", "aioitertools.tests"]),
+    # the standard library's own asyncio (a copy shadows it on PYTHONPATH), tested by
+    # CPython's test_asyncio for the modules the fixes touched
+    Library(
+        "asyncio",
+        "stdlib",
+        ["-m", "unittest", "test.test_asyncio.test_base_events", "test.test_asyncio.test_unix_events"],
+        stdlib=True,
+    ),
 ]
 #: what the libraries' test suites need (never the libraries themselves: they are imported
 #: from the source tree being fixed)
@@ -67,8 +76,14 @@ def ensure_venv(workdir: str) -> str:
     return python
 
 
-def fetch(workdir: str, lib: Library) -> str:
+def fetch(workdir: str, lib: Library, python: str = sys.executable) -> str:
     """The unpacked pristine source tree of ``lib``."""
+    if lib.stdlib:
+        pristine = os.path.join(workdir, "pristine", f"{lib.name}-{lib.version}")
+        if not os.path.isdir(pristine):
+            _, where = run([python, "-c", f"import {lib.name}, os; print(os.path.dirname({lib.name}.__file__))"])
+            shutil.copytree(where.strip(), os.path.join(pristine, lib.name))
+        return pristine
     sdists = os.path.join(workdir, "sdists")
     os.makedirs(sdists, exist_ok=True)
     pattern = os.path.join(sdists, f"{lib.name}-{lib.version}.tar.gz")
@@ -96,7 +111,7 @@ def summary(output: str) -> str:
     return f"{ran}: {status}" if ran else (lines[-1] if lines else "(no output)")
 
 
-_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)|^(?:FAIL|ERROR): (\S+ \(\S+\))", re.M)
+_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)|^(?:FAIL|ERROR): (\S+) \(", re.M)
 
 
 def failures(output: str) -> List[str]:
@@ -134,34 +149,48 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--workdir", default="/tmp/fixcorpus")
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--fftlint", default=shutil.which("fftlint") or "fftlint")
+    parser.add_argument("--fftlint-src", help="run `python -m fftlint` from this source tree instead "
+                        "(e.g. a `git archive` of an older commit, to compare)")
     args = parser.parse_args(argv)
+    fftlint_cmd = [args.fftlint]
+    fftlint_env = None
+    if args.fftlint_src:
+        fftlint_cmd = [sys.executable, "-m", "fftlint"]
+        fftlint_env = dict(os.environ, PYTHONPATH=args.fftlint_src)
     python = ensure_venv(args.workdir)
     rows = []
     details = []
     for lib in LIBRARIES:
         if args.only and lib.name not in args.only:
             continue
-        pristine = fetch(args.workdir, lib)
+        pristine = fetch(args.workdir, lib, python)
         work = os.path.join(args.workdir, "fixed", os.path.basename(pristine))
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(pristine, work, symlinks=True)
         before_code, before_out, _ = tests(python, work, lib)
-        fix_code, fix_out = run([args.fftlint, "--fix", "--unsafe-fixes", "--show-fixes", "--no-cache", "--exit-zero", "."], cwd=work)
-        applied = re.findall(r"^\s*(\d+)\s+×?\s*(FFT\d+)", fix_out, re.M)
+        fix_code, fix_out = run([*fftlint_cmd, "--fix", "--unsafe-fixes", "--show-fixes", "--no-cache", "--exit-zero", "."], cwd=work, env=fftlint_env)
+        found = re.search(r"Fixed (\d+) problem", fix_out)
+        applied = int(found.group(1)) if found else 0
+        if fix_code not in (0, 1):
+            print(f"{lib.name}: fftlint exited {fix_code}:\n{fix_out[-2000:]}", file=sys.stderr)
         changed = changed_files(pristine, work)
         after_code, after_out, _ = tests(python, work, lib)
         _, diff = run(["diff", "-ru", "-x", "__pycache__", "-x", "*.pyc", "-x", ".pytest_cache", pristine, work])
         diff = diff.replace(pristine + "/", "a/").replace(work + "/", "b/")
         diff = "\n".join(line for line in diff.splitlines() if not line.startswith(("diff -ru", "Only in ")))
         newly = sorted(set(failures(after_out)) - set(failures(before_out)))
-        rows.append((lib, summary(before_out), before_code, len(changed), summary(after_out), after_code, newly))
+        rows.append((lib, summary(before_out), before_code, applied, len(changed), summary(after_out), after_code, newly))
         details.append((lib, diff, fix_out, after_out if newly or after_code != before_code else "", failures(before_out)))
         print(f"{lib.name}: before {summary(before_out)} -> after {summary(after_out)}; {len(changed)} files changed", file=sys.stderr)
-    print("| library | tests before | files fixed | tests after | newly failing |")
-    print("|---|---|---:|---|---|")
-    for lib, before, bcode, nchanged, after, acode, newly in rows:
-        broken = ", ".join(f"`{t}`" for t in newly) if newly else ("none" if bcode == acode else f"**exit {bcode} -> {acode}**")
-        print(f"| {lib.name} {lib.version} | {_timeless(before)} | {nchanged} | {_timeless(after)} | {broken} |")
+    print("| library | tests before | fixes applied | files changed | tests after | newly failing |")
+    print("|---|---|---:|---:|---|---|")
+    for lib, before, bcode, applied, nchanged, after, acode, newly in rows:
+        broken = ", ".join(f"`{t}`" for t in newly[:3]) + (f" (+{len(newly) - 3} more)" if len(newly) > 3 else "")
+        if not newly:
+            broken = "none" if bcode == acode else f"**exit {bcode} -> {acode}**"
+        else:
+            broken = f"**{len(newly)}**: {broken}"
+        print(f"| {lib.name} {lib.version} | {_timeless(before)} | {applied} | {nchanged} | {_timeless(after)} | {broken} |")
     for lib, diff, fix_out, failure, failing_before in details:
         print(f"\n### {lib.name} {lib.version}\n")
         if failing_before:

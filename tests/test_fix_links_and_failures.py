@@ -114,6 +114,7 @@ def test_a_file_that_vanished_or_whose_directory_was_replaced_is_reported(projec
     (project / "pkg").mkdir()
     (project / "pkg" / "gone.py").write_text(SRC)
     (project / "keep.py").write_text(SRC)
+    (project / "deleted.py").write_text(SRC)
     real_fix = fixer.fix_to_fixpoint
 
     def fix_then_break(text, lint, unsafe=False):
@@ -121,16 +122,21 @@ def test_a_file_that_vanished_or_whose_directory_was_replaced_is_reported(projec
         if os.path.isdir(project / "pkg"):
             shutil.rmtree(project / "pkg")  # the directory is replaced by a file under us
             (project / "pkg").write_text("not a directory")
+        if (project / "deleted.py").exists():
+            (project / "deleted.py").unlink()  # the file vanishes between read and write
         return outcome
 
     monkeypatch.setattr(fixer, "fix_to_fixpoint", fix_then_break)
-    code = main(["--fix", "--format", "json", "pkg/gone.py", "keep.py"])
+    code = main(["--fix", "--format", "json", "pkg/gone.py", "deleted.py", "keep.py"])
     assert code == 2
     assert (project / "keep.py").read_text() == FIXED
     findings = _json(capsys)
-    [err] = [f for f in findings if f["code"] == "FFT005"]
-    assert "gone.py" in err["filename"] and "could not write" in err["message"]
+    errors = {f["filename"].split(os.sep)[-1]: f["message"] for f in findings if f["code"] == "FFT005"}
+    assert set(errors) == {"gone.py", "deleted.py"}
+    assert "could not write the file: Not a directory (ENOTDIR)" in errors["gone.py"]
+    assert "No such file or directory" in errors["deleted.py"]  # vanished before it was read back
     assert (project / "pkg").read_text() == "not a directory"  # nothing recreated
+    assert not (project / "deleted.py").exists()
 
 
 def _immutable_supported(path):
