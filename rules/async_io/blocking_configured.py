@@ -72,5 +72,11 @@ class ConfiguredBlockingCallInAsync(BlockingCallRule):
             message_contains="configured blocking",
         ),
         Invalid("import legacy\nasync def f(c: legacy.Client):\n    return c.fetch(1)\n", options=OPTS),
+        # a GUI toolkit's calls belong to the main thread: reported, never moved to a worker
+        Invalid(
+            "from tkinter import messagebox\n\nasync def notify(text):\n    messagebox.showinfo('Done', text)\n",
+            options={"blocking-calls": ["tkinter.messagebox.showinfo"]},
+            safety="unsafe",
+        ),
         Invalid("import vendor.sdk as sdk\nasync def f():\n    sdk.upload('x')\n", options=OPTS),
     ]
