@@ -128,14 +128,27 @@ def tests(python: str, tree: str, lib: Library) -> Tuple[int, str, float]:
     return code, out, time.perf_counter() - start
 
 
+def _first_error(output: str) -> str:
+    """The last frames and the message of the first failure in a test run's output."""
+    lines = output.splitlines()
+    ends = [i for i, line in enumerate(lines) if re.match(r"^[A-Za-z_.]*(Error|Exception)\b.*:", line)]
+    if not ends:
+        return "\n".join(lines[-15:])
+    end = ends[0]
+    return "\n".join(line.replace(os.getcwd(), ".") for line in lines[max(0, end - 6): end + 1])
+
+
 def _timeless(line: str) -> str:
     return re.sub(r" in [0-9.]+s\b", "", line)
 
 
 def changed_files(pristine: str, fixed: str) -> List[str]:
+    """The Python files of ``pristine`` whose copy in ``fixed`` differs."""
     out = []
     for dirpath, _, files in os.walk(pristine):
         for name in files:
+            if not name.endswith(".py"):
+                continue
             a = os.path.join(dirpath, name)
             b = os.path.join(fixed, os.path.relpath(a, pristine))
             with open(a, "rb") as fa, open(b, "rb") as fb:
@@ -149,6 +162,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--workdir", default="/tmp/fixcorpus")
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--fftlint", default=shutil.which("fftlint") or "fftlint")
+    parser.add_argument("--diffs", action="store_true", help="print the full diffs (their code: keep them out of commits)")
     parser.add_argument("--fftlint-src", help="run `python -m fftlint` from this source tree instead "
                         "(e.g. a `git archive` of an older commit, to compare)")
     args = parser.parse_args(argv)
@@ -195,12 +209,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"\n### {lib.name} {lib.version}\n")
         if failing_before:
             print("Failing before any fix (the environment, not fftlint): " + ", ".join(f"`{t}`" for t in failing_before) + "\n")
-        print("```diff")
-        print(diff.strip() or "(no change)")
+        fixed = fix_out.partition("Fixed:\n")[2].split("\n\n")[0].strip()
+        print("Fixes applied (`--show-fixes`):\n")
         print("```")
+        print(fixed or "(none)")
+        print("```")
+        if args.diffs:
+            print("\n```diff")
+            print(diff.strip() or "(no change)")
+            print("```")
         if failure:
-            print("\nTests after fixing (tail):\n\n```")
-            print("\n".join(failure.splitlines()[-40:]))
+            print("\nTests after fixing (the first error):\n\n```")
+            print(_first_error(failure))
             print("```")
     return 0
 
