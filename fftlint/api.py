@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
@@ -11,7 +12,7 @@ from fftlint.config.options import build_options
 from fftlint.config.settings import ConfigError, Settings
 from fftlint.engine import files as file_discovery
 from fftlint.engine.run import lint_source
-from fftlint.engine.source import SourceError, SourceFile, decode, read
+from fftlint.engine.source import SourceError, SourceFile, decode, generated_marker, read
 from fftlint.rule import Rule
 from fftlint.types import Diagnostic, FileResult, Span
 
@@ -73,7 +74,12 @@ def rules_for(config: RunConfig, path: str) -> Sequence[Type[Rule]]:
 
 
 def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
-    """Lint already-decoded source text as if it were the file at ``path``."""
+    """Lint already-decoded source text as if it were the file at ``path``; a file marked
+    generated at the top (``skip-generated``) is skipped, and says so."""
+    if config.settings.skip_generated:
+        marker = generated_marker(text)
+        if marker:
+            return FileResult(path, skipped=f"generated ({marker})")
     return lint_source(
         text,
         path,
@@ -181,8 +187,7 @@ def verify_regex_findings(results: Sequence[FileResult], timeout_s: float = 2.0)
         for diag in result.diagnostics:
             if diag.code in REGEX_CODES and diag.properties.get("attack"):
                 check = verify_properties(diag.properties, timeout_s=timeout_s)
-                growth = check.growth if check.growth != "polynomial" else f"n^{check.degree:.1f}"
-                note = f" [confirmed: {growth} growth measured]" if check.confirmed else " [not confirmed by measurement]"
+                message, note = _measured_message(diag.message, diag.properties.get("degree"), check)
                 props = dict(diag.properties)
                 props["verified"] = {
                     "confirmed": check.confirmed,
@@ -191,10 +196,30 @@ def verify_regex_findings(results: Sequence[FileResult], timeout_s: float = 2.0)
                     "timed_out": check.timed_out,
                     "timings": [list(t) for t in check.timings],
                 }
-                diag = dc_replace(diag, message=diag.message + note, properties=props)
+                diag = dc_replace(diag, message=message + note, properties=props)
             diagnostics.append(diag)
         out.append(dc_replace(result, diagnostics=tuple(diagnostics)))
     return out
+
+
+_DEGREE = re.compile(r"O\(n\^(\d+)\)")
+
+
+def _measured_message(message: str, static_degree: Any, check: Any) -> Tuple[str, str]:
+    """The finding's message and the note ``--verify-regex`` appends, agreeing on the
+    degree: a confirmed polynomial's measured degree (rounded) replaces the ``O(n^k)`` the
+    static analysis wrote when they differ, and the note says what was estimated."""
+    if not check.confirmed:
+        return message, " [not confirmed by measurement]"
+    if check.growth != "polynomial":
+        return message, f" [confirmed: {check.growth} growth measured]"
+    measured = max(2, int(round(check.degree)))
+    found = _DEGREE.search(message)
+    estimated = found.group(1) if found else (str(static_degree) if static_degree else "")
+    if found and int(found.group(1)) != measured:
+        message = message[: found.start()] + f"O(n^{measured})" + message[found.end():]
+        return message, f" [confirmed: O(n^{measured}) growth measured (n^{check.degree:.1f}); the static estimate was O(n^{estimated})]"
+    return message, f" [confirmed: O(n^{measured}) growth measured (n^{check.degree:.1f})]"
 
 
 def display_path(path: str) -> str:

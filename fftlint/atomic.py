@@ -29,3 +29,38 @@ def write_bytes(path: str, data: bytes, *, mode: Optional[int] = None, fsync: bo
         except OSError:
             pass
         raise
+
+
+def write_in_place(path: str, data: bytes, *, prefix: str = ".fftlint-") -> None:
+    """Overwrite ``path`` in place, keeping its inode (so its other hard links see the
+    change), its mode and its owner. Not atomic: the old bytes are first copied (and
+    fsynced) to a backup beside the file, which is removed once the new bytes are on
+    disk -- after a crash mid-write the backup (``.fftlint-*.bak``) still holds them. A
+    failed write puts the old bytes back before raising."""
+    directory = os.path.dirname(os.path.abspath(path))
+    with open(path, "rb") as fh:
+        old = fh.read()
+    fd, backup = tempfile.mkstemp(prefix=prefix, suffix=".bak", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(old)
+            fh.flush()
+            os.fsync(fh.fileno())
+        fh = open(path, "r+b")
+    except BaseException:
+        os.unlink(backup)  # nothing was written to the file
+        raise
+    with fh:
+        try:
+            fh.write(data)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
+        except BaseException:
+            fh.seek(0)
+            fh.write(old)  # if this fails too, the backup keeps the old bytes
+            fh.truncate()
+            fh.flush()
+            os.unlink(backup)
+            raise
+    os.unlink(backup)

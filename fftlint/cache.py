@@ -249,13 +249,27 @@ class Cache:
 
 def default_directory(settings: "Settings") -> str:
     """``cache-dir`` from the config (relative to the config's directory), else
-    ``.fftlint_cache`` in the project root; ``FFTLINT_CACHE_DIR`` overrides both."""
+    ``.fftlint_cache`` in the project root (the config file's directory); outside any
+    project (no config file found) the user cache directory, ``$XDG_CACHE_HOME/fftlint``
+    or ``~/.cache/fftlint``, never the working directory. ``FFTLINT_CACHE_DIR`` overrides
+    all of them."""
     env = os.environ.get("FFTLINT_CACHE_DIR")
     if env:
         return env
     if settings.cache_dir:
         return os.path.join(settings.root, os.path.expanduser(settings.cache_dir))
+    if settings.source == "<defaults>":
+        # one folder per working directory: keys hold paths as the run names them
+        return os.path.join(user_cache_directory(), _digest(os.path.abspath(settings.root))[:16])
     return os.path.join(settings.root, DEFAULT_DIRNAME)
+
+
+def user_cache_directory() -> str:
+    """``$XDG_CACHE_HOME/fftlint``, else ``~/.cache/fftlint``."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):  # the XDG spec: a relative value is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "fftlint")
 
 
 def stat_digest(paths: Iterable[str]) -> str:

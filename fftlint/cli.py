@@ -66,7 +66,9 @@ class _Exit(Exception):
 @click.option("--stdin-filename", help="Lint standard input (path '-') as if it were this file.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: available CPUs).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache directory (default: .fftlint_cache in the project root).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache directory (default: .fftlint_cache in the project root; outside a project, ~/.cache/fftlint).")
+@click.option("--max-file-size", metavar="SIZE", help="Skip (and report) files larger than this: bytes or 512KB, 2MB; 0 for no limit (default: 1MB).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary line, notes or warnings.")
 @click.option("--shard", help="Lint only shard I of N (I/N, 1-based), split deterministically by path.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the pre-filter).")
 @click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(9, 15)]), help="Python version of the linted code.")
@@ -79,7 +81,7 @@ def check(paths, **opts) -> None:  # type: ignore[no-untyped-def]
 def run_check(paths: List[str], opts: dict) -> int:
     from fftlint import api, fix as fixer
     from fftlint.config.load import discover
-    from fftlint.config.settings import SUPPORTED_TARGETS, ConfigError
+    from fftlint.config.settings import SUPPORTED_TARGETS, ConfigError, parse_size
     from fftlint.engine.parallel import default_jobs
     from fftlint.report import get as get_renderer
     from fftlint.report.context import ReportContext
@@ -99,6 +101,11 @@ def run_check(paths: List[str], opts: dict) -> int:
             overrides["force_exclude"] = True
         if opts.get("target_version"):
             overrides["target_version"] = SUPPORTED_TARGETS[opts["target_version"]]
+        if opts.get("max_file_size") is not None:
+            try:
+                overrides["max_file_size"] = parse_size(opts["max_file_size"])
+            except ValueError as exc:
+                raise ConfigError("command line", "--max-file-size", str(exc)) from None
         settings = settings.with_overrides(**overrides)
         config = api.make_config(
             settings,
@@ -158,14 +165,18 @@ def run_check(paths: List[str], opts: dict) -> int:
             from fftlint.cache import Cache, default_directory
 
             cache = Cache(opts.get("cache_dir") or default_directory(settings))
-        bar = progress_bar.for_stream(sys.stderr)
+        bar = None if opts.get("quiet") else progress_bar.for_stream(sys.stderr)
         try:
             results = api.lint_paths(paths, config, jobs=jobs, cache=cache, shard=shard, progress=bar)
         finally:
             if bar is not None:
                 bar.close()
+        if not opts.get("quiet"):
+            _warn_about_coverage(results, paths, shard)
         if want_fix or want_diff:
-            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs)
+            project_root = settings.root if settings.source != "<defaults>" else None
+            roots = fixer.linted_tree(paths, project_root)
+            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots)
         if opts.get("show_source"):
             for r in results:
                 if r.diagnostics:
@@ -196,12 +207,44 @@ def run_check(paths: List[str], opts: dict) -> int:
         root=os.getcwd(),
         sources=sources,
         execution_successful=not any(r.error for r in results),
+        quiet=bool(opts.get("quiet")),
         fixed=tuple(_count_fixed(fixed)),
         version=__version__,
     )
     render = get_renderer(opts.get("fmt") or "text")
     _emit(render(results, ctx), opts.get("output_file"), ctx.color)
     return _exit_code(results, opts, fixing=want_fix)
+
+
+def _warn_about_coverage(results, paths, shard) -> None:  # type: ignore[no-untyped-def]
+    """On stderr, so CI logs show it: a run that linted no file (a mistyped directory, an
+    empty shard), and the files skipped as too large or generated."""
+    from collections import Counter
+
+    from fftlint.api import display_path
+
+    if not results:
+        where = ", ".join(paths)
+        extra = f" in shard {shard[0]}/{shard[1]}" if shard else ""
+        click.echo(f"fftlint: warning: no Python files to lint{extra} under {where} (check the paths and the exclude settings)", err=True)
+        return
+    skipped = [r for r in results if r.skipped]
+    large = [r for r in skipped if not r.skipped.startswith("generated")]
+    for r in large[:20]:
+        click.echo(f"fftlint: note: skipped {display_path(r.path)}: {r.skipped}", err=True)
+    if len(large) > 20:
+        click.echo(f"fftlint: note: skipped {len(large) - 20} more files above max-file-size", err=True)
+    generated = Counter(r.skipped for r in skipped if r.skipped.startswith("generated"))
+    if generated:
+        n = sum(generated.values())
+        markers = ", ".join(k[len("generated ("):-1] for k in sorted(generated))
+        click.echo(
+            f"fftlint: note: skipped {n} generated file{'s' if n != 1 else ''} (marked {markers} at the top; set skip-generated = false to lint them)",
+            err=True,
+        )
+    linted = len(results) - len(skipped)
+    if linted == 0:
+        click.echo("fftlint: warning: every file was skipped: nothing was linted", err=True)
 
 
 def _stdin_project(name: str, data: bytes, config) -> None:  # type: ignore[no-untyped-def]
@@ -229,30 +272,13 @@ def _count_fixed(fixed: List[tuple]) -> List[tuple]:
     return [(path, code, n) for (path, code), n in sorted(counts.items())]
 
 
-def _fix_files(results, config, unsafe, want_diff, fixed, diffs):  # type: ignore[no-untyped-def]
+def _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots):  # type: ignore[no-untyped-def]
     from fftlint import api, fix as fixer
-    from fftlint.engine.source import SourceError, read
 
-    out = []
-    for result in results:
-        if not fixer.fixable(result.diagnostics, unsafe):
-            out.append(result)
-            continue
-        try:
-            source = read(result.path)
-        except SourceError:
-            out.append(result)
-            continue
-        outcome = fixer.fix_to_fixpoint(source.text, lambda t, p=result.path: api.lint_text(t, p, config), unsafe)
-        if outcome.text != source.text:
-            if want_diff:
-                diffs.append(_unified(result.path, source.text, outcome.text))
-                out.append(result)
-                continue
-            fixer.write_atomic(result.path, source, outcome.text)
-            fixed.extend((result.path, d.code) for d in outcome.applied)
-        out.append(outcome.result)
-    return out
+    run = fixer.fix_files(results, lambda text, path: api.lint_text(text, path, config), unsafe, roots, diff=want_diff)
+    fixed.extend(run.fixed)
+    diffs.extend(_unified(path, old, new) for path, old, new in run.diffs)
+    return run.results
 
 
 def _unified(path: str, old: str, new: str) -> str:
@@ -283,23 +309,28 @@ def _exit_code(results, opts, fixing: bool = False) -> int:  # type: ignore[no-u
     return 0
 
 
-@click.command(name="rules")
+@click.command(name="rules", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--all", "show_all", is_flag=True, help="Include the engine diagnostics (FFT0xx).")
+@click.option("--all", "show_all", is_flag=True, hidden=True, help="Kept for compatibility: engine codes are always listed.")
 def rules_cmd(fmt: str, show_all: bool) -> None:
-    """List the rules: code, name, fixable, default, family."""
+    """List the rules, engine diagnostics (FFT0xx) included: code, name, fix, default.
+
+    The engine's own codes are marked "engine" in the family column; they are always on
+    (except the opt-in FFT003)."""
     import json
 
     from fftlint import registry
 
-    rules = [r for r in registry.all_rules() if show_all or not r.code.startswith("FFT0") or r.code == "FFT003"]
+    rules = registry.all_rules()
     if fmt == "json":
         click.echo(json.dumps([rule_row(r) for r in rules], indent=2))
         raise _Exit(0)
     rows = [("CODE", "NAME", "FIX", "DEFAULT", "FAMILY")]
     for r in rules:
         row = rule_row(r)
-        rows.append((row["code"], row["name"], "yes" if row["fixable"] else "", "on" if row["default"] else "opt-in", row["family"]))
+        default = "always" if row["code"] in registry.ALWAYS_ON else ("on" if row["default"] else "opt-in")
+        family = f"{row['family']} (engine)" if row["engine"] and "engine" not in row["family"] else row["family"]
+        rows.append((row["code"], row["name"], "yes" if row["fixable"] else "", default, family))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
@@ -314,10 +345,17 @@ def rule_row(rule) -> dict:  # type: ignore[no-untyped-def]
         "default": rule.default_enabled,
         "family": rule.family(),
         "summary": rule.summary(),
+        "engine": rule.code in _engine_codes(),
     }
 
 
-@click.command(name="explain")
+def _engine_codes() -> frozenset:
+    from fftlint.registry import ENGINE_CODES
+
+    return ENGINE_CODES
+
+
+@click.command(name="explain", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("code")
 def explain_cmd(code: str) -> None:
     """Show the documentation of a rule (by code or name)."""
@@ -338,6 +376,34 @@ def explain_cmd(code: str) -> None:
 _COMMANDS = {"check": check, "rules": rules_cmd, "explain": explain_cmd}
 
 
+def _takes_ctx(opt: click.Option) -> bool:
+    import inspect
+
+    return "ctx" in inspect.signature(opt.make_metavar).parameters
+
+
+def _subcommand_help() -> str:
+    """The epilog of ``fftlint --help``: the other subcommands with their usage lines."""
+    lines = ["\b", "Commands (the first argument; `check` is the default):"]
+    for name, command in _COMMANDS.items():
+        ctx = click.Context(command, info_name=f"fftlint {name}", **command.context_settings)
+        options = [p for p in command.get_params(ctx) if isinstance(p, click.Option) and not p.hidden and "--help" not in p.opts]
+        usage = command.collect_usage_pieces(ctx)
+        if len(options) <= 3:  # spell short option lists out
+            shown = []
+            for opt in options:
+                metavar = "" if opt.is_flag else " " + opt.make_metavar(ctx) if _takes_ctx(opt) else " " + opt.make_metavar()
+                shown.append(f"[{opt.opts[-1]}{metavar}]")
+            usage = shown + [u for u in usage if u != "[OPTIONS]"]
+        summary = (command.help or "").strip().splitlines()[0]
+        lines.append(f"  fftlint {name} {' '.join(usage)}")
+        lines.append(f"      {summary}")
+    return "\n".join(lines)
+
+
+check.epilog = _subcommand_help()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """``fftlint [check] PATHS...``, ``fftlint rules``, ``fftlint explain CODE``.
 
@@ -349,7 +415,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args and args[0] in _COMMANDS:
         command = _COMMANDS[args.pop(0)]
     try:
-        command.main(args=args, prog_name="fftlint", standalone_mode=False)
+        name = next(n for n, c in _COMMANDS.items() if c is command)
+        command.main(args=args, prog_name="fftlint" if command is check else f"fftlint {name}", standalone_mode=False)
     except _Exit as exc:
         return exc.code
     except click.exceptions.Abort:

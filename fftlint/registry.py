@@ -130,13 +130,42 @@ class UnreadableFileRule(Rule):
     severity = "error"
 
 
+class FixNotWrittenRule(Rule):
+    """## What it does
+    Reports a file that `--fix` wanted to change but did not write: the file system
+    refused the write (read-only, immutable, out of space), the file vanished or could
+    not be read back, or the file is a symbolic link to a file outside the linted tree.
+    The other files are still fixed and reported.
+
+    ## Why is this bad?
+    The findings in that file are still there. A failed write is an error (exit code 2);
+    a link that leads outside the tree is a warning: fftlint never edits files outside
+    the directories it was asked to lint.
+
+    ## Example
+    `fftlint --fix src/` where `src/vendored.py` links to a file in another checkout.
+
+    ## Use instead
+    Make the file writable, or lint and fix the link's target where it lives.
+
+    ## Fix safety
+    No fix.
+    """
+
+    code = "FFT005"
+    name = "fix-not-written"
+    message = "--fix could not write the file: {reason}"
+    severity = "error"
+
+
 ENGINE_RULES: Tuple[Type[Rule], ...] = (
     SyntaxErrorRule,
     InternalErrorRule,
     UnusedSuppressionRule,
     UnreadableFileRule,
+    FixNotWrittenRule,
 )
-ALWAYS_ON = frozenset(("FFT001", "FFT002", "FFT004"))
+ALWAYS_ON = frozenset(("FFT001", "FFT002", "FFT004", "FFT005"))
 ENGINE_CODES = frozenset(r.code for r in ENGINE_RULES)
 
 

@@ -76,3 +76,6 @@ class FileResult:
     #: project modules the rules consulted for this file (name resolution, chains): the
     #: result cache re-lints the file when one of them changes
     depends: Tuple[str, ...] = ()
+    #: why the file was not linted ("" when it was): too large (``max-file-size``), or
+    #: marked generated; the CLI counts and reports these, never silently
+    skipped: str = ""

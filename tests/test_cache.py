@@ -268,10 +268,29 @@ def test_cache_pickles_for_spawned_workers(tmp_path):
 def test_default_directory(tmp_path, monkeypatch):
     monkeypatch.delenv("FFTLINT_CACHE_DIR", raising=False)
     root = str(tmp_path)
-    assert cache_mod.default_directory(Settings(root=root)) == os.path.join(root, ".fftlint_cache")
+    config = os.path.join(root, "pyproject.toml")
+    assert cache_mod.default_directory(Settings(root=root, source=config)) == os.path.join(root, ".fftlint_cache")
     assert cache_mod.default_directory(Settings(root=root, cache_dir="build/lint")) == os.path.join(root, "build/lint")
     monkeypatch.setenv("FFTLINT_CACHE_DIR", "/elsewhere")
-    assert cache_mod.default_directory(Settings(root=root)) == "/elsewhere"
+    assert cache_mod.default_directory(Settings(root=root, source=config)) == "/elsewhere"
+
+
+def test_outside_any_project_the_cache_goes_to_the_user_cache_directory(tmp_path, monkeypatch):
+    from fftlint.cli import main
+
+    monkeypatch.delenv("FFTLINT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    work = tmp_path / "loose"
+    work.mkdir()
+    (work / "a.py").write_text("import time\nasync def f():\n    time.sleep(1)\n")
+    monkeypatch.chdir(work)
+    assert os.path.dirname(cache_mod.default_directory(Settings(root=str(work)))) == str(tmp_path / "xdg" / "fftlint")
+    assert main(["a.py"]) == 1
+    assert not (work / ".fftlint_cache").exists()  # never the working directory
+    assert (tmp_path / "xdg" / "fftlint").is_dir()
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_mod.user_cache_directory() == str(tmp_path / "home" / ".cache" / "fftlint")
 
 
 def test_internal_errors_are_not_cached(tmp_path):

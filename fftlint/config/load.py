@@ -14,7 +14,7 @@ import sys
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
-from fftlint.config.settings import SUPPORTED_TARGETS, ConfigError, Settings
+from fftlint.config.settings import SUPPORTED_TARGETS, ConfigError, Settings, parse_size
 
 CONFIG_FILES = (".fftlint.yaml", ".fftlint.yml", "pyproject.toml")
 
@@ -25,7 +25,7 @@ _LIST_KEYS = {
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
 }
-_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude"}
+_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude", "max-file-size", "skip-generated"}
 
 
 def _load_toml(path: str) -> Dict[str, Any]:
@@ -39,7 +39,27 @@ def _load_toml(path: str) -> Dict[str, Any]:
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
+        raise ConfigError(path, "", f"invalid TOML{_toml_where(path, str(exc))}") from None
+
+
+def _toml_where(path: str, message: str) -> str:
+    """`` (line 3, column 7): Invalid value`` from tomllib's ``Invalid value (at line 3,
+    column 7)``; an error at the end of the document names the file's last line."""
+    import re
+
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    if m:
+        return f" (line {m.group(1)}, column {m.group(2)}): {message[: m.start()]}"
+    m = re.search(r"\s*\(at end of document\)\s*$", message)
+    if m:
+        try:
+            with open(path, "rb") as fh:
+                lines = fh.read().count(b"\n") + 1
+        except OSError:
+            lines = 0
+        where = f" (line {lines}, at the end of the file)" if lines else " (at the end of the file)"
+        return f"{where}: {message[: m.start()]}"
+    return f": {message}"
 
 
 def _load_yaml(path: str) -> Dict[str, Any]:
@@ -77,8 +97,10 @@ def read_table(path: str) -> Optional[Dict[str, Any]]:
 
 
 def _str_list(source: str, key: str, value: Any) -> Tuple[str, ...]:
+    """A list of strings. A bare string is an error, not a one-item list: ``select =
+    "FFT4"`` would work while ``select = "FFT4,FFT1"`` fails, so both fail alike."""
     if isinstance(value, str):
-        value = [value]
+        raise ConfigError(source, key, f"expected a list of strings, got the string {value!r} (write [{value!r}])")
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(source, key, f"expected a list of strings, got {value!r}")
     return tuple(value)
@@ -97,20 +119,27 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
                 (str(glob), _str_list(source, f"{key}.{glob}", codes)) for glob, codes in value.items()
             )
         elif key == "target-version":
-            if value not in SUPPORTED_TARGETS:
+            if not isinstance(value, str) or value not in SUPPORTED_TARGETS:
                 allowed = ", ".join(sorted(SUPPORTED_TARGETS))
                 raise ConfigError(source, key, f"unknown version {value!r} (use one of {allowed})")
             changes["target_version"] = SUPPORTED_TARGETS[value]
-        elif key == "force-exclude":
+        elif key in ("force-exclude", "skip-generated"):
             if not isinstance(value, bool):
                 raise ConfigError(source, key, f"expected true or false, got {value!r}")
-            changes["force_exclude"] = value
+            changes[key.replace("-", "_")] = value
+        elif key == "max-file-size":
+            try:
+                changes["max_file_size"] = parse_size(value)
+            except ValueError as exc:
+                raise ConfigError(source, key, str(exc)) from None
         elif key == "cache-dir":
             if not isinstance(value, str):
-                raise ConfigError(source, key, "expected a path string")
+                raise ConfigError(source, key, f"expected a path string, got {value!r}")
             changes["cache_dir"] = os.path.join(root, value)
         elif isinstance(value, dict):
             options[key] = value  # a rule-option table, validated against the rules later
+        elif key.replace("_", "-") in _TOP_KEYS:
+            raise ConfigError(source, key, f"unknown setting (did you mean {key.replace('_', '-')!r}?)")
         else:
             raise ConfigError(source, key, "unknown setting")
     changes["rule_options"] = options

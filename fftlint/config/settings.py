@@ -45,6 +45,39 @@ DEFAULT_EXCLUDES = (
 
 SUPPORTED_TARGETS = {f"py3{minor}": (3, minor) for minor in range(9, 15)}
 
+#: Files larger than this are skipped (and reported as skipped): LibCST needs about 300-500
+#: bytes of memory per byte of source, so a 20 MB generated module takes ~10 GB. Hand-written
+#: Python stays well below it (CPython's largest module, ``pydoc_data/topics.py``, is ~0.8 MB).
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from ``1048576``, ``"1MB"``, ``"512 KiB"``, ``"1.5M"`` (units of 1024);
+    ``0`` means no limit. Raises ValueError with a readable reason."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size such as 1048576 or \"1MB\", got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"expected 0 (no limit) or a positive size, got {value!r}")
+        return value
+    if isinstance(value, str):
+        import re
+
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
+        if m and m.group(2).lower() in _UNITS:
+            return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    raise ValueError(f"expected a size such as 1048576 or \"1MB\", got {value!r}")
+
+
+def format_size(size: int) -> str:
+    """``1048576`` -> ``"1 MB"``, ``5347737`` -> ``"5.1 MB"`` (units of 1024)."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{size} bytes"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -59,6 +92,8 @@ class Settings:
     target_version: Tuple[int, int] = (3, 9)
     cache_dir: Optional[str] = None
     force_exclude: bool = False  # apply excludes to files named on the command line too
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; 0: no limit
+    skip_generated: bool = True  # skip files marked ``@generated`` / ``DO NOT EDIT`` at the top
     rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict, compare=False, hash=False)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -91,6 +126,7 @@ class Settings:
                 "pfi": self.per_file_ignores,
                 "target": self.target_version,
                 "options": self.rule_options,
+                "generated": self.skip_generated,
             },
             sort_keys=True,
             default=str,

@@ -109,7 +109,15 @@ def project_files(paths: Sequence[str], settings: Any) -> List[str]:
     out = discover(roots, settings.excludes, settings.root)
     seen = {os.path.abspath(p) for p in out}
     out.extend(p for p in paths if os.path.isfile(p) and os.path.abspath(p) not in seen)
-    return out
+    limit = getattr(settings, "max_file_size", 0)
+    return [p for p in out if not limit or _size(p) <= limit]  # too large to lint: too large to index
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _outermost(roots: Sequence[str]) -> List[str]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from fftlint.types import FileResult
 
@@ -27,6 +28,14 @@ MAX_CHUNK = 16
 
 Progress = Callable[[int], None]  # called with the number of files just finished
 
+#: Peak memory of a worker per byte of the file it lints (LibCST tree, positions, rule
+#: state), measured on 1-5 MB modules (bench/large_file.py, bench/RESULTS.md), rounded up.
+MEMORY_PER_SOURCE_BYTE = 500
+#: A worker's memory before it reads a file (interpreter, LibCST, rules, project index).
+WORKER_BASE_MEMORY = 80 * 1024 * 1024
+#: Share of the available memory the workers may plan to use together.
+MEMORY_SHARE = 0.6
+
 _WORKER: Optional[Tuple["RunConfig", Any]] = None
 
 
@@ -35,6 +44,50 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory available to new work (Linux ``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_bounded_jobs(jobs: int, sizes: Sequence[int], available: Optional[int] = None) -> int:
+    """Fewer workers when the queued files are large: the largest files are dispatched
+    first, one per worker, so they are in memory together. Keeps the estimate of their
+    peaks (``WORKER_BASE_MEMORY + MEMORY_PER_SOURCE_BYTE * size`` each) within
+    ``MEMORY_SHARE`` of the available memory; always at least one worker."""
+    if jobs <= 1:
+        return jobs
+    if available is None:
+        available = available_memory()
+    if not available:
+        return jobs
+    budget = available * MEMORY_SHARE
+    total = 0
+    workers = 0
+    for size in sorted(sizes, reverse=True)[:jobs]:
+        need = WORKER_BASE_MEMORY + MEMORY_PER_SOURCE_BYTE * size
+        if workers and total + need > budget:
+            break
+        total += need
+        workers += 1
+    return max(1, min(jobs, workers or 1))
+
+
+def skipped_for_size(path: str, size: int, limit: int) -> FileResult:
+    from fftlint.config.settings import format_size
+
+    return FileResult(path, skipped=f"{format_size(size)}, above max-file-size ({format_size(limit)})")
 
 
 def read_bytes(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
@@ -47,19 +100,27 @@ def read_bytes(path: str) -> Tuple[Optional[bytes], Optional[FileResult]]:
         return None, unreadable(path, f"cannot read: {exc.strerror or exc}")
 
 
-def _lint(path: str, data: bytes, config: "RunConfig") -> FileResult:
-    """Lint one file with the cyclic GC paused: a LibCST tree is hundreds of thousands of
-    acyclic objects, and generation scans during the parse cost ~15-20% of it. Whatever
-    cycles a file leaves are collected once the GC runs again."""
-    from fftlint.api import lint_bytes
-
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC paused while one file is linted: a LibCST tree is hundreds of
+    thousands of acyclic objects, and generation scans during the parse cost ~15-20% of
+    it (more on large files). Whatever cycles a file leaves are collected once the GC
+    runs again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return lint_bytes(data, path, config)[1]
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _lint(path: str, data: bytes, config: "RunConfig") -> FileResult:
+    """Lint one file with the cyclic GC paused (:func:`gc_paused`)."""
+    from fftlint.api import lint_bytes
+
+    with gc_paused():
+        return lint_bytes(data, path, config)[1]
 
 
 def _freeze() -> None:
@@ -181,17 +242,28 @@ def run_files(
             progress(1)
 
     sizes = [_size(p) for p in files]
+    limit = config.settings.max_file_size
+    if limit:  # too large to lint: reported as skipped, never read
+        for i, (path, size) in enumerate(zip(files, sizes)):
+            if size > limit:
+                results[i] = skipped_for_size(path, size, limit)
+                sizes[i] = 0
     if jobs <= 1 or len(files) < 2 or sum(sizes) < MIN_PARALLEL_BYTES:
         if len(files) > 8:
             _freeze()
         for i, path in enumerate(files):
-            lint_here(i, path)
+            if results[i] is None:
+                lint_here(i, path)
+            elif progress is not None:
+                progress(1)
         return [r for r in results if r is not None]
 
     todo: List[Tuple[int, str, int]] = []
     if keys is None:  # nothing to look up: the workers do all the reading
-        todo = [(i, path, size) for i, (path, size) in enumerate(zip(files, sizes))]
+        todo = [(i, path, size) for i, (path, size) in enumerate(zip(files, sizes)) if results[i] is None]
     for i, path in enumerate(files if keys is not None else ()):
+        if results[i] is not None:
+            continue
         data, failed = read_bytes(path)
         if data is None:
             results[i] = failed
@@ -205,7 +277,9 @@ def run_files(
     if progress is not None and len(files) - len(todo):
         progress(len(files) - len(todo))
 
-    if len(todo) < 2 or sum(size for _, _, size in todo) < MIN_PARALLEL_BYTES:
+    if len(todo) >= 2:
+        jobs = memory_bounded_jobs(jobs, [size for _, _, size in todo])
+    if jobs <= 1 or len(todo) < 2 or sum(size for _, _, size in todo) < MIN_PARALLEL_BYTES:
         for i, path, _ in todo:
             lint_here(i, path, known_miss=True)
     else:

@@ -16,9 +16,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from fftlint.rule import Rule
 
-#: Diagnostics the engine itself produces (syntax, internal, unused-suppression and read
-#: errors): their rules have nothing to walk, so they must never force a LibCST parse.
-ENGINE_ONLY = frozenset(("FFT001", "FFT002", "FFT003", "FFT004"))
+#: Diagnostics the engine itself produces (syntax, internal, unused-suppression, read and
+#: fix-write errors): their rules have nothing to walk, so they must never force a parse.
+ENGINE_ONLY = frozenset(("FFT001", "FFT002", "FFT003", "FFT004", "FFT005"))
 
 #: Node types whose body runs once per pass: every loop and comprehension (rules that
 #: ignore ``while`` loops, such as the N+1 ones, use their own tuple).

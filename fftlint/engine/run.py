@@ -105,15 +105,49 @@ def syntax_ok(text: str, path: str) -> Optional[Diagnostic]:
     """Cheap syntax check for files no rule needs to parse (keeps FFT001 pre-filter-proof).
 
     ``ast`` is ~13x faster than LibCST; only when it rejects the file (possibly newer syntax
-    than the running interpreter knows) does LibCST decide.
+    than the running interpreter knows) does LibCST decide -- unless CPython rejects it for
+    one of its limits (nesting depth, null bytes), which no version lifts.
     """
+    exc = _ast_rejects(text, path)
+    if exc is None:
+        return None
+    limit = _limit_diagnostic(exc, path)
+    return limit if limit is not None else _parse(text, path)[1]
+
+
+def _ast_rejects(text: str, path: str) -> Optional[BaseException]:
+    """Why CPython's parser rejects ``text``, or None when it accepts it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(text, path)
         return None
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _parse(text, path)[1]
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return exc
+
+
+#: CPython's messages for limits of its tokenizer, parser and compiler (not grammar):
+#: "too many nested parentheses", "too many statically nested blocks", "too many
+#: levels of indentation", "expression too complex", "nested too deeply"...
+_LIMIT = re.compile(r"too many|too deeply|too complex|nested too|recursion|exceed", re.I)
+
+
+def _limit_diagnostic(exc: BaseException, path: str) -> Optional[Diagnostic]:
+    """FFT001 for a file CPython cannot compile whatever its version: a nesting or size
+    limit (LibCST, a pure parser, may accept such a file), or a null byte."""
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return _syntax_diagnostic(path, "SyntaxError: too deeply nested for CPython to compile", 1, 1)
+    if isinstance(exc, ValueError):  # "source code string cannot contain null bytes"
+        return _syntax_diagnostic(path, f"SyntaxError: {exc}", 1, 1)
+    if isinstance(exc, SyntaxError) and _LIMIT.search(exc.msg or ""):
+        return _syntax_diagnostic(path, f"SyntaxError: {exc.msg}", exc.lineno or 1, max(1, exc.offset or 1))
+    return None
+
+
+def cpython_limit_error(text: str, path: str) -> Optional[Diagnostic]:
+    """:func:`_limit_diagnostic` for ``text``, or None when ``ast`` accepts it."""
+    exc = _ast_rejects(text, path)
+    return _limit_diagnostic(exc, path) if exc is not None else None
 
 
 class _Enough(Exception):
@@ -232,9 +266,13 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
 class _Collector:
     """Turns raw reports (CST nodes) into diagnostics; positions are computed lazily."""
 
-    def __init__(self, path: str, text: str, module: cst.Module, reports: Sequence[RawReport] = (), names: Optional[Names] = None) -> None:
+    def __init__(
+        self, path: str, text: str, module: cst.Module, reports: Sequence[RawReport] = (), module_name: str = "", names: Optional[Names] = None
+    ) -> None:
         self.names = names  # what the module imports (fixes that need an import)
         self.path = path
+        self.module_name = module_name
+        self._anchor: Optional[Tuple[int, str]] = None
         self.text = text
         self.module = module
         self._positions: Optional[_Positions] = None
@@ -264,7 +302,10 @@ class _Collector:
             offset_of(self.starts, rng.end.line, rng.end.column),
         )
 
-    def fix(self, rule: Type[Rule], spec: FixSpec) -> Fix:
+    def fix(self, rule: Type[Rule], spec: FixSpec) -> Optional[Fix]:
+        """The edits of a fix, or None when the fix would import a module's own package."""
+        if self.own_package_import(spec.imports):
+            return None
         edits = []
         for node, new in spec.replacements:
             content = new if isinstance(new, str) else self.module.code_for_node(new)
@@ -274,36 +315,58 @@ class _Collector:
         title = spec.title or rule.fix_title or f"Fix {rule.code}"
         return Fix(title, spec.safety, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
 
-    def import_edits(self, imports: Sequence[str]) -> List[Edit]:
+    def _import_anchor(self) -> Tuple[int, str]:
+        """Where new imports go, computed once per file: ``(offset, "")`` for the start of
+        the line after the leading docstring and imports, ``(end, newline)`` when that is
+        the end of a file without a final newline (the text needs one first)."""
+        if self._anchor is None:
+            anchor = None
+            for stmt in self.module.body:
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    break
+                first = stmt.body[0] if stmt.body else None
+                is_docstring = anchor is None and isinstance(first, cst.Expr) and isinstance(
+                    first.value, (cst.SimpleString, cst.ConcatenatedString)
+                )
+                if isinstance(first, (cst.Import, cst.ImportFrom)) or is_docstring:
+                    anchor = stmt
+                else:
+                    break
+            if anchor is None:
+                self._anchor = (0, "")
+            else:
+                line = self.positions[anchor].end.line + 1  # the line after the anchor statement
+                if line - 1 < len(self.starts):
+                    self._anchor = (self.starts[line - 1], "")
+                else:
+                    self._anchor = (len(self.text), self.module.default_newline)
+        return self._anchor
+
+    def own_package_import(self, imports: Sequence[str]) -> bool:
+        """A fix would add ``import P`` (or ``P.x``) to a module of package ``P`` itself
+        (``import asyncio`` into ``asyncio/base_events.py``): a package imports its own
+        parts relatively, and importing itself from inside may be circular."""
+        top = self.module_name.split(".")[0] if self.module_name else ""
+        if not top:
+            return False
+        return any(m.split(".")[0] == top for m in self.missing_imports(imports))
+
+    def missing_imports(self, imports: Sequence[str]) -> List[str]:
         if not imports:
             return []
         names = self.names
-        missing = [m for m in imports if names is None or names.module_binding(m.split(".")[0]) != m.split(".")[0]]
+        return sorted({m for m in imports if names is None or names.module_binding(m.split(".")[0]) != m.split(".")[0]})
+
+    def import_edits(self, imports: Sequence[str]) -> List[Edit]:
+        missing = self.missing_imports(imports)
         if not missing:
             return []
         newline = self.module.default_newline
-        text = "".join(f"import {m}{newline}" for m in sorted(set(missing)))
-        anchor = None
-        for stmt in self.module.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                break
-            first = stmt.body[0] if stmt.body else None
-            is_docstring = anchor is None and isinstance(first, cst.Expr) and isinstance(
-                first.value, (cst.SimpleString, cst.ConcatenatedString)
-            )
-            if isinstance(first, (cst.Import, cst.ImportFrom)) or is_docstring:
-                anchor = stmt
-            else:
-                break
-        if anchor is None:
-            return [Edit(0, 0, text)]
-        rng = self.positions[anchor]
-        # insert at the start of the line after the anchor statement
-        line = rng.end.line + 1
-        if line - 1 < len(self.starts):
-            pos = self.starts[line - 1]
-            return [Edit(pos, pos, text)]
-        return [Edit(len(self.text), len(self.text), newline + text.rstrip("\r\n"))]
+        text = "".join(f"import {m}{newline}" for m in missing)
+        pos, before = self._import_anchor()
+        if before:
+            return [Edit(pos, pos, before + text.rstrip("\r\n"))]
+        return [Edit(pos, pos, text)]
 
     def diagnostic(self, raw: RawReport) -> Diagnostic:
         rule = type(raw.rule)
@@ -428,6 +491,10 @@ def _lint_selected(
             # answer a filtered run gives (engine limits matter only where rules look).
             return _unparsed(text, path, check_syntax, report_unused_suppressions)
         return FileResult(path, (error,) if check_syntax and error else ())
+    if check_syntax and view is None:
+        limit = cpython_limit_error(text, path)  # LibCST accepted what CPython cannot compile
+        if limit is not None:
+            return FileResult(path, (limit,))
     facts = file_facts(text, path, module_name, is_package, view, files)
     names = Names(facts, module_name, is_package, files)
     ctx = FileContext(path, text, module, names, module_name, given, target_version, is_package)
@@ -464,7 +531,7 @@ def _run_rules(
     if "engine" in failures and not prefilter and not narrowed(applicable(rules, text), text, path, options, project, module_name, is_package)[0]:
         return _unparsed(text, path, check_syntax, report_unused_suppressions)
 
-    collector = _Collector(path, text, module, ctx.reports, names)
+    collector = _Collector(path, text, module, ctx.reports, module_name, names)
     diagnostics: List[Diagnostic] = []
     with deep_recursion():
         for raw in ctx.reports:

@@ -46,8 +46,13 @@ def decode(data: bytes, path: str = "<bytes>") -> SourceFile:
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # bad or conflicting coding cookie
-        raise SourceError(f"cannot decode: {exc}") from None
+    except SyntaxError as exc:  # bad or conflicting coding cookie, or non-UTF-8 first lines
+        where = ""
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:  # name the byte, as for an error further down
+            where = f": {_short(bad)}"
+        raise SourceError(f"cannot decode: {exc}{where}") from None
     if bom:
         data = data[3:]
         encoding = "utf-8"
@@ -69,9 +74,49 @@ def read(path: str) -> SourceFile:
     return decode(data, path)
 
 
+#: Markers of a generated file: Meta's ``@generated``, and ``DO NOT EDIT`` as protoc, Go's
+#: ``Code generated ... DO NOT EDIT.`` and many code generators write it (upper case only:
+#: a hand-written "do not edit this list by hand" is not a generated file).
+GENERATED_MARKERS = ("@generated", "DO NOT EDIT")
+#: How far from the top the marker may be: comment lines or the module docstring in the
+#: first lines, before any code.
+GENERATED_HEAD_LINES = 10
+
+
+def generated_marker(text: str) -> str:
+    """The generated-file marker in a comment or the docstring at the top of ``text``,
+    or ``""``."""
+    in_docstring = ""
+    for line in text[:8192].splitlines()[:GENERATED_HEAD_LINES]:
+        stripped = line.strip()
+        found = next((m for m in GENERATED_MARKERS if m in line), "")
+        if in_docstring:
+            if found:
+                return found
+            if in_docstring in stripped:
+                in_docstring = ""
+            continue
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            if found:
+                return found
+            continue
+        body = stripped.lstrip("rRuUbB")
+        quote = next((q for q in ('"""', "'''", '"', "'") if body.startswith(q)), "")
+        if not quote:
+            return ""  # code starts: a marker below it is not a file header
+        if found:
+            return found
+        if len(quote) == 3 and body.count(quote) == 1:
+            in_docstring = quote
+    return ""
+
+
 def _short(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
-        return f"invalid byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start}"
+        line = exc.object[: exc.start].count(b"\n") + 1
+        return f"invalid byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start} (line {line})"
     return str(exc)
 
 

@@ -20,6 +20,7 @@ class ReportContext:
     root: str = "."  # SARIF %SRCROOT%
     sources: Dict[str, str] = field(default_factory=dict)  # path -> text, for --show-source
     execution_successful: bool = True
+    quiet: bool = False  # -q: findings only, no summary line
     fixed: Tuple[Tuple[str, str, int], ...] = ()  # (path, code, count) fixed by --fix
     version: Optional[str] = None
     _files: Dict[str, Optional["FileText"]] = field(default_factory=dict, repr=False)

@@ -61,8 +61,9 @@ def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
         counts = Counter((d.code, d.name) for d in diagnostics)
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"{n:>6}  {code}  {name}")
-    out.append(summary(diagnostics, ctx))
-    return "\n".join(out) + "\n"
+    if not ctx.quiet:
+        out.append(summary(diagnostics, ctx))
+    return "\n".join(out) + "\n" if out else ""
 
 
 def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:

@@ -32,11 +32,6 @@ from .catalog import (
 from ._prefilter import possible_kinds
 from .provider import BlockingProvider
 
-#: normalized catalog names that get no to_thread fix (running them in a worker thread is
-#: wrong: locks are owned by threads, ``asyncio.run`` should become ``await``)
-NO_THREAD_FIX_PREFIXES = ("@thread_lock.", "@event_loop.", "asyncio.run")
-
-
 def _literal(node: cst.BaseExpression) -> Optional[str]:
     if isinstance(node, cst.Name):
         return node.value
@@ -347,14 +342,54 @@ def fix_position(ctx: FileContext, node: cst.Call) -> bool:
     return False
 
 
-def to_thread_fix(ctx: FileContext, node: cst.Call) -> Optional[FixSpec]:
+def thread_affine(catalog: Catalog, normalized: Optional[str]) -> bool:
+    """A normalized name the catalog's ``thread_affine`` section covers: a listed call, a
+    call into a listed module, a method of (or the call that produces) an instance of a
+    listed type, or such an instance itself (``"sqlite3.connect()"``)."""
+    if not normalized:
+        return False
+    if normalized in catalog.thread_affine_calls or normalized.startswith(catalog.thread_affine_prefixes):
+        return True
+    head = normalized.split(".", 1)[0]
+    if head.startswith("@") and head[1:] in catalog.thread_affine_types:
+        return True
+    tag = catalog.types.get(normalized) or catalog.types.get(normalized + "()")
+    return tag in catalog.thread_affine_types
+
+
+def uses_thread_affine(ctx: FileContext, catalog: Catalog, node: cst.Call, called: Optional[str]) -> bool:
+    """The call creates or uses a thread-bound object: ``called`` (its normalized catalog
+    name, or the last step of a helper's chain) is thread-affine, or its receiver or one of
+    its arguments resolves to such an instance. Arguments whose value is unknown are not
+    followed (a connection kept in a plain dict, say)."""
+    if thread_affine(catalog, called):
+        return True
+    exprs = [a.value for a in node.args]
+    if isinstance(node.func, cst.Attribute):
+        exprs.append(node.func.value)
+    for expr in exprs:
+        if isinstance(expr, (cst.Name, cst.Attribute, cst.Call)):
+            canonical = ctx.names.resolve(expr)
+            if canonical and thread_affine(catalog, catalog.normalize(canonical)):
+                return True
+    return False
+
+
+def to_thread_fix(
+    ctx: FileContext, node: cst.Call, catalog: Optional[Catalog] = None, called: Optional[str] = None
+) -> Optional[FixSpec]:
     """``f(*args, **kwargs)`` -> ``await asyncio.to_thread(f, *args, **kwargs)`` (unsafe);
     ``trio.to_thread.run_sync`` in a trio module (positional arguments only); no fix in
     an anyio module (its ``run_sync`` takes no keyword arguments and ``asyncio`` may not be
-    the backend)."""
+    the backend). No fix either for a call that creates or uses a thread-affine object
+    (``catalog``'s ``thread_affine`` section; ``called``: the call's normalized name). The
+    engine drops a fix whose import would be of the module's own package (``import
+    asyncio`` inside ``asyncio/``)."""
     if not fix_position(ctx, node) or isinstance(node.func, cst.Lambda):
         return None
     if module_uses(ctx, "anyio"):
+        return None
+    if catalog is not None and uses_thread_affine(ctx, catalog, node, called):
         return None
     if module_uses(ctx, "trio"):
         if any(a.keyword is not None or a.star == "**" for a in node.args):
@@ -478,6 +513,4 @@ class BlockingCallRule(Rule):
         )
 
     def make_fix(self, node: cst.Call, match: Match) -> Optional[FixSpec]:
-        if match.normalized.startswith(NO_THREAD_FIX_PREFIXES):
-            return None
-        return to_thread_fix(self.ctx, node)
+        return to_thread_fix(self.ctx, node, self.state().catalog, match.normalized)

@@ -46,6 +46,11 @@ class ConfiguredBlockingCallInAsync(BlockingCallRule):
     ## Fix safety
     Unsafe: a whole-statement / assignment / return call becomes
     `await asyncio.to_thread(f, *args, **kwargs)`; other tasks run meanwhile.
+    No fix for a call that creates or uses a thread-affine object (the catalog's
+    `thread_affine` section: DB-API connections and cursors, `threading.local()` state,
+    locks, event loops, GUI toolkits, `Thread.join()` / `Executor.shutdown()`), also when
+    such an object is passed as an argument: in a worker thread it fails at run time
+    (SQLite raises `ProgrammingError` for a connection made in another thread).
     """
 
     code = "FFT107"
@@ -67,5 +72,11 @@ class ConfiguredBlockingCallInAsync(BlockingCallRule):
             message_contains="configured blocking",
         ),
         Invalid("import legacy\nasync def f(c: legacy.Client):\n    return c.fetch(1)\n", options=OPTS),
+        # a GUI toolkit's calls belong to the main thread: reported, never moved to a worker
+        Invalid(
+            "from tkinter import messagebox\n\nasync def notify(text):\n    messagebox.showinfo('Done', text)\n",
+            options={"blocking-calls": ["tkinter.messagebox.showinfo"]},
+            safety="unsafe",
+        ),
         Invalid("import vendor.sdk as sdk\nasync def f():\n    sdk.upload('x')\n", options=OPTS),
     ]

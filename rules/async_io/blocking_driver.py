@@ -43,9 +43,13 @@ class BlockingDriverInAsync(BlockingCallRule):
 
     ## Fix safety
     Unsafe where offered: a whole-statement / assignment / return call becomes
-    `await asyncio.to_thread(f, *args, **kwargs)`. No fix for lock acquisition (a lock
-    acquired in a worker thread belongs to that thread) or `asyncio.run` /
+    `await asyncio.to_thread(f, *args, **kwargs)`. No fix for `asyncio.run` /
     `run_until_complete` (the right fix is `await`).
+    No fix for a call that creates or uses a thread-affine object (the catalog's
+    `thread_affine` section: DB-API connections and cursors, `threading.local()` state,
+    locks, event loops, GUI toolkits, `Thread.join()` / `Executor.shutdown()`), also when
+    such an object is passed as an argument: in a worker thread it fails at run time
+    (SQLite raises `ProgrammingError` for a connection made in another thread).
     """
 
     code = "FFT105"
@@ -81,6 +85,22 @@ class BlockingDriverInAsync(BlockingCallRule):
         Invalid(
             "import sqlite3\nasync def f(p):\n    conn = sqlite3.connect(p)\n    cur = conn.cursor()\n    cur.execute('select 1')\n    return cur.fetchall()\n",
             count=3,
+        ),
+        # thread-affine objects: a connection made (or used) in a worker thread breaks
+        # every later use in another thread -- reported, but no to_thread fix
+        Invalid(
+            "import sqlite3\nasync def f(p):\n    conn = sqlite3.connect(p)\n    cur = conn.execute('select 1')\n    rows = cur.fetchall()\n    conn.commit()\n    return rows\n",
+            count=4,
+            safety="unsafe",
+        ),
+        Invalid(
+            "import psycopg2\n\nCONN = psycopg2.connect('dbname=app')\n\nasync def f():\n    cur = CONN.cursor()\n    cur.execute('select 1')\n",
+            safety="unsafe",
+        ),
+        Invalid("import threading\nasync def stop(worker: threading.Thread):\n    worker.join()\n", safety="unsafe"),
+        Invalid(
+            "from concurrent.futures import ThreadPoolExecutor\nPOOL = ThreadPoolExecutor()\nasync def close():\n    POOL.shutdown(wait=True)\n",
+            safety="unsafe",
         ),
         Invalid(
             "import redis\n\nr = redis.Redis.from_url('redis://')\n\nasync def f(k):\n    return r.get(k)\n",

@@ -54,6 +54,11 @@ class BlockingFileIOInAsync(BlockingCallRule):
     thread-local state (e.g. a `contextvars` copy) differs. `with open(...)` blocks are not
     rewritten. In a trio module the fix uses `trio.to_thread.run_sync` (positional
     arguments only); in an anyio module there is no fix.
+    No fix for a call that creates or uses a thread-affine object (the catalog's
+    `thread_affine` section: DB-API connections and cursors, `threading.local()` state,
+    locks, event loops, GUI toolkits, `Thread.join()` / `Executor.shutdown()`), also when
+    such an object is passed as an argument: in a worker thread it fails at run time
+    (SQLite raises `ProgrammingError` for a connection made in another thread).
     """
 
     code = "FFT102"
@@ -82,6 +87,16 @@ class BlockingFileIOInAsync(BlockingCallRule):
         'from typing import TYPE_CHECKING\nasync def f(p):\n    if TYPE_CHECKING:\n        reveal_type(open(p))\n    if 0:  # debugging aid\n        print(open(p).read())\n    return p\n',
     ]
     INVALID = [
+        # a value read from thread-local state differs in the worker thread: no fix
+        Invalid(
+            "import os, threading\n_state = threading.local()\nasync def flush():\n    os.fsync(_state.fd)\n",
+            safety="unsafe",
+        ),
+        Invalid(
+            "import os\nasync def flush(fd):\n    os.fsync(fd)\n",
+            fixed="import os\nimport asyncio\nasync def flush(fd):\n    await asyncio.to_thread(os.fsync, fd)\n",
+            safety="unsafe",
+        ),
         Invalid(
             "import json\nclass Feed:\n    def __init__(self, path):\n        self.fh = open(path)\n"
             "    async def entries(self):\n        header = json.load(self.fh)\n        return header, [line for line in self.fh]\n",

@@ -66,6 +66,11 @@ class BlockingHelperCallInAsync(BlockingCallRule):
     `await asyncio.to_thread(helper, *args, **kwargs)`. The helper then runs in a worker
     thread, concurrently with other tasks: if it touches shared state that is not
     thread-safe, that is a behaviour change.
+    No fix for a call that creates or uses a thread-affine object (the catalog's
+    `thread_affine` section: DB-API connections and cursors, `threading.local()` state,
+    locks, event loops, GUI toolkits, `Thread.join()` / `Executor.shutdown()`), also when
+    such an object is passed as an argument: in a worker thread it fails at run time
+    (SQLite raises `ProgrammingError` for a connection made in another thread).
     """
 
     code = "FFT106"
@@ -125,6 +130,13 @@ class BlockingHelperCallInAsync(BlockingCallRule):
             "async def f():\n    repo = Repo('db.sqlite')\n    return repo.count()\n",
             count=2,
             message_contains="f -> Repo.__init__ -> sqlite3.connect",
+            safety="unsafe",  # the connection is made in __init__: no to_thread fix for either call
+        ),
+        Invalid(  # a connection handed to the helper would be used in the worker thread
+            "import sqlite3\n\ndef export(conn, path):\n    with open(path, 'w') as fh:\n        fh.write(str(conn.total_changes))\n\n"
+            "async def f(p):\n    conn = sqlite3.connect(p)\n    export(conn, 'out.txt')\n",
+            message_contains="f -> export -> open",
+            safety="unsafe",
         ),
         Invalid(
             "class Log:\n    def __init__(self, path):\n        self.fh = open(path)\n    def count(self):\n        return sum(1 for _ in self.fh)\n"
@@ -173,7 +185,7 @@ class BlockingHelperCallInAsync(BlockingCallRule):
             func=func,
             chain=chain_text(chain),
             what=KIND_WORDS.get(found.effect.kind, found.effect.kind),
-            fix=self.make_fix(node, None),  # type: ignore[arg-type]
+            fix=self.make_fix(node, found.names[-1] if found.names else None),  # type: ignore[arg-type]
             properties={"chain": chain, "kind": found.effect.kind},
             related=related,
         )
@@ -185,6 +197,9 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         return path
 
     def make_fix(self, node: cst.Call, match: object) -> Optional["object"]:  # type: ignore[override]
+        """``match``: the display name of the blocking call the chain ends with."""
         from ._base import to_thread_fix
 
-        return to_thread_fix(self.ctx, node)
+        catalog = self.state().catalog
+        called = catalog.normalize(match) if isinstance(match, str) else None
+        return to_thread_fix(self.ctx, node, catalog, called)

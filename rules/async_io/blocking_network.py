@@ -47,6 +47,11 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
     Unsafe: the fix wraps a whole-statement / assignment / return call in
     `await asyncio.to_thread(f, *args, **kwargs)`; other tasks run during the request,
     and a shared `requests.Session` is not guaranteed thread-safe.
+    No fix for a call that creates or uses a thread-affine object (the catalog's
+    `thread_affine` section: DB-API connections and cursors, `threading.local()` state,
+    locks, event loops, GUI toolkits, `Thread.join()` / `Executor.shutdown()`), also when
+    such an object is passed as an argument: in a worker thread it fails at run time
+    (SQLite raises `ProgrammingError` for a connection made in another thread).
     """
 
     code = "FFT103"

@@ -41,6 +41,11 @@ class BlockingSubprocessInAsync(BlockingCallRule):
     Unsafe: the fix runs a whole-statement / assignment / return call through
     `await asyncio.to_thread(f, *args, **kwargs)`; the command still runs, but other tasks
     run meanwhile. Prefer `asyncio.create_subprocess_exec` by hand.
+    No fix for a call that creates or uses a thread-affine object (the catalog's
+    `thread_affine` section: DB-API connections and cursors, `threading.local()` state,
+    locks, event loops, GUI toolkits, `Thread.join()` / `Executor.shutdown()`), also when
+    such an object is passed as an argument: in a worker thread it fails at run time
+    (SQLite raises `ProgrammingError` for a connection made in another thread).
     """
 
     code = "FFT104"

@@ -119,6 +119,10 @@ class Catalog:
         self.conditions: Dict[str, Tuple[str, int, str]] = {}
         for name, cond in (data.get("non_blocking_when") or {}).items():
             self.conditions[str(name)] = (str(cond["keyword"]), int(cond["position"]), str(cond["value"]))
+        affine = data.get("thread_affine") or {}
+        self.thread_affine_types: FrozenSet[str] = frozenset(str(x) for x in affine.get("types") or ())
+        self.thread_affine_calls: FrozenSet[str] = frozenset(str(x) for x in affine.get("calls") or ())
+        self.thread_affine_prefixes: Tuple[str, ...] = tuple(str(x) for x in affine.get("prefixes") or ())
         self.wrappers: FrozenSet[str] = frozenset(
             self.normalize(str(w)) for w in (*(data.get("offload_wrappers") or ()), *extra_wrappers)
         )
