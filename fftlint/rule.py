@@ -194,6 +194,7 @@ class RawReport:
     fix: Optional[FixSpec]
     properties: Dict[str, Any]
     related: Tuple[Related, ...] = ()
+    scope: str = ""  # qualified name of the enclosing function or class
 
 
 class FileContext:
@@ -222,6 +223,18 @@ class FileContext:
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
+
+    def scope_name(self) -> str:
+        """Qualified name of where the walker is: ``module.Class.method.<lambda>``
+        (classes, functions and lambdas; loops, comprehensions and ``with`` blocks are
+        not scopes of their own)."""
+        parts = [self.module_name]
+        for frame in self.stack.frames:
+            if frame.kind in ("class", "def", "async def"):
+                parts.append(frame.node.name.value)  # type: ignore[attr-defined]
+            elif frame.kind == "lambda":
+                parts.append("<lambda>")
+        return ".".join(parts)
 
 
 # --------------------------------------------------------------------------- rule
@@ -274,7 +287,9 @@ class Rule:
         ``related``: the steps that lead to the finding (a call chain), in order."""
         text = message if message is not None else self.message.format(**fmt)
         statement = self.ctx.statements[-1] if self.ctx.statements else None
-        self.ctx.reports.append(RawReport(self, node, statement, text, fix, dict(properties or {}), tuple(related)))
+        self.ctx.reports.append(
+            RawReport(self, node, statement, text, fix, dict(properties or {}), tuple(related), self.ctx.scope_name())
+        )
 
     # -- documentation --------------------------------------------------------
     @classmethod

@@ -16,7 +16,8 @@ from libcst.metadata.position_provider import PositionProvider, PositionProvidin
 
 from fftlint.analysis.names import Scopes
 from fftlint.engine.prefilter import ENGINE_ONLY, applicable, narrowed, walked  # noqa: F401 - re-exported
-from fftlint.engine.source import line_starts, offset_of
+from fftlint.engine.source import line_starts, offset_of, position_of
+from fftlint.engine.statement import lines_text, statement_hash
 from fftlint.engine.walk import Walker
 from fftlint.rule import FileContext, FixSpec, RawReport, Rule
 from fftlint.suppress import Suppressions, skip_file
@@ -215,8 +216,10 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
     imports = False
     for raw in reports:
         out.append(raw.node)
+        out.extend(_suite(raw.node))
         if raw.statement is not None:
             out.append(raw.statement)
+            out.extend(_suite(raw.statement))
         if raw.fix is not None:
             out.extend(node for node, _ in raw.fix.replacements)
             imports = imports or bool(raw.fix.imports)
@@ -226,6 +229,12 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
                 break
             out.append(stmt)
     return out
+
+
+def _suite(node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
+    """The body of a compound statement (where its header ends), or nothing."""
+    body = getattr(node, "body", None)
+    return (body,) if isinstance(body, cst.BaseSuite) and not isinstance(node, cst.Module) else ()
 
 
 class _Collector:
@@ -267,7 +276,7 @@ class _Collector:
         for node, new in spec.replacements:
             content = new if isinstance(new, str) else self.module.code_for_node(new)
             start, end = self.offsets(node)
-            edits.append(Edit(start, end, content))
+            edits.append(self.edit(start, end, content))
         edits.extend(self.import_edits(spec.imports))
         title = spec.title or rule.fix_title or f"Fix {rule.code}"
         return Fix(title, spec.safety, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
@@ -295,14 +304,39 @@ class _Collector:
             else:
                 break
         if anchor is None:
-            return [Edit(0, 0, text)]
+            return [self.edit(0, 0, text)]
         rng = self.positions[anchor]
         # insert at the start of the line after the anchor statement
         line = rng.end.line + 1
         if line - 1 < len(self.starts):
             pos = self.starts[line - 1]
-            return [Edit(pos, pos, text)]
-        return [Edit(len(self.text), len(self.text), newline + text.rstrip("\r\n"))]
+            return [self.edit(pos, pos, text)]
+        return [self.edit(len(self.text), len(self.text), newline + text.rstrip("\r\n"))]
+
+    def edit(self, start: int, end: int, content: str) -> Edit:
+        line, column = position_of(self.starts, start)
+        end_line, end_column = position_of(self.starts, max(start, end))
+        return Edit(start, end, content, Span(line, column, end_line, end_column))
+
+    def _lines(self, node: cst.CSTNode) -> range:
+        """The lines of ``node``; of its header only for a compound statement."""
+        rng = self.positions[node]
+        if isinstance(node, cst.SimpleStatementLine) or not isinstance(node, (cst.BaseCompoundStatement, cst.Match)):
+            return range(rng.start.line, rng.end.line + 1)
+        suite = _suite(node)
+        end = rng.start.line
+        if suite:  # an indented block starts at its first statement, a suite on the header line
+            body = self.positions[suite[0]].start.line
+            end = body - 1 if isinstance(suite[0], cst.IndentedBlock) else body
+        return range(rng.start.line, max(rng.start.line, end) + 1)
+
+    def statement_text(self, raw: RawReport) -> str:
+        """The source of the flagged statement: the reported node's lines plus those of
+        its innermost statement (the header only of a compound one)."""
+        lines = set(self._lines(raw.node))
+        if raw.statement is not None:
+            lines.update(self._lines(raw.statement))
+        return lines_text(self.text, self.starts, lines)
 
     def diagnostic(self, raw: RawReport) -> Diagnostic:
         rule = type(raw.rule)
@@ -321,6 +355,8 @@ class _Collector:
             raw.properties,
             statement_line,
             raw.related,
+            raw.scope,
+            statement_hash(self.statement_text(raw)),
         )
 
 
