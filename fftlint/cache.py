@@ -271,7 +271,7 @@ class ResultKeys:
             config.settings.fingerprint(),
             rules_fingerprint(config.rules, config.options),
             f"prefilter={config.prefilter}",
-        )
+        ) + (("line-hashes",) if getattr(config, "line_hashes", False) else ())
         self.base = _digest(*base)
         self.needs = any(getattr(r, "needs_project", False) for r in config.rules)
         self.project = project_digest(config.project) if self.needs else ""

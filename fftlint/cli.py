@@ -111,22 +111,21 @@ def run_check(paths: List[str], opts: dict) -> int:
         return 2
     if opts.get("no_prefilter"):
         config.prefilter = False
+    config.line_hashes = opts.get("fmt") == "sarif"
 
     unsafe = bool(opts.get("unsafe_fixes"))
     want_fix = bool(opts.get("fix"))
     want_diff = bool(opts.get("diff"))
     fixed: List[tuple] = []
     diffs: List[str] = []
-    sources = {}
 
     if stdin_mode:
         name = opts.get("stdin_filename") or "-"
         data = sys.stdin.buffer.read()
         _stdin_project(name, data, config)
-        source, result = api.lint_bytes(data, name, config)
+        source, result = api.lint_bytes(data, name, config, is_file=_same_bytes(name, data))
         results = [result]
         if source is not None:
-            sources[name] = source.text
             if want_fix or want_diff:
                 outcome = fixer.fix_to_fixpoint(source.text, lambda t: api.lint_text(t, name, config), unsafe)
                 results = [outcome.result]
@@ -166,13 +165,6 @@ def run_check(paths: List[str], opts: dict) -> int:
                 bar.close()
         if want_fix or want_diff:
             results = _fix_files(results, config, unsafe, want_diff, fixed, diffs)
-        if opts.get("show_source"):
-            for r in results:
-                if r.diagnostics:
-                    try:
-                        sources[r.path] = api.read(r.path).text
-                    except Exception:  # noqa: BLE001 - the excerpt is optional
-                        pass
 
     if opts.get("verify_regex"):
         results = api.verify_regex_findings(results)
@@ -194,7 +186,6 @@ def run_check(paths: List[str], opts: dict) -> int:
         statistics=bool(opts.get("statistics")),
         unsafe_fixes=unsafe,
         root=os.getcwd(),
-        sources=sources,
         execution_successful=not any(r.error for r in results),
         fixed=tuple(_count_fixed(fixed)),
         version=__version__,
@@ -202,6 +193,18 @@ def run_check(paths: List[str], opts: dict) -> int:
     render = get_renderer(opts.get("fmt") or "text")
     _emit(render(results, ctx), opts.get("output_file"), ctx.color)
     return _exit_code(results, opts, fixing=want_fix)
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    """Whether ``data`` (standard input) is what the file at ``path`` holds: only then
+    do line hashes made from it identify the file's lines for code scanning."""
+    if path in ("-", "<stdin>"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read() == data
+    except OSError:
+        return False
 
 
 def _stdin_project(name: str, data: bytes, config) -> None:  # type: ignore[no-untyped-def]
@@ -251,7 +254,10 @@ def _fix_files(results, config, unsafe, want_diff, fixed, diffs):  # type: ignor
                 continue
             fixer.write_atomic(result.path, source, outcome.text)
             fixed.extend((result.path, d.code) for d in outcome.applied)
-        out.append(outcome.result)
+        fixed_result = outcome.result
+        if config.line_hashes:
+            fixed_result = api.with_line_hashes(fixed_result, source.encode(outcome.text))
+        out.append(fixed_result)
     return out
 
 
