@@ -70,6 +70,11 @@ class _Exit(Exception):
 @click.option("--shard", help="Lint only shard I of N (I/N, 1-based), split deterministically by path.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the pre-filter).")
 @click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(9, 15)]), help="Python version of the linted code.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), help="Report only findings that are not in this baseline file (default: the config's `baseline`).")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every finding in this baseline file (then report only new ones with --baseline).")
+@click.option("--strict-baseline", is_flag=True, help="Fail (exit 1) when baseline entries no longer match a finding: the baseline must be rewritten.")
+@click.option("--add-noqa", is_flag=True, help="Append `# noqa: CODE` to each line with a finding (--add-noqa=REASON adds a reason); with --diff, show the change only.")
+@click.option("--add-noqa-reason", hidden=True, default=None)
 @click.version_option(__version__, "--version", prog_name="fftlint")
 def check(paths, **opts) -> None:  # type: ignore[no-untyped-def]
     """Lint PATHS (files or directories; default: the current directory)."""
@@ -112,6 +117,20 @@ def run_check(paths: List[str], opts: dict) -> int:
     if opts.get("no_prefilter"):
         config.prefilter = False
     config.line_hashes = opts.get("fmt") == "sarif"
+    baseline = None
+    if not opts.get("write_baseline"):
+        from fftlint.baseline import Baseline, BaselineError
+
+        baseline_file = opts.get("baseline_path") or settings.baseline
+        if baseline_file:
+            try:
+                baseline = Baseline.load(baseline_file)
+            except BaselineError as exc:
+                _fail(f"{exc}" if opts.get("baseline_path") else f"{settings.source}: baseline: {exc}")
+                return 2
+    if opts.get("add_noqa") and opts.get("fix"):
+        _fail("--add-noqa and --fix do not go together: fix first, then add noqa comments for what is left")
+        return 2
 
     unsafe = bool(opts.get("unsafe_fixes"))
     want_fix = bool(opts.get("fix"))
@@ -127,7 +146,7 @@ def run_check(paths: List[str], opts: dict) -> int:
         results = [result]
         if source is not None:
             if want_fix or want_diff:
-                outcome = fixer.fix_to_fixpoint(source.text, lambda t: api.lint_text(t, name, config), unsafe)
+                outcome = fixer.fix_to_fixpoint(source.text, _linter(name, config, baseline), unsafe)
                 results = [outcome.result]
                 if want_diff:
                     diffs.append(_unified(name, source.text, outcome.text))
@@ -164,10 +183,21 @@ def run_check(paths: List[str], opts: dict) -> int:
             if bar is not None:
                 bar.close()
         if want_fix or want_diff:
-            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs)
+            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs, baseline)
 
     if opts.get("verify_regex"):
         results = api.verify_regex_findings(results)
+
+    if opts.get("write_baseline"):
+        return _write_baseline(opts["write_baseline"], results)
+    stale: list = []
+    baselined = 0
+    if baseline is not None:
+        applied = baseline.apply(results)
+        results, baselined, stale = applied.results, applied.baselined, applied.stale
+        _note_stale(stale, baseline.path, bool(opts.get("strict_baseline")))
+    if opts.get("add_noqa"):
+        return _add_noqa(results, opts.get("add_noqa_reason"), want_diff, opts.get("output_file"))
 
     if want_diff:
         text = "".join(diffs)
@@ -189,10 +219,91 @@ def run_check(paths: List[str], opts: dict) -> int:
         execution_successful=not any(r.error for r in results),
         fixed=tuple(_count_fixed(fixed)),
         version=__version__,
+        baselined=baselined,
     )
     render = get_renderer(opts.get("fmt") or "text")
     _emit(render(results, ctx), opts.get("output_file"), ctx.color)
-    return _exit_code(results, opts, fixing=want_fix)
+    code = _exit_code(results, opts, fixing=want_fix)
+    if code == 0 and stale and opts.get("strict_baseline"):
+        return 1
+    return code
+
+
+def _write_baseline(path: str, results) -> int:  # type: ignore[no-untyped-def]
+    from fftlint import baseline as baselines
+    from fftlint.atomic import write_bytes
+
+    text, count = baselines.render(results, path)
+    try:
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        _fail(f"cannot write baseline {path}: {exc.strerror or exc}")
+        return 2
+    click.echo(f"fftlint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}", err=True)
+    for r in results:
+        for d in r.diagnostics:
+            if not baselines.baselinable(d):
+                click.echo(f"fftlint: not baselined: {d.path}:{d.span.line}:{d.span.column}: {d.code} {d.message}", err=True)
+    return 2 if any(r.error for r in results) else 0
+
+
+def _note_stale(stale, path: str, strict: bool) -> None:  # type: ignore[no-untyped-def]
+    from fftlint.baseline import describe_stale
+
+    if not stale:
+        return
+    n = sum(count for _, count in stale)
+    what = "error" if strict else "note"
+    click.echo(
+        f"fftlint: {what}: {n} baseline entr{'ies' if n != 1 else 'y'} in {path} no longer match{'es' if n == 1 else ''} a finding "
+        f"(fixed, or the statement changed); rewrite it with --write-baseline {path}:",
+        err=True,
+    )
+    for line in describe_stale(stale):
+        click.echo(line, err=True)
+
+
+def _add_noqa(results, reason, want_diff: bool, output_file) -> int:  # type: ignore[no-untyped-def]
+    from fftlint import fix as fixer
+    from fftlint.engine.source import SourceError, read
+    from fftlint.noqa import add_noqa
+
+    added = 0
+    failed = any(r.error for r in results)
+    diffs: List[str] = []
+    for result in results:
+        if not result.diagnostics or result.path in ("-", "<stdin>"):
+            continue
+        try:
+            source = read(result.path)
+        except SourceError as exc:
+            _fail(f"{result.path}: {exc}")
+            failed = True
+            continue
+        outcome = add_noqa(source.text, result.diagnostics, reason)
+        for diag, why in outcome.skipped:
+            click.echo(f"fftlint: no noqa added for {diag.path}:{diag.span.line}:{diag.span.column}: {diag.code}: {why}", err=True)
+        if outcome.text == source.text:
+            continue
+        if want_diff:
+            diffs.append(_unified(result.path, source.text, outcome.text))
+        else:
+            try:
+                fixer.write_atomic(result.path, source, outcome.text)
+            except (OSError, UnicodeEncodeError) as exc:
+                _fail(f"cannot write {result.path}: {exc}")
+                failed = True
+                continue
+        added += outcome.added
+    if want_diff:
+        _emit("".join(diffs), output_file)
+    else:
+        click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
+    if failed:
+        return 2
+    return 1 if want_diff and diffs else 0
 
 
 def _same_bytes(path: str, data: bytes) -> bool:
@@ -232,12 +343,24 @@ def _count_fixed(fixed: List[tuple]) -> List[tuple]:
     return [(path, code, n) for (path, code), n in sorted(counts.items())]
 
 
-def _fix_files(results, config, unsafe, want_diff, fixed, diffs):  # type: ignore[no-untyped-def]
+def _linter(path, config, baseline):  # type: ignore[no-untyped-def]
+    """Lint ``path``'s text for the fixer: only the findings a baseline does not know
+    are fixed (a baselined finding is left as it is, like an unreported one)."""
+    from fftlint import api
+
+    if baseline is None:
+        return lambda text: api.lint_text(text, path, config)
+    return lambda text: baseline.split(api.lint_text(text, path, config))
+
+
+def _fix_files(results, config, unsafe, want_diff, fixed, diffs, baseline=None):  # type: ignore[no-untyped-def]
     from fftlint import api, fix as fixer
     from fftlint.engine.source import SourceError, read
 
     out = []
     for result in results:
+        if baseline is not None:
+            result = baseline.split(result)
         if not fixer.fixable(result.diagnostics, unsafe):
             out.append(result)
             continue
@@ -246,7 +369,7 @@ def _fix_files(results, config, unsafe, want_diff, fixed, diffs):  # type: ignor
         except SourceError:
             out.append(result)
             continue
-        outcome = fixer.fix_to_fixpoint(source.text, lambda t, p=result.path: api.lint_text(t, p, config), unsafe)
+        outcome = fixer.fix_to_fixpoint(source.text, _linter(result.path, config, baseline), unsafe)
         if outcome.text != source.text:
             if want_diff:
                 diffs.append(_unified(result.path, source.text, outcome.text))
@@ -344,6 +467,20 @@ def explain_cmd(code: str) -> None:
 _COMMANDS = {"check": check, "rules": rules_cmd, "explain": explain_cmd}
 
 
+def _split_add_noqa(args: List[str]) -> List[str]:
+    """``--add-noqa=REASON`` (the reason only with ``=``, as in ruff, so that
+    ``--add-noqa src/`` lints ``src/``) becomes ``--add-noqa --add-noqa-reason REASON``."""
+    out: List[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        if arg.startswith("--add-noqa="):
+            out.extend(["--add-noqa", "--add-noqa-reason", arg[len("--add-noqa="):]])
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """``fftlint [check] PATHS...``, ``fftlint rules``, ``fftlint explain CODE``.
 
@@ -354,6 +491,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command = check
     if args and args[0] in _COMMANDS:
         command = _COMMANDS[args.pop(0)]
+    if command is check:
+        args = _split_add_noqa(args)
     try:
         command.main(args=args, prog_name="fftlint", standalone_mode=False)
     except _Exit as exc:

@@ -90,3 +90,5 @@ class FileResult:
     #: GitHub's ``primaryLocationLineHash`` of each line a diagnostic starts on, when
     #: the run asked for them (SARIF) and the linted text is the file's
     line_hashes: Dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+    #: findings a baseline knows (:mod:`fftlint.baseline`): not reported, not failing
+    baselined: Tuple[Diagnostic, ...] = ()

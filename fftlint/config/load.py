@@ -25,7 +25,7 @@ _LIST_KEYS = {
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
 }
-_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude"}
+_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude", "baseline"}
 
 
 def _load_toml(path: str) -> Dict[str, Any]:
@@ -105,6 +105,10 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(source, key, f"expected true or false, got {value!r}")
             changes["force_exclude"] = value
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(source, key, f"expected the path of a baseline file, got {value!r}")
+            changes["baseline"] = os.path.join(root, value)
         elif key == "cache-dir":
             if not isinstance(value, str):
                 raise ConfigError(source, key, "expected a path string")

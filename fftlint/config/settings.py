@@ -59,6 +59,7 @@ class Settings:
     target_version: Tuple[int, int] = (3, 9)
     cache_dir: Optional[str] = None
     force_exclude: bool = False  # apply excludes to files named on the command line too
+    baseline: Optional[str] = None  # the baseline file (absolute, or relative to the working directory)
     rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict, compare=False, hash=False)
 
     def with_overrides(self, **changes: Any) -> "Settings":

@@ -73,10 +73,9 @@ def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability != SAFE)
     text = f"{prefix}Found {n} problem{'s' if n != 1 else ''}"
     extra = []
-    if ctx.baselined:
-        extra.append(f"{ctx.baselined} more in the baseline")
     if safe:
         extra.append(f"{safe} fixable with --fix")
     if unsafe:
         extra.append(f"{unsafe} more with --unsafe-fixes")
-    return text + (f" ({', '.join(extra)})." if extra else ".")
+    known = f" {ctx.baselined} more in the baseline." if ctx.baselined else ""
+    return text + (f" ({', '.join(extra)})." if extra else ".") + known
