@@ -76,8 +76,9 @@ def rules_for(config: RunConfig, path: str) -> Sequence[Type[Rule]]:
     return [r for r in config.rules if not any(r.code.startswith(c.upper()) for c in ignored) or r.code in registry.ALWAYS_ON]
 
 
-def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
-    """Lint already-decoded source text as if it were the file at ``path``."""
+def lint_text(text: str, path: str, config: RunConfig, *, parse: Any = None) -> FileResult:
+    """Lint already-decoded source text as if it were the file at ``path``. ``parse``:
+    see :func:`fftlint.engine.run.lint_source`."""
     result = lint_source(
         text,
         path,
@@ -87,6 +88,7 @@ def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
         target_version=config.settings.target_version,
         prefilter=config.prefilter,
         report_unused_suppressions=config.report_unused,
+        parse=parse,
     )
     return with_lines(result, text)
 

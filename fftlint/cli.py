@@ -15,7 +15,7 @@ import click
 
 from fftlint import __version__
 
-SUBCOMMANDS = ("check", "rules", "explain")
+SUBCOMMANDS = ("check", "rules", "explain", "server")
 
 
 def _split(values: Sequence[str]) -> List[str]:
@@ -464,7 +464,16 @@ def explain_cmd(code: str) -> None:
     raise _Exit(0)
 
 
-_COMMANDS = {"check": check, "rules": rules_cmd, "explain": explain_cmd}
+@click.command(name="server")
+@click.option("--stdio", is_flag=True, help="Talk LSP over stdin/stdout (the default and only transport).")
+def server_cmd(stdio: bool) -> None:
+    """Start the language server (LSP over stdin/stdout; needs `pip install 'fftlint[lsp]'`)."""
+    from fftlint.server import main as serve
+
+    raise _Exit(serve())
+
+
+_COMMANDS = {"check": check, "rules": rules_cmd, "explain": explain_cmd, "server": server_cmd}
 
 
 def _split_add_noqa(args: List[str]) -> List[str]:
@@ -482,7 +491,8 @@ def _split_add_noqa(args: List[str]) -> List[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``fftlint [check] PATHS...``, ``fftlint rules``, ``fftlint explain CODE``.
+    """``fftlint [check] PATHS...``, ``fftlint rules``, ``fftlint explain CODE``,
+    ``fftlint server``.
 
     A first argument naming a subcommand selects it; lint a directory called ``rules``
     as ``fftlint ./rules`` or ``fftlint check rules``.

@@ -410,8 +410,12 @@ def lint_source(
     prefilter: bool = True,
     check_syntax: bool = True,
     report_unused_suppressions: bool = False,
+    parse: Optional[Any] = None,
 ) -> FileResult:
-    """Lint one file's text with the given rule classes. Never raises for user input."""
+    """Lint one file's text with the given rule classes. Never raises for user input.
+
+    ``parse``: ``(text, path) -> (module, error)`` to use instead of a full LibCST parse
+    (the language server's incremental parser); it must give the tree LibCST would."""
     if skip_file(text):
         return FileResult(path)
     selected = applicable(rules, text) if prefilter else walked(rules)
@@ -421,7 +425,7 @@ def lint_source(
         selected, syntax_known_ok = narrowed(selected, text, path, options, project)
         if not selected:
             return _unparsed(text, path, check_syntax and not syntax_known_ok, report_unused_suppressions)
-    module, error = _parse(text, path)
+    module, error = (parse or _parse)(text, path)
     if module is None:
         if not prefilter and not narrowed(applicable(rules, text), text, path, options, project)[0] and syntax_ok(text, path) is None:
             # Valid Python that LibCST cannot parse, and no rule needed the parse: the
