@@ -29,6 +29,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from fftlint import __version__
+from fftlint.engine.reparse import IncrementalParser
 from fftlint.server import convert
 from fftlint.server.session import LintFailure, Session
 
@@ -48,12 +49,7 @@ class FftlintServer(LanguageServer):
         self.pending: Dict[str, "asyncio.Task[None]"] = {}
         self.refresh_task: Optional["asyncio.Task[None]"] = None
         self.shown: set = set()
-        try:
-            from fftlint.engine.reparse import IncrementalParser
-
-            self.session.parse = IncrementalParser()
-        except ImportError:  # pragma: no cover - an engine without it: full parses
-            pass
+        self.session.parse = IncrementalParser()
 
     # -- helpers ----------------------------------------------------------------------
     @property
