@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
@@ -13,7 +12,7 @@ from fftlint.config.settings import ConfigError, Settings
 from fftlint.engine import files as file_discovery
 from fftlint.engine.run import lint_source
 from fftlint.paths import display_path  # noqa: F401 - part of the API
-from fftlint.engine.source import SourceError, SourceFile, decode, line_starts, read
+from fftlint.engine.source import SourceError, SourceFile, decode, line_starts
 from fftlint.rule import Rule
 from fftlint.types import Diagnostic, FileResult, Span
 

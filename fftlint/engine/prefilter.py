@@ -11,7 +11,6 @@ the whole stdlib, every rule example and every fixture.
 from __future__ import annotations
 
 import ast
-import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from fftlint.rule import Rule
@@ -118,10 +117,10 @@ def _bucket(tree: ast.AST) -> Dict[type, List[ast.AST]]:
 
 
 def parse_ast(text: str, path: str) -> Optional[ast.Module]:
+    from fftlint.engine import asts
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, path)
+        return asts.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

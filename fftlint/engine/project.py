@@ -18,7 +18,6 @@ import ast
 import hashlib
 import os
 import sys
-import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
@@ -781,10 +780,10 @@ def _calls(nodes: Iterable[ast.AST]) -> Iterable[ast.Call]:
 
 def summarize(text: str, module: str, is_package: bool, path: str, catalog: Catalog) -> Optional[ModuleSummary]:
     """A module's summary, or None when it does not parse (the linter reports that)."""
+    from fftlint.engine import asts
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, path)
+        tree = asts.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:

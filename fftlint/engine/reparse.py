@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from fftlint.engine import asts
 from fftlint.types import Diagnostic
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -165,9 +165,7 @@ class IncrementalParser:
 
     def __call__(self, text: str, path: str) -> Parsed:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text)
+            tree = asts.parse(text, path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             self.files.pop(path, None)
             return self._full(text, path, None, None)
