@@ -31,7 +31,7 @@ from pygls.lsp.server import LanguageServer
 from fftlint import __version__
 from fftlint.engine.reparse import IncrementalParser
 from fftlint.server import convert
-from fftlint.server.session import LintFailure, Session
+from fftlint.server.session import LintFailure, Outcome, Session
 
 FIX_ALL = "source.fixAll.fftlint"
 CONFIG_NAMES = (".fftlint.yaml", ".fftlint.yml", "pyproject.toml")
@@ -71,17 +71,24 @@ class FftlintServer(LanguageServer):
     def log_error(self, message: str) -> None:
         self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, f"fftlint: {message}"))
 
-    def diagnostics(self, uri: str) -> List[lsp.Diagnostic]:
-        """The document's diagnostics now (empty when it cannot be linted)."""
+    def outcome(self, uri: str) -> Optional[Outcome]:
+        """The open document's lint outcome, or None (not open, or linting failed: logged)."""
         if uri not in self.session.documents:
-            return []
+            return None
         try:
             outcome = self.session.lint(uri)
         except LintFailure as exc:
             self.log_error(f"linting {uri} failed: {exc}")
-            return []
+            return None
         if outcome.problem:
             self.warn(outcome.problem)
+        return outcome
+
+    def diagnostics(self, uri: str) -> List[lsp.Diagnostic]:
+        """The document's diagnostics now (empty when it cannot be linted)."""
+        outcome = self.outcome(uri)
+        if outcome is None:
+            return []
         text = convert.Text(self.session.documents[uri].text, self.encoding)
         others = convert.OtherTexts(self.session.buffers())
         return [convert.diagnostic(d, text, others) for d in outcome.result.diagnostics]
@@ -142,14 +149,10 @@ class FftlintServer(LanguageServer):
         from fftlint.noqa import add_noqa
 
         uri = params.text_document.uri
-        doc = self.session.documents.get(uri)
-        if doc is None:
+        outcome = self.outcome(uri)
+        if outcome is None:
             return []
-        try:
-            outcome = self.session.lint(uri)
-        except LintFailure as exc:
-            self.log_error(f"linting {uri} failed: {exc}")
-            return []
+        doc = self.session.documents[uri]
         only = list(params.context.only or [])
         quick = not only or any(str(k).startswith("quickfix") for k in only)
         fix_all = any(FIX_ALL.startswith(str(k)) for k in only)
