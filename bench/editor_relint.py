@@ -5,9 +5,10 @@
 The file is CPython's ``asyncio/base_events.py`` (1,947 lines of real async code; the
 interpreter running this script provides it), linted inside a copy of its package (the
 project the cross-file facts are built from), with fftlint's default rule selection.
-It goes through the server's own :class:`fftlint.server.session.Session` exactly as an edit
-does (``change`` -> the project's cross-file facts marked stale -> ``lint``), first with the
-server's incremental parser, then with a full LibCST parse per lint for comparison. Each
+It goes through the server's own :class:`fftlint.server.session.Session` as the server does:
+``change`` then ``lint`` on each edit (the cross-file facts as they were), and, every fifth
+edit, the rebuild of the cross-file facts the server makes once changes pause, timed
+apart; first with the server's incremental parser, then with a full LibCST parse per lint. Each
 edit changes one line inside a method in the middle of the file, the way typing does.
 
 ``--lsp`` also measures the round trip through a real server process: ``didChange`` sent,
@@ -66,15 +67,20 @@ def measure(path: Path, edits: int, incremental: bool) -> dict:
     cold = time.perf_counter() - start
     times = []
     cpu = []
+    rebuilds = []
     for version, edited in enumerate(_edits(text, edits), 2):
-        session.change(uri, edited, version)
-        session.refresh_project()  # what the server does after any change
+        session.change(uri, edited, version)  # what the server does on each change
         start, start_cpu = time.perf_counter(), time.process_time()
         outcome = session.lint(uri)
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         assert len(outcome.result.diagnostics) == len(first.result.diagnostics)
-    return {"cold": cold, "times": times, "cpu": cpu, "findings": len(first.result.diagnostics)}
+        if version % 5 == 0:  # ... and once changes pause: cross-file facts rebuilt, re-lint
+            session.refresh_project()
+            start = time.perf_counter()
+            session.lint(uri)
+            rebuilds.append(time.perf_counter() - start)
+    return {"cold": cold, "times": times, "cpu": cpu, "rebuilds": rebuilds, "findings": len(first.result.diagnostics)}
 
 
 def measure_lsp(path: Path, edits: int) -> list:
@@ -84,7 +90,7 @@ def measure_lsp(path: Path, edits: int) -> list:
     import lsp_harness as h
 
     async def scenario():
-        editor = await h.start(path.parents[1], h.capabilities(), {"debounce": 0})
+        editor = await h.start(path.parents[1], h.capabilities(), {"debounce": 0, "projectDebounce": 30})
         uri = editor.open(str(path.relative_to(path.parents[1])))
         await editor.diagnostics(uri)
         times = []
@@ -128,6 +134,7 @@ def main() -> int:
     print(_row("server session, incremental parse (CPU)", inc["cpu"]))
     print(_row("server session, full parse each time (wall)", full["times"]))
     print(_row("server session, full parse each time (CPU)", full["cpu"]))
+    print(_row("after a pause: project facts rebuilt + re-lint (wall)", inc["rebuilds"]))
     if lsp is not None:
         print(_row("LSP round trip, didChange -> publishDiagnostics (wall)", lsp))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

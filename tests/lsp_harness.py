@@ -158,7 +158,7 @@ async def start(root: Path, caps: lsp.ClientCapabilities, options: Optional[Dict
                 capabilities=caps,
                 root_uri=root.resolve().as_uri(),
                 workspace_folders=[lsp.WorkspaceFolder(root.resolve().as_uri(), root.name)],
-                initialization_options={"debounce": 0.05, **(options or {})},
+                initialization_options={"debounce": 0.05, "projectDebounce": 0.1, **(options or {})},
             )
         ),
         TIMEOUT,

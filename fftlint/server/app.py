@@ -2,17 +2,19 @@
 
 * Diagnostics: pulled (``textDocument/diagnostic``) when the client supports it, else
   pushed (``textDocument/publishDiagnostics``) on open, on save and, debounced, on change.
-  A change to one file can change what another reports (a helper that now blocks): after
-  a change the project's cross-file facts are rebuilt and the other open documents are
-  re-linted (push) or the client is asked to pull again (``workspace/diagnostic/refresh``).
+  A change to one file can change what another reports (a helper that now blocks): once
+  changes pause (``projectDebounce``) the project's cross-file facts are rebuilt and the
+  open documents re-linted (push) or the client asked to pull again
+  (``workspace/diagnostic/refresh``); a save or a watched file rebuilds them at once.
 * Each diagnostic links to its rule's documentation (``codeDescription.href``) and, for a
   call chain, carries each step as ``relatedInformation``.
 * Code actions: the rule's fix as a quick fix (its title says when it is unsafe; safe ones
   are preferred), "suppress on this line" (``# noqa: CODE``, merged like ``--add-noqa``),
   and ``source.fixAll.fftlint`` (every safe fix, re-linted to a fixpoint).
 * Settings come from the project's config files, read again when one changes (watched
-  files, or saved in the editor). ``initializationOptions``: ``{"debounce": seconds}``
-  (default 0.3) and ``{"unsafeFixes": true}`` (fix-all applies unsafe fixes too).
+  files, or saved in the editor). ``initializationOptions``: ``debounce`` (seconds before
+  a change is linted, default 0.3), ``projectDebounce`` (before cross-file facts are
+  rebuilt, default 1.0) and ``unsafeFixes`` (fix-all applies unsafe fixes too).
 * Positions are in the negotiated encoding (UTF-16 unless the client offers another).
 * Nothing kills the server: a file that does not parse is an FFT001 diagnostic, a
   crashing rule an FFT002 one, any other failure a logged error.
@@ -36,6 +38,7 @@ from fftlint.server.session import LintFailure, Outcome, Session
 FIX_ALL = "source.fixAll.fftlint"
 CONFIG_NAMES = (".fftlint.yaml", ".fftlint.yml", "pyproject.toml")
 DEFAULT_DEBOUNCE = 0.3
+DEFAULT_PROJECT_DEBOUNCE = 1.0
 
 log = logging.getLogger("fftlint.server")
 
@@ -45,6 +48,7 @@ class FftlintServer(LanguageServer):
         super().__init__("fftlint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.session = Session(warn=self.warn)
         self.debounce = DEFAULT_DEBOUNCE
+        self.project_debounce = DEFAULT_PROJECT_DEBOUNCE
         self.unsafe_fixes = False
         self.pending: Dict[str, "asyncio.Task[None]"] = {}
         self.refresh_task: Optional["asyncio.Task[None]"] = None
@@ -113,16 +117,19 @@ class FftlintServer(LanguageServer):
 
         self.pending[uri] = asyncio.ensure_future(later())
 
-    def others_changed(self, changed: Optional[str] = None, delay: Optional[float] = None) -> None:
-        """Cross-file facts are stale: rebuild them (before the next lint) and update every
-        other open document, after ``delay`` without further changes."""
-        self.session.refresh_project()
+    def project_changed(self, delay: Optional[float] = None) -> None:
+        """A file changed (saved or not), so cross-file facts may be stale. After
+        ``delay`` (default: ``projectDebounce``) without further changes they are rebuilt
+        and every open document is updated: re-linted and pushed, or a pull client is asked
+        to pull again. Until then documents are linted with the facts as they were, so a
+        keystroke never waits for a rebuild (which reads the whole project)."""
         if self.refresh_task is not None:
             self.refresh_task.cancel()
 
         async def later() -> None:
-            await asyncio.sleep(self.debounce if delay is None else delay)
+            await asyncio.sleep(self.project_debounce if delay is None else delay)
             self.refresh_task = None
+            self.session.refresh_project()
             if self.pull:
                 caps = self.client_capabilities
                 workspace = caps.workspace if caps else None
@@ -130,7 +137,7 @@ class FftlintServer(LanguageServer):
                     self.workspace_diagnostic_refresh(None)
                 return
             for uri in list(self.session.documents):
-                if uri != changed and uri not in self.pending:
+                if uri not in self.pending:
                     self.publish(uri)
 
         self.refresh_task = asyncio.ensure_future(later())
@@ -139,7 +146,7 @@ class FftlintServer(LanguageServer):
         self.session.reload_config()
         self.shown.clear()
         if self.pull:
-            self.others_changed(delay=0)
+            self.project_changed(delay=0)
             return
         for uri in list(self.session.documents):
             self.schedule(uri, 0)
@@ -210,9 +217,10 @@ def create() -> FftlintServer:
     def initialize(ls: FftlintServer, params: lsp.InitializeParams) -> None:
         options = params.initialization_options or {}
         if isinstance(options, dict):
-            debounce = options.get("debounce")
-            if isinstance(debounce, (int, float)) and debounce >= 0:
-                ls.debounce = float(debounce)
+            for key, attr in (("debounce", "debounce"), ("projectDebounce", "project_debounce")):
+                value = options.get(key)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                    setattr(ls, attr, float(value))
             ls.unsafe_fixes = bool(options.get("unsafeFixes", False))
 
     @server.feature(lsp.INITIALIZED)
@@ -242,8 +250,8 @@ def create() -> FftlintServer:
             return
         doc = ls.workspace.get_text_document(uri)
         ls.session.change(uri, doc.source, params.text_document.version)
-        ls.others_changed(uri)
         ls.schedule(uri, ls.debounce)
+        ls.project_changed()
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: FftlintServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -251,8 +259,8 @@ def create() -> FftlintServer:
         if _is_config(convert.path_of(uri)):
             ls.everything_changed()
         elif uri in ls.session.documents:
-            ls.others_changed(uri)
             ls.schedule(uri, 0)
+            ls.project_changed(delay=0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: FftlintServer, params: lsp.DidCloseTextDocumentParams) -> None:
@@ -270,7 +278,7 @@ def create() -> FftlintServer:
         if any(_is_config(p) for p in paths):
             ls.everything_changed()
         elif paths:
-            ls.others_changed(delay=0)
+            ls.project_changed(delay=0)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def configuration(ls: FftlintServer, params: lsp.DidChangeConfigurationParams) -> None:
