@@ -247,6 +247,10 @@ def test_a_bad_file_never_kills_the_server(project):
         await ed.diagnostics(bad, lambda d: d and d[0].code == "FFT001" and len(ed.pushed[bad]) > 1)
         good = ed.open("svc/poll.py")
         assert codes(await ed.diagnostics(good)) == ["FFT101"]
+        notes = ed.uri("notes.md")
+        ed.client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(notes, "markdown", 1, "time.sleep(1)\n")))
+        await asyncio.sleep(0.5)
+        assert notes not in ed.pushed  # not Python: not linted
         assert await h.stop(ed) == 0
 
     h.run(scenario)

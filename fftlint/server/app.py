@@ -238,8 +238,8 @@ def create() -> FftlintServer:
     def did_open(ls: FftlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         path = convert.path_of(item.uri)
-        if path is None or _is_config(path):
-            return
+        if path is None or not (item.language_id == "python" or path.endswith((".py", ".pyi"))):
+            return  # an unsaved buffer without a file, or not Python (a config file, ...)
         ls.session.open(item.uri, path, item.text, item.version)
         ls.schedule(item.uri, 0)
 
