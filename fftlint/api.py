@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from fftlint import registry
@@ -12,7 +12,8 @@ from fftlint.config.options import build_options
 from fftlint.config.settings import ConfigError, Settings
 from fftlint.engine import files as file_discovery
 from fftlint.engine.run import lint_source
-from fftlint.engine.source import SourceError, SourceFile, decode, generated_marker, read
+from fftlint.engine.source import SourceError, SourceFile, decode, generated_marker, line_starts
+from fftlint.paths import display_path  # noqa: F401 - part of the API
 from fftlint.rule import Rule
 from fftlint.types import Diagnostic, FileResult, Span
 
@@ -26,6 +27,8 @@ class RunConfig:
     options: Dict[Type[Rule], Any] = field(default_factory=dict)
     prefilter: bool = True
     project: Any = None
+    #: put GitHub's line hashes of the findings' lines into results (for SARIF)
+    line_hashes: bool = False
 
     @property
     def report_unused(self) -> bool:
@@ -73,14 +76,15 @@ def rules_for(config: RunConfig, path: str) -> Sequence[Type[Rule]]:
     return [r for r in config.rules if not any(r.code.startswith(c.upper()) for c in ignored) or r.code in registry.ALWAYS_ON]
 
 
-def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
+def lint_text(text: str, path: str, config: RunConfig, *, parse: Any = None) -> FileResult:
     """Lint already-decoded source text as if it were the file at ``path``; a file marked
-    generated at the top (``skip-generated``) is skipped, and says so."""
+    generated at the top (``skip-generated``) is skipped, and says so. ``parse``: see
+    :func:`fftlint.engine.run.lint_source`."""
     if config.settings.skip_generated:
         marker = generated_marker(text)
         if marker:
             return FileResult(path, skipped=f"generated ({marker})")
-    return lint_source(
+    result = lint_source(
         text,
         path,
         rules_for(config, path),
@@ -89,23 +93,61 @@ def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
         target_version=config.settings.target_version,
         prefilter=config.prefilter,
         report_unused_suppressions=config.report_unused,
+        parse=parse,
     )
+    return with_lines(result, text)
+
+
+def _finding_lines(result: FileResult) -> List[int]:
+    return sorted({d.span.line for d in result.diagnostics})
+
+
+def with_lines(result: FileResult, text: str) -> FileResult:
+    """``result`` with the text of the lines its findings start on (reporters show
+    them and never read files)."""
+    if not result.diagnostics:
+        return result
+    starts = line_starts(text)
+    lines = {}
+    for line in _finding_lines(result):
+        if 1 <= line <= len(starts):
+            end = starts[line] if line < len(starts) else len(text)
+            lines[line] = text[starts[line - 1] : end].rstrip("\r\n")
+    return dc_replace(result, lines=lines)
+
+
+def with_line_hashes(result: FileResult, data: bytes) -> FileResult:
+    """``result`` with GitHub's ``primaryLocationLineHash`` of each line a finding
+    starts on, from the file's bytes (one pass over the whole file: asked for only when
+    the report needs them)."""
+    if not result.diagnostics:
+        return result
+    from fftlint.report.fingerprint import file_line_hashes
+
+    hashes = file_line_hashes(data)
+    return dc_replace(result, line_hashes={line: hashes[line] for line in _finding_lines(result) if line in hashes})
 
 
 def lint_file(path: str, config: RunConfig) -> FileResult:
     try:
-        source = read(path)
-    except SourceError as exc:
-        return unreadable(path, str(exc))
-    return lint_text(source.text, path, config)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return unreadable(path, f"cannot read: {exc.strerror or exc}")
+    return lint_bytes(data, path, config)[1]
 
 
-def lint_bytes(data: bytes, path: str, config: RunConfig) -> Tuple[Optional[SourceFile], FileResult]:
+def lint_bytes(data: bytes, path: str, config: RunConfig, *, is_file: bool = True) -> Tuple[Optional[SourceFile], FileResult]:
+    """Lint a file's bytes. ``is_file``: they are the bytes of the file at ``path`` (not
+    an editor's buffer), so line hashes made from them identify the file's lines."""
     try:
         source = decode(data, path)
     except SourceError as exc:
         return None, unreadable(path, str(exc))
-    return source, lint_text(source.text, path, config)
+    result = lint_text(source.text, path, config)
+    if config.line_hashes and is_file and path not in ("-", "<stdin>"):
+        result = with_line_hashes(result, data)
+    return source, result
 
 
 def discover_files(paths: Sequence[str], settings: Settings) -> List[str]:
@@ -177,8 +219,6 @@ def verify_regex_findings(results: Sequence[FileResult], timeout_s: float = 2.0)
     """Confirm FFT401-403 findings by timing their attack strings against CPython's ``re``
     in a child process (the linted code itself is never run). Each finding's message says
     whether super-linear growth was measured; ``properties["verified"]`` holds the data."""
-    from dataclasses import replace as dc_replace
-
     from fftlint.analysis.regex import verify_properties
 
     out: List[FileResult] = []
@@ -220,15 +260,3 @@ def _measured_message(message: str, static_degree: Any, check: Any) -> Tuple[str
         message = message[: found.start()] + f"O(n^{measured})" + message[found.end():]
         return message, f" [confirmed: O(n^{measured}) growth measured (n^{check.degree:.1f}); the static estimate was O(n^{estimated})]"
     return message, f" [confirmed: O(n^{measured}) growth measured (n^{check.degree:.1f})]"
-
-
-def display_path(path: str) -> str:
-    """Relative to the working directory when below it, with forward slashes."""
-    if path in ("-", "<stdin>"):
-        return path
-    full = os.path.abspath(path)
-    try:
-        rel = os.path.relpath(full)
-    except ValueError:
-        return full
-    return full if rel.startswith("..") else rel

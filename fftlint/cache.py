@@ -302,7 +302,7 @@ class ResultKeys:
             config.settings.fingerprint(),
             rules_fingerprint(config.rules, config.options),
             f"prefilter={config.prefilter}",
-        )
+        ) + (("line-hashes",) if getattr(config, "line_hashes", False) else ())
         self.base = _digest(*base)
         self.prefilter = config.prefilter
         project = config.project

@@ -15,7 +15,7 @@ import click
 
 from fftlint import __version__
 
-SUBCOMMANDS = ("check", "rules", "explain")
+SUBCOMMANDS = ("check", "rules", "explain", "server")
 
 
 def _split(values: Sequence[str]) -> List[str]:
@@ -72,6 +72,11 @@ class _Exit(Exception):
 @click.option("--shard", help="Lint only shard I of N (I/N, 1-based), split deterministically by path.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the pre-filter).")
 @click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(9, 15)]), help="Python version of the linted code.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), help="Report only findings that are not in this baseline file (default: the config's `baseline`).")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every finding in this baseline file (then report only new ones with --baseline).")
+@click.option("--strict-baseline", is_flag=True, help="Fail (exit 1) when baseline entries no longer match a finding: the baseline must be rewritten.")
+@click.option("--add-noqa", is_flag=True, help="Append `# noqa: CODE` to each line with a finding (--add-noqa=REASON adds a reason); with --diff, show the change only.")
+@click.option("--add-noqa-reason", hidden=True, default=None)
 @click.version_option(__version__, "--version", prog_name="fftlint")
 def check(paths, **opts) -> None:  # type: ignore[no-untyped-def]
     """Lint PATHS (files or directories; default: the current directory)."""
@@ -118,24 +123,37 @@ def run_check(paths: List[str], opts: dict) -> int:
         return 2
     if opts.get("no_prefilter"):
         config.prefilter = False
+    config.line_hashes = opts.get("fmt") == "sarif"
+    baseline = None
+    if not opts.get("write_baseline"):
+        from fftlint.baseline import Baseline, BaselineError
+
+        baseline_file = opts.get("baseline_path") or settings.baseline
+        if baseline_file:
+            try:
+                baseline = Baseline.load(baseline_file)
+            except BaselineError as exc:
+                _fail(f"{exc}" if opts.get("baseline_path") else f"{settings.source}: baseline: {exc}")
+                return 2
+    if opts.get("add_noqa") and opts.get("fix"):
+        _fail("--add-noqa and --fix do not go together: fix first, then add noqa comments for what is left")
+        return 2
 
     unsafe = bool(opts.get("unsafe_fixes"))
     want_fix = bool(opts.get("fix"))
     want_diff = bool(opts.get("diff"))
     fixed: List[tuple] = []
     diffs: List[str] = []
-    sources = {}
 
     if stdin_mode:
         name = opts.get("stdin_filename") or "-"
         data = sys.stdin.buffer.read()
         _stdin_project(name, data, config)
-        source, result = api.lint_bytes(data, name, config)
+        source, result = api.lint_bytes(data, name, config, is_file=_same_bytes(name, data))
         results = [result]
         if source is not None:
-            sources[name] = source.text
             if want_fix or want_diff:
-                outcome = fixer.fix_to_fixpoint(source.text, lambda t: api.lint_text(t, name, config), unsafe)
+                outcome = fixer.fix_to_fixpoint(source.text, _linter(name, config, baseline), unsafe)
                 results = [outcome.result]
                 if want_diff:
                     diffs.append(_unified(name, source.text, outcome.text))
@@ -176,17 +194,21 @@ def run_check(paths: List[str], opts: dict) -> int:
         if want_fix or want_diff:
             project_root = settings.root if settings.source != "<defaults>" else None
             roots = fixer.linted_tree(paths, project_root)
-            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots)
-        if opts.get("show_source"):
-            for r in results:
-                if r.diagnostics:
-                    try:
-                        sources[r.path] = api.read(r.path).text
-                    except Exception:  # noqa: BLE001 - the excerpt is optional
-                        pass
+            results = _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots, baseline)
 
     if opts.get("verify_regex"):
         results = api.verify_regex_findings(results)
+
+    if opts.get("write_baseline"):
+        return _write_baseline(opts["write_baseline"], results)
+    stale: list = []
+    baselined = 0
+    if baseline is not None:
+        applied = baseline.apply(results)
+        results, baselined, stale = applied.results, applied.baselined, applied.stale
+        _note_stale(stale, baseline.path, bool(opts.get("strict_baseline")))
+    if opts.get("add_noqa"):
+        return _add_noqa(results, opts.get("add_noqa_reason"), want_diff, opts.get("output_file"))
 
     if want_diff:
         text = "".join(diffs)
@@ -205,15 +227,107 @@ def run_check(paths: List[str], opts: dict) -> int:
         statistics=bool(opts.get("statistics")),
         unsafe_fixes=unsafe,
         root=os.getcwd(),
-        sources=sources,
         execution_successful=not any(r.error for r in results),
         quiet=bool(opts.get("quiet")),
         fixed=tuple(_count_fixed(fixed)),
         version=__version__,
+        baselined=baselined,
     )
     render = get_renderer(opts.get("fmt") or "text")
     _emit(render(results, ctx), opts.get("output_file"), ctx.color)
-    return _exit_code(results, opts, fixing=want_fix)
+    code = _exit_code(results, opts, fixing=want_fix)
+    if code == 0 and stale and opts.get("strict_baseline"):
+        return 1
+    return code
+
+
+def _write_baseline(path: str, results) -> int:  # type: ignore[no-untyped-def]
+    from fftlint import baseline as baselines
+    from fftlint.atomic import write_bytes
+
+    text, count = baselines.render(results, path)
+    try:
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        write_bytes(path, text.encode("utf-8"))
+    except OSError as exc:
+        _fail(f"cannot write baseline {path}: {exc.strerror or exc}")
+        return 2
+    click.echo(f"fftlint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}", err=True)
+    for r in results:
+        for d in r.diagnostics:
+            if not baselines.baselinable(d):
+                click.echo(f"fftlint: not baselined: {d.path}:{d.span.line}:{d.span.column}: {d.code} {d.message}", err=True)
+    return 2 if any(r.error for r in results) else 0
+
+
+def _note_stale(stale, path: str, strict: bool) -> None:  # type: ignore[no-untyped-def]
+    from fftlint.baseline import describe_stale
+
+    if not stale:
+        return
+    n = sum(count for _, count in stale)
+    what = "error" if strict else "note"
+    click.echo(
+        f"fftlint: {what}: {n} baseline entr{'ies' if n != 1 else 'y'} in {path} no longer match{'es' if n == 1 else ''} a finding "
+        f"(fixed, or the statement changed); rewrite it with --write-baseline {path}:",
+        err=True,
+    )
+    for line in describe_stale(stale):
+        click.echo(line, err=True)
+
+
+def _add_noqa(results, reason, want_diff: bool, output_file) -> int:  # type: ignore[no-untyped-def]
+    from fftlint import fix as fixer
+    from fftlint.engine.source import SourceError, read
+    from fftlint.noqa import add_noqa
+
+    added = 0
+    failed = any(r.error for r in results)
+    diffs: List[str] = []
+    for result in results:
+        if not result.diagnostics or result.path in ("-", "<stdin>"):
+            continue
+        try:
+            source = read(result.path)
+        except SourceError as exc:
+            _fail(f"{result.path}: {exc}")
+            failed = True
+            continue
+        outcome = add_noqa(source.text, result.diagnostics, reason)
+        for diag, why in outcome.skipped:
+            click.echo(f"fftlint: no noqa added for {diag.path}:{diag.span.line}:{diag.span.column}: {diag.code}: {why}", err=True)
+        if outcome.text == source.text:
+            continue
+        if want_diff:
+            diffs.append(_unified(result.path, source.text, outcome.text))
+        else:
+            try:
+                fixer.write_atomic(result.path, source, outcome.text)
+            except (OSError, UnicodeEncodeError) as exc:
+                _fail(f"cannot write {result.path}: {exc}")
+                failed = True
+                continue
+        added += outcome.added
+    if want_diff:
+        _emit("".join(diffs), output_file)
+    else:
+        click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
+    if failed:
+        return 2
+    return 1 if want_diff and diffs else 0
+
+
+def _same_bytes(path: str, data: bytes) -> bool:
+    """Whether ``data`` (standard input) is what the file at ``path`` holds: only then
+    do line hashes made from it identify the file's lines for code scanning."""
+    if path in ("-", "<stdin>"):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            return fh.read() == data
+    except OSError:
+        return False
 
 
 def _warn_about_coverage(results, paths, shard) -> None:  # type: ignore[no-untyped-def]
@@ -272,13 +386,42 @@ def _count_fixed(fixed: List[tuple]) -> List[tuple]:
     return [(path, code, n) for (path, code), n in sorted(counts.items())]
 
 
-def _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots):  # type: ignore[no-untyped-def]
+def _linter(path, config, baseline):  # type: ignore[no-untyped-def]
+    """Lint ``path``'s text for the fixer: only the findings a baseline does not know
+    are fixed (a baselined finding is left as it is, like an unreported one)."""
+    from fftlint import api
+
+    if baseline is None:
+        return lambda text: api.lint_text(text, path, config)
+    return lambda text: baseline.split(api.lint_text(text, path, config))
+
+
+def _fix_files(results, config, unsafe, want_diff, fixed, diffs, roots, baseline=None):  # type: ignore[no-untyped-def]
+    """Fix the files; only the findings a baseline does not know are fixed (a baselined
+    finding is left as it is, like an unreported one)."""
     from fftlint import api, fix as fixer
 
-    run = fixer.fix_files(results, lambda text, path: api.lint_text(text, path, config), unsafe, roots, diff=want_diff)
+    def lint(text: str, path: str):  # type: ignore[no-untyped-def]
+        return _linter(path, config, baseline)(text)
+
+    if baseline is not None:
+        results = [baseline.split(r) for r in results]
+    run = fixer.fix_files(results, lint, unsafe, roots, diff=want_diff)
     fixed.extend(run.fixed)
     diffs.extend(_unified(path, old, new) for path, old, new in run.diffs)
-    return run.results
+    if not config.line_hashes:
+        return run.results
+    changed = {path for path, _code in run.fixed}
+    out = []
+    for result in run.results:  # a written file's lines moved: hash them again
+        if result.path in changed and result.diagnostics:
+            try:
+                with open(result.path, "rb") as fh:
+                    result = api.with_line_hashes(result, fh.read())
+            except OSError:
+                pass
+        out.append(result)
+    return out
 
 
 def _unified(path: str, old: str, new: str) -> str:
@@ -373,7 +516,30 @@ def explain_cmd(code: str) -> None:
     raise _Exit(0)
 
 
-_COMMANDS = {"check": check, "rules": rules_cmd, "explain": explain_cmd}
+@click.command(name="server")
+@click.option("--stdio", is_flag=True, help="Talk LSP over stdin/stdout (the default and only transport).")
+def server_cmd(stdio: bool) -> None:
+    """Start the language server (LSP over stdin/stdout; needs `pip install 'fftlint[lsp]'`)."""
+    from fftlint.server import main as serve
+
+    raise _Exit(serve())
+
+
+_COMMANDS = {"check": check, "rules": rules_cmd, "explain": explain_cmd, "server": server_cmd}
+
+
+def _split_add_noqa(args: List[str]) -> List[str]:
+    """``--add-noqa=REASON`` (the reason only with ``=``, as in ruff, so that
+    ``--add-noqa src/`` lints ``src/``) becomes ``--add-noqa --add-noqa-reason REASON``."""
+    out: List[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        if arg.startswith("--add-noqa="):
+            out.extend(["--add-noqa", "--add-noqa-reason", arg[len("--add-noqa="):]])
+        else:
+            out.append(arg)
+    return out
 
 
 def _takes_ctx(opt: click.Option) -> bool:
@@ -405,7 +571,8 @@ check.epilog = _subcommand_help()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``fftlint [check] PATHS...``, ``fftlint rules``, ``fftlint explain CODE``.
+    """``fftlint [check] PATHS...``, ``fftlint rules``, ``fftlint explain CODE``,
+    ``fftlint server``.
 
     A first argument naming a subcommand selects it; lint a directory called ``rules``
     as ``fftlint ./rules`` or ``fftlint check rules``.
@@ -414,6 +581,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command = check
     if args and args[0] in _COMMANDS:
         command = _COMMANDS[args.pop(0)]
+    if command is check:
+        args = _split_add_noqa(args)
     try:
         name = next(n for n, c in _COMMANDS.items() if c is command)
         command.main(args=args, prog_name="fftlint" if command is check else f"fftlint {name}", standalone_mode=False)

@@ -198,6 +198,7 @@ class RawReport:
     fix: Optional[FixSpec]
     properties: Dict[str, Any]
     related: Tuple[Related, ...] = ()
+    scope: str = ""  # qualified name of the enclosing function or class
 
 
 class FileContext:
@@ -250,6 +251,18 @@ class FileContext:
     def provider(self, name: str) -> Optional["Provider"]:
         """The run's fact provider called ``name`` (None without a project)."""
         return self.project.provider(name) if self.project is not None else None
+
+    def scope_name(self) -> str:
+        """Qualified name of where the walker is: ``module.Class.method.<lambda>``
+        (classes, functions and lambdas; loops, comprehensions and ``with`` blocks are
+        not scopes of their own)."""
+        parts = [self.module_name]
+        for frame in self.stack.frames:
+            if frame.kind in ("class", "def", "async def"):
+                parts.append(frame.node.name.value)  # type: ignore[attr-defined]
+            elif frame.kind == "lambda":
+                parts.append("<lambda>")
+        return ".".join(parts)
 
 
 _MISSING = object()
@@ -315,7 +328,9 @@ class Rule:
         ``related``: the steps that lead to the finding (a call chain), in order."""
         text = message if message is not None else self.message.format(**fmt)
         statement = self.ctx.statements[-1] if self.ctx.statements else None
-        self.ctx.reports.append(RawReport(self, node, statement, text, fix, dict(properties or {}), tuple(related)))
+        self.ctx.reports.append(
+            RawReport(self, node, statement, text, fix, dict(properties or {}), tuple(related), self.ctx.scope_name())
+        )
 
     # -- documentation --------------------------------------------------------
     @classmethod

@@ -21,11 +21,15 @@ class Span:
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace source[start:end] (character offsets) with ``content``."""
+    """Replace source[start:end] (character offsets) with ``content``.
+
+    ``span``: the same range as 1-based lines and character columns (end exclusive),
+    filled in by the engine so that reporters need not have the file's text."""
 
     start: int
     end: int
     content: str
+    span: Optional[Span] = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,13 @@ class Diagnostic:
     statement_line: int = 0  # first line of the enclosing statement (suppressions)
     #: the steps that lead to the finding, in order (empty for most rules)
     related: Tuple[Related, ...] = ()
+    #: qualified name of the enclosing function or class (``pkg.mod.Class.method``; the
+    #: module's name at module level; empty for engine diagnostics)
+    scope: str = ""
+    #: hash of the normalized source of the flagged statement (its header for a compound
+    #: statement): the same wherever the statement moves, whatever its formatting
+    #: and comments (:mod:`fftlint.engine.statement`); empty for engine diagnostics
+    statement_hash: str = ""
 
     @property
     def sort_key(self) -> Tuple[str, int, int, str]:
@@ -79,3 +90,11 @@ class FileResult:
     #: why the file was not linted ("" when it was): too large (``max-file-size``), or
     #: marked generated; the CLI counts and reports these, never silently
     skipped: str = ""
+    #: the text (without its line break) of each line a diagnostic starts on, for
+    #: reporters that show source (``--show-source``); filled in by the engine
+    lines: Dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+    #: GitHub's ``primaryLocationLineHash`` of each line a diagnostic starts on, when
+    #: the run asked for them (SARIF) and the linted text is the file's
+    line_hashes: Dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+    #: findings a baseline knows (:mod:`fftlint.baseline`): not reported, not failing
+    baselined: Tuple[Diagnostic, ...] = ()

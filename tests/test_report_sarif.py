@@ -241,7 +241,8 @@ def test_properties_and_unsafe_fixes_are_carried(tmp_path):
     text = "import re\nPAT = re.compile('(a+)+$')\n"
     Path(path).write_text(text, encoding="utf-8")
     start = text.index("re.compile")
-    fix = Fix("Use a possessive pattern", UNSAFE, (Edit(start, start + 2, "regex"),))
+    # The engine gives each edit its line/column range (reporters never read the file).
+    fix = Fix("Use a possessive pattern", UNSAFE, (Edit(start, start + 2, "regex", Span(2, 7, 2, 9)),))
     props = {"attack": "a" * 30 + "!", "steps": 2**31, "nested": {"k": [1, 2]}}
     diag = Diagnostic("FFT401", "catastrophic-regex", "backtracks", path, Span(2, 7, 2, 28), fix=fix, properties=props)
     log = build_log([FileResult(path, (diag,))], ReportContext(root=str(tmp_path)))

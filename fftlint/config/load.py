@@ -25,7 +25,7 @@ _LIST_KEYS = {
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
 }
-_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude", "max-file-size", "skip-generated"}
+_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude", "max-file-size", "skip-generated", "baseline"}
 
 
 def _load_toml(path: str) -> Dict[str, Any]:
@@ -132,6 +132,10 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
                 changes["max_file_size"] = parse_size(value)
             except ValueError as exc:
                 raise ConfigError(source, key, str(exc)) from None
+        elif key == "baseline":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(source, key, f"expected the path of a baseline file, got {value!r}")
+            changes["baseline"] = os.path.join(root, value)
         elif key == "cache-dir":
             if not isinstance(value, str):
                 raise ConfigError(source, key, f"expected a path string, got {value!r}")

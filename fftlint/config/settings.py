@@ -94,6 +94,7 @@ class Settings:
     force_exclude: bool = False  # apply excludes to files named on the command line too
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; 0: no limit
     skip_generated: bool = True  # skip files marked ``@generated`` / ``DO NOT EDIT`` at the top
+    baseline: Optional[str] = None  # the baseline file (absolute, or relative to the working directory)
     rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict, compare=False, hash=False)
 
     def with_overrides(self, **changes: Any) -> "Settings":

@@ -11,7 +11,6 @@ the whole stdlib, every rule example and every fixture.
 from __future__ import annotations
 
 import ast
-import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from fftlint.rule import Rule
@@ -165,10 +164,10 @@ def overrides_could_match(rule: Type[Rule]) -> bool:
 
 
 def parse_ast(text: str, path: str) -> Optional[ast.Module]:
+    from fftlint.engine import asts
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, path)
+        return asts.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

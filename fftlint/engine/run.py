@@ -16,8 +16,9 @@ from libcst.metadata import CodePosition, CodeRange
 from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
 
 from fftlint.engine.prefilter import ENGINE_ONLY, AstView, applicable, narrowed, parse_ast, walked  # noqa: F401 - re-exported
+from fftlint.engine.source import line_starts, offset_of, position_of
+from fftlint.engine.statement import lines_text, statement_hash
 from fftlint.facts.cst import Names
-from fftlint.engine.source import line_starts, offset_of
 from fftlint.engine.walk import Walker
 from fftlint.rule import FileContext, FixSpec, RawReport, Rule
 from fftlint.suppress import Suppressions, skip_file
@@ -250,8 +251,10 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
     imports = False
     for raw in reports:
         out.append(raw.node)
+        out.extend(_suite(raw.node))
         if raw.statement is not None:
             out.append(raw.statement)
+            out.extend(_suite(raw.statement))
         if raw.fix is not None:
             out.extend(node for node, _ in raw.fix.replacements)
             imports = imports or bool(raw.fix.imports)
@@ -261,6 +264,12 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
                 break
             out.append(stmt)
     return out
+
+
+def _suite(node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
+    """The body of a compound statement (where its header ends), or nothing."""
+    body = getattr(node, "body", None)
+    return (body,) if isinstance(body, cst.BaseSuite) and not isinstance(node, cst.Module) else ()
 
 
 class _Collector:
@@ -310,7 +319,7 @@ class _Collector:
         for node, new in spec.replacements:
             content = new if isinstance(new, str) else self.module.code_for_node(new)
             start, end = self.offsets(node)
-            edits.append(Edit(start, end, content))
+            edits.append(self.edit(start, end, content))
         edits.extend(self.import_edits(spec.imports))
         title = spec.title or rule.fix_title or f"Fix {rule.code}"
         return Fix(title, spec.safety, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
@@ -365,8 +374,33 @@ class _Collector:
         text = "".join(f"import {m}{newline}" for m in missing)
         pos, before = self._import_anchor()
         if before:
-            return [Edit(pos, pos, before + text.rstrip("\r\n"))]
-        return [Edit(pos, pos, text)]
+            return [self.edit(pos, pos, before + text.rstrip("\r\n"))]
+        return [self.edit(pos, pos, text)]
+
+    def edit(self, start: int, end: int, content: str) -> Edit:
+        line, column = position_of(self.starts, start)
+        end_line, end_column = position_of(self.starts, max(start, end))
+        return Edit(start, end, content, Span(line, column, end_line, end_column))
+
+    def _lines(self, node: cst.CSTNode) -> range:
+        """The lines of ``node``; of its header only for a compound statement."""
+        rng = self.positions[node]
+        if isinstance(node, cst.SimpleStatementLine) or not isinstance(node, (cst.BaseCompoundStatement, cst.Match)):
+            return range(rng.start.line, rng.end.line + 1)
+        suite = _suite(node)
+        end = rng.start.line
+        if suite:  # an indented block starts at its first statement, a suite on the header line
+            body = self.positions[suite[0]].start.line
+            end = body - 1 if isinstance(suite[0], cst.IndentedBlock) else body
+        return range(rng.start.line, max(rng.start.line, end) + 1)
+
+    def statement_text(self, raw: RawReport) -> str:
+        """The source of the flagged statement: the reported node's lines plus those of
+        its innermost statement (the header only of a compound one)."""
+        lines = set(self._lines(raw.node))
+        if raw.statement is not None:
+            lines.update(self._lines(raw.statement))
+        return lines_text(self.text, self.starts, lines)
 
     def diagnostic(self, raw: RawReport) -> Diagnostic:
         rule = type(raw.rule)
@@ -385,6 +419,8 @@ class _Collector:
             raw.properties,
             statement_line,
             raw.related,
+            raw.scope,
+            statement_hash(self.statement_text(raw)),
         )
 
 
@@ -438,8 +474,12 @@ def lint_source(
     prefilter: bool = True,
     check_syntax: bool = True,
     report_unused_suppressions: bool = False,
+    parse: Optional[Any] = None,
 ) -> FileResult:
-    """Lint one file's text with the given rule classes. Never raises for user input."""
+    """Lint one file's text with the given rule classes. Never raises for user input.
+
+    ``parse``: ``(text, path) -> (module, error)`` to use instead of a full LibCST parse
+    (the language server's incremental parser); it must give the tree LibCST would."""
     if skip_file(text):
         return FileResult(path)
     selected = applicable(rules, text) if prefilter else walked(rules)
@@ -456,7 +496,9 @@ def lint_source(
     given = files if project is None or project_is_facts(project) else project
     files.begin()
     try:
-        result = _lint_selected(text, path, rules, selected, options, files, given, module_name, is_package, target_version, prefilter, check_syntax, report_unused_suppressions)
+        result = _lint_selected(
+            text, path, rules, selected, options, files, given, module_name, is_package, target_version, prefilter, check_syntax, report_unused_suppressions, parse
+        )
     finally:
         depends = tuple(sorted(files.end() - {module_name}))
         files.release_file(module_name)
@@ -477,6 +519,7 @@ def _lint_selected(
     prefilter: bool,
     check_syntax: bool,
     report_unused_suppressions: bool,
+    parse: Optional[Any] = None,
 ) -> FileResult:
     """Stage 2 of the pre-filter, the LibCST parse, then the rules."""
     view: Optional[AstView] = None
@@ -484,7 +527,7 @@ def _lint_selected(
         selected, view = narrowed(selected, text, path, options, files, module_name, is_package)
         if not selected:
             return _unparsed(text, path, check_syntax and view is None, report_unused_suppressions)
-    module, error = _parse(text, path)
+    module, error = (parse or _parse)(text, path)
     if module is None:
         if not prefilter and not narrowed(applicable(rules, text), text, path, options, files, module_name, is_package)[0] and syntax_ok(text, path) is None:
             # Valid Python that LibCST cannot parse, and no rule needed the parse: the

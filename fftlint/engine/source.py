@@ -6,11 +6,12 @@ remember them.
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import List
+from typing import List, Tuple
 
 
 class SourceError(Exception):
@@ -131,3 +132,10 @@ def line_starts(text: str) -> List[int]:
 def offset_of(starts: List[int], line: int, column: int) -> int:
     """Offset of a 1-based line and 0-based character column."""
     return starts[min(line, len(starts)) - 1] + column
+
+
+def position_of(starts: List[int], offset: int) -> Tuple[int, int]:
+    """1-based (line, character column) of a character offset (clamped to the text)."""
+    offset = max(0, offset)
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from fftlint.api import display_path
+from fftlint.paths import display_path
 from fftlint.report.context import ReportContext
-from fftlint.types import FileResult
+from fftlint.types import Diagnostic, FileResult
 
 _LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -18,6 +18,15 @@ def escape_data(value: str) -> str:
 
 def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def message(diag: Diagnostic) -> str:
+    """The finding's message, then its call chain one step a line (``path:line: step``):
+    an annotation shows one place, the chain says how the code gets to the problem."""
+    if not diag.related:
+        return diag.message
+    steps = [f"{display_path(s.path).replace(os.sep, '/')}:{s.span.line}: {s.message}" for s in diag.related]
+    return diag.message + "\nCall chain:\n" + "\n".join(f"  {i}. {step}" for i, step in enumerate(steps, 1))
 
 
 def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
@@ -34,5 +43,5 @@ def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
                     f"title={escape_property(d.code)}",
                 ]
             )
-            lines.append(f"::{_LEVEL.get(d.severity, 'warning')} {props}::{escape_data(d.message)}")
+            lines.append(f"::{_LEVEL.get(d.severity, 'warning')} {props}::{escape_data(message(d))}")
     return "\n".join(lines) + ("\n" if lines else "")

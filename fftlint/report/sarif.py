@@ -9,9 +9,19 @@
   line/column ``deletedRegion`` + ``insertedContent``); the fix's applicability is in the
   fix's ``properties``;
 * ``partialFingerprints.primaryLocationLineHash`` is computed exactly as GitHub's
-  upload action computes it (:mod:`fftlint.report.fingerprint`), or left out when the
-  file cannot be read (the upload then computes it itself);
+  upload action computes it (:mod:`fftlint.report.fingerprint`; the engine puts the
+  hashes in the results), or left out when the linted text is not the file's (the upload
+  then computes it itself);
+* a finding with a call chain (``Diagnostic.related``) carries each step as a
+  ``relatedLocations`` entry and the whole path -- the finding, then each step -- as one
+  ``codeFlows`` thread flow, so code scanning shows how the coroutine reaches the
+  blocking call in another module;
+* ``message.id`` is ``"default"``, which each rule's ``messageStrings`` maps to its
+  summary: consumers that group results by message id group them by rule, while
+  ``message.text`` keeps the finding's own words;
 * suppressed findings are left out (GitHub ignores SARIF ``suppressions`` anyway).
+
+Reporters never read the linted files: everything comes in the results.
 """
 
 from __future__ import annotations
@@ -22,14 +32,14 @@ import pathlib
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 from urllib.parse import quote
 
-from fftlint.report.context import FileText, ReportContext
-from fftlint.report.fingerprint import file_line_hashes
+from fftlint.report.context import ReportContext
 from fftlint.rule import Rule, doc_section
-from fftlint.types import SAFE, Diagnostic, Edit, FileResult, Fix, Span
+from fftlint.types import SAFE, Diagnostic, Edit, FileResult, Fix, Related, Span
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 LEVELS = {"error": "error", "warning": "warning", "note": "note"}
+MESSAGE_ID = "default"
 
 
 def level(severity: str) -> str:
@@ -54,6 +64,7 @@ def rule_descriptor(rule: Type[Rule]) -> Dict[str, Any]:
         "fullDescription": {"text": full or rule.name},
         "help": {"text": doc or rule.summary() or rule.name, "markdown": doc or rule.summary() or rule.name},
         "helpUri": rule_url(rule),
+        "messageStrings": {MESSAGE_ID: {"text": rule.summary() or rule.name}},
         "defaultConfiguration": {"level": level(rule.severity), "enabled": True},
         "properties": {"tags": list(dict.fromkeys(t for t in tags if t))},
     }
@@ -102,17 +113,18 @@ def region(span: Span) -> Dict[str, int]:
     return {"startLine": start[0], "startColumn": start[1], "endLine": end[0], "endColumn": end[1]}
 
 
-def edit_region(edit: Edit, text: FileText) -> Dict[str, int]:
-    line, column = text.position(edit.start)
-    end_line, end_column = text.position(max(edit.start, edit.end))
-    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
+def edit_region(edit: Edit) -> Optional[Dict[str, int]]:
+    return region(edit.span) if edit.span is not None else None
 
 
-def sarif_fix(fix: Fix, location: Dict[str, Any], text: FileText) -> Dict[str, Any]:
-    replacements = [
-        {"deletedRegion": edit_region(e, text), "insertedContent": {"text": e.content}}
-        for e in sorted(set(fix.edits), key=lambda e: (e.start, e.end))
-    ]
+def sarif_fix(fix: Fix, location: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The SARIF fix, or None when an edit has no line/column range."""
+    replacements = []
+    for e in sorted(set(fix.edits), key=lambda e: (e.start, e.end)):
+        deleted = edit_region(e)
+        if deleted is None:
+            return None
+        replacements.append({"deletedRegion": deleted, "insertedContent": {"text": e.content}})
     return {
         "description": {"text": fix.title},
         "artifactChanges": [{"artifactLocation": dict(location), "replacements": replacements}],
@@ -120,12 +132,34 @@ def sarif_fix(fix: Fix, location: Dict[str, Any], text: FileText) -> Dict[str, A
     }
 
 
+def physical(path: str, span: Span, root: str) -> Dict[str, Any]:
+    return {"physicalLocation": {"artifactLocation": artifact_location(path, root), "region": region(span)}}
+
+
+def related_locations(steps: Sequence[Related], root: str) -> List[Dict[str, Any]]:
+    return [{"id": i, **physical(step.path, step.span, root), "message": {"text": step.message}} for i, step in enumerate(steps, 1)]
+
+
+def code_flow(diag: Diagnostic, root: str) -> Dict[str, Any]:
+    """One thread flow: the finding (where the coroutine makes the call), then each step."""
+    locations = [{"location": {**physical(diag.path, diag.span, root), "message": {"text": diag.message}}, "nestingLevel": 0, "executionOrder": 1}]
+    for i, step in enumerate(diag.related, 1):
+        locations.append(
+            {
+                "location": {**physical(step.path, step.span, root), "message": {"text": step.message}},
+                "nestingLevel": i,
+                "executionOrder": i + 1,
+            }
+        )
+    return {"message": {"text": f"{diag.code}: " + " -> ".join(s.message for s in diag.related)}, "threadFlows": [{"locations": locations}]}
+
+
 # --------------------------------------------------------------------------- results
 def sarif_result(
     diag: Diagnostic,
     index: Dict[str, int],
     ctx: ReportContext,
-    hashes: Optional[Dict[int, str]],
+    hashes: Dict[int, str],
 ) -> Dict[str, Any]:
     location = artifact_location(diag.path, ctx.root)
     out: Dict[str, Any] = {"ruleId": diag.code}
@@ -133,23 +167,21 @@ def sarif_result(
         out["ruleIndex"] = index[diag.code]
     out["level"] = level(diag.severity)
     out["message"] = {"text": diag.message}
+    if diag.code in index:
+        out["message"]["id"] = MESSAGE_ID
     out["locations"] = [{"physicalLocation": {"artifactLocation": location, "region": region(diag.span)}}]
-    if hashes is not None and diag.span.line in hashes:
+    if diag.span.line in hashes:
         out["partialFingerprints"] = {"primaryLocationLineHash": hashes[diag.span.line]}
+    if diag.related:
+        out["relatedLocations"] = related_locations(diag.related, ctx.root)
+        out["codeFlows"] = [code_flow(diag, ctx.root)]
     if diag.fix is not None and diag.fix.edits:
-        text = ctx.file_text(diag.path)
-        if text is not None:
-            out["fixes"] = [sarif_fix(diag.fix, location, text)]
+        fix = sarif_fix(diag.fix, location)
+        if fix is not None:
+            out["fixes"] = [fix]
     if diag.properties:
         out["properties"] = json.loads(json.dumps(diag.properties, default=str))
     return out
-
-
-def _hashes(path: str, ctx: ReportContext) -> Optional[Dict[int, str]]:
-    text = ctx.file_text(path)
-    if text is None or text.raw is None:
-        return None
-    return file_line_hashes(text.raw)
 
 
 def build_log(results: Sequence[FileResult], ctx: ReportContext) -> Dict[str, Any]:
@@ -160,7 +192,7 @@ def build_log(results: Sequence[FileResult], ctx: ReportContext) -> Dict[str, An
     for result in results:
         if not result.diagnostics:
             continue
-        hashes = _hashes(result.path, ctx)
+        hashes = result.line_hashes
         for diag in sorted(result.diagnostics, key=lambda d: d.sort_key):
             sarif_results.append(sarif_result(diag, index, ctx, hashes))
             if diag.code == "FFT002":

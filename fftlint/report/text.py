@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import List, Sequence
 
-from fftlint.api import display_path
-from fftlint.fix import wanted
+from fftlint.paths import display_path
 from fftlint.report.context import ReportContext
-from fftlint.types import Diagnostic, FileResult
+from fftlint.types import SAFE, Diagnostic, FileResult
 
 PROBLEM_MATCHER = r"^(.+?):(\d+):(\d+): ([A-Z]+[0-9]+) (.*)$"
 
@@ -35,11 +34,7 @@ def line_for(diag: Diagnostic, color: bool = False) -> str:
     )
 
 
-def _source_excerpt(diag: Diagnostic, text: str) -> List[str]:
-    lines = text.splitlines()
-    if not (1 <= diag.span.line <= len(lines)):
-        return []
-    src = lines[diag.span.line - 1]
+def _source_excerpt(diag: Diagnostic, src: str) -> List[str]:
     width = max(1, (diag.span.end_column - diag.span.column) if diag.span.end_line == diag.span.line else len(src) - diag.span.column + 1)
     return [f"  {diag.span.line:>4} | {src}", "       | " + " " * (diag.span.column - 1) + "^" * width]
 
@@ -47,10 +42,11 @@ def _source_excerpt(diag: Diagnostic, text: str) -> List[str]:
 def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
     out: List[str] = []
     diagnostics = [d for r in results for d in r.diagnostics]
-    for diag in diagnostics:
-        out.append(line_for(diag, ctx.color))
-        if ctx.show_source and diag.path in ctx.sources:
-            out.extend(_source_excerpt(diag, ctx.sources[diag.path]))
+    for result in results:
+        for diag in result.diagnostics:
+            out.append(line_for(diag, ctx.color))
+            if ctx.show_source and diag.span.line in result.lines:
+                out.extend(_source_excerpt(diag, result.lines[diag.span.line]))
     if ctx.show_fixes and ctx.fixed:
         out.append("")
         out.append("Fixed:")
@@ -70,14 +66,17 @@ def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     fixed = sum(n for _, _, n in ctx.fixed)
     prefix = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}. " if fixed else ""
     if not diagnostics:
+        if ctx.baselined:
+            return prefix + f"All checks passed! ({ctx.baselined} known problem{'s' if ctx.baselined != 1 else ''} in the baseline)"
         return prefix + "All checks passed!"
     n = len(diagnostics)
-    safe = sum(1 for d in diagnostics if d.fix is not None and wanted(d.fix, False))
-    unsafe = sum(1 for d in diagnostics if d.fix is not None and not wanted(d.fix, False))
+    safe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == SAFE)
+    unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability != SAFE)
     text = f"{prefix}Found {n} problem{'s' if n != 1 else ''}"
     extra = []
     if safe:
         extra.append(f"{safe} fixable with --fix")
     if unsafe:
         extra.append(f"{unsafe} more with --unsafe-fixes")
-    return text + (f" ({', '.join(extra)})." if extra else ".")
+    known = f" {ctx.baselined} more in the baseline." if ctx.baselined else ""
+    return text + (f" ({', '.join(extra)})." if extra else ".") + known
