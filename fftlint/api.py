@@ -212,7 +212,6 @@ def build_project(
     return build(every, providers, cache, buffers)
 
 
-REGEX_CODES = ("FFT401", "FFT402", "FFT403")
 
 
 def verify_regex_findings(results: Sequence[FileResult], timeout_s: float = 2.0) -> List[FileResult]:
@@ -225,7 +224,7 @@ def verify_regex_findings(results: Sequence[FileResult], timeout_s: float = 2.0)
     for result in results:
         diagnostics = []
         for diag in result.diagnostics:
-            if diag.code in REGEX_CODES and diag.properties.get("attack"):
+            if isinstance(diag.properties.get("attack"), dict):  # a finding with an attack string to time
                 check = verify_properties(diag.properties, timeout_s=timeout_s)
                 message, note = _measured_message(diag.message, diag.properties.get("degree"), check)
                 props = dict(diag.properties)

@@ -66,14 +66,6 @@ def rule_url(rule: Type[Rule]) -> str:
 
 
 #: One line per family for the README (the rule list itself comes from the registry).
-FAMILY_BLURBS = {
-    "FFT1": "`time.sleep`, file, network, subprocess and driver calls that block the event loop inside `async def`, also through your own helpers",
-    "FFT2": "ORM and database queries issued once per loop iteration (Django, SQLAlchemy, DB-API)",
-    "FFT3": "handlers registered on every call and never removed, tasks nobody keeps, caches that pin `self`, resources opened per call",
-    "FFT4": "regular expressions whose backtracking explodes on some input",
-    "FFT5": "queries that filter, join or sort on columns no index covers",
-    "FFT0": "syntax errors, crashed rules, unused suppressions, unreadable files",
-}
 
 
 # --------------------------------------------------------------------------- rendering
@@ -164,14 +156,17 @@ def options_section(rules: Sequence[Type[Rule]]) -> str:
 
 
 def families_table(rules: Sequence[Type[Rule]]) -> str:
-    from fftlint.rule import FAMILIES
+    from fftlint.registry import families
 
+    declared = families()
     lines = ["| Family | Rules | What |", "| --- | --- | --- |"]
-    order = [p for p in FAMILIES if p != "FFT0"] + ["FFT0"]
+    engine = [p for p in declared if declared[p].title == "engine"]
+    order = [p for p in declared if p not in engine] + engine
     for prefix in order:
         codes = [r.code for r in rules if r.code.startswith(prefix)]
         listed = ", ".join(codes) if codes else "none yet"
-        lines.append(f"| {FAMILIES[prefix]} (`{prefix}xx`) | {listed} | {_cell(FAMILY_BLURBS.get(prefix, ''))} |")
+        family = declared[prefix]
+        lines.append(f"| {family.title} (`{prefix}xx`) | {listed} | {_cell(family.summary)} |")
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ import sys
 from functools import lru_cache
 from typing import Dict, Iterable, List, Sequence, Tuple, Type
 
-from fftlint.rule import FAMILIES, Rule
+from fftlint.rule import ENGINE_FAMILY, Family, Rule
 
 ENTRY_POINT_GROUP = "fftlint.rules"
 
@@ -195,6 +195,29 @@ def _entry_points() -> Iterable[object]:
 
 
 @lru_cache(maxsize=1)
+def families() -> Dict[str, Family]:
+    """Every declared family by prefix: the engine's, the built-in rule packages'
+    (``FAMILY`` in ``fftlint.rules.<family>``), and those of plugin modules."""
+    found: Dict[str, Family] = {ENGINE_FAMILY.prefix: ENGINE_FAMILY}
+    import fftlint.rules as package
+
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if info.ispkg:
+            family = getattr(importlib.import_module(info.name), "FAMILY", None)
+            if isinstance(family, Family):
+                found.setdefault(family.prefix, family)
+    for ep in _entry_points():
+        module = getattr(ep, "module", None) or str(getattr(ep, "value", "")).split(":", 1)[0]
+        try:
+            family = getattr(importlib.import_module(module), "FAMILY", None) if module else None
+        except Exception:  # noqa: BLE001 - reported when its rules load
+            family = None
+        if isinstance(family, Family):
+            found.setdefault(family.prefix, family)
+    return dict(sorted(found.items()))
+
+
+@lru_cache(maxsize=1)
 def all_rules() -> Tuple[Type[Rule], ...]:
     """Every known rule, sorted by code. Duplicate codes are a packaging bug: first wins."""
     found: Dict[str, Type[Rule]] = {r.code: r for r in ENGINE_RULES}
@@ -235,7 +258,7 @@ def check_selectors(selectors: Iterable[str], rules: Sequence[Type[Rule]]) -> Li
     bad = []
     for raw in selectors:
         sel = normalize_selector(raw)
-        if sel in ("ALL", "FFT") or sel in FAMILIES:
+        if sel in ("ALL", "FFT") or sel in families():
             continue  # a whole family is a valid selector even before it has rules
         if not any(r.code.startswith(sel) for r in rules):
             bad.append(raw)

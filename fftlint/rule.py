@@ -199,6 +199,7 @@ class RawReport:
     properties: Dict[str, Any]
     related: Tuple[Related, ...] = ()
     scope: str = ""  # qualified name of the enclosing function or class
+    inside: Optional[Tuple[int, int]] = None  # (line delta, column) of the start inside the node
 
 
 class FileContext:
@@ -320,16 +321,18 @@ class Rule:
         fix: Optional[FixSpec] = None,
         properties: Optional[Dict[str, Any]] = None,
         related: Sequence[Related] = (),
+        inside: Optional[Tuple[int, int]] = None,
         **fmt: Any,
     ) -> None:
-        """Report ``node``. ``properties`` travel to JSON and SARIF; the engine reads one
-        of them, ``span_in_node`` (``{"line_delta": int, "column": int}``), to place the
-        report on a spot inside the node, e.g. a sub-pattern inside a regex literal.
-        ``related``: the steps that lead to the finding (a call chain), in order."""
+        """Report ``node``. ``properties`` travel to JSON and SARIF (the engine reads none
+        of them). ``related``: the steps that lead to the finding (a call chain), in
+        order. ``inside``: ``(line_delta, column)`` of a spot inside the node to start the
+        report at, e.g. a sub-pattern inside a regex literal (``column`` 0-based, from the
+        node's start column on its first line, absolute on later lines)."""
         text = message if message is not None else self.message.format(**fmt)
         statement = self.ctx.statements[-1] if self.ctx.statements else None
         self.ctx.reports.append(
-            RawReport(self, node, statement, text, fix, dict(properties or {}), tuple(related), self.ctx.scope_name())
+            RawReport(self, node, statement, text, fix, dict(properties or {}), tuple(related), self.ctx.scope_name(), inside)
         )
 
     # -- documentation --------------------------------------------------------
@@ -353,17 +356,26 @@ class Rule:
 
     @classmethod
     def family(cls) -> str:
-        return FAMILIES.get(cls.code[:4], "other")
+        """The title of the family whose prefix the code starts with ("other" when no
+        package declares one)."""
+        from fftlint.registry import families
+
+        found = families().get(cls.code[:4])
+        return found.title if found is not None else "other"
 
 
-FAMILIES = {
-    "FFT0": "engine",
-    "FFT1": "sync I/O in async code",
-    "FFT2": "N+1 queries",
-    "FFT3": "listener and resource leaks",
-    "FFT4": "catastrophic regex",
-    "FFT5": "SQL and missing indexes",
-}
+@dataclass(frozen=True)
+class Family:
+    """A rule family, declared by the package that holds its rules (``FAMILY = Family(...)``
+    in ``rules/<family>/__init__.py``, or in a plugin's module): the code prefix its rules
+    share, its title, and a line on what it finds (README, ``fftlint explain``, SARIF)."""
+
+    prefix: str  # "FFT1"
+    title: str  # "sync I/O in async code"
+    summary: str = ""
+
+
+ENGINE_FAMILY = Family("FFT0", "engine", "syntax errors, crashed rules, unused suppressions, unreadable files")
 
 
 def doc_section(doc: str, title: str) -> Optional[str]:

@@ -173,7 +173,7 @@ class _PointsInside(Rule):
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         delta = 0 if "\n" not in node.value else 1
-        self.report(node, properties={"span_in_node": {"line_delta": delta, "column": 3}})
+        self.report(node, inside=(delta, 3))
 
 
 def test_reports_can_point_inside_their_node():

@@ -413,7 +413,7 @@ class _Collector:
             rule.name,
             raw.message,
             self.path,
-            _narrow(self.span(raw.node), raw.properties.get("span_in_node")),
+            _narrow(self.span(raw.node), raw.inside),
             rule.severity,
             fix,
             raw.properties,
@@ -424,15 +424,14 @@ class _Collector:
         )
 
 
-def _narrow(span: Span, inner: Any) -> Span:
-    """Move a report's start inside its node (``properties["span_in_node"]``: a
-    ``line_delta`` from the node's first line, and a 0-based ``column`` -- relative to
-    the node's start column on that first line, absolute on later lines). Used by rules
-    that point into a string literal; the end stays the node's end."""
-    if not isinstance(inner, dict):
+def _narrow(span: Span, inside: Optional[Tuple[int, int]]) -> Span:
+    """Move a report's start inside its node (``Rule.report(inside=(line_delta, column))``:
+    ``column`` 0-based, relative to the node's start column on its first line, absolute on
+    later lines). Used by rules that point into a string literal; the end stays the node's
+    end."""
+    if inside is None:
         return span
-    delta = inner.get("line_delta", 0)
-    column = inner.get("column", 0)
+    delta, column = inside
     if not isinstance(delta, int) or not isinstance(column, int) or delta < 0 or column < 0:
         return span
     line = span.line + delta

@@ -479,14 +479,13 @@ class RegexCallMixin:
             "pattern": f.pattern.text,
             "pattern_is_bytes": f.pattern.is_bytes,
             "flags": f.flags,
-            # position of the sub-expression relative to the reported literal
-            "span_in_node": {"line_delta": dl, "column": col},
         }
         fix = self.make_fix(f, lit) if hasattr(self, "make_fix") else None
         example = attack.build(3) if attack else ""
         if len(example) > 40:
             example = example[:37] + "..."
-        self.report(lit, fix=fix, properties=props, sub=rep.subpattern or f.pattern.text,
+        # the report starts at the sub-expression inside the literal
+        self.report(lit, fix=fix, properties=props, inside=(dl, col), sub=rep.subpattern or f.pattern.text,
                     degree=rep.degree, call=_call_text(f.callee), attack=example)
 
 
