@@ -30,7 +30,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from fftlint.analysis.names import resolve_relative
+from fftlint.facts import imports as import_map
 
 SUMMARY_VERSION = 2  # 2: `X.as_manager()` declares a manager
 
@@ -108,23 +108,10 @@ class _Imports:
         self.uses_sqlalchemy = False
 
     def add(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self.names[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".", 1)[0]
-                    self.names[top] = top
-                if alias.name.split(".")[0] in ("sqlalchemy", "flask_sqlalchemy"):
-                    self.uses_sqlalchemy = True
-        elif isinstance(node, ast.ImportFrom):
-            base = resolve_relative(node.module or "", node.level or 0, self.module, self.is_package)
-            if base.split(".")[0] in ("sqlalchemy", "flask_sqlalchemy", "sqlmodel"):
+        for local, target, full in import_map.bindings(node, self.module, self.is_package):
+            self.names[local] = target
+            if full.split(".", 1)[0] in ("sqlalchemy", "flask_sqlalchemy", "sqlmodel"):
                 self.uses_sqlalchemy = True
-            for alias in node.names:
-                if alias.name == "*":
-                    continue
-                self.names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 
     def resolve(self, node: Optional[ast.AST]) -> Optional[str]:
         parts: List[str] = []

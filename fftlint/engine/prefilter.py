@@ -11,7 +11,7 @@ the whole stdlib, every rule example and every fixture.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Type
 
 from fftlint.rule import Rule
 
@@ -98,6 +98,15 @@ class AstView:
         table = self.memo("imports", _import_table)
         return table.get(local, frozenset())
 
+    def opaque_names(self, project: bool = True) -> FrozenSet[str]:
+        """Names the facts layer may resolve to something a look at this file's imports
+        cannot tell: assigned anywhere in the file (``search = re.search``,
+        ``log = get_logger()``) and, with ``project``, imported from a module of the
+        project (``from .signals import order_paid``, a Signal made there). A pre-check
+        that reads only the text and the imports must let calls through such names."""
+        found = self.memo("opaque-names", _opaque_names)
+        return found[0] | found[1] if project else found[1]
+
     def options_for(self, rule: Type[Rule]) -> Any:
         return self._options.get(rule)
 
@@ -157,6 +166,24 @@ def _import_table(view: AstView) -> Dict[str, Any]:
         for local, target, _full in import_map.bindings(node, view.module, view.is_package):
             table.setdefault(local, set()).add(target)
     return {k: frozenset(v) for k, v in table.items()}
+
+
+def _opaque_names(view: AstView) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    from fftlint.facts import imports as import_map
+
+    project = view.project
+    source = getattr(project, "source", None)
+    tops = set(getattr(source, "tops", ()) or ())
+    if view.module:
+        tops.add(view.module.split(".", 1)[0])
+    imported: set = set()
+    for node in view.nodes(ast.Import, ast.ImportFrom):
+        relative = isinstance(node, ast.ImportFrom) and bool(node.level)
+        for local, target, _full in import_map.bindings(node, view.module, view.is_package):
+            if relative or target.split(".", 1)[0] in tops:
+                imported.add(local)
+    assigned = {node.id for node in view.nodes(ast.Name) if type(node.ctx) is ast.Store}  # type: ignore[attr-defined]
+    return frozenset(imported), frozenset(assigned)
 
 
 def overrides_could_match(rule: Type[Rule]) -> bool:

@@ -140,10 +140,21 @@ class Names:
         return found
 
     def _values(self, node: cst.BaseExpression, ordinal: int, depth: int) -> Values:
-        assert self.facts is not None
-        expr = self._to_ast(node)
-        local = self.facts._eval(expr, self._look(ordinal, depth))
+        local = self._local(node, ordinal, depth)
         return self.project.resolve(local) if self.project is not None else local
+
+    def _local(self, node: cst.BaseExpression, ordinal: int, depth: int) -> Values:
+        assert self.facts is not None
+        return self.facts._eval(self._to_ast(node), self._look(ordinal, depth))
+
+    def resolve_local(self, node: cst.BaseExpression) -> Optional[str]:
+        """Like :meth:`resolve`, from this file alone: imports, assignments and
+        annotations of the file, no values of other modules. For rule families whose
+        text pre-filters can only see the file (a regex function aliased in another
+        module is not followed)."""
+        if self.desynced or self.facts is None or not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Await)):
+            return None
+        return single(self._local(node, self.ordinal, len(self._overlays)))
 
     def _items(self, node: cst.BaseExpression, ordinal: int, depth: int) -> Values:
         if self.facts is None:

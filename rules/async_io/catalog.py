@@ -1,7 +1,7 @@
 """Which calls block the event loop: the FFT1xx catalog (YAML data) and its matcher.
 
 The catalog lives beside the rules (``rules/async_io/blocking_calls.yaml``) and is loaded
-once. Callees are matched on the canonical names of :mod:`fftlint.analysis.names`
+once. Callees are matched on the canonical names of the facts layer (:mod:`fftlint.facts`)
 (``"requests.Session().get"``), after *normalising* instance prefixes to type tags
 (``"pathlib.Path().parent.read_text"`` -> ``"@path.read_text"``). The same matcher serves
 the LibCST rules and the ``ast``-based project summaries (the family's fact provider,

@@ -106,7 +106,7 @@ class LeaksOptions:
 
 # -- the ast pre-checks (``could_match``): necessary conditions, never sufficient ones --------
 #
-# ``Scopes.resolve`` (fftlint/analysis/names.py) builds a canonical name as
+# ``ctx.names.resolve`` (the facts layer) builds a canonical name as
 # ``binding(root) + "." + attributes``. The last component of a binding always comes from
 # the file's text: the imported name (or its module, ``import a.b`` binds ``a``), the name
 # of a definition of the module (``pkg.mod.name``), the name itself when it is unbound, or
@@ -167,6 +167,11 @@ class LeakFacts:
             self._spans = spans
         return self._spans
 
+    @property
+    def opaque(self) -> Any:
+        """Names the facts layer may resolve through other modules or assignments."""
+        return self._view.opaque_names()
+
     def may_hold_instance(self, name: str) -> bool:
         """``name`` can be bound to an instance marker: only an assignment (``=``, ``:=``,
         ``with ... as``, an annotated assignment, all ``Store`` names) or an annotated
@@ -222,9 +227,16 @@ def may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool:
     """Necessary condition for ``ctx.names.resolve(expr) == ".".join(target)``
     (``target`` split into components: ``("asyncio", "get_event_loop()", "create_task")``)."""
     first = target[0][:-2] if target[0].endswith("()") else target[0]
-    if not facts.mentions(first):
+    if not facts.mentions(first) and not _rooted_in(expr, facts.opaque):
         return False  # a canonical name starts with an import, an unbound name or the module
     return _may_resolve(expr, target, facts)
+
+
+def _rooted_in(expr: ast.AST, names: Any) -> bool:
+    node = expr
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        node = node.value if isinstance(node, ast.Attribute) else node.func
+    return isinstance(node, ast.Name) and node.id in names
 
 
 def _may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool:
@@ -234,6 +246,8 @@ def _may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool
         attrs.append(node.attr)
         node = node.value
     attrs.reverse()
+    if isinstance(node, ast.Name) and node.id in facts.opaque and list(target[len(target) - len(attrs):]) == attrs:
+        return True  # a name whose value the project tells (a Signal made in another module)
     k, m = len(attrs), len(target)
     if k < m and list(target[m - k :]) == attrs:
         last = target[m - k - 1]

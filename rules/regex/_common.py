@@ -401,7 +401,8 @@ class RegexCallMixin:
         return res
 
     def regex_call(self, node: cst.Call) -> Optional[Tuple[str, Tuple[int, int, str]]]:
-        name = self.ctx.names.resolve(node.func)
+        # the file's own names only: the text pre-filter (``requires``) sees one file
+        name = self.ctx.names.resolve_local(node.func)
         if not name:
             return None
         name = name.rstrip("()")

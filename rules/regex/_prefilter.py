@@ -42,6 +42,13 @@ class _Unknown(Exception):
 Value = Union[str, bytes]
 
 
+#: the spec of a call through a name that may be any regex function: the pattern first
+#: (every ``re`` function), the flags wherever some ``re`` function has them (``ANY_FLAGS``),
+#: matched in the mode that reports the most
+ANY_FLAGS = -2
+_ANY_REGEX_CALL = (0, ANY_FLAGS, "search", False)
+
+
 class _Facts:
     """What the FFT4 pre-checks derive once per file (shared through ``view.memo``)."""
 
@@ -76,6 +83,8 @@ class _Facts:
         if isinstance(func, ast.Name):
             spec = self.function_aliases.get(func.id)
             if spec is None:
+                if func.id in self.view.opaque_names(project=False):
+                    return _ANY_REGEX_CALL  # it may be bound to any regex function (see AstView)
                 return None
             return spec[0], spec[1], spec[2], spec is _FUNCS["compile"]
         if isinstance(func, ast.Attribute):
@@ -84,7 +93,9 @@ class _Facts:
                 root = root.value
             if not isinstance(root, ast.Name):
                 return None
-            if func.attr in _FUNCS and isinstance(func.value, ast.Name) and func.value.id in self.module_aliases:
+            if func.attr in _FUNCS and isinstance(func.value, ast.Name) and (
+                func.value.id in self.module_aliases or func.value.id in self.view.opaque_names(project=False)
+            ):
                 spec = _FUNCS[func.attr]
                 return spec[0], spec[1], spec[2], func.attr == "compile"
             if func.attr in _DJANGO_CALLS and (root.id in self.import_bound or root.id == "django"):
@@ -143,6 +154,19 @@ class _Facts:
                     raise _Unknown
             return frozenset(out)
         return frozenset()
+
+    def any_flags(self, call: ast.Call) -> FrozenSet[int]:
+        """Flags a call through an unknown regex function may pass: none, or any static
+        value in a position (or keyword) some ``re`` function takes them in."""
+        out: Set[int] = {0}
+        keywords = {k.arg: k.value for k in call.keywords}
+        candidates = [call.args[i] for i in (1, 2, 3, 4) if len(call.args) > i] + ([keywords["flags"]] if "flags" in keywords else [])
+        for node in candidates:
+            try:
+                out |= self.flags(node)
+            except _Unknown:
+                continue
+        return frozenset(out)
 
     def flags(self, node: Optional[ast.AST], depth: int = 0) -> FrozenSet[int]:
         """Every static value flags ``node`` may have (empty: never static)."""
@@ -203,7 +227,7 @@ class _Facts:
                 patterns = self.patterns(args[0])
                 if not patterns:
                     continue
-                flag_values = self.flags(args[1])
+                flag_values = self.any_flags(call) if fi == ANY_FLAGS else self.flags(args[1])
                 for pattern, flags in itertools.product(patterns, flag_values):
                     report = cached_analysis(pattern, flags, mode)
                     if report is not None:

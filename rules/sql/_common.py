@@ -155,7 +155,8 @@ def runs_sql(rule: Any, node: cst.Call) -> bool:
     """Is ``node`` a call the catalog (or the user's config) says runs SQL?"""
     opts = options_of(rule)
     functions = catalog()["functions"] + tuple(opts.extra_functions)
-    resolved = rule.ctx.names.resolve(node.func)
+    # the file's own names only: the text pre-filter (``requires``) sees one file
+    resolved = rule.ctx.names.resolve_local(node.func)
     if resolved is not None and resolved in functions:
         return True
     if isinstance(node.func, cst.Attribute):
