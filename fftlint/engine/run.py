@@ -18,7 +18,7 @@ from fftlint.analysis.names import Scopes
 from fftlint.engine.prefilter import ENGINE_ONLY, applicable, narrowed, walked  # noqa: F401 - re-exported
 from fftlint.engine.source import line_starts, offset_of
 from fftlint.engine.walk import Walker
-from fftlint.rule import FileContext, FixSpec, RawReport, Rule
+from fftlint.rule import FileContext, FixSpec, NodeRange, RawReport, Rule
 from fftlint.suppress import Suppressions, skip_file
 from fftlint.types import Diagnostic, Edit, FileResult, Fix, Span
 
@@ -218,7 +218,11 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
         if raw.statement is not None:
             out.append(raw.statement)
         if raw.fix is not None:
-            out.extend(node for node, _ in raw.fix.replacements)
+            for node, _ in raw.fix.replacements:
+                if isinstance(node, NodeRange):
+                    out += [node.first, node.last]
+                else:
+                    out.append(node)
             imports = imports or bool(raw.fix.imports)
     if imports:  # candidates for the statement new imports go after
         for stmt in module.body:
@@ -266,7 +270,10 @@ class _Collector:
         edits = []
         for node, new in spec.replacements:
             content = new if isinstance(new, str) else self.module.code_for_node(new)
-            start, end = self.offsets(node)
+            if isinstance(node, NodeRange):
+                start, end = self.offsets(node.first)[0], self.offsets(node.last)[1]
+            else:
+                start, end = self.offsets(node)
             edits.append(Edit(start, end, content))
         edits.extend(self.import_edits(spec.imports))
         title = spec.title or rule.fix_title or f"Fix {rule.code}"

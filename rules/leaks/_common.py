@@ -100,8 +100,8 @@ class LeaksOptions:
     #: Exact function names, or prefixes ending in ``*`` (``"prepare_*"``).
     setup_functions: List[str] = field(default_factory=list)
     #: FFT303 also reports bounded caches (`lru_cache(maxsize=128)`) on methods: they keep
-    #: up to `maxsize` instances alive, a bounded cost rather than a leak.
-    report_bounded_caches: bool = False
+    #: up to `maxsize` instances alive (parity with ruff's B019). False: only unbounded ones.
+    report_bounded_caches: bool = True
 
 
 # -- the ast pre-checks (``could_match``): necessary conditions, never sufficient ones --------

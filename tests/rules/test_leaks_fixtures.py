@@ -78,15 +78,15 @@ def test_precision_is_perfect_and_only_documented_findings_are_missed():
     print(f"FFT3xx fixtures: tp={len(tp)} fp={len(fp)} fn={len(fn)} precision={precision:.2f} recall={recall:.2f}")
 
 
-def test_bounded_method_cache_is_reported_only_when_asked():
+def test_bounded_method_cache_is_reported_unless_turned_off():
     from fftlint.config.options import build_options
     from fftlint.rules.leaks.cache_on_method import CacheOnMethod
 
     path = os.path.join(ROOT, "leaks", "shop", "models.py")
     text = read(path).text
-    quiet = lint_source(text, path, [CacheOnMethod])
-    opts = build_options([CacheOnMethod], {"leaks": {"report-bounded-caches": True}}, "test")
-    loud = lint_source(text, path, [CacheOnMethod], opts)
+    loud = lint_source(text, path, [CacheOnMethod])
+    opts = build_options([CacheOnMethod], {"leaks": {"report-bounded-caches": False}}, "test")
+    quiet = lint_source(text, path, [CacheOnMethod], opts)
     extra = {d.span.line for d in loud.diagnostics} - {d.span.line for d in quiet.diagnostics}
     bounded = [i for i, line in enumerate(text.splitlines(), 1) if "maxsize=32" in line]
     assert extra == set(bounded)

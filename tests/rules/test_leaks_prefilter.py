@@ -85,6 +85,12 @@ REPORTED = [
     _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache\n    def total(self):\n        return 1\n", {"report-bounded-caches": True}),
     _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache(None)\n    def total(self, x):\n        return x\n"),
     _case(CacheOnMethod, "import functools\nclass R:\n    @property\n    @functools.lru_cache(maxsize=None, typed=True)\n    def total(self):\n        return 1\n"),
+    # bounded by default; metaclass methods; cachetools
+    _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache\n    def total(self):\n        return 1\n"),
+    _case(CacheOnMethod, "import functools\nclass M(type):\n    @functools.cache\n    def fields(cls):\n        return 1\n"),
+    _case(CacheOnMethod, "from functools import cache as memo\nclass Base(type):\n    pass\nclass M(Base):\n    @memo\n    def fields(mcls):\n        return 1\n"),
+    _case(CacheOnMethod, "import cachetools as ct\nclass R:\n    @ct.cached(ct.LRUCache(10))\n    def total(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "from cachetools import cachedmethod as cm\nfrom cachetools.keys import hashkey\nC = {}\nclass R:\n    @cm(lambda self: C, key=hashkey)\n    def total(self, x):\n        return x\n"),
     # this module *is* functools: its own `cache` is functools.cache
     _case(CacheOnMethod, "def cache(f):\n    return f\nclass R:\n    @cache\n    def total(self):\n        return 1\n", None, "functools.py"),
     # FFT304
@@ -124,11 +130,12 @@ SILENT = [
     _case(DanglingTask, "import asyncio\nasync def f(tasks):\n    tasks.append(asyncio.create_task(work()))\n"),
     # FFT303: not a method, a bounded cache, a class-like first parameter, cleared caches
     _case(CacheOnMethod, "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef f(x):\n    return x\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache(maxsize=256)\n    def f(self, x):\n        return x\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache(maxsize=256)\n    def f(self, x):\n        return x\n", {"report-bounded-caches": False}),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n", {"report-bounded-caches": False}),
     _case(CacheOnMethod, "from functools import cached_property\nclass C:\n    @cached_property\n    def total(self):\n        return 1\n"),
     _case(CacheOnMethod, "import functools\nclass C:\n    def f(self):\n        @functools.cache\n        def g(x):\n            return x\n        return g\n"),
     _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def lookups(cls):\n        return 1\n"),
+    _case(CacheOnMethod, "import cachetools\nclass C:\n    @cachetools.cached({})\n    def lookups(cls):\n        return 1\n"),
     _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n"),
     _case(CacheOnMethod, "# cache\nclass C:\n    @property\n    def f(self):\n        return 1\n"),
     # FFT304: not a pooled resource, module level, set-up code, `with`
