@@ -111,6 +111,9 @@ class FixSpec:
     safety: str = SAFE
     title: Optional[str] = None
     imports: Tuple[str, ...] = ()
+    #: Module-level statements the fix needs (``"_background_tasks = set()"``), added after
+    #: the imports unless the module already has that statement at its top level.
+    module_statements: Tuple[str, ...] = ()
 
 
 def replace(
@@ -120,8 +123,9 @@ def replace(
     safety: str = SAFE,
     title: Optional[str] = None,
     imports: Sequence[str] = (),
+    module_statements: Sequence[str] = (),
 ) -> FixSpec:
-    return FixSpec(((node, new),), safety, title, tuple(imports))
+    return FixSpec(((node, new),), safety, title, tuple(imports), tuple(module_statements))
 
 
 # --------------------------------------------------------------------------- context

@@ -223,7 +223,7 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
                     out += [node.first, node.last]
                 else:
                     out.append(node)
-            imports = imports or bool(raw.fix.imports)
+            imports = imports or bool(raw.fix.imports) or bool(raw.fix.module_statements)
     if imports:  # candidates for the statement new imports go after
         for stmt in module.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
@@ -275,20 +275,30 @@ class _Collector:
             else:
                 start, end = self.offsets(node)
             edits.append(Edit(start, end, content))
-        edits.extend(self.import_edits(spec.imports))
+        edits.extend(self.import_edits(spec.imports, spec.module_statements))
         title = spec.title or rule.fix_title or f"Fix {rule.code}"
         return Fix(title, spec.safety, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
 
-    def import_edits(self, imports: Sequence[str]) -> List[Edit]:
-        if not imports:
+    def import_edits(self, imports: Sequence[str], statements: Sequence[str] = ()) -> List[Edit]:
+        """Insert the missing imports, then the module-level statements the module lacks,
+        after the leading docstring and imports."""
+        if not imports and not statements:
             return []
         bound = Scopes()
         bound.prebind_module(self.module)
         missing = [m for m in imports if bound.module.bindings.get(m.split(".")[0]) != m.split(".")[0]]
-        if not missing:
+        present = {
+            self.module.code_for_node(small).strip()
+            for stmt in self.module.body
+            if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body
+        }
+        extra = [s for s in dict.fromkeys(statements) if s.strip() not in present]
+        if not missing and not extra:
             return []
         newline = self.module.default_newline
         text = "".join(f"import {m}{newline}" for m in sorted(set(missing)))
+        text += "".join(f"{s}{newline}" for s in extra)
         anchor = None
         for stmt in self.module.body:
             if not isinstance(stmt, cst.SimpleStatementLine):

@@ -273,3 +273,73 @@ def reachable(targets: Sequence[Tuple[str, ...]], facts: LeakFacts) -> List[Tupl
         if facts.mentions(first) and facts.instance_possible(last + "()"):
             out.append(t)
     return out
+
+
+# -- fixes ----------------------------------------------------------------------------------
+def blocks_of(stmt: cst.CSTNode) -> List[cst.BaseSuite]:
+    """The suites a compound statement holds (body, ``else``, handlers, ``finally``)."""
+    out: List[cst.BaseSuite] = []
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        out.append(body)
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:
+        if isinstance(orelse, cst.If):
+            out.append(orelse.body)
+            orelse = orelse.orelse
+        else:
+            out.append(orelse.body)
+            orelse = None
+    for handler in getattr(stmt, "handlers", ()) or ():
+        out.append(handler.body)
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        out.append(final.body)
+    return out
+
+
+def block_of(parent: cst.CSTNode, child: cst.CSTNode) -> Optional[cst.BaseSuite]:
+    """The suite of ``parent`` (a compound statement, or the module) that holds ``child``."""
+    if isinstance(parent, cst.Module):
+        return None
+    for block in blocks_of(parent):
+        if isinstance(block, cst.IndentedBlock) and any(s is child for s in block.body):
+            return block
+        if isinstance(block, cst.SimpleStatementSuite) and child is block:
+            return block
+    return None
+
+
+def indentation(ctx: Any) -> Optional[str]:
+    """The indentation of the current statement (``ctx.statements[-1]``), or None when it
+    is not on a line of its own (``if x: f()``) or sits in a block this cannot follow."""
+    statements = ctx.statements
+    if not statements:
+        return None
+    module = ctx.module
+    indent = ""
+    parents = [module, *statements]
+    for parent, child in zip(parents, parents[1:]):
+        if isinstance(parent, cst.Module):
+            if not any(s is child for s in parent.body):
+                return None
+            continue
+        block = block_of(parent, child)
+        if not isinstance(block, cst.IndentedBlock):
+            return None
+        indent += block.indent if block.indent is not None else module.default_indent
+    return indent
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    """Every bare name used or bound anywhere below ``node`` (nested scopes included)."""
+    return {sub.value for sub in walk_nodes(node) if isinstance(sub, cst.Name)}
+
+
+def fresh_name(base: str, taken: Set[str]) -> str:
+    if base not in taken:
+        return base
+    i = 2
+    while f"{base}_{i}" in taken:
+        i += 1
+    return f"{base}_{i}"

@@ -79,6 +79,13 @@ REPORTED = [
     _case(DanglingTask, "import asyncio\nasync def f():\n    asyncio.create_task(work()).add_done_callback(report)\n"),
     _case(DanglingTask, "import asyncio\nasyncio.ensure_future(main())\n"),
     _case(DanglingTask, "import asyncio\nclass S:\n    def __init__(self):\n        self.runner = asyncio.new_event_loop()\n    def go(self):\n        self.runner.create_task(job())\n"),
+    _case(DanglingTask, "import asyncio as aio\nasync def f():\n    t = aio.create_task(work())\n    t.add_done_callback(cb)\n"),
+    _case(DanglingTask, "import asyncio\nasync def f(xs):\n    for x in xs:\n        t: asyncio.Task = asyncio.ensure_future(work(x))\n    await t\n"),
+    _case(DanglingTask, "from asyncio import create_task as spawn\nasync def f(c):\n    (spawn(a()), spawn(b())) if c else [spawn(d()) for _ in c]\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    with asyncio.create_task(a()):\n        pass\n"),
+    _case(DanglingTask, "import asyncio\nimport logging\nasync def f():\n    logging.info('%s', asyncio.create_task(a()))\n"),
+    _case(DanglingTask, "import asyncio\ndef f(loop):\n    loop.call_soon(lambda: loop.create_task(a()))\n"),
+    _case(DanglingTask, "import asyncio\nasync def f(ok):\n    if ok: asyncio.create_task(a())\n"),
     # FFT303
     _case(CacheOnMethod, "from functools import lru_cache as memo\nclass R:\n    @memo(maxsize=None)\n    def total(self):\n        return 1\n"),
     _case(CacheOnMethod, "import functools, sys\nclass R:\n    if sys.version_info >= (3, 9):\n        @functools.cache\n        def total(self):\n            return 1\n"),
@@ -128,6 +135,8 @@ SILENT = [
     _case(DanglingTask, "import asyncio\nasync def f():\n    await asyncio.create_task(work())\n"),
     _case(DanglingTask, "async def f(scheduler):\n    scheduler.create_task(job)\n"),
     _case(DanglingTask, "import asyncio\nasync def f(tasks):\n    tasks.append(asyncio.create_task(work()))\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    t = asyncio.create_task(work())\n    t.add_done_callback(cb)\n    return t\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    x = str(asyncio.sleep(1))\n    t = asyncio.create_task(work())\n    await asyncio.wait([t])\n"),
     # FFT303: not a method, a bounded cache, a class-like first parameter, cleared caches
     _case(CacheOnMethod, "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef f(x):\n    return x\n"),
     _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache(maxsize=256)\n    def f(self, x):\n        return x\n", {"report-bounded-caches": False}),
