@@ -114,6 +114,10 @@ class FixSpec:
     #: Module-level statements the fix needs (``"_background_tasks = set()"``), added after
     #: the imports unless the module already has that statement at its top level.
     module_statements: Tuple[str, ...] = ()
+    #: The whole module after the fix (a restructuring that LibCST renders: statements
+    #: moved into a new block keep their relative indentation and string contents); the
+    #: engine turns it into one edit over the part that changed. Used with no replacements.
+    rewrite: Optional[cst.Module] = None
 
 
 def replace(

@@ -232,6 +232,29 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
     return out
 
 
+def changed_part(old: str, new: str) -> Edit:
+    """One edit that turns ``old`` into ``new``: the span between their common prefix and
+    common suffix."""
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit  # the longest common prefix, by bisection (slice compares run in C)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    start = lo
+    lo, hi = 0, limit - start
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid :] == new[len(new) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    end = lo
+    return Edit(start, len(old) - end, new[start : len(new) - end])
+
+
 class _Collector:
     """Turns raw reports (CST nodes) into diagnostics; positions are computed lazily."""
 
@@ -268,6 +291,8 @@ class _Collector:
 
     def fix(self, rule: Type[Rule], spec: FixSpec) -> Fix:
         edits = []
+        if spec.rewrite is not None:
+            edits.append(changed_part(self.text, spec.rewrite.code))
         for node, new in spec.replacements:
             content = new if isinstance(new, str) else self.module.code_for_node(new)
             if isinstance(node, NodeRange):

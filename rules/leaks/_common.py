@@ -343,3 +343,17 @@ def fresh_name(base: str, taken: Set[str]) -> str:
     while f"{base}_{i}" in taken:
         i += 1
     return f"{base}_{i}"
+
+
+def parent_map(node: cst.CSTNode) -> Dict[int, cst.CSTNode]:
+    """id(child) -> parent for every node below ``node`` (nested scopes included)."""
+    parents: Dict[int, cst.CSTNode] = {}
+    from fftlint.engine.walk import children
+
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for child in children(current):
+            parents[id(child)] = current
+            stack.append(child)
+    return parents

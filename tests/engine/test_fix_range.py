@@ -36,3 +36,14 @@ def test_a_range_edit_spans_first_start_to_last_end():
     outcome = fix_to_fixpoint(text, _lint)
     assert outcome.text == "class C:\n    @ab\n    @c\n    def f(self):\n        pass\n"
     assert not _lint(outcome.text).diagnostics
+
+
+def test_changed_part_is_one_minimal_edit():
+    from fftlint.engine.run import changed_part
+    from fftlint.fix import apply_edits
+
+    for old, new in [("abcdef", "abXYef"), ("abc", "abc"), ("aaa", "aaaa"), ("", "x"), ("xyz", ""), ("abab", "ab")]:
+        edit = changed_part(old, new)
+        assert apply_edits(old, [edit]) == new
+        assert edit.end - edit.start <= len(old) and len(edit.content) <= len(new)
+    assert changed_part("abcdef", "abXYef") == type(changed_part("a", "a"))(2, 4, "XY")

@@ -25,10 +25,11 @@ from fftlint.rule import Rule
 from fftlint.rules.leaks.cache_on_method import CacheOnMethod
 from fftlint.rules.leaks.dangling_task import DanglingTask
 from fftlint.rules.leaks.listener_per_call import ListenerPerCall
+from fftlint.rules.leaks.unclosed_file import UnclosedFile
 from fftlint.rules.leaks.unclosed_resource import UnclosedResourcePerCall
 from fftlint.testing import lint_example
 
-RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall]
+RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall, UnclosedFile]
 
 
 def _options(rule: Type[Rule], options: Optional[Dict[str, Any]]) -> Dict[Any, Any]:
@@ -100,6 +101,13 @@ REPORTED = [
     _case(CacheOnMethod, "from cachetools import cachedmethod as cm\nfrom cachetools.keys import hashkey\nC = {}\nclass R:\n    @cm(lambda self: C, key=hashkey)\n    def total(self, x):\n        return x\n"),
     # this module *is* functools: its own `cache` is functools.cache
     _case(CacheOnMethod, "def cache(f):\n    return f\nclass R:\n    @cache\n    def total(self):\n        return 1\n", None, "functools.py"),
+    # FFT305
+    _case(UnclosedFile, "def handle(req):\n    fh = open(req.path)\n    return fh.read()\n"),
+    _case(UnclosedFile, "import io as x\ndef handle(req):\n    fh = x.open(req.path)\n    return fh.read()\n"),
+    _case(UnclosedFile, "import json\ndef main(ps):\n    for p in ps:\n        json.load(open(p))\n"),
+    _case(UnclosedFile, "import json\nfor p in ps:\n    json.load(open(p))\n"),
+    _case(UnclosedFile, "from socket import create_connection as cc\nclass C:\n    def ping(self):\n        s = cc(('h', 1))\n        s.send(b'x')\n"),
+    _case(UnclosedFile, "from pathlib import Path\ndef head(p: Path):\n    fh = p.open()\n    return fh.readline()\n"),
     # FFT304
     _case(UnclosedResourcePerCall, "import requests as rq\ndef f(u):\n    return rq.Session().get(u)\n"),
     _case(UnclosedResourcePerCall, "from concurrent.futures import ThreadPoolExecutor as TPE\ndef f(jobs):\n    return list(TPE(8).map(run, jobs))\n"),
@@ -147,6 +155,11 @@ SILENT = [
     _case(CacheOnMethod, "import cachetools\nclass C:\n    @cachetools.cached({})\n    def lookups(cls):\n        return 1\n"),
     _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n"),
     _case(CacheOnMethod, "# cache\nclass C:\n    @property\n    def f(self):\n        return 1\n"),
+    # FFT305: run once, no opener, a local `open`
+    _case(UnclosedFile, "def main(p):\n    return open(p).read()\n"),
+    _case(UnclosedFile, "X = open('x').read()\n"),
+    _case(UnclosedFile, "import webbrowser\ndef f(u):\n    webbrowser.open(u)\n"),
+    _case(UnclosedFile, "def open(p):\n    return p\n"),
     # FFT304: not a pooled resource, module level, set-up code, `with`
     _case(UnclosedResourcePerCall, "import requests\ndef f(u):\n    return requests.get(u)\n"),
     _case(UnclosedResourcePerCall, "import requests\nSESSION = requests.Session()\ndef f(u):\n    return SESSION.get(u)\n"),
