@@ -7,13 +7,12 @@ from typing import Any, Dict, Iterator, FrozenSet, Optional, Set
 
 import libcst as cst
 
+from fftlint.analysis.names import dotted
 from fftlint.rule import FixSpec, Invalid, NodeRange, Rule, Valid, replace
 
 from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
 
 IMPLICIT_BINDERS = {"__new__", "__init_subclass__", "__class_getitem__"}
-#: a first parameter named like this is a class (the function becomes a classmethod later)
-CLASS_PARAMS = {"cls", "mcs", "mcls", "metacls", "klass"}
 BINDERS = {"staticmethod", "classmethod", "abc.abstractclassmethod", "abc.abstractstaticmethod"}
 
 
@@ -70,11 +69,14 @@ class CacheOnMethod(Rule):
     Bounded caches (`lru_cache(maxsize=128)`, the `lru_cache` default, a `cachetools`
     cache with a `maxsize`) are reported too: they keep up to `maxsize` instances alive.
     Set `report-bounded-caches = false` under `[tool.fftlint.leaks]` to report only
-    unbounded ones (`@cache`, `lru_cache(maxsize=None)`, `cached({})`).
+    unbounded ones (`@cache`, `lru_cache(maxsize=None)`, `cached({})`) that nothing clears.
 
-    Not reported: enum classes (their members live for the whole process anyway); methods
-    whose first parameter is `cls` outside a metaclass (made classmethods after the body);
-    methods whose cache the module empties itself (`self.method.cache_clear()`); a
+    A method whose cache the module empties itself (`self.method.cache_clear()`) is
+    reported as bounded (in time: instances stay until the next clear, if it comes).
+
+    Not reported: enum classes (their members live for the whole process anyway); functions
+    the class body turns into class or static methods after the fact
+    (`lookups = classmethod(lookups)`); a
     `cachedmethod` whose cache lives on the instance (`lambda self: self._cache`, assigned
     in a method) or whose key leaves `self` out (the default `methodkey`); a key function
     fftlint cannot see into (unknown stays silent). A metaclass defined in another module is
@@ -156,8 +158,11 @@ class CacheOnMethod(Rule):
         ),
         # __new__ is implicitly a staticmethod: its first argument is the class
         "import functools\nclass C:\n    @functools.lru_cache(maxsize=None)\n    def __new__(cls, x):\n        return super().__new__(cls)\n",
-        # the code manages the cache's lifetime itself
-        "import functools\nclass Registry:\n    @functools.cache\n    def models(self, hidden=False):\n        return list(self.all)\n    def reset(self):\n        self.models.cache_clear()\n",
+        # the code manages the cache's lifetime itself: bounded in time (reported by default)
+        Valid(
+            "import functools\nclass Registry:\n    @functools.cache\n    def models(self, hidden=False):\n        return list(self.all)\n    def reset(self):\n        self.models.cache_clear()\n",
+            options={"report-bounded-caches": False},
+        ),
         # turned into a classmethod after the body: its first argument is the class
         "import functools\nclass Mixin:\n    @functools.cache\n    def lookups(cls):\n        return dict(cls.table)\n    lookups = classmethod(lookups)\n",
         # a local decorator named `cache`
@@ -215,6 +220,12 @@ class CacheOnMethod(Rule):
         ),
         # no fix with __slots__ (no instance __dict__ to store the value in)
         Invalid("import functools\nclass C:\n    __slots__ = ('x',)\n    @property\n    @functools.cache\n    def f(self):\n        return 1\n"),
+        Invalid(
+            "import functools\nclass Registry:\n    @functools.cache\n    def models(self, hidden=False):\n        return list(self.all)\n    def reset(self):\n        self.models.cache_clear()\n",
+            message_contains="until the code calls its `cache_clear()`",
+        ),
+        # a first parameter named `cls` without a classmethod is still the instance
+        Invalid("import functools\nclass Styles:\n    @functools.lru_cache(1024)\n    def inner(cls, color):\n        return color\n"),
         # metaclasses: `cls` is an instance of the metaclass
         Invalid(
             "import functools\nclass ModelMeta(type):\n    @functools.cache\n    def fields(cls):\n        return list(cls.__dict__)\n",
@@ -266,13 +277,11 @@ class CacheOnMethod(Rule):
         report_bounded = not isinstance(opts, LeaksOptions) or opts.report_bounded_caches
         cleared: Optional[Set[str]] = None
         for klass in classes:
-            # a class without bases is no metaclass: a first parameter `cls` is a class there
-            class_params = CLASS_PARAMS if not klass.bases else ()  # type: ignore[attr-defined]
             for fn in _class_level_defs(klass.body):  # type: ignore[attr-defined]
                 if not fn.decorator_list or fn.name in IMPLICIT_BINDERS:
                     continue
                 params = (*fn.args.posonlyargs, *fn.args.args)
-                if not params or params[0].arg in class_params:
+                if not params:
                     continue
                 for expr in fn.decorator_list:
                     target = expr.func if isinstance(expr, ast.Call) else expr
@@ -281,6 +290,8 @@ class CacheOnMethod(Rule):
                             continue
                         if not (report_bounded or default is None or _may_be_unbounded(expr)):
                             continue
+                        if report_bounded:
+                            return True
                         if cleared is None:
                             cleared = _cleared_names(view)
                         if fn.name not in cleared:
@@ -305,7 +316,7 @@ class CacheOnMethod(Rule):
         assert isinstance(cls, cst.ClassDef)
         first = (*node.params.posonly_params, *node.params.params)[0].name.value
         metaclass = self._is_metaclass(cls)
-        if first in CLASS_PARAMS and not metaclass:
+        if node.name.value in self._rebound(cls):
             return  # made a classmethod later (`f = classmethod(f)`): classes live anyway
         if self._is_enum(cls):
             return
@@ -324,7 +335,9 @@ class CacheOnMethod(Rule):
             if extent is None:
                 return  # the cache does not hold `self`
             if node.name.value in self._cleared():
-                return  # the code empties this cache itself (`self.method.cache_clear()`)
+                # the code empties this cache itself (`self.method.cache_clear()`): bounded
+                # in time, not in size (instances stay until the next clear, if it comes)
+                extent = "until the code calls its `cache_clear()`"
             report_bounded = not isinstance(self.options, LeaksOptions) or self.options.report_bounded_caches
             if extent != "forever" and not report_bounded:
                 return
@@ -511,6 +524,19 @@ class CacheOnMethod(Rule):
                 n = int(size.evaluated_value)
                 return f"(up to {n} instance{'s' if n != 1 else ''})"
         return "(up to its cache's `maxsize` instances)"
+
+    @staticmethod
+    def _rebound(cls: cst.ClassDef) -> Set[str]:
+        """Names the class body rebinds through ``classmethod(...)`` / ``staticmethod(...)``
+        (``merged = classmethod(merged)``): their functions are no instance methods."""
+        out: Set[str] = set()
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                        if dotted(small.value.func) in ("classmethod", "staticmethod"):
+                            out.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
+        return out
 
     def _cleared(self) -> FrozenSet[str]:
         """Names of methods whose cache the module clears: ``<x>.<name>.cache_clear()``."""

@@ -99,6 +99,8 @@ REPORTED = [
     _case(CacheOnMethod, "from functools import cache as memo\nclass Base(type):\n    pass\nclass M(Base):\n    @memo\n    def fields(mcls):\n        return 1\n"),
     _case(CacheOnMethod, "import cachetools as ct\nclass R:\n    @ct.cached(ct.LRUCache(10))\n    def total(self, x):\n        return x\n"),
     _case(CacheOnMethod, "from cachetools import cachedmethod as cm\nfrom cachetools.keys import hashkey\nC = {}\nclass R:\n    @cm(lambda self: C, key=hashkey)\n    def total(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def lookups(cls):\n        return 1\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n"),
     # this module *is* functools: its own `cache` is functools.cache
     _case(CacheOnMethod, "def cache(f):\n    return f\nclass R:\n    @cache\n    def total(self):\n        return 1\n", None, "functools.py"),
     # FFT305
@@ -151,9 +153,7 @@ SILENT = [
     _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n", {"report-bounded-caches": False}),
     _case(CacheOnMethod, "from functools import cached_property\nclass C:\n    @cached_property\n    def total(self):\n        return 1\n"),
     _case(CacheOnMethod, "import functools\nclass C:\n    def f(self):\n        @functools.cache\n        def g(x):\n            return x\n        return g\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def lookups(cls):\n        return 1\n"),
-    _case(CacheOnMethod, "import cachetools\nclass C:\n    @cachetools.cached({})\n    def lookups(cls):\n        return 1\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n", {"report-bounded-caches": False}),
     _case(CacheOnMethod, "# cache\nclass C:\n    @property\n    def f(self):\n        return 1\n"),
     # FFT305: run once, no opener, a local `open`
     _case(UnclosedFile, "def main(p):\n    return open(p).read()\n"),
