@@ -157,6 +157,8 @@ class UnclosedFile(Rule):
         "import csv\ndef count(p):\n    return sum(1 for _ in csv.reader(open(p)))\n",
         # a with item
         "def f(paths):\n    for p in paths:\n        with open(p) as fh:\n            fh.read()\n",
+        # an archive in memory holds no descriptor
+        "import io, zipfile\ndef pack(files):\n    buf = io.BytesIO()\n    z = zipfile.ZipFile(buf, 'w')\n    z.writestr('a', files)\n    z.close()\n    return buf.getvalue()\n",
     ]
     INVALID = [
         Invalid(
@@ -265,6 +267,8 @@ class UnclosedFile(Rule):
         if role is None:
             return
         kind, name, extra = role
+        if self._in_memory(node):
+            return  # an archive over a `BytesIO`: no descriptor to leak
         frame = self.ctx.stack.function_frame
         func = frame.node if frame is not None and isinstance(frame.node, cst.FunctionDef) else None
         in_loop = any(f.kind in ("loop", "async loop", "comprehension") for f in self.ctx.stack.loops)
@@ -298,6 +302,15 @@ class UnclosedFile(Rule):
             consequence=CONSEQUENCE,
             fix=fix,
         )
+
+    def _in_memory(self, call: cst.Call) -> bool:
+        first = call.args[0].value if call.args and call.args[0].keyword is None else None
+        if first is None:
+            return False
+        name = self.ctx.names.resolve(first.func) + "()" if isinstance(first, cst.Call) and self.ctx.names.resolve(first.func) else (
+            self.ctx.names.resolve(first) if isinstance(first, cst.Name) else None
+        )
+        return name in ("io.BytesIO()", "io.StringIO()")
 
     # -- how a fresh file is used in its statement ---------------------------------------------
     def _roles_of(self, statement: cst.CSTNode) -> Dict[int, Role]:

@@ -25,11 +25,12 @@ from fftlint.rule import Rule
 from fftlint.rules.leaks.cache_on_method import CacheOnMethod
 from fftlint.rules.leaks.dangling_task import DanglingTask
 from fftlint.rules.leaks.listener_per_call import ListenerPerCall
+from fftlint.rules.leaks.timer_without_cancel import TimerWithoutCancel
 from fftlint.rules.leaks.unclosed_file import UnclosedFile
 from fftlint.rules.leaks.unclosed_resource import UnclosedResourcePerCall
 from fftlint.testing import lint_example
 
-RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall, UnclosedFile]
+RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall, UnclosedFile, TimerWithoutCancel]
 
 
 def _options(rule: Type[Rule], options: Optional[Dict[str, Any]]) -> Dict[Any, Any]:
@@ -110,6 +111,10 @@ REPORTED = [
     _case(UnclosedFile, "import json\nfor p in ps:\n    json.load(open(p))\n"),
     _case(UnclosedFile, "from socket import create_connection as cc\nclass C:\n    def ping(self):\n        s = cc(('h', 1))\n        s.send(b'x')\n"),
     _case(UnclosedFile, "from pathlib import Path\ndef head(p: Path):\n    fh = p.open()\n    return fh.readline()\n"),
+    # FFT306
+    _case(TimerWithoutCancel, "from threading import Timer as T\ndef handle(r):\n    T(300, f).start()\n"),
+    _case(TimerWithoutCancel, "import asyncio\nclass B:\n    def beat(self):\n        self._loop.call_later(3, self.beat)\n"),
+    _case(TimerWithoutCancel, "import asyncio as aio\nclass P:\n    def __init__(self):\n        self._t = aio.ensure_future(self._poll())\n    async def _poll(self):\n        while 1:\n            await aio.sleep(1)\n"),
     # FFT304
     _case(UnclosedResourcePerCall, "import requests as rq\ndef f(u):\n    return rq.Session().get(u)\n"),
     _case(UnclosedResourcePerCall, "from concurrent.futures import ThreadPoolExecutor as TPE\ndef f(jobs):\n    return list(TPE(8).map(run, jobs))\n"),
@@ -160,6 +165,9 @@ SILENT = [
     _case(UnclosedFile, "X = open('x').read()\n"),
     _case(UnclosedFile, "import webbrowser\ndef f(u):\n    webbrowser.open(u)\n"),
     _case(UnclosedFile, "def open(p):\n    return p\n"),
+    # FFT306: module level, no timer at all
+    _case(TimerWithoutCancel, "import threading\nthreading.Timer(60, f).start()\n"),
+    _case(TimerWithoutCancel, "import threading\ndef f(lock):\n    lock.acquire()\n"),
     # FFT304: not a pooled resource, module level, set-up code, `with`
     _case(UnclosedResourcePerCall, "import requests\ndef f(u):\n    return requests.get(u)\n"),
     _case(UnclosedResourcePerCall, "import requests\nSESSION = requests.Session()\ndef f(u):\n    return SESSION.get(u)\n"),
