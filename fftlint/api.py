@@ -147,14 +147,13 @@ def build_project(
     file on disk (stdin)."""
     if not any(getattr(r, "needs_project", False) for r in config.rules):
         return None
-    from fftlint.engine.project import ProjectIndex, build_for_run, project_files
+    from fftlint.engine.project import build_for_run, project_files
 
     every = project_files(paths, config.settings)  # discovered once for every family
     users = [r for r in config.rules if getattr(r, "needs_project", False) and r.options_key == "async-io"]
-    if users:
-        index = build_for_run(paths, config.settings, config.options.get(users[0]), cache, buffers, every)
-    else:
-        index = ProjectIndex()
+    # module summaries (bindings, re-exports, functions) serve every rule that needs the
+    # project; they are loaded lazily, only for the modules a look-up reaches
+    index = build_for_run(paths, config.settings, config.options.get(users[0]) if users else None, cache, buffers, every)
     codes = {r.code[:4] for r in config.rules}
     if "FFT2" in codes or "FFT5" in codes:
         if "FFT2" in codes:

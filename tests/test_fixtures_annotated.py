@@ -83,12 +83,7 @@ DIRS = fixture_dirs()
 #: Mismatches owned by other families, each with the reason, matched on (fixture, file,
 #: code, "missing" | "unexpected") so that any *other* mismatch still fails. Remove an
 #: entry when its owners fix it (the test then warns that it is stale).
-KNOWN: Dict[Tuple[str, str, str, str], str] = {
-    ("leaks", "shop/views.py", "FFT301", "missing"): (
-        "FFT3 owners document it as out of reach: `order_paid` is a Django Signal defined in "
-        "another module (tests/rules/test_leaks_fixtures.py KNOWN_MISSES)"
-    ),
-}
+KNOWN: Dict[Tuple[str, str, str, str], str] = {}
 
 
 def _known(name: str, finding: Finding, kind: str) -> bool:

@@ -125,6 +125,18 @@ def _setup_def(fn: Any, setup_names: Sequence[str]) -> bool:
     return False
 
 
+def _in_loop_of(fn: Any, node: ast.AST) -> bool:
+    """``node`` is inside a ``for`` / ``while`` loop of ``fn`` (set-up code registers once
+    per iteration there)."""
+    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    for loop in ast.walk(fn):
+        if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+            end = (getattr(loop, "end_lineno", None) or (1 << 30), getattr(loop, "end_col_offset", None) or 0)
+            if (loop.lineno, loop.col_offset) <= pos <= end:
+                return True
+    return False
+
+
 def _ast_root(expr: ast.AST) -> Optional[str]:
     while isinstance(expr, (ast.Attribute, ast.Subscript)):
         expr = expr.value
@@ -254,10 +266,12 @@ class ListenerPerCall(Rule):
 
     code = "FFT301"
     name = "listener-registered-per-call"
-    message = "`{call}` {what} on every call of `{func}` and nothing removes it: {consequence}"
+    message = "`{call}` {what} on {where} and nothing removes it: {consequence}"
     requires = _requires()
     Options = LeaksOptions
     options_key = "leaks"
+    #: signals defined in another module of the project are followed through its summaries
+    needs_project = True
 
     VALID = [
         # module level
@@ -312,6 +326,13 @@ class ListenerPerCall(Rule):
         "import logging\nclass T:\n    def before_each(self):\n        if 0:  # debugging aid\n            logging.getLogger('t').addHandler(logging.StreamHandler())\n",
         # replaces rather than accumulates
         "import asyncio, signal\nasync def serve():\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, stop)\n",
+        # a loop in set-up code that registers on a different object each iteration
+        "import logging\ndef configure(names):\n    for name in names:\n        logging.getLogger(name).addHandler(logging.StreamHandler())\n",
+        "import atexit\ndef main(jobs):\n    for job in jobs:\n        atexit.register(job.cleanup)\n",
+        # copyreg: a module-level class is registered once, whatever the number of calls
+        "import copyreg\ndef install(reducer):\n    copyreg.pickle(Point, reducer)\n",
+        # the reader is removed again
+        "class Conn:\n    def start(self, sock):\n        self._loop.add_reader(sock.fileno(), self._on_read)\n    def close(self):\n        self._loop.remove_reader(self._sock.fileno())\n",
     ]
     INVALID = [
         Invalid(
@@ -356,6 +377,23 @@ class ListenerPerCall(Rule):
         Invalid(
             "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n",
         ),
+        # set-up code, but the loop repeats the same registration on the same object
+        Invalid(
+            "import logging\ndef configure(names):\n    log = logging.getLogger('app')\n    for name in names:\n        log.addHandler(logging.StreamHandler())\n",
+            message_contains="every iteration of a loop in `configure`",
+        ),
+        Invalid(
+            "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def __init__(self, rows):\n        super().__init__()\n        for row in rows:\n            self.refresh_button.clicked.connect(self.refresh)\n",
+        ),
+        # process-wide registries that keep what each call makes
+        Invalid(
+            "import copyreg\ndef make_type(name):\n    class Dyn:\n        pass\n    copyreg.pickle(Dyn, reduce_dyn)\n    return Dyn\n",
+            message_contains="pickle reducer",
+        ),
+        Invalid(
+            "class Client:\n    def watch(self, sock):\n        self._loop.add_reader(sock.fileno(), self._on_read)\n    def _on_read(self):\n        pass\n",
+            message_contains="file descriptor",
+        ),
     ]
 
     @classmethod
@@ -379,7 +417,7 @@ class ListenerPerCall(Rule):
             ok = verdicts.get(id(fn))
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
-            if ok:
+            if ok or _in_loop_of(fn, call):
                 return True
         return False
 
@@ -407,8 +445,15 @@ class ListenerPerCall(Rule):
         func = frame.node
         index = next(i for i in range(len(frames) - 1, -1, -1) if frames[i] is frame)
         cls = frames[index - 1].node if index and frames[index - 1].kind == "class" else None
-        if self._runs_once(func, cls) or in_dead_branch(self.ctx):
+        if in_dead_branch(self.ctx):
             return
+        where = f"every call of `{func.name.value}`"
+        if self._runs_once(func, cls):
+            # set-up code still registers once per iteration of a loop, when the
+            # registration does not depend on the loop (the same receiver, a fresh argument)
+            if not self._repeated_in_loop(node, receiver):
+                return
+            where = f"every iteration of a loop in `{func.name.value}`"
         if self._released(entry, index):
             return
         if receiver is not None and self._receiver_is_local(entry, receiver, func):
@@ -422,9 +467,34 @@ class ListenerPerCall(Rule):
             node,
             call=call,
             what=entry["what"],
-            func=func.name.value,
+            where=where,
             consequence=" ".join(str(entry["consequence"]).split()),
         )
+
+    def _repeated_in_loop(self, call: cst.Call, receiver: Optional[cst.BaseExpression]) -> bool:
+        """The call is in a loop (or comprehension) of its function and mentions none of
+        the names that loop binds or assigns: every iteration repeats the same registration."""
+        loops = self.ctx.stack.loops
+        if not loops:
+            return False
+        varying: Set[str] = set()
+        for frame in loops:
+            loop = frame.node
+            if isinstance(loop, cst.For):
+                varying.update(n.value for n in [loop.target, *walk_nodes(loop.target)] if isinstance(n, cst.Name))
+                body: cst.CSTNode = loop.body
+            elif isinstance(loop, cst.While):
+                body = loop.body
+            else:
+                return False  # a comprehension: its element is what varies
+            for sub in walk_nodes(body, into_scopes=False):
+                if isinstance(sub, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
+                    target = sub.target
+                    varying.update(n.value for n in [target, *walk_nodes(target)] if isinstance(n, cst.Name))
+                elif isinstance(sub, (cst.For, cst.CompFor)):
+                    varying.update(n.value for n in [sub.target, *walk_nodes(sub.target)] if isinstance(n, cst.Name))
+        used = {n.value for n in walk_nodes(call) if isinstance(n, cst.Name)}
+        return not (used & varying)
 
     def _match(self, call: cst.Call) -> Optional[Tuple[Dict[str, Any], Optional[cst.BaseExpression]]]:
         names = self.ctx.names
@@ -444,7 +514,7 @@ class ListenerPerCall(Rule):
                 continue
             if "receivers" in entry:
                 if receiver_name is None:
-                    receiver_name = names.resolve(receiver) or ""
+                    receiver_name = self._receiver_name(receiver)
                 if receiver_name and any(fnmatch.fnmatchcase(receiver_name, g) for g in entry["receivers"]):
                     return entry, receiver
             elif "qt" in entry and self._imports_any(entry["qt"]):
@@ -452,6 +522,18 @@ class ListenerPerCall(Rule):
                 if isinstance(receiver, cst.Attribute) and root_name(receiver) == "self":
                     return entry, receiver
         return None
+
+    def _receiver_name(self, receiver: cst.BaseExpression) -> str:
+        """The canonical name of a receiver; a name defined in another module of the
+        project (``from .signals import order_paid``) is followed to what that module
+        binds it to (``order_paid = Signal()`` -> ``django.dispatch.Signal()``)."""
+        name = self.ctx.names.resolve(receiver) or ""
+        project = self.ctx.project
+        if name and project is not None and not name.endswith("()"):
+            expanded = project.expand(name)
+            if expanded != name:
+                return expanded
+        return name
 
     def _imports_any(self, modules: List[str]) -> bool:
         if self._qt is None:
@@ -666,7 +748,7 @@ class ListenerPerCall(Rule):
         arg = self._argument(entry, call)
         if arg is None or not self._fresh(arg, func):
             return True  # `self._handler`, a module-level object: the same one each time
-        return isinstance(arg, cst.Name) and self._returns(func, arg.value)
+        return isinstance(arg, cst.Name) and entry.get("returned_is_owned", True) and self._returns(func, arg.value)
 
     def _fresh(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
         """A new object on every call: a constructor call, a lambda, a nested def."""

@@ -16,7 +16,7 @@ from fftlint.rules.leaks.listener_per_call import ListenerPerCall
 LISTENER_KEYS = {
     "id", "what", "consequence", "calls", "methods", "receivers", "receiver_methods", "qt",
     "argument", "argument_keyword", "dedup", "weak_keyword", "dedup_keywords", "unregister",
-    "global_factories", "unique_markers", "per_resource_cleanup",
+    "global_factories", "unique_markers", "per_resource_cleanup", "returned_is_owned",
 }
 
 
