@@ -10,7 +10,8 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.names import dotted
-from fftlint.rule import Invalid, Rule, Valid
+from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
+from fftlint.types import UNSAFE
 
 from ._common import (
     LeaksOptions,
@@ -32,6 +33,8 @@ CATALOG = "listeners.yaml"
 SETUP_DUNDERS = frozenset(
     ("__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__", "__enter__", "__aenter__")
 )
+#: Methods that run once per object: a strong registration there is one per instance.
+PER_OBJECT = frozenset(("__init__", "__new__", "__post_init__", "__enter__", "__aenter__", "__set_name__"))
 SETUP_WORDS = frozenset(
     (
         "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
@@ -125,6 +128,13 @@ def _setup_def(fn: Any, setup_names: Sequence[str]) -> bool:
     return False
 
 
+def _strong(call: ast.Call) -> bool:
+    """``weak=False`` (a catalog ``weak_keyword``): a strongly held receiver, reported in
+    per-object set-up code too."""
+    keywords = {e["weak_keyword"] for e in load_catalog(CATALOG)["listeners"] if e.get("weak_keyword")}
+    return any(k.arg in keywords and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords)
+
+
 def _in_loop_of(fn: Any, node: ast.AST) -> bool:
     """``node`` is inside a ``for`` / ``while`` loop of ``fn`` (set-up code registers once
     per iteration there)."""
@@ -207,7 +217,21 @@ class ListenerPerCall(Rule):
     catalog (`rules/leaks/listeners.yaml`): `Logger.addHandler` / `removeHandler`,
     `atexit.register` / `unregister`, `sys.addaudithook` (never removable), Django and
     blinker/Flask `signal.connect` / `disconnect`, pyee `on` / `remove_listener`, Qt
-    `signal.connect` / `disconnect`.
+    `signal.connect` / `disconnect`, `copyreg.pickle` of a class made per call, asyncio
+    `loop.add_reader` / `add_writer` / `remove_reader` / `remove_writer`.
+
+    Also reported:
+    - set-up code that repeats the same registration in a loop (the call mentions nothing
+      the loop binds: the same logger gets one more handler per iteration);
+    - a strongly held receiver that is a bound method of `self` or a closure over it
+      (`post_save.connect(self.on_save, weak=False)`), connected in `__init__` or a method
+      `__init__` calls: one receiver per object, and the signal keeps every object alive;
+    - a method that set-up code calls in a loop (once per item) is not set-up code itself.
+
+    A signal defined in another module of the project (`from .signals import order_paid`,
+    with `order_paid = Signal()` there) is followed through the project's module summaries.
+    Not followed: receivers and registries passed around as arguments, registrations made
+    through helper functions of other modules, and calls of a function from elsewhere.
 
     It stays silent on the idioms that make a registration happen once:
     - module level, class bodies, and set-up functions: `__init__`, `AppConfig.ready`,
@@ -260,8 +284,14 @@ class ListenerPerCall(Rule):
     ```
 
     ## Fix safety
-    No fix: whether the registration should move to set-up code, get a guard, or be
-    paired with a removal depends on the program.
+    Unsafe fix for a strongly held per-object receiver: drop `weak=False`, so the signal
+    holds the bound method weakly and the receiver goes away with its object. Unsafe
+    because an object that only the signal kept alive stops receiving. No fix elsewhere:
+    whether the registration should move to set-up code, get a guard, or be paired with a
+    removal depends on the program.
+
+    ## Options
+    `setup-functions`: extra names (or `prefix*` patterns) of functions that run once.
     """
 
     code = "FFT301"
@@ -326,6 +356,11 @@ class ListenerPerCall(Rule):
         "import logging\nclass T:\n    def before_each(self):\n        if 0:  # debugging aid\n            logging.getLogger('t').addHandler(logging.StreamHandler())\n",
         # replaces rather than accumulates
         "import asyncio, signal\nasync def serve():\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, stop)\n",
+        # per object, but weak (the default), deduplicated, disconnected, or a singleton
+        "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        post_save.connect(self.invalidate)\n",
+        "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        post_save.connect(self.invalidate, weak=False, dispatch_uid='cache')\n",
+        "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        post_save.connect(self.invalidate, weak=False)\n    def close(self):\n        post_save.disconnect(self.invalidate)\n",
+        "from django.apps import AppConfig\nfrom django.db.models.signals import post_save\nclass Shop(AppConfig):\n    def __init__(self, *a):\n        super().__init__(*a)\n        post_save.connect(self.on_save, weak=False)\n",
         # a loop in set-up code that registers on a different object each iteration
         "import logging\ndef configure(names):\n    for name in names:\n        logging.getLogger(name).addHandler(logging.StreamHandler())\n",
         "import atexit\ndef main(jobs):\n    for job in jobs:\n        atexit.register(job.cleanup)\n",
@@ -385,6 +420,20 @@ class ListenerPerCall(Rule):
         Invalid(
             "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def __init__(self, rows):\n        super().__init__()\n        for row in rows:\n            self.refresh_button.clicked.connect(self.refresh)\n",
         ),
+        # a strongly held bound method per object: every instance stays alive
+        Invalid(
+            "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        self.data = {}\n        post_save.connect(self.invalidate, weak=False)\n    def invalidate(self, **kw):\n        self.data.clear()\n",
+            message_contains="every instance of `Cache`",
+            safety="unsafe",
+            fixed="from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        self.data = {}\n        post_save.connect(self.invalidate)\n    def invalidate(self, **kw):\n        self.data.clear()\n",
+        ),
+        Invalid(
+            "import blinker\nupdated = blinker.signal('updated')\nclass View:\n    def __init__(self):\n        self._wire()\n    def _wire(self):\n        updated.connect(lambda sender: self.refresh(), weak=False)\n",
+        ),
+        # a method that set-up code calls once per item is not set-up code
+        Invalid(
+            "from PyQt5 import QtWidgets\nclass Table(QtWidgets.QWidget):\n    def __init__(self, rows):\n        super().__init__()\n        for row in rows:\n            self._add_row(row)\n    def _add_row(self, row):\n        self.model.changed.connect(self.refresh)\n",
+        ),
         # process-wide registries that keep what each call makes
         Invalid(
             "import copyreg\ndef make_type(name):\n    class Dyn:\n        pass\n    copyreg.pickle(Dyn, reduce_dyn)\n    return Dyn\n",
@@ -417,7 +466,7 @@ class ListenerPerCall(Rule):
             ok = verdicts.get(id(fn))
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
-            if ok or _in_loop_of(fn, call):
+            if ok or _in_loop_of(fn, call) or _strong(call):
                 return True
         return False
 
@@ -448,6 +497,22 @@ class ListenerPerCall(Rule):
         if in_dead_branch(self.ctx):
             return
         where = f"every call of `{func.name.value}`"
+        fix = None
+        if cls is not None and self._holds_instance(entry, node, func, cls):
+            # `post_save.connect(self.on_save, weak=False)` in `__init__`: one strongly held
+            # receiver per object, and each keeps its object alive
+            if self._released(entry, index) or any(self._keyword(node, kw) is not None for kw in entry.get("dedup_keywords", ())):
+                return
+            call = (dotted(node.func) or self.ctx.code_for(node.func)) + "(...)"
+            self.report(
+                node,
+                call=call,
+                what=entry["what"],
+                where=f"every instance of `{cls.name.value}` (in `{func.name.value}`), held strongly",  # type: ignore[attr-defined]
+                consequence="the signal keeps every instance alive for the rest of the process, and calls all of them",
+                fix=self._weak_fix(entry, node),
+            )
+            return
         if self._runs_once(func, cls):
             # set-up code still registers once per iteration of a loop, when the
             # registration does not depend on the loop (the same receiver, a fresh argument)
@@ -470,6 +535,52 @@ class ListenerPerCall(Rule):
             where=where,
             consequence=" ".join(str(entry["consequence"]).split()),
         )
+
+    def _holds_instance(self, entry: Dict[str, Any], call: cst.Call, func: cst.FunctionDef, cls: cst.CSTNode) -> bool:
+        """A strongly held (``weak=False``) receiver that is a bound method of ``self``, or a
+        closure over it, connected in code that runs once per object (``__init__`` and the
+        methods it calls), in a class that is not a per-process singleton (``AppConfig``)."""
+        weak_keyword = entry.get("weak_keyword")
+        if not weak_keyword:
+            return False
+        weak = self._keyword(call, weak_keyword)
+        if not (isinstance(weak, cst.Name) and weak.value == "False"):
+            return False
+        arg = self._argument(entry, call)
+        if isinstance(arg, cst.Attribute):
+            holds = isinstance(arg.value, cst.Name) and arg.value.value == "self"
+        elif isinstance(arg, cst.Lambda):
+            holds = any(isinstance(n, cst.Name) and n.value == "self" for n in walk_nodes(arg.body))
+        else:
+            holds = False
+        if not holds:
+            return False
+        assert isinstance(cls, cst.ClassDef)
+        for base in cls.bases:
+            if (self.ctx.names.resolve(base.value) or dotted(base.value) or "").rsplit(".", 1)[-1] in ("AppConfig", "BaseCommand"):
+                return False
+        return func.name.value in PER_OBJECT or func.name.value in self._called_from_init(cls)
+
+    @staticmethod
+    def _called_from_init(cls: cst.ClassDef) -> Set[str]:
+        out: Set[str] = set()
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in PER_OBJECT:
+                for sub in walk_nodes(stmt.body, into_scopes=False):
+                    if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute):
+                        if isinstance(sub.func.value, cst.Name) and sub.func.value.value == "self":
+                            out.add(sub.func.attr.value)
+        return out
+
+    def _weak_fix(self, entry: Dict[str, Any], call: cst.Call) -> Optional[FixSpec]:
+        """Drop ``weak=False``: the receiver is then held weakly (a bound method for as long
+        as its object lives). Unsafe: an object only the signal kept alive goes away."""
+        weak_keyword = entry.get("weak_keyword")
+        args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == weak_keyword)]
+        if len(args) == len(call.args) or not args:
+            return None
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return replace(call, call.with_changes(args=args), safety=UNSAFE, title=f"Drop `{weak_keyword}=False`: hold the receiver weakly")
 
     def _repeated_in_loop(self, call: cst.Call, receiver: Optional[cst.BaseExpression]) -> bool:
         """The call is in a loop (or comprehension) of its function and mentions none of
@@ -591,7 +702,12 @@ class ListenerPerCall(Rule):
         todo = list(setup)
         while todo:
             fn = methods[todo.pop()]
+            # a method called in a loop of set-up code runs once per item, not once
+            per_item = {id(n) for loop in walk_nodes(fn.body, into_scopes=False) if isinstance(loop, (cst.For, cst.While))
+                        for n in walk_nodes(loop.body, into_scopes=False)}
             for sub in walk_nodes(fn.body, into_scopes=False):
+                if id(sub) in per_item:
+                    continue
                 if (
                     isinstance(sub, cst.Call)
                     and isinstance(sub.func, cst.Attribute)
