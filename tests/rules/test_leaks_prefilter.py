@@ -25,12 +25,14 @@ from fftlint.rule import Rule
 from fftlint.rules.leaks.cache_on_method import CacheOnMethod
 from fftlint.rules.leaks.dangling_task import DanglingTask
 from fftlint.rules.leaks.listener_per_call import ListenerPerCall
+from fftlint.rules.leaks.finalizer_keeps_object import FinalizerKeepsObject
+from fftlint.rules.leaks.hook_chain_per_call import HookChainPerCall
 from fftlint.rules.leaks.timer_without_cancel import TimerWithoutCancel
 from fftlint.rules.leaks.unclosed_file import UnclosedFile
 from fftlint.rules.leaks.unclosed_resource import UnclosedResourcePerCall
 from fftlint.testing import lint_example
 
-RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall, UnclosedFile, TimerWithoutCancel]
+RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall, UnclosedFile, TimerWithoutCancel, HookChainPerCall, FinalizerKeepsObject]
 
 
 def _options(rule: Type[Rule], options: Optional[Dict[str, Any]]) -> Dict[Any, Any]:
@@ -115,6 +117,10 @@ REPORTED = [
     _case(TimerWithoutCancel, "from threading import Timer as T\ndef handle(r):\n    T(300, f).start()\n"),
     _case(TimerWithoutCancel, "import asyncio\nclass B:\n    def beat(self):\n        self._loop.call_later(3, self.beat)\n"),
     _case(TimerWithoutCancel, "import asyncio as aio\nclass P:\n    def __init__(self):\n        self._t = aio.ensure_future(self._poll())\n    async def _poll(self):\n        while 1:\n            await aio.sleep(1)\n"),
+    # FFT307, FFT308
+    _case(HookChainPerCall, "import sys as system\ndef run(job):\n    system.excepthook = wrap(system.excepthook)\n"),
+    _case(HookChainPerCall, "from signal import signal as sig, getsignal\ndef run(job):\n    old = getsignal(2)\n    sig(2, lambda *a: old(*a))\n"),
+    _case(FinalizerKeepsObject, "import weakref as w\nclass C:\n    def __init__(self):\n        w.finalize(self, self.close)\n"),
     # FFT304
     _case(UnclosedResourcePerCall, "import requests as rq\ndef f(u):\n    return rq.Session().get(u)\n"),
     _case(UnclosedResourcePerCall, "from concurrent.futures import ThreadPoolExecutor as TPE\ndef f(jobs):\n    return list(TPE(8).map(run, jobs))\n"),
@@ -168,6 +174,11 @@ SILENT = [
     # FFT306: module level, no timer at all
     _case(TimerWithoutCancel, "import threading\nthreading.Timer(60, f).start()\n"),
     _case(TimerWithoutCancel, "import threading\ndef f(lock):\n    lock.acquire()\n"),
+    # FFT307, FFT308: module level, no hook, no watcher
+    _case(HookChainPerCall, "import sys\nsys.excepthook = wrap(sys.excepthook)\n"),
+    _case(HookChainPerCall, "import signal\ndef f(p):\n    p.signal()\n"),
+    _case(FinalizerKeepsObject, "import weakref\nc = C()\nweakref.finalize(c, c.close)\n"),
+    _case(FinalizerKeepsObject, "import weakref\ndef f(o):\n    return weakref.ref(o)\n"),
     # FFT304: not a pooled resource, module level, set-up code, `with`
     _case(UnclosedResourcePerCall, "import requests\ndef f(u):\n    return requests.get(u)\n"),
     _case(UnclosedResourcePerCall, "import requests\nSESSION = requests.Session()\ndef f(u):\n    return SESSION.get(u)\n"),
