@@ -22,7 +22,8 @@ class FinalizerKeepsObject(Rule):
     method of it (`weakref.finalize(self, self.close)`), a lambda or nested function that
     uses it, `functools.partial(...)` over it, or `obj` among the arguments.
 
-    Not reported: module-level code (its objects live until exit anyway), callbacks that
+    Not reported: module-level code (its objects live until exit anyway), a class or static
+    method of the object's class (`self._finalize` with `@classmethod`), callbacks that
     hold only parts of the object (`weakref.finalize(self, self._conn.close)`: the
     connection, not `self`), and callbacks whose contents cannot be seen (a function of
     another module: unknown stays silent).
@@ -74,6 +75,8 @@ class FinalizerKeepsObject(Rule):
         "import weakref\nclass T:\n    def __init__(self, registry):\n        self._ref = weakref.ref(self, registry.discard)\n",
         "import weakref\ncache = Cache()\nweakref.finalize(cache, cache.flush)\n",
         "import weakref\ndef watch(obj, log):\n    return weakref.finalize(obj, log.info, 'gone')\n",
+        # a classmethod gets the class, not the instance
+        "import weakref\nclass W:\n    def __init__(self, path):\n        self._f = weakref.finalize(self, self._finalize, path)\n    @classmethod\n    def _finalize(cls, path):\n        pass\n",
     ]
     INVALID = [
         Invalid(
@@ -130,7 +133,8 @@ class FinalizerKeepsObject(Rule):
         if dotted(expr) == obj:
             return True  # `obj` itself among the arguments
         if isinstance(expr, cst.Attribute) and dotted(expr.value) == obj:
-            return True  # a bound method of `obj`
+            # a bound method of `obj`, unless it is a class or static method of this class
+            return not (obj == "self" and self._binder(expr.attr.value))
         if isinstance(expr, cst.Lambda):
             return self._mentions(expr.body, obj)
         if isinstance(expr, cst.Call) and (self.ctx.names.resolve(expr.func) or "") == "functools.partial":
@@ -138,6 +142,18 @@ class FinalizerKeepsObject(Rule):
         if isinstance(expr, cst.Name):
             nested = self._nested_def(func, expr.value)
             return nested is not None and self._mentions(nested.body, obj)
+        return False
+
+    def _binder(self, method: str) -> bool:
+        """``method`` is a ``@classmethod`` / ``@staticmethod`` of the enclosing class."""
+        for frame in reversed(self.ctx.stack.frames):
+            if frame.kind == "class" and isinstance(frame.node, cst.ClassDef):
+                for stmt in frame.node.body.body:
+                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == method:
+                        return any(
+                            (dotted(d.decorator) or "").rsplit(".", 1)[-1] in ("classmethod", "staticmethod") for d in stmt.decorators
+                        )
+                return False
         return False
 
     @staticmethod

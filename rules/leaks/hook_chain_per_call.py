@@ -102,6 +102,8 @@ class HookChainPerCall(Rule):
         "import signal\ndef serve(server):\n    signal.signal(signal.SIGTERM, lambda *a: server.stop())\n",
         "import signal\ndef run(job):\n    previous = signal.signal(signal.SIGINT, lambda *a: job.cancel())\n    try:\n        job()\n    finally:\n        signal.signal(signal.SIGINT, previous)\n",
         "import sys\nprevious = sys.excepthook\nsys.excepthook = lambda *a: previous(*a)\n",
+        # one handler per signal, the previous ones put back afterwards
+        "import signal\nasync def wait_for(signals, event):\n    old = {}\n    def handle(signum, frame):\n        signal.signal(signum, old[signum])\n    for sig in signals:\n        old[sig] = signal.signal(sig, handle)\n    try:\n        await event.wait()\n    finally:\n        for sig in signals:\n            signal.signal(sig, old[sig])\n",
     ]
     INVALID = [
         Invalid(
@@ -146,18 +148,32 @@ class HookChainPerCall(Rule):
         opts = options if isinstance(options, LeaksOptions) else LeaksOptions()
         self._setup_names = tuple(opts.setup_functions)
 
-    def _where(self) -> Optional[str]:
+    def _where(self, node: cst.CSTNode) -> Optional[str]:
         """Where the code repeats: "every call of `f`", "every iteration of a loop in `f`",
         or None for code that runs once (module level, set-up functions)."""
         frame = self.ctx.stack.function_frame
         if frame is None or not isinstance(frame.node, cst.FunctionDef):
             return None
         name = frame.node.name.value
-        if any(f.kind in ("loop", "async loop") for f in self.ctx.stack.loops):
+        if self._repeated_in_loop(node):
             return f"every iteration of a loop in `{name}`"
         if setup_by_name(name, self._setup_names):
             return None
         return f"every call of `{name}`"
+
+    def _repeated_in_loop(self, node: cst.CSTNode) -> bool:
+        """In a loop, and ``node`` (the hook, or the signal number) mentions nothing the
+        loop binds (``for sig in signals: signal.signal(sig, ...)`` installs one handler
+        per signal, not a chain)."""
+        loops = [f for f in self.ctx.stack.loops if f.kind in ("loop", "async loop")]
+        if not loops:
+            return False
+        varying: Set[str] = set()
+        for frame in loops:
+            loop = frame.node
+            if isinstance(loop, cst.For):
+                varying.update(n.value for n in [loop.target, *walk_nodes(loop.target)] if isinstance(n, cst.Name))
+        return not any(isinstance(n, cst.Name) and n.value in varying for n in walk_nodes(node))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         hooks = _catalog()["hooks"]
@@ -168,7 +184,7 @@ class HookChainPerCall(Rule):
             hook = self.ctx.names.resolve(t)
             if hook not in hooks:
                 continue
-            where = self._where()
+            where = self._where(t)  # one global hook, whatever the value
             if where is None or in_dead_branch(self.ctx):
                 return
             func = self.ctx.stack.function
@@ -202,7 +218,7 @@ class HookChainPerCall(Rule):
         name = self.ctx.names.resolve(node.func)
         if name not in _catalog()["signal_setters"] or len(node.args) < 2:
             return
-        where = self._where()
+        where = self._where(node.args[0].value)  # the same signal each iteration?
         if where is None or in_dead_branch(self.ctx):
             return
         func = self.ctx.stack.function
@@ -227,9 +243,19 @@ class HookChainPerCall(Rule):
         for sub in walk_nodes(func.body):
             if isinstance(sub, cst.Call) and sub is not node and self.ctx.names.resolve(sub.func) == name and len(sub.args) > 1:
                 value = sub.args[1].value
-                if isinstance(value, cst.Name) and value.value in saved:
+                if isinstance(value, cst.Subscript):
+                    value = value.value  # `signal.signal(sig, old_handlers[sig])`
+                if isinstance(value, cst.Name) and (value.value in saved or self._container_of_saved(func, value.value, node)):
                     return  # put back
         self.report(node, hook=dotted(node.func) or name, where=where, event="signal")
+
+    @staticmethod
+    def _container_of_saved(func: cst.FunctionDef, name: str, call: cst.Call) -> bool:
+        """``<name>[key] = signal.signal(...)``: ``name`` collects the previous handlers."""
+        for sub in walk_nodes(func.body):
+            if isinstance(sub, cst.Assign) and sub.value is call:
+                return any(isinstance(t.target, cst.Subscript) and dotted(t.target.value) == name for t in sub.targets)
+        return False
 
     @staticmethod
     def _fresh(handler: cst.BaseExpression, func: cst.FunctionDef) -> bool:

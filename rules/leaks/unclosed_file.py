@@ -402,6 +402,7 @@ class UnclosedFile(Rule):
             return None  # returned, stored, aliased, passed on, a `with` item, ...
         if self._used_in_nested_scope(func, name):
             return None
+        closes = self._after(assign, closes, parents, func)
         if not closes:
             return "never"
         if any(self._in_finally(c, parents, func) for c in closes):
@@ -409,6 +410,28 @@ class UnclosedFile(Rule):
         if all(not self._in_handler(c, parents, func) for c in closes) and self._closed_next(assign, closes, parents):
             return None
         return "not-always"
+
+    @staticmethod
+    def _after(assign: cst.CSTNode, closes: List[cst.Call], parents: Dict[int, cst.CSTNode], func: cst.CSTNode) -> List[cst.Call]:
+        """The ``close()`` calls that can run after the assignment: in the statements that
+        follow it in its block and in every enclosing block (with a ``try``'s ``else`` and
+        ``finally``), not in a sibling branch (the ``else:`` of the ``if`` it is in)."""
+        region: Set[int] = set()
+        current: Optional[cst.CSTNode] = parents.get(id(assign))  # its statement line
+        while current is not None and current is not func:
+            block = parents.get(id(current))
+            if isinstance(block, (cst.IndentedBlock, cst.Module)):
+                body = list(block.body)
+                if current in body:
+                    for stmt in body[body.index(current) + 1 :]:
+                        region.update(id(n) for n in walk_nodes(stmt))
+                owner = parents.get(id(block))
+                if isinstance(owner, cst.Try) and owner.body is block:
+                    for extra in (owner.orelse, owner.finalbody):
+                        if extra is not None:
+                            region.update(id(n) for n in walk_nodes(extra))
+            current = block
+        return [c for c in closes if id(c) in region]
 
     def _uses(self, func: cst.FunctionDef, name: str) -> List[cst.Name]:
         """Loads of the local ``name`` in ``func`` (not its assignment targets, attribute
