@@ -93,16 +93,32 @@ class FinalizerKeepsObject(Rule):
 
     @classmethod
     def could_match(cls, view: Any) -> bool:
-        """Stage 2 of the pre-filter: a call with two arguments or more whose callee can
-        resolve to ``weakref.finalize`` / ``weakref.ref``, inside a ``def``."""
+        """Stage 2 of the pre-filter: a call with two positional arguments or more whose
+        callee can resolve to ``weakref.finalize`` / ``weakref.ref``, inside a ``def``, with
+        a callback that can hold the object (a method of the same expression, a lambda, a
+        call, a nested def) or the object (or a lambda or call) among the arguments."""
         facts = leak_facts(view)
         targets = reachable([split_name(w) for w in WATCHERS], facts)
         if not targets:
             return False
         for call in view.nodes(ast.Call):
-            if len(call.args) + len(call.keywords) >= 2 and any(may_resolve(call.func, t, facts) for t in targets):
-                if facts.innermost_function(call) is not None:
-                    return True
+            if len(call.args) < 2 or not any(may_resolve(call.func, t, facts) for t in targets):
+                continue
+            fn = facts.innermost_function(call)
+            if fn is None:
+                continue
+            obj = ast.dump(call.args[0])
+            callback, rest = call.args[1], [*call.args[2:], *(k.value for k in call.keywords)]
+            if isinstance(callback, ast.Attribute) and ast.dump(callback.value) == obj:
+                return True
+            if isinstance(callback, (ast.Lambda, ast.Call)):
+                return True
+            if isinstance(callback, ast.Name) and any(
+                isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)) and d.name == callback.id for d in ast.walk(fn)
+            ):
+                return True
+            if any(ast.dump(a) == obj or isinstance(a, (ast.Lambda, ast.Call)) for a in rest):
+                return True
         return False
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -127,20 +127,35 @@ class HookChainPerCall(Rule):
 
     @classmethod
     def could_match(cls, view: Any) -> bool:
-        """Stage 2 of the pre-filter: an assignment to a name that can resolve to a hook, or
-        a call that can resolve to ``signal.signal``, inside a ``def`` (set-up names and
-        the way the hook is read are not checked)."""
+        """Stage 2 of the pre-filter: an assignment to an attribute that can resolve to a
+        hook, in a ``def`` that also reads an attribute of that name; or a call that can
+        resolve to ``signal.signal`` with a handler that can be fresh, inside a ``def``,
+        whose value is assigned or in a file that spells ``getsignal`` (set-up names,
+        restores and tests are not checked)."""
         facts = leak_facts(view)
         hooks = reachable([split_name(h) for h in _catalog()["hooks"]], facts)
         setters = reachable([split_name(s) for s in _catalog()["signal_setters"]], facts)
         if not hooks and not setters:
             return False
         for node in view.nodes(ast.Assign):
-            if any(may_resolve(t, h, facts) for t in node.targets for h in hooks) and facts.innermost_function(node) is not None:
-                return True
+            for t in node.targets:
+                if not (isinstance(t, ast.Attribute) and any(may_resolve(t, h, facts) for h in hooks)):
+                    continue
+                fn = facts.innermost_function(node)
+                # the function reads the hook somewhere else (`previous = sys.excepthook`)
+                if fn is not None and any(
+                    isinstance(n, ast.Attribute) and n.attr == t.attr and isinstance(n.ctx, ast.Load) for n in ast.walk(fn)
+                ):
+                    return True
+        getter = any(g.rsplit(".", 1)[-1] in view.text for g in _catalog()["signal_getters"])
         for call in view.nodes(ast.Call):
-            if any(may_resolve(call.func, s, facts) for s in setters) and facts.innermost_function(call) is not None:
-                return True
+            if len(call.args) < 2 or not any(may_resolve(call.func, s, facts) for s in setters):
+                continue
+            if not isinstance(call.args[1], (ast.Lambda, ast.Call, ast.Name)):
+                continue  # `_fresh` needs a lambda, a call or a nested def
+            if facts.innermost_function(call) is not None:
+                if getter or _assigned(view, call):
+                    return True
         return False
 
     def __init__(self, ctx: Any, options: Any = None) -> None:
@@ -265,3 +280,8 @@ class HookChainPerCall(Rule):
         if isinstance(handler, cst.Name):
             return any(isinstance(s, cst.FunctionDef) and s.name.value == handler.value for s in walk_nodes(func.body, into_scopes=False))
         return False
+
+
+def _assigned(view: Any, call: ast.Call) -> bool:
+    """Some assignment of the file has ``call`` as its value (``prev = signal.signal(...)``)."""
+    return any(node.value is call for node in view.nodes(ast.Assign))

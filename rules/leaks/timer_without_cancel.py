@@ -39,10 +39,12 @@ class TimerWithoutCancel(Rule):
       `self._timer = threading.Timer(...)`) outside `__init__`, that no method of the class
       ever cancels: each call leaves the previous timer running, and close/stop/`__exit__`
       cannot stop the last one;
-    - a periodic task or thread started per object (`self._task =
-      asyncio.create_task(self._poll())`, `threading.Thread(target=self._poll).start()`)
+    - a periodic task started per object (`self._task = asyncio.create_task(self._poll())`)
       whose method loops `while True:` with no `break`, `return` or `raise`, when the class
-      never cancels the stored task.
+      never cancels the stored task; the same for a thread
+      (`threading.Thread(target=self._poll).start()`) in a class whose objects end (it has
+      `close`, `stop`, `shutdown`, `__exit__`, `__del__`, ...) without stopping it — a
+      thread of an object that never ends lives with the process by design.
 
     Not followed: timers handed to other objects or returned (their owner cancels them),
     cancel paths in other classes or modules, and re-scheduling through helper functions.
@@ -109,6 +111,8 @@ class TimerWithoutCancel(Rule):
         "import asyncio\nclass Poller:\n    def start(self):\n        self._task = asyncio.create_task(self._poll())\n    async def stop(self):\n        self._task.cancel()\n    async def _poll(self):\n        while True:\n            await asyncio.sleep(5)\n",
         "import asyncio\nclass Poller:\n    def start(self):\n        self._task = asyncio.create_task(self._poll())\n    async def _poll(self):\n        while not self._stopped:\n            await asyncio.sleep(5)\n",
         "import threading\nclass Worker:\n    def __init__(self):\n        threading.Thread(target=self._run, daemon=True).start()\n    def _run(self):\n        while True:\n            item = self.queue.get()\n            if item is None:\n                break\n",
+        # a thread of an object that never ends: it lives with the process by design
+        "import threading\nclass Server:\n    def serve(self):\n        threading.Thread(target=self._accept, daemon=True).start()\n    def _accept(self):\n        while True:\n            self.handle()\n",
         # a one-shot call_later in a loop method, not re-scheduling
         "import asyncio\nclass Conn:\n    def ping(self):\n        self._loop.call_later(5, self.check)\n    def check(self):\n        pass\n",
     ]
@@ -130,26 +134,74 @@ class TimerWithoutCancel(Rule):
             message_contains="runs forever",
         ),
         Invalid(
-            "import threading\nclass Poller:\n    def start(self):\n        threading.Thread(target=self._poll, daemon=True).start()\n    def _poll(self):\n        while True:\n            self.check()\n",
+            "import threading\nclass Poller:\n    def start(self):\n        threading.Thread(target=self._poll, daemon=True).start()\n    def _poll(self):\n        while True:\n            self.check()\n    def close(self):\n        self.conn.close()\n",
         ),
     ]
 
     @classmethod
     def could_match(cls, view: Any) -> bool:
-        """Stage 2 of the pre-filter: a call that can resolve to a thread timer, a thread
-        or a task starter, or a ``.call_later`` / ``.call_at`` / ``.create_task`` method,
-        inside a ``def`` (the rest is not checked)."""
+        """Stage 2 of the pre-filter, per kind of call (``_kind``), inside a ``def``:
+        a thread timer (any); a ``.call_later`` / ``.call_at`` / timer in a method of a
+        class whose callback is ``self.<that method>`` or whose value is assigned to
+        ``self.<attr>``; a thread, task starter or ``.create_task`` in a method of a class
+        whose target is ``self.<m>`` and ``m`` (a method of that class) has a
+        ``while True`` / ``while 1`` loop."""
         facts = leak_facts(view)
-        names = reachable([split_name(n) for n in (*_catalog()["thread_timers"], *_catalog()["threads"], *_catalog()["task_starters"])], facts)
-        methods = set(_catalog()["loop_schedulers"]) | {"create_task"}
+        cat = _catalog()
+        timers = reachable([split_name(n) for n in cat["thread_timers"]], facts)
+        starters = reachable([split_name(n) for n in (*cat["threads"], *cat["task_starters"])], facts)
+        schedulers = set(cat["loop_schedulers"])
+        parents: Optional[Dict[int, ast.AST]] = None
+        forever: Dict[int, Set[str]] = {}
         for call in view.nodes(ast.Call):
             func = call.func
-            if isinstance(func, ast.Attribute) and func.attr in methods:
-                if facts.innermost_function(call) is not None:
+            attr = func.attr if isinstance(func, ast.Attribute) else None
+            timer = bool(timers) and any(may_resolve(func, t, facts) for t in timers)
+            later = attr in schedulers
+            starter = attr == "create_task" or (bool(starters) and any(may_resolve(func, t, facts) for t in starters))
+            if not (timer or later or starter):
+                continue
+            fn = facts.innermost_function(call)
+            if fn is None:
+                continue
+            if timer and not runs_once(fn.name):  # type: ignore[attr-defined]
+                return True  # a dropped timer per call
+            if parents is None:
+                parents = {id(c): n for n in ast.walk(view.tree) for c in ast.iter_child_nodes(n)}
+            klass = _enclosing_class(fn, parents)
+            if klass is None:
+                continue  # the other kinds need a method
+            if timer or later:
+                holder = parents.get(id(call))
+                stored = isinstance(holder, (ast.Assign, ast.AnnAssign)) and any(
+                    isinstance(t, ast.Attribute) for t in (holder.targets if isinstance(holder, ast.Assign) else [holder.target])
+                )
+                values = [*call.args, *(k.value for k in call.keywords)]
+                itself = any(isinstance(v, ast.Attribute) and v.attr == fn.name for v in values)  # type: ignore[attr-defined]
+                attrs = [t.attr for t in (holder.targets if isinstance(holder, ast.Assign) else [getattr(holder, "target", None)])
+                         if isinstance(t, ast.Attribute)] if stored else []
+                if attrs and all(a in _ast_cancelled(klass) for a in attrs):
+                    continue  # `self._timer.cancel()` somewhere in the class
+                if stored or itself:
                     return True
-            if names and any(may_resolve(func, t, facts) for t in names):
-                if facts.innermost_function(call) is not None:
-                    return True
+                continue
+            # the target: `target=self.m` (a thread) or `self.m()` (a task), and `m` is a
+            # method of the class with a `while True` / `while 1` loop
+            target = next((k.value for k in call.keywords if k.arg == "target"), None)
+            if target is None and call.args and isinstance(call.args[0], ast.Call):
+                target = call.args[0].func
+            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"):
+                continue
+            methods = forever.get(id(klass))
+            if methods is None:
+                methods = forever[id(klass)] = {
+                    m.name
+                    for m in ast.walk(klass)
+                    if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and any(isinstance(n, ast.While) and isinstance(n.test, ast.Constant) and n.test.value in (True, 1) for n in ast.walk(m))
+                }
+            if target.attr in methods:
+                return True
         return False
 
     def __init__(self, ctx: Any, options: Any = None) -> None:
@@ -202,8 +254,8 @@ class TimerWithoutCancel(Rule):
             return
         if kind == "task" and (stored is None or stored in self._cancelled_attrs(cls)):
             return  # a dropped task is FFT302's; a cancelled one is fine
-        if kind == "thread" and stored is not None and stored in self._cancelled_attrs(cls):
-            return
+        if kind == "thread" and (stored is not None and stored in self._cancelled_attrs(cls) or not self._ends(cls)):
+            return  # a thread of an object with no end (close/stop/...) lives with the process
         self.report(node, call=call, how=f"starts `{target}`, which runs forever (`while True` with no way out), and the class never stops it",
                     consequence="the task or thread keeps the object alive for ever and keeps working after the code is done with it")
 
@@ -304,6 +356,13 @@ class TimerWithoutCancel(Rule):
         return out
 
     @staticmethod
+    def _ends(cls: cst.ClassDef) -> bool:
+        """The class has a method that ends an object's life (``close``, ``stop``,
+        ``__exit__``, ...): its objects are meant to go away before the process does."""
+        ends = set(_catalog()["end_methods"])
+        return any(isinstance(s, cst.FunctionDef) and s.name.value in ends for s in cls.body.body)
+
+    @staticmethod
     def _stored_on_self(statement: Optional[cst.CSTNode], call: cst.Call) -> Optional[str]:
         """``self.<attr> = <call>`` -> "<attr>"."""
         if not isinstance(statement, cst.SimpleStatementLine):
@@ -384,3 +443,32 @@ class TimerWithoutCancel(Rule):
         if isinstance(interval, (cst.Integer, cst.Float)):
             return float(interval.evaluated_value) < float(_catalog()["short_interval"])
         return False
+
+
+def _enclosing_class(fn: ast.AST, parents: Dict[int, ast.AST]) -> Optional[ast.ClassDef]:
+    """The class whose body holds ``fn`` (also under ``if`` / ``try`` / ``with`` there)."""
+    current = parents.get(id(fn))
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)):
+        current = parents.get(id(current))
+    return current if isinstance(current, ast.ClassDef) else None
+
+
+def _ast_cancelled(klass: ast.ClassDef) -> Set[str]:
+    """``_cancelled_attrs`` on the ``ast``: ``self.<attr>.cancel()`` (also through a local
+    alias ``t = self.<attr>``) anywhere in the class."""
+    aliases: Dict[str, str] = {}
+    out: Set[str] = set()
+    for node in ast.walk(klass):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
+            if isinstance(node.value.value, ast.Name) and node.value.value.id == "self":
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        aliases[t.id] = node.value.attr
+    for node in ast.walk(klass):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("cancel", "cancel_all"):
+            owner = node.func.value
+            if isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name) and owner.value.id == "self":
+                out.add(owner.attr)
+            elif isinstance(owner, ast.Name) and owner.id in aliases:
+                out.add(aliases[owner.id])
+    return out

@@ -225,14 +225,21 @@ class UnclosedFile(Rule):
     @classmethod
     def could_match(cls, view: Any) -> bool:
         """Stage 2 of the pre-filter: a call whose callee can resolve to a catalog opener,
-        inside a loop, or in a ``def`` that does not run once by its name (the way the file
-        is used and closed is not checked)."""
+        used in one of the ways ``_roles_of`` records, where the code repeats: a local of a
+        function that does not run once by its name (or in a loop) that is not surely handed
+        on (``_escapes``) or closed in a ``finally`` that follows; a method receiver, a
+        reader's argument or an iterable, in a loop; a wrapper's argument whose value
+        outlives the statement."""
         facts = leak_facts(view)
         openers = reachable([split_name(name) for name in _catalog()["files"]], facts)
         if not openers:
             return False
         lasts = {t[-1] for t in openers}
+        catalog = _catalog()
+        consumer_lasts = {n.rsplit(".", 1)[-1] for n in catalog["file_consumers"]}
+        wrapper_lasts = {n.rsplit(".", 1)[-1] for n in catalog["file_wrappers"]}
         loops: Optional[List[Tuple[Tuple[int, int], Tuple[int, int]]]] = None
+        parents: Optional[Dict[int, ast.AST]] = None
         for call in view.nodes(ast.Call):
             func = call.func
             last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
@@ -240,13 +247,37 @@ class UnclosedFile(Rule):
                 continue
             if not any(may_resolve(func, t, facts) for t in openers):
                 continue
-            fn = facts.innermost_function(call)
-            if fn is not None and not runs_once(fn.name):  # type: ignore[attr-defined]
-                return True
-            if loops is None:
+            if parents is None:
+                parents = {id(c): n for n in ast.walk(view.tree) for c in ast.iter_child_nodes(n)}
                 loops = _loop_spans(view)
+            assert loops is not None
+            fn = facts.innermost_function(call)
             pos = (call.lineno, call.col_offset)
-            if any(start <= pos <= end for start, end in loops):
+            in_loop = any(start <= pos <= end for start, end in loops)
+            repeated = in_loop or (fn is not None and not runs_once(fn.name))  # type: ignore[attr-defined]
+            if not repeated:
+                continue
+            parent = parents.get(id(call))
+            target = _local_target(parent, call)
+            if target is not None:
+                if fn is not None and not _escapes(fn, target, parent, parents, consumer_lasts, facts):
+                    return True
+                continue
+            if isinstance(parent, ast.Call) and any(v is call for v in (*parent.args, *(k.value for k in parent.keywords))):
+                pf = parent.func
+                plast = pf.attr if isinstance(pf, ast.Attribute) else pf.id if isinstance(pf, ast.Name) else None
+                known = plast in consumer_lasts or plast in wrapper_lasts or plast in facts.aliases
+                if not known:
+                    continue
+                holder = parents.get(id(parent))
+                outlives = isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Return, ast.Yield, ast.Await))
+                if in_loop or (outlives and (plast in wrapper_lasts or plast in facts.aliases)):
+                    return True
+                continue
+            if in_loop and (
+                (isinstance(parent, ast.Attribute) and parent.value is call)
+                or (isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is call)
+            ):
                 return True
         return False
 
@@ -626,3 +657,71 @@ def _loop_spans(view: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:
         end = (getattr(node, "end_lineno", None) or (1 << 30), getattr(node, "end_col_offset", None) or 0)
         out.append(((node.lineno, node.col_offset), end))
     return out
+
+
+def _local_target(parent: Optional[ast.AST], call: ast.Call) -> Optional[str]:
+    """``name = <call>`` / ``name: T = <call>`` -> "name"."""
+    if isinstance(parent, ast.Assign) and parent.value is call and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        return parent.targets[0].id
+    if isinstance(parent, ast.AnnAssign) and parent.value is call and isinstance(parent.target, ast.Name):
+        return parent.target.id
+    return None
+
+
+def _escapes(fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], consumers: Set[str], facts: Any) -> bool:
+    """The rule surely stays silent on the local ``name`` of ``fn`` (``_local_verdict``):
+    it is returned, yielded, aliased, a ``with`` item, passed to a call that cannot be a
+    reader, used by nested code, or closed in a ``finally`` that follows the assignment."""
+    for sub in ast.walk(fn):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) and sub is not fn:
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(sub)):
+                return True
+        if not (isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Load)):
+            continue
+        parent = parents.get(id(sub))
+        if isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom)) or (isinstance(parent, ast.Assign) and parent.value is sub):
+            return True
+        if isinstance(parent, ast.withitem) and parent.context_expr is sub:
+            return True
+        if isinstance(parent, ast.keyword):
+            parent = parents.get(id(parent))
+            if isinstance(parent, ast.Call):
+                pf = parent.func
+                plast = pf.attr if isinstance(pf, ast.Attribute) else pf.id if isinstance(pf, ast.Name) else None
+                if plast not in consumers and plast not in facts.aliases:
+                    return True
+        elif isinstance(parent, ast.Call) and sub in parent.args:
+            pf = parent.func
+            plast = pf.attr if isinstance(pf, ast.Attribute) else pf.id if isinstance(pf, ast.Name) else None
+            if plast not in consumers and plast not in facts.aliases:
+                return True
+        elif isinstance(parent, ast.Attribute) and parent.attr == "close":
+            call = parents.get(id(parent))
+            if isinstance(call, ast.Call) and _in_following_finally(call, assign, parents, fn):
+                return True
+    return False
+
+
+def _in_following_finally(node: ast.AST, assign: ast.AST, parents: Dict[int, ast.AST], fn: ast.AST) -> bool:
+    """``node`` is in the ``finally:`` of a ``try`` whose body holds the assignment, or of a
+    ``try`` that comes after the assignment (or after a statement that holds it) in the
+    same block."""
+    tries = []
+    current: Optional[ast.AST] = node
+    while current is not None and current is not fn:
+        parent = parents.get(id(current))
+        if isinstance(parent, ast.Try) and any(current is s for s in parent.finalbody):
+            tries.append(parent)
+        current = parent
+    for t in tries:
+        ancestor: Optional[ast.AST] = assign
+        while ancestor is not None and ancestor is not fn:
+            holder = parents.get(id(ancestor))
+            if holder is t and any(ancestor is s for s in t.body):
+                return True
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(holder, field, None)
+                if isinstance(block, list) and any(ancestor is s for s in block) and any(t is s for s in block[block.index(ancestor) + 1 :]):
+                    return True
+            ancestor = holder
+    return False

@@ -117,6 +117,9 @@ REPORTED = [
     _case(TimerWithoutCancel, "from threading import Timer as T\ndef handle(r):\n    T(300, f).start()\n"),
     _case(TimerWithoutCancel, "import asyncio\nclass B:\n    def beat(self):\n        self._loop.call_later(3, self.beat)\n"),
     _case(TimerWithoutCancel, "import asyncio as aio\nclass P:\n    def __init__(self):\n        self._t = aio.ensure_future(self._poll())\n    async def _poll(self):\n        while 1:\n            await aio.sleep(1)\n"),
+    _case(TimerWithoutCancel, "import asyncio, sys\nclass B:\n    if sys.platform:\n        def beat(self):\n            self._loop.call_later(3, self.beat)\n"),
+    _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    try:\n        pass\n    finally:\n        print(fh)\n    return fh.read()\n"),
+    _case(UnclosedFile, "import csv\ndef rows(p):\n    r = csv.reader(open(p))\n    return r\n"),
     # FFT307, FFT308
     _case(HookChainPerCall, "import sys as system\ndef run(job):\n    system.excepthook = wrap(system.excepthook)\n"),
     _case(HookChainPerCall, "from signal import signal as sig, getsignal\ndef run(job):\n    old = getsignal(2)\n    sig(2, lambda *a: old(*a))\n"),
@@ -174,6 +177,10 @@ SILENT = [
     # FFT306: module level, no timer at all
     _case(TimerWithoutCancel, "import threading\nthreading.Timer(60, f).start()\n"),
     _case(TimerWithoutCancel, "import threading\ndef f(lock):\n    lock.acquire()\n"),
+    _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    try:\n        return fh.read()\n    finally:\n        fh.close()\n"),
+    _case(UnclosedFile, "def f(p):\n    return open(p)\n"),
+    _case(UnclosedFile, "def f(p, reg):\n    fh = open(p)\n    reg.add(fh)\n"),
+    _case(TimerWithoutCancel, "import asyncio\nclass C:\n    def ping(self):\n        self._loop.call_later(5, self.check)\n"),
     # FFT307, FFT308: module level, no hook, no watcher
     _case(HookChainPerCall, "import sys\nsys.excepthook = wrap(sys.excepthook)\n"),
     _case(HookChainPerCall, "import signal\ndef f(p):\n    p.signal()\n"),
