@@ -39,7 +39,7 @@ SETUP_WORDS = frozenset(
     (
         "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
         "bootstrap", "startup", "enable", "attach", "connect", "subscribe", "listen", "hook",
-        "wire", "bind", "activate", "main", "ready", "boot", "instrument",
+        "wire", "bind", "activate", "main", "ready", "boot", "instrument", "serve",
     )
 )
 # `add_file_handler`, `make_listener`: functions whose job is to register; their callers own it.
@@ -218,7 +218,10 @@ class ListenerPerCall(Rule):
     `atexit.register` / `unregister`, `sys.addaudithook` (never removable), Django and
     blinker/Flask `signal.connect` / `disconnect`, pyee `on` / `remove_listener`, Qt
     `signal.connect` / `disconnect`, `copyreg.pickle` of a class made per call, asyncio
-    `loop.add_reader` / `add_writer` / `remove_reader` / `remove_writer`.
+    `loop.add_reader` / `add_writer` / `remove_reader` / `remove_writer`,
+    `loop.add_signal_handler` of a handler made per call / `remove_signal_handler`,
+    `warnings.filterwarnings` / `simplefilter` (outside `with warnings.catch_warnings()`),
+    `faulthandler.register` / `unregister`.
 
     Also reported:
     - set-up code that repeats the same registration in a loop (the call mentions nothing
@@ -366,6 +369,10 @@ class ListenerPerCall(Rule):
         "import atexit\ndef main(jobs):\n    for job in jobs:\n        atexit.register(job.cleanup)\n",
         # copyreg: a module-level class is registered once, whatever the number of calls
         "import copyreg\ndef install(reducer):\n    copyreg.pickle(Point, reducer)\n",
+        # filters restored at the end of the block, set-up code, a shared signal handler
+        "import warnings\ndef parse(text):\n    with warnings.catch_warnings():\n        warnings.simplefilter('ignore')\n        return load(text)\n",
+        "import warnings\ndef configure_warnings():\n    warnings.filterwarnings('ignore', category=DeprecationWarning)\n",
+        "import faulthandler, signal\ndef main():\n    faulthandler.register(signal.SIGUSR1)\n",
         # the reader is removed again
         "class Conn:\n    def start(self, sock):\n        self._loop.add_reader(sock.fileno(), self._on_read)\n    def close(self):\n        self._loop.remove_reader(self._sock.fileno())\n",
     ]
@@ -433,6 +440,17 @@ class ListenerPerCall(Rule):
         # a method that set-up code calls once per item is not set-up code
         Invalid(
             "from PyQt5 import QtWidgets\nclass Table(QtWidgets.QWidget):\n    def __init__(self, rows):\n        super().__init__()\n        for row in rows:\n            self._add_row(row)\n    def _add_row(self, row):\n        self.model.changed.connect(self.refresh)\n",
+        ),
+        Invalid(
+            "import warnings\ndef parse(row):\n    warnings.filterwarnings('ignore', message=f'column {row.name}')\n    return row.value\n",
+            message_contains="warnings filter",
+        ),
+        Invalid("import faulthandler, signal\ndef run_job(job):\n    faulthandler.register(signal.SIGUSR1, file=job.log)\n    job()\n"),
+        Invalid(
+            "import asyncio, signal\nasync def handle_client(reader, writer):\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, lambda: writer.close())\n",
+        ),
+        Invalid(
+            "import asyncio, signal\nclass Conn:\n    def handle_client(self, loop):\n        loop.add_signal_handler(signal.SIGTERM, lambda: self.close())\n",
         ),
         # process-wide registries that keep what each call makes
         Invalid(
