@@ -357,3 +357,60 @@ def parent_map(node: cst.CSTNode) -> Dict[int, cst.CSTNode]:
             parents[id(child)] = current
             stack.append(child)
     return parents
+
+
+def _holders(view: Any) -> Dict[int, ast.AST]:
+    holders: Dict[int, ast.AST] = {}
+    for node in view.nodes(ast.Assign, ast.AnnAssign, ast.Attribute, ast.Return, ast.Yield, ast.Await, ast.Expr):
+        value = getattr(node, "value", None)
+        if value is not None:
+            holders[id(value)] = node
+    for node in view.nodes(ast.Call):
+        for arg in node.args:
+            holders[id(arg)] = node
+        for kw in node.keywords:
+            holders[id(kw.value)] = node
+    for node in view.nodes(ast.For, ast.AsyncFor, ast.comprehension):
+        holders[id(node.iter)] = node
+    for node in view.nodes(ast.withitem):
+        holders[id(node.context_expr)] = node
+    return holders
+
+
+def holders(view: Any) -> Dict[int, ast.AST]:
+    """id(expression) -> the node that holds it as a value (an assignment's or a return's
+    value, an attribute's object, a call's argument, a loop's iterable, a ``with`` item),
+    from the shared node lists: the parent links the FFT3xx pre-checks ask about, without a
+    walk of their own."""
+    return view.memo("leaks.holders", _holders)
+
+
+def _method_classes(view: Any) -> Dict[int, ast.ClassDef]:
+    out: Dict[int, ast.ClassDef] = {}
+
+    def visit(body: Sequence[ast.stmt], klass: ast.ClassDef) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out[id(stmt)] = klass
+            elif not isinstance(stmt, ast.ClassDef):
+                for field in ("body", "orelse", "finalbody"):
+                    block = getattr(stmt, field, None)
+                    if isinstance(block, list):
+                        visit(block, klass)
+                for handler in [*(getattr(stmt, "handlers", None) or ()), *(getattr(stmt, "cases", None) or ())]:
+                    visit(handler.body, klass)
+
+    for klass in view.nodes(ast.ClassDef):
+        visit(klass.body, klass)  # type: ignore[attr-defined]
+    return out
+
+
+def method_classes(view: Any) -> Dict[int, ast.ClassDef]:
+    """id(def) -> the class whose body holds it (also under ``if`` / ``try`` / ``with``)."""
+    return view.memo("leaks.method_classes", _method_classes)
+
+
+def parents_in(node: ast.AST) -> Dict[int, ast.AST]:
+    """id(child) -> parent below one ``ast`` node (a function: the walks that need every
+    parent stay inside the candidate's function)."""
+    return {id(c): n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}

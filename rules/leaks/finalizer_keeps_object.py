@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, List, Optional
 
 import libcst as cst
@@ -66,7 +67,8 @@ class FinalizerKeepsObject(Rule):
     code = "FFT308"
     name = "finalizer-keeps-object"
     message = "`{call}` watches `{obj}` with a callback that holds `{obj}`: it is never collected, the callback runs only at exit, and each object leaks with all it refers to"
-    requires = ("finalize", "weakref")
+    # `finalize`, or `ref` called or imported under another name
+    requires = ("finalize", re.compile(r"\bref\s*\(|\bref\s+as\b"))
 
     VALID = [
         "import shutil, weakref\nclass T:\n    def __init__(self, path):\n        self._f = weakref.finalize(self, shutil.rmtree, path)\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Dict, Optional, Set
 
 import libcst as cst
@@ -90,7 +91,8 @@ class HookChainPerCall(Rule):
     code = "FFT307"
     name = "hook-chain-per-call"
     message = "`{hook}` is wrapped around the previous one on {where}: the chain grows by one wrapper per call, keeps every wrapper (and what it holds) alive, and each {event} runs through all of them"
-    requires = ("excepthook", "unraisablehook", "displayhook", "breakpointhook", "signal")
+    # a hook's name, or `signal` called or imported under another name
+    requires = ("excepthook", "unraisablehook", "displayhook", "breakpointhook", re.compile(r"\bsignal\s*\(|\bsignal\s+as\b"))
     Options = LeaksOptions
     options_key = "leaks"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Dict, List, Optional, Set
 
 import libcst as cst
@@ -10,7 +11,7 @@ import libcst as cst
 from fftlint.analysis.names import dotted
 from fftlint.rule import Invalid, Rule
 
-from ._common import in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
+from ._common import holders, in_dead_branch, leak_facts, load_catalog, may_resolve, method_classes, reachable, split_name, walk_nodes
 from .unclosed_resource import runs_once
 
 CATALOG = "timers.yaml"
@@ -98,7 +99,11 @@ class TimerWithoutCancel(Rule):
     code = "FFT306"
     name = "timer-without-cancel"
     message = "`{call}` {how}: {consequence}"
-    requires = ("Timer", "call_later", "call_at", "Thread", "create_task", "ensure_future")
+    # a timer or thread class called or imported under another name; a scheduling method
+    requires = (
+        re.compile(r"\b(?:Timer|Thread)\s*\(|\b(?:Timer|Thread)\s+as\b"),
+        "call_later", "call_at", "create_task", "ensure_future",
+    )
 
     VALID = [
         "import threading\ndef main():\n    threading.Timer(60, report).start()\n",
@@ -167,8 +172,8 @@ class TimerWithoutCancel(Rule):
             if timer and not runs_once(fn.name):  # type: ignore[attr-defined]
                 return True  # a dropped timer per call
             if parents is None:
-                parents = {id(c): n for n in ast.walk(view.tree) for c in ast.iter_child_nodes(n)}
-            klass = _enclosing_class(fn, parents)
+                parents = holders(view)
+            klass = method_classes(view).get(id(fn))
             if klass is None:
                 continue  # the other kinds need a method
             if timer or later:
@@ -443,14 +448,6 @@ class TimerWithoutCancel(Rule):
         if isinstance(interval, (cst.Integer, cst.Float)):
             return float(interval.evaluated_value) < float(_catalog()["short_interval"])
         return False
-
-
-def _enclosing_class(fn: ast.AST, parents: Dict[int, ast.AST]) -> Optional[ast.ClassDef]:
-    """The class whose body holds ``fn`` (also under ``if`` / ``try`` / ``with`` there)."""
-    current = parents.get(id(fn))
-    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)):
-        current = parents.get(id(current))
-    return current if isinstance(current, ast.ClassDef) else None
 
 
 def _ast_cancelled(klass: ast.ClassDef) -> Set[str]:

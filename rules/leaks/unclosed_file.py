@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -12,6 +13,8 @@ from fftlint.rule import FixSpec, Invalid, Rule
 
 from ._common import (
     blocks_of,
+    holders,
+    parents_in,
     fresh_name,
     in_dead_branch,
     inside_expected_raise,
@@ -49,6 +52,13 @@ def _catalog() -> Dict[str, Any]:
 
 def _lasts() -> Set[str]:
     return {name.rsplit(".", 1)[-1] for name in _catalog()["files"]}
+
+
+def _requires() -> Tuple[Any, ...]:
+    """Stage 1: an opener's last name followed by ``(`` (a call), or by ``as`` (an import
+    alias: ``from io import open as io_open``)."""
+    names = "|".join(sorted(re.escape(n) for n in _lasts()))
+    return (re.compile(rf"\b(?:{names})\s*\("), re.compile(rf"\b(?:{names})\s+as\b"))
 
 
 class UnclosedFile(Rule):
@@ -129,7 +139,7 @@ class UnclosedFile(Rule):
     name = "file-not-closed"
     message = "`{call}` opens {what} that {how}: {consequence}"
     fix_title = "Open it in a `with` block"
-    requires = tuple(sorted(_lasts()))
+    requires = _requires()
 
     VALID = [
         "def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
@@ -240,6 +250,7 @@ class UnclosedFile(Rule):
         wrapper_lasts = {n.rsplit(".", 1)[-1] for n in catalog["file_wrappers"]}
         loops: Optional[List[Tuple[Tuple[int, int], Tuple[int, int]]]] = None
         parents: Optional[Dict[int, ast.AST]] = None
+        local_parents: Dict[int, Dict[int, ast.AST]] = {}
         for call in view.nodes(ast.Call):
             func = call.func
             last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
@@ -248,7 +259,7 @@ class UnclosedFile(Rule):
             if not any(may_resolve(func, t, facts) for t in openers):
                 continue
             if parents is None:
-                parents = {id(c): n for n in ast.walk(view.tree) for c in ast.iter_child_nodes(n)}
+                parents = holders(view)
                 loops = _loop_spans(view)
             assert loops is not None
             fn = facts.innermost_function(call)
@@ -260,7 +271,12 @@ class UnclosedFile(Rule):
             parent = parents.get(id(call))
             target = _local_target(parent, call)
             if target is not None:
-                if fn is not None and not _escapes(fn, target, parent, parents, consumer_lasts, facts):
+                if fn is None:
+                    continue
+                inner = local_parents.get(id(fn))
+                if inner is None:
+                    inner = local_parents[id(fn)] = parents_in(fn)
+                if not _escapes(fn, target, parent, inner, consumer_lasts, facts):
                     return True
                 continue
             if isinstance(parent, ast.Call) and any(v is call for v in (*parent.args, *(k.value for k in parent.keywords))):
