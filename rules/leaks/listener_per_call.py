@@ -419,6 +419,13 @@ class ListenerPerCall(Rule):
         Invalid(
             "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n",
         ),
+        # a fresh exit callback that cleans up nothing of this call: the same one again
+        Invalid("import atexit, logging\ndef handle(request):\n    atexit.register(lambda: logging.shutdown())\n"),
+        # one more handler on the same logger per job, even in run-once code
+        Invalid(
+            "import logging\nlog = logging.getLogger('jobs')\ndef main(jobs):\n    for job in jobs:\n        log.addHandler(logging.FileHandler(job.path))\n        job.run()\n",
+            message_contains="every iteration",
+        ),
         # set-up code, but the loop repeats the same registration on the same object
         Invalid(
             "import logging\ndef configure(names):\n    log = logging.getLogger('app')\n    for name in names:\n        log.addHandler(logging.StreamHandler())\n",
@@ -622,7 +629,11 @@ class ListenerPerCall(Rule):
                     varying.update(n.value for n in [target, *walk_nodes(target)] if isinstance(n, cst.Name))
                 elif isinstance(sub, (cst.For, cst.CompFor)):
                     varying.update(n.value for n in [sub.target, *walk_nodes(sub.target)] if isinstance(n, cst.Name))
-        used = {n.value for n in walk_nodes(call) if isinstance(n, cst.Name)}
+        # a registration *on* an object repeats when that object is the same each time (the
+        # handler may vary: one more handler per iteration); one without a receiver
+        # (`atexit.register(...)`) repeats when nothing in it varies
+        probe: cst.CSTNode = receiver if receiver is not None else call
+        used = {n.value for n in [probe, *walk_nodes(probe)] if isinstance(n, cst.Name)}
         return not (used & varying)
 
     def _match(self, call: cst.Call) -> Optional[Tuple[Dict[str, Any], Optional[cst.BaseExpression]]]:
@@ -868,7 +879,7 @@ class ListenerPerCall(Rule):
             positional = [a for a in call.args if a.keyword is None]
             if len(positional) > 1 or any(a.keyword is not None for a in call.args):
                 return True  # `atexit.register(os.remove, path)`: one callback per resource
-            if positional and self._fresh(positional[0].value, func):
+            if positional and self._fresh(positional[0].value, func) and self._closes_over_local(positional[0].value, func):
                 return True  # a closure over what this call created
             if positional and self._method_of_new_object(positional[0].value, func):
                 return True  # `lock = make_lock(); atexit.register(lock.release)`
@@ -892,6 +903,26 @@ class ListenerPerCall(Rule):
             kind, _ = self._locals(func).get(arg.value, ("global", None))
             return kind in ("call", "lambda", "def")
         return False
+
+    def _closes_over_local(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
+        """A fresh callback that uses a name of ``func`` (a parameter or a local it
+        assigns): it cleans up something of this call. One that uses only globals is the
+        same callback registered again."""
+        local = set(self._locals(func))
+        if isinstance(arg, cst.Name):
+            kind, value = self._locals(func).get(arg.value, ("global", None))
+            if kind == "def" and isinstance(value, cst.FunctionDef):
+                body: cst.CSTNode = value.body
+            elif kind in ("lambda", "call") and value is not None:
+                body = value
+            else:
+                return True
+            local.discard(arg.value)
+        elif isinstance(arg, cst.Lambda):
+            body = arg.body
+        else:
+            body = arg
+        return any(isinstance(n, cst.Name) and n.value in local for n in [body, *walk_nodes(body)])
 
     def _method_of_new_object(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
         """``obj.method`` where ``obj`` (a local or an attribute) is assigned the result of
