@@ -414,3 +414,23 @@ def parents_in(node: ast.AST) -> Dict[int, ast.AST]:
     """id(child) -> parent below one ``ast`` node (a function: the walks that need every
     parent stay inside the candidate's function)."""
     return {id(c): n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}
+
+
+def repeats_in_loop(ctx: Any, probe: cst.CSTNode) -> bool:
+    """The current node is in a loop of its function (not a comprehension) and ``probe``
+    mentions none of the names the loops bind or assign: every iteration does the same
+    thing again (``for job in jobs: log.addHandler(...)`` with ``probe`` = ``log``)."""
+    loops = ctx.stack.loops
+    if not loops or any(f.kind == "comprehension" for f in loops):
+        return False
+    from fftlint.analysis.names import target_names
+
+    varying: Set[str] = set()
+    for frame in loops:
+        loop = frame.node
+        if isinstance(loop, cst.For):
+            varying.update(target_names(loop.target))
+        for sub in walk_nodes(loop.body, into_scopes=False):
+            if isinstance(sub, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
+                varying.update(target_names(sub.target))  # the names it binds (not `obj.attr = ...`)
+    return not any(isinstance(n, cst.Name) and n.value in varying for n in [probe, *walk_nodes(probe)])

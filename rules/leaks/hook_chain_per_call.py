@@ -11,7 +11,7 @@ import libcst as cst
 from fftlint.analysis.names import dotted
 from fftlint.rule import Invalid, Rule
 
-from ._common import LeaksOptions, in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
+from ._common import LeaksOptions, in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, repeats_in_loop, split_name, walk_nodes
 from .listener_per_call import setup_by_name
 
 CATALOG = "hooks.yaml"
@@ -172,25 +172,11 @@ class HookChainPerCall(Rule):
         if frame is None or not isinstance(frame.node, cst.FunctionDef):
             return None
         name = frame.node.name.value
-        if self._repeated_in_loop(node):
+        if repeats_in_loop(self.ctx, node):
             return f"every iteration of a loop in `{name}`"
         if setup_by_name(name, self._setup_names):
             return None
         return f"every call of `{name}`"
-
-    def _repeated_in_loop(self, node: cst.CSTNode) -> bool:
-        """In a loop, and ``node`` (the hook, or the signal number) mentions nothing the
-        loop binds (``for sig in signals: signal.signal(sig, ...)`` installs one handler
-        per signal, not a chain)."""
-        loops = [f for f in self.ctx.stack.loops if f.kind in ("loop", "async loop")]
-        if not loops:
-            return False
-        varying: Set[str] = set()
-        for frame in loops:
-            loop = frame.node
-            if isinstance(loop, cst.For):
-                varying.update(n.value for n in [loop.target, *walk_nodes(loop.target)] if isinstance(n, cst.Name))
-        return not any(isinstance(n, cst.Name) and n.value in varying for n in walk_nodes(node))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         hooks = _catalog()["hooks"]

@@ -22,6 +22,7 @@ from ._common import (
     load_catalog,
     may_resolve,
     reachable,
+    repeats_in_loop,
     root_name,
     split_name,
     walk_nodes,
@@ -608,33 +609,10 @@ class ListenerPerCall(Rule):
         return replace(call, call.with_changes(args=args), safety=UNSAFE, title=f"Drop `{weak_keyword}=False`: hold the receiver weakly")
 
     def _repeated_in_loop(self, call: cst.Call, receiver: Optional[cst.BaseExpression]) -> bool:
-        """The call is in a loop (or comprehension) of its function and mentions none of
-        the names that loop binds or assigns: every iteration repeats the same registration."""
-        loops = self.ctx.stack.loops
-        if not loops:
-            return False
-        varying: Set[str] = set()
-        for frame in loops:
-            loop = frame.node
-            if isinstance(loop, cst.For):
-                varying.update(n.value for n in [loop.target, *walk_nodes(loop.target)] if isinstance(n, cst.Name))
-                body: cst.CSTNode = loop.body
-            elif isinstance(loop, cst.While):
-                body = loop.body
-            else:
-                return False  # a comprehension: its element is what varies
-            for sub in walk_nodes(body, into_scopes=False):
-                if isinstance(sub, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr)):
-                    target = sub.target
-                    varying.update(n.value for n in [target, *walk_nodes(target)] if isinstance(n, cst.Name))
-                elif isinstance(sub, (cst.For, cst.CompFor)):
-                    varying.update(n.value for n in [sub.target, *walk_nodes(sub.target)] if isinstance(n, cst.Name))
-        # a registration *on* an object repeats when that object is the same each time (the
-        # handler may vary: one more handler per iteration); one without a receiver
-        # (`atexit.register(...)`) repeats when nothing in it varies
-        probe: cst.CSTNode = receiver if receiver is not None else call
-        used = {n.value for n in [probe, *walk_nodes(probe)] if isinstance(n, cst.Name)}
-        return not (used & varying)
+        """In a loop of its function, a registration *on* an object repeats when that object
+        is the same each time (the handler may vary: one more handler per iteration); one
+        without a receiver (`atexit.register(...)`) repeats when nothing in it varies."""
+        return repeats_in_loop(self.ctx, receiver if receiver is not None else call)
 
     def _match(self, call: cst.Call) -> Optional[Tuple[Dict[str, Any], Optional[cst.BaseExpression]]]:
         names = self.ctx.names
