@@ -36,6 +36,9 @@ SETUP_DUNDERS = frozenset(
 )
 #: Methods that run once per object: a strong registration there is one per instance.
 PER_OBJECT = frozenset(("__init__", "__new__", "__post_init__", "__enter__", "__aenter__", "__set_name__"))
+#: Base classes (by last name) whose frameworks make a new instance per request: Django
+#: and DRF views and viewsets, Tornado request handlers.
+PER_REQUEST_BASES = ("View", "ViewSet", "APIView", "RequestHandler")
 SETUP_WORDS = frozenset(
     (
         "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
@@ -229,7 +232,9 @@ class ListenerPerCall(Rule):
       the loop binds: the same logger gets one more handler per iteration);
     - a strongly held receiver that is a bound method of `self` or a closure over it
       (`post_save.connect(self.on_save, weak=False)`), connected in `__init__` or a method
-      `__init__` calls: one receiver per object, and the signal keeps every object alive;
+      `__init__` calls, or in any method of a view or request handler (a class whose base
+      ends in `View`, `ViewSet` or `RequestHandler`: one instance per request): one
+      receiver per object, and the signal keeps every object alive;
     - a method that set-up code calls in a loop (once per item) is not set-up code itself.
 
     A signal defined in another module of the project (`from .signals import order_paid`,
@@ -445,6 +450,13 @@ class ListenerPerCall(Rule):
         Invalid(
             "import blinker\nupdated = blinker.signal('updated')\nclass View:\n    def __init__(self):\n        self._wire()\n    def _wire(self):\n        updated.connect(lambda sender: self.refresh(), weak=False)\n",
         ),
+        # a class-based view: Django makes one instance per request
+        Invalid(
+            "from django.views import View\nfrom django.db.models.signals import post_save\nclass OrderView(View):\n    def post(self, request):\n        post_save.connect(self.on_save, weak=False)\n    def on_save(self, **kw):\n        pass\n",
+            message_contains="every instance of `OrderView`",
+            safety="unsafe",
+            fixed="from django.views import View\nfrom django.db.models.signals import post_save\nclass OrderView(View):\n    def post(self, request):\n        post_save.connect(self.on_save)\n    def on_save(self, **kw):\n        pass\n",
+        ),
         # a method that set-up code calls once per item is not set-up code
         Invalid(
             "from PyQt5 import QtWidgets\nclass Table(QtWidgets.QWidget):\n    def __init__(self, rows):\n        super().__init__()\n        for row in rows:\n            self._add_row(row)\n    def _add_row(self, row):\n        self.model.changed.connect(self.refresh)\n",
@@ -582,9 +594,11 @@ class ListenerPerCall(Rule):
         if not holds:
             return False
         assert isinstance(cls, cst.ClassDef)
-        for base in cls.bases:
-            if (self.ctx.names.resolve(base.value) or dotted(base.value) or "").rsplit(".", 1)[-1] in ("AppConfig", "BaseCommand"):
-                return False
+        bases = [(self.ctx.names.resolve(b.value) or dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases]
+        if any(b in ("AppConfig", "BaseCommand") for b in bases):
+            return False
+        if any(b.endswith(PER_REQUEST_BASES) for b in bases):
+            return True  # a view or request handler: a new instance per request
         return func.name.value in PER_OBJECT or func.name.value in self._called_from_init(cls)
 
     @staticmethod
