@@ -310,27 +310,6 @@ def block_of(parent: cst.CSTNode, child: cst.CSTNode) -> Optional[cst.BaseSuite]
     return None
 
 
-def indentation(ctx: Any) -> Optional[str]:
-    """The indentation of the current statement (``ctx.statements[-1]``), or None when it
-    is not on a line of its own (``if x: f()``) or sits in a block this cannot follow."""
-    statements = ctx.statements
-    if not statements:
-        return None
-    module = ctx.module
-    indent = ""
-    parents = [module, *statements]
-    for parent, child in zip(parents, parents[1:]):
-        if isinstance(parent, cst.Module):
-            if not any(s is child for s in parent.body):
-                return None
-            continue
-        block = block_of(parent, child)
-        if not isinstance(block, cst.IndentedBlock):
-            return None
-        indent += block.indent if block.indent is not None else module.default_indent
-    return indent
-
-
 def names_in(node: cst.CSTNode) -> Set[str]:
     """Every bare name used or bound anywhere below ``node`` (nested scopes included)."""
     return {sub.value for sub in walk_nodes(node) if isinstance(sub, cst.Name)}

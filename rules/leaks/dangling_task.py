@@ -8,13 +8,13 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.names import dotted
-from fftlint.rule import FixSpec, Invalid, Rule, replace
+from fftlint.rule import FixSpec, Invalid, Rule
 
 from ._common import (
+    block_of,
     blocks_of,
     fresh_name,
     in_dead_branch,
-    indentation,
     inside_expected_raise,
     leak_facts,
     load_catalog,
@@ -504,24 +504,35 @@ class DanglingTask(Rule):
         bound = self.ctx.names.module.bindings.get(BACKGROUND)
         if bound is not None and not self._module_set():
             return None  # `_background_tasks` is something else here
-        indent = indentation(self.ctx)
-        if indent is None:
+        line = self.ctx.statements[-1]
+        parent = self.ctx.statements[-2] if len(self.ctx.statements) > 1 else self.ctx.module
+        block = self.ctx.module if isinstance(parent, cst.Module) else block_of(parent, line)
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)) or not any(s is line for s in block.body):
             return None
         code = self.ctx.code_for
-        keep = f"{{indent}}{BACKGROUND}.add({{t}})\n{{indent}}{{t}}.add_done_callback({BACKGROUND}.discard)"
         if how in ("unused", "callbacks-only", "loop"):
-            text = code(small) + "\n" + keep.format(indent=indent, t=detail)
+            t, first = detail, line
+            extra: List[str] = []
         else:
             assert isinstance(small, cst.Expr)
             scope = self.ctx.stack.function
             t = fresh_name("task", names_in(scope if scope is not None else self.ctx.module))
-            text = f"{t} = {code(call)}\n" + keep.format(indent=indent, t=t)
+            assign = cst.parse_statement(f"{t} = {code(call)}\n")
+            assert isinstance(assign, cst.SimpleStatementLine)
+            first = line.with_changes(body=[assign.body[0] if s is small else s for s in line.body])
+            extra = []
             if how == "chained":
                 whole, inner = code(small.value), code(call)
                 if not whole.startswith(inner):
                     return None
-                text += f"\n{indent}{t}{whole[len(inner):]}"
-        return replace(small, text, module_statements=[f"{BACKGROUND} = set()"])
+                extra.append(f"{t}{whole[len(inner):]}")
+        added = [cst.parse_statement(f"{text}\n") for text in (f"{BACKGROUND}.add({t})", f"{t}.add_done_callback({BACKGROUND}.discard)", *extra)]
+        body: List[cst.BaseStatement] = []
+        for stmt in block.body:
+            body.extend([first, *added] if stmt is line else [stmt])  # type: ignore[list-item]
+        module = self.ctx.module.deep_replace(block, block.with_changes(body=body))
+        assert isinstance(module, cst.Module)
+        return FixSpec((), rewrite=module, module_statements=(f"{BACKGROUND} = set()",))
 
     def _module_set(self) -> bool:
         for stmt in self.ctx.module.body:
