@@ -265,6 +265,7 @@ class _Collector:
         self._positions: Optional[_Positions] = None
         self._wanted = _wanted_nodes(module, reports)
         self._starts: Optional[List[int]] = None
+        self._round_trips: Optional[bool] = None
 
     @property
     def positions(self) -> _Positions:
@@ -303,6 +304,15 @@ class _Collector:
         edits.extend(self.import_edits(spec.imports, spec.module_statements))
         title = spec.title or rule.fix_title or f"Fix {rule.code}"
         return Fix(title, spec.safety, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
+
+    def _can_rewrite(self, spec: FixSpec) -> bool:
+        """A whole-module rewrite is diffed against the file's text: only when LibCST
+        renders the parsed module back to exactly that text (it does for any ``str``)."""
+        if spec.rewrite is None:
+            return True
+        if self._round_trips is None:
+            self._round_trips = self.module.code == self.text
+        return self._round_trips
 
     def import_edits(self, imports: Sequence[str], statements: Sequence[str] = ()) -> List[Edit]:
         """Insert the missing imports, then the module-level statements the module lacks,
@@ -351,7 +361,7 @@ class _Collector:
         statement_line = 0
         if raw.statement is not None:
             statement_line = self.positions[raw.statement].start.line
-        fix = self.fix(rule, raw.fix) if raw.fix is not None else None
+        fix = self.fix(rule, raw.fix) if raw.fix is not None and self._can_rewrite(raw.fix) else None
         return Diagnostic(
             rule.code,
             rule.name,
