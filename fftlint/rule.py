@@ -90,28 +90,50 @@ class Invalid:
 
 # --------------------------------------------------------------------------- fixes
 @dataclass(frozen=True)
+class NodeRange:
+    """The source from the start of ``first`` to the end of ``last`` (two nodes of one
+    file, ``first`` not after ``last``): what a fix replaces when it rewrites several
+    sibling nodes at once (adjacent decorators, the statements a ``with`` block takes in)."""
+
+    first: cst.CSTNode
+    last: cst.CSTNode
+
+
+Target = Union[cst.CSTNode, NodeRange]
+
+
+@dataclass(frozen=True)
 class FixSpec:
     """A fix as a rule writes it: node replacements plus imports to add.
 
-    ``replacements`` maps CST nodes of the file to replacement source text or nodes.
-    ``imports`` are module names that must be imported (``"asyncio"``) for the fix.
+    ``replacements`` maps CST nodes of the file (or a :class:`NodeRange` of them) to
+    replacement source text or nodes. ``imports`` are module names that must be imported
+    (``"asyncio"``) for the fix.
     """
 
-    replacements: Tuple[Tuple[cst.CSTNode, Union[str, cst.CSTNode]], ...]
+    replacements: Tuple[Tuple[Target, Union[str, cst.CSTNode]], ...]
     safety: str = SAFE
     title: Optional[str] = None
     imports: Tuple[str, ...] = ()
+    #: Module-level statements the fix needs (``"_background_tasks = set()"``), added after
+    #: the imports unless the module already has that statement at its top level.
+    module_statements: Tuple[str, ...] = ()
+    #: The whole module after the fix (a restructuring that LibCST renders: statements
+    #: moved into a new block keep their relative indentation and string contents); the
+    #: engine turns it into one edit over the part that changed. Used with no replacements.
+    rewrite: Optional[cst.Module] = None
 
 
 def replace(
-    node: cst.CSTNode,
+    node: Target,
     new: Union[str, cst.CSTNode],
     *,
     safety: str = SAFE,
     title: Optional[str] = None,
     imports: Sequence[str] = (),
+    module_statements: Sequence[str] = (),
 ) -> FixSpec:
-    return FixSpec(((node, new),), safety, title, tuple(imports))
+    return FixSpec(((node, new),), safety, title, tuple(imports), tuple(module_statements))
 
 
 # --------------------------------------------------------------------------- context

@@ -20,7 +20,7 @@ from fftlint.engine.source import line_starts, offset_of, position_of
 from fftlint.engine.statement import lines_text, statement_hash
 from fftlint.facts.cst import Names
 from fftlint.engine.walk import Walker
-from fftlint.rule import FileContext, FixSpec, RawReport, Rule
+from fftlint.rule import FileContext, FixSpec, NodeRange, RawReport, Rule
 from fftlint.suppress import Suppressions, skip_file
 from fftlint.types import Diagnostic, Edit, FileResult, Fix, Span
 
@@ -256,8 +256,12 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
             out.append(raw.statement)
             out.extend(_suite(raw.statement))
         if raw.fix is not None:
-            out.extend(node for node, _ in raw.fix.replacements)
-            imports = imports or bool(raw.fix.imports)
+            for node, _ in raw.fix.replacements:
+                if isinstance(node, NodeRange):
+                    out += [node.first, node.last]
+                else:
+                    out.append(node)
+            imports = imports or bool(raw.fix.imports) or bool(raw.fix.module_statements)
     if imports:  # candidates for the statement new imports go after
         for stmt in module.body:
             if not isinstance(stmt, cst.SimpleStatementLine):
@@ -270,6 +274,29 @@ def _suite(node: cst.CSTNode) -> Tuple[cst.CSTNode, ...]:
     """The body of a compound statement (where its header ends), or nothing."""
     body = getattr(node, "body", None)
     return (body,) if isinstance(body, cst.BaseSuite) and not isinstance(node, cst.Module) else ()
+
+
+def changed_part(old: str, new: str) -> Edit:
+    """One edit that turns ``old`` into ``new``: the span between their common prefix and
+    common suffix."""
+    limit = min(len(old), len(new))
+    lo, hi = 0, limit  # the longest common prefix, by bisection (slice compares run in C)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    start = lo
+    lo, hi = 0, limit - start
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid :] == new[len(new) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    end = lo
+    return Edit(start, len(old) - end, new[start : len(new) - end])
 
 
 class _Collector:
@@ -287,6 +314,7 @@ class _Collector:
         self._positions: Optional[_Positions] = None
         self._wanted = _wanted_nodes(module, reports)
         self._starts: Optional[List[int]] = None
+        self._round_trips: Optional[bool] = None
 
     @property
     def positions(self) -> _Positions:
@@ -316,11 +344,17 @@ class _Collector:
         if self.own_package_import(spec.imports):
             return None
         edits = []
+        if spec.rewrite is not None:
+            part = changed_part(self.text, spec.rewrite.code)
+            edits.append(self.edit(part.start, part.end, part.content))
         for node, new in spec.replacements:
             content = new if isinstance(new, str) else self.module.code_for_node(new)
-            start, end = self.offsets(node)
+            if isinstance(node, NodeRange):
+                start, end = self.offsets(node.first)[0], self.offsets(node.last)[1]
+            else:
+                start, end = self.offsets(node)
             edits.append(self.edit(start, end, content))
-        edits.extend(self.import_edits(spec.imports))
+        edits.extend(self.import_edits(spec.imports, spec.module_statements))
         title = spec.title or rule.fix_title or f"Fix {rule.code}"
         return Fix(title, spec.safety, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
 
@@ -366,12 +400,33 @@ class _Collector:
         names = self.names
         return sorted({m for m in imports if names is None or names.module_binding(m.split(".")[0]) != m.split(".")[0]})
 
-    def import_edits(self, imports: Sequence[str]) -> List[Edit]:
+    def _can_rewrite(self, spec: FixSpec) -> bool:
+        """A whole-module rewrite is diffed against the file's text: only when LibCST
+        renders the parsed module back to exactly that text (it does for any ``str``)."""
+        if spec.rewrite is None:
+            return True
+        if self._round_trips is None:
+            self._round_trips = self.module.code == self.text
+        return self._round_trips
+
+    def import_edits(self, imports: Sequence[str], statements: Sequence[str] = ()) -> List[Edit]:
+        """Insert the missing imports, then the module-level statements the module lacks,
+        after the leading docstring and imports."""
         missing = self.missing_imports(imports)
-        if not missing:
+        present = set()
+        if statements:
+            present = {
+                self.module.code_for_node(small).strip()
+                for stmt in self.module.body
+                if isinstance(stmt, cst.SimpleStatementLine)
+                for small in stmt.body
+            }
+        extra = [s for s in dict.fromkeys(statements) if s.strip() not in present]
+        if not missing and not extra:
             return []
         newline = self.module.default_newline
         text = "".join(f"import {m}{newline}" for m in missing)
+        text += "".join(f"{s}{newline}" for s in extra)
         pos, before = self._import_anchor()
         if before:
             return [self.edit(pos, pos, before + text.rstrip("\r\n"))]
@@ -407,7 +462,7 @@ class _Collector:
         statement_line = 0
         if raw.statement is not None:
             statement_line = self.positions[raw.statement].start.line
-        fix = self.fix(rule, raw.fix) if raw.fix is not None else None
+        fix = self.fix(rule, raw.fix) if raw.fix is not None and self._can_rewrite(raw.fix) else None
         return Diagnostic(
             rule.code,
             rule.name,

@@ -209,6 +209,16 @@ class Names:
             return None
         return single(self.facts.global_values(name))
 
+    def module_bindings(self) -> Dict[str, str]:
+        """Every module-level name with the one canonical name it holds once the module
+        has run ("" when it is unknown or several things)."""
+        if self.facts is None:
+            return {}
+        found = self.__dict__.get("_module_bindings")
+        if found is None:
+            found = self.__dict__["_module_bindings"] = {name: single(values) or "" for name, values in self.facts.module_globals().items()}
+        return found
+
     def module_roots(self) -> FrozenSet[str]:
         """Top-level names of everything module-level names are bound to (``PyQt5`` when
         the module imports from it)."""

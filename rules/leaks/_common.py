@@ -100,8 +100,8 @@ class LeaksOptions:
     #: Exact function names, or prefixes ending in ``*`` (``"prepare_*"``).
     setup_functions: List[str] = field(default_factory=list)
     #: FFT303 also reports bounded caches (`lru_cache(maxsize=128)`) on methods: they keep
-    #: up to `maxsize` instances alive, a bounded cost rather than a leak.
-    report_bounded_caches: bool = False
+    #: up to `maxsize` instances alive (parity with ruff's B019). False: only unbounded ones.
+    report_bounded_caches: bool = True
 
 
 # -- the ast pre-checks (``could_match``): necessary conditions, never sufficient ones --------
@@ -227,12 +227,12 @@ def may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool:
     """Necessary condition for ``ctx.names.resolve(expr) == ".".join(target)``
     (``target`` split into components: ``("asyncio", "get_event_loop()", "create_task")``)."""
     first = target[0][:-2] if target[0].endswith("()") else target[0]
-    if not facts.mentions(first) and not _rooted_in(expr, facts.opaque):
+    if not facts.mentions(first) and not rooted_in(expr, facts.opaque):
         return False  # a canonical name starts with an import, an unbound name or the module
     return _may_resolve(expr, target, facts)
 
 
-def _rooted_in(expr: ast.AST, names: Any) -> bool:
+def rooted_in(expr: ast.AST, names: Any) -> bool:
     node = expr
     while isinstance(node, (ast.Attribute, ast.Call)):
         node = node.value if isinstance(node, ast.Attribute) else node.func
@@ -287,3 +287,143 @@ def reachable(targets: Sequence[Tuple[str, ...]], facts: LeakFacts) -> List[Tupl
         if facts.mentions(first) and facts.instance_possible(last + "()"):
             out.append(t)
     return out
+
+
+# -- fixes ----------------------------------------------------------------------------------
+def blocks_of(stmt: cst.CSTNode) -> List[cst.BaseSuite]:
+    """The suites a compound statement holds (body, ``else``, handlers, ``finally``)."""
+    out: List[cst.BaseSuite] = []
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        out.append(body)
+    orelse = getattr(stmt, "orelse", None)
+    while orelse is not None:
+        if isinstance(orelse, cst.If):
+            out.append(orelse.body)
+            orelse = orelse.orelse
+        else:
+            out.append(orelse.body)
+            orelse = None
+    for handler in getattr(stmt, "handlers", ()) or ():
+        out.append(handler.body)
+    final = getattr(stmt, "finalbody", None)
+    if final is not None:
+        out.append(final.body)
+    return out
+
+
+def block_of(parent: cst.CSTNode, child: cst.CSTNode) -> Optional[cst.BaseSuite]:
+    """The suite of ``parent`` (a compound statement, or the module) that holds ``child``."""
+    if isinstance(parent, cst.Module):
+        return None
+    for block in blocks_of(parent):
+        if isinstance(block, cst.IndentedBlock) and any(s is child for s in block.body):
+            return block
+        if isinstance(block, cst.SimpleStatementSuite) and child is block:
+            return block
+    return None
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    """Every bare name used or bound anywhere below ``node`` (nested scopes included)."""
+    return {sub.value for sub in walk_nodes(node) if isinstance(sub, cst.Name)}
+
+
+def fresh_name(base: str, taken: Set[str]) -> str:
+    if base not in taken:
+        return base
+    i = 2
+    while f"{base}_{i}" in taken:
+        i += 1
+    return f"{base}_{i}"
+
+
+def parent_map(node: cst.CSTNode) -> Dict[int, cst.CSTNode]:
+    """id(child) -> parent for every node below ``node`` (nested scopes included)."""
+    parents: Dict[int, cst.CSTNode] = {}
+    from fftlint.engine.walk import children
+
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for child in children(current):
+            parents[id(child)] = current
+            stack.append(child)
+    return parents
+
+
+def _holders(view: Any) -> Dict[int, ast.AST]:
+    holders: Dict[int, ast.AST] = {}
+    for node in view.nodes(ast.Assign, ast.AnnAssign, ast.Attribute, ast.Return, ast.Yield, ast.Await, ast.Expr):
+        value = getattr(node, "value", None)
+        if value is not None:
+            holders[id(value)] = node
+    for node in view.nodes(ast.Call):
+        for arg in node.args:
+            holders[id(arg)] = node
+        for kw in node.keywords:
+            holders[id(kw.value)] = node
+    for node in view.nodes(ast.For, ast.AsyncFor, ast.comprehension):
+        holders[id(node.iter)] = node
+    for node in view.nodes(ast.withitem):
+        holders[id(node.context_expr)] = node
+    return holders
+
+
+def holders(view: Any) -> Dict[int, ast.AST]:
+    """id(expression) -> the node that holds it as a value (an assignment's or a return's
+    value, an attribute's object, a call's argument, a loop's iterable, a ``with`` item),
+    from the shared node lists: the parent links the FFT3xx pre-checks ask about, without a
+    walk of their own."""
+    return view.memo("leaks.holders", _holders)
+
+
+def _method_classes(view: Any) -> Dict[int, ast.ClassDef]:
+    out: Dict[int, ast.ClassDef] = {}
+
+    def visit(body: Sequence[ast.stmt], klass: ast.ClassDef) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out[id(stmt)] = klass
+            elif not isinstance(stmt, ast.ClassDef):
+                for field in ("body", "orelse", "finalbody"):
+                    block = getattr(stmt, field, None)
+                    if isinstance(block, list):
+                        visit(block, klass)
+                for handler in [*(getattr(stmt, "handlers", None) or ()), *(getattr(stmt, "cases", None) or ())]:
+                    visit(handler.body, klass)
+
+    for klass in view.nodes(ast.ClassDef):
+        visit(klass.body, klass)  # type: ignore[attr-defined]
+    return out
+
+
+def method_classes(view: Any) -> Dict[int, ast.ClassDef]:
+    """id(def) -> the class whose body holds it (also under ``if`` / ``try`` / ``with``)."""
+    return view.memo("leaks.method_classes", _method_classes)
+
+
+def parents_in(node: ast.AST) -> Dict[int, ast.AST]:
+    """id(child) -> parent below one ``ast`` node (a function: the walks that need every
+    parent stay inside the candidate's function)."""
+    return {id(c): n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}
+
+
+def repeats_in_loop(ctx: Any, probe: cst.CSTNode) -> bool:
+    """The current node is in a loop of its function (not a comprehension) and ``probe``
+    mentions none of the names the loops bind or assign: every iteration does the same
+    thing again (``for job in jobs: log.addHandler(...)`` with ``probe`` = ``log``)."""
+    loops = ctx.stack.loops
+    if not loops or any(f.kind == "comprehension" for f in loops):
+        return False
+    from fftlint.analysis.names import target_names
+
+    varying: Set[str] = set()
+    for frame in loops:
+        loop = frame.node
+        if isinstance(loop, cst.For):
+            varying.update(target_names(loop.target))
+        for sub in walk_nodes(loop.body, into_scopes=False):
+            if isinstance(sub, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
+                varying.update(target_names(sub.target))  # the names it binds (not `obj.attr = ...`)
+    return not any(isinstance(n, cst.Name) and n.value in varying for n in [probe, *walk_nodes(probe)])

@@ -10,7 +10,8 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.names import dotted
-from fftlint.rule import Invalid, Rule, Valid
+from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
+from fftlint.types import UNSAFE
 
 from ._common import (
     LeaksOptions,
@@ -21,7 +22,9 @@ from ._common import (
     load_catalog,
     may_resolve,
     reachable,
+    repeats_in_loop,
     root_name,
+    rooted_in,
     split_name,
     walk_nodes,
 )
@@ -32,11 +35,16 @@ CATALOG = "listeners.yaml"
 SETUP_DUNDERS = frozenset(
     ("__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__", "__enter__", "__aenter__")
 )
+#: Methods that run once per object: a strong registration there is one per instance.
+PER_OBJECT = frozenset(("__init__", "__new__", "__post_init__", "__enter__", "__aenter__", "__set_name__"))
+#: Base classes (by last name) whose frameworks make a new instance per request: Django
+#: and DRF views and viewsets, Tornado request handlers.
+PER_REQUEST_BASES = ("View", "ViewSet", "APIView", "RequestHandler")
 SETUP_WORDS = frozenset(
     (
         "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
         "bootstrap", "startup", "enable", "attach", "connect", "subscribe", "listen", "hook",
-        "wire", "bind", "activate", "main", "ready", "boot", "instrument",
+        "wire", "bind", "activate", "main", "ready", "boot", "instrument", "serve",
     )
 )
 # `add_file_handler`, `make_listener`: functions whose job is to register; their callers own it.
@@ -107,8 +115,11 @@ def _requires() -> Tuple[str, ...]:
         # a callee's own name always appears in the file (in the call or its import)
         out.update(name.rsplit(".", 1)[-1] for name in entry.get("calls", ()))
         out.update(entry.get("methods", ()))
-        # a receiver that resolves to `pyee.EventEmitter()` needs an import of pyee
+        # a receiver that resolves to `pyee.EventEmitter()` needs an import of pyee, or its
+        # method's name when the receiver comes from another module (`order_paid.connect`)
         out.update(glob.split(".", 1)[0] for glob in entry.get("receivers", ()))
+        if "receivers" in entry:
+            out.update(entry.get("receiver_methods", ()))
         out.update(entry.get("qt", ()))
     return tuple(sorted(out))
 
@@ -125,6 +136,25 @@ def _setup_def(fn: Any, setup_names: Sequence[str]) -> bool:
     return False
 
 
+def _strong(call: ast.Call) -> bool:
+    """``weak=False`` (a catalog ``weak_keyword``): a strongly held receiver, reported in
+    per-object set-up code too."""
+    keywords = {e["weak_keyword"] for e in load_catalog(CATALOG)["listeners"] if e.get("weak_keyword")}
+    return any(k.arg in keywords and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords)
+
+
+def _in_loop_of(fn: Any, node: ast.AST) -> bool:
+    """``node`` is inside a ``for`` / ``while`` loop of ``fn`` (set-up code registers once
+    per iteration there)."""
+    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    for loop in ast.walk(fn):
+        if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+            end = (getattr(loop, "end_lineno", None) or (1 << 30), getattr(loop, "end_col_offset", None) or 0)
+            if (loop.lineno, loop.col_offset) <= pos <= end:
+                return True
+    return False
+
+
 def _ast_root(expr: ast.AST) -> Optional[str]:
     while isinstance(expr, (ast.Attribute, ast.Subscript)):
         expr = expr.value
@@ -138,7 +168,7 @@ class _Plan:
     once the glob's package is mentioned); a Qt ``self.<...>.connect`` in a file that
     mentions a Qt binding."""
 
-    __slots__ = ("facts", "methods", "calls", "call_lasts", "receivers", "qt_methods")
+    __slots__ = ("facts", "methods", "calls", "call_lasts", "receivers", "qt_methods", "any_calls", "opaque_methods")
 
     def __init__(self, entries: List[Dict[str, Any]], facts: Any) -> None:
         self.facts = facts
@@ -146,11 +176,16 @@ class _Plan:
         self.calls: List[Tuple[str, ...]] = []
         self.receivers: List[Tuple[FrozenSet[str], bool, List[Tuple[str, ...]]]] = []
         self.qt_methods: Set[str] = set()
+        #: a name the facts layer may resolve through other modules or assignments can be
+        #: any catalog callee, and its receiver methods any receiver's
+        self.any_calls = any(entry.get("calls") for entry in entries)
+        self.opaque_methods: Set[str] = set()
         for entry in entries:
             self.methods.update(m for m in entry.get("methods", ()) if m in facts.text)
             self.calls.extend(reachable([split_name(name) for name in entry.get("calls", ())], facts))
             methods = frozenset(entry.get("receiver_methods", ()))
             if "receivers" in entry:
+                self.opaque_methods.update(m for m in methods if m in facts.text)
                 wild = False
                 exact: List[Tuple[str, ...]] = []
                 for glob in entry["receivers"]:
@@ -167,7 +202,7 @@ class _Plan:
         self.call_lasts = {t[-1] for t in self.calls}
 
     def empty(self) -> bool:
-        return not (self.methods or self.calls or self.receivers or self.qt_methods)
+        return not (self.methods or self.calls or self.receivers or self.qt_methods or (self.facts.opaque and (self.any_calls or self.opaque_methods)))
 
     def may_match(self, call: ast.Call) -> bool:
         func = call.func
@@ -181,9 +216,14 @@ class _Plan:
             for methods, wild, exact in self.receivers:
                 if attr in methods and (wild or any(may_resolve(func.value, t, facts) for t in exact)):
                     return True
+            if attr in self.opaque_methods and rooted_in(func.value, facts.opaque):
+                return True  # ``order_paid.connect`` with ``order_paid`` from another module
             return attr in self.qt_methods and isinstance(func.value, ast.Attribute) and _ast_root(func.value) == "self"
         if isinstance(func, ast.Name) and (func.id in self.call_lasts or func.id in facts.aliases):
-            return any(may_resolve(func, t, facts) for t in self.calls)
+            if any(may_resolve(func, t, facts) for t in self.calls):
+                return True
+        if self.any_calls and rooted_in(func, facts.opaque):
+            return True  # ``register = atexit.register`` / imported from another module
         return False
 
 
@@ -195,7 +235,26 @@ class ListenerPerCall(Rule):
     catalog (`rules/leaks/listeners.yaml`): `Logger.addHandler` / `removeHandler`,
     `atexit.register` / `unregister`, `sys.addaudithook` (never removable), Django and
     blinker/Flask `signal.connect` / `disconnect`, pyee `on` / `remove_listener`, Qt
-    `signal.connect` / `disconnect`.
+    `signal.connect` / `disconnect`, `copyreg.pickle` of a class made per call, asyncio
+    `loop.add_reader` / `add_writer` / `remove_reader` / `remove_writer`,
+    `loop.add_signal_handler` of a handler made per call / `remove_signal_handler`,
+    `warnings.filterwarnings` / `simplefilter` (outside `with warnings.catch_warnings()`),
+    `faulthandler.register` / `unregister`.
+
+    Also reported:
+    - set-up code that repeats the same registration in a loop (the call mentions nothing
+      the loop binds: the same logger gets one more handler per iteration);
+    - a strongly held receiver that is a bound method of `self` or a closure over it
+      (`post_save.connect(self.on_save, weak=False)`), connected in `__init__` or a method
+      `__init__` calls, or in any method of a view or request handler (a class whose base
+      ends in `View`, `ViewSet` or `RequestHandler`: one instance per request): one
+      receiver per object, and the signal keeps every object alive;
+    - a method that set-up code calls in a loop (once per item) is not set-up code itself.
+
+    A signal defined in another module of the project (`from .signals import order_paid`,
+    with `order_paid = Signal()` there) is followed through the project's module summaries.
+    Not followed: receivers and registries passed around as arguments, registrations made
+    through helper functions of other modules, and calls of a function from elsewhere.
 
     It stays silent on the idioms that make a registration happen once:
     - module level, class bodies, and set-up functions: `__init__`, `AppConfig.ready`,
@@ -248,16 +307,24 @@ class ListenerPerCall(Rule):
     ```
 
     ## Fix safety
-    No fix: whether the registration should move to set-up code, get a guard, or be
-    paired with a removal depends on the program.
+    Unsafe fix for a strongly held per-object receiver: drop `weak=False`, so the signal
+    holds the bound method weakly and the receiver goes away with its object. Unsafe
+    because an object that only the signal kept alive stops receiving. No fix elsewhere:
+    whether the registration should move to set-up code, get a guard, or be paired with a
+    removal depends on the program.
+
+    ## Options
+    `setup-functions`: extra names (or `prefix*` patterns) of functions that run once.
     """
 
     code = "FFT301"
     name = "listener-registered-per-call"
-    message = "`{call}` {what} on every call of `{func}` and nothing removes it: {consequence}"
+    message = "`{call}` {what} on {where} and nothing removes it: {consequence}"
     requires = _requires()
     Options = LeaksOptions
     options_key = "leaks"
+    #: signals defined in another module of the project are followed through its summaries
+    needs_project = True
 
     VALID = [
         # module level
@@ -312,6 +379,22 @@ class ListenerPerCall(Rule):
         "import logging\nclass T:\n    def before_each(self):\n        if 0:  # debugging aid\n            logging.getLogger('t').addHandler(logging.StreamHandler())\n",
         # replaces rather than accumulates
         "import asyncio, signal\nasync def serve():\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, stop)\n",
+        # per object, but weak (the default), deduplicated, disconnected, or a singleton
+        "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        post_save.connect(self.invalidate)\n",
+        "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        post_save.connect(self.invalidate, weak=False, dispatch_uid='cache')\n",
+        "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        post_save.connect(self.invalidate, weak=False)\n    def close(self):\n        post_save.disconnect(self.invalidate)\n",
+        "from django.apps import AppConfig\nfrom django.db.models.signals import post_save\nclass Shop(AppConfig):\n    def __init__(self, *a):\n        super().__init__(*a)\n        post_save.connect(self.on_save, weak=False)\n",
+        # a loop in set-up code that registers on a different object each iteration
+        "import logging\ndef configure(names):\n    for name in names:\n        logging.getLogger(name).addHandler(logging.StreamHandler())\n",
+        "import atexit\ndef main(jobs):\n    for job in jobs:\n        atexit.register(job.cleanup)\n",
+        # copyreg: a module-level class is registered once, whatever the number of calls
+        "import copyreg\ndef install(reducer):\n    copyreg.pickle(Point, reducer)\n",
+        # filters restored at the end of the block, set-up code, a shared signal handler
+        "import warnings\ndef parse(text):\n    with warnings.catch_warnings():\n        warnings.simplefilter('ignore')\n        return load(text)\n",
+        "import warnings\ndef configure_warnings():\n    warnings.filterwarnings('ignore', category=DeprecationWarning)\n",
+        "import faulthandler, signal\ndef main():\n    faulthandler.register(signal.SIGUSR1)\n",
+        # the reader is removed again
+        "class Conn:\n    def start(self, sock):\n        self._loop.add_reader(sock.fileno(), self._on_read)\n    def close(self):\n        self._loop.remove_reader(self._sock.fileno())\n",
     ]
     INVALID = [
         Invalid(
@@ -356,6 +439,62 @@ class ListenerPerCall(Rule):
         Invalid(
             "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n",
         ),
+        # a fresh exit callback that cleans up nothing of this call: the same one again
+        Invalid("import atexit, logging\ndef handle(request):\n    atexit.register(lambda: logging.shutdown())\n"),
+        # one more handler on the same logger per job, even in run-once code
+        Invalid(
+            "import logging\nlog = logging.getLogger('jobs')\ndef main(jobs):\n    for job in jobs:\n        log.addHandler(logging.FileHandler(job.path))\n        job.run()\n",
+            message_contains="every iteration",
+        ),
+        # set-up code, but the loop repeats the same registration on the same object
+        Invalid(
+            "import logging\ndef configure(names):\n    log = logging.getLogger('app')\n    for name in names:\n        log.addHandler(logging.StreamHandler())\n",
+            message_contains="every iteration of a loop in `configure`",
+        ),
+        Invalid(
+            "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def __init__(self, rows):\n        super().__init__()\n        for row in rows:\n            self.refresh_button.clicked.connect(self.refresh)\n",
+        ),
+        # a strongly held bound method per object: every instance stays alive
+        Invalid(
+            "from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        self.data = {}\n        post_save.connect(self.invalidate, weak=False)\n    def invalidate(self, **kw):\n        self.data.clear()\n",
+            message_contains="every instance of `Cache`",
+            safety="unsafe",
+            fixed="from django.db.models.signals import post_save\nclass Cache:\n    def __init__(self):\n        self.data = {}\n        post_save.connect(self.invalidate)\n    def invalidate(self, **kw):\n        self.data.clear()\n",
+        ),
+        Invalid(
+            "import blinker\nupdated = blinker.signal('updated')\nclass View:\n    def __init__(self):\n        self._wire()\n    def _wire(self):\n        updated.connect(lambda sender: self.refresh(), weak=False)\n",
+        ),
+        # a class-based view: Django makes one instance per request
+        Invalid(
+            "from django.views import View\nfrom django.db.models.signals import post_save\nclass OrderView(View):\n    def post(self, request):\n        post_save.connect(self.on_save, weak=False)\n    def on_save(self, **kw):\n        pass\n",
+            message_contains="every instance of `OrderView`",
+            safety="unsafe",
+            fixed="from django.views import View\nfrom django.db.models.signals import post_save\nclass OrderView(View):\n    def post(self, request):\n        post_save.connect(self.on_save)\n    def on_save(self, **kw):\n        pass\n",
+        ),
+        # a method that set-up code calls once per item is not set-up code
+        Invalid(
+            "from PyQt5 import QtWidgets\nclass Table(QtWidgets.QWidget):\n    def __init__(self, rows):\n        super().__init__()\n        for row in rows:\n            self._add_row(row)\n    def _add_row(self, row):\n        self.model.changed.connect(self.refresh)\n",
+        ),
+        Invalid(
+            "import warnings\ndef parse(row):\n    warnings.filterwarnings('ignore', message=f'column {row.name}')\n    return row.value\n",
+            message_contains="warnings filter",
+        ),
+        Invalid("import faulthandler, signal\ndef run_job(job):\n    faulthandler.register(signal.SIGUSR1, file=job.log)\n    job()\n"),
+        Invalid(
+            "import asyncio, signal\nasync def handle_client(reader, writer):\n    loop = asyncio.get_running_loop()\n    loop.add_signal_handler(signal.SIGTERM, lambda: writer.close())\n",
+        ),
+        Invalid(
+            "import asyncio, signal\nclass Conn:\n    def handle_client(self, loop):\n        loop.add_signal_handler(signal.SIGTERM, lambda: self.close())\n",
+        ),
+        # process-wide registries that keep what each call makes
+        Invalid(
+            "import copyreg\ndef make_type(name):\n    class Dyn:\n        pass\n    copyreg.pickle(Dyn, reduce_dyn)\n    return Dyn\n",
+            message_contains="pickle reducer",
+        ),
+        Invalid(
+            "class Client:\n    def watch(self, sock):\n        self._loop.add_reader(sock.fileno(), self._on_read)\n    def _on_read(self):\n        pass\n",
+            message_contains="file descriptor",
+        ),
     ]
 
     @classmethod
@@ -379,7 +518,7 @@ class ListenerPerCall(Rule):
             ok = verdicts.get(id(fn))
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
-            if ok:
+            if ok or _in_loop_of(fn, call) or _strong(call):
                 return True
         return False
 
@@ -407,8 +546,31 @@ class ListenerPerCall(Rule):
         func = frame.node
         index = next(i for i in range(len(frames) - 1, -1, -1) if frames[i] is frame)
         cls = frames[index - 1].node if index and frames[index - 1].kind == "class" else None
-        if self._runs_once(func, cls) or in_dead_branch(self.ctx):
+        if in_dead_branch(self.ctx):
             return
+        where = f"every call of `{func.name.value}`"
+        fix = None
+        if cls is not None and self._holds_instance(entry, node, func, cls):
+            # `post_save.connect(self.on_save, weak=False)` in `__init__`: one strongly held
+            # receiver per object, and each keeps its object alive
+            if self._released(entry, index) or any(self._keyword(node, kw) is not None for kw in entry.get("dedup_keywords", ())):
+                return
+            call = (dotted(node.func) or self.ctx.code_for(node.func)) + "(...)"
+            self.report(
+                node,
+                call=call,
+                what=entry["what"],
+                where=f"every instance of `{cls.name.value}` (in `{func.name.value}`), held strongly",  # type: ignore[attr-defined]
+                consequence="the signal keeps every instance alive for the rest of the process, and calls all of them",
+                fix=self._weak_fix(entry, node),
+            )
+            return
+        if self._runs_once(func, cls):
+            # set-up code still registers once per iteration of a loop, when the
+            # registration does not depend on the loop (the same receiver, a fresh argument)
+            if not self._repeated_in_loop(node, receiver):
+                return
+            where = f"every iteration of a loop in `{func.name.value}`"
         if self._released(entry, index):
             return
         if receiver is not None and self._receiver_is_local(entry, receiver, func):
@@ -422,9 +584,63 @@ class ListenerPerCall(Rule):
             node,
             call=call,
             what=entry["what"],
-            func=func.name.value,
+            where=where,
             consequence=" ".join(str(entry["consequence"]).split()),
         )
+
+    def _holds_instance(self, entry: Dict[str, Any], call: cst.Call, func: cst.FunctionDef, cls: cst.CSTNode) -> bool:
+        """A strongly held (``weak=False``) receiver that is a bound method of ``self``, or a
+        closure over it, connected in code that runs once per object (``__init__`` and the
+        methods it calls), in a class that is not a per-process singleton (``AppConfig``)."""
+        weak_keyword = entry.get("weak_keyword")
+        if not weak_keyword:
+            return False
+        weak = self._keyword(call, weak_keyword)
+        if not (isinstance(weak, cst.Name) and weak.value == "False"):
+            return False
+        arg = self._argument(entry, call)
+        if isinstance(arg, cst.Attribute):
+            holds = isinstance(arg.value, cst.Name) and arg.value.value == "self"
+        elif isinstance(arg, cst.Lambda):
+            holds = any(isinstance(n, cst.Name) and n.value == "self" for n in walk_nodes(arg.body))
+        else:
+            holds = False
+        if not holds:
+            return False
+        assert isinstance(cls, cst.ClassDef)
+        bases = [(self.ctx.names.resolve(b.value) or dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases]
+        if any(b in ("AppConfig", "BaseCommand") for b in bases):
+            return False
+        if any(b.endswith(PER_REQUEST_BASES) for b in bases):
+            return True  # a view or request handler: a new instance per request
+        return func.name.value in PER_OBJECT or func.name.value in self._called_from_init(cls)
+
+    @staticmethod
+    def _called_from_init(cls: cst.ClassDef) -> Set[str]:
+        out: Set[str] = set()
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in PER_OBJECT:
+                for sub in walk_nodes(stmt.body, into_scopes=False):
+                    if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute):
+                        if isinstance(sub.func.value, cst.Name) and sub.func.value.value == "self":
+                            out.add(sub.func.attr.value)
+        return out
+
+    def _weak_fix(self, entry: Dict[str, Any], call: cst.Call) -> Optional[FixSpec]:
+        """Drop ``weak=False``: the receiver is then held weakly (a bound method for as long
+        as its object lives). Unsafe: an object only the signal kept alive goes away."""
+        weak_keyword = entry.get("weak_keyword")
+        args = [a for a in call.args if not (a.keyword is not None and a.keyword.value == weak_keyword)]
+        if len(args) == len(call.args) or not args:
+            return None
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return replace(call, call.with_changes(args=args), safety=UNSAFE, title=f"Drop `{weak_keyword}=False`: hold the receiver weakly")
+
+    def _repeated_in_loop(self, call: cst.Call, receiver: Optional[cst.BaseExpression]) -> bool:
+        """In a loop of its function, a registration *on* an object repeats when that object
+        is the same each time (the handler may vary: one more handler per iteration); one
+        without a receiver (`atexit.register(...)`) repeats when nothing in it varies."""
+        return repeats_in_loop(self.ctx, receiver if receiver is not None else call)
 
     def _match(self, call: cst.Call) -> Optional[Tuple[Dict[str, Any], Optional[cst.BaseExpression]]]:
         names = self.ctx.names
@@ -444,7 +660,7 @@ class ListenerPerCall(Rule):
                 continue
             if "receivers" in entry:
                 if receiver_name is None:
-                    receiver_name = names.resolve(receiver) or ""
+                    receiver_name = self._receiver_name(receiver)
                 if receiver_name and any(fnmatch.fnmatchcase(receiver_name, g) for g in entry["receivers"]):
                     return entry, receiver
             elif "qt" in entry and self._imports_any(entry["qt"]):
@@ -452,6 +668,12 @@ class ListenerPerCall(Rule):
                 if isinstance(receiver, cst.Attribute) and root_name(receiver) == "self":
                     return entry, receiver
         return None
+
+    def _receiver_name(self, receiver: cst.BaseExpression) -> str:
+        """The canonical name of a receiver; a name defined in another module of the
+        project (``from .signals import order_paid``) is followed to what that module
+        binds it to (``order_paid = Signal()`` -> ``django.dispatch.Signal()``)."""
+        return self.ctx.names.resolve(receiver) or ""  # the facts layer follows it
 
     def _imports_any(self, modules: List[str]) -> bool:
         if self._qt is None:
@@ -509,7 +731,12 @@ class ListenerPerCall(Rule):
         todo = list(setup)
         while todo:
             fn = methods[todo.pop()]
+            # a method called in a loop of set-up code runs once per item, not once
+            per_item = {id(n) for loop in walk_nodes(fn.body, into_scopes=False) if isinstance(loop, (cst.For, cst.While))
+                        for n in walk_nodes(loop.body, into_scopes=False)}
             for sub in walk_nodes(fn.body, into_scopes=False):
+                if id(sub) in per_item:
+                    continue
                 if (
                     isinstance(sub, cst.Call)
                     and isinstance(sub.func, cst.Attribute)
@@ -652,7 +879,7 @@ class ListenerPerCall(Rule):
             positional = [a for a in call.args if a.keyword is None]
             if len(positional) > 1 or any(a.keyword is not None for a in call.args):
                 return True  # `atexit.register(os.remove, path)`: one callback per resource
-            if positional and self._fresh(positional[0].value, func):
+            if positional and self._fresh(positional[0].value, func) and self._closes_over_local(positional[0].value, func):
                 return True  # a closure over what this call created
             if positional and self._method_of_new_object(positional[0].value, func):
                 return True  # `lock = make_lock(); atexit.register(lock.release)`
@@ -666,7 +893,7 @@ class ListenerPerCall(Rule):
         arg = self._argument(entry, call)
         if arg is None or not self._fresh(arg, func):
             return True  # `self._handler`, a module-level object: the same one each time
-        return isinstance(arg, cst.Name) and self._returns(func, arg.value)
+        return isinstance(arg, cst.Name) and entry.get("returned_is_owned", True) and self._returns(func, arg.value)
 
     def _fresh(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
         """A new object on every call: a constructor call, a lambda, a nested def."""
@@ -676,6 +903,26 @@ class ListenerPerCall(Rule):
             kind, _ = self._locals(func).get(arg.value, ("global", None))
             return kind in ("call", "lambda", "def")
         return False
+
+    def _closes_over_local(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
+        """A fresh callback that uses a name of ``func`` (a parameter or a local it
+        assigns): it cleans up something of this call. One that uses only globals is the
+        same callback registered again."""
+        local = set(self._locals(func))
+        if isinstance(arg, cst.Name):
+            kind, value = self._locals(func).get(arg.value, ("global", None))
+            if kind == "def" and isinstance(value, cst.FunctionDef):
+                body: cst.CSTNode = value.body
+            elif kind in ("lambda", "call") and value is not None:
+                body = value
+            else:
+                return True
+            local.discard(arg.value)
+        elif isinstance(arg, cst.Lambda):
+            body = arg.body
+        else:
+            body = arg
+        return any(isinstance(n, cst.Name) and n.value in local for n in [body, *walk_nodes(body)])
 
     def _method_of_new_object(self, arg: cst.BaseExpression, func: cst.FunctionDef) -> bool:
         """``obj.method`` where ``obj`` (a local or an attribute) is assigned the result of

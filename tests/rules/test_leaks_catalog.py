@@ -16,7 +16,7 @@ from fftlint.rules.leaks.listener_per_call import ListenerPerCall
 LISTENER_KEYS = {
     "id", "what", "consequence", "calls", "methods", "receivers", "receiver_methods", "qt",
     "argument", "argument_keyword", "dedup", "weak_keyword", "dedup_keywords", "unregister",
-    "global_factories", "unique_markers", "per_resource_cleanup",
+    "global_factories", "unique_markers", "per_resource_cleanup", "returned_is_owned",
 }
 
 
@@ -90,3 +90,21 @@ def test_resource_catalog_and_prefilter():
         assert "." in name and isinstance(entry["what"], str) and _strings(entry["close"]), name
         # the constructor's own name appears in any file that calls it
         assert name.rsplit(".", 1)[-1] in UnclosedResourcePerCall.requires
+
+
+def test_file_and_timer_stage_one_patterns_cover_their_catalogs():
+    """Every opener / timer of the catalogs, called or imported under an alias, passes the
+    rules' stage-1 patterns; prose that only mentions the words does not."""
+    from fftlint.engine.prefilter import applicable
+    from fftlint.rules.leaks.timer_without_cancel import TimerWithoutCancel
+    from fftlint.rules.leaks.unclosed_file import UnclosedFile
+
+    for name in load_catalog("resources.yaml")["files"]:
+        last = name.rsplit(".", 1)[-1].rstrip("()")
+        assert applicable([UnclosedFile], f"x = {last}(p)\n"), name
+        assert applicable([UnclosedFile], f"from m import {last} as o\n"), name
+    for name in load_catalog("timers.yaml")["thread_timers"] + load_catalog("timers.yaml")["threads"]:
+        last = name.rsplit(".", 1)[-1]
+        assert applicable([TimerWithoutCancel], f"t = {last} (1, f)\n")
+        assert applicable([TimerWithoutCancel], f"from threading import {last} as T\n")
+    assert not applicable([UnclosedFile], "# the file is opened elsewhere; is_open = True\n")

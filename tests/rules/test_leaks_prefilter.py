@@ -25,10 +25,14 @@ from fftlint.rule import Rule
 from fftlint.rules.leaks.cache_on_method import CacheOnMethod
 from fftlint.rules.leaks.dangling_task import DanglingTask
 from fftlint.rules.leaks.listener_per_call import ListenerPerCall
+from fftlint.rules.leaks.finalizer_keeps_object import FinalizerKeepsObject
+from fftlint.rules.leaks.hook_chain_per_call import HookChainPerCall
+from fftlint.rules.leaks.timer_without_cancel import TimerWithoutCancel
+from fftlint.rules.leaks.unclosed_file import UnclosedFile
 from fftlint.rules.leaks.unclosed_resource import UnclosedResourcePerCall
 from fftlint.testing import lint_example
 
-RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall]
+RULES: List[Type[Rule]] = [ListenerPerCall, DanglingTask, CacheOnMethod, UnclosedResourcePerCall, UnclosedFile, TimerWithoutCancel, HookChainPerCall, FinalizerKeepsObject]
 
 
 def _options(rule: Type[Rule], options: Optional[Dict[str, Any]]) -> Dict[Any, Any]:
@@ -79,14 +83,47 @@ REPORTED = [
     _case(DanglingTask, "import asyncio\nasync def f():\n    asyncio.create_task(work()).add_done_callback(report)\n"),
     _case(DanglingTask, "import asyncio\nasyncio.ensure_future(main())\n"),
     _case(DanglingTask, "import asyncio\nclass S:\n    def __init__(self):\n        self.runner = asyncio.new_event_loop()\n    def go(self):\n        self.runner.create_task(job())\n"),
+    _case(DanglingTask, "import asyncio as aio\nasync def f():\n    t = aio.create_task(work())\n    t.add_done_callback(cb)\n"),
+    _case(DanglingTask, "import asyncio\nasync def f(xs):\n    for x in xs:\n        t: asyncio.Task = asyncio.ensure_future(work(x))\n    await t\n"),
+    _case(DanglingTask, "from asyncio import create_task as spawn\nasync def f(c):\n    (spawn(a()), spawn(b())) if c else [spawn(d()) for _ in c]\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    with asyncio.create_task(a()):\n        pass\n"),
+    _case(DanglingTask, "import asyncio\nimport logging\nasync def f():\n    logging.info('%s', asyncio.create_task(a()))\n"),
+    _case(DanglingTask, "import asyncio\ndef f(loop):\n    loop.call_soon(lambda: loop.create_task(a()))\n"),
+    _case(DanglingTask, "import asyncio\nasync def f(ok):\n    if ok: asyncio.create_task(a())\n"),
     # FFT303
     _case(CacheOnMethod, "from functools import lru_cache as memo\nclass R:\n    @memo(maxsize=None)\n    def total(self):\n        return 1\n"),
     _case(CacheOnMethod, "import functools, sys\nclass R:\n    if sys.version_info >= (3, 9):\n        @functools.cache\n        def total(self):\n            return 1\n"),
     _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache\n    def total(self):\n        return 1\n", {"report-bounded-caches": True}),
     _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache(None)\n    def total(self, x):\n        return x\n"),
     _case(CacheOnMethod, "import functools\nclass R:\n    @property\n    @functools.lru_cache(maxsize=None, typed=True)\n    def total(self):\n        return 1\n"),
+    # bounded by default; metaclass methods; cachetools
+    _case(CacheOnMethod, "import functools\nclass R:\n    @functools.lru_cache\n    def total(self):\n        return 1\n"),
+    _case(CacheOnMethod, "import functools\nclass M(type):\n    @functools.cache\n    def fields(cls):\n        return 1\n"),
+    _case(CacheOnMethod, "from functools import cache as memo\nclass Base(type):\n    pass\nclass M(Base):\n    @memo\n    def fields(mcls):\n        return 1\n"),
+    _case(CacheOnMethod, "import cachetools as ct\nclass R:\n    @ct.cached(ct.LRUCache(10))\n    def total(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "from cachetools import cachedmethod as cm\nfrom cachetools.keys import hashkey\nC = {}\nclass R:\n    @cm(lambda self: C, key=hashkey)\n    def total(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def lookups(cls):\n        return 1\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n"),
     # this module *is* functools: its own `cache` is functools.cache
     _case(CacheOnMethod, "def cache(f):\n    return f\nclass R:\n    @cache\n    def total(self):\n        return 1\n", None, "functools.py"),
+    # FFT305
+    _case(UnclosedFile, "def handle(req):\n    fh = open(req.path)\n    return fh.read()\n"),
+    _case(UnclosedFile, "import io as x\ndef handle(req):\n    fh = x.open(req.path)\n    return fh.read()\n"),
+    _case(UnclosedFile, "import json\ndef main(ps):\n    for p in ps:\n        json.load(open(p))\n"),
+    _case(UnclosedFile, "import json\nfor p in ps:\n    json.load(open(p))\n"),
+    _case(UnclosedFile, "from socket import create_connection as cc\nclass C:\n    def ping(self):\n        s = cc(('h', 1))\n        s.send(b'x')\n"),
+    _case(UnclosedFile, "from pathlib import Path\ndef head(p: Path):\n    fh = p.open()\n    return fh.readline()\n"),
+    # FFT306
+    _case(TimerWithoutCancel, "from threading import Timer as T\ndef handle(r):\n    T(300, f).start()\n"),
+    _case(TimerWithoutCancel, "import asyncio\nclass B:\n    def beat(self):\n        self._loop.call_later(3, self.beat)\n"),
+    _case(TimerWithoutCancel, "import asyncio as aio\nclass P:\n    def __init__(self):\n        self._t = aio.ensure_future(self._poll())\n    async def _poll(self):\n        while 1:\n            await aio.sleep(1)\n"),
+    _case(TimerWithoutCancel, "import asyncio, sys\nclass B:\n    if sys.platform:\n        def beat(self):\n            self._loop.call_later(3, self.beat)\n"),
+    _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    try:\n        pass\n    finally:\n        print(fh)\n    return fh.read()\n"),
+    _case(UnclosedFile, "import csv\ndef rows(p):\n    r = csv.reader(open(p))\n    return r\n"),
+    # FFT307, FFT308
+    _case(HookChainPerCall, "import sys as system\ndef run(job):\n    system.excepthook = wrap(system.excepthook)\n"),
+    _case(HookChainPerCall, "from signal import signal as sig, getsignal\ndef run(job):\n    old = getsignal(2)\n    sig(2, lambda *a: old(*a))\n"),
+    _case(FinalizerKeepsObject, "import weakref as w\nclass C:\n    def __init__(self):\n        w.finalize(self, self.close)\n"),
     # FFT304
     _case(UnclosedResourcePerCall, "import requests as rq\ndef f(u):\n    return rq.Session().get(u)\n"),
     _case(UnclosedResourcePerCall, "from concurrent.futures import ThreadPoolExecutor as TPE\ndef f(jobs):\n    return list(TPE(8).map(run, jobs))\n"),
@@ -122,15 +159,33 @@ SILENT = [
     _case(DanglingTask, "import asyncio\nasync def f():\n    await asyncio.create_task(work())\n"),
     _case(DanglingTask, "async def f(scheduler):\n    scheduler.create_task(job)\n"),
     _case(DanglingTask, "import asyncio\nasync def f(tasks):\n    tasks.append(asyncio.create_task(work()))\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    t = asyncio.create_task(work())\n    t.add_done_callback(cb)\n    return t\n"),
+    _case(DanglingTask, "import asyncio\nasync def f():\n    x = str(asyncio.sleep(1))\n    t = asyncio.create_task(work())\n    await asyncio.wait([t])\n"),
     # FFT303: not a method, a bounded cache, a class-like first parameter, cleared caches
     _case(CacheOnMethod, "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef f(x):\n    return x\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache(maxsize=256)\n    def f(self, x):\n        return x\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache(maxsize=256)\n    def f(self, x):\n        return x\n", {"report-bounded-caches": False}),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.lru_cache\n    def f(self, x):\n        return x\n", {"report-bounded-caches": False}),
     _case(CacheOnMethod, "from functools import cached_property\nclass C:\n    @cached_property\n    def total(self):\n        return 1\n"),
     _case(CacheOnMethod, "import functools\nclass C:\n    def f(self):\n        @functools.cache\n        def g(x):\n            return x\n        return g\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def lookups(cls):\n        return 1\n"),
-    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n"),
+    _case(CacheOnMethod, "import functools\nclass C:\n    @functools.cache\n    def models(self):\n        return 1\n    def reset(self):\n        self.models.cache_clear()\n", {"report-bounded-caches": False}),
     _case(CacheOnMethod, "# cache\nclass C:\n    @property\n    def f(self):\n        return 1\n"),
+    # FFT305: run once, no opener, a local `open`
+    _case(UnclosedFile, "def main(p):\n    return open(p).read()\n"),
+    _case(UnclosedFile, "X = open('x').read()\n"),
+    _case(UnclosedFile, "import webbrowser\ndef f(u):\n    webbrowser.open(u)\n"),
+    _case(UnclosedFile, "def open(p):\n    return p\n"),
+    # FFT306: module level, no timer at all
+    _case(TimerWithoutCancel, "import threading\nthreading.Timer(60, f).start()\n"),
+    _case(TimerWithoutCancel, "import threading\ndef f(lock):\n    lock.acquire()\n"),
+    _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    try:\n        return fh.read()\n    finally:\n        fh.close()\n"),
+    _case(UnclosedFile, "def f(p):\n    return open(p)\n"),
+    _case(UnclosedFile, "def f(p, reg):\n    fh = open(p)\n    reg.add(fh)\n"),
+    _case(TimerWithoutCancel, "import asyncio\nclass C:\n    def ping(self):\n        self._loop.call_later(5, self.check)\n"),
+    # FFT307, FFT308: module level, no hook, no watcher
+    _case(HookChainPerCall, "import sys\nsys.excepthook = wrap(sys.excepthook)\n"),
+    _case(HookChainPerCall, "import signal\ndef f(p):\n    p.signal()\n"),
+    _case(FinalizerKeepsObject, "import weakref\nc = C()\nweakref.finalize(c, c.close)\n"),
+    _case(FinalizerKeepsObject, "import weakref\ndef f(o):\n    return weakref.ref(o)\n"),
     # FFT304: not a pooled resource, module level, set-up code, `with`
     _case(UnclosedResourcePerCall, "import requests\ndef f(u):\n    return requests.get(u)\n"),
     _case(UnclosedResourcePerCall, "import requests\nSESSION = requests.Session()\ndef f(u):\n    return SESSION.get(u)\n"),
