@@ -73,8 +73,9 @@ def rules_for(config: RunConfig, path: str) -> Sequence[Type[Rule]]:
 
 
 def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
-    """Lint already-decoded source text as if it were the file at ``path``."""
-    return lint_source(
+    """Lint already-decoded source text as if it were the file at ``path``; findings
+    outside their rules' code contexts are held back (counted, not shown)."""
+    result = lint_source(
         text,
         path,
         rules_for(config, path),
@@ -84,6 +85,17 @@ def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
         prefilter=config.prefilter,
         report_unused_suppressions=config.report_unused,
     )
+    return in_context(result, config)
+
+
+def in_context(result: FileResult, config: RunConfig) -> FileResult:
+    from fftlint.engine import contexts
+
+    settings = config.settings
+    context = contexts.classify(result.path, settings.root, settings.contexts)
+    shown = frozenset(settings.report_contexts)
+    by_code = {r.code: r.contexts for r in config.rules}
+    return contexts.hold_back(result, context, lambda code: shown or by_code.get(code, contexts.EVERYWHERE))
 
 
 def lint_file(path: str, config: RunConfig) -> FileResult:

@@ -38,6 +38,7 @@ from typing import (
     Any,
     ClassVar,
     Dict,
+    FrozenSet,
     List,
     Optional,
     Sequence,
@@ -47,7 +48,7 @@ from typing import (
 
 import libcst as cst
 
-from fftlint.types import SAFE, Related
+from fftlint.types import CONTEXTS, SAFE, Related
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.analysis.names import Scopes
@@ -246,6 +247,11 @@ class Rule:
     options_key: ClassVar[Optional[str]] = None
     #: Needs the project index (cross-file facts) to be built before workers start.
     needs_project: ClassVar[bool] = False
+    #: The code contexts (production, tests, migrations, scripts: see
+    #: :mod:`fftlint.engine.contexts`) where the rule's findings are shown by default;
+    #: elsewhere they are held back and counted (``--contexts all`` shows them). The
+    #: default, everywhere, suits engine diagnostics and rules that do not say.
+    contexts: ClassVar[FrozenSet[str]] = frozenset(CONTEXTS)
     tags: ClassVar[Tuple[str, ...]] = ()
     VALID: ClassVar[Sequence[Union[str, Valid]]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
@@ -294,6 +300,15 @@ class Rule:
     @classmethod
     def fixable(cls) -> bool:
         return any(ex.fixed is not None for ex in cls.INVALID)
+
+    @classmethod
+    def where_it_reports(cls) -> str:
+        """``production (held back in tests, migrations, scripts; ...)`` for docs."""
+        shown = [c for c in CONTEXTS if c in cls.contexts]
+        held = [c for c in CONTEXTS if c not in cls.contexts]
+        if not held:
+            return "every code context"
+        return f"{', '.join(shown)} (held back in {', '.join(held)}; `--contexts all` shows them)"
 
     @classmethod
     def family(cls) -> str:

@@ -8,6 +8,13 @@ from typing import Any, Dict, Optional, Tuple
 SAFE = "safe"
 UNSAFE = "unsafe"
 
+#: Code contexts, in the order messages list them (see :mod:`fftlint.engine.contexts`).
+PRODUCTION = "production"
+TESTS = "tests"
+MIGRATIONS = "migrations"
+SCRIPTS = "scripts"
+CONTEXTS: Tuple[str, ...] = (PRODUCTION, TESTS, MIGRATIONS, SCRIPTS)
+
 
 @dataclass(frozen=True)
 class Span:
@@ -73,3 +80,7 @@ class FileResult:
     suppressed: Tuple[Diagnostic, ...] = ()
     error: bool = False  # an internal error (FFT002) happened in this file
     source: Optional[str] = None  # kept only when a fix needs it
+    #: the file's code context (production, tests, ...); "" when it was not classified
+    context: str = ""
+    #: findings left out because their rules do not report in this context by default
+    held_back: int = 0

@@ -25,7 +25,14 @@ _LIST_KEYS = {
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
 }
-_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude"}
+_TOP_KEYS = set(_LIST_KEYS) | {
+    "per-file-ignores",
+    "target-version",
+    "cache-dir",
+    "force-exclude",
+    "contexts",
+    "report-contexts",
+}
 
 
 def _load_toml(path: str) -> Dict[str, Any]:
@@ -105,6 +112,10 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(source, key, f"expected true or false, got {value!r}")
             changes["force_exclude"] = value
+        elif key == "contexts":
+            changes["contexts"] = _context_globs(source, key, value)
+        elif key == "report-contexts":
+            changes["report_contexts"] = _report_contexts(source, key, value)
         elif key == "cache-dir":
             if not isinstance(value, str):
                 raise ConfigError(source, key, "expected a path string")
@@ -115,6 +126,36 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
             raise ConfigError(source, key, "unknown setting")
     changes["rule_options"] = options
     return Settings().with_overrides(**changes)
+
+
+def _context_globs(source: str, key: str, value: Any) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """``contexts = {tests = ["qa/**"], production = ["bin/server.py"]}``."""
+    from fftlint.engine.contexts import CONTEXTS
+
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, f"expected a table of context = [globs] ({', '.join(CONTEXTS)})")
+    out = []
+    for name, globs in value.items():
+        if name not in CONTEXTS:
+            raise ConfigError(source, f"{key}.{name}", f"unknown context (use {', '.join(CONTEXTS)})")
+        if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+            raise ConfigError(source, f"{key}.{name}", f"expected a list of glob strings, got {globs!r}")
+        out.append((str(name), tuple(globs)))
+    return tuple(out)
+
+
+def _report_contexts(source: str, key: str, value: Any) -> Tuple[str, ...]:
+    """``report-contexts = "all"`` / ``"default"`` / ``["production", "tests"]``."""
+    from fftlint.engine.contexts import parse_names
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(source, key, f"expected \"all\", \"default\" or a list of contexts, got {value!r}")
+    try:
+        return parse_names(value, key)
+    except ValueError as exc:
+        raise ConfigError(source, key, str(exc).split(": ", 1)[1]) from None
 
 
 def load_file(path: str) -> Settings:

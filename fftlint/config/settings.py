@@ -59,6 +59,11 @@ class Settings:
     target_version: Tuple[int, int] = (3, 9)
     cache_dir: Optional[str] = None
     force_exclude: bool = False  # apply excludes to files named on the command line too
+    #: ``contexts``: (context, globs) pairs that classify files before the conventions
+    contexts: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    #: ``report-contexts`` / ``--contexts``: report every rule in exactly these contexts;
+    #: empty: each rule in its own (``Rule.contexts``)
+    report_contexts: Tuple[str, ...] = ()
     rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict, compare=False, hash=False)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -91,6 +96,8 @@ class Settings:
                 "pfi": self.per_file_ignores,
                 "target": self.target_version,
                 "options": self.rule_options,
+                "contexts": self.contexts,
+                "report_contexts": self.report_contexts,
             },
             sort_keys=True,
             default=str,

@@ -8,6 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from fftlint.analysis.blocking import KIND_WORDS, chain_text
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.engine.project import ProjectIndex, index_for_source
 from fftlint.rule import Invalid, Valid
 from fftlint.types import Related, Span
@@ -68,6 +69,7 @@ class BlockingHelperCallInAsync(BlockingCallRule):
     """
 
     code = "FFT106"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-helper-call-in-async"
     kind = "helper"
     needs_project = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid
 
 from ._base import BlockingCallRule
@@ -50,6 +51,7 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
     """
 
     code = "FFT103"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-network-io-in-async"
     kind = "network"
 

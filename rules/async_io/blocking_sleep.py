@@ -7,6 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from fftlint.analysis.blocking import Match
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, Valid, replace
 
 from ._base import BlockingCallRule, fix_position, module_uses
@@ -43,6 +44,7 @@ class BlockingSleepInAsync(BlockingCallRule):
     """
 
     code = "FFT101"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-sleep-in-async"
     kind = "sleep"
     message = "`time.sleep` blocks the event loop inside `async def {func}`"

@@ -7,6 +7,7 @@ from typing import Any, Iterator, FrozenSet, Optional, Set
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
@@ -108,6 +109,7 @@ class CacheOnMethod(Rule):
     """
 
     code = "FFT303"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "cache-on-method"
     message = "`@{decorator}` on method `{cls}.{method}` keeps every instance it is called on alive {extent}"
     requires = ("cache",)

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import (
@@ -90,6 +91,7 @@ class DanglingTask(Rule):
     """
 
     code = "FFT302"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "dangling-task"
     message = "The task from `{call}` is not kept: the event loop holds only a weak reference, so it can be garbage-collected mid-flight and its exception is lost"
     requires = ("create_task", "ensure_future")

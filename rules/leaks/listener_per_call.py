@@ -10,6 +10,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._common import (
@@ -253,6 +254,7 @@ class ListenerPerCall(Rule):
     """
 
     code = "FFT301"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "listener-registered-per-call"
     message = "`{call}` {what} on every call of `{func}` and nothing removes it: {consequence}"
     requires = _requires()

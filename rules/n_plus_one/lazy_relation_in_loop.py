@@ -7,6 +7,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
@@ -89,6 +90,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     """
 
     code = "FFT202"
+    contexts = PRODUCTION_ONLY  # tests fetch fixture rows; migrations and scripts run once
     name = "lazy-relation-in-loop"
     message = "{access} loads {what} with one query per row of {query}; {hint}"
     fix_title = "Load the relation with the query"

@@ -6,6 +6,7 @@ from typing import Dict, Set
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import REQUIRES, RegexCallMixin, _names, static_pattern
@@ -119,6 +120,7 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
     """
 
     code = "FFT404"
+    contexts = PRODUCTION_ONLY  # the cost is per call of code that runs again and again
     name = "regex-compiled-in-loop"
     message = "regex built from changing data is compiled on every iteration (`{call}()` inside a loop)"
     severity = "warning"

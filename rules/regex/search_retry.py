@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_AND_SCRIPTS
 from fftlint.rule import Invalid, Rule
 
 from ._common import REQUIRES, RegexCallMixin
@@ -45,6 +46,7 @@ class SearchRetryRegex(RegexCallMixin, Rule):
     """
 
     code = "FFT403"
+    contexts = PRODUCTION_AND_SCRIPTS  # scripts read files and input too; tests match their own data
     name = "regex-search-retry-quadratic"
     message = "{call} retries `{sub}` from every start position: O(n^{degree}) on e.g. {attack!r}"
     severity = "note"
