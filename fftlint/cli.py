@@ -70,6 +70,12 @@ class _Exit(Exception):
 @click.option("--shard", help="Lint only shard I of N (I/N, 1-based), split deterministically by path.")
 @click.option("--no-prefilter", is_flag=True, hidden=True, help="Parse every file (for testing the pre-filter).")
 @click.option("--target-version", type=click.Choice([f"py3{m}" for m in range(9, 15)]), help="Python version of the linted code.")
+@click.option(
+    "--contexts",
+    "report_contexts",
+    metavar="CONTEXTS",
+    help="Report in these code contexts: `all`, `default` (each rule's own), or a comma-separated list of production, tests, migrations, scripts.",
+)
 @click.version_option(__version__, "--version", prog_name="fftlint")
 def check(paths, **opts) -> None:  # type: ignore[no-untyped-def]
     """Lint PATHS (files or directories; default: the current directory)."""
@@ -99,6 +105,8 @@ def run_check(paths: List[str], opts: dict) -> int:
             overrides["force_exclude"] = True
         if opts.get("target_version"):
             overrides["target_version"] = SUPPORTED_TARGETS[opts["target_version"]]
+        if opts.get("report_contexts") is not None:
+            overrides["report_contexts"] = _contexts_option(opts["report_contexts"])
         settings = settings.with_overrides(**overrides)
         config = api.make_config(
             settings,
@@ -201,7 +209,27 @@ def run_check(paths: List[str], opts: dict) -> int:
     )
     render = get_renderer(opts.get("fmt") or "text")
     _emit(render(results, ctx), opts.get("output_file"), ctx.color)
+    _held_back_note(results, opts.get("fmt") or "text")
     return _exit_code(results, opts, fixing=want_fix)
+
+
+def _contexts_option(value: str) -> tuple:
+    from fftlint.config.settings import ConfigError
+    from fftlint.engine.contexts import parse_names
+
+    try:
+        return parse_names(value.split(","), "--contexts")
+    except ValueError as exc:
+        raise ConfigError("command line", "--contexts", str(exc).split(": ", 1)[1]) from None
+
+
+def _held_back_note(results, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """JSON keeps its array of findings: the held-back count goes to stderr instead."""
+    from fftlint.report.held_back import note
+
+    text = note(results)
+    if text and fmt == "json":
+        click.echo(f"fftlint: {text}", err=True)
 
 
 def _stdin_project(name: str, data: bytes, config) -> None:  # type: ignore[no-untyped-def]
@@ -307,12 +335,15 @@ def rules_cmd(fmt: str, show_all: bool) -> None:
 
 
 def rule_row(rule) -> dict:  # type: ignore[no-untyped-def]
+    from fftlint.types import CONTEXTS
+
     return {
         "code": rule.code,
         "name": rule.name,
         "fixable": rule.fixable(),
         "default": rule.default_enabled,
         "family": rule.family(),
+        "contexts": [c for c in CONTEXTS if c in rule.contexts],
         "summary": rule.summary(),
     }
 
@@ -330,7 +361,8 @@ def explain_cmd(code: str) -> None:
         raise _Exit(2)
     fix = "yes" if rule.fixable() else "no"
     click.echo(f"# {rule.code} {rule.name}\n")
-    click.echo(f"Family: {rule.family()} · Fixable: {fix} · Default: {'on' if rule.default_enabled else 'opt-in'}\n")
+    click.echo(f"Family: {rule.family()} · Fixable: {fix} · Default: {'on' if rule.default_enabled else 'opt-in'}")
+    click.echo(f"Reports in: {rule.where_it_reports()}\n")
     click.echo(rule.doc())
     raise _Exit(0)
 

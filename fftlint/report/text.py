@@ -12,6 +12,7 @@ from typing import List, Sequence
 
 from fftlint.api import display_path
 from fftlint.fix import wanted
+from fftlint.report import held_back
 from fftlint.report.context import ReportContext
 from fftlint.types import Diagnostic, FileResult
 
@@ -61,15 +62,18 @@ def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
         counts = Counter((d.code, d.name) for d in diagnostics)
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"{n:>6}  {code}  {name}")
-    out.append(summary(diagnostics, ctx))
+    out.append(summary(diagnostics, ctx, held_back.note(results, more=bool(diagnostics))))
     return "\n".join(out) + "\n"
 
 
-def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
+def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext, held: str = "") -> str:
+    """The last line; ``held`` (what the code contexts held back) follows as a second
+    sentence, so nothing disappears silently."""
     fixed = sum(n for _, _, n in ctx.fixed)
     prefix = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}. " if fixed else ""
+    suffix = f" {held}" if held else ""
     if not diagnostics:
-        return prefix + "All checks passed!"
+        return prefix + "All checks passed!" + suffix
     n = len(diagnostics)
     safe = sum(1 for d in diagnostics if d.fix is not None and wanted(d.fix, False))
     unsafe = sum(1 for d in diagnostics if d.fix is not None and not wanted(d.fix, False))
@@ -79,4 +83,4 @@ def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
         extra.append(f"{safe} fixable with --fix")
     if unsafe:
         extra.append(f"{unsafe} more with --unsafe-fixes")
-    return text + (f" ({', '.join(extra)})." if extra else ".")
+    return text + (f" ({', '.join(extra)})." if extra else ".") + suffix
