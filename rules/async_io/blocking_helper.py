@@ -96,6 +96,8 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         "import threading\nclass Worker:\n    def __init__(self):\n        self._gate = threading.Lock()\n        self._gate.acquire()\nasync def spawn():\n    return Worker()\n",
         # a name look-up that makes no DNS query
         "import socket\ndef is_ip(text):\n    return socket.getaddrinfo(text, 0, 0, 0, 0, socket.AI_NUMERICHOST)\nasync def f(host):\n    return is_ip(host)\n",
+        # a zero sleep in a helper: it yields the GIL and returns at once
+        "import time\ndef let_others_run():\n    time.sleep(0)\nasync def f():\n    let_others_run()\n",
         # code that never runs
         "import typing\ndef helper(p):\n    if typing.TYPE_CHECKING:\n        open(p)\n    return p\nasync def f(p):\n    return helper(p)\n",
     ]

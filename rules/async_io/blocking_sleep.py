@@ -15,7 +15,9 @@ from ._base import BlockingCallRule, fix_position, module_uses
 
 class BlockingSleepInAsync(BlockingCallRule):
     """## What it does
-    Checks for `time.sleep(...)` called directly inside an `async def` body.
+    Checks for `time.sleep(...)` called directly inside an `async def` body. A literal
+    zero (`time.sleep(0)`, written on purpose to let other threads take the GIL) returns
+    at once and is not reported; any other delay is, a variable one included.
 
     ## Why is this bad?
     `time.sleep` blocks the thread, and with it the event loop: every other task,
@@ -61,6 +63,10 @@ class BlockingSleepInAsync(BlockingCallRule):
         Valid("def sleep(x):\n    pass\nasync def f():\n    sleep(1)\n"),
         Valid("from time import *\ndef sleep(x):\n    pass\nasync def f():\n    sleep(1)\n"),
         Valid("from time import *\nfrom trio import *\nasync def f():\n    await sleep(1)\n"),
+        # a zero sleep yields the GIL to other threads on purpose and returns at once
+        "import time\nasync def f():\n    time.sleep(0)\n",
+        "from time import sleep\nasync def f():\n    sleep(0.0)\n",
+        "import time\nasync def f():\n    time.sleep(0.)\n    time.sleep(0x0)\n",
     ]
     INVALID = [
         Invalid(
@@ -80,6 +86,15 @@ class BlockingSleepInAsync(BlockingCallRule):
         Invalid(
             "import time\nimport trio\n\nasync def f():\n    time.sleep(0.5)\n",
             fixed="import time\nimport trio\n\nasync def f():\n    await trio.sleep(0.5)\n",
+        ),
+        # a short sleep is still a sleep; and a zero that is not a literal may be anything
+        Invalid(
+            "import time\nasync def f():\n    time.sleep(0.01)\n",
+            fixed="import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(0.01)\n",
+        ),
+        Invalid(
+            "import time\nasync def f(delay=0):\n    time.sleep(delay)\n",
+            fixed="import time\nimport asyncio\nasync def f(delay=0):\n    await asyncio.sleep(delay)\n",
         ),
         Invalid(
             "import time\nasync def f():\n    async with lock:\n        for i in range(3):\n            time.sleep(i)\n",
