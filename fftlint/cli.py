@@ -218,9 +218,9 @@ def _contexts_option(value: str) -> tuple:
     from fftlint.engine.contexts import parse_names
 
     try:
-        return parse_names(value.split(","), "--contexts")
+        return parse_names(value.split(","))
     except ValueError as exc:
-        raise ConfigError("command line", "--contexts", str(exc).split(": ", 1)[1]) from None
+        raise ConfigError("command line", "--contexts", str(exc)) from None
 
 
 def _held_back_note(results, fmt: str) -> None:  # type: ignore[no-untyped-def]

@@ -138,9 +138,7 @@ def _context_globs(source: str, key: str, value: Any) -> Tuple[Tuple[str, Tuple[
     for name, globs in value.items():
         if name not in CONTEXTS:
             raise ConfigError(source, f"{key}.{name}", f"unknown context (use {', '.join(CONTEXTS)})")
-        if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
-            raise ConfigError(source, f"{key}.{name}", f"expected a list of glob strings, got {globs!r}")
-        out.append((str(name), tuple(globs)))
+        out.append((str(name), _str_list(source, f"{key}.{name}", globs)))
     return tuple(out)
 
 
@@ -148,14 +146,10 @@ def _report_contexts(source: str, key: str, value: Any) -> Tuple[str, ...]:
     """``report-contexts = "all"`` / ``"default"`` / ``["production", "tests"]``."""
     from fftlint.engine.contexts import parse_names
 
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(source, key, f"expected \"all\", \"default\" or a list of contexts, got {value!r}")
     try:
-        return parse_names(value, key)
+        return parse_names(_str_list(source, key, value))
     except ValueError as exc:
-        raise ConfigError(source, key, str(exc).split(": ", 1)[1]) from None
+        raise ConfigError(source, key, str(exc)) from None
 
 
 def load_file(path: str) -> Settings:

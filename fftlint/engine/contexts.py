@@ -45,12 +45,11 @@ PRODUCTION_AND_SCRIPTS: FrozenSet[str] = frozenset((PRODUCTION, SCRIPTS))
 #: ``--contexts`` / ``report-contexts`` words besides the context names
 ALL = "all"
 DEFAULT = "default"
-SHOW_ALL = "--contexts all"
 
 ContextGlobs = Tuple[Tuple[str, Tuple[str, ...]], ...]
 
 _TEST_DIRS = frozenset(("tests", "test"))
-_TEST_FILES = frozenset(("conftest.py", "tests.py"))
+_TEST_STEMS = frozenset(("conftest", "tests"))
 _MIGRATION_DIRS = frozenset(("migrations", "alembic"))
 _ALEMBIC_MARKERS = ("env.py", "script.py.mako")
 _SCRIPT_DIRS = frozenset(("scripts", "script", "bin", "docs", "doc", "examples", "example"))
@@ -58,19 +57,19 @@ _SCRIPT_FILES = frozenset(("manage.py", "setup.py", "noxfile.py", "fabfile.py", 
 _PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 
 
-def parse_names(values: Iterable[str], what: str) -> Tuple[str, ...]:
+def parse_names(values: Iterable[str]) -> Tuple[str, ...]:
     """``all`` / ``default`` / context names -> the contexts to report every rule in
-    (empty: each rule in its own), in canonical order. Raises ValueError naming ``what``."""
+    (empty: each rule in its own), in canonical order. Raises ValueError (the problem)."""
     words = [v.strip().lower() for v in values if v.strip()]
     if not words:
-        raise ValueError(f"{what}: expected {choices()}")
+        raise ValueError(f"expected {choices()}")
     if words == [DEFAULT]:
         return ()
     if words == [ALL]:
         return CONTEXTS
     bad = [w for w in words if w not in CONTEXTS]
     if bad:
-        raise ValueError(f"{what}: unknown context {', '.join(map(repr, bad))} (use {choices()})")
+        raise ValueError(f"unknown context {', '.join(map(repr, bad))} (use {choices()})")
     return tuple(c for c in CONTEXTS if c in words)
 
 
@@ -123,12 +122,7 @@ def _conventional(rel: str, full: str) -> str:
     parts = rel.split("/")
     dirs, name = parts[:-1], parts[-1]
     stem = name.rsplit(".", 1)[0] if name.endswith((".py", ".pyi")) else ""
-    if (
-        _TEST_DIRS.intersection(dirs)
-        or name in _TEST_FILES
-        or (stem.startswith("test_") or stem.endswith("_test"))
-        or name == "conftest.pyi"
-    ):
+    if _TEST_DIRS.intersection(dirs) or stem in _TEST_STEMS or stem.startswith("test_") or stem.endswith("_test"):
         return TESTS
     if _MIGRATION_DIRS.intersection(dirs) or (dirs and dirs[-1] == "versions" and _alembic_dir(os.path.dirname(os.path.dirname(full)))):
         return MIGRATIONS

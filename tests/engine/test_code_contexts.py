@@ -101,7 +101,7 @@ def test_config_globs_extend_and_override_the_conventions(tmp_path):
 
 @pytest.mark.parametrize("table, key", [
     ({"contexts": {"unit": ["x/**"]}}, "contexts.unit"),
-    ({"contexts": {"tests": "qa"}}, "contexts.tests"),
+    ({"contexts": {"tests": {"qa": 1}}}, "contexts.tests"),
     ({"contexts": {"tests": [1]}}, "contexts.tests"),
     ({"contexts": ["tests"]}, "contexts"),
     ({"report-contexts": "everything"}, "report-contexts"),
@@ -112,6 +112,11 @@ def test_bad_context_settings_name_the_key(table, key):
     with pytest.raises(ConfigError) as info:
         parse_table(table, "pyproject.toml", ".")
     assert info.value.key == key
+
+
+def test_a_single_glob_may_be_a_string():
+    settings = parse_table({"contexts": {"tests": "qa/**"}}, "pyproject.toml", ".")
+    assert settings.contexts == ((TESTS, ("qa/**",)),)
 
 
 def test_report_contexts_values():
