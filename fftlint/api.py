@@ -89,6 +89,9 @@ def lint_text(text: str, path: str, config: RunConfig) -> FileResult:
 
 
 def in_context(result: FileResult, config: RunConfig) -> FileResult:
+    """The result with the file's code context set and the findings of rules that do
+    not report there (``Rule.contexts``, or ``report-contexts`` for every rule) held
+    back. Applied after suppressions: a comment that covers such a finding is used."""
     from fftlint.engine import contexts
 
     settings = config.settings
