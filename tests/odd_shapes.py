@@ -393,6 +393,8 @@ def _valid_tree(tree: ast.Module) -> bool:
 
 # --------------------------------------------------------------------------- holes
 Hole = Tuple[ast.AST, str, Optional[int]]
+#: nodes whose expressions stay as they are: f-string internals, match patterns (3.10+)
+_NOT_INTO: Tuple[type, ...] = (ast.JoinedStr, ast.expr_context) + ((ast.pattern,) if hasattr(ast, "pattern") else ())
 
 
 def _expression_holes(tree: ast.AST) -> List[Hole]:
@@ -400,7 +402,7 @@ def _expression_holes(tree: ast.AST) -> List[Hole]:
     f-string internals and match patterns."""
     out: List[Hole] = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.JoinedStr, ast.pattern)) or isinstance(node, ast.expr_context):
+        if isinstance(node, _NOT_INTO):
             continue
         for field, value in ast.iter_fields(node):
             if isinstance(value, ast.expr) and _readable(value):
