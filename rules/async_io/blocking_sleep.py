@@ -92,6 +92,13 @@ class BlockingSleepInAsync(BlockingCallRule):
             "import time\nasync def f():\n    time.sleep(0.01)\n",
             fixed="import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(0.01)\n",
         ),
+        # a call in redundant parentheses: the fix replaces the call inside them
+        Invalid(
+            "import time\nasync def f():\n    (time.sleep(1))\n    x = (  # why\n        time.sleep(2)\n    )\n",
+            count=2,
+            fixed="import time\nimport asyncio\nasync def f():\n    (await asyncio.sleep(1))\n"
+            "    x = (  # why\n        await asyncio.sleep(2)\n    )\n",
+        ),
         Invalid(
             "import time\nasync def f(delay=0):\n    time.sleep(delay)\n",
             fixed="import time\nimport asyncio\nasync def f(delay=0):\n    await asyncio.sleep(delay)\n",
@@ -107,7 +114,9 @@ class BlockingSleepInAsync(BlockingCallRule):
         if not fix_position(self.ctx, node) or match.normalized != "time.sleep":
             return None
         lib = self._sleep_library()
-        args = self.ctx.code_for(node.with_changes(func=cst.Name("x"))).strip()[1:]
+        # the call's own text without its redundant parentheses (the edit replaces the
+        # call inside them), with the callee swapped for a one-letter placeholder
+        args = self.ctx.code_for(node.with_changes(func=cst.Name("x"), lpar=[], rpar=[])).strip()[1:]
         return replace(node, f"await {lib}.sleep{args}", imports=[lib], title=f"Use `await {lib}.sleep(...)`")
 
     def _sleep_library(self) -> str:
