@@ -220,11 +220,44 @@ def program(
         if candidate is not None and _valid_tree(candidate):
             tree = candidate
     text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
-    if compact:
-        squeezed = compacted(text, compact)
-        if _valid(squeezed):
-            text = squeezed
-    return text
+    return concrete(text, compact)
+
+
+def concrete(text: str, choice: int) -> str:
+    """``choice`` 0: the text as it is; else one-line blocks (:func:`compacted`) when
+    ``choice`` is odd, redundant parentheses (:func:`parenthesized`) when it is even,
+    keeping only what stays valid."""
+    if not choice:
+        return text
+    shaped = compacted(text, choice) if choice & 1 else parenthesized(text, choice)
+    return shaped if _valid(shaped) else text
+
+
+def parenthesized(text: str, choice: int) -> str:
+    """Calls in redundant parentheses -- ``(f(x))``, and over lines with a comment
+    inside -- which ``ast.unparse`` drops: a fix that copies a node's text must not copy
+    them. ``choice`` picks which calls (bit patterns, like :func:`compacted`)."""
+    import libcst as cst
+
+    counter = [0]
+
+    class Wrap(cst.CSTTransformer):
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+            counter[0] += 1
+            if not (choice >> (counter[0] % 16)) & 1:
+                return updated
+            if counter[0] % 3:
+                return updated.with_changes(lpar=[cst.LeftParen(), *updated.lpar], rpar=[*updated.rpar, cst.RightParen()])
+            spread = cst.ParenthesizedWhitespace(
+                first_line=cst.TrailingWhitespace(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment("# why")),
+                indent=True,
+                last_line=cst.SimpleWhitespace("    "),
+            )
+            return updated.with_changes(
+                lpar=[cst.LeftParen(whitespace_after=spread), *updated.lpar], rpar=[*updated.rpar, cst.RightParen()]
+            )
+
+    return cst.parse_module(text).visit(Wrap()).code
 
 
 def compacted(text: str, choice: int) -> str:
@@ -282,10 +315,7 @@ def every_call(seed: str, step: Step, compact: int = 0) -> str:
         candidate = apply(copy.deepcopy(tree), step)
         if candidate is not None and _valid_tree(candidate):
             text = ast.unparse(ast.fix_missing_locations(candidate)) + "\n"
-    if compact:
-        squeezed = compacted(text, compact)
-        text = squeezed if _valid(squeezed) else text
-    return text
+    return concrete(text, compact)
 
 
 def apply(tree: ast.Module, step: Step) -> Optional[ast.Module]:

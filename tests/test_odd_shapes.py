@@ -31,7 +31,7 @@ from fftlint import api, registry
 from fftlint.config.options import build_options
 from fftlint.config.settings import Settings
 from fftlint.engine.run import lint_source
-from fftlint.fix import fix_to_fixpoint, parses
+from fftlint.fix import apply_edits, fix_to_fixpoint, parses
 from fftlint.types import FileResult
 
 ALL = registry.all_rules()
@@ -56,7 +56,7 @@ def programs(draw: st.DrawFn) -> str:
     splice = draw(st.none() | st.one_of(groups))
     target = draw(st.integers(0, 200))
     steps = draw(st.lists(STEPS, min_size=1, max_size=6))
-    compact = draw(st.sampled_from((0, 0, 1, 2, 5, 6)))
+    compact = draw(st.sampled_from((0, 0, 1, 2, 5, 6, 7, 10)))
     return odd_shapes.program(seed, splice, target, steps, compact)
 
 
@@ -64,10 +64,21 @@ def crashes(result: FileResult) -> List[str]:
     return [d.message for d in result.diagnostics if d.code == "FFT002"]
 
 
+def broken_fixes(source: str, result: FileResult) -> List[str]:
+    """Fixes that, applied on their own (as an editor applies one from JSON, SARIF or a
+    language server), leave code that does not parse."""
+    return [
+        f"{d.code} at {d.span.line}:{d.span.column}: {[e.content for e in d.fix.edits]}"
+        for d in result.diagnostics
+        if d.fix is not None and not parses(apply_edits(source, d.fix.edits))
+    ]
+
+
 def check_program(source: str, path: str) -> None:
     for prefilter in (True, False):
         result = lint_source(source, path, ALL, OPTIONS, prefilter=prefilter)
         assert not crashes(result), f"prefilter={prefilter} on {path}:\n{source}\n{crashes(result)}"
+        assert not broken_fixes(source, result), f"on {path}:\n{source}\n{broken_fixes(source, result)}"
     with tempfile.TemporaryDirectory() as tmp:
         full = os.path.join(tmp, *path.split("/"))
         os.makedirs(os.path.dirname(full), exist_ok=True)
@@ -112,6 +123,7 @@ def test_odd_shapes_at_length(source: str, path: str) -> None:
 
 SWEEP = [("expr", i, 0, 0) for i in range(len(odd_shapes.EXPRESSION_TEMPLATES))]
 SWEEP += [("stmt", i, 0, compact) for i in range(len(odd_shapes.BLOCK_TEMPLATES)) for compact in (0, 1)]
+SWEEP += [("stmt", 0, 0, 2), ("expr", 0, 0, 6)]  # calls in redundant parentheses
 
 
 @pytest.mark.slow
@@ -125,6 +137,7 @@ def test_every_rule_example_in_every_shape(kind: str, index: int, level: int, co
     if crashes(result):  # name the smallest program that crashes, not the whole module
         culprit = next(p for p in parts if crashes(lint_source(p, "app/views.py", ALL, OPTIONS, prefilter=False)))
         pytest.fail(f"{crashes(result)} on:\n{culprit}")
+    assert not broken_fixes(source, result)
 
 
 def test_programs_stay_valid_python_and_reach_the_odd_shapes() -> None:
@@ -155,6 +168,13 @@ def test_the_chain_reaches_the_shape_of_issue_11() -> None:
         "[__E__ for _x in _xs]", "(__E__ if _c else None)", "(lambda *_a, **_k: __E__)")]
     text = odd_shapes.program(seed, None, 0, steps)
     assert "lambda *_a, **_k: [re.sub(R, '', s) for _x in _xs] if _c else None" in text
+    check_program(text, "app/views.py")
+
+
+def test_parentheses_around_calls() -> None:
+    seed = "import time\nasync def f():\n    time.sleep(1)\n    x = time.sleep(2)\n    y = time.sleep(3)\n"
+    text = odd_shapes.program(seed, None, 0, [], compact=0xFFFE)
+    assert "(time.sleep(1))" in text and "(  # why\n        time.sleep(3))" in text
     check_program(text, "app/views.py")
 
 
