@@ -140,3 +140,12 @@ def test_explain_names_the_contexts(capsys):
     assert main(["explain", "FFT201"]) == 0
     out = capsys.readouterr().out
     assert "Reports in: production (held back in tests, migrations, scripts; `--contexts all` shows them)" in out
+
+
+def test_the_cache_keeps_both_answers_apart(project, capsys):
+    args = ["--cache-dir", str(project / ".cache"), "."]
+    assert "3 more held back" in (main(args), capsys.readouterr().out)[1]
+    main(["--contexts", "all", *args])
+    assert capsys.readouterr().out.splitlines()[-1] == "Found 4 problems (4 fixable with --fix)."
+    main(args)
+    assert "3 more held back" in capsys.readouterr().out
