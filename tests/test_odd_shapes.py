@@ -18,8 +18,11 @@ A crash found here gets a regression test beside its rule.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import tokenize
+from collections import Counter
 from typing import List
 
 import pytest
@@ -64,14 +67,22 @@ def crashes(result: FileResult) -> List[str]:
     return [d.message for d in result.diagnostics if d.code == "FFT002"]
 
 
+def comments(text: str) -> Counter:
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    return Counter(tok.string for tok in tokens if tok.type == tokenize.COMMENT)
+
+
 def broken_fixes(source: str, result: FileResult) -> List[str]:
     """Fixes that, applied on their own (as an editor applies one from JSON, SARIF or a
-    language server), leave code that does not parse."""
-    return [
-        f"{d.code} at {d.span.line}:{d.span.column}: {[e.content for e in d.fix.edits]}"
-        for d in result.diagnostics
-        if d.fix is not None and not parses(apply_edits(source, d.fix.edits))
-    ]
+    language server), leave code that does not parse, or lose or copy a comment."""
+    out = []
+    for d in result.diagnostics:
+        if d.fix is None:
+            continue
+        fixed = apply_edits(source, d.fix.edits)
+        if not parses(fixed) or comments(fixed) != comments(source):
+            out.append(f"{d.code} at {d.span.line}:{d.span.column}: {[e.content for e in d.fix.edits]}")
+    return out
 
 
 def check_program(source: str, path: str) -> None:
