@@ -199,6 +199,7 @@ def definitions(path: str) -> List[str]:
 
 # --------------------------------------------------------------------------- program
 MARK = "_shape_current"  # set on the target (then on its outermost wrapper)
+ORIGINAL = "_shape_original"  # the index of a seed's own call (:func:`every_call`)
 
 
 def program(
@@ -302,19 +303,25 @@ def compacted(text: str, choice: int) -> str:
 
 
 def every_call(seed: str, step: Step, compact: int = 0) -> str:
-    """The seed with ``step`` applied around each of its calls in turn (the steps that
-    keep it valid): one program that puts every call of a rule example in one shape."""
-    text = seed
-    count = sum(isinstance(n, ast.Call) for n in ast.walk(ast.parse(seed)))
-    for k in range(count):
-        tree = ast.parse(text)
-        calls = [h for h in _expression_holes(tree) if isinstance(_current(h), ast.Call)]
-        if k >= len(calls):
-            break
-        setattr(_current(calls[k]), MARK, True)
-        candidate = apply(copy.deepcopy(tree), step)
+    """The seed with ``step`` applied around each of its own calls in turn (the steps
+    that keep it valid; not around the calls a template brings): one program that puts
+    every call of a rule example in one shape."""
+    tree = ast.parse(seed)
+    originals = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    for k, call in enumerate(originals):
+        setattr(call, ORIGINAL, k)
+    for k in range(len(originals)):
+        candidate = copy.deepcopy(tree)
+        node = next((n for n in ast.walk(candidate) if getattr(n, ORIGINAL, None) == k), None)
+        if node is None:
+            continue
+        for sub in ast.walk(candidate):
+            sub.__dict__.pop(MARK, None)
+        setattr(node, MARK, True)
+        candidate = apply(candidate, step)
         if candidate is not None and _valid_tree(candidate):
-            text = ast.unparse(ast.fix_missing_locations(candidate)) + "\n"
+            tree = candidate
+    text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
     return concrete(text, compact)
 
 
@@ -339,6 +346,7 @@ def _unmarked_copy(node: ast.AST) -> ast.AST:
     clone = copy.deepcopy(node)
     for sub in ast.walk(clone):
         sub.__dict__.pop(MARK, None)
+        sub.__dict__.pop(ORIGINAL, None)
     return clone
 
 

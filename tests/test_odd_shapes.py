@@ -74,13 +74,15 @@ def comments(text: str) -> Counter:
 
 def broken_fixes(source: str, result: FileResult) -> List[str]:
     """Fixes that, applied on their own (as an editor applies one from JSON, SARIF or a
-    language server), leave code that does not parse, or lose or copy a comment."""
+    language server), leave code that is not valid Python, or lose or copy a comment."""
     out = []
+    before = None
     for d in result.diagnostics:
         if d.fix is None:
             continue
+        before = comments(source) if before is None else before
         fixed = apply_edits(source, d.fix.edits)
-        if not parses(fixed) or comments(fixed) != comments(source):
+        if not odd_shapes._valid(fixed) or comments(fixed) != before:
             out.append(f"{d.code} at {d.span.line}:{d.span.column}: {[e.content for e in d.fix.edits]}")
     return out
 
@@ -126,15 +128,16 @@ def test_no_rule_crashes_on_odd_shapes(source: str, path: str) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 @given(programs(), st.sampled_from(PATHS))
 def test_odd_shapes_at_length(source: str, path: str) -> None:
     check_program(source, path)
 
 
 SWEEP = [("expr", i, 0, 0) for i in range(len(odd_shapes.EXPRESSION_TEMPLATES))]
-SWEEP += [("stmt", i, 0, compact) for i in range(len(odd_shapes.BLOCK_TEMPLATES)) for compact in (0, 1)]
-SWEEP += [("stmt", 0, 0, 2), ("expr", 0, 0, 6)]  # calls in redundant parentheses
+SWEEP += [("stmt", i, 0, 0) for i in range(len(odd_shapes.BLOCK_TEMPLATES))]
+# one-line blocks and redundant parentheses (the property samples the rest)
+SWEEP += [("stmt", 0, 0, 1), ("stmt", 8, 0, 1), ("stmt", 0, 0, 2), ("expr", 0, 0, 6)]
 
 
 @pytest.mark.slow
@@ -148,7 +151,7 @@ def test_every_rule_example_in_every_shape(kind: str, index: int, level: int, co
     if crashes(result):  # name the smallest program that crashes, not the whole module
         culprit = next(p for p in parts if crashes(lint_source(p, "app/views.py", ALL, OPTIONS, prefilter=False)))
         pytest.fail(f"{crashes(result)} on:\n{culprit}")
-    assert not broken_fixes(source, result)
+    assert not broken_fixes(source, result)  # the 20-odd fixable findings of the module
 
 
 def test_programs_stay_valid_python_and_reach_the_odd_shapes() -> None:
@@ -156,7 +159,7 @@ def test_programs_stay_valid_python_and_reach_the_odd_shapes() -> None:
     them valid, so the property above really sees lambdas, walrus, async loops, ..."""
     seeds = odd_shapes.seeds()
     assert len(seeds) > 200
-    sample = seeds[:: max(1, len(seeds) // 25)]
+    sample = seeds[:: max(1, len(seeds) // 12)]
     applied = set()
     kinds = [("expr", i, 0) for i in range(len(odd_shapes.EXPRESSION_TEMPLATES))]
     kinds += [("stmt", i, 0) for i in range(len(odd_shapes.BLOCK_TEMPLATES))]
