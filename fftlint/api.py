@@ -78,7 +78,8 @@ def rules_for(config: RunConfig, path: str) -> Sequence[Type[Rule]]:
 
 def lint_text(text: str, path: str, config: RunConfig, *, parse: Any = None) -> FileResult:
     """Lint already-decoded source text as if it were the file at ``path``; a file marked
-    generated at the top (``skip-generated``) is skipped, and says so. ``parse``: see
+    generated at the top (``skip-generated``) is skipped, and says so; findings outside
+    their rules' code contexts are held back (counted, not shown). ``parse``: see
     :func:`fftlint.engine.run.lint_source`."""
     if config.settings.skip_generated:
         marker = generated_marker(text)
@@ -95,7 +96,7 @@ def lint_text(text: str, path: str, config: RunConfig, *, parse: Any = None) -> 
         report_unused_suppressions=config.report_unused,
         parse=parse,
     )
-    return with_lines(result, text)
+    return with_lines(in_context(result, config), text)
 
 
 def _finding_lines(result: FileResult) -> List[int]:
@@ -126,6 +127,19 @@ def with_line_hashes(result: FileResult, data: bytes) -> FileResult:
 
     hashes = file_line_hashes(data)
     return dc_replace(result, line_hashes={line: hashes[line] for line in _finding_lines(result) if line in hashes})
+
+
+def in_context(result: FileResult, config: RunConfig) -> FileResult:
+    """The result with the file's code context set and the findings of rules that do
+    not report there (``Rule.contexts``, or ``report-contexts`` for every rule) held
+    back. Applied after suppressions: a comment that covers such a finding is used."""
+    from fftlint.engine import contexts
+
+    settings = config.settings
+    context = contexts.classify(result.path, settings.root, settings.contexts)
+    shown = frozenset(settings.report_contexts)
+    by_code = {r.code: r.contexts for r in config.rules}
+    return contexts.hold_back(result, context, lambda code: shown or by_code.get(code, contexts.EVERYWHERE))
 
 
 def lint_file(path: str, config: RunConfig) -> FileResult:

@@ -77,6 +77,12 @@ class _Exit(Exception):
 @click.option("--strict-baseline", is_flag=True, help="Fail (exit 1) when baseline entries no longer match a finding: the baseline must be rewritten.")
 @click.option("--add-noqa", is_flag=True, help="Append `# noqa: CODE` to each line with a finding (--add-noqa=REASON adds a reason); with --diff, show the change only.")
 @click.option("--add-noqa-reason", hidden=True, default=None)
+@click.option(
+    "--contexts",
+    "report_contexts",
+    metavar="CONTEXTS",
+    help="Report in these code contexts: `all`, `default` (each rule's own), or a comma-separated list of production, tests, migrations, scripts.",
+)
 @click.version_option(__version__, "--version", prog_name="fftlint")
 def check(paths, **opts) -> None:  # type: ignore[no-untyped-def]
     """Lint PATHS (files or directories; default: the current directory)."""
@@ -111,6 +117,8 @@ def run_check(paths: List[str], opts: dict) -> int:
                 overrides["max_file_size"] = parse_size(opts["max_file_size"])
             except ValueError as exc:
                 raise ConfigError("command line", "--max-file-size", str(exc)) from None
+        if opts.get("report_contexts") is not None:
+            overrides["report_contexts"] = _contexts_option(opts["report_contexts"])
         settings = settings.with_overrides(**overrides)
         config = api.make_config(
             settings,
@@ -235,6 +243,7 @@ def run_check(paths: List[str], opts: dict) -> int:
     )
     render = get_renderer(opts.get("fmt") or "text")
     _emit(render(results, ctx), opts.get("output_file"), ctx.color)
+    _held_back_note(results, opts.get("fmt") or "text")
     code = _exit_code(results, opts, fixing=want_fix)
     if code == 0 and stale and opts.get("strict_baseline"):
         return 1
@@ -361,6 +370,25 @@ def _warn_about_coverage(results, paths, shard) -> None:  # type: ignore[no-unty
         click.echo("fftlint: warning: every file was skipped: nothing was linted", err=True)
 
 
+def _contexts_option(value: str) -> tuple:
+    from fftlint.config.settings import ConfigError
+    from fftlint.engine.contexts import parse_names
+
+    try:
+        return parse_names(value.split(","))
+    except ValueError as exc:
+        raise ConfigError("command line", "--contexts", str(exc)) from None
+
+
+def _held_back_note(results, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """JSON keeps its array of findings: the held-back count goes to stderr instead."""
+    from fftlint.report.held_back import note
+
+    text = note(results)
+    if text and fmt == "json":
+        click.echo(f"fftlint: {text}", err=True)
+
+
 def _stdin_project(name: str, data: bytes, config) -> None:  # type: ignore[no-untyped-def]
     """Cross-file facts for an editor's buffer: the project around the file it names,
     with the buffer standing in for that file."""
@@ -481,12 +509,15 @@ def rules_cmd(fmt: str, show_all: bool) -> None:
 
 
 def rule_row(rule) -> dict:  # type: ignore[no-untyped-def]
+    from fftlint.types import CONTEXTS
+
     return {
         "code": rule.code,
         "name": rule.name,
         "fixable": rule.fixable(),
         "default": rule.default_enabled,
         "family": rule.family(),
+        "contexts": [c for c in CONTEXTS if c in rule.contexts],
         "summary": rule.summary(),
         "engine": rule.code in _engine_codes(),
     }
@@ -511,7 +542,8 @@ def explain_cmd(code: str) -> None:
         raise _Exit(2)
     fix = "yes" if rule.fixable() else "no"
     click.echo(f"# {rule.code} {rule.name}\n")
-    click.echo(f"Family: {rule.family()} · Fixable: {fix} · Default: {'on' if rule.default_enabled else 'opt-in'}\n")
+    click.echo(f"Family: {rule.family()} · Fixable: {fix} · Default: {'on' if rule.default_enabled else 'opt-in'}")
+    click.echo(f"Reports in: {rule.where_it_reports()}\n")
     click.echo(rule.doc())
     raise _Exit(0)
 

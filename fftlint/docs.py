@@ -84,19 +84,22 @@ def first_sentence(text: str, limit: int = 160) -> str:
 
 
 def rules_table(rules: Sequence[Type[Rule]]) -> str:
+    from fftlint.types import CONTEXTS
+
     lines = [
-        "| Code | Name | What it finds | Fix | Default |",
-        "| --- | --- | --- | --- | --- |",
+        "| Code | Name | What it finds | Fix | Default | Reports in |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     family: Optional[str] = None
     for rule in rules:
         if rule.family() != family:
             family = rule.family()
-            lines.append(f"| **{family}** | | | | |")
+            lines.append(f"| **{family}** | | | | | |")
         fix = "yes" if rule.fixable() else ""
         default = "on" if rule.default_enabled else "opt-in"
         link = f"[{rule.code}]({RULES_DOC}#{anchor(rule)})"
-        lines.append(f"| {link} | `{rule.name}` | {_cell(first_sentence(rule.summary()))} | {fix} | {default} |")
+        where = "all" if set(CONTEXTS) <= rule.contexts else ", ".join(c for c in CONTEXTS if c in rule.contexts)
+        lines.append(f"| {link} | `{rule.name}` | {_cell(first_sentence(rule.summary()))} | {fix} | {default} | {where} |")
     return "\n".join(lines)
 
 
@@ -197,7 +200,8 @@ def rules_doc(rules: Sequence[Type[Rule]]) -> str:
             family = rule.family()
             parts += ["", f"## {family[0].upper()}{family[1:]}"]
         meta = f"Fixable: {'yes' if rule.fixable() else 'no'} · Default: {'on' if rule.default_enabled else 'opt-in (select it)'} · Severity: {rule.severity}"
-        parts += ["", f"### {heading(rule)}", "", meta, "", _demote(rule.doc(), 2).strip()]
+        where = f"Reports in: {rule.where_it_reports()}"
+        parts += ["", f"### {heading(rule)}", "", meta, "", where, "", _demote(rule.doc(), 2).strip()]
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -39,6 +39,7 @@ from typing import (
     Callable,
     ClassVar,
     Dict,
+    FrozenSet,
     List,
     Optional,
     Sequence,
@@ -49,7 +50,7 @@ from typing import (
 
 import libcst as cst
 
-from fftlint.types import SAFE, Related
+from fftlint.types import CONTEXTS, SAFE, Related
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.engine.prefilter import AstView
@@ -316,6 +317,11 @@ class Rule:
     #: through ``ctx.project``: what its family's calls do (block, query, register) and
     #: the family's project-wide facts. The engine makes one of each per run.
     providers: ClassVar[Tuple[Type["Provider"], ...]] = ()
+    #: The code contexts (production, tests, migrations, scripts: see
+    #: :mod:`fftlint.engine.contexts`) where the rule's findings are shown by default;
+    #: elsewhere they are held back and counted (``--contexts all`` shows them). The
+    #: default, everywhere, suits engine diagnostics and rules that do not say.
+    contexts: ClassVar[FrozenSet[str]] = frozenset(CONTEXTS)
     tags: ClassVar[Tuple[str, ...]] = ()
     VALID: ClassVar[Sequence[Union[str, Valid]]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
@@ -375,6 +381,15 @@ class Rule:
     @classmethod
     def fixable(cls) -> bool:
         return any(ex.fixed is not None for ex in cls.INVALID)
+
+    @classmethod
+    def where_it_reports(cls) -> str:
+        """``production (held back in tests, migrations, scripts; ...)`` for docs."""
+        shown = [c for c in CONTEXTS if c in cls.contexts]
+        held = [c for c in CONTEXTS if c not in cls.contexts]
+        if not held:
+            return "every code context"
+        return f"{', '.join(shown)} (held back in {', '.join(held)}; `--contexts all` shows them)"
 
     @classmethod
     def family(cls) -> str:

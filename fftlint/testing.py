@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterator, List, Optional, Tuple, Type, Union
 
 from fftlint.config.options import build_options
+from fftlint.engine.contexts import EVERYWHERE, classify, hold_back
 from fftlint.engine.run import lint_source
 from fftlint.fix import fix_to_fixpoint, parses
 from fftlint.rule import Invalid, Rule, Valid
@@ -26,10 +27,14 @@ def example_cases(rules: Any) -> Iterator[Tuple[str, Type[Rule], Example]]:
 
 
 def lint_example(rule: Type[Rule], code: str, path: str, options: dict, prefilter: bool = True) -> FileResult:
+    """Lint an example as the file ``path`` (relative to the working directory): the
+    path's code context applies, so ``Valid(code, path="shop/tests/test_x.py")`` shows
+    that a rule keeps quiet in tests by default."""
     opts = {}
     if rule.Options is not None and rule.options_key:
         opts = build_options([rule], {rule.options_key: options} if options else {}, "<example>")
-    return lint_source(code, path, [rule], opts, prefilter=prefilter, module_name=path.rsplit(".", 1)[0].replace("/", "."))
+    result = lint_source(code, path, [rule], opts, prefilter=prefilter, module_name=path.rsplit(".", 1)[0].replace("/", "."))
+    return hold_back(result, classify(path, "."), lambda c: rule.contexts if c == rule.code else EVERYWHERE)
 
 
 def _own(result: FileResult, rule: Type[Rule]) -> List[Any]:

@@ -8,6 +8,13 @@ from typing import Any, Dict, Optional, Tuple
 SAFE = "safe"
 UNSAFE = "unsafe"
 
+#: Code contexts, in the order messages list them (see :mod:`fftlint.engine.contexts`).
+PRODUCTION = "production"
+TESTS = "tests"
+MIGRATIONS = "migrations"
+SCRIPTS = "scripts"
+CONTEXTS: Tuple[str, ...] = (PRODUCTION, TESTS, MIGRATIONS, SCRIPTS)
+
 
 @dataclass(frozen=True)
 class Span:
@@ -98,3 +105,7 @@ class FileResult:
     line_hashes: Dict[int, str] = field(default_factory=dict, compare=False, hash=False)
     #: findings a baseline knows (:mod:`fftlint.baseline`): not reported, not failing
     baselined: Tuple[Diagnostic, ...] = ()
+    #: the file's code context (production, tests, ...); "" when it was not classified
+    context: str = ""
+    #: findings left out because their rules do not report in this context by default
+    held_back: int = 0

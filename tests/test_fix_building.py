@@ -10,7 +10,7 @@ from fftlint import api, fix as fixer
 from fftlint.config.settings import Settings
 from fftlint.types import SAFE, Diagnostic, Edit, Fix, Span
 
-FUNCTION = "async def f{i}():\n    time.sleep({i})\n\n"
+FUNCTION = "async def f{i}():\n    time.sleep({i} + 1)\n\n"  # sleep(0) yields: not a finding
 
 
 def _module(n):

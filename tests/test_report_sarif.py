@@ -306,3 +306,13 @@ def test_stdin_uses_the_piped_text_not_the_file_on_disk(project):
     assert "await asyncio.sleep(1)" in fixed and "import asyncio" in fixed
     # ... and no fingerprint is made from a file whose text is not the linted one
     assert "partialFingerprints" not in result
+
+
+@pytest.mark.skipif(not HAVE_SCHEMA, reason=NO_SCHEMA)
+def test_held_back_count_and_rule_contexts_keep_the_log_valid(project):
+    (project / "tests").mkdir()
+    (project / "tests" / "test_poll.py").write_text(SLEEPY, encoding="utf-8")
+    code, log = _run_sarif(".")
+    assert _errors(log) == []
+    assert log["runs"][0]["properties"]["heldBack"]["byContext"] == {"tests": 1}
+    assert not any("tests/" in uri for uri in _results_by_uri(log))

@@ -25,7 +25,17 @@ _LIST_KEYS = {
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
 }
-_TOP_KEYS = set(_LIST_KEYS) | {"per-file-ignores", "target-version", "cache-dir", "force-exclude", "max-file-size", "skip-generated", "baseline"}
+_TOP_KEYS = set(_LIST_KEYS) | {
+    "per-file-ignores",
+    "target-version",
+    "cache-dir",
+    "force-exclude",
+    "max-file-size",
+    "skip-generated",
+    "baseline",
+    "contexts",
+    "report-contexts",
+}
 
 
 def _load_toml(path: str) -> Dict[str, Any]:
@@ -106,6 +116,18 @@ def _str_list(source: str, key: str, value: Any) -> Tuple[str, ...]:
     return tuple(value)
 
 
+def _word_or_list(source: str, key: str, value: Any) -> Tuple[str, ...]:
+    """One word or a list (``report-contexts = "all"``, ``contexts.tests = "qa/**"``):
+    keys whose single value is the usual case. A comma-separated string is still an
+    error, for the reason `_str_list` gives."""
+    if isinstance(value, str):
+        if "," in value:
+            items = [v.strip() for v in value.split(",")]
+            raise ConfigError(source, key, f"expected one value or a list, got {value!r} (write {items!r})")
+        return (value,)
+    return _str_list(source, key, value)
+
+
 def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
     changes: Dict[str, Any] = {"root": root, "source": source}
     options: Dict[str, Dict[str, Any]] = {}
@@ -136,6 +158,10 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(source, key, f"expected the path of a baseline file, got {value!r}")
             changes["baseline"] = os.path.join(root, value)
+        elif key == "contexts":
+            changes["contexts"] = _context_globs(source, key, value)
+        elif key == "report-contexts":
+            changes["report_contexts"] = _report_contexts(source, key, value)
         elif key == "cache-dir":
             if not isinstance(value, str):
                 raise ConfigError(source, key, f"expected a path string, got {value!r}")
@@ -148,6 +174,30 @@ def parse_table(table: Dict[str, Any], source: str, root: str) -> Settings:
             raise ConfigError(source, key, "unknown setting")
     changes["rule_options"] = options
     return Settings().with_overrides(**changes)
+
+
+def _context_globs(source: str, key: str, value: Any) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """``contexts = {tests = ["qa/**"], production = ["bin/server.py"]}``."""
+    from fftlint.engine.contexts import CONTEXTS
+
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, f"expected a table of context = [globs] ({', '.join(CONTEXTS)})")
+    out = []
+    for name, globs in value.items():
+        if name not in CONTEXTS:
+            raise ConfigError(source, f"{key}.{name}", f"unknown context (use {', '.join(CONTEXTS)})")
+        out.append((str(name), _word_or_list(source, f"{key}.{name}", globs)))
+    return tuple(out)
+
+
+def _report_contexts(source: str, key: str, value: Any) -> Tuple[str, ...]:
+    """``report-contexts = "all"`` / ``"default"`` / ``["production", "tests"]``."""
+    from fftlint.engine.contexts import parse_names
+
+    try:
+        return parse_names(_word_or_list(source, key, value))
+    except ValueError as exc:
+        raise ConfigError(source, key, str(exc)) from None
 
 
 def load_file(path: str) -> Settings:

@@ -95,6 +95,11 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; 0: no limit
     skip_generated: bool = True  # skip files marked ``@generated`` / ``DO NOT EDIT`` at the top
     baseline: Optional[str] = None  # the baseline file (absolute, or relative to the working directory)
+    #: ``contexts``: (context, globs) pairs that classify files before the conventions
+    contexts: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    #: ``report-contexts`` / ``--contexts``: report every rule in exactly these contexts;
+    #: empty: each rule in its own (``Rule.contexts``)
+    report_contexts: Tuple[str, ...] = ()
     rule_options: Dict[str, Dict[str, Any]] = field(default_factory=dict, compare=False, hash=False)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -128,6 +133,8 @@ class Settings:
                 "target": self.target_version,
                 "options": self.rule_options,
                 "generated": self.skip_generated,
+                "contexts": self.contexts,
+                "report_contexts": self.report_contexts,
             },
             sort_keys=True,
             default=str,

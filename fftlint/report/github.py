@@ -6,6 +6,7 @@ import os
 from typing import Sequence
 
 from fftlint.paths import display_path
+from fftlint.report import held_back
 from fftlint.report.context import ReportContext
 from fftlint.types import Diagnostic, FileResult
 
@@ -44,4 +45,7 @@ def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
                 ]
             )
             lines.append(f"::{_LEVEL.get(d.severity, 'warning')} {props}::{escape_data(message(d))}")
+    note = held_back.note(results)
+    if note:  # one notice, not per file: the findings themselves stay out of the PR
+        lines.append(f"::notice title=fftlint::{escape_data(note)}")
     return "\n".join(lines) + ("\n" if lines else "")

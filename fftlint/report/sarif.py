@@ -32,9 +32,10 @@ import pathlib
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 from urllib.parse import quote
 
+from fftlint.report import held_back
 from fftlint.report.context import ReportContext
 from fftlint.rule import Rule, doc_section
-from fftlint.types import SAFE, Diagnostic, Edit, FileResult, Fix, Related, Span
+from fftlint.types import CONTEXTS, SAFE, Diagnostic, Edit, FileResult, Fix, Related, Span
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -66,7 +67,7 @@ def rule_descriptor(rule: Type[Rule]) -> Dict[str, Any]:
         "helpUri": rule_url(rule),
         "messageStrings": {MESSAGE_ID: {"text": rule.summary() or rule.name}},
         "defaultConfiguration": {"level": level(rule.severity), "enabled": True},
-        "properties": {"tags": list(dict.fromkeys(t for t in tags if t))},
+        "properties": {"tags": list(dict.fromkeys(t for t in tags if t)), "contexts": [c for c in CONTEXTS if c in rule.contexts]},
     }
 
 
@@ -222,6 +223,9 @@ def build_log(results: Sequence[FileResult], ctx: ReportContext) -> Dict[str, An
         "columnKind": "unicodeCodePoints",
         "results": sarif_results,
     }
+    held = held_back.total(results)
+    if held:  # findings outside their rules' code contexts: counted, not listed
+        run["properties"] = {"heldBack": {"total": held, "byContext": held_back.counts(results), "show": held_back.SHOW}}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

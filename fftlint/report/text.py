@@ -11,6 +11,7 @@ from collections import Counter
 from typing import List, Sequence
 
 from fftlint.paths import display_path
+from fftlint.report import held_back
 from fftlint.report.context import ReportContext
 from fftlint.types import SAFE, Diagnostic, FileResult
 
@@ -58,17 +59,20 @@ def render(results: Sequence[FileResult], ctx: ReportContext) -> str:
         for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"{n:>6}  {code}  {name}")
     if not ctx.quiet:
-        out.append(summary(diagnostics, ctx))
+        out.append(summary(diagnostics, ctx, held_back.note(results, more=bool(diagnostics))))
     return "\n".join(out) + "\n" if out else ""
 
 
-def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
+def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext, held: str = "") -> str:
+    """The last line; ``held`` (what the code contexts held back) follows as a second
+    sentence, so nothing disappears silently."""
     fixed = sum(n for _, _, n in ctx.fixed)
     prefix = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}. " if fixed else ""
+    suffix = f" {held}" if held else ""
     if not diagnostics:
         if ctx.baselined:
-            return prefix + f"All checks passed! ({ctx.baselined} known problem{'s' if ctx.baselined != 1 else ''} in the baseline)"
-        return prefix + "All checks passed!"
+            return prefix + f"All checks passed! ({ctx.baselined} known problem{'s' if ctx.baselined != 1 else ''} in the baseline)" + suffix
+        return prefix + "All checks passed!" + suffix
     n = len(diagnostics)
     safe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability == SAFE)
     unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.applicability != SAFE)
@@ -79,4 +83,4 @@ def summary(diagnostics: Sequence[Diagnostic], ctx: ReportContext) -> str:
     if unsafe:
         extra.append(f"{unsafe} more with --unsafe-fixes")
     known = f" {ctx.baselined} more in the baseline." if ctx.baselined else ""
-    return text + (f" ({', '.join(extra)})." if extra else ".") + known
+    return text + (f" ({', '.join(extra)})." if extra else ".") + known + suffix

@@ -400,7 +400,7 @@ def to_thread_fix(
         runner = cst.parse_expression("asyncio.to_thread")
         library = "asyncio"
     first = cst.Arg(node.func, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if node.args else cst.MaybeSentinel.DEFAULT)
-    call = node.with_changes(func=runner, args=(first, *node.args))
+    call = node.with_changes(func=runner, args=(first, *node.args), lpar=[], rpar=[])  # the edit is inside its parentheses
     new = cst.Await(expression=call)
     return replace(
         node,

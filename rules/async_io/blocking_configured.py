@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Valid
 
 from ._base import BlockingCallRule
@@ -54,6 +55,7 @@ class ConfiguredBlockingCallInAsync(BlockingCallRule):
     """
 
     code = "FFT107"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "configured-blocking-call-in-async"
     kind = "custom"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid
 
 from ._base import BlockingCallRule
@@ -53,6 +54,7 @@ class BlockingDriverInAsync(BlockingCallRule):
     """
 
     code = "FFT105"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-driver-in-async"
     kind = "driver"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid
 
 from ._base import BlockingCallRule
@@ -62,6 +63,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     """
 
     code = "FFT102"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-file-io-in-async"
     kind = "file"
 

@@ -7,6 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Valid
 from fftlint.types import Related, Span
 
@@ -74,6 +75,7 @@ class BlockingHelperCallInAsync(BlockingCallRule):
     """
 
     code = "FFT106"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-helper-call-in-async"
     kind = "helper"
     needs_project = True
@@ -100,6 +102,8 @@ class BlockingHelperCallInAsync(BlockingCallRule):
         "import threading\nclass Worker:\n    def __init__(self):\n        self._gate = threading.Lock()\n        self._gate.acquire()\nasync def spawn():\n    return Worker()\n",
         # a name look-up that makes no DNS query
         "import socket\ndef is_ip(text):\n    return socket.getaddrinfo(text, 0, 0, 0, 0, socket.AI_NUMERICHOST)\nasync def f(host):\n    return is_ip(host)\n",
+        # a zero sleep in a helper: it yields the GIL and returns at once
+        "import time\ndef let_others_run():\n    time.sleep(0)\nasync def f():\n    let_others_run()\n",
         # code that never runs
         "import typing\ndef helper(p):\n    if typing.TYPE_CHECKING:\n        open(p)\n    return p\nasync def f(p):\n    return helper(p)\n",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid
 
 from ._base import BlockingCallRule
@@ -55,6 +56,7 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
     """
 
     code = "FFT103"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-network-io-in-async"
     kind = "network"
 
@@ -78,6 +80,13 @@ class BlockingNetworkIOInAsync(BlockingCallRule):
         'import socket, ssl\nasync def f(sock: socket.socket, wait):\n    while True:\n        try:\n            return sock.recv(4096)\n        except (InterruptedError, ssl.SSLWantReadError):\n            await wait(sock)\n',
     ]
     INVALID = [
+        # in redundant parentheses (over lines, with a comment): the fix replaces the
+        # call inside them and copies neither the parentheses nor the comment
+        Invalid(
+            "import requests\n\nasync def f(url):\n    r = (  # why\n        requests.get(url)\n    )\n",
+            fixed="import requests\nimport asyncio\n\nasync def f(url):\n    r = (  # why\n        await asyncio.to_thread(requests.get, url)\n    )\n",
+            safety="unsafe",
+        ),
         Invalid(
             "import requests\n\nasync def f(url):\n    r = requests.get(url, timeout=5)\n    return r.json()\n",
             fixed="import requests\nimport asyncio\n\nasync def f(url):\n    r = await asyncio.to_thread(requests.get, url, timeout=5)\n    return r.json()\n",

@@ -6,6 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rules.async_io.catalog import Match
 from fftlint.rule import FixSpec, Invalid, Valid, replace
 
@@ -14,7 +15,9 @@ from ._base import BlockingCallRule, fix_position, module_uses
 
 class BlockingSleepInAsync(BlockingCallRule):
     """## What it does
-    Checks for `time.sleep(...)` called directly inside an `async def` body.
+    Checks for `time.sleep(...)` called directly inside an `async def` body. A literal
+    zero (`time.sleep(0)`, written on purpose to let other threads take the GIL) returns
+    at once and is not reported; any other delay is, a variable one included.
 
     ## Why is this bad?
     `time.sleep` blocks the thread, and with it the event loop: every other task,
@@ -43,6 +46,7 @@ class BlockingSleepInAsync(BlockingCallRule):
     """
 
     code = "FFT101"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-sleep-in-async"
     kind = "sleep"
     message = "`time.sleep` blocks the event loop inside `async def {func}`"
@@ -59,6 +63,10 @@ class BlockingSleepInAsync(BlockingCallRule):
         Valid("def sleep(x):\n    pass\nasync def f():\n    sleep(1)\n"),
         Valid("from time import *\ndef sleep(x):\n    pass\nasync def f():\n    sleep(1)\n"),
         Valid("from time import *\nfrom trio import *\nasync def f():\n    await sleep(1)\n"),
+        # a zero sleep yields the GIL to other threads on purpose and returns at once
+        "import time\nasync def f():\n    time.sleep(0)\n",
+        "from time import sleep\nasync def f():\n    sleep(0.0)\n",
+        "import time\nasync def f():\n    time.sleep(0.)\n    time.sleep(0x0)\n",
     ]
     INVALID = [
         Invalid(
@@ -79,6 +87,22 @@ class BlockingSleepInAsync(BlockingCallRule):
             "import time\nimport trio\n\nasync def f():\n    time.sleep(0.5)\n",
             fixed="import time\nimport trio\n\nasync def f():\n    await trio.sleep(0.5)\n",
         ),
+        # a short sleep is still a sleep; and a zero that is not a literal may be anything
+        Invalid(
+            "import time\nasync def f():\n    time.sleep(0.01)\n",
+            fixed="import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(0.01)\n",
+        ),
+        # a call in redundant parentheses: the fix replaces the call inside them
+        Invalid(
+            "import time\nasync def f():\n    (time.sleep(1))\n    x = (  # why\n        time.sleep(2)\n    )\n",
+            count=2,
+            fixed="import time\nimport asyncio\nasync def f():\n    (await asyncio.sleep(1))\n"
+            "    x = (  # why\n        await asyncio.sleep(2)\n    )\n",
+        ),
+        Invalid(
+            "import time\nasync def f(delay=0):\n    time.sleep(delay)\n",
+            fixed="import time\nimport asyncio\nasync def f(delay=0):\n    await asyncio.sleep(delay)\n",
+        ),
         Invalid(
             "import time\nasync def f():\n    async with lock:\n        for i in range(3):\n            time.sleep(i)\n",
             count=1,
@@ -90,7 +114,9 @@ class BlockingSleepInAsync(BlockingCallRule):
         if not fix_position(self.ctx, node) or match.normalized != "time.sleep":
             return None
         lib = self._sleep_library()
-        args = self.ctx.code_for(node.with_changes(func=cst.Name("x"))).strip()[1:]
+        # the call's own text without its redundant parentheses (the edit replaces the
+        # call inside them), with the callee swapped for a one-letter placeholder
+        args = self.ctx.code_for(node.with_changes(func=cst.Name("x"), lpar=[], rpar=[])).strip()[1:]
         return replace(node, f"await {lib}.sleep{args}", imports=[lib], title=f"Use `await {lib}.sleep(...)`")
 
     def _sleep_library(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid
 
 from ._base import BlockingCallRule
@@ -49,6 +50,7 @@ class BlockingSubprocessInAsync(BlockingCallRule):
     """
 
     code = "FFT104"
+    contexts = PRODUCTION_ONLY  # blocking in an async test slows the suite; no server stalls
     name = "blocking-subprocess-in-async"
     kind = "process"
 

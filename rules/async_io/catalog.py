@@ -73,6 +73,28 @@ number, a name, a dotted name or a plain string literal (its quoted source, e.g.
 ``"'::1'"``). Used for ``block=False``-style exceptions and literal IP addresses."""
 
 
+def _literal_in(text: Optional[str], values: Tuple[str, ...]) -> bool:
+    """``text`` (an argument's literal source) is one of ``values``; numbers compare by
+    value, so ``0.``, ``0x0`` and ``0.0`` all match ``"0"``."""
+    if text is None:
+        return False
+    if text in values:
+        return True
+    number = _number(text)
+    return number is not None and any(_number(v) == number for v in values)
+
+
+def _number(text: str) -> Optional[float]:
+    try:
+        return float(int(text, 0))
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def catalog_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "blocking_calls.yaml")
 
@@ -116,9 +138,10 @@ class Catalog:
         self.free_when_done: FrozenSet[str] = frozenset(str(x) for x in data.get("free_when_done") or ())
         self.free_when_fresh: FrozenSet[str] = frozenset(str(x) for x in data.get("free_when_fresh") or ())
         self.file_consumers: Dict[str, int] = {str(k): int(v) for k, v in (data.get("file_consumers") or {}).items()}
-        self.conditions: Dict[str, Tuple[str, int, str]] = {}
+        self.conditions: Dict[str, Tuple[str, int, Tuple[str, ...]]] = {}
         for name, cond in (data.get("non_blocking_when") or {}).items():
-            self.conditions[str(name)] = (str(cond["keyword"]), int(cond["position"]), str(cond["value"]))
+            values = cond["value"] if isinstance(cond["value"], list) else [cond["value"]]
+            self.conditions[str(name)] = (str(cond["keyword"]), int(cond["position"]), tuple(str(v) for v in values))
         affine = data.get("thread_affine") or {}
         self.thread_affine_types: FrozenSet[str] = frozenset(str(x) for x in affine.get("types") or ())
         self.thread_affine_calls: FrozenSet[str] = frozenset(str(x) for x in affine.get("calls") or ())
@@ -177,11 +200,11 @@ class Catalog:
                 return None
         cond = self.conditions.get(norm)
         if cond is not None and args is not None:
-            keyword, position, value = cond
+            keyword, position, values = cond
             positional, keywords = args()
-            if keywords.get(keyword) == value:
+            if _literal_in(keywords.get(keyword), values):
                 return None
-            if len(positional) > position and positional[position] == value:
+            if len(positional) > position and _literal_in(positional[position], values):
                 return None
         if norm in self.numeric_host and args is not None and _numeric_lookup(*args()):
             return None

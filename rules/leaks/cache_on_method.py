@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterator, FrozenSet, Optional, Set
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, NodeRange, Rule, Valid, replace
 
 from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
@@ -130,6 +131,7 @@ class CacheOnMethod(Rule):
     """
 
     code = "FFT303"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "cache-on-method"
     message = "`@{decorator}` on method `{cls}.{method}` keeps every {what} it is called on alive {extent}"
     fix_title = "Use `@functools.cached_property`"
@@ -314,7 +316,6 @@ class CacheOnMethod(Rule):
             return  # no `self` to hold on to
         cls = frames[-1].node
         assert isinstance(cls, cst.ClassDef)
-        first = (*node.params.posonly_params, *node.params.params)[0].name.value
         metaclass = self._is_metaclass(cls)
         if node.name.value in self._rebound(cls):
             return  # made a classmethod later (`f = classmethod(f)`): classes live anyway

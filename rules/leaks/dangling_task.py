@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, Rule
 
 from ._common import (
@@ -133,6 +134,7 @@ class DanglingTask(Rule):
     """
 
     code = "FFT302"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "dangling-task"
     message = "{how}: the event loop holds only a weak reference to a task, so it can be garbage-collected mid-flight and its exception is lost"
     fix_title = "Keep the task in a module-level set until it is done"

@@ -9,6 +9,7 @@ from typing import Any, List, Optional
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import leak_facts, may_resolve, reachable, split_name, walk_nodes
@@ -65,6 +66,7 @@ class FinalizerKeepsObject(Rule):
     """
 
     code = "FFT308"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "finalizer-keeps-object"
     message = "`{call}` watches `{obj}` with a callback that holds `{obj}`: it is never collected, the callback runs only at exit, and each object leaks with all it refers to"
     # `finalize`, or `ref` called or imported under another name

@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional, Set
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import LeaksOptions, in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, repeats_in_loop, split_name, walk_nodes
@@ -89,6 +90,7 @@ class HookChainPerCall(Rule):
     """
 
     code = "FFT307"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "hook-chain-per-call"
     message = "`{hook}` is wrapped around the previous one on {where}: the chain grows by one wrapper per call, keeps every wrapper (and what it holds) alive, and each {event} runs through all of them"
     # a hook's name, or `signal` called or imported under another name

@@ -10,6 +10,7 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE
 
@@ -318,6 +319,7 @@ class ListenerPerCall(Rule):
     """
 
     code = "FFT301"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "listener-registered-per-call"
     message = "`{call}` {what} on {where} and nothing removes it: {consequence}"
     requires = _requires()
@@ -549,7 +551,6 @@ class ListenerPerCall(Rule):
         if in_dead_branch(self.ctx):
             return
         where = f"every call of `{func.name.value}`"
-        fix = None
         if cls is not None and self._holds_instance(entry, node, func, cls):
             # `post_save.connect(self.on_save, weak=False)` in `__init__`: one strongly held
             # receiver per object, and each keeps its object alive

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Set
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import holders, in_dead_branch, leak_facts, load_catalog, may_resolve, method_classes, reachable, split_name, walk_nodes
@@ -97,6 +98,7 @@ class TimerWithoutCancel(Rule):
     """
 
     code = "FFT306"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "timer-without-cancel"
     message = "`{call}` {how}: {consequence}"
     # a timer or thread class called or imported under another name; a scheduling method

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.names import dotted
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, Rule
 
 from ._common import (
@@ -136,6 +137,7 @@ class UnclosedFile(Rule):
     """
 
     code = "FFT305"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "file-not-closed"
     message = "`{call}` opens {what} that {how}: {consequence}"
     fix_title = "Open it in a `with` block"

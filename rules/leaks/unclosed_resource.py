@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional, Set
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
@@ -83,6 +84,7 @@ class UnclosedResourcePerCall(Rule):
     """
 
     code = "FFT304"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
     name = "unclosed-resource-per-call"
     message = "`{call}` creates {what} on every call of `{func}` and never closes it: new connections or workers each call, left to the garbage collector"
     requires = _requires()

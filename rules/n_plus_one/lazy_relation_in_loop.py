@@ -7,6 +7,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 
 from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
@@ -90,6 +91,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     """
 
     code = "FFT202"
+    contexts = PRODUCTION_ONLY  # tests fetch fixture rows; migrations and scripts run once
     name = "lazy-relation-in-loop"
     message = "{access} loads {what} with one query per row of {query}; {hint}"
     fix_title = "Load the relation with the query"
@@ -132,6 +134,13 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         MODELS + "for book in Book.objects.all():\n    def show():\n        return book.author.name\n",
     ]
     INVALID = [
+        # a queryset in redundant parentheses (with a comment): the addition goes inside
+        Invalid(
+            MODELS + "for book in (  # the A shelf\n    Book.objects.filter(title__startswith='A')\n):\n    print(book.author.name)\n",
+            fixed=MODELS
+            + "for book in (  # the A shelf\n    Book.objects.filter(title__startswith='A').select_related(\"author\")\n):\n    print(book.author.name)\n",
+            safety=UNSAFE,
+        ),
         Invalid(
             MODELS + "for book in Book.objects.filter(title__startswith='A'):\n    print(book.author.name)\n",
             line=15,
@@ -284,8 +293,15 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             # session.query(User).all(): the options go before .all()
             if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
                 return None
-            return node.func.value, self.ctx.code_for(node.func.value)
-        return node, self.ctx.code_for(node)
+            return node.func.value, self._inside_parentheses(node.func.value)
+        return node, self._inside_parentheses(node)
+
+    def _inside_parentheses(self, node: cst.BaseExpression) -> str:
+        """The text a fix writes over ``node``: its span excludes the node's redundant
+        parentheses, so they (and any comment in them) are not copied."""
+        if isinstance(node, (cst.Call, cst.Attribute, cst.Subscript, cst.Name)):
+            node = node.with_changes(lpar=[], rpar=[])
+        return self.ctx.code_for(node)
 
     def _fix(self, var: LoopVar, addition: str):  # type: ignore[no-untyped-def]
         got = self._fix_target(var)

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
@@ -79,6 +80,7 @@ class QueryHelperInLoop(Rule):
     """
 
     code = "FFT203"
+    contexts = PRODUCTION_ONLY  # tests fetch fixture rows; migrations and scripts run once
     name = "query-helper-in-loop"
     message = "`{callee}` runs a database query on every iteration of the loop: {chain}"
     requires = ("for",)

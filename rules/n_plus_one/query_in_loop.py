@@ -6,6 +6,7 @@ from typing import List, Optional
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._prefilter import query_in_loop_could_match
@@ -81,6 +82,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     """
 
     code = "FFT201"
+    contexts = PRODUCTION_ONLY  # tests fetch fixture rows; migrations and scripts run once
     name = "query-in-loop"
     message = "`{call}` runs a database query on every iteration of the loop; instead, {hint}"
     requires = REQUIRES_QUERY_IN_LOOP
@@ -92,10 +94,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
 
     @classmethod
     def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
-        return not _in_migration(view.path) and query_in_loop_could_match(view, cls)
+        return query_in_loop_could_match(view, cls)
 
     VALID = [
-        # a data migration runs once per database
+        # a data migration runs once per database (held back: FFT201 reports in
+        # production code only, see ``contexts``)
         Valid(
             "def backfill(apps, schema_editor):\n"
             "    Book = apps.get_model('shop', 'Book')\n"
@@ -190,7 +193,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     # -- calls ------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         loops = collection_loops(self.ctx)
-        if not loops or _in_migration(self.ctx.path):
+        if not loops:
             return
         q = self.qa.analyze(node)
         if q is not None and q.terminal is not None:
@@ -325,9 +328,3 @@ def _sql_text(node: cst.BaseExpression) -> Optional[str]:
 
 __all__ = ["QueryInLoop", "mentions"]
 
-
-def _in_migration(path: str) -> bool:
-    """Data migrations (Django ``RunPython`` functions, Alembic scripts) run once per
-    database: a query per row there is a one-off cost, not an N+1 in a request path."""
-    parts = path.replace("\\", "/").split("/")[:-1]
-    return "migrations" in parts or "alembic" in parts

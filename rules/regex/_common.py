@@ -240,10 +240,11 @@ class Resolver:
             if node is None:
                 self._scopes[key] = self._assignments(self.module.body)
             else:
-                body = getattr(node, "body", None)
-                stmts = getattr(body, "body", ()) if body is not None else ()
-                table = self._assignments(stmts)
-                if isinstance(node, cst.FunctionDef):
+                # a def's block of statements; a lambda's body is one expression, where
+                # only walrus targets (and the parameters) bind
+                body = _statements(node.body) if isinstance(node, cst.FunctionDef) else [getattr(node, "body", None)]
+                table = self._assignments([b for b in body if isinstance(b, cst.CSTNode)])
+                if isinstance(node, (cst.FunctionDef, cst.Lambda)):
                     for p in _params(node.params):
                         table[p] = None
                 self._scopes[key] = table
@@ -255,6 +256,12 @@ class Resolver:
             if name in local:
                 return local[name]
         return self.scope(None).get(name)
+
+
+def _statements(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    """The statements of a block: an indented block's, or the simple statement line of
+    ``def f(): return x`` (a SimpleStatementSuite)."""
+    return getattr(body, "body", ())
 
 
 def _params(params: cst.Parameters) -> List[str]:

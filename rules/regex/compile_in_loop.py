@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Dict, Set
+from typing import Callable, Dict, Iterator, Optional, Sequence, Set
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import REQUIRES, RegexCallMixin, _names, static_pattern
@@ -49,15 +50,112 @@ def _bound_in(node: cst.CSTNode) -> Set[str]:
     return out
 
 
-def _is_literal_collection(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-        return all(isinstance(el.value, (cst.SimpleString, cst.ConcatenatedString, cst.Integer))
-                   for el in node.elements)
+#: At most this many constant patterns count as "a fixed, small set": far below the 512
+#: compiled patterns ``re`` caches (since Python 3.7), which the rest of the program shares.
+MAX_CACHED = 100
+
+_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
+#: builtins that iterate their (constant) arguments and give constants back
+_PASS_THROUGH = frozenset(("enumerate", "sorted", "reversed", "list", "tuple", "set", "frozenset", "zip"))
+#: methods that store their argument in the receiver (a compiled pattern kept for later)
+KEEPERS = frozenset(("append", "add", "insert", "extend", "setdefault", "update", "appendleft"))
+#: methods that change a collection in place: a name they are called on is not constant
+_MUTATORS = frozenset((
+    "append", "extend", "insert", "add", "update", "setdefault", "pop", "popitem",
+    "remove", "discard", "clear", "__setitem__", "__delitem__",
+))
+
+
+def _is_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, _LITERALS):
+        return not (isinstance(node, cst.ConcatenatedString) and _has_fstring(node))
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "True", "False")
+    if isinstance(node, cst.Tuple):
+        return all(_is_literal(el.value) for el in node.elements if not isinstance(el, cst.StarredElement))
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return isinstance(node.expression, (cst.Integer, cst.Float))
     return False
 
 
-def _literal_targets(node: cst.CSTNode) -> Set[str]:
-    """Targets of ``for x in ("a", "b")`` style loops (a For or a comprehension)."""
+def _has_fstring(node: cst.CSTNode) -> bool:
+    return any(isinstance(sub, cst.FormattedString) for sub in _subtree(node))
+
+
+def _subtree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def _literal_elements(node: cst.BaseExpression) -> Optional[int]:
+    """The number of entries of a display whose entries are all literals (a tuple,
+    list, set or dict of strings, numbers and tuples of them); None otherwise."""
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        if all(not isinstance(el, cst.StarredElement) and _is_literal(el.value) for el in node.elements):
+            return len(node.elements)
+        return None
+    if isinstance(node, cst.Dict):
+        if all(isinstance(el, cst.DictElement) and _is_literal(el.key) and _is_literal(el.value) for el in node.elements):
+            return len(node.elements)
+    return None
+
+
+def _held_by(expr: cst.BaseExpression, is_regex_call: Callable[[cst.Call], object]) -> Iterator[cst.BaseExpression]:
+    """``expr`` and what it holds: the entries of a tuple, list, set or dict display and
+    the arguments of a call that is not itself a regex call (``Route(re.compile(p), v)``)."""
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (cst.Tuple, cst.List, cst.Set)):
+            stack.extend(el.value for el in current.elements)
+        elif isinstance(current, cst.Dict):
+            for el in current.elements:
+                if isinstance(el, cst.DictElement):
+                    stack.extend((el.key, el.value))
+                else:
+                    stack.append(el.value)
+        elif isinstance(current, cst.Call) and not is_regex_call(current):
+            stack.extend(a.value for a in current.args)
+
+
+def _holds_name(expr: cst.BaseExpression, names: Sequence[str], is_regex_call: Callable[[cst.Call], object]) -> bool:
+    return any(isinstance(e, cst.Name) and e.value in names for e in _held_by(expr, is_regex_call))
+
+
+def _mutated_names(module: cst.Module) -> Set[str]:
+    out: Set[str] = set()
+
+    def receiver(node: cst.BaseExpression) -> None:
+        if isinstance(node, cst.Name):
+            out.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            out.add("." + node.attr.value)
+
+    for sub in _subtree(module):
+        if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.func.attr.value in _MUTATORS:
+            receiver(sub.func.value)
+        elif isinstance(sub, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
+            targets = [t.target for t in sub.targets] if isinstance(sub, cst.Assign) else [sub.target]
+            for t in targets:
+                for el in _held_by(t, lambda c: True):
+                    if isinstance(el, cst.Subscript):
+                        receiver(el.value)
+                    elif isinstance(el, cst.Attribute):
+                        receiver(el)  # ``self.PATTERNS = ...`` outside the class body
+                    elif isinstance(el, cst.Name) and isinstance(sub, cst.AugAssign):
+                        out.add(el.value)
+        elif isinstance(sub, cst.Global):
+            out.update(n.name.value for n in sub.names)
+    return out
+
+
+def _literal_targets(node: cst.CSTNode, constant: Callable[[cst.BaseExpression], bool]) -> Set[str]:
+    """Targets of the loops ``node`` runs (a For or a comprehension) over a constant
+    collection (``constant(iterable)``): they take finitely many literal values."""
     out: Set[str] = set()
     fors = [node] if isinstance(node, cst.For) else []
     comp = getattr(node, "for_in", None)
@@ -65,7 +163,7 @@ def _literal_targets(node: cst.CSTNode) -> Set[str]:
         fors.append(comp)
         comp = comp.inner_for_in
     for f in fors:
-        if _is_literal_collection(f.iter):
+        if constant(f.iter):
             out.update(_names(f.target))
     return out
 
@@ -89,8 +187,20 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
     """## What it does
     Checks for `re.compile(...)` (and `re.search`, `re.sub`, ... with a pattern) inside
     a loop or comprehension, where the pattern is built from data that changes on each
-    iteration (the loop variable, or something assigned in the loop). A constant
-    pattern inside a loop is not reported: `re` caches compiled patterns.
+    iteration (the loop variable, or something assigned in the loop).
+
+    Not reported, because nothing is compiled again and again:
+    * a constant pattern, or one built only from the variable of a loop over a fixed,
+      small set of constants -- a tuple, list, set or dict display of at most 100
+      literals, a name or class attribute bound once to one and never changed in place
+      (`append`, `d[k] = ...`, `global`), or `enumerate` / `sorted` / `zip` /
+      `.items()` of those: `re`'s cache (512 patterns) serves them;
+    * compiling patterns to keep them, which is the advice: `[re.compile(p) for p in
+      patterns]`, `out.append((re.compile(p), name))`, `table[k] = re.compile(p)`,
+      `rx = re.compile(p)` that the same loop then stores, yields or returns.
+
+    Not followed: a pattern assigned in the loop from constants only (`pat = r"\\b" + w`)
+    counts as changing.
 
     ## Why is this bad?
     Compiling a regular expression costs far more than matching a short string with
@@ -119,6 +229,7 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
     """
 
     code = "FFT404"
+    contexts = PRODUCTION_ONLY  # the cost is per call of code that runs again and again
     name = "regex-compiled-in-loop"
     message = "regex built from changing data is compiled on every iteration (`{call}()` inside a loop)"
     severity = "warning"
@@ -139,17 +250,39 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         "import re\nRX = [re.compile(p) for p in PATTERNS]\n",
         "import re\nfor p in pats:\n    compiled.append(re.compile(p, re.I))\n",
         "import re\nfor sep in (',', ';', '|'):\n    parts = re.split(sep + r'\\s*', text)\n",
+        # a loop over a fixed, small set of constant patterns: `re`'s cache serves them
+        "import re\nPATTERNS = (r'\\d+', r'[a-z]+')\ndef f(s):\n    for p in PATTERNS:\n        re.search(p, s)\n",
+        "import re\nSUBS = {r'\\s+': ' ', r'-+': '-'}\ndef clean(s):\n    for pat, rep in SUBS.items():\n        s = re.sub(pat, rep, s)\n    return s\n",
+        "import re\nRULES = [(r'^a', 'A'), (r'^b', 'B')]\ndef kind(s):\n    for rx, name in RULES:\n        if re.match(rx, s):\n            return name\n",
+        "import re\ndef f(s):\n    seps = [',', ';']\n    for i, sep in enumerate(seps):\n        re.split(sep + r'\\s*', s)\n",
+        "import re\nWORDS = frozenset(('foo', 'bar'))\ndef f(s):\n    return [w for w in sorted(WORDS) if re.search(r'\\b%s\\b' % w, s)]\n",
+        "import re\nclass Lexer:\n    TOKENS = {'num': r'\\d+', 'name': r'\\w+'}\n    def kinds(self, s):\n        for kind, pat in Lexer.TOKENS.items():\n            yield kind, re.match(pat, s)\n",
+        # building the compiled patterns once is the advice, not a finding
+        "import re\ndef build(pats):\n    out = []\n    for p in pats:\n        rx = re.compile(p)\n        out.append(rx)\n    return out\n",
+        "import re\ndef build(rules):\n    return [(re.compile(p), repl) for p, repl in rules]\n",
+        "import re\ndef build(rules):\n    out = []\n    for name, p in rules:\n        out.append((re.compile(p, re.I), name))\n    return out\n",
+        "import re\ndef build(table):\n    compiled = {}\n    for name, p in table.items():\n        rx = re.compile(p)\n        compiled[name] = rx\n    return compiled\n",
+        "import re\ndef patterns(raw):\n    for p in raw:\n        yield re.compile(p)\n",
+        "import re\ndef first(raw):\n    for p in raw:\n        return re.compile(p)\n",
+        "import re\nclass Router:\n    def __init__(self, routes):\n        self.routes = []\n        for path, view in routes:\n            self.routes.append(Route(re.compile(path), view))\n",
     ]
     INVALID = [
         Invalid("import re\nfor w in words:\n    rx = re.compile(w)\n", line=3),
         Invalid("import re\ndef f(lines, tags):\n    return [l for l in lines for t in tags if re.search(r'\\b%s\\b' % t, l)]\n"),
         Invalid("import re\nwhile True:\n    p = input()\n    re.match(f'^{p}$', s)\n"),
         Invalid("import regex\nfor k, v in pairs:\n    text = regex.sub(k, v, text)\n"),
+        # look-alikes of the cases above that still compile again and again
+        Invalid("import re\nPATTERNS = ['a']\nPATTERNS.append(load())\ndef f(s):\n    for p in PATTERNS:\n        re.search(p, s)\n", line=6),
+        Invalid("import re\nPATTERNS = (a, b)\ndef f(s):\n    for p in PATTERNS:\n        re.search(p, s)\n"),
+        Invalid("import re\nHUGE = (%s)\ndef f(s):\n    for p in HUGE:\n        re.search(p, s)\n" % ", ".join(repr("w%d" % i) for i in range(129))),
+        Invalid("import re\nWORDS = ('a', 'b')\ndef f(lines, s):\n    for w in WORDS:\n        for line in lines:\n            re.search(w + line, s)\n"),
+        Invalid("import re\ndef f(words, s):\n    for w in words:\n        rx = re.compile(w)\n        rx.search(s)\n", line=4),
+        Invalid("import re\ndef f(words, s):\n    found = []\n    for w in words:\n        rx = re.compile(w)\n        found.append(rx.search(s))\n"),
     ]
 
-    # ``[re.compile(p) for p in patterns]``, ``out.append(re.compile(p))``,
-    # ``table[i] = re.compile(p)``: compiling each pattern once to keep it is the cure,
-    # not the disease.
+    # ``[re.compile(p) for p in patterns]``, ``out.append((re.compile(p), name))``,
+    # ``table[i] = re.compile(p)``, ``rx = re.compile(p); out.append(rx)``, ``yield``:
+    # compiling each pattern once to keep it is the cure, not the disease.
     def _kept(self) -> Set[int]:
         kept = getattr(self.ctx, "_fft404_kept", None)
         if kept is None:
@@ -157,35 +290,47 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
             setattr(self.ctx, "_fft404_kept", kept)
         return kept
 
+    def _keep(self, expr: Optional[cst.BaseExpression]) -> None:
+        if expr is not None:
+            self._kept().update(id(e) for e in _held_by(expr, self.regex_call))
+
     def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._kept().add(id(node.elt))
+        self._keep(node.elt)
 
     def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._kept().add(id(node.elt))
+        self._keep(node.elt)
 
     def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._kept().add(id(node.elt))
+        self._keep(node.elt)
 
     def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._kept().add(id(node.value))
+        self._keep(node.key)
+        self._keep(node.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if any(isinstance(t.target, (cst.Subscript, cst.Attribute)) for t in node.targets):
-            self._kept().add(id(node.value))
+            self._keep(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression):
+            self._keep(node.value)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._keep(node.value)  # leaves the loop: runs once
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.ctx.stack.in_loop:
             return
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ("append", "add", "insert", "extend", "setdefault"):
+        if isinstance(func, cst.Attribute) and func.attr.value in KEEPERS:
             for arg in node.args:
-                self._kept().add(id(arg.value))
+                self._keep(arg.value)
             return
         hit = self.regex_call(node)
         if hit is None:
             return
         callee, (pi, _fi, _mode) = hit
-        if callee.endswith(".compile") and id(node) in self._kept():
+        if callee.endswith(".compile") and (id(node) in self._kept() or self._stored_later(node)):
             return
         positional = [a for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
@@ -198,12 +343,105 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         constant: Set[str] = set()
         for frame in self.ctx.stack.loops:
             changing |= self._loop_bound(frame.node)
-            constant |= _literal_targets(frame.node)
-        # a loop over a literal list of strings gives finitely many patterns: cached
+            constant |= _literal_targets(frame.node, self._constant_iterable)
+        # a loop over a fixed set of literals gives finitely many patterns: cached
         changing -= constant
         if _used(pattern) & changing:
             self.report(pattern, call=callee.rsplit(".", 1)[-1],
                         properties={"call": callee})
+
+    # -- compiled once, kept for later -------------------------------------------
+    def _stored_later(self, node: cst.Call) -> bool:
+        """``rx = re.compile(p)`` whose name the same loop then keeps (appends it, stores
+        it in a container or an attribute, yields or returns it)."""
+        stmt = self.ctx.statements[-1] if self.ctx.statements else None
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        names = [
+            t.target.value
+            for small in stmt.body
+            if isinstance(small, cst.Assign) and small.value is node
+            for t in small.targets
+            if isinstance(t.target, cst.Name)
+        ]
+        if not names:
+            return False
+        loop = self.ctx.stack.loops[-1].node
+        for sub in _subtree(loop):
+            held: Optional[cst.BaseExpression] = None
+            if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.func.attr.value in KEEPERS:
+                for arg in sub.args:
+                    if _holds_name(arg.value, names, self.regex_call):
+                        return True
+            elif isinstance(sub, cst.Assign) and any(isinstance(t.target, (cst.Subscript, cst.Attribute)) for t in sub.targets):
+                held = sub.value
+            elif isinstance(sub, (cst.Yield, cst.Return)) and isinstance(sub.value, cst.BaseExpression):
+                held = sub.value
+            if held is not None and _holds_name(held, names, self.regex_call):
+                return True
+        return False
+
+    # -- constant collections ----------------------------------------------------
+    def _constant_iterable(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """A fixed, small collection of literals: a display of at most MAX_CACHED of
+        them, a name or class attribute bound once to one and never changed in place,
+        or ``enumerate`` / ``sorted`` / ``zip`` / ``.items()`` ... of those."""
+        if depth > 6:
+            return False
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Name) and self.ctx.names.resolve(func) in _PASS_THROUGH:
+                args = [a for a in expr.args if a.keyword is None]
+                return bool(args) and all(not a.star and self._constant_iterable(a.value, depth + 1) for a in args)
+            if isinstance(func, cst.Attribute) and func.attr.value in ("items", "keys", "values") and not expr.args:
+                return self._constant_iterable(func.value, depth + 1)
+            return False
+        count = _literal_elements(expr)
+        if count is not None:
+            return count <= MAX_CACHED
+        mutated = self._mutated()
+        value: Optional[cst.BaseExpression] = None
+        if isinstance(expr, cst.Name):
+            if expr.value in mutated:
+                return False
+            value = self._resolver().value(expr.value, self.ctx.stack.function)
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            if "." + expr.attr.value in mutated:
+                return False
+            value = self._class_constant(expr.value.value, expr.attr.value)
+        return value is not None and value is not expr and self._constant_iterable(value, depth + 1)
+
+    def _class_constant(self, owner: str, attr: str) -> Optional[cst.BaseExpression]:
+        """``Cls.ATTR`` / ``self.ATTR`` / ``cls.ATTR``: the value of the one assignment
+        to ATTR in the body of that class (a module-level class, or the one around)."""
+        classes = [f.node for f in self.ctx.stack.frames if f.kind == "class"]
+        target: Optional[cst.ClassDef] = None
+        if owner in ("self", "cls") and classes:
+            target = classes[-1]  # type: ignore[assignment]
+        else:
+            for stmt in self.ctx.module.body:
+                if isinstance(stmt, cst.ClassDef) and stmt.name.value == owner:
+                    target = stmt
+        if target is None or not isinstance(target.body, cst.IndentedBlock):
+            return None
+        found = [
+            small.value
+            for stmt in target.body.body
+            if isinstance(stmt, cst.SimpleStatementLine)
+            for small in stmt.body
+            if isinstance(small, cst.Assign) and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name) and small.targets[0].target.value == attr
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def _mutated(self) -> Set[str]:
+        """Names (``"PATTERNS"``) and attribute names (``".PATTERNS"``) that the file
+        changes in place or rebinds from a function (``global``)."""
+        found = getattr(self.ctx, "_fft404_mutated", None)
+        if found is None:
+            found = _mutated_names(self.ctx.module)
+            setattr(self.ctx, "_fft404_mutated", found)
+        return found
 
     def _loop_bound(self, node: cst.CSTNode) -> Set[str]:
         cache: Dict[int, Set[str]] = getattr(self.ctx, "_fft404_bound", None)

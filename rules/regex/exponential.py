@@ -6,6 +6,7 @@ from typing import Optional
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_AND_SCRIPTS
 from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
 
 from ._common import REQUIRES, Finding, RegexCallMixin, redundant_nesting_fix
@@ -51,6 +52,7 @@ class ExponentialRegex(RegexCallMixin, Rule):
     """
 
     code = "FFT401"
+    contexts = PRODUCTION_AND_SCRIPTS  # scripts read files and input too; tests match their own data
     name = "regex-exponential-backtracking"
     message = "exponential backtracking in regex: `{sub}` can match the same text in many ways; {call} is very slow on e.g. {attack!r}"
     fix_title = "Remove the redundant nested quantifier"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_AND_SCRIPTS
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._common import REQUIRES, RegexCallMixin
@@ -41,6 +42,7 @@ class PolynomialRegex(RegexCallMixin, Rule):
     """
 
     code = "FFT402"
+    contexts = PRODUCTION_AND_SCRIPTS  # scripts read files and input too; tests match their own data
     name = "regex-polynomial-backtracking"
     message = "polynomial backtracking in regex (O(n^{degree})): repetitions in `{sub}` can split the same text in many ways; {call} is slow on e.g. {attack!r}"
     severity = "warning"

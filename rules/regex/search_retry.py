@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_AND_SCRIPTS
 from fftlint.rule import Invalid, Rule
 
 from ._common import REQUIRES, RegexCallMixin
@@ -38,13 +39,17 @@ class SearchRetryRegex(RegexCallMixin, Rule):
         return "\\n".join(line.rstrip(" \\t") for line in text.split("\\n"))
     ```
     (`re.match` does not retry; a lookbehind such as `(?<!\\s)\\s+$` also removes the
-    retry.)
+    retry.) A lookbehind the repetition cannot satisfy inside its own run -- the `/` of
+    `(?<=://)[^/@\\s]+@` -- already bounds the retry, and is not reported. Not followed:
+    a lookbehind longer than one character counts only by its last character, so
+    `(?<=ab)b+c` is still reported.
 
     ## Fix safety
     No automatic fix.
     """
 
     code = "FFT403"
+    contexts = PRODUCTION_AND_SCRIPTS  # scripts read files and input too; tests match their own data
     name = "regex-search-retry-quadratic"
     message = "{call} retries `{sub}` from every start position: O(n^{degree}) on e.g. {attack!r}"
     severity = "note"
@@ -62,11 +67,16 @@ class SearchRetryRegex(RegexCallMixin, Rule):
         "import re\nre.search(r'^\\s+$', s)\n",               # anchored
         "import re\nre.search(r'\\d+', s)\n",                 # never fails after the scan
         "import re\nre.sub(r'(?<!\\s)\\s+$', '', s)\n",
+        # a lookbehind the repetition's own characters cannot satisfy: after the first
+        # scan fails, the next start is past the run (linear)
+        "import re\ndef strip_credentials(url):\n    return re.sub(r'(?<=://)[^/@\\s]+@', '', url)\n",
     ]
     INVALID = [
         Invalid("import re\nre.sub(r'\\s+$', '', s)\n", line=2, message_contains="O(n^2)"),
         Invalid("import re\nre.findall(r'x*y', s)\n"),
         Invalid("import re\nP = re.compile(r'[ \\t]+$', re.M)\n"),
+        # the look-alike: `:` is one of the run's characters, every `:` starts a scan
+        Invalid("import re\ndef f(s):\n    return re.sub(r'(?<=:)[^/@\\s]+@', '', s)\n", line=3),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
 from ._common import SqlOptions, analysis, options_of, runs_once
@@ -66,6 +67,7 @@ class DjangoUnindexedLookup(Rule):
     """
 
     code = "FFT502"
+    contexts = PRODUCTION_ONLY  # a test or a one-shot backfill needs no index
     name = "django-unindexed-lookup"
     message = "`{model}` has no index on {fields} used in {clauses}: the query reads every row of `{table}`; {advice}"
     requires = ("objects",)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, List
 
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 from ._precheck import text_rule_could_match
@@ -61,6 +62,7 @@ class MissingIndexRawSql(SqlTextRule, Rule):
     """
 
     code = "FFT501"
+    contexts = PRODUCTION_ONLY  # a test or a one-shot backfill needs no index
     name = "sql-missing-index"
     message = "no index covers {table}.{columns} used in {clauses}: each run reads every row of `{table}`; add `{ddl}`"
     requires = SQL_WORDS

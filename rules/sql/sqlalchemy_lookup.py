@@ -6,6 +6,7 @@ from typing import Any
 
 import libcst as cst
 
+from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._common import SqlOptions, analysis, options_of, runs_once
@@ -65,6 +66,7 @@ class SqlAlchemyUnindexedLookup(Rule):
     """
 
     code = "FFT505"
+    contexts = PRODUCTION_ONLY  # a test or a one-shot backfill needs no index
     name = "sqlalchemy-unindexed-lookup"
     message = "`{model}` has no index on {columns} used in {clauses}: the query reads every row of `{table}`; {advice}"
     requires = ("filter", "where", "order_by")

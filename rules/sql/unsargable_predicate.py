@@ -11,6 +11,7 @@ from fftlint.rule import Invalid, Rule
 from ._common import SQL_WORDS, SqlOptions, SqlTextRule
 from ._precheck import text_rule_could_match
 from fftlint.analysis.sql.schema import index_name, quote_ident
+from fftlint.engine.contexts import PRODUCTION_ONLY
 
 from .provider import SchemaProvider
 
@@ -54,6 +55,7 @@ class UnsargablePredicate(SqlTextRule, Rule):
     """
 
     code = "FFT503"
+    contexts = PRODUCTION_ONLY  # a test or a one-shot backfill needs no index
     name = "sql-unsargable-predicate"
     message = "`{expression}` cannot use an index on {table}.{column}, so each run reads every row of `{table}`; {advice}"
     requires = SQL_WORDS

@@ -143,6 +143,34 @@ def test_possessive_and_atomic_remove_backtracking():
     assert analyze(r"((xx|x*+)y)*z").complexity == "exponential"
 
 
+# ------------------------------------------------------------------ lookbehinds
+@pytest.mark.parametrize("pattern", [
+    r"(?<=://)[^/@\s]+@",           # issue 11: a start needs a `/` before it, the run has none
+    r"(?<=[=:])\w+;",
+    r"(?<=(?:ab|cd))[^bd]+x",         # every alternative ends in a character the run lacks
+    r"(?<=a{3})[^a]+x",
+    r"(?<![a-z])[a-z]+@",            # one character, negative: already exact
+])
+def test_a_lookbehind_that_the_repetition_cannot_satisfy_bounds_the_retry(pattern):
+    rep = analyze(pattern)
+    assert rep.complexity == "linear", rep
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?<=:)[^/@\s]+@",             # `:` is in the run: every `:` starts a new scan
+    r"(?<=x)[^/]+@",
+    r"(?<=a:)[^@]+@",                # the last character is in the run (over-approximated)
+])
+def test_a_lookbehind_the_repetition_can_satisfy_still_retries(pattern):
+    rep = analyze(pattern)
+    assert (rep.complexity, rep.cause) == ("polynomial", "retry"), rep
+    assert fails(pattern, 0, rep.attack)
+
+
+def test_a_long_lookbehind_is_still_an_approximation():
+    assert analyze(r"(?<=://)[^/@\s]+@").complete is False
+
+
 # ------------------------------------------------------------------ approximations
 def test_backreferences_and_lookarounds_are_incomplete_not_exponential():
     rep = analyze(r"^(a+)\1+$")

@@ -176,3 +176,33 @@ def test_prefilter_never_hides_a_finding():
     with_filter = run(code, "urls.py", [rule], prefilter=True).diagnostics
     without = run(code, "urls.py", [rule], prefilter=False).diagnostics
     assert with_filter == without and len(without) == 1
+
+
+FFT4 = ("FFT401", "FFT402", "FFT403", "FFT404")
+
+
+@pytest.mark.parametrize("code", [
+    # issue 11: a lambda whose body is an expression, not a block of statements
+    "import re\nR = 'x'\nf = lambda x: [re.sub(R, '', s) for s in x] if x else []\n",
+    "import re\nf = lambda items, w: [re.search(w, s) for s in items]\n",
+    "import re\nclass C:\n    f = lambda self, xs: [re.sub(self.p, '', s) for s in xs]\n",
+])
+def test_lambda_bodies_do_not_crash_the_regex_rules(code):
+    diags = lint(code, *FFT4)
+    assert not [d for d in diags if d.code == "FFT002"], diags
+
+
+def test_a_lambda_parameter_shadows_the_module_constant():
+    # inside the lambda, R is the argument: whatever the caller passes, not the module's
+    # catastrophic pattern (and an unknown pattern stays silent)
+    code = "import re\nR = r'(a+)+$'\nf = lambda R, s: re.match(R, s)\n"
+    assert list(lint(code, "FFT401")) == []
+    module = cst.parse_module(code)
+    lam = module.body[2].body[0].value
+    assert static_pattern(cst.Name("R"), Resolver(module), lam) is None
+    assert static_pattern(cst.Name("R"), Resolver(module), None).text == "(a+)+$"
+
+
+def test_a_walrus_inside_a_lambda_binds_in_the_lambda():
+    code = "import re\nP = r'(a+)+$'\nf = lambda s: [(P := s), re.match(P, s)]\n"
+    assert list(lint(code, "FFT401")) == []

@@ -381,6 +381,29 @@ class Builder:
             return body[0]
         return None
 
+    def _last_char_mask(self, items: list, flags: int, depth: int = 0) -> Optional[int]:
+        """The characters a fixed-width sequence can end with: the last item's leaf,
+        through groups, alternatives (the union) and fixed repeats; None when unknown
+        (a zero-width item last, a backreference, ...)."""
+        if not items or depth > 20:
+            return None
+        op, av = items[-1]
+        if op in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
+            return self.leaf_mask(op, av, flags)
+        if op == "SUBPATTERN":
+            return self._last_char_mask(av[3], (flags | av[1]) & ~av[2], depth + 1)
+        if op == "BRANCH":
+            masks = [self._last_char_mask(alt, flags, depth + 1) for alt in av]
+            if any(m is None for m in masks):
+                return None
+            out = 0
+            for m in masks:
+                out |= m  # type: ignore[operator]
+            return out
+        if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1 and av[0] == av[1]:
+            return self._last_char_mask(av[2], flags, depth + 1)
+        return None
+
     def lookaround(self, op: str, av, flags: int) -> Frag:
         direction, body = av
         positive = op == "ASSERT"
@@ -388,7 +411,14 @@ class Builder:
             leafnode = self._single_leaf(body)
             if leafnode is None:
                 self.incomplete.append("lookbehind")
-                return self.epsilon(self.approx_top)
+                last = self._last_char_mask(body, flags) if positive else None
+                if last is None:
+                    return self.epsilon(self.approx_top)
+                # sound over-approximation of a longer positive lookbehind (`(?<=://)`):
+                # its last character comes right before this position. Not exact (no EX
+                # bit), but a repetition that cannot take that character is no longer
+                # retried inside its own run.
+                return self.epsilon((self.full | self.fnl, True, last, False))
             m = self.leaf_mask(leafnode[0], leafnode[1], flags)
             if positive:
                 return self.epsilon((self.gfull, True, m, False))
