@@ -19,7 +19,7 @@ import pickle
 import re
 import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from fftlint import __version__
 
@@ -49,6 +49,9 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+_CODE_FILES = (".py", ".yaml", ".yml", ".json", ".toml", ".txt")
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """fftlint's version plus the size and mtime of its own sources and the rules'
@@ -62,19 +65,62 @@ def code_fingerprint() -> str:
         roots.extend(os.path.abspath(p) for p in builtin.__path__)
     except ImportError:  # pragma: no cover - no built-in rules installed
         pass
-    parts = [__version__, FORMAT, sys.version]
+    return _digest(__version__, FORMAT, sys.version, *_tree_stats(roots))
+
+
+def _tree_stats(roots: Iterable[str]) -> List[str]:
+    """``relpath:size:mtime`` of the code and data files under ``roots`` (a directory,
+    or one module file)."""
+    parts = []
     for root in sorted(set(roots)):
+        if os.path.isfile(root):
+            try:
+                st = os.stat(root)
+            except OSError:
+                continue
+            parts.append(f"{root}:{st.st_size}:{st.st_mtime_ns}")
+            continue
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
             for name in sorted(filenames):
-                if name.endswith((".py", ".yaml", ".yml")):
+                if name.endswith(_CODE_FILES):
                     full = os.path.join(dirpath, name)
                     try:
                         st = os.stat(full)
                     except OSError:
                         continue
                     parts.append(f"{os.path.relpath(full, root)}:{st.st_size}:{st.st_mtime_ns}")
-    return _digest(*parts)
+    return parts
+
+
+def plugin_fingerprint(classes: Iterable[type]) -> str:
+    """The code of the rules and fact providers that live outside fftlint (plugins):
+    the files of each one's top-level package (or its module file), so editing a
+    plugin's rule, message or data file invalidates cached results as editing a
+    built-in rule does. Empty when every class is fftlint's own."""
+    import fftlint
+
+    own = os.path.dirname(os.path.abspath(fftlint.__file__)) + os.sep
+    top = sorted({c.__module__.split(".")[0] for c in classes})
+    return _plugin_fingerprint(tuple(top), own)
+
+
+@lru_cache(maxsize=8)
+def _plugin_fingerprint(top: Tuple[str, ...], own: str) -> str:
+    roots = []
+    for name in top:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        paths = list(getattr(module, "__path__", None) or ())
+        where = paths or ([module.__file__] if getattr(module, "__file__", None) else [])
+        for path in where:
+            path = os.path.abspath(path)
+            if not (path + os.sep).startswith(own):
+                roots.append(path)
+    if not roots:
+        return ""
+    return _digest(*_tree_stats(roots))
 
 
 def project_digest(project: Any) -> str:
@@ -297,8 +343,10 @@ class ResultKeys:
     so editing one module re-lints only the files that looked at it."""
 
     def __init__(self, config: "RunConfig") -> None:
+        project = config.project
         base = (
             code_fingerprint(),
+            plugin_fingerprint([*config.rules, *(type(p) for p in getattr(project, "providers", ()) or ())]),
             config.settings.fingerprint(),
             rules_fingerprint(config.rules, config.options),
             f"prefilter={config.prefilter}",

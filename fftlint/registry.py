@@ -13,7 +13,7 @@ import inspect
 import pkgutil
 import sys
 from functools import lru_cache
-from typing import Dict, Iterable, List, Sequence, Tuple, Type
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from fftlint.rule import ENGINE_FAMILY, Family, Rule
 
@@ -169,10 +169,15 @@ ALWAYS_ON = frozenset(("FFT001", "FFT002", "FFT004", "FFT005"))
 ENGINE_CODES = frozenset(r.code for r in ENGINE_RULES)
 
 
-def _rules_in_module(module: object) -> Iterable[Type[Rule]]:
+def _rules_in_module(module: object, nested: bool = False) -> Iterable[Type[Rule]]:
+    """The rules a module defines; with ``nested``, also those its package's submodules
+    define and it imports (a plugin's entry point may name its package), never rules it
+    imports from elsewhere (a shared base class, a built-in rule)."""
+    name = module.__name__  # type: ignore[attr-defined]
     for _, obj in inspect.getmembers(module, inspect.isclass):
-        if issubclass(obj, Rule) and obj is not Rule and obj.code and obj.__module__ == module.__name__:  # type: ignore[attr-defined]
-            yield obj
+        if issubclass(obj, Rule) and obj is not Rule and obj.code:
+            if obj.__module__ == name or (nested and obj.__module__.startswith(name + ".")):
+                yield obj
 
 
 def _builtin_modules() -> Iterable[str]:
@@ -208,12 +213,17 @@ def families() -> Dict[str, Family]:
                 found.setdefault(family.prefix, family)
     for ep in _entry_points():
         module = getattr(ep, "module", None) or str(getattr(ep, "value", "")).split(":", 1)[0]
-        try:
-            family = getattr(importlib.import_module(module), "FAMILY", None) if module else None
-        except Exception:  # noqa: BLE001 - reported when its rules load
-            family = None
-        if isinstance(family, Family):
-            found.setdefault(family.prefix, family)
+        # the entry point's module or the nearest package above it that declares one
+        parts = module.split(".") if module else []
+        while parts:
+            try:
+                family = getattr(importlib.import_module(".".join(parts)), "FAMILY", None)
+            except Exception:  # noqa: BLE001 - reported when its rules load
+                break
+            if isinstance(family, Family):
+                found.setdefault(family.prefix, family)
+                break
+            parts.pop()
     return dict(sorted(found.items()))
 
 
@@ -230,10 +240,20 @@ def all_rules() -> Tuple[Type[Rule], ...]:
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the linter
             print(f"fftlint: warning: cannot load rule plugin {ep.name!r}: {exc}", file=sys.stderr)  # type: ignore[attr-defined]
             continue
-        rules = [obj] if inspect.isclass(obj) else list(_rules_in_module(obj))
+        rules = [obj] if inspect.isclass(obj) else list(_rules_in_module(obj, nested=True))
         for rule in rules:
             found.setdefault(rule.code, rule)
     return tuple(sorted(found.values(), key=lambda r: r.code))
+
+
+def family_of(code: str) -> Optional[Family]:
+    """The family whose prefix is the longest start of ``code`` (``ACME1`` for
+    ``ACME101``, ``FFT1`` for ``FFT101``), or None."""
+    best: Optional[Family] = None
+    for prefix, family in families().items():
+        if code.startswith(prefix) and (best is None or len(prefix) > len(best.prefix)):
+            best = family
+    return best
 
 
 def by_code() -> Dict[str, Type[Rule]]:

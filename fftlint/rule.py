@@ -395,9 +395,9 @@ class Rule:
     def family(cls) -> str:
         """The title of the family whose prefix the code starts with ("other" when no
         package declares one)."""
-        from fftlint.registry import families
+        from fftlint.registry import family_of
 
-        found = families().get(cls.code[:4])
+        found = family_of(cls.code)
         return found.title if found is not None else "other"
 
 

@@ -62,6 +62,16 @@ def _comments(text: str) -> List[Tuple[int, int, str]]:
     return out
 
 
+def _ours(code: str) -> bool:
+    """A code fftlint owns: its own (``FFT...``) or a plugin family's (``ACME101``). A
+    ``# noqa: E501`` is another tool's and is never reported unused."""
+    if code.startswith("FFT"):
+        return True
+    from fftlint.registry import family_of
+
+    return family_of(code) is not None
+
+
 def parse_comment(text: str) -> Optional[Tuple[str, Optional[Tuple[str, ...]]]]:
     m = _IGNORE.search(text)
     if m:
@@ -74,7 +84,7 @@ def parse_comment(text: str) -> Optional[Tuple[str, Optional[Tuple[str, ...]]]]:
         raw = m.group("codes")
         if raw is None:
             return "noqa", None
-        ours = tuple(c.upper() for c in _CODE.findall(raw) if c.upper().startswith("FFT"))
+        ours = tuple(c.upper() for c in _CODE.findall(raw) if _ours(c.upper()))
         return "noqa", ours
     return None
 

@@ -401,11 +401,7 @@ class RegexCallMixin:
     """Finds regex calls with a static pattern and analyses them once per pattern use."""
 
     def _resolver(self) -> Resolver:
-        res = getattr(self.ctx, "_fft4_resolver", None)
-        if res is None:
-            res = Resolver(self.ctx.module)
-            setattr(self.ctx, "_fft4_resolver", res)
-        return res
+        return self.ctx.shared(("FFT4", "resolver"), lambda: Resolver(self.ctx.module))
 
     def regex_call(self, node: cst.Call) -> Optional[Tuple[str, Tuple[int, int, str]]]:
         # the file's own names only: the text pre-filter (``requires``) sees one file
@@ -436,12 +432,7 @@ class RegexCallMixin:
         return self._finding(node, callee, pi, fi, mode)
 
     def _handled(self) -> set:
-        key = "_fft4_handled_%s" % self.code
-        handled = getattr(self.ctx, key, None)
-        if handled is None:
-            handled = set()
-            setattr(self.ctx, key, handled)
-        return handled
+        return self.ctx.shared(("FFT4", "handled", self.code), set)
 
     def _finding(self, node: cst.Call, callee: str, pi: int, fi: int, mode: str) -> Optional[Finding]:
         pattern_node, flags_node, ok = call_args(node, pi, fi)
@@ -465,10 +456,7 @@ class RegexCallMixin:
         offset = rep.span[0] if rep.span else 0
         lit, dl, col = f.pattern.locate(offset)
         key = (id(lit), self.code, offset)
-        done = getattr(self.ctx, "_fft4_done", None)
-        if done is None:
-            done = set()
-            setattr(self.ctx, "_fft4_done", done)
+        done = self.ctx.shared(("FFT4", "done"), set)
         if key in done:
             return
         done.add(key)

@@ -284,11 +284,7 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
     # ``table[i] = re.compile(p)``, ``rx = re.compile(p); out.append(rx)``, ``yield``:
     # compiling each pattern once to keep it is the cure, not the disease.
     def _kept(self) -> Set[int]:
-        kept = getattr(self.ctx, "_fft404_kept", None)
-        if kept is None:
-            kept = set()
-            setattr(self.ctx, "_fft404_kept", kept)
-        return kept
+        return self.ctx.shared(("FFT404", "kept"), set)
 
     def _keep(self, expr: Optional[cst.BaseExpression]) -> None:
         if expr is not None:
@@ -437,17 +433,10 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
     def _mutated(self) -> Set[str]:
         """Names (``"PATTERNS"``) and attribute names (``".PATTERNS"``) that the file
         changes in place or rebinds from a function (``global``)."""
-        found = getattr(self.ctx, "_fft404_mutated", None)
-        if found is None:
-            found = _mutated_names(self.ctx.module)
-            setattr(self.ctx, "_fft404_mutated", found)
-        return found
+        return self.ctx.shared(("FFT404", "mutated"), lambda: _mutated_names(self.ctx.module))
 
     def _loop_bound(self, node: cst.CSTNode) -> Set[str]:
-        cache: Dict[int, Set[str]] = getattr(self.ctx, "_fft404_bound", None)
-        if cache is None:
-            cache = {}
-            setattr(self.ctx, "_fft404_bound", cache)
+        cache: Dict[int, Set[str]] = self.ctx.shared(("FFT404", "bound"), dict)
         key = id(node)
         if key not in cache:
             cache[key] = _bound_in(node)
