@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from fftlint.facts import imports as import_map
 
@@ -365,6 +365,9 @@ class ModelIndex:
         self._by_short: Dict[str, List[str]] = {}
         self._relations: Optional[Dict[str, Dict[str, Relation]]] = None
         self._summaries: List[Dict[str, Any]] = []
+        #: of the words :func:`build_model_index` was asked to look for, those some
+        #: project file contains (None: not looked for, e.g. a single file's index)
+        self.words_seen: Optional[FrozenSet[str]] = None
         if builtins:
             self.add({"module": "django.contrib.auth.models", "models": list(BUILTIN_DJANGO_MODELS)})
         for summary in summaries:
@@ -398,7 +401,10 @@ class ModelIndex:
         import hashlib
         import json
 
-        data = json.dumps(sorted(self._summaries, key=lambda m: str(m.get("module"))), sort_keys=True, default=str)
+        data = json.dumps(
+            [sorted(self._summaries, key=lambda m: str(m.get("module"))), sorted(self.words_seen or ()), self.words_seen is None],
+            sort_keys=True, default=str,
+        )
         return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def __bool__(self) -> bool:
@@ -562,10 +568,12 @@ def index_for_source(source: str, module: str = "", is_package: bool = False, ex
 MODEL_MARKERS = ("models", "relationship", "Model", "__tablename__")
 
 
-def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: Any = None) -> ModelIndex:
-    """Models of a whole project (for ``ProjectIndex.orm_models``): every ``.py`` file
-    that mentions a model marker, summarised with ``ast``; unreadable files are skipped.
-    ``cache`` (optional) has ``get(namespace, key)`` / ``put(namespace, key, value)``."""
+def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: Any = None, words: Sequence[str] = ()) -> ModelIndex:
+    """Models of a whole project: every ``.py`` file that mentions a model marker,
+    summarised with ``ast``; unreadable files are skipped. ``cache`` (optional) has
+    ``get(namespace, key)`` / ``put(namespace, key, value)``. ``words``: strings to look
+    for in every file on the way (:attr:`ModelIndex.words_seen`; pre-filters ask "does
+    the project use a database library at all")."""
     import hashlib
 
     from fftlint.engine.run import module_name_for
@@ -577,13 +585,21 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
             return read_source(path).text
 
     summaries = []
+    unseen = set(words)
+    seen: Set[str] = set()
     for path in files:
         if not path.endswith((".py", ".pyi")):
             continue
         try:
             text = read(path)
         except Exception:  # noqa: BLE001 - an unreadable file is reported by the linter itself
+            seen.update(unseen)  # unknown: assume it says everything
+            unseen.clear()
             continue
+        if unseen:
+            hits = {w for w in unseen if w in text}
+            seen |= hits
+            unseen -= hits
         if not any(marker in text for marker in MODEL_MARKERS):
             continue
         module, is_package = module_name_for(path)
@@ -603,4 +619,7 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
                     pass
         if summary["models"]:
             summaries.append(summary)
-    return ModelIndex(summaries)
+    index = ModelIndex(summaries)
+    if words:
+        index.words_seen = frozenset(seen)
+    return index

@@ -107,6 +107,27 @@ class AstView:
         found = self.memo("opaque-names", _opaque_names)
         return found[0] | found[1] if project else found[1]
 
+    def values_at(self, expr: ast.AST, project: bool = True) -> Optional[FrozenSet[Any]]:
+        """What the facts layer says ``expr`` may be where it stands (at the statement that
+        contains it), as the rules' ``ctx.names`` sees it: resolved through the project
+        (``resolve``), or with ``project=False`` from the file alone (``resolve_local``).
+        None when that cannot be told here -- a name bound by a comprehension or a lambda
+        (the rules see it through an overlay), no project: a pre-check must then let the
+        expression through."""
+        root = expr
+        while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if isinstance(root, ast.Name) and root.id in self.memo("inner-bound", _inner_bound):
+            return None
+        resolver = self.project if project else None
+        if project and (resolver is None or not hasattr(resolver, "resolve")):
+            return None
+        ordinal = _statement_at(self, expr)
+        if ordinal < 0:
+            return None
+        values = self.facts.values(expr, ordinal)
+        return resolver.resolve(values) if resolver is not None else values
+
     def options_for(self, rule: Type[Rule]) -> Any:
         return self._options.get(rule)
 
@@ -129,6 +150,46 @@ class AstView:
         if key not in self._memo:
             self._memo[key] = compute(self)
         return self._memo[key]
+
+
+def _inner_bound(view: AstView) -> FrozenSet[str]:
+    """Names some comprehension or lambda of the file binds."""
+    out = set()
+    for gen in view.nodes(ast.comprehension):
+        out.update(n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name))  # type: ignore[attr-defined]
+    for fn in view.nodes(ast.Lambda):
+        args = fn.args  # type: ignore[attr-defined]
+        out.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None)
+    out.update(n.target.id for n in view.nodes(ast.NamedExpr) if isinstance(n.target, ast.Name))  # type: ignore[attr-defined]
+    return frozenset(out)
+
+
+def _statement_at(view: AstView, node: ast.AST) -> int:
+    """The ordinal of the innermost statement (in the binding map's pre-order numbering)
+    whose text contains ``node``; -1 when none does."""
+    import bisect
+
+    starts, ends = view.memo("statement-spans", lambda v: _statement_spans(v.facts.statements))
+    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    i = bisect.bisect_right(starts, pos) - 1
+    while i >= 0:
+        if ends[i] > pos:
+            return i
+        i -= 1
+    return -1
+
+
+def _statement_spans(statements: Sequence[Any]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
+    starts: List[Tuple[int, int]] = []
+    ends: List[Tuple[int, int]] = []
+    for stmt in statements:
+        line, col = stmt.lineno, stmt.col_offset
+        for deco in getattr(stmt, "decorator_list", ()):
+            if (deco.lineno, deco.col_offset) < (line, col):
+                line, col = deco.lineno, deco.col_offset - 1  # the ``@``
+        starts.append((line, col))
+        ends.append((getattr(stmt, "end_lineno", None) or 1 << 30, getattr(stmt, "end_col_offset", None) or 0))
+    return starts, ends
 
 
 def _bucket(tree: ast.AST) -> Dict[type, List[ast.AST]]:

@@ -11,6 +11,7 @@ import libcst as cst
 
 from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.facts.values import NONE, UNKNOWN
 from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE
 
@@ -169,10 +170,11 @@ class _Plan:
     once the glob's package is mentioned); a Qt ``self.<...>.connect`` in a file that
     mentions a Qt binding."""
 
-    __slots__ = ("facts", "methods", "calls", "call_lasts", "receivers", "qt_methods", "any_calls", "opaque_methods")
+    __slots__ = ("facts", "entries", "methods", "calls", "call_lasts", "receivers", "qt_methods", "any_calls", "opaque_methods")
 
     def __init__(self, entries: List[Dict[str, Any]], facts: Any) -> None:
         self.facts = facts
+        self.entries = entries
         self.methods: Set[str] = set()
         self.calls: List[Tuple[str, ...]] = []
         self.receivers: List[Tuple[FrozenSet[str], bool, List[Tuple[str, ...]]]] = []
@@ -205,27 +207,56 @@ class _Plan:
     def empty(self) -> bool:
         return not (self.methods or self.calls or self.receivers or self.qt_methods or (self.facts.opaque and (self.any_calls or self.opaque_methods)))
 
-    def may_match(self, call: ast.Call) -> bool:
+    def may_match(self, call: ast.Call) -> int:
+        """NO, SURE (the text allows a match), or RESOLVE: the callee's root is a name
+        only the facts layer can tell (assigned in the file, imported from the project),
+        so :meth:`resolves` must ask it."""
         func = call.func
         facts = self.facts
         if isinstance(func, ast.Attribute):
             attr = func.attr
             if attr in self.methods:
-                return True
-            if attr in self.call_lasts and any(may_resolve(func, t, facts) for t in self.calls):
-                return True
-            for methods, wild, exact in self.receivers:
-                if attr in methods and (wild or any(may_resolve(func.value, t, facts) for t in exact)):
+                return SURE
+            if rooted_in(func, facts.opaque):
+                # ``hooks.register`` with ``hooks`` from another module, ``order_paid.connect``
+                if attr in self.call_lasts or attr in self.opaque_methods or any(attr in m for m, _, _ in self.receivers):
+                    return RESOLVE
+            else:
+                if attr in self.call_lasts and any(may_resolve(func, t, facts) for t in self.calls):
+                    return SURE
+                for methods, wild, exact in self.receivers:
+                    if attr in methods and (wild or any(may_resolve(func.value, t, facts) for t in exact)):
+                        return SURE
+            qt = attr in self.qt_methods and isinstance(func.value, ast.Attribute) and _ast_root(func.value) == "self"
+            return SURE if qt else NO
+        if isinstance(func, ast.Name):
+            if rooted_in(func, facts.opaque):
+                return RESOLVE if self.any_calls else NO  # ``register = atexit.register``
+            if (func.id in self.call_lasts or func.id in facts.aliases) and any(may_resolve(func, t, facts) for t in self.calls):
+                return SURE
+        return NO
+
+    def resolves(self, view: Any, function: ast.AST, call: ast.Call) -> bool:
+        """The callee, as the facts layer resolves it, can be a catalog call or a receiver
+        method of a catalog receiver (what ``_match`` asks of ``ctx.names``)."""
+        values = view.values_at(call.func)
+        if values is None:
+            return True  # cannot tell here: let it through
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        for value in values:
+            if not isinstance(value, str) or value in (UNKNOWN, NONE):
+                continue
+            for entry in self.entries:
+                if value in entry.get("calls", ()):
                     return True
-            if attr in self.opaque_methods and rooted_in(func.value, facts.opaque):
-                return True  # ``order_paid.connect`` with ``order_paid`` from another module
-            return attr in self.qt_methods and isinstance(func.value, ast.Attribute) and _ast_root(func.value) == "self"
-        if isinstance(func, ast.Name) and (func.id in self.call_lasts or func.id in facts.aliases):
-            if any(may_resolve(func, t, facts) for t in self.calls):
-                return True
-        if self.any_calls and rooted_in(func, facts.opaque):
-            return True  # ``register = atexit.register`` / imported from another module
+                if method and "receivers" in entry and method in entry.get("receiver_methods", ()) and value.endswith("." + method):
+                    receiver = value[: -len(method) - 1]
+                    if any(fnmatch.fnmatchcase(receiver, g) for g in entry["receivers"]):
+                        return True
         return False
+
+
+NO, SURE, RESOLVE = 0, 1, 2
 
 
 class ListenerPerCall(Rule):
@@ -512,7 +543,8 @@ class ListenerPerCall(Rule):
         setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
         verdicts: Dict[int, bool] = {}
         for call in view.nodes(ast.Call):
-            if not plan.may_match(call):  # type: ignore[arg-type]
+            verdict = plan.may_match(call)  # type: ignore[arg-type]
+            if not verdict:
                 continue
             fn = facts.innermost_function(call)
             if fn is None:
@@ -521,6 +553,8 @@ class ListenerPerCall(Rule):
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
             if ok or _in_loop_of(fn, call) or _strong(call):
+                if verdict == RESOLVE and not plan.resolves(view, fn, call):  # type: ignore[arg-type]
+                    continue
                 return True
         return False
 

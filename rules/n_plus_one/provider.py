@@ -69,7 +69,7 @@ class OrmProvider(Provider):
     name = NAME
 
     def project_facts(self, files: Sequence[str], cache: Any = None) -> Optional[ModelIndex]:
-        return build_model_index(files, cache=cache)
+        return build_model_index(files, cache=cache, words=database_words())
 
     def digest(self) -> str:
         facts = getattr(self, "facts", None)
@@ -253,6 +253,23 @@ def _cursor_like(value: str) -> bool:
         if value == f"{connect}().cursor()" or value == f"{connect}()":
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def database_words() -> Tuple[str, ...]:
+    """Text some project file must contain for any call to be a query (:meth:`match`):
+    the ORMs' package names (a model, a session) and the DB-API drivers' modules (a
+    connection's cursor). A project none of whose files contains one runs no query."""
+    words = {"django", *(mark.rstrip(".") for mark in _SESSION_MARKS)}
+    words.update(name.split(".", 1)[0] for name in _catalog()["dbapi"]["connect"])
+    return tuple(sorted(words))
+
+
+def uses_no_database(project: Any) -> bool:
+    """The project's model index looked for :func:`database_words` in every file and
+    found none (False when it did not look: a file linted on its own)."""
+    index = project_models(project)
+    return index is not None and index.words_seen is not None and not index.words_seen
 
 
 def project_models(project: Any) -> Optional[ModelIndex]:

@@ -12,7 +12,8 @@ from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions
-from .provider import CACHED, NAME, OrmProvider
+from ._prefilter import has_collection_loop
+from .provider import CACHED, NAME, OrmProvider, uses_no_database
 
 MODELS = (
     "from django.db import models\n\n"
@@ -131,6 +132,12 @@ class QueryHelperInLoop(Rule):
             message_contains="fetch_one -> cursor.execute",
         ),
     ]
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        """A collection loop in the file, in a project where some file names a database
+        library (every query effect starts from one: :func:`.provider.database_words`)."""
+        return has_collection_loop(view) and not uses_no_database(view.project)
 
     def visit_Call(self, node: cst.Call) -> None:
         self._funcs = getattr(self, "_funcs", set())

@@ -26,7 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, U
 
 from fftlint.engine.prefilter import LOOPS
 
-from ._common import _FLAG_VALUES, _FUNCS, cached_analysis
+from ._common import _FLAG_VALUES, _FUNCS, REGEX_CALLS, cached_analysis
 
 _REGEX_MODULES = ("re", "regex")
 _DJANGO_CALLS = {"re_path": (0, -1, "search"), "url": (0, -1, "search"), "RegexValidator": (0, 3, "search")}
@@ -84,7 +84,7 @@ class _Facts:
             spec = self.function_aliases.get(func.id)
             if spec is None:
                 if func.id in self.view.opaque_names(project=False):
-                    return _ANY_REGEX_CALL  # it may be bound to any regex function (see AstView)
+                    return self._resolved_spec(func)  # assigned in the file: ask the facts layer
                 return None
             return spec[0], spec[1], spec[2], spec is _FUNCS["compile"]
         if isinstance(func, ast.Attribute):
@@ -93,15 +93,32 @@ class _Facts:
                 root = root.value
             if not isinstance(root, ast.Name):
                 return None
-            if func.attr in _FUNCS and isinstance(func.value, ast.Name) and (
-                func.value.id in self.module_aliases or func.value.id in self.view.opaque_names(project=False)
-            ):
-                spec = _FUNCS[func.attr]
-                return spec[0], spec[1], spec[2], func.attr == "compile"
+            if func.attr in _FUNCS and isinstance(func.value, ast.Name):
+                if func.value.id in self.module_aliases:
+                    spec = _FUNCS[func.attr]
+                    return spec[0], spec[1], spec[2], func.attr == "compile"
+                if func.value.id in self.view.opaque_names(project=False):
+                    return self._resolved_spec(func)
             if func.attr in _DJANGO_CALLS and (root.id in self.import_bound or root.id == "django"):
                 spec = _DJANGO_CALLS[func.attr]
                 return spec[0], spec[1], spec[2], False
         return None
+
+    def _resolved_spec(self, func: ast.AST) -> Optional[Tuple[int, int, str, bool]]:
+        """The spec of a callee the file binds by assignment (``search = re.search``), from
+        what the facts layer says it holds there -- the same file-only values the rules'
+        ``resolve_local`` reads; any regex function when that cannot be told."""
+        values = self.view.values_at(func, project=False)
+        if values is None:
+            return _ANY_REGEX_CALL
+        found = {v.rstrip("()") for v in values if isinstance(v, str) and v.rstrip("()") in REGEX_CALLS}
+        if not found:
+            return None
+        if len(found) > 1:
+            return _ANY_REGEX_CALL
+        name = found.pop()
+        pi, fi, mode = REGEX_CALLS[name]
+        return pi, fi, mode, name.endswith(".compile")
 
     def _candidate_calls(self) -> List[Tuple[ast.Call, int, int, str]]:
         calls = self.view.nodes(ast.Call)

@@ -52,3 +52,111 @@ def test_aliases_in_the_file_and_values_from_other_modules(tmp_path):
     filtered, unfiltered = findings(tmp_path, True), findings(tmp_path, False)
     assert filtered == unfiltered
     assert any(code == "FFT401" and path.endswith("use.py") for path, _, code in filtered)
+    assert any(code == "FFT301" and path.endswith("views.py") for path, _, code in filtered)
+
+
+def _passes(root, rel, code):
+    """Whether ``code``'s ``ast`` check lets ``rel`` through in a run over ``root``."""
+    from fftlint.engine.asts import parse
+    from fftlint.engine.prefilter import AstView
+    from fftlint.engine.run import module_name_for
+    from fftlint.registry import lookup
+
+    config = api.make_config(Settings(root=str(root)), select=["ALL"])
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    project = api.build_project([str(root)], files, config)
+    path = str(root / rel)
+    text = (root / rel).read_text()
+    module, is_package = module_name_for(path)
+    view = AstView(parse(text, path), text, path, {}, project, module, is_package)
+    return lookup(code).could_match(view)
+
+
+LOOKALIKES = {
+    "pkg/__init__.py": "",
+    "pkg/util.py": "def write(x):\n    return x\n",
+    "pkg/work.py": """
+        import re
+        from .util import write
+
+        def run(lines, out, words):
+            append = out.append
+            for line in lines:
+                append(line)           # a bound list method, never a regex call
+                write(line)            # a project function, never a registration
+                for w in words:
+                    found = re.escape(w)
+            return found
+    """,
+}
+
+
+def test_checks_ask_the_facts_layer_what_an_assigned_or_imported_name_holds(tmp_path):
+    write(tmp_path, LOOKALIKES)
+    # FFT404 (regex with a changing pattern in a loop): `append` is assigned in the file
+    assert not _passes(tmp_path, "pkg/work.py", "FFT404")
+    # FFT301 (listener per call): `write` comes from the project
+    assert not _passes(tmp_path, "pkg/work.py", "FFT301")
+
+
+def test_the_same_names_bound_to_what_the_rules_look_for_pass(tmp_path):
+    files = dict(LOOKALIKES)
+    files["pkg/util.py"] = "import atexit\n\nwrite = atexit.register\n"
+    files["pkg/work.py"] = files["pkg/work.py"].replace("append = out.append", "append = re.search")
+    write(tmp_path, files)
+    assert _passes(tmp_path, "pkg/work.py", "FFT404")
+    assert _passes(tmp_path, "pkg/work.py", "FFT301")
+    filtered, unfiltered = findings(tmp_path, True), findings(tmp_path, False)
+    assert filtered == unfiltered
+    assert {code for path, _, code in filtered if path.endswith("work.py")} >= {"FFT301", "FFT404"}
+
+
+def test_names_a_comprehension_or_lambda_binds_are_let_through(tmp_path):
+    write(tmp_path, {"m.py": """
+        import re
+
+        def run(lines, pats):
+            search = len
+            return [search(p, line) for search in (re.search,) for p in pats for line in lines]
+    """})
+    assert _passes(tmp_path, "m.py", "FFT404")
+
+
+def test_query_helpers_need_a_database_library_somewhere_in_the_project(tmp_path):
+    files = {
+        "app/__init__.py": "",
+        "app/store.py": "def load(pk):\n    return {'pk': pk}\n",
+        "app/views.py": "from .store import load\n\ndef show(ids):\n    return [load(pk) for pk in ids]\n",
+    }
+    write(tmp_path, files)
+    assert not _passes(tmp_path, "app/views.py", "FFT203")
+    # the helper module starts querying: the loop file, which names no database, passes
+    files["app/store.py"] = (
+        "import sqlite3\n\nconn = sqlite3.connect('db')\n\n"
+        "def load(pk):\n    return conn.cursor().execute('SELECT * FROM t WHERE id = ?', (pk,)).fetchone()\n"
+    )
+    write(tmp_path, files)
+    assert _passes(tmp_path, "app/views.py", "FFT203")
+    filtered, unfiltered = findings(tmp_path, True), findings(tmp_path, False)
+    assert filtered == unfiltered
+    assert ("FFT203" in {code for path, _, code in filtered if path.endswith("views.py")})
+
+
+def test_a_module_that_starts_using_a_database_refreshes_cached_results_elsewhere(tmp_path):
+    from fftlint.cache import Cache
+
+    files = {
+        "app/__init__.py": "",
+        "app/store.py": "def load(pk):\n    return {'pk': pk}\n",
+        "app/views.py": "from .store import load\n\ndef show(ids):\n    return [load(pk) for pk in ids]\n",
+    }
+    write(tmp_path, files)
+    cache = Cache(str(tmp_path / ".cache"))
+
+    def codes():  # one run of the command line: a fresh config, the same cache directory
+        config = api.make_config(Settings(root=str(tmp_path)), select=["FFT203"])
+        return [d.code for r in api.lint_paths([str(tmp_path)], config, cache=cache) for d in r.diagnostics if r.path.endswith("views.py")]
+
+    assert codes() == []
+    write(tmp_path, {"app/store.py": "import sqlite3\n\ndef load(pk):\n    return sqlite3.connect('db').cursor().execute('SELECT 1').fetchone()\n"})
+    assert codes() == ["FFT203"]
