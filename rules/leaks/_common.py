@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
@@ -427,3 +428,16 @@ def repeats_in_loop(ctx: Any, probe: cst.CSTNode) -> bool:
             if isinstance(sub, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
                 varying.update(target_names(sub.target))  # the names it binds (not `obj.attr = ...`)
     return not any(isinstance(n, cst.Name) and n.value in varying for n in [probe, *walk_nodes(probe)])
+
+
+def called_or_aliased(*names: str) -> Tuple["re.Pattern[str]", ...]:
+    """``requires`` needles: one of ``names`` as a whole word followed by ``(`` (a call) or
+    by ``as`` (an import alias: ``from io import open as io_open``). One pattern per name,
+    each starting with its literal (Python's ``re`` then scans for it quickly; a leading
+    ``\b`` or an alternation makes the scan many times slower on every file)."""
+    out = []
+    for name in sorted(set(names)):
+        lit = re.escape(name)
+        out.append(re.compile(rf"{lit}(?<!\w{lit})(?:\s*\(|\s+as\b)"))
+    return tuple(out)
+

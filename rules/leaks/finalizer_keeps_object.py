@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any, List, Optional
 
 import libcst as cst
@@ -12,7 +11,7 @@ from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
-from ._common import leak_facts, may_resolve, reachable, split_name, walk_nodes
+from ._common import called_or_aliased, leak_facts, may_resolve, reachable, split_name, walk_nodes
 
 WATCHERS = ("weakref.finalize", "weakref.ref")
 
@@ -70,7 +69,7 @@ class FinalizerKeepsObject(Rule):
     name = "finalizer-keeps-object"
     message = "`{call}` watches `{obj}` with a callback that holds `{obj}`: it is never collected, the callback runs only at exit, and each object leaks with all it refers to"
     # `finalize`, or `ref` called or imported under another name
-    requires = ("finalize", re.compile(r"\bref\s*\(|\bref\s+as\b"))
+    requires = ("finalize", *called_or_aliased("ref"))
 
     VALID = [
         "import shutil, weakref\nclass T:\n    def __init__(self, path):\n        self._f = weakref.finalize(self, shutil.rmtree, path)\n",

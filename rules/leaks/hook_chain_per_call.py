@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any, Dict, Optional, Set
 
 import libcst as cst
@@ -12,7 +11,7 @@ from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
-from ._common import LeaksOptions, in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, repeats_in_loop, split_name, walk_nodes
+from ._common import LeaksOptions, called_or_aliased, in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, repeats_in_loop, split_name, walk_nodes
 from .listener_per_call import setup_by_name
 
 CATALOG = "hooks.yaml"
@@ -94,7 +93,7 @@ class HookChainPerCall(Rule):
     name = "hook-chain-per-call"
     message = "`{hook}` is wrapped around the previous one on {where}: the chain grows by one wrapper per call, keeps every wrapper (and what it holds) alive, and each {event} runs through all of them"
     # a hook's name, or `signal` called or imported under another name
-    requires = ("excepthook", "unraisablehook", "displayhook", "breakpointhook", re.compile(r"\bsignal\s*\(|\bsignal\s+as\b"))
+    requires = ("excepthook", "unraisablehook", "displayhook", "breakpointhook", *called_or_aliased("signal"))
     Options = LeaksOptions
     options_key = "leaks"
 

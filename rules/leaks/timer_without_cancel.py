@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any, Dict, List, Optional, Set
 
 import libcst as cst
@@ -12,7 +11,7 @@ from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
-from ._common import holders, in_dead_branch, leak_facts, load_catalog, may_resolve, method_classes, reachable, split_name, walk_nodes
+from ._common import called_or_aliased, holders, in_dead_branch, leak_facts, load_catalog, may_resolve, method_classes, reachable, split_name, walk_nodes
 from .unclosed_resource import runs_once
 
 CATALOG = "timers.yaml"
@@ -103,7 +102,7 @@ class TimerWithoutCancel(Rule):
     message = "`{call}` {how}: {consequence}"
     # a timer or thread class called or imported under another name; a scheduling method
     requires = (
-        re.compile(r"\b(?:Timer|Thread)\s*\(|\b(?:Timer|Thread)\s+as\b"),
+        *called_or_aliased("Timer", "Thread"),
         "call_later", "call_at", "create_task", "ensure_future",
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -13,6 +12,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, Rule
 
 from ._common import (
+    called_or_aliased,
     blocks_of,
     holders,
     parents_in,
@@ -58,8 +58,7 @@ def _lasts() -> Set[str]:
 def _requires() -> Tuple[Any, ...]:
     """Stage 1: an opener's last name followed by ``(`` (a call), or by ``as`` (an import
     alias: ``from io import open as io_open``)."""
-    names = "|".join(sorted(re.escape(n) for n in _lasts()))
-    return (re.compile(rf"\b(?:{names})\s*\("), re.compile(rf"\b(?:{names})\s+as\b"))
+    return called_or_aliased(*_lasts())
 
 
 class UnclosedFile(Rule):
