@@ -90,6 +90,7 @@ def project_files(paths: Sequence[str], settings: Any) -> List[str]:
     directory when there is one, else the linted paths (a lone file: its top-level
     package, or its directory), so a pre-commit run on one file still sees its helpers."""
     roots: List[str] = []
+    lone: List[str] = []  # directories of lone files: their modules and packages only
     if getattr(settings, "source", "<defaults>") != "<defaults>":
         roots.append(settings.root)
     for path in paths:
@@ -104,8 +105,14 @@ def project_files(paths: Sequence[str], settings: Any) -> List[str]:
                 if parent == directory:
                     break
                 directory = parent
-            roots.append(directory)
+            lone.append(directory)
     roots = _outermost(roots)
+    for directory in _outermost(lone):
+        if any(_under(directory, r) for r in roots):
+            continue
+        # not every folder below a loose script is its project (``~/Downloads``, ``/tmp``):
+        # what it can import is the folder's own modules and the packages in it
+        roots.extend(_modules_and_packages(directory, settings))
     out = discover(roots, settings.excludes, settings.root)
     seen = {os.path.abspath(p) for p in out}
     out.extend(p for p in paths if os.path.isfile(p) and os.path.abspath(p) not in seen)
@@ -118,6 +125,29 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def _under(path: str, root: str) -> bool:
+    path, root = os.path.abspath(path), os.path.abspath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _modules_and_packages(directory: str, settings: Any) -> List[str]:
+    """The Python files directly in ``directory`` and its sub-directories that are
+    packages (an ``__init__.py``), each of which is walked whole."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        full = os.path.join(directory, name)
+        if name.endswith(PYTHON_SUFFIXES) and os.path.isfile(full):
+            if not _excluded(_rel(full, settings.root), name, settings.excludes):
+                out.append(full)
+        elif os.path.isfile(os.path.join(full, "__init__.py")) and not _excluded(_rel(full, settings.root), name, settings.excludes):
+            out.append(full)
+    return out
 
 
 def _outermost(roots: Sequence[str]) -> List[str]:

@@ -275,10 +275,14 @@ def narrowed(
     view (None when no rule has a check, or ``ast`` rejects the file)."""
     if not any(overrides_could_match(r) for r in selected):
         return list(selected), None
-    tree = parse_ast(text, path)
+    facts_for = getattr(project, "facts_for", None)
+    made = facts_for(module, text) if facts_for is not None else None  # parsed for a summary
+    tree = made.tree if made is not None else parse_ast(text, path)
     if tree is None:
         return list(selected), None  # LibCST decides, and reports the error
     view = AstView(tree, text, path, options, project, module, is_package)
+    if made is not None:
+        view._facts = made
     out: List[Type[Rule]] = []
     for rule in selected:
         if overrides_could_match(rule):

@@ -201,20 +201,30 @@ def code_version() -> str:
 
 def summarize_text(text: str, module: str, is_package: bool, path: str, providers: Sequence[Provider] = ()) -> Optional[ModuleSummary]:
     """A module's summary, or None when it does not parse (the linter reports that)."""
+    facts = parse_facts(text, module, is_package, path, providers)
+    return _summarize(facts, path, providers) if facts is not None else None
+
+
+def parse_facts(text: str, module: str, is_package: bool, path: str, providers: Sequence[Provider] = ()) -> Any:
+    """A module's binding map (:class:`ModuleFacts`), or None when it does not parse."""
     import ast
     import warnings
 
     from fftlint.facts.bindings import ModuleFacts
-    from fftlint.facts.summary import summarize_facts
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text, path)
+        return ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers), text=text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _summarize(facts: Any, path: str, providers: Sequence[Provider]) -> Optional[ModuleSummary]:
+    from fftlint.facts.summary import summarize_facts
+
     try:
-        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers), text=text)
         return summarize_facts(facts, path, providers)
     except RecursionError:
         return None
@@ -248,6 +258,7 @@ class ProjectFacts:
         self._facts: Dict[str, Any] = {}
         self._details: Dict[str, FunctionDetails] = {}
         self._pinned: Set[str] = set()  # modules added as text: their maps are never dropped
+        self._facts_text: Dict[str, str] = {}  # the text each map in ``_facts`` was made from
         self._texts: Dict[str, str] = {}  # content hashes of modules added as text
 
     # -- providers ----------------------------------------------------------------
@@ -330,6 +341,26 @@ class ProjectFacts:
         found = self.source.by_module.get(module)
         return found is not None and os.path.abspath(found[0]) == os.path.abspath(path)
 
+    def facts_for(self, module: str, text: str) -> Any:
+        """The binding map this project already made of ``module`` from exactly ``text``
+        (to summarise it or read its functions), so linting the file need not parse it
+        again; None when there is none."""
+        facts = self._facts.get(module)
+        if facts is not None and self._facts_text.get(module) == text:
+            return facts
+        return None
+
+    def _keep(self, module: str, facts: Any, text: str) -> None:
+        """Keep a module's binding map at hand (a bounded set: the oldest goes)."""
+        if len(self._facts) >= 32:
+            for old in list(self._facts):
+                if old not in self._pinned:
+                    self._facts.pop(old)
+                    self._facts_text.pop(old, None)
+                    break
+        self._facts[module] = facts
+        self._facts_text[module] = text
+
     def overlay_file(self, module: str, path: str, facts: Any) -> None:
         """Summarise ``module`` from the linted file's own binding map (already parsed)
         if a look-up needs it before it is loaded."""
@@ -346,6 +377,7 @@ class ProjectFacts:
         """Drop the linted file's binding map (its summary, once made, stays)."""
         self.overlay.pop(module, None)
         self._facts.pop(module, None)
+        self._facts_text.pop(module, None)
 
     # -- function bodies -------------------------------------------------------------
     def details(self, fn: FunctionFacts) -> FunctionDetails:
@@ -380,24 +412,9 @@ class ProjectFacts:
         text = self.source.text_of(summary.path)
         if text is None:
             return None
-        import ast
-        import warnings
-
-        from fftlint.facts.bindings import ModuleFacts
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, summary.path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        facts = ModuleFacts(tree, module, summary.is_package, summary.path, call_hooks=call_hooks(self.providers), text=text)
-        if len(self._facts) >= 32:  # a bounded set of trees: the oldest goes
-            for old in list(self._facts):
-                if old not in self._pinned:
-                    self._facts.pop(old)
-                    break
-        self._facts[module] = facts
+        facts = parse_facts(text, module, summary.is_package, summary.path, self.providers)
+        if facts is not None:
+            self._keep(module, facts, text)
         return facts
 
     def add_source(self, text: str, module: str, is_package: bool = False, path: str = "") -> Optional[ModuleSummary]:
@@ -418,6 +435,7 @@ class ProjectFacts:
         facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(self.providers), text=text)
         summary = summarize_facts(facts, path or f"{module}.py", self.providers)
         self._facts[module] = facts
+        self._facts_text[module] = text
         self._pinned.add(module)
         self._texts[module] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         self.add(summary)
@@ -472,7 +490,10 @@ class ProjectFacts:
                 hit = None
             if isinstance(hit, ModuleSummary):
                 return hit.moved(path)
-        summary = summarize_text(text, module, is_package, path, self.providers)
+        facts = parse_facts(text, module, is_package, path, self.providers)
+        summary = _summarize(facts, path, self.providers) if facts is not None else None
+        if summary is not None:
+            self._keep(module, facts, text)  # its functions' bodies, or its own lint, may follow
         if cache is not None and summary is not None:
             try:
                 cache.put(CACHE_NAMESPACE, key, summary)

@@ -282,3 +282,28 @@ def test_fft1_needs_an_async_def_not_the_word():
         assert rule.could_match(AstView(std_ast.parse(code), code, "m.py")) is expected, code
         found = [d.code for d in lint_source(code, "m.py", [rule], prefilter=False, module_name="m").diagnostics]
         assert bool(found) is expected
+
+
+def test_a_loose_file_sees_its_folder_and_its_packages_not_every_folder_below(tmp_path):
+    write(
+        tmp_path,
+        {
+            "loose/script.py": "import helpers\n",
+            "loose/helpers.py": "def load():\n    return 1\n",
+            "loose/pkg/__init__.py": "",
+            "loose/pkg/sub/__init__.py": "",
+            "loose/pkg/sub/mod.py": "X = 1\n",
+            "loose/other/deep.py": "Y = 2\n",  # a folder, not a package: not importable from here
+            "loose/venv/lib/site.py": "Z = 3\n",
+        },
+    )
+    settings = discover([str(tmp_path / "loose" / "script.py")])
+    found = {os.path.relpath(p, tmp_path / "loose").replace(os.sep, "/") for p in project_files([str(tmp_path / "loose" / "script.py")], settings)}
+    assert found == {"script.py", "helpers.py", "pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/mod.py"}
+
+
+def test_a_file_inside_a_package_still_sees_the_whole_package(tmp_path):
+    write(tmp_path, {"repo/app/__init__.py": "", "repo/app/views.py": "", "repo/app/api/__init__.py": "", "repo/app/api/v1.py": "", "repo/notes/x.py": ""})
+    settings = discover([str(tmp_path / "repo" / "app" / "views.py")])
+    found = {os.path.relpath(p, tmp_path / "repo").replace(os.sep, "/") for p in project_files([str(tmp_path / "repo" / "app" / "views.py")], settings)}
+    assert found == {"app/__init__.py", "app/views.py", "app/api/__init__.py", "app/api/v1.py"}
