@@ -117,7 +117,7 @@ class AstView:
         root = expr
         while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
             root = root.func if isinstance(root, ast.Call) else root.value
-        if isinstance(root, ast.Name) and root.id in self.memo("inner-bound", _inner_bound):
+        if isinstance(root, ast.Name) and _inner_bound(self, root):
             return None
         resolver = self.project if project else None
         if project and (resolver is None or not hasattr(resolver, "resolve")):
@@ -152,16 +152,40 @@ class AstView:
         return self._memo[key]
 
 
-def _inner_bound(view: AstView) -> FrozenSet[str]:
-    """Names some comprehension or lambda of the file binds."""
-    out = set()
-    for gen in view.nodes(ast.comprehension):
-        out.update(n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name))  # type: ignore[attr-defined]
+def _inner_bound(view: AstView, name: ast.Name) -> bool:
+    """``name`` stands inside a comprehension, lambda or walrus scope that binds it."""
+    scopes = view.memo("inner-scopes", _inner_scopes)
+    names = scopes.get(name.id)
+    if not names:
+        return False
+    pos = (name.lineno, name.col_offset)
+    return any(start <= pos < end for start, end in names)
+
+
+def _inner_scopes(view: AstView) -> Dict[str, List[Tuple[Tuple[int, int], Tuple[int, int]]]]:
+    """name -> spans of the comprehensions and lambdas that bind it (a walrus binds in
+    the enclosing function: the whole file, to stay safe)."""
+    out: Dict[str, List[Tuple[Tuple[int, int], Tuple[int, int]]]] = {}
+
+    def add(name: str, node: ast.AST) -> None:
+        end = (getattr(node, "end_lineno", None) or 1 << 30, getattr(node, "end_col_offset", None) or 0)
+        out.setdefault(name, []).append(((node.lineno, node.col_offset), end))  # type: ignore[attr-defined]
+
+    for kind in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+        for comp in view.nodes(kind):
+            for gen in comp.generators:  # type: ignore[attr-defined]
+                for n in ast.walk(gen.target):
+                    if isinstance(n, ast.Name):
+                        add(n.id, comp)
     for fn in view.nodes(ast.Lambda):
         args = fn.args  # type: ignore[attr-defined]
-        out.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None)
-    out.update(n.target.id for n in view.nodes(ast.NamedExpr) if isinstance(n.target, ast.Name))  # type: ignore[attr-defined]
-    return frozenset(out)
+        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if a is not None:
+                add(a.arg, fn)
+    for n in view.nodes(ast.NamedExpr):
+        if isinstance(n.target, ast.Name):  # type: ignore[attr-defined]
+            out.setdefault(n.target.id, []).append(((0, 0), (1 << 30, 0)))  # type: ignore[attr-defined]
+    return out
 
 
 def _statement_at(view: AstView, node: ast.AST) -> int:

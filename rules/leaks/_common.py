@@ -123,7 +123,7 @@ class LeakFacts:
     text look-ups, import aliases and the body spans of every function (the last two from
     the shared node walk, made only when a check gets that far)."""
 
-    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned", "_holders")
+    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned", "_holders", "_resolved", "_lambdas")
 
     def __init__(self, view: Any) -> None:
         self.text: str = view.text
@@ -134,6 +134,8 @@ class LeakFacts:
         self._spans: Optional[List[Tuple[Position, Position, ast.AST]]] = None
         self._mentioned: Dict[str, bool] = {}
         self._holders: Optional[Set[str]] = None
+        self._resolved: Dict[int, Optional[Any]] = {}
+        self._lambdas: Optional[List[Tuple[Position, Position]]] = None
 
     @property
     def aliases(self) -> Dict[str, Set[str]]:
@@ -209,6 +211,25 @@ class LeakFacts:
             found = self._mentioned[module] = module in self.text or module in self.path
         return found
 
+    def in_lambda(self, node: ast.AST) -> bool:
+        """``node`` is inside a lambda's body or defaults (no ``def`` can be inside one)."""
+        if self._lambdas is None:
+            self._lambdas = [
+                ((fn.lineno, fn.col_offset), (getattr(fn, "end_lineno", None) or 1 << 30, getattr(fn, "end_col_offset", None) or 0))
+                for fn in self._view.nodes(ast.Lambda)
+            ]
+        pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        return any(start <= pos < end for start, end in self._lambdas)
+
+    def resolved(self, expr: ast.AST) -> Optional[Any]:
+        """What the facts layer resolves ``expr`` to where it stands (see
+        :meth:`fftlint.engine.prefilter.AstView.values_at`), None when it cannot tell."""
+        key = id(expr)
+        memo = self._resolved
+        if key not in memo:
+            memo[key] = self._view.values_at(expr)
+        return memo[key]
+
     def innermost_function(self, node: ast.AST) -> Optional[ast.AST]:
         """The innermost ``def`` whose body contains ``node`` (lambdas and class bodies are
         ignored: callers use this only to rule out set-up functions)."""
@@ -226,11 +247,35 @@ def leak_facts(view: Any) -> LeakFacts:
 
 def may_resolve(expr: ast.AST, target: Sequence[str], facts: LeakFacts) -> bool:
     """Necessary condition for ``ctx.names.resolve(expr) == ".".join(target)``
-    (``target`` split into components: ``("asyncio", "get_event_loop()", "create_task")``)."""
+    (``target`` split into components: ``("asyncio", "get_event_loop()", "create_task")``).
+    An expression rooted in a name only the facts layer can tell (assigned in the file,
+    imported from the project) is asked of it, as the rules ask ``ctx.names``."""
+    opaque = rooted_in(expr, facts.opaque)
+    if opaque:
+        attrs = _attribute_chain(expr)
+        if attrs is not None and attrs and list(target[-len(attrs):]) != attrs:
+            return False  # ``x.other`` never ends in the target's last names (no aliasing
+            # through a module attribute is followed, here or by the rules' pre-checks)
+        values = facts.resolved(expr)
+        if values is not None:
+            return ".".join(target) in values
     first = target[0][:-2] if target[0].endswith("()") else target[0]
-    if not facts.mentions(first) and not rooted_in(expr, facts.opaque):
+    if not facts.mentions(first) and not opaque:
         return False  # a canonical name starts with an import, an unbound name or the module
     return _may_resolve(expr, target, facts)
+
+
+def _attribute_chain(expr: ast.AST) -> Optional[List[str]]:
+    """``a.b.c`` -> ``["b", "c"]`` (a plain name: ``[]``); None for other shapes."""
+    attrs: List[str] = []
+    node = expr
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    attrs.reverse()
+    return attrs
 
 
 def rooted_in(expr: ast.AST, names: Any) -> bool:

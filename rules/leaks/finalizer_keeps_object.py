@@ -7,7 +7,7 @@ from typing import Any, List, Optional
 
 import libcst as cst
 
-from fftlint.analysis.names import dotted
+from fftlint.analysis.names import ast_dotted, dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
@@ -110,17 +110,13 @@ class FinalizerKeepsObject(Rule):
             fn = facts.innermost_function(call)
             if fn is None:
                 continue
-            obj = ast.dump(call.args[0])
-            callback, rest = call.args[1], [*call.args[2:], *(k.value for k in call.keywords)]
-            if isinstance(callback, ast.Attribute) and ast.dump(callback.value) == obj:
-                return True
-            if isinstance(callback, (ast.Lambda, ast.Call)):
-                return True
-            if isinstance(callback, ast.Name) and any(
-                isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)) and d.name == callback.id for d in ast.walk(fn)
+            obj = ast_dotted(call.args[0])
+            if obj is None:
+                continue  # the rule needs a dotted object
+            rest = [*call.args[2:], *(k.value for k in call.keywords)]
+            if _ast_holds(call.args[1], obj, fn) or any(
+                _ast_holds(a, obj, fn) for a in rest if not (isinstance(a, ast.Attribute) and ast_dotted(a.value) == obj)
             ):
-                return True
-            if any(ast.dump(a) == obj or isinstance(a, (ast.Lambda, ast.Call)) for a in rest):
                 return True
         return False
 
@@ -193,3 +189,33 @@ class FinalizerKeepsObject(Rule):
             if isinstance(sub, cst.FunctionDef) and sub.name.value == name:
                 return sub
         return None
+
+
+def _ast_holds(expr: ast.AST, obj: str, fn: ast.AST) -> bool:
+    """``_holds`` on the ``ast``, over-approximated: any call may be ``functools.partial``,
+    any bound method of ``obj`` may be an instance method, any def of that name in the
+    function may be the callback."""
+    if ast_dotted(expr) == obj:
+        return True
+    if isinstance(expr, ast.Attribute):
+        return ast_dotted(expr.value) == obj
+    if isinstance(expr, ast.Lambda):
+        return _ast_mentions(expr.body, obj)
+    if isinstance(expr, ast.Call):
+        return any(_ast_holds(a, obj, fn) for a in expr.args)
+    if isinstance(expr, ast.Name):
+        return any(
+            isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)) and d.name == expr.id and any(_ast_mentions(b, obj) for b in d.body)
+            for d in ast.walk(fn)
+        )
+    return False
+
+
+def _ast_mentions(node: ast.AST, obj: str) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Name, ast.Attribute)):
+            text = ast_dotted(sub)
+            if text is not None and (text == obj or text.startswith(obj + ".")):
+                return True
+    return False
+

@@ -259,6 +259,17 @@ class _Plan:
 NO, SURE, RESOLVE = 0, 1, 2
 
 
+def _attribute_names(entries: List[Dict[str, Any]]) -> FrozenSet[str]:
+    """The last names an attribute call must have to match some catalog entry: a call's
+    last component, a method, a receiver method (Qt signals connect like receivers)."""
+    out: Set[str] = set()
+    for entry in entries:
+        out.update(name.rsplit(".", 1)[-1] for name in entry.get("calls", ()))
+        out.update(entry.get("methods", ()))
+        out.update(entry.get("receiver_methods", ()))
+    return frozenset(out)
+
+
 class ListenerPerCall(Rule):
     """## What it does
     Checks for a listener, handler or callback registered inside a function that runs
@@ -549,6 +560,8 @@ class ListenerPerCall(Rule):
             fn = facts.innermost_function(call)
             if fn is None:
                 continue  # module level or a class body
+            if facts.in_lambda(call):
+                continue  # the rule reports in a ``def`` only, never in a lambda body
             ok = verdicts.get(id(fn))
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
@@ -561,6 +574,7 @@ class ListenerPerCall(Rule):
     def __init__(self, ctx: Any, options: Any = None) -> None:
         super().__init__(ctx, options)
         self._entries: List[Dict[str, Any]] = load_catalog(CATALOG)["listeners"]
+        self._attrs_matched = _attribute_names(self._entries)
         opts = options if isinstance(options, LeaksOptions) else LeaksOptions()
         self._setup_names = tuple(opts.setup_functions)
         self._attrs: Dict[int, Set[str]] = {}
@@ -680,6 +694,8 @@ class ListenerPerCall(Rule):
     def _match(self, call: cst.Call) -> Optional[Tuple[Dict[str, Any], Optional[cst.BaseExpression]]]:
         names = self.ctx.names
         func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value not in self._attrs_matched:
+            return None  # ``x.other(...)``: no catalog call or method ends so (as the pre-check)
         resolved = names.resolve(func)
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         receiver = func.value if isinstance(func, cst.Attribute) else None
