@@ -1,0 +1,302 @@
+"""FFT309: a set-up helper that registers a listener, called again and again."""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Any, Dict, Optional
+
+import libcst as cst
+
+from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.rule import Invalid, Rule, Valid
+from fftlint.types import Related, Span
+
+from ._common import LeaksOptions, leak_facts, load_catalog
+from .listener_per_call import setup_by_name, setup_decorator
+from .provider import CACHED, NAME, SETUP, LeaksProvider
+
+LOGS = (
+    "import logging\n\n"
+    "def setup_logger(name):\n"
+    "    logger = logging.getLogger(name)\n"
+    "    logger.addHandler(logging.FileHandler(name + '.log'))\n"
+    "    return logger\n\n"
+)
+
+
+class RegistrationHelperPerCall(Rule):
+    """## What it does
+    Checks for calls, in code that runs again and again, to a function of your project
+    that is set-up code by its name (`setup_logger`, `configure_logging`,
+    `add_file_handler`, your `setup-functions`) and registers something that piles up:
+    it adds a logging handler made fresh in the call, registers an `atexit` callback,
+    adds a warnings filter, installs a fault or loop signal handler, or pickles a class
+    with `copyreg`, itself or through the functions it calls. Code that runs again and
+    again is the body of a loop (in any function), or a function that is not set-up
+    code itself: a request handler, a job, a method.
+
+    FFT301 reports registrations in place in functions that run per call, and trusts
+    set-up functions to run once; this rule reports where that trust breaks, at the call,
+    with the chain that leads to the registration:
+    `run_job -> setup_logger -> logger.addHandler`.
+
+    Not reported (the same exceptions as FFT301, read in the helper's body): registrations
+    the helper guards (`if not logger.handlers:`, `if logger.hasHandlers(): return`, a
+    module-level flag) or undoes (`removeHandler`), a handler that is not made in the
+    call (adding the same object again is a no-op), per-resource clean-up
+    (`atexit.register(os.remove, path)`), helpers memoized with `functools.cache` /
+    `lru_cache` (once per argument), calls in set-up code outside loops, module-level
+    code, signal `connect` calls (FFT301 follows those through receivers).
+
+    ## Why is this bad?
+    A helper named `setup_logger` looks like it runs once, so its callers call it per job
+    or per request. Each call adds one more handler to a logger that lives for the whole
+    process: every record is then written once per call so far, and each `FileHandler`
+    keeps its file open. `atexit` callbacks, warnings filters and loop signal handlers pile
+    up the same way.
+
+    ## Example
+    ```python
+    # logs.py
+    def setup_logger(name):
+        logger = logging.getLogger(name)
+        logger.addHandler(logging.FileHandler(f"{name}.log"))
+        return logger
+
+    # jobs.py
+    def run(job):
+        log = setup_logger("jobs")
+        log.info("running %s", job)
+    ```
+
+    ## Use instead
+    Configure once (at start-up) and only get the logger per call:
+    ```python
+    # logs.py
+    def setup_logger(name):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(logging.FileHandler(f"{name}.log"))
+        return logger
+    ```
+    or call `setup_logger` from `main()` and `logging.getLogger("jobs")` in `run`.
+
+    ## Fix safety
+    No automatic fix: where the set-up belongs is the program's to say.
+
+    ## Options
+    `[tool.fftlint.leaks]` `setup-functions` (shared with FFT301).
+    """
+
+    code = "FFT309"
+    contexts = PRODUCTION_ONLY  # tests and scripts are short-lived: nothing piles up
+    name = "registration-helper-per-call"
+    message = "`{callee}` {what} {where} (through {chain}) and nothing removes it: {consequence}"
+    Options = LeaksOptions
+    options_key = "leaks"
+    needs_project = True
+    providers = (LeaksProvider,)
+    tags = ("performance", "memory")
+
+    VALID = [
+        # set-up code that runs once
+        LOGS + "def main():\n    setup_logger('app')\n",
+        # the helper guards its handler
+        "import logging\ndef setup_logger(name):\n    logger = logging.getLogger(name)\n    if not logger.handlers:\n        logger.addHandler(logging.StreamHandler())\n    return logger\n"
+        "def run(job):\n    setup_logger('jobs').info(job)\n",
+        # memoized: once per name
+        "import functools, logging\n@functools.cache\ndef setup_logger(name):\n    logger = logging.getLogger(name)\n    logger.addHandler(logging.StreamHandler())\n    return logger\n"
+        "def run(job):\n    setup_logger('jobs').info(job)\n",
+        # the same handler object added again is a no-op
+        "import logging\nHANDLER = logging.StreamHandler()\ndef setup_logger(name):\n    logging.getLogger(name).addHandler(HANDLER)\n"
+        "def run(job):\n    setup_logger('jobs')\n",
+        # per-resource clean-up
+        "import atexit, os\ndef setup_scratch(path):\n    atexit.register(os.remove, path)\ndef run(paths):\n    for p in paths:\n        setup_scratch(p)\n",
+        # a helper that is not set-up code: FFT301 reports inside it
+        "import logging\ndef get_job_logger(name):\n    logger = logging.getLogger(name)\n    logger.addHandler(logging.StreamHandler())\n    return logger\n"
+        "def run(jobs):\n    for j in jobs:\n        get_job_logger(j)\n",
+        # the registration is undone
+        "import logging\ndef setup_logger(name, h):\n    logger = logging.getLogger(name)\n    logger.addHandler(logging.StreamHandler())\n    logger.removeHandler(h)\n"
+        "def run(job):\n    setup_logger('jobs', job)\n",
+        Valid(LOGS + "def handle(request):\n    setup_logger(request.path)\n", path="tests/test_logs.py"),
+    ]
+    INVALID = [
+        Invalid(LOGS + "def run(job):\n    log = setup_logger('jobs')\n    log.info(job)\n", line=9, message_contains="run -> setup_logger -> logger.addHandler"),
+        Invalid(LOGS + "def main(jobs):\n    for job in jobs:\n        setup_logger(job)\n", line=10, message_contains="on every iteration of a loop"),
+        Invalid("import warnings\ndef configure_warnings():\n    warnings.filterwarnings('ignore', category=DeprecationWarning)\n"
+                "class Handler:\n    def get(self, request):\n        configure_warnings()\n", message_contains="adds a warnings filter"),
+        Invalid("import logging\ndef _attach(logger):\n    logger.addHandler(logging.StreamHandler())\n"
+                "def setup_logging(name):\n    _attach(logging.getLogger(name))\n"
+                "def handle(request):\n    setup_logging('web')\n", message_contains="handle -> setup_logging -> _attach -> logger.addHandler"),
+    ]
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        """Stage 2, what the rule asks, on the ``ast``: a call in a ``def`` (in a loop, or
+        in a function that is not set-up code) to a project function that is set-up code
+        by name, not memoized, and whose chain reaches a registration. The callee is
+        resolved only for calls that read as set-up calls (see :meth:`_reads_as_setup`)."""
+        project = view.project
+        if project is None or not hasattr(project, "targets"):
+            return True
+        provider = project.provider(NAME) if hasattr(project, "provider") else None
+        words = getattr(provider, "facts", None) if provider is not None else None
+        if isinstance(words, frozenset) and not words:
+            return False  # no project file names a registration
+        opts = view.options_for(cls)
+        setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
+        facts = leak_facts(view)
+        loops = _loop_spans(view)
+        for call in view.nodes(ast.Call):
+            func = call.func
+            if isinstance(func, ast.Attribute):
+                spelled = {func.attr}
+            elif isinstance(func, ast.Name):
+                spelled = {func.id, *(str(v).rsplit(".", 1)[-1] for v in view.imported(func.id))}
+            else:
+                continue
+            if not any(helper_by_name(name, setup_names) for name in spelled):
+                continue
+            fn = facts.innermost_function(call)
+            if fn is None or facts.in_lambda(call):
+                continue
+            if not _in_span(call, loops, fn) and (setup_by_name(fn.name, setup_names) or _setup_decorated_ast(fn)):  # type: ignore[attr-defined]
+                continue  # set-up code outside a loop: runs once
+            values = view.values_at(func)
+            if values is None:
+                return True
+            for target in project.targets(values):
+                if SETUP in target.marks and CACHED not in target.marks and project.explain(target, NAME, view.module) is not None:
+                    return True
+        return False
+
+    def __init__(self, ctx: Any, options: Any = None) -> None:
+        super().__init__(ctx, options)
+        opts = options if isinstance(options, LeaksOptions) else LeaksOptions()
+        self._setup_names = tuple(opts.setup_functions)
+        self._entries: Dict[str, Dict[str, Any]] = {str(e["id"]): e for e in load_catalog("listeners.yaml")["listeners"]}
+        self._awaited: set = set()
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaited.add(id(node.expression))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        project = self.ctx.project
+        if project is None or not hasattr(project, "explain"):
+            return
+        frame = self.ctx.stack.function_frame
+        if frame is None or not isinstance(frame.node, cst.FunctionDef):
+            return  # module level, class body, lambda: runs once, or FFT301's business
+        where = self._repeated(frame.node)
+        if where is None or not self._reads_as_setup(node.func):
+            return
+        targets = project.targets(self.ctx.names.values(node.func))
+        for target in targets:
+            if SETUP not in target.marks or CACHED in target.marks:
+                continue
+            if target.is_async and id(node) not in self._awaited:
+                continue  # a coroutine made and not awaited runs nothing
+            found = project.explain(target, NAME, self.ctx.module_name)
+            if found is None:
+                continue
+            entry = self._entries.get(found.effect.kind, {})
+            chain = [frame.node.name.value, *found.names]
+            related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
+            self.report(
+                node,
+                callee=" ".join(self.ctx.code_for(node.func).split()) + "(...)",
+                what=str(entry.get("what", "registers a listener")),
+                where=where,
+                chain=" -> ".join(chain),
+                consequence=" ".join(str(entry.get("consequence", "registrations pile up")).split()),
+                properties={"chain": chain, "registration": found.effect.kind},
+                related=related,
+            )
+            return
+
+    def _reads_as_setup(self, func: cst.BaseExpression) -> bool:
+        """The caller sees a set-up call: the callee's name (``setup_logger``,
+        ``logsetup.configure``), or the name it was imported as
+        (``from .logs import setup_logger as make_log``), is set-up code by name. An alias
+        made by assignment is not followed."""
+        if isinstance(func, cst.Attribute):
+            return helper_by_name(func.attr.value, self._setup_names)
+        if isinstance(func, cst.Name):
+            if helper_by_name(func.value, self._setup_names):
+                return True
+            origin = self.ctx.shared(("FFT309", "import-origins"), self._import_origins).get(func.value, ())
+            return any(helper_by_name(name, self._setup_names) for name in origin)
+        return False
+
+    def _import_origins(self) -> Dict[str, set]:
+        """local name -> the names ``from m import name as local`` imported it under."""
+        out: Dict[str, set] = {}
+        facts = self.ctx.names.facts
+        tree = getattr(facts, "tree", None)
+        if tree is None:
+            return out
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    out.setdefault(alias.asname or alias.name, set()).add(alias.name)
+        return out
+
+    def _repeated(self, func: cst.FunctionDef) -> Optional[str]:
+        """Where the call repeats: "on every iteration of a loop" (in any function), "on
+        every call of `f`" (a function that is not set-up code), or None."""
+        if self.ctx.stack.in_loop:
+            return "on every iteration of a loop"
+        if setup_by_name(func.name.value, self._setup_names) or self._setup_decorated(func):
+            return None
+        return f"on every call of `{func.name.value}`"
+
+    def _setup_decorated(self, func: cst.FunctionDef) -> bool:
+        from fftlint.analysis.names import dotted
+
+        for deco in func.decorators:
+            expr = deco.decorator
+            target = expr.func if isinstance(expr, cst.Call) else expr
+            if setup_decorator(dotted(target) or ""):
+                return True
+        return False
+
+    def _path(self, path: str) -> str:
+        if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
+            return self.ctx.path
+        return path
+
+
+def helper_by_name(name: str, setup_names: Any) -> bool:
+    """A set-up helper by its name (FFT301's test), constructors and other dunders aside:
+    they run per object by design, and FFT301 reads them as such."""
+    return not (name.startswith("__") and name.endswith("__")) and setup_by_name(name, setup_names)
+
+
+def _setup_decorated_ast(fn: Any) -> bool:
+    from fftlint.analysis.names import ast_dotted
+
+    for deco in fn.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if setup_decorator(ast_dotted(target) or ""):
+            return True
+    return False
+
+
+def _loop_spans(view: Any) -> Any:
+    def compute(v: Any) -> Any:
+        kinds = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        return [
+            ((n.lineno, n.col_offset), (getattr(n, "end_lineno", None) or 1 << 30, getattr(n, "end_col_offset", None) or 0))
+            for n in v.nodes(*kinds)
+        ]
+
+    return view.memo("fft309.loops", compute)
+
+
+def _in_span(node: ast.AST, spans: Any, fn: Any) -> bool:
+    """``node`` is in a loop or comprehension inside ``fn``."""
+    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    start = (fn.body[0].lineno, fn.body[0].col_offset)
+    return any(s <= pos < e and s >= start for s, e in spans)
+
