@@ -102,6 +102,7 @@ class FieldFact:
     related_name: Optional[str] = None  # the reverse lookup name (related_query_name wins)
     m2m: bool = False  # ManyToManyField: a join table, no column here
     choices: bool = False  # declares ``choices=``: a handful of values (a status, a type)
+    unique: bool = False  # primary key, ``unique=True``, ``OneToOneField``
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class ModelFact:
     abstract: bool = False
     opaque: bool = False  # unmanaged, or indexes that cannot be read statically
     meta_bases: Tuple[str, ...] = ()  # ``class Meta(Base.Meta)``: dotted names
+    unique_indexes: Tuple[Tuple[str, ...], ...] = ()  # those of ``indexes`` that are unique
+    partial_indexes: Tuple[Tuple[str, ...], ...] = ()  # those of ``indexes`` with a ``condition=``
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class DjangoOpFact:
     kind: str  # add_index | add_field | opaque
     index: Tuple[str, ...] = ()
     field: Optional[FieldFact] = None
+    unique: bool = False  # AddConstraint(UniqueConstraint), AlterUniqueTogether
+    partial: bool = False  # an index or constraint with a ``condition=``
 
 
 @dataclass(frozen=True)
@@ -318,13 +323,13 @@ def _resolve_fields(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen:
     return [f for f in fields if f.name not in own] + list(model.fields)
 
 
-def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> Tuple[List[Tuple[str, ...]], bool]:
+def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> Tuple[List[Tuple[Tuple[str, ...], bool, bool]], bool]:
     """Own indexes plus those of abstract project bases (Django copies an abstract
     parent's ``Meta`` when the child declares none or subclasses it; counting them
-    either way errs towards silence), and whether some of them cannot be known: an
-    opaque model or base, or a ``Meta`` subclassing a class that is not a project
-    model's ``Meta``."""
-    indexes = list(model.indexes)
+    either way errs towards silence), as ``(fields, unique, partial)``, and whether some
+    of them cannot be known: an opaque model or base, or a ``Meta`` subclassing a class
+    that is not a project model's ``Meta``."""
+    indexes = [(ix, ix in model.unique_indexes, ix in model.partial_indexes) for ix in model.indexes]
     opaque = model.opaque
     for meta_base in model.meta_bases:
         owner = meta_base[: -len(".Meta")] if meta_base.endswith(".Meta") else None
@@ -373,11 +378,11 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
                 continue
             table.add_column(fld.column)
             if fld.indexed:
-                table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
+                table.add_index(Index((norm(fld.column),), unique=fld.primary or fld.unique, primary=fld.primary))
         info = ModelInfo(m.class_name, table_name, {f.name: f for f in fields}, pk, m.app_label)
-        for idx in indexes:
+        for idx, unique, partial in indexes:
             cols = tuple(norm(info.column_for(n) or n) for n in idx)
-            table.add_index(Index(cols))
+            table.add_index(Index(cols, unique=unique, partial=partial))
         schema.add_model(info)
         by_app_model[(m.app_label, m.class_name.lower())] = schema.models.get(m.class_name, info)
     for fact in all_facts:
@@ -389,7 +394,7 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
             if op.kind == "opaque":
                 table.opaque = True
             elif op.kind == "add_index" and op.index:
-                table.add_index(Index(tuple(norm(info.column_for(n) or n) for n in op.index)))
+                table.add_index(Index(tuple(norm(info.column_for(n) or n) for n in op.index), unique=op.unique, partial=op.partial))
             elif op.kind == "add_field" and op.field is not None:
                 fld = op.field
                 info.fields[fld.name] = fld
@@ -397,7 +402,7 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
                     continue
                 table.add_column(fld.column)
                 if fld.indexed:
-                    table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
+                    table.add_index(Index((norm(fld.column),), unique=fld.primary or fld.unique, primary=fld.primary))
     _build_sa_models(schema, [m for fact in all_facts for m in fact.sa_models])
     dropped = {name for fact in all_facts for name in fact.dropped}
     if dropped:

@@ -154,13 +154,13 @@ def _string_groups(node: Optional[ast.AST]) -> Optional[List[Tuple[str, ...]]]:
     return out
 
 
-def _index_list(node: ast.AST, key: str) -> Optional[List[Tuple[str, ...]]]:
-    """``Meta.indexes`` / ``Meta.constraints``: the plain field lists of their indexes and
-    unique constraints; None when the list is not a literal we can read whole (a name,
-    a concatenation, a starred part), so that the model's indexes are unknown."""
+def _index_list(node: ast.AST, key: str) -> Optional[List[Tuple[Tuple[str, ...], bool, bool]]]:
+    """``Meta.indexes`` / ``Meta.constraints``: ``(fields, unique, partial)`` of their
+    indexes and unique constraints; None when the list is not a literal we can read whole
+    (a name, a concatenation, a starred part), so that the model's indexes are unknown."""
     if not isinstance(node, (ast.List, ast.Tuple)):
         return None
-    out: List[Tuple[str, ...]] = []
+    out: List[Tuple[Tuple[str, ...], bool, bool]] = []
     for elt in node.elts:
         if not isinstance(elt, ast.Call):
             return None
@@ -168,7 +168,7 @@ def _index_list(node: ast.AST, key: str) -> Optional[List[Tuple[str, ...]]]:
             continue  # CheckConstraint, ExclusionConstraint: no B-tree to use
         fields = _index_fields(elt)
         if fields:
-            out.append(fields)
+            out.append((fields, _tail(elt.func) == "UniqueConstraint", _kw(elt, "condition") is not None))
     return out
 
 
@@ -206,7 +206,8 @@ def _django_field(name: str, call: ast.Call) -> Optional[FieldFact]:
     column = _const_str(_kw(call, "db_column")) or (name + "_id" if relation else name)
     target = _target(call) if relation else None
     choices = _kw(call, "choices") is not None
-    return FieldFact(name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices)
+    unique = primary or _true(_kw(call, "unique")) or kind.endswith("OneToOneField")
+    return FieldFact(name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices, unique=unique)
 
 
 def _index_fields(call: ast.AST) -> Optional[Tuple[str, ...]]:
@@ -223,6 +224,8 @@ class _Meta:
     abstract: bool = False
     opaque: bool = False
     indexes: List[Tuple[str, ...]] = field(default_factory=list)
+    unique: List[Tuple[str, ...]] = field(default_factory=list)  # of ``indexes``: unique_together, UniqueConstraint
+    partial: List[Tuple[str, ...]] = field(default_factory=list)  # of ``indexes``: ``condition=``
 
 
 def _meta_option(meta: _Meta, key: str, value: ast.AST) -> None:
@@ -240,12 +243,19 @@ def _meta_option(meta: _Meta, key: str, value: ast.AST) -> None:
             meta.opaque = True
         else:
             meta.indexes.extend(groups)
+            if key == "unique_together":
+                meta.unique.extend(groups)
     elif key in ("indexes", "constraints"):
         found = _index_list(value, key)
         if found is None:
             meta.opaque = True
         else:
-            meta.indexes.extend(found)
+            for fields, unique, partial in found:
+                meta.indexes.append(fields)
+                if unique:
+                    meta.unique.append(fields)
+                if partial:
+                    meta.partial.append(fields)
 
 
 def _meta_indexes(meta: ast.ClassDef) -> _Meta:
@@ -288,8 +298,9 @@ def _django_model(node: ast.ClassDef, path: str) -> Optional[ModelFact]:
                 fields.append(fld)
     bases = tuple(ast_dotted(b) or "" for b in node.bases)
     return ModelFact(
-        node.name, app_label_for(path), path, tuple(fields), meta.db_table, tuple(meta.indexes), bases, meta.abstract, meta.opaque, meta_bases
-    )
+        node.name, app_label_for(path), path, tuple(fields), meta.db_table, tuple(meta.indexes), bases, meta.abstract, meta.opaque, meta_bases,
+        tuple(meta.unique), tuple(meta.partial),
+    )  # fmt: skip
 
 
 def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
@@ -316,20 +327,24 @@ def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
                     _meta_option(meta, k, value)
         elif options is not None:
             meta.opaque = True
-        facts.models.append(ModelFact(name, app, path, tuple(fields), meta.db_table, tuple(meta.indexes), opaque=meta.opaque))
+        facts.models.append(
+            ModelFact(name, app, path, tuple(fields), meta.db_table, tuple(meta.indexes), opaque=meta.opaque, unique_indexes=tuple(meta.unique), partial_indexes=tuple(meta.partial))
+        )
     elif op in ("AddIndex", "AddConstraint"):
         model = _const_str(_kw(call, "model_name") or (call.args[0] if call.args else None))
         index = _kw(call, "index") or _kw(call, "constraint") or (call.args[1] if len(call.args) > 1 else None)
         fields = _index_fields(index) if index is not None else None
         if model and fields:
-            facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", fields))
+            unique = isinstance(index, ast.Call) and _tail(index.func) == "UniqueConstraint"
+            partial = isinstance(index, ast.Call) and _kw(index, "condition") is not None
+            facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", fields, unique=unique, partial=partial))
     elif op in ("AlterUniqueTogether", "AlterIndexTogether"):
         model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
         value = _kw(call, "unique_together" if op == "AlterUniqueTogether" else "index_together") or (call.args[1] if len(call.args) > 1 else None)
         groups = _string_groups(value) if value is not None else None
         if model and groups:
             for group in groups:
-                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", group))
+                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", group, unique=op == "AlterUniqueTogether"))
     elif op == "AlterModelOptions":
         model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
         options = _kw(call, "options") or (call.args[1] if len(call.args) > 1 else None)
