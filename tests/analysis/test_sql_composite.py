@@ -10,7 +10,8 @@ from fftlint.analysis.sql.schema import Table, build_schema
 DDL = """
 CREATE TABLE customers (id bigserial PRIMARY KEY, email text UNIQUE, country text);
 CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint REFERENCES customers (id),
-                     status text, region text, created_at timestamptz, total numeric, paid boolean);
+                     status text, region text, created_at timestamptz, total numeric, paid boolean,
+                     priority smallint);
 CREATE INDEX ix_orders_customer ON orders (customer_id);
 CREATE INDEX ix_orders_status_created ON orders (status, created_at);
 CREATE INDEX ix_orders_created ON orders (created_at);
@@ -59,6 +60,11 @@ def composites(sql, schema=SCHEMA):
             "SELECT * FROM orders WHERE customer_id = %s ORDER BY customer_id, total DESC LIMIT 10",
             ("orders", "ix_orders_customer", ("customer_id", "total"), "total", "order"),
         ),
+        # a sort by a column with few values still stops early
+        (
+            "SELECT * FROM orders WHERE customer_id = %s ORDER BY priority DESC LIMIT 1",
+            ("orders", "ix_orders_customer", ("customer_id", "priority"), "priority", "order"),
+        ),
         # a left join that filters nothing leaves orders driving the query
         (
             "SELECT o.* FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.customer_id = %s ORDER BY o.created_at LIMIT 10",
@@ -103,6 +109,8 @@ def test_a_prefix_index_without_the_range_or_sort_column_is_reported(sql, expect
         "SELECT * FROM events WHERE account_id = %s AND seq = %s AND created_at > %s",
         # no index on the equality column: FFT501's finding, not this one
         "SELECT * FROM orders WHERE region = %s ORDER BY created_at LIMIT 10",
+        # a range over a column with a handful of values selects a large share anyway
+        "SELECT * FROM orders WHERE customer_id = %s AND priority >= 3",
         # a range on one column and a sort on another: which composite is better is a guess
         "SELECT * FROM orders WHERE customer_id = %s AND total > 5 ORDER BY created_at LIMIT 10",
         "SELECT * FROM orders WHERE customer_id = %s AND total > 5 AND created_at > %s",

@@ -284,3 +284,45 @@ def test_django_unique_and_partial_indexes_keep_their_kind(tmp_path):
         (("user_id",), False, False),  # the foreign key's own index
     ]:
         assert expected in kinds, (expected, sorted(kinds))
+
+
+def test_columns_with_few_values_are_known_from_every_source(tmp_path):
+    # a range over a flag, a small integer or a choice (stars >= 3) is no column to end
+    # a composite index with (FFT504)
+    from fftlint.analysis.sql.ddl import learn_ddl
+
+    s = learn(
+        tmp_path,
+        {
+            "shop/models.py": """
+                from django.db import models
+
+                class Review(models.Model):
+                    stars = models.PositiveSmallIntegerField()
+                    hidden = models.BooleanField(default=False)
+                    state = models.CharField(max_length=4, choices=STATES)
+                    posted = models.DateTimeField()
+                    votes = models.IntegerField()
+            """,
+            "billing/models.py": """
+                from sqlalchemy import Boolean, Column, DateTime, Enum, Integer, SmallInteger, String
+                from sqlalchemy.orm import Mapped, mapped_column
+
+                class Flagged:
+                    flagged = Column(Boolean, default=False)
+
+                class Invoice(Flagged, Base):
+                    __tablename__ = "invoices"
+                    id = Column(Integer, primary_key=True)
+                    paid = Column("is_paid", Boolean)
+                    level: Mapped[int] = mapped_column(SmallInteger)
+                    kind = Column(Enum("a", "b", name="kinds"))
+                    number = Column(String(20))
+                    due = Column(DateTime)
+            """,
+        },
+    )
+    assert s.table("shop_review").few_values == {"stars", "hidden", "state"}
+    assert s.table("invoices").few_values == {"flagged", "is_paid", "level", "kind"}
+    ddl = build_schema([learn_ddl("CREATE TABLE t (id int PRIMARY KEY, on_hold boolean, prio smallint, n int, at timestamptz)")])
+    assert ddl.table("t").few_values == {"on_hold", "prio"}

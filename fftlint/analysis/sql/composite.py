@@ -12,8 +12,9 @@ whether the scan can stop early:
 * the **target** ``T``: the first ``ORDER BY`` key not fixed by ``E`` when the block is
   paginated (``LIMIT`` / ``FETCH``) and its rows come straight from the scan (no
   ``GROUP BY``, ``DISTINCT``, aggregate or window function), else the one range column
-  (``<``, ``>=``, ``BETWEEN``). A range on one column and a sort on another, or two
-  range columns, have no single right composite: not judged.
+  (``<``, ``>=``, ``BETWEEN``) unless it holds few values (a flag, a small integer, a
+  choice: such a range selects a large share of the rows anyway). A range on one column
+  and a sort on another, or two range columns, have no single right composite: not judged.
 
 It is a gap when some plain B-tree index leads with columns of ``E`` (the access path
 the planner has: a foreign key index, a single-column index, a shorter composite), no
@@ -111,6 +112,8 @@ def composite_gap(table: Table, alias: str, conditions: Sequence[Tuple[str, str]
     if found is None:
         return None
     target, role = found
+    if role == RANGE and target in table.few_values:
+        return None  # a range over a flag or a small integer selects a large share anyway
     if any(ix.unique and ix.columns and set(ix.columns) <= set(equality) for ix in table.indexes):
         return None  # one row at most
     for ix in table.indexes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 
 def norm(name: str) -> str:
@@ -51,6 +51,9 @@ class Table:
     #: Its indexes cannot all be known (Django ``managed = False``, a ``Meta.indexes`` that is
     #: not a literal list, ``__table_args__`` computed at run time): never judged.
     opaque: bool = False
+    #: Columns that hold a handful of values (flags, small integers, choices, enums): a
+    #: range over one selects a large share of the rows.
+    few_values: Set[str] = field(default_factory=set)
 
     def add_column(self, column: str) -> None:
         self.columns.setdefault(norm(column), None)
@@ -103,6 +106,7 @@ class FieldFact:
     m2m: bool = False  # ManyToManyField: a join table, no column here
     choices: bool = False  # declares ``choices=``: a handful of values (a status, a type)
     unique: bool = False  # primary key, ``unique=True``, ``OneToOneField``
+    few_values: bool = False  # a flag, a small integer, ``choices=``
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,7 @@ class SaModelFact:
     foreign_keys: Tuple[Tuple[str, str], ...] = ()  # (column, referenced table)
     relationships: Tuple[Tuple[str, Optional[str]], ...] = ()  # (attribute, target class or None)
     bases: Tuple[str, ...] = ()
+    few_values: Tuple[str, ...] = ()  # columns typed Boolean / SmallInteger / Enum
 
 
 @dataclass
@@ -246,6 +251,7 @@ class Schema:
         for ix in other.indexes:
             table.add_index(ix)
         table.opaque = table.opaque or other.opaque
+        table.few_values.update(other.few_values)
 
     def model(self, class_name: str) -> Optional[ModelInfo]:
         if class_name in self._ambiguous_models:
@@ -377,6 +383,8 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
             if fld.m2m:
                 continue
             table.add_column(fld.column)
+            if fld.few_values:
+                table.few_values.add(norm(fld.column))
             if fld.indexed:
                 table.add_index(Index((norm(fld.column),), unique=fld.primary or fld.unique, primary=fld.primary))
         info = ModelInfo(m.class_name, table_name, {f.name: f for f in fields}, pk, m.app_label)
@@ -401,6 +409,8 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
                 if fld.m2m:
                     continue
                 table.add_column(fld.column)
+                if fld.few_values:
+                    table.few_values.add(norm(fld.column))
                 if fld.indexed:
                     table.add_index(Index((norm(fld.column),), unique=fld.primary or fld.unique, primary=fld.primary))
     _build_sa_models(schema, [m for fact in all_facts for m in fact.sa_models])
@@ -490,6 +500,7 @@ def _build_sa_models(schema: Schema, facts: List[SaModelFact]) -> None:
             fks.update(part.foreign_keys)
             for col in dict(part.columns).values():
                 table.add_column(col)
+            table.few_values.update(part.few_values)
             for ix in part.indexes:
                 table.add_index(ix)
         schema.sa_models[m.class_name] = SaModelInfo(m.class_name, norm(table_name), columns, relationships, fks)

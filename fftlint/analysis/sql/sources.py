@@ -69,6 +69,9 @@ def has_word(text: str, words: Sequence[str]) -> bool:
 
 
 RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ParentalKey"}
+#: Django fields and SQLAlchemy types that hold a handful of values.
+FEW_VALUE_FIELDS = {"BooleanField", "NullBooleanField", "SmallIntegerField", "PositiveSmallIntegerField"}
+FEW_VALUE_TYPES = {"Boolean", "BOOLEAN", "SmallInteger", "SMALLINT", "Enum", "ENUM"}
 NON_COLUMN_FIELDS = {"GenericRelation", "GenericForeignKey", "ManyToManyRel"}
 
 
@@ -207,7 +210,10 @@ def _django_field(name: str, call: ast.Call) -> Optional[FieldFact]:
     target = _target(call) if relation else None
     choices = _kw(call, "choices") is not None
     unique = primary or _true(_kw(call, "unique")) or kind.endswith("OneToOneField")
-    return FieldFact(name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices, unique=unique)
+    few = choices or kind in FEW_VALUE_FIELDS
+    return FieldFact(
+        name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices, unique=unique, few_values=few
+    )
 
 
 def _index_fields(call: ast.AST) -> Optional[Tuple[str, ...]]:
@@ -385,6 +391,16 @@ def _sa_column(call: ast.Call, attr: Optional[str] = None) -> Optional[Tuple[str
     return col, indexes
 
 
+def _sa_few_values(call: ast.Call, annotation: Optional[ast.AST] = None) -> bool:
+    """A column typed ``Boolean`` / ``SmallInteger`` / ``Enum`` (or ``Mapped[bool]``)."""
+    for arg in list(call.args) + [kw.value for kw in call.keywords if kw.arg == "type_"]:
+        if _tail(arg.func if isinstance(arg, ast.Call) else arg) in FEW_VALUE_TYPES:
+            return True
+    while isinstance(annotation, ast.Subscript):
+        annotation = annotation.slice
+    return isinstance(annotation, ast.Name) and annotation.id == "bool"
+
+
 def _sa_constraint(call: ast.Call, attrs: Dict[str, str], skip_name: bool) -> Optional[Index]:
     """``Index("ix", "a", "b")``, ``UniqueConstraint("a")``, ``PrimaryKeyConstraint("id")``."""
     kind = _tail(call.func)
@@ -425,6 +441,8 @@ def _table_from_items(name: str, items: Sequence[ast.AST], path: str) -> Table:
         col = _sa_column(item)
         if col is not None:
             table.add_column(col[0])
+            if _sa_few_values(item):
+                table.few_values.add(col[0])
             for ix in col[1]:
                 table.add_index(ix)
             continue
@@ -465,6 +483,8 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
             if col is not None:
                 attrs[target] = col[0]
                 table.add_column(col[0])
+                if _sa_few_values(value, stmt.annotation if isinstance(stmt, ast.AnnAssign) else None):
+                    table.few_values.add(col[0])
                 for ix in col[1]:
                     table.add_index(ix)
             elif _tail(value.func) in ("Index", "UniqueConstraint"):
@@ -508,6 +528,7 @@ def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
     indexes: List[Index] = []
     fks: List[Tuple[str, str]] = []
     rels: List[Tuple[str, Optional[str]]] = []
+    few: List[str] = []
     for stmt in node.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             target, value = stmt.targets[0].id, stmt.value
@@ -531,6 +552,8 @@ def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
             if col is not None:
                 columns.append((target, col[0]))
                 indexes.extend(col[1])
+                if _sa_few_values(value, stmt.annotation if isinstance(stmt, ast.AnnAssign) else None):
+                    few.append(col[0])
                 ref = _fk_target(value)
                 if ref:
                     fks.append((col[0], ref))
@@ -543,7 +566,7 @@ def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
     if not (tablename or columns or rels):
         return None
     bases = tuple(ast_dotted(b) or "" for b in node.bases)
-    return SaModelFact(node.name, path, norm(tablename) if tablename else None, tuple(columns), tuple(indexes), tuple(fks), tuple(rels), bases)
+    return SaModelFact(node.name, path, norm(tablename) if tablename else None, tuple(columns), tuple(indexes), tuple(fks), tuple(rels), bases, tuple(few))
 
 
 ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key", "drop_index"}
