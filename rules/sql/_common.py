@@ -68,6 +68,20 @@ def runs_once(path: str) -> bool:
     return any(part in _RUN_ONCE_DIRS for part in parts)
 
 
+_TEST_DIRS = ("tests", "test")
+_TEST_FILES = ("conftest.py", "tests.py")
+
+
+def test_code(path: str) -> bool:
+    """A test module (a ``tests/`` or ``test/`` folder, ``test_*.py``, ``*_test.py``,
+    Django's ``tests.py``, ``conftest.py``): the rows a test reads are its fixtures, a
+    handful, and an index for them is not a production question."""
+    parts = os.path.normpath(path).replace(os.sep, "/").split("/")
+    name = parts[-1]
+    stem = name[:-3] if name.endswith(".py") else name
+    return any(part in _TEST_DIRS for part in parts[:-1]) or name in _TEST_FILES or stem.startswith("test_") or stem.endswith("_test")
+
+
 @lru_cache(maxsize=None)
 def catalog() -> Dict[str, Tuple[str, ...]]:
     with open(os.path.join(HERE, "sql_calls.yaml"), encoding="utf-8") as fh:
