@@ -84,7 +84,7 @@ class CompositeIndex(SqlTextRule, Rule):
 
     code = "FFT504"
     name = "sql-composite-index"
-    message = "{subject} is read through {existing}, then every match is {then} `{column}`: add {advice} so that the scan {why}"
+    message = "{subject} has {existing} but no index on ({composite}): the query {cost}; add {advice} so that the scan {why}"
     default_enabled = False
     requires = SQL_WORDS + ("objects", "filter", "where", "order_by")
     Options = SqlOptions
@@ -172,18 +172,20 @@ class CompositeIndex(SqlTextRule, Rule):
             line=12,
             column=5,
             message_contains=(
-                "`orders` is read through `ix_orders_customer_id` (customer_id), then every match is sorted by `created_at`: "
+                "`orders` has `ix_orders_customer_id` (customer_id) but no index on (customer_id, created_at): "
+                "the query sorts every match to return the first rows; "
                 "add `CREATE INDEX ix_orders_customer_id_created_at ON orders (customer_id, created_at)`"
             ),
         ),
         Invalid(
             _SCHEMA + "def f(cur, c, d):\n    cur.execute('SELECT id FROM orders WHERE customer_id = %s AND created_at >= %s', (c, d))\n",
-            message_contains="then every match is checked against the range on `created_at`",
+            message_contains="no index on (customer_id, created_at): the query tests every match against the range; add",
         ),
         Invalid(
             _MODELS + "def f(c):\n    return Order.objects.filter(customer=c).order_by('-created_at')[:20]\n",
             message_contains=(
-                "`Order` is read through the foreign key index on `customer`, then every match is sorted by `created_at`: "
+                "`Order` has the foreign key index on `customer` but no index on (customer, created_at): "
+                "the query sorts every match to return the first rows; "
                 "add `models.Index(fields=['customer', 'created_at'])` to `Order.Meta.indexes`"
             ),
         ),
@@ -194,18 +196,18 @@ class CompositeIndex(SqlTextRule, Rule):
         ),
         Invalid(
             _MODELS + "def f(c, d):\n    return Order.objects.filter(customer_id=c, created_at__gte=d)\n",
-            message_contains="checked against the range on `created_at`",
+            message_contains="tests every match against the range",
         ),
         Invalid(
             _SA + "def f(s, r):\n    return s.query(Account).filter(Account.region == r).order_by(Account.created_at.desc()).limit(20).all()\n",
             message_contains=(
-                "`Account` is read through the index on `region`, then every match is sorted by `created_at`: "
-                "add `Index('ix_accounts_region_created_at', Account.region, Account.created_at)` to `Account.__table_args__`"
+                "`Account` has the index on `region` but no index on (region, created_at): the query sorts every match to return "
+                "the first rows; add `Index('ix_accounts_region_created_at', Account.region, Account.created_at)` to `Account.__table_args__`"
             ),
         ),
         Invalid(
             _SA + "def f(s, r, d):\n    return s.scalars(select(Account).where(Account.region == r, Account.created_at > d)).all()\n",
-            message_contains="range on `created_at`",
+            message_contains="no index on (region, created_at): the query tests every match against the range",
         ),
     ]
 
@@ -229,7 +231,7 @@ class CompositeIndex(SqlTextRule, Rule):
         for site, result in self.analysed():
             for found in result.composites:
                 if self.reportable(found.table):
-                    self._report(site.node, found, site.text, f"`{found.table}`", str, f"`{found.ddl}`")
+                    self._report(site.node, found, site.text, "sql", f"`{found.table}`", str, f"`{found.ddl}`")
         if self.django.chains or self.alchemy.chains:
             self._orm()
 
@@ -256,7 +258,7 @@ class CompositeIndex(SqlTextRule, Rule):
                 label = _labeller(fields)
                 entry = "models.Index(fields=[" + ", ".join(repr(label(c)) for c in found.suggestion) + "])"
                 advice = f"`{entry}` to `{model.class_name}.Meta.indexes`"
-                self._report(chain.node, found, query.sql, f"`{model.class_name}`", label, advice, relations)  # type: ignore[union-attr]
+                self._report(chain.node, found, query.sql, "django", f"`{model.class_name}`", label, advice, relations)  # type: ignore[union-attr]
         for chain in self.alchemy.chains:
             base = base_model(schema, chain.root) if schema.sa_models else None
             query = sa_translate(schema, base, chain) if base is not None else None
@@ -264,7 +266,7 @@ class CompositeIndex(SqlTextRule, Rule):
                 label = _labeller({col: attr for attr, col in model.columns.items()})
                 entry = f"Index({index_name(found.table, found.suggestion)!r}, " + ", ".join(f"{model.class_name}.{label(c)}" for c in found.suggestion) + ")"
                 advice = f"`{entry}` to `{model.class_name}.__table_args__`"
-                self._report(chain.node, found, query.sql, f"`{model.class_name}`", label, advice)  # type: ignore[union-attr]
+                self._report(chain.node, found, query.sql, "sqlalchemy", f"`{model.class_name}`", label, advice)  # type: ignore[union-attr]
 
     @staticmethod
     def _found(query: Any, schema: Any, ignored: set) -> Iterable[Any]:
@@ -281,18 +283,28 @@ class CompositeIndex(SqlTextRule, Rule):
         node: cst.CSTNode,
         found: Composite,
         sql: str,
+        source: str,
         subject: str,
         label: Callable[[str], str],
         advice: str,
         relations: Sequence[str] = (),
     ) -> None:
         order = found.role == ORDER
+        column = label(found.column)
+        if order:
+            cost = "sorts every match to return the first rows"
+            if found.alternative is not None:
+                cost = f"sorts every match, or reads rows in `{column}` order testing each one, to return the first rows"
+        else:
+            cost = "tests every match against the range"
+            if found.alternative is not None:
+                cost += " (or every row of the range against the rest)"
         self.report(
             node,
             subject=subject,
             existing=describe(found.existing, label, relations),
-            then="sorted by" if order else "checked against the range on",
-            column=label(found.column),
+            composite=", ".join(label(c) for c in found.suggestion),
+            cost=cost,
             advice=advice,
             why="stops after the rows it returns" if order else "reads only the rows in the range",
             properties={
@@ -301,8 +313,10 @@ class CompositeIndex(SqlTextRule, Rule):
                 "column": found.column,
                 "role": found.role,
                 "existing": {"name": found.existing.name, "columns": list(found.existing.columns)},
+                "alternative": {"name": found.alternative.name, "columns": list(found.alternative.columns)} if found.alternative else None,
                 "ddl": found.ddl,
                 "sql": sql,
+                "source": source,  # sql | django | sqlalchemy
             },
         )
 

@@ -51,6 +51,9 @@ class Composite:
     existing: Index  # the index the planner reaches the rows by
     prefix: Tuple[str, ...]  # the leading columns of ``existing`` the query fixes
     suggestion: Tuple[str, ...]  # equality columns..., then ``column``
+    #: An index that leads with ``column``: the planner may read in its order (or its
+    #: range) instead, testing every row against the equalities.
+    alternative: Optional[Index] = None
 
     @property
     def ddl(self) -> str:
@@ -135,7 +138,8 @@ def composite_gap(table: Table, alias: str, conditions: Sequence[Tuple[str, str]
         return None
     prefix = tuple(best.columns[:best_run])
     ordered = prefix + tuple(c for c in equality if c not in prefix)
-    return Composite(table.name, alias, ordered, target, role, best, prefix, ordered + (target,))
+    alternative = next((ix for ix in table.indexes if ix.leading == target and not ix.partial and ix.method in _BTREE), None)
+    return Composite(table.name, alias, ordered, target, role, best, prefix, ordered + (target,), alternative)
 
 
 def occurrence_conditions(members: Sequence[object], alias: str, table: Table, atom_type: type) -> Optional[List[Tuple[str, str]]]:
