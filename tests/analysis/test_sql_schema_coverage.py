@@ -270,6 +270,8 @@ def test_django_unique_and_partial_indexes_keep_their_kind(tmp_path):
         },
     )
     kinds = {(ix.columns, ix.unique, ix.partial) for ix in s.table("shop_token").indexes}
+    names = {ix.name for ix in s.table("shop_token").indexes}
+    assert {"one_ref", "one_number", "ix_kind_numbered", "u", "p"} <= names
     for expected in [
         (("key",), True, False),
         (("profile_id",), True, False),

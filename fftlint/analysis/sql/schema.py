@@ -13,7 +13,7 @@ unique constraints are backed by indexes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 
@@ -118,13 +118,11 @@ class ModelFact:
     path: str
     fields: Tuple[FieldFact, ...] = ()
     db_table: Optional[str] = None
-    indexes: Tuple[Tuple[str, ...], ...] = ()  # field names (or columns), leading first
+    indexes: Tuple[Index, ...] = ()  # columns are field names (or columns), leading first
     bases: Tuple[str, ...] = ()
     abstract: bool = False
     opaque: bool = False  # unmanaged, or indexes that cannot be read statically
     meta_bases: Tuple[str, ...] = ()  # ``class Meta(Base.Meta)``: dotted names
-    unique_indexes: Tuple[Tuple[str, ...], ...] = ()  # those of ``indexes`` that are unique
-    partial_indexes: Tuple[Tuple[str, ...], ...] = ()  # those of ``indexes`` with a ``condition=``
 
 
 @dataclass(frozen=True)
@@ -134,10 +132,8 @@ class DjangoOpFact:
     app_label: str
     model: str  # lower-case model name
     kind: str  # add_index | add_field | opaque
-    index: Tuple[str, ...] = ()
+    index: Optional[Index] = None  # columns are field names
     field: Optional[FieldFact] = None
-    unique: bool = False  # AddConstraint(UniqueConstraint), AlterUniqueTogether
-    partial: bool = False  # an index or constraint with a ``condition=``
 
 
 @dataclass(frozen=True)
@@ -329,13 +325,13 @@ def _resolve_fields(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen:
     return [f for f in fields if f.name not in own] + list(model.fields)
 
 
-def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> Tuple[List[Tuple[Tuple[str, ...], bool, bool]], bool]:
+def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> Tuple[List[Index], bool]:
     """Own indexes plus those of abstract project bases (Django copies an abstract
     parent's ``Meta`` when the child declares none or subclasses it; counting them
-    either way errs towards silence), as ``(fields, unique, partial)``, and whether some
+    either way errs towards silence), their columns still field names, and whether some
     of them cannot be known: an opaque model or base, or a ``Meta`` subclassing a class
     that is not a project model's ``Meta``."""
-    indexes = [(ix, ix in model.unique_indexes, ix in model.partial_indexes) for ix in model.indexes]
+    indexes = list(model.indexes)
     opaque = model.opaque
     for meta_base in model.meta_bases:
         owner = meta_base[: -len(".Meta")] if meta_base.endswith(".Meta") else None
@@ -348,6 +344,11 @@ def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen
             indexes.extend(more)
             opaque = opaque or dark
     return indexes, opaque
+
+
+def _on_columns(index: Index, info: ModelInfo) -> Index:
+    """A Django index named by field names, on the model's columns."""
+    return replace(index, columns=tuple(norm(info.column_for(n) or n) for n in index.columns))
 
 
 def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
@@ -388,9 +389,8 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
             if fld.indexed:
                 table.add_index(Index((norm(fld.column),), unique=fld.primary or fld.unique, primary=fld.primary))
         info = ModelInfo(m.class_name, table_name, {f.name: f for f in fields}, pk, m.app_label)
-        for idx, unique, partial in indexes:
-            cols = tuple(norm(info.column_for(n) or n) for n in idx)
-            table.add_index(Index(cols, unique=unique, partial=partial))
+        for idx in indexes:
+            table.add_index(_on_columns(idx, info))
         schema.add_model(info)
         by_app_model[(m.app_label, m.class_name.lower())] = schema.models.get(m.class_name, info)
     for fact in all_facts:
@@ -401,8 +401,8 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
             table = schema.ensure(info.table)
             if op.kind == "opaque":
                 table.opaque = True
-            elif op.kind == "add_index" and op.index:
-                table.add_index(Index(tuple(norm(info.column_for(n) or n) for n in op.index), unique=op.unique, partial=op.partial))
+            elif op.kind == "add_index" and op.index is not None:
+                table.add_index(_on_columns(op.index, info))
             elif op.kind == "add_field" and op.field is not None:
                 fld = op.field
                 info.fields[fld.name] = fld

@@ -157,22 +157,32 @@ def _string_groups(node: Optional[ast.AST]) -> Optional[List[Tuple[str, ...]]]:
     return out
 
 
-def _index_list(node: ast.AST, key: str) -> Optional[List[Tuple[Tuple[str, ...], bool, bool]]]:
-    """``Meta.indexes`` / ``Meta.constraints``: ``(fields, unique, partial)`` of their
-    indexes and unique constraints; None when the list is not a literal we can read whole
-    (a name, a concatenation, a starred part), so that the model's indexes are unknown."""
+def _index_list(node: ast.AST, key: str) -> Optional[List[Index]]:
+    """``Meta.indexes`` / ``Meta.constraints``: their indexes and unique constraints, with
+    field names as columns; None when the list is not a literal we can read whole (a
+    name, a concatenation, a starred part), so that the model's indexes are unknown."""
     if not isinstance(node, (ast.List, ast.Tuple)):
         return None
-    out: List[Tuple[Tuple[str, ...], bool, bool]] = []
+    out: List[Index] = []
     for elt in node.elts:
         if not isinstance(elt, ast.Call):
             return None
         if key == "constraints" and _tail(elt.func) != "UniqueConstraint":
             continue  # CheckConstraint, ExclusionConstraint: no B-tree to use
-        fields = _index_fields(elt)
-        if fields:
-            out.append((fields, _tail(elt.func) == "UniqueConstraint", _kw(elt, "condition") is not None))
+        found = _django_index(elt)
+        if found is not None:
+            out.append(found)
     return out
+
+
+def _django_index(call: ast.AST) -> Optional[Index]:
+    """``models.Index(fields=[...], name=..., condition=...)`` / ``UniqueConstraint(...)``
+    -> an Index whose columns are the field names (None without a literal field list)."""
+    fields = _index_fields(call)
+    if not fields or not isinstance(call, ast.Call):
+        return None
+    name = _const_str(_kw(call, "name"))
+    return Index(fields, unique=_tail(call.func) == "UniqueConstraint", name=norm(name) if name else None, partial=_kw(call, "condition") is not None)
 
 
 def app_label_for(path: str) -> str:
@@ -229,9 +239,7 @@ class _Meta:
     db_table: Optional[str] = None
     abstract: bool = False
     opaque: bool = False
-    indexes: List[Tuple[str, ...]] = field(default_factory=list)
-    unique: List[Tuple[str, ...]] = field(default_factory=list)  # of ``indexes``: unique_together, UniqueConstraint
-    partial: List[Tuple[str, ...]] = field(default_factory=list)  # of ``indexes``: ``condition=``
+    indexes: List[Index] = field(default_factory=list)  # columns are field names
 
 
 def _meta_option(meta: _Meta, key: str, value: ast.AST) -> None:
@@ -248,20 +256,13 @@ def _meta_option(meta: _Meta, key: str, value: ast.AST) -> None:
         if groups is None:
             meta.opaque = True
         else:
-            meta.indexes.extend(groups)
-            if key == "unique_together":
-                meta.unique.extend(groups)
+            meta.indexes.extend(Index(group, unique=key == "unique_together") for group in groups)
     elif key in ("indexes", "constraints"):
         found = _index_list(value, key)
         if found is None:
             meta.opaque = True
         else:
-            for fields, unique, partial in found:
-                meta.indexes.append(fields)
-                if unique:
-                    meta.unique.append(fields)
-                if partial:
-                    meta.partial.append(fields)
+            meta.indexes.extend(found)
 
 
 def _meta_indexes(meta: ast.ClassDef) -> _Meta:
@@ -304,9 +305,8 @@ def _django_model(node: ast.ClassDef, path: str) -> Optional[ModelFact]:
                 fields.append(fld)
     bases = tuple(ast_dotted(b) or "" for b in node.bases)
     return ModelFact(
-        node.name, app_label_for(path), path, tuple(fields), meta.db_table, tuple(meta.indexes), bases, meta.abstract, meta.opaque, meta_bases,
-        tuple(meta.unique), tuple(meta.partial),
-    )  # fmt: skip
+        node.name, app_label_for(path), path, tuple(fields), meta.db_table, tuple(meta.indexes), bases, meta.abstract, meta.opaque, meta_bases
+    )
 
 
 def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
@@ -333,24 +333,20 @@ def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
                     _meta_option(meta, k, value)
         elif options is not None:
             meta.opaque = True
-        facts.models.append(
-            ModelFact(name, app, path, tuple(fields), meta.db_table, tuple(meta.indexes), opaque=meta.opaque, unique_indexes=tuple(meta.unique), partial_indexes=tuple(meta.partial))
-        )
+        facts.models.append(ModelFact(name, app, path, tuple(fields), meta.db_table, tuple(meta.indexes), opaque=meta.opaque))
     elif op in ("AddIndex", "AddConstraint"):
         model = _const_str(_kw(call, "model_name") or (call.args[0] if call.args else None))
         index = _kw(call, "index") or _kw(call, "constraint") or (call.args[1] if len(call.args) > 1 else None)
-        fields = _index_fields(index) if index is not None else None
-        if model and fields:
-            unique = isinstance(index, ast.Call) and _tail(index.func) == "UniqueConstraint"
-            partial = isinstance(index, ast.Call) and _kw(index, "condition") is not None
-            facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", fields, unique=unique, partial=partial))
+        found = _django_index(index) if index is not None else None
+        if model and found is not None:
+            facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", index=found))
     elif op in ("AlterUniqueTogether", "AlterIndexTogether"):
         model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
         value = _kw(call, "unique_together" if op == "AlterUniqueTogether" else "index_together") or (call.args[1] if len(call.args) > 1 else None)
         groups = _string_groups(value) if value is not None else None
         if model and groups:
             for group in groups:
-                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", group, unique=op == "AlterUniqueTogether"))
+                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", index=Index(group, unique=op == "AlterUniqueTogether")))
     elif op == "AlterModelOptions":
         model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
         options = _kw(call, "options") or (call.args[1] if len(call.args) > 1 else None)
