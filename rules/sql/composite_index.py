@@ -39,15 +39,21 @@ class CompositeIndex(SqlTextRule, Rule):
     may match); a unique key or the primary key fixed by the equalities (one row at
     most); a sort without `LIMIT`, or after `GROUP BY` / `DISTINCT` / aggregates; a range
     on one column and a sort on another, or two range columns (no single right
-    composite); `IN` lists, `IS NULL`, `True`/`False` flags and fields with `choices=`
-    (not equality columns worth an index); an `OR` on the table; a query another
-    filtered table may drive (a join); more than three equality columns; tables whose
-    indexes cannot all be known, or that an index of another kind (BRIN, GIN) covers;
-    a table with no index on any filter column (that is FFT501 / FFT502 / FFT505's
-    finding); SQL in migrations, and tests (their rows are fixtures).
+    composite); a range over a column with a handful of values (a flag, a small integer,
+    `choices=`), or over a column that leads an index of its own (the planner combines
+    the two indexes); `IN` lists, `IS NULL`, `True`/`False` flags and fields with `choices=`
+    (not equality columns worth an index), and a query where such a condition is itself
+    indexed (another access path); an `OR` on the table; a query another filtered table
+    may drive (a join); a correlated subquery without `LIMIT` (`EXISTS`, Django's
+    `OuterRef`: the planner may join the whole table instead); more than three equality
+    columns; tables whose indexes cannot all be known, or that an index of another kind
+    (BRIN, GIN) covers; a table with no index on any filter column (that is FFT501 /
+    FFT502 / FFT505's finding); SQL in migrations, and tests (their rows are fixtures).
 
-    Off by default until it has proved precise on more real projects: enable it with
-    `--select FFT504` (or `extend-select`).
+    Off by default: whether the rows behind the prefix are many (a customer's orders, a
+    page's revisions) or few (an event's ten items) is data the code does not show, and on
+    15 real applications 12 of its 15 findings were right (`bench/COMPOSITE_CORPUS.md`).
+    Enable it with `--select FFT504` (or `extend-select`).
 
     ## Why is this bad?
     With an index on `customer_id` alone, `WHERE customer_id = %s ORDER BY created_at
@@ -163,6 +169,10 @@ class CompositeIndex(SqlTextRule, Rule):
         _MODELS + "def f(c):\n    return Order.objects.filter(customer=c).order_by('-created_at')\n",
         _MODELS + "def f(c, s):\n    return Order.objects.filter(customer=c, status=s)\n",
         _MODELS + "def f():\n    return Order.objects.filter(state='new', paid=True).order_by('created_at')[:5]\n",
+        # a correlated subquery may become a join over the whole table
+        _MODELS + "def f(d):\n    return Customer.objects.filter(Exists(Order.objects.filter(customer=OuterRef('pk'), created_at__gte=d)))\n",
+        # an IN list on an indexed column is an access path of its own
+        _MODELS + "def f(c, ids):\n    return Order.objects.filter(customer=c, pk__in=ids).order_by('-created_at')[:20]\n",
         # SQLAlchemy: served by the composite in __table_args__
         _SA + "def f(s, p):\n    return s.query(Account).filter(Account.plan == p).order_by(Account.created_at.desc()).limit(20).all()\n",
     ]
@@ -250,6 +260,8 @@ class CompositeIndex(SqlTextRule, Rule):
             return
         ignored = {t.lower() for t in opts.ignore_tables}
         for chain in self.django.chains:
+            if not chain.limited and _correlated(chain):
+                continue  # ``Exists(M.objects.filter(fk=OuterRef("pk"), ...))``: may become a join
             info = schema.model(chain.model)
             query = django_translate(schema, info, chain) if info is not None else None
             for model, found in self._found(query, schema, ignored):
@@ -319,6 +331,20 @@ class CompositeIndex(SqlTextRule, Rule):
                 "source": source,  # sql | django | sqlalchemy
             },
         )
+
+
+def _correlated(chain: Any) -> bool:
+    """Does a lookup of the Django chain compare with ``OuterRef(...)`` (the chain is a
+    correlated subquery)? A subquery in its arguments is a chain of its own."""
+    for _, call in chain.calls:
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Call):
+                func = value.func
+                name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+                if arg.keyword is not None and name == "OuterRef":
+                    return True
+    return False
 
 
 def _labeller(names: Dict[str, str]) -> Callable[[str], str]:

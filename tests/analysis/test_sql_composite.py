@@ -38,8 +38,8 @@ def composites(sql, schema=SCHEMA):
         ),
         # ... or filtered on the range
         (
-            "SELECT id FROM orders WHERE customer_id = %s AND created_at >= %s",
-            ("orders", "ix_orders_customer", ("customer_id", "created_at"), "created_at", "range"),
+            "SELECT id FROM orders WHERE customer_id = %s AND total >= %s",
+            ("orders", "ix_orders_customer", ("customer_id", "total"), "total", "range"),
         ),
         (
             "SELECT id FROM orders o WHERE o.customer_id = $1 AND o.created_at BETWEEN $2 AND $3 ORDER BY o.created_at LIMIT 5",
@@ -65,6 +65,12 @@ def composites(sql, schema=SCHEMA):
             "SELECT * FROM orders WHERE customer_id = %s ORDER BY priority DESC LIMIT 1",
             ("orders", "ix_orders_customer", ("customer_id", "priority"), "priority", "order"),
         ),
+        # a LATERAL top-N: one ordered probe per outer row
+        (
+            "SELECT c.id, o.id FROM customers c CROSS JOIN LATERAL "
+            "(SELECT id FROM orders o WHERE o.customer_id = c.id ORDER BY o.created_at DESC LIMIT 3) o",
+            ("orders", "ix_orders_customer", ("customer_id", "created_at"), "created_at", "order"),
+        ),
         # a left join that filters nothing leaves orders driving the query
         (
             "SELECT o.* FROM orders o LEFT JOIN customers c ON c.id = o.customer_id WHERE o.customer_id = %s ORDER BY o.created_at LIMIT 10",
@@ -74,6 +80,11 @@ def composites(sql, schema=SCHEMA):
         (
             "DELETE FROM events WHERE account_id = %s AND created_at < %s",
             ("events", "ix_events_account_kind", ("account_id", "created_at"), "created_at", "range"),
+        ),
+        # an IN list on an unindexed column filters inside the scan
+        (
+            "SELECT * FROM orders WHERE customer_id = %s AND region IN ('a', 'b') ORDER BY created_at DESC LIMIT 20",
+            ("orders", "ix_orders_customer", ("customer_id", "created_at"), "created_at", "order"),
         ),
         # a true/false flag is not an equality column worth indexing
         (
@@ -128,9 +139,16 @@ def test_a_prefix_index_without_the_range_or_sort_column_is_reported(sql, expect
         "SELECT * FROM orders WHERE customer_id = %s ORDER BY created_at DESC NULLS LAST LIMIT 10",
         # IN lists: the index scan returns several runs, not one ordered range
         "SELECT * FROM orders WHERE customer_id IN (1, 2) ORDER BY created_at LIMIT 10",
+        # another condition is an indexed access path of its own (a list of ids, a status)
+        "SELECT * FROM orders WHERE customer_id = %s AND id IN (1, 2, 3) ORDER BY created_at LIMIT 10",
+        "SELECT * FROM orders WHERE customer_id = %s AND status IS NULL AND total > 5",
         # unknown table or column
         "SELECT * FROM invoices WHERE account_id = %s ORDER BY created_at LIMIT 10",
         "SELECT * FROM orders WHERE customer_id = %s ORDER BY shipped_at LIMIT 10",
+        # a correlated EXISTS without LIMIT: the planner may join the whole table instead
+        "SELECT * FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.created_at > now())",
+        # the range column has an index of its own: the planner combines the two
+        "SELECT * FROM orders WHERE region = %s AND customer_id = %s AND created_at > %s",
         # a function of the column: FFT503's business
         "SELECT * FROM orders WHERE customer_id = %s AND date(created_at) = %s",
     ],

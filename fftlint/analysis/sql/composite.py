@@ -7,8 +7,9 @@ that drives its query block (no other table of the block is filtered). The quest
 whether the scan can stop early:
 
 * **equality columns** ``E``: ``col = x`` conjuncts (``IN`` lists, ``IS NULL``, flags and
-  functions of a column are neither equality columns nor obstacles: they filter rows
-  inside whatever scan is chosen);
+  functions of a column are not: they filter rows inside whatever scan is chosen -- but an
+  ``IN`` list or ``IS NULL`` on a column some index leads with is an access path of its
+  own, maybe the better one, and the occurrence is not judged);
 * the **target** ``T``: the first ``ORDER BY`` key not fixed by ``E`` when the block is
   paginated (``LIMIT`` / ``FETCH``) and its rows come straight from the scan (no
   ``GROUP BY``, ``DISTINCT``, aggregate or window function), else the one range column
@@ -16,13 +17,21 @@ whether the scan can stop early:
   choice: such a range selects a large share of the rows anyway). A range on one column
   and a sort on another, or two range columns, have no single right composite: not judged.
 
+An equality with a column of an outer query (a correlated ``EXISTS`` / ``IN``) counts
+only in a block with a ``LIMIT`` (a ``LATERAL`` top-N: one probe per outer row);
+without one the planner may turn the subquery into a join that reads the whole table,
+and the occurrence is not judged.
+
 It is a gap when some plain B-tree index leads with columns of ``E`` (the access path
 the planner has: a foreign key index, a single-column index, a shorter composite), no
 index of the table is *served* -- columns of ``E`` (at least one) and then ``T`` (for a
 range, ``T`` anywhere after them) -- and no unique index is fixed by ``E`` (one row at
 most). Partial indexes count as serving (their predicate may match the query) and never
 as the known access path; an index of another method (BRIN, GIN, GiST) that mentions
-``T`` makes the table unjudgeable. The suggestion is the existing prefix, then the other
+``T`` makes the table unjudgeable. A range column that leads an index of its own is not
+reported: the planner can combine the two indexes (a BitmapAnd) or use the narrower; a
+sort column that does is (an ordered scan of it tests every row against ``E`` and reads
+the whole index when the matches are rare). The suggestion is the existing prefix, then the other
 equality columns in the query's order, then ``T``.
 """
 
@@ -51,8 +60,8 @@ class Composite:
     existing: Index  # the index the planner reaches the rows by
     prefix: Tuple[str, ...]  # the leading columns of ``existing`` the query fixes
     suggestion: Tuple[str, ...]  # equality columns..., then ``column``
-    #: An index that leads with ``column``: the planner may read in its order (or its
-    #: range) instead, testing every row against the equalities.
+    #: An index that leads with the sort ``column``: the planner may read in its order
+    #: instead, testing every row against the equalities.
     alternative: Optional[Index] = None
 
     @property
@@ -103,12 +112,17 @@ def target_of(conditions: Sequence[Tuple[str, str]], order_keys: Optional[Sequen
     return None
 
 
-def composite_gap(table: Table, alias: str, conditions: Sequence[Tuple[str, str]], order_keys: Optional[Sequence[Optional[str]]]) -> Optional[Composite]:
+def composite_gap(
+    table: Table, alias: str, conditions: Sequence[Tuple[str, str]], order_keys: Optional[Sequence[Optional[str]]], limited: bool = False
+) -> Optional[Composite]:
     """The composite gap of one table occurrence (see the module docstring).
 
     ``conditions`` are the ``(column, kind)`` conjuncts of this occurrence (kinds ``eq``,
-    ``in``, ``null``, ``range``), only columns the table has."""
-    equality = list(dict.fromkeys(c for c, kind in conditions if kind == "eq"))
+    ``outer`` -- an equality with a column of an outer query --, ``in``, ``null``,
+    ``range``), only columns the table has; ``limited``: the block has a LIMIT."""
+    if not limited and any(kind == "outer" for _, kind in conditions):
+        return None  # a correlated EXISTS / IN may become a join over the whole table
+    equality = list(dict.fromkeys(c for c, kind in conditions if kind in ("eq", "outer")))
     if not equality or len(equality) > MAX_EQUALITY:
         return None
     found = target_of(conditions, order_keys, equality)
@@ -119,6 +133,8 @@ def composite_gap(table: Table, alias: str, conditions: Sequence[Tuple[str, str]
         return None  # a range over a flag or a small integer selects a large share anyway
     if any(ix.unique and ix.columns and set(ix.columns) <= set(equality) for ix in table.indexes):
         return None  # one row at most
+    if any(kind in ("in", "null") and table.leading_indexed(c) for c, kind in conditions):
+        return None  # ``id IN (...)``: another access path, maybe the better one
     for ix in table.indexes:
         if ix.method not in _BTREE:
             if target in ix.columns:
@@ -136,9 +152,11 @@ def composite_gap(table: Table, alias: str, conditions: Sequence[Tuple[str, str]
             best, best_run = ix, run
     if best is None or best_run == 0:
         return None
+    alternative = next((ix for ix in table.indexes if ix.leading == target and not ix.partial and ix.method in _BTREE), None)
+    if role == RANGE and alternative is not None:
+        return None  # both have an index: the planner combines them (BitmapAnd) or picks the narrower
     prefix = tuple(best.columns[:best_run])
     ordered = prefix + tuple(c for c in equality if c not in prefix)
-    alternative = next((ix for ix in table.indexes if ix.leading == target and not ix.partial and ix.method in _BTREE), None)
     return Composite(table.name, alias, ordered, target, role, best, prefix, ordered + (target,), alternative)
 
 
@@ -149,7 +167,8 @@ def occurrence_conditions(members: Sequence[object], alias: str, table: Table, a
     for member in members:
         if isinstance(member, atom_type):
             if member.inst == alias and table.has_column(member.column):  # type: ignore[attr-defined]
-                out.append((member.column, member.kind))  # type: ignore[attr-defined]
+                outer = member.kind == "eq" and member.outer  # type: ignore[attr-defined]
+                out.append((member.column, "outer" if outer else member.kind))  # type: ignore[attr-defined]
         elif _mentions(member, alias, atom_type):
             return None
     return out

@@ -75,6 +75,7 @@ class Atom:
     inst: str
     column: str
     kind: str
+    outer: bool = False  # compared to a column of an outer query (a correlated subquery)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,10 @@ class _Analyzer:
                 return False
         return True
 
+    def _outer(self, node) -> bool:  # noqa: ANN001
+        """A value side that names a column (of an outer query: it is free of this block)."""
+        return not isinstance(node, (self.exp.Subquery, self.exp.Select)) and node.find(self.exp.Column) is not None
+
     def _column_side(self, node, block: _Block):  # noqa: ANN001
         exp = self.exp
         while isinstance(node, exp.Paren):
@@ -178,9 +183,9 @@ class _Analyzer:
             if isinstance(node.left, exp.Boolean) or isinstance(node.right, exp.Boolean):
                 return None  # a true/false flag: half the table either way, no index helps
             if left and self._free_of(node.right, block):
-                return Atom(left[1], left[2], kind)
+                return Atom(left[1], left[2], kind, self._outer(node.right))
             if right and self._free_of(node.left, block):
-                return Atom(right[1], right[2], kind)
+                return Atom(right[1], right[2], kind, self._outer(node.left))
             self._wrapped(node.left, node.right, block, unsargable)
             self._wrapped(node.right, node.left, block, unsargable)
             return None
@@ -369,7 +374,7 @@ class _Analyzer:
         if conditions is None:
             return
         keys = self._order_keys(block, alias, table) if block.limited and not block.grouped else None
-        found = composite_gap(table, alias, conditions, keys)
+        found = composite_gap(table, alias, conditions, keys, block.limited)
         if found is not None:
             out.composites.append(found)
 
