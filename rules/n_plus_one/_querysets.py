@@ -15,8 +15,8 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-import yaml
 
+from fftlint import yamlfile
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 
 from .provider import project_models
@@ -27,7 +27,7 @@ CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 @lru_cache(maxsize=1)
 def catalog() -> Dict[str, Any]:
     with open(CATALOG_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yamlfile.safe_load(fh)
 
 
 @dataclass(frozen=True)
