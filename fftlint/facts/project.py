@@ -214,7 +214,7 @@ def summarize_text(text: str, module: str, is_package: bool, path: str, provider
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:
-        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers), text=text)
+        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers), text=text, value_hooks=value_hooks(providers))
         return summarize_facts(facts, path, providers)
     except RecursionError:
         return None
@@ -222,6 +222,12 @@ def summarize_text(text: str, module: str, is_package: bool, path: str, provider
 
 def call_hooks(providers: Sequence[Provider]) -> List[Callable[..., Optional[Values]]]:
     return [p.call_value for p in providers if type(p).call_value is not Provider.call_value]
+
+
+def value_hooks(providers: Sequence[Provider]) -> Dict[str, Provider]:
+    """Providers whose own values keep their meaning inside one module (an attribute or
+    the items of ``session.query(Book)``), by name."""
+    return {p.name: p for p in providers if type(p).attribute is not Provider.attribute or type(p).iterate is not Provider.iterate}
 
 
 # --------------------------------------------------------------------------- the project
@@ -391,7 +397,7 @@ class ProjectFacts:
                 tree = ast.parse(text, summary.path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        facts = ModuleFacts(tree, module, summary.is_package, summary.path, call_hooks=call_hooks(self.providers), text=text)
+        facts = ModuleFacts(tree, module, summary.is_package, summary.path, call_hooks=call_hooks(self.providers), text=text, value_hooks=value_hooks(self.providers))
         if len(self._facts) >= 32:  # a bounded set of trees: the oldest goes
             for old in list(self._facts):
                 if old not in self._pinned:
@@ -415,7 +421,7 @@ class ProjectFacts:
                 tree = ast.parse(text, path or module)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(self.providers), text=text)
+        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(self.providers), text=text, value_hooks=value_hooks(self.providers))
         summary = summarize_facts(facts, path or f"{module}.py", self.providers)
         self._facts[module] = facts
         self._pinned.add(module)
@@ -512,6 +518,12 @@ class ProjectFacts:
                 out.add(Tup(tuple(self.resolve(i) for i in value.items)))
             elif isinstance(value, Awaitable):
                 out.add(Awaitable(self.resolve(value.result)))
+            elif isinstance(value, Opaque):
+                # a provider's value made inside one module may wait for the project
+                # (``session.scalars(stmt)`` with ``stmt`` from a helper of another module)
+                p = self.provider(value.provider)
+                found = p.resolve_value(value, self) if p is not None else None
+                out.update(found if found is not None else (value,))
             else:
                 out.add(value)
         return frozenset(out) if out else UNKNOWN_VALUES

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 from typing import Any, FrozenSet, Optional
 
-from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS
+from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS, MODEL_MARKERS
 from fftlint.analysis.sql.sources import has_word
 
 from ._querysets import NPlusOneOptions, catalog
@@ -179,6 +179,8 @@ def query_in_loop_could_match(view: Any, rule: Any) -> bool:
     managers = set(cat["django"]["managers"]) | set(opts.managers) | project_manager_names(view.project) | _BUILTIN_MANAGERS
     session_names = set(cat["sqlalchemy"]["session_names"]) | set(opts.session_names)
     text = view.text
+    if loops_over_opaque_values(view):
+        return True  # a queryset held in a name, returned by a helper, on ``self``
     # text-only bail-out before the node walk: every root is spelled in the file
     if not (
         any(m in text for m in managers)
@@ -225,24 +227,71 @@ def _executes_static_sql(view: Any, attr: ast.Attribute) -> bool:
 
 
 def lazy_relation_could_match(view: Any, rule: Any) -> bool:
-    """FFT202: a collection loop over rows of a catalog-manager queryset, ``.query`` or
-    ``scalars`` (custom managers may load anything, so they are never reported)."""
-    managers = set(catalog()["django"]["managers"])
+    """FFT202: a collection loop over rows of a queryset with a manager the catalog, the
+    project's models or the file's models declare, ``.query`` or ``scalars``, or over
+    something whose value only the facts layer knows (a name imported from the project or
+    assigned in the file, a call of one, ``self.x``)."""
     opts = _options(view, rule)
+    managers = set(catalog()["django"]["managers"]) | set(opts.managers) | project_manager_names(view.project) | _BUILTIN_MANAGERS
     session_names = set(catalog()["sqlalchemy"]["session_names"]) | set(opts.session_names)
     text = view.text
+    if loops_over_opaque_values(view):
+        return True
     if not (
         any(m in text for m in managers)
+        or "Manager" in text
+        or "as_manager" in text
         or (any(w in text for w in ("query", "scalars", "execute")) and _may_query_by_session(view, session_names))
     ):
         return False
     if not has_collection_loop(view):
         return False
+    own: Optional[FrozenSet[str]] = None
     for node in view.nodes(ast.Attribute):
         if node.attr in managers:
+            return True
+        if own is None:
+            own = _own_manager_names(view)
+        if node.attr in own:
             return True
         if node.attr in ("query", "scalars", "execute") and _session_root(view, node, session_names):
             # rows of ``session.query(M)`` / ``session.scalars(...)`` /
             # ``session.execute(...).scalars()``, or ``M.query`` of a SQLAlchemy model
             return True
+    return False
+
+
+def _own_models_possible(view: Any) -> bool:
+    """The file may define a model (the model index reads these markers)."""
+    return any(marker in view.text for marker in MODEL_MARKERS)
+
+
+def loops_over_opaque_values(view: Any) -> bool:
+    """Some collection loop (or an expression inside one) starts from a name whose value
+    only the facts layer can tell: a parameter, ``self``, a name assigned in the file or
+    imported from the project (:meth:`fftlint.engine.prefilter.AstView.opaque_names`).
+    The rules read such values (a queryset returned by a helper, stored on ``self``,
+    annotated), so these files must reach them."""
+    return view.memo("fft2_opaque_loops", _opaque_loops)
+
+
+def _opaque_loops(view: Any) -> bool:
+    if view.project is None:
+        return False  # without a project every value is local: the text roots decide
+    if not (project_models(view.project) or sqlalchemy_possible(view) or _own_models_possible(view)):
+        return False  # no model anywhere: no name can hold a queryset, rows or a model
+    if not has_collection_loop(view):
+        return False
+    opaque = view.opaque_names()
+    params = set()
+    for fn in view.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        args = fn.args
+        params.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+    names = opaque | params
+    if not names:
+        return False
+    for loop in view.nodes(*COLLECTION_LOOPS):
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Name) and node.id in names:
+                return True
     return False

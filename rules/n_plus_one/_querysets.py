@@ -19,7 +19,9 @@ import yaml
 
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 
-from .provider import project_models
+from fftlint.facts.values import NONE, UNKNOWN
+
+from .provider import ANY, FILTERED, orm_data, project_models
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -93,6 +95,28 @@ def last_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def orm_of_values(values: Any) -> Optional[Tuple[Any, ...]]:
+    """The one ORM query value (kind, model, loads, related) that ``values`` names: its
+    known members all ORM queries, rows or results of the same kind and model (``None``
+    and unknown members ignored, as :func:`fftlint.facts.values.single` does); loads
+    merged (a query that may load more is assumed to)."""
+    found: Optional[Tuple[Any, ...]] = None
+    loads: Set[str] = set()
+    for value in values:
+        if value == UNKNOWN or value == NONE:
+            continue
+        data = orm_data(value)
+        if data is None or data[0] not in ("qs", "query", "rows", "result"):
+            return None
+        if found is not None and (found[0], found[1], found[3]) != (data[0], data[1], data[3]):
+            return None
+        found = data
+        loads.update(data[2])
+    if found is None:
+        return None
+    return (found[0], found[1], tuple(sorted(loads)), found[3])
+
+
 # --------------------------------------------------------------------------- chains
 @dataclass(frozen=True)
 class Link:
@@ -141,7 +165,10 @@ class Query:
     methods: List[str] = field(default_factory=list)
     batched_on: List[cst.BaseExpression] = field(default_factory=list)  # `__in=` / `.in_()` values
     model_expr: Optional[cst.BaseExpression] = None
-    via: str = "manager"  # manager | query | session
+    via: str = "manager"  # manager | query | session | values (the facts layer told)
+    origin: Optional[cst.BaseExpression] = None  # the expression whose value was the query
+    narrowed: bool = False  # a related manager filtered before we saw it (facts layer)
+    custom_method: bool = False  # a method of a custom manager / queryset class in the chain
 
     def covers(self, path: str) -> bool:
         if self.loads_unknown or self.custom:
@@ -238,6 +265,7 @@ def _apply_django(q: Query, links: Sequence[Link]) -> Optional[Query]:
         else:
             q.custom = True
             q.no_fix = True
+            q.custom_method = True
         i += 2
     return q
 
@@ -397,8 +425,80 @@ class Analyzer:
                     return _apply_django(q, links[1:])
         elif isinstance(root, cst.Name) and not links:
             bound = self.lookup(root.value)
-            return bound
-        return self._django(root, links) or self._sqlalchemy(root, links)
+            if bound is not None:
+                return bound
+            return self._from_values(root, links)
+        q = self._django(root, links) or self._sqlalchemy(root, links)
+        if q is not None and q.custom_method:
+            # ``Branch.objects.open()``: the facts layer read what the method returns
+            return self._from_values(root, links) or q
+        return q or self._from_values(root, links)
+
+    # -- values of the facts layer ----------------------------------------------
+    def _from_values(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
+        """The longest prefix of the chain whose value the facts layer knows is a query
+        (a name holding one, ``self.qs``, a helper's return value, a related manager of a
+        model instance), with the rest of the chain applied to it."""
+        nodes: List[cst.BaseExpression] = [root, *(l.node for l in links)]
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
+            if i < len(links) and links[i].kind == "call" or not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+                continue  # ``qs.filter`` (a method before its call) is never a query itself
+            data = orm_of_values(self.ctx.names.values(node))
+            if data is None:
+                continue
+            q = self._query_of(data, node)
+            if q is None:
+                return None
+            rest = links[i:]
+            if q.terminal is not None:
+                return q if not rest else None
+            return _apply_django(q, rest) if q.orm == "django" else _apply_sqlalchemy(q, rest, None)
+        return None
+
+    def _runs_here(self, node: cst.Call) -> bool:
+        """The call is an ORM or session method (not a project function returning rows)."""
+        for value in self.ctx.names.values(node.func):
+            data = orm_data(value)
+            if data is not None and data[0] == "method":
+                return True
+            if isinstance(value, str) and value.rsplit(".", 1)[-1] in ("scalars", "execute", "all") and value.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")):
+                return True
+        return False
+
+    def _query_of(self, data: Tuple[Any, ...], node: cst.BaseExpression) -> Optional[Query]:
+        kind, qualname, loads, related = data
+        model = self.index.models.get(qualname) if qualname else None
+        display = " ".join(self.ctx.code_for(node).split())
+        name = model.name if model is not None else ""
+        unknown = ANY in loads
+        paths = {p for p in loads if p != ANY}
+        if kind == "qs":
+            if model is None or self.index.orm_of(model) != "django":
+                return None
+            q = Query("django", model, name, display, select_related=set(paths), prefetch=set(paths), loads_unknown=unknown, no_fix=True, via="values", origin=node)
+            if related:
+                if related.endswith(FILTERED):
+                    related = related[: -len(FILTERED)]
+                    q.narrowed = True  # no prefetch cache serves it
+                owner, _, attr = related.partition(":")
+                owner_model = self.index.models.get(owner)
+                q.related = self.index.relation(owner_model, attr) if owner_model is not None else None
+                if q.related is None:
+                    return None
+            return q
+        if model is not None and self.index.orm_of(model) != "sqlalchemy":
+            return None
+        q = Query("sqlalchemy", model, name, display, prefetch=set(paths), loads_unknown=unknown, no_fix=True, via="values", origin=node)
+        if kind in ("rows", "result"):
+            # fetched here (``session.scalars(stmt)``, ``query.all()``: FFT201's) or by a
+            # project function that returns the rows (FFT203's, at the call)
+            here = isinstance(node, cst.Call) and self._runs_here(node)
+            q.terminal = ("scalars" if kind == "rows" else "execute") if here else "rows"
+            q.instances = kind == "rows"
+        if model is None:
+            q.instances = False  # ``db.query(self.model)``: a query, rows of an unknown model
+        return q
 
     def _django(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
         managers = set(catalog()["django"]["managers"]) | set(self.options.managers)
@@ -416,9 +516,8 @@ class Analyzer:
                 elif self.index.orm_of(model) != "django":
                     return None
                 q = Query("django", model, name, f"{self.ctx.code_for(prefix)}.{link.name}", model_expr=prefix)
-                if link.name in getattr(model, "custom_managers", ()) or link.name not in catalog()["django"]["managers"]:
-                    # a custom manager's get_queryset may load relations (and a name other
-                    # than the catalog's must stay out of FFT202's pre-filter strings)
+                if model is None and link.name not in catalog()["django"]["managers"] or model is not None and link.name in self.index.custom_managers(model):
+                    # a custom manager's get_queryset may load relations
                     q.custom = True
                 return _apply_django(q, links[i + 1:])
         return None
@@ -468,6 +567,10 @@ class Analyzer:
             return q if not rest else None
         stmt_root, stmt_links = unchain(first)
         builder = names.resolve(stmt_root)
+        while builder not in catalog()["sqlalchemy"]["statements"] and stmt_links and stmt_links[0].kind == "attr":
+            # ``sa.update(User)``: the builder is a module attribute
+            stmt_root, stmt_links = stmt_links[0].node, stmt_links[1:]
+            builder = names.resolve(stmt_root)
         if builder not in catalog()["sqlalchemy"]["statements"]:
             return None
         model: Optional[Model] = None
@@ -642,7 +745,7 @@ class QueryLoopTracker:
 
     def _track(self, loop: cst.CSTNode, target: cst.BaseExpression, iter_expr: cst.BaseExpression) -> None:
         q, how = self.iter_query(iter_expr)
-        if q is None or q.terminal is not None and q.terminal not in ("all", "execute", "scalars") or not q.instances:
+        if q is None or q.terminal is not None and q.terminal not in ("all", "execute", "scalars", "rows") or not q.instances:
             return
         if how == "enumerate":
             if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
@@ -715,4 +818,4 @@ class QueryLoopTracker:
 
 def _plain_related_read(q: Query) -> bool:
     cached = set(catalog()["django"]["prefetch_cached"])
-    return all(m in cached for m in q.methods)
+    return not q.narrowed and all(m in cached for m in q.methods)

@@ -194,7 +194,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
             return
         q = self.qa.analyze(node)
         if q is not None and q.terminal is not None:
-            self._terminal(node, q, loops)
+            if q.terminal != "rows":  # rows a project function fetched: FFT203, at this call
+                self._terminal(node, q, loops)
             return
         func = node.func
         if isinstance(func, cst.Attribute):
@@ -220,13 +221,38 @@ class QueryInLoop(QueryLoopTracker, Rule):
         method = func.attr.value
         receiver = func.value
         instance = catalog()["django"]["instance"]
-        if method in instance and isinstance(receiver, cst.Name) and not node.args:
-            var = self.loop_var(receiver.value)
-            if var is not None and var.query.orm == "django" and var.query.related is None:
-                self._report(node, f"{receiver.value}.{method}()", instance[method])
+        if method in instance:
+            var = self.loop_var(receiver.value) if isinstance(receiver, cst.Name) else None
+            if var is not None and not node.args and var.query.orm == "django" and var.query.related is None:
+                self._report(node, f"{receiver.value}.{method}()", instance[method])  # type: ignore[attr-defined]
+            elif var is None and all(a.keyword is not None for a in node.args) and self._instance_model(receiver) is not None:
+                # a model instance by the facts layer (an annotated argument, a row of a
+                # helper's queryset, ``Model(...)`` made per row): one write per pass
+                self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.{method}()", instance[method])
+            return
+        if method == "flush" and not node.args and self._sync_session(receiver):
+            self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.flush()", "`add` the objects in the loop and `flush()` once after it (or `add_all`)")
+            return
+        if method in catalog()["django"]["instance_queries"]:
+            model = self._instance_model(receiver)
+            if model is not None:
+                self._report(node, f"{self.ctx.code_for(receiver)}.{method}()", catalog()["django"]["instance_queries"][method])
             return
         if method in catalog()["dbapi"]["methods"]:
             self._dbapi(node, receiver, loops)
+
+    def _sync_session(self, receiver: cst.BaseExpression) -> bool:
+        """A SQLAlchemy session by the facts layer (not by its name)."""
+        canonical = self.ctx.names.resolve(receiver)
+        return bool(canonical) and canonical.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")) and canonical.endswith("()") or canonical == "flask_sqlalchemy.SQLAlchemy().session"  # type: ignore[union-attr]
+
+    def _instance_model(self, receiver: cst.BaseExpression) -> Optional[object]:
+        """The Django model ``receiver`` is an instance of (by the facts layer), or None."""
+        canonical = self.ctx.names.resolve(receiver)
+        if not canonical or not canonical.endswith("()") or "[" in canonical:
+            return None
+        model = self.qa.index.models.get(canonical[:-2])
+        return model if model is not None and self.qa.index.orm_of(model) == "django" else None
 
     def _dbapi(self, node: cst.Call, receiver: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
         if not node.args or node.args[0].keyword is not None:
@@ -292,7 +318,7 @@ def _prefetchable(q: Query) -> bool:
     if q.related is None:
         return False
     cached = set(catalog()["django"]["prefetch_cached"])
-    return all(m in cached for m in q.methods) and (q.terminal is None or q.terminal in cached)
+    return not q.narrowed and all(m in cached for m in q.methods) and (q.terminal is None or q.terminal in cached)
 
 
 def _evaluate_hint(q: Query) -> str:

@@ -74,7 +74,9 @@ def test_without_project_index_precision_stays_perfect():
     tp, fp, fn = measure(with_project=False)
     assert not fp, f"false positives: {fp}"
     assert tp, "the unmistakable query-in-loop patterns are still found"
-    assert all(code in ("FFT202", "FFT203") for _, (_, code) in fn), f"only cross-file findings may be missed: {fn}"
+    # files that define their own models (or use none) need no other file: all found
+    single_file = ("etl_dbapi.py", "inventory_sqla.py")
+    assert not [f for f in fn if f[0].endswith(single_file)], f"single-file findings missed: {fn}"
 
 
 if __name__ == "__main__":  # pragma: no cover - `python tests/rules/test_n_plus_one_fixtures.py`
