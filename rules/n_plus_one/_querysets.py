@@ -717,6 +717,8 @@ class QueryLoopTracker:
         value = None
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             value = self.qa.analyze(node.value)
+            if value is not None and value.via != "values" and value.origin is None:
+                value.origin = node.value  # where a fix adds what the query should load
         from fftlint.analysis.names import target_names
 
         for target in node.targets:
@@ -753,8 +755,14 @@ class QueryLoopTracker:
             target = target.elements[1].value
         if not isinstance(target, cst.Name):
             return
-        # fixes edit only a query written in the ``for`` statement itself
-        direct = iter_expr if how is None and not isinstance(iter_expr, cst.Name) else None
+        # fixes edit the query where it is built: in the ``for`` statement itself, in the
+        # one assignment of the name it iterates, or in the one ``return`` of a function of
+        # this file that builds it
+        direct = iter_expr if how is None and not isinstance(iter_expr, cst.Name) and q.via != "values" else None
+        if how is None and direct is None and q.related is None:
+            built = self._built_at(iter_expr, q)
+            if built is not None:
+                direct, q = built
         var = LoopVar(target.value, q, q.model, loop, q, direct, "", self.ctx.stack.function)  # type: ignore[attr-defined]
         if q.related is not None:
             owner = self._owner_var(iter_expr)
@@ -768,6 +776,42 @@ class QueryLoopTracker:
                 var.root_query = replace(owner.root_query, loads_unknown=True)
         self.loop_vars.append(var)
         self.on_loop(self.loop_vars[-1])
+
+    def _built_at(self, expr: cst.BaseExpression, q: Query) -> Optional[Tuple[cst.BaseExpression, Query]]:
+        """Where the query a loop iterates is built, in this file: the value of the only
+        assignment of a local name, or the only ``return`` of the function of this module
+        the call runs (``self.get_queryset()``, ``open_loans()``), read as a chain
+        (which says exactly what it loads) that agrees with the facts layer's model."""
+        function = self.ctx.stack.function  # type: ignore[attr-defined]
+        source: Optional[cst.BaseExpression] = None
+        if isinstance(expr, cst.Name):
+            if q.origin is None or q.via == "values":
+                return None
+            if _assignments(function if function is not None else self.ctx.module, expr.value) != 1:  # type: ignore[attr-defined]
+                return None
+            source = q.origin
+            return (source, q) if not q.no_fix else None
+        if not isinstance(expr, cst.Call) or q.via != "values":
+            return None
+        project = self.ctx.project  # type: ignore[attr-defined]
+        if project is None or not hasattr(project, "targets"):
+            return None
+        targets = project.targets(self.ctx.names.values(expr.func))  # type: ignore[attr-defined]
+        module = self.ctx.module_name  # type: ignore[attr-defined]
+        if len(targets) != 1 or not targets[0].qualname.startswith(module + "."):
+            return None
+        definition = _find_definition(self.ctx.module, targets[0].qualname[len(module) + 1:].split("."))  # type: ignore[attr-defined]
+        returns = _returns(definition) if definition is not None else []
+        if len(returns) != 1:
+            return None
+        source = returns[0]
+        root, links = unchain(source)
+        built = self.qa._django(root, links) or self.qa._sqlalchemy(root, links)
+        if built is None or built.model is None or q.model is None or built.model.qualname != q.model.qualname or built.orm != q.orm:
+            return None
+        if built.terminal is not None and built.terminal != "all" or built.no_fix or built.custom or built.loads_unknown:
+            return None
+        return source, built
 
     def _owner_var(self, expr: cst.BaseExpression) -> Optional[LoopVar]:
         root, _ = unchain(expr)
@@ -816,6 +860,184 @@ class QueryLoopTracker:
     leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
 
 
+def _assignments(function: cst.CSTNode, name: str) -> int:
+    """How many statements of ``function`` (not of nested scopes) bind ``name``."""
+    from fftlint.analysis.names import target_names
+    from fftlint.engine.walk import descendants
+
+    count = 0
+    for node in descendants(function, into_scopes=False):
+        if isinstance(node, cst.Assign):
+            count += sum(1 for t in node.targets if name in target_names(t.target))
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)) and isinstance(node.target, cst.Name) and node.target.value == name:
+            count += 1
+        elif isinstance(node, (cst.For, cst.CompFor)) and name in target_names(node.target):
+            count += 1
+        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name) and node.target.value == name:
+            count += 1
+        elif isinstance(node, cst.AsName) and isinstance(node.name, cst.Name) and node.name.value == name:
+            count += 1
+    if isinstance(function, cst.FunctionDef):
+        params = function.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name:
+                count += 1
+    return count
+
+
+def _find_definition(module: cst.Module, path: Sequence[str]) -> Optional[cst.FunctionDef]:
+    """The function ``a.b.c`` of the module (classes and functions by name, last wins)."""
+    body: Sequence[cst.CSTNode] = module.body
+    found: Optional[cst.CSTNode] = None
+    for part in path:
+        found = None
+        for stmt in body:
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == part:
+                found = stmt
+        if found is None:
+            return None
+        inner = found.body  # type: ignore[attr-defined]
+        body = inner.body if isinstance(inner, cst.IndentedBlock) else ()
+    return found if isinstance(found, cst.FunctionDef) else None
+
+
+def _returns(function: cst.FunctionDef) -> List[cst.BaseExpression]:
+    from fftlint.engine.walk import descendants
+
+    out: List[cst.BaseExpression] = []
+    for node in descendants(function.body, into_scopes=False):
+        if isinstance(node, cst.Return):
+            if node.value is None:
+                return []
+            out.append(node.value)
+        elif isinstance(node, (cst.Yield,)):
+            return []
+    return out
+
+
 def _plain_related_read(q: Query) -> bool:
     cached = set(catalog()["django"]["prefetch_cached"])
     return not q.narrowed and all(m in cached for m in q.methods)
+
+
+# --------------------------------------------------------------------------- at most once
+_TERMINATORS = (cst.Return, cst.Raise)
+
+
+def _block_of(parent: cst.CSTNode, child: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
+    """The statement list of ``parent`` (a compound statement) that holds ``child``."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, (cst.Else, cst.Finally)):
+            block = block.body
+        if isinstance(block, cst.If):  # ``elif``
+            if block is child:
+                return None
+            continue
+        if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) and any(s is child for s in block.body):
+            return block.body
+    for handler in getattr(parent, "handlers", ()) or ():
+        block = handler.body
+        if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) and any(s is child for s in block.body):
+            return block.body
+    return None
+
+
+def _ends(stmt: cst.CSTNode, kinds: Tuple[type, ...]) -> bool:
+    """A statement that always leaves by one of ``kinds`` (``return`` / ``raise`` /
+    ``break``): a simple statement line with one, or an ``if``/``else`` whose branches all do."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return any(isinstance(small, kinds) for small in stmt.body)
+    if isinstance(stmt, cst.If) and stmt.orelse is not None:
+        branches = [stmt.body, stmt.orelse.body if isinstance(stmt.orelse, cst.Else) else None]
+        if isinstance(stmt.orelse, cst.If):
+            return _ends(stmt.body.body[-1], kinds) if stmt.body.body else False  # type: ignore[union-attr]
+        return all(b is not None and b.body and _ends(b.body[-1], kinds) for b in branches)  # type: ignore[union-attr]
+    return False
+
+
+def _handlers_leave(node: cst.Try, kinds: Tuple[type, ...]) -> bool:
+    return all(h.body.body and _ends(h.body.body[-1], kinds) for h in node.handlers)  # type: ignore[union-attr]
+
+
+def _guard_once(stmt: cst.If, names: Any) -> bool:
+    """``if x is None: x = <query>`` / ``if not x: x = ...``: the body fills what it tests
+    (lazy initialisation in a loop); ``if i == 0:`` with ``i`` an ``enumerate`` index is
+    handled by the caller."""
+    test = stmt.test
+    tested: Optional[str] = None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is):
+        right = test.comparisons[0].comparator
+        if isinstance(right, cst.Name) and right.value == "None" and isinstance(test.left, cst.Name):
+            tested = test.left.value
+    elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+        tested = test.expression.value
+    if tested is None:
+        return False
+    from fftlint.analysis.names import target_names
+    from fftlint.engine.walk import descendants
+
+    for node in descendants(stmt.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and any(tested in target_names(t.target) for t in node.targets):
+            return True
+    return False
+
+
+def _first_pass_guard(stmt: cst.If, loop: cst.CSTNode) -> bool:
+    """``for i, x in enumerate(xs): if i == 0:`` / ``if not i:``."""
+    if not isinstance(loop, cst.For) or not isinstance(loop.iter, cst.Call) or last_name(loop.iter.func) != "enumerate":
+        return False
+    if not isinstance(loop.target, cst.Tuple) or not loop.target.elements or not isinstance(loop.target.elements[0].value, cst.Name):
+        return False
+    index = loop.target.elements[0].value.value  # type: ignore[attr-defined]
+    test = stmt.test
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, cst.Name) and test.expression.value == index
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal):
+        right = test.comparisons[0].comparator
+        return isinstance(test.left, cst.Name) and test.left.value == index and isinstance(right, cst.Integer) and right.value == "0"
+    return False
+
+
+def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
+    """The statement being walked runs at most once per call of the function, however many
+    rows the loops have: it returns or raises (and no ``try`` between it and the loops
+    catches and goes on), it is followed in its block (or an enclosing one inside the
+    loops) by ``return``/``raise`` -- or by ``break`` when only one collection loop
+    encloses it --, or it sits under a first-pass guard (``if i == 0``, ``if x is None:
+    x = ...``)."""
+    if not loops:
+        return False
+    stack = list(ctx.statements)
+    outer = loops[0]
+    try:
+        start = next(i for i, s in enumerate(stack) if s is outer)
+    except StopIteration:
+        return False
+    chain = stack[start:]
+    single = len(loops) == 1
+    kinds: Tuple[type, ...] = _TERMINATORS + ((cst.Break,) if single else ())
+    innermost = loops[-1]
+    pairs = list(zip(reversed(chain[:-1]), reversed(chain[1:])))  # (parent, child), innermost first
+    # inside a ``try`` whose handlers let the loop go on, a raise starts the next pass
+    protected = any(
+        isinstance(parent, cst.Try) and any(s is child for s in parent.body.body) and not _handlers_leave(parent, _TERMINATORS + (cst.Break,))  # type: ignore[union-attr]
+        for parent, child in pairs
+    )
+    if not protected and _ends(chain[-1], kinds):
+        return True
+    for parent, child in pairs:
+        if isinstance(parent, cst.If) and any(s is child for s in parent.body.body):  # type: ignore[union-attr]
+            if _guard_once(parent, ctx.names) or _first_pass_guard(parent, innermost):
+                return True
+        block = _block_of(parent, child)
+        if block is not None and not protected:
+            index = next((i for i, s in enumerate(block) if s is child), -1)
+            for later in block[index + 1:]:
+                if isinstance(later, cst.SimpleStatementLine) and any(isinstance(s, cst.Continue) for s in later.body):
+                    break
+                if _ends(later, kinds):
+                    return True
+        if parent is outer:
+            break
+    return False

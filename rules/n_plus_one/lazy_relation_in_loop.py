@@ -11,7 +11,7 @@ from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
 from ._prefilter import lazy_relation_could_match
-from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog
+from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog, collection_loops, runs_at_most_once
 from .provider import OrmProvider
 
 MODELS = (
@@ -130,6 +130,12 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         SQLA + "from sqlalchemy.orm import selectinload\nfor u in session.query(User).options(selectinload(User.addresses)):\n    print(u.addresses)\n",
         # a nested function runs later, not per row
         MODELS + "for book in Book.objects.all():\n    def show():\n        return book.author.name\n",
+        # a helper's queryset that loads the relation itself
+        MODELS + "def with_authors():\n    return Book.objects.filter(title='x').select_related('author')\n\nfor b in with_authors():\n    print(b.author.name)\n",
+        # rows of unknown origin (an unannotated argument): whether they were prefetched is unknown
+        MODELS + "def show(books):\n    for b in books:\n        print(b.author.name)\n",
+        # rows of an annotated list: the caller may have loaded the relation
+        MODELS + "from typing import List\ndef show(books: List[Book]):\n    for b in books:\n        print(b.author.name)\n",
     ]
     INVALID = [
         Invalid(
@@ -163,7 +169,33 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         ),
         # a comprehension, a name bound to a queryset (reported, no fix: not in the for)
         Invalid(MODELS + "names = [b.author.name for b in Book.objects.all()]\n", count=1),
-        Invalid(MODELS + "books = Book.objects.filter(title='x')\nfor b in books:\n    print(b.author)\n", count=1, safety=UNSAFE),
+        # the fix goes where the query is built: the one assignment of the name ...
+        Invalid(
+            MODELS + "books = Book.objects.filter(title='x')\nfor b in books:\n    print(b.author)\n",
+            count=1,
+            fixed=MODELS + "books = Book.objects.filter(title='x').select_related(\"author\")\nfor b in books:\n    print(b.author)\n",
+            safety=UNSAFE,
+        ),
+        # ... or the one ``return`` of the function of this file that builds it
+        Invalid(
+            MODELS + "def recent():\n    return Book.objects.filter(title='x')\n\ndef show():\n    for b in recent():\n        print(b.author.name)\n",
+            count=1,
+            fixed=MODELS + "def recent():\n    return Book.objects.filter(title='x').select_related(\"author\")\n\ndef show():\n    for b in recent():\n        print(b.author.name)\n",
+            safety=UNSAFE,
+        ),
+        # a name assigned twice: reported, the fix would not know which to edit
+        Invalid(
+            MODELS + "def f(flag):\n    books = Book.objects.all()\n    if flag:\n        books = Book.objects.filter(title='x')\n    for b in books:\n        print(b.author)\n",
+            count=1,
+        ),
+        # a helper's queryset: what it loads is read from its chain
+        Invalid(
+            MODELS + "def with_authors():\n    return Book.objects.select_related('author')\n\nfor b in with_authors():\n    print(b.author.name, b.tags.count())\n",
+            count=1,
+            message_contains='prefetch_related("tags")',
+            fixed=MODELS + "def with_authors():\n    return Book.objects.select_related('author').prefetch_related(\"tags\")\n\nfor b in with_authors():\n    print(b.author.name, b.tags.count())\n",
+            safety=UNSAFE,
+        ),
         # nested loop over a relation: prefetch the path from the outer query
         Invalid(
             MODELS + "for a in Author.objects.prefetch_related('books'):\n    for b in a.books.all():\n        print(b.tags.count())\n",
@@ -254,6 +286,8 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     def _found(self, var: LoopVar, node: cst.Attribute, rel, step: str, select: bool) -> None:  # type: ignore[no-untyped-def]
         if step in var.reported:
             return
+        if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
+            return  # the first row only (``break``/``return`` after it)
         var.reported.add(step)
         target = self.qa.index.models.get(rel.target or "")
         what = f"`{target.name}`" if target is not None and not rel.many else f"`{rel.name}`"

@@ -156,6 +156,8 @@ class OrmProvider(Provider):
             for value in values:
                 if isinstance(value, str) and (value in _CACHE_DECORATORS or value.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property", "memoize")):
                     return frozenset((CACHED,))
+        if function.qualname in _cache_aside_functions(function.facts):
+            return frozenset((CACHED,))
         return frozenset()
 
     def call_value(self, facts: Any, call: ast.Call, callee: Values, look: Any) -> Optional[Values]:
@@ -551,6 +553,37 @@ class OrmProvider(Provider):
 
     def follows(self, call: "CallFacts", target: Any) -> bool:
         return CACHED not in target.marks
+
+
+def _cache_aside_functions(facts: Any) -> FrozenSet[str]:
+    """Functions of the module that read a cache and fill it (``x = cache.get(k)`` ...
+    ``cache.set(k, x)``): the cache-aside idiom, whose queries run on a miss, once per key,
+    not once per call. One walk of the module, kept on its binding map."""
+    found = facts.__dict__.get("_fft2_cache_aside")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    out = set()
+    for scope in list(facts.scopes.values()):
+        if scope.kind != "function":
+            continue
+        reads = writes = False
+        for node in ast.walk(scope.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CACHE_VERBS:
+                receiver = node.func.value
+                name = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else ""
+                if "cache" in name.lower():
+                    if node.func.attr in ("get", "get_many"):
+                        reads = True
+                    else:
+                        writes = True
+                    if reads and writes:
+                        out.add(scope.qualname)
+                        break
+    result = facts.__dict__["_fft2_cache_aside"] = frozenset(out)
+    return result
+
+
+_CACHE_VERBS = frozenset(("get", "get_many", "set", "set_many", "add", "get_or_set"))
 
 
 def _short(model: str) -> str:

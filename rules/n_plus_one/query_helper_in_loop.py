@@ -10,7 +10,7 @@ import libcst as cst
 from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
 from .provider import CACHED, NAME, OrmProvider
 
 MODELS = (
@@ -103,6 +103,10 @@ class QueryHelperInLoop(Rule):
         MODELS + "async def load(pk):\n    return await Owner.objects.aget(pk=pk)\ntasks = [load(pk) for pk in ids]\n",
         # the helper's query is FFT201's business when it is itself in the loop
         MODELS + "for pet in pets:\n    Owner.objects.get(pk=pet.owner_id)\n",
+        # the loop returns the first helper call: once per call
+        MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
+        # a cache-aside helper (reads a cache, fills it on a miss): once per key
+        MODELS + "from django.core.cache import cache\ndef owner_name(pk):\n    name = cache.get(pk)\n    if name is None:\n        name = Owner.objects.get(pk=pk).name\n        cache.set(pk, name)\n    return name\nfor pet in pets:\n    owner_name(pet.owner_id)\n",
     ]
     INVALID = [
         Invalid(
@@ -160,6 +164,8 @@ class QueryHelperInLoop(Rule):
 
     def _report_first(self, node: cst.CSTNode, targets: Any, awaited: bool) -> None:
         project = self.ctx.project
+        if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
+            return  # ``return helper(x)`` in the loop, ``break`` after it: once per call
         for target in targets:
             if CACHED in target.marks or target.is_async and not awaited:
                 continue

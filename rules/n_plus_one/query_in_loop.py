@@ -23,6 +23,7 @@ from ._querysets import (
     loop_targets,
     mentions,
     not_database,
+    runs_at_most_once,
 )
 from .provider import OrmProvider
 
@@ -131,6 +132,12 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "for stmt in migration_statements:\n    cursor.execute(stmt)\n",
         # values() on a related manager prefetch is FFT202's business, not a query here
         Valid("for x in xs:\n    y = x.related.get('k')\n"),
+        # at most once per call: the loop returns or breaks right after the query, or a
+        # first-pass guard runs it
+        "def f(request, backends):\n    for b in backends:\n        if b.accepts(request):\n            return Profile.objects.get(user=request.user)\n",
+        "def f(devices):\n    for d in devices:\n        if d.matches():\n            d.count += 1\n            Device.objects.filter(pk=d.pk).update(count=d.count)\n            break\n",
+        "def f(rows):\n    for i, row in enumerate(rows):\n        if i == 0:\n            header = Header.objects.get(pk=row.header_id)\n",
+        "def f(rows):\n    default = None\n    for row in rows:\n        if default is None:\n            default = Setting.objects.get(name='x')\n",
     ]
     INVALID = [
         Invalid(
@@ -160,6 +167,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
             message_contains="executemany",
         ),
         Invalid("for i in ids:\n    cursor.execute('SELECT name FROM users WHERE id = %s', (i,))\n", message_contains="IN ("),
+        # not at most once: a miss goes on to the next row; a break leaves only the inner loop
+        Invalid("def f(names):\n    for name in names:\n        try:\n            return Member.objects.get(name=name)\n        except Member.DoesNotExist:\n            continue\n"),
+        Invalid("def f(groups):\n    for g in groups:\n        for m in g.members:\n            Member.objects.get(pk=m)\n            break\n"),
         Invalid(
             "from django.db import models\nclass Author(models.Model):\n    pass\nclass Book(models.Model):\n"
             "    author = models.ForeignKey(Author, related_name='books', on_delete=models.CASCADE)\n"
@@ -170,6 +180,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
 
     # -- reporting --------------------------------------------------------------
     def _report(self, node: cst.CSTNode, call: str, hint: str) -> None:
+        if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
+            return  # ``return``/``break`` right after it, a first-pass guard: once, not per row
         self.report(node, call=call, hint=hint)
 
     def _hint_for(self, q: Query) -> str:
