@@ -230,6 +230,12 @@ class OrmProvider(Provider):
     # -- waiting values ------------------------------------------------------------------
     def resolve_value(self, value: Any, project: "ProjectFacts") -> Optional[Values]:
         data = orm_data(value)
+        if data is not None and data[0] == "pattr":  # ``self.db.query(Book).all`` before its call
+            pending, name = data[1], data[2]
+            receivers = self._resolve_pending(pending, project)
+            if receivers and all(orm_data(r) is not None and orm_data(r)[0] in ("qs", "query", "rows", "result") for r in receivers):  # type: ignore[index]
+                return frozenset(Opaque(NAME, ("method", r.data, name)) for r in receivers)  # type: ignore[union-attr]
+            return project.resolve(frozenset((f"{pending[2]}.{name}",)))
         if data is None or data[0] != "pending":
             return None
         found = self._resolve_pending(data, project)
@@ -532,7 +538,7 @@ class OrmProvider(Provider):
         if method in _SESSION_QUERIES and head.endswith("()") and _session_like(head):
             return Effect(NAME, "query", f"session.{method}", call.line, call.column)
         if method in _catalog()["dbapi"]["methods"] and _cursor_like(head):
-            return Effect(NAME, "query", f"cursor.{method}", call.line, call.column)
+            return Effect(NAME, "query", f"{DBAPI}{method}", call.line, call.column)
         if method in _catalog()["django"]["instance_queries"] and head.endswith("()") and "[" not in head:
             index = self.index
             model = index.models.get(head[:-2]) if index is not None else None
@@ -584,6 +590,14 @@ def _cache_aside_functions(facts: Any) -> FrozenSet[str]:
 
 
 _CACHE_VERBS = frozenset(("get", "get_many", "set", "set_many", "add", "get_or_set"))
+
+
+DBAPI = "cursor."  # the display of DB-API effects starts with it
+
+
+def is_dbapi(effect: Effect) -> bool:
+    """A DB-API ``cursor.execute`` (not an ORM call): a blocking driver call to FFT1."""
+    return effect.display.startswith(DBAPI)
 
 
 def _short(model: str) -> str:
