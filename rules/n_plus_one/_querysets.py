@@ -414,7 +414,10 @@ class Analyzer:
             if bound is not None:
                 q = replace(bound, methods=list(bound.methods), select_related=set(bound.select_related),
                             prefetch=set(bound.prefetch), batched_on=list(bound.batched_on))
-                return (_apply_django if q.orm == "django" else lambda q, l: _apply_sqlalchemy(q, l, None))(q, links)  # type: ignore[operator]
+                got = (_apply_django if q.orm == "django" else lambda q, l: _apply_sqlalchemy(q, l, None))(q, links)  # type: ignore[operator]
+                if got is not None and got.custom_method and not bound.custom_method:
+                    return self._from_values(root, links)  # a custom method: what it returns is the facts layer's to say
+                return got
             inst = self.instance(root.value)
             if inst is not None and links[0].kind == "attr":
                 model, prefix = inst
@@ -430,8 +433,9 @@ class Analyzer:
             return self._from_values(root, links)
         q = self._django(root, links) or self._sqlalchemy(root, links)
         if q is not None and q.custom_method:
-            # ``Branch.objects.open()``: the facts layer read what the method returns
-            return self._from_values(root, links) or q
+            # ``Branch.objects.open()``: only the facts layer can tell what the method
+            # returns (a queryset, or a dict, a number...); unknown stays unknown
+            return self._from_values(root, links)
         return q or self._from_values(root, links)
 
     # -- values of the facts layer ----------------------------------------------
@@ -453,7 +457,10 @@ class Analyzer:
             rest = links[i:]
             if q.terminal is not None:
                 return q if not rest else None
-            return _apply_django(q, rest) if q.orm == "django" else _apply_sqlalchemy(q, rest, None)
+            got = _apply_django(q, rest) if q.orm == "django" else _apply_sqlalchemy(q, rest, None)
+            if got is not None and got.custom_method:
+                return None  # a method the facts layer could not read (it returns a dict, a count...)
+            return got
         return None
 
     def _runs_here(self, node: cst.Call) -> bool:
@@ -597,7 +604,8 @@ _BOUNDED_CALLS = frozenset(("range", "itertools.count", "itertools.repeat"))
 
 
 def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
-    """A literal collection or ``range(...)``: a fixed number of passes, not one per row."""
+    """A literal collection, ``range(...)`` or a class (an ``Enum`` / ``TextChoices``: its
+    members): a fixed number of passes, not one per row."""
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         return not any(isinstance(el, cst.StarredElement) for el in expr.elements)
     if isinstance(expr, cst.Call):
@@ -606,7 +614,21 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
             return True
         if name == "enumerate" and expr.args:
             return bounded_iterable(expr.args[0].value, names)
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        return _is_a_class(names.resolve(expr), names)
     return False
+
+
+def _is_a_class(canonical: Optional[str], names: Any) -> bool:
+    """A class of the project, or of ``enum`` / Django's choices (iterating it gives its
+    members)."""
+    if not canonical or canonical.endswith(")") or "[" in canonical:
+        return False
+    if canonical.startswith(("enum.", "django.db.models.enums.")):
+        return True
+    project = getattr(names, "project", None)
+    finder = getattr(project, "_class", None)
+    return finder is not None and finder(canonical) is not None
 
 
 def is_collection_loop(node: cst.CSTNode, names: Any) -> bool:

@@ -56,9 +56,10 @@ from fftlint.facts.values import NONE, UNKNOWN, Awaitable, Opaque, Value, Values
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.project import ProjectFacts
-    from fftlint.facts.summary import CallFacts, ClassFacts, FunctionView
+    from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
+SUMMARY_FORMAT = "orm-2"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
 ANY = "*"  # a loads entry: the query may load any relation
 FILTERED = "|filtered"  # the end of ``related``: a related manager narrowed by a method
@@ -120,9 +121,13 @@ class OrmProvider(Provider):
     def project_facts(self, files: Sequence[str], cache: Any = None) -> Optional[ModelIndex]:
         return build_model_index(files, cache=cache)
 
+    def summary_digest(self) -> str:
+        """Summaries hold this provider's notes and local values: their version."""
+        return SUMMARY_FORMAT
+
     def digest(self) -> str:
         facts = getattr(self, "facts", None)
-        return facts.digest() if isinstance(facts, ModelIndex) else ""
+        return self.summary_digest() + (facts.digest() if isinstance(facts, ModelIndex) else "")
 
     @property
     def index(self) -> Optional[ModelIndex]:
@@ -159,6 +164,13 @@ class OrmProvider(Provider):
         if function.qualname in _cache_aside_functions(function.facts):
             return frozenset((CACHED,))
         return frozenset()
+
+    def notes(self, site: "CallSite") -> FrozenSet[str]:
+        """``guard:<param>:falsy`` / ``guard:<param>:truthy``: the call runs only when a
+        parameter of the function is falsy / truthy (``if not shallow: <query>``), so a
+        caller passing a literal (``shallow=True``) never reaches it."""
+        guards = _parameter_guards(site.function)
+        return guards.get(id(site.node), frozenset())
 
     def call_value(self, facts: Any, call: ast.Call, callee: Values, look: Any) -> Optional[Values]:
         """Calls whose result the provider knows inside one module: ``session.query(Book)``
@@ -587,6 +599,70 @@ def _cache_aside_functions(facts: Any) -> FrozenSet[str]:
                         break
     result = facts.__dict__["_fft2_cache_aside"] = frozenset(out)
     return result
+
+
+def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
+    """Calls of the function under ``if <param>:`` / ``if not <param>:`` (the body of the
+    ``if``; its ``else`` the other way), by ``id`` of the call node. One walk per function."""
+    found = function.memo.get("fft2-guards")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    node = function.node
+    args = node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    out: Dict[int, FrozenSet[str]] = {}
+
+    def test_of(test: ast.AST) -> Optional[Tuple[str, str]]:
+        if isinstance(test, ast.Name) and test.id in params:
+            return test.id, "truthy"
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in params:
+            return test.operand.id, "falsy"
+        return None
+
+    def walk(body: Sequence[ast.AST], guards: FrozenSet[str]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(stmt, ast.If):
+                got = test_of(stmt.test)
+                inner = guards | {f"guard:{got[0]}:{got[1]}"} if got else guards
+                other = guards | {f"guard:{got[0]}:{'truthy' if got[1] == 'falsy' else 'falsy'}"} if got else guards
+                for sub in ast.walk(stmt.test):
+                    if isinstance(sub, ast.Call) and guards:
+                        out[id(sub)] = guards
+                walk(stmt.body, inner)
+                walk(stmt.orelse, other)
+                continue
+            if guards:
+                for sub in ast.walk(stmt):
+                    if isinstance(sub, ast.Call):
+                        out[id(sub)] = guards
+            for field in ("body", "orelse", "handlers", "finalbody"):
+                inner_body = getattr(stmt, field, None)
+                if isinstance(inner_body, list) and not guards:
+                    walk(inner_body, guards)
+
+    if params:
+        walk(node.body, frozenset())
+    function.memo["fft2-guards"] = out
+    return out
+
+
+def guard_blocks(notes: FrozenSet[str], literal: Any) -> bool:
+    """Whether a call with ``literal`` arguments (``{"shallow": "True"}``) never reaches a
+    call of the callee that has ``notes`` (its guards on the callee's parameters)."""
+    for note in notes:
+        if not note.startswith("guard:"):
+            continue
+        _, param, need = note.split(":", 2)
+        value = literal.get(param)
+        if value is None:
+            continue
+        truthy = value not in ("False", "None", "0", "''", '""', "()", "[]", "{}")
+        if value in ("True", "False", "None", "0", "1") or value.startswith(("'", '"')):
+            if (need == "falsy") == truthy:
+                return True
+    return False
 
 
 _CACHE_VERBS = frozenset(("get", "get_many", "set", "set_many", "add", "get_or_set"))

@@ -11,7 +11,7 @@ from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
-from .provider import CACHED, NAME, OrmProvider
+from .provider import CACHED, NAME, OrmProvider, guard_blocks
 
 MODELS = (
     "from django.db import models\n\n"
@@ -103,12 +103,20 @@ class QueryHelperInLoop(Rule):
         MODELS + "async def load(pk):\n    return await Owner.objects.aget(pk=pk)\ntasks = [load(pk) for pk in ids]\n",
         # the helper's query is FFT201's business when it is itself in the loop
         MODELS + "for pet in pets:\n    Owner.objects.get(pk=pet.owner_id)\n",
+        # the helper queries only when ``shallow`` is false; this call passes True
+        MODELS + "def clean(name, shallow=False):\n    if not shallow:\n        if Owner.objects.filter(name=name).exists():\n            raise ValueError(name)\n    return name\nfor n in names:\n    clean(n, shallow=True)\n",
+        # a loop over an enumeration's members: a fixed number of passes
+        MODELS + "import enum\nclass Kind(enum.Enum):\n    A = 1\n    B = 2\ndef has(kind):\n    return Owner.objects.filter(name=kind.name).exists()\nfound = [k for k in Kind if has(k)]\n",
         # the loop returns the first helper call: once per call
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
         # a cache-aside helper (reads a cache, fills it on a miss): once per key
         MODELS + "from django.core.cache import cache\ndef owner_name(pk):\n    name = cache.get(pk)\n    if name is None:\n        name = Owner.objects.get(pk=pk).name\n        cache.set(pk, name)\n    return name\nfor pet in pets:\n    owner_name(pet.owner_id)\n",
     ]
     INVALID = [
+        Invalid(
+            MODELS + "def clean(name, shallow=False):\n    if not shallow:\n        if Owner.objects.filter(name=name).exists():\n            raise ValueError(name)\n    return name\nfor n in names:\n    clean(n, shallow=False)\n",
+            message_contains="clean -> Owner.objects.exists",
+        ),
         Invalid(
             MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\n\nfor pet in pets:\n    owner = get_owner(pet.owner_id)\n",
             line=13,
@@ -170,7 +178,7 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
-            if found is None:
+            if found is None or self._guarded(node, target, found):
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
@@ -183,6 +191,21 @@ class QueryHelperInLoop(Rule):
                 related=related,
             )
             return
+
+    def _guarded(self, node: cst.CSTNode, target: Any, found: Any) -> bool:
+        """The chain's first step runs only under ``if not <param>:`` and this call passes
+        a literal that skips it (``clean_username(name, shallow=True)``)."""
+        if not isinstance(node, cst.Call) or not found.steps:
+            return False
+        literal = {a.keyword.value: _literal(a.value) for a in node.args if a.keyword is not None}
+        literal = {k: v for k, v in literal.items() if v is not None}
+        if not literal:
+            return False
+        first = found.steps[0]
+        for call in self.ctx.project.details(target).calls:
+            if call.line == first.line and call.column == first.column:
+                return guard_blocks(call.notes, literal)
+        return False
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaits = getattr(self, "_awaits", set())
@@ -215,6 +238,16 @@ class QueryHelperInLoop(Rule):
         if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
             return self.ctx.path
         return path
+
+
+def _literal(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return node.value
+    if isinstance(node, cst.Integer):
+        return node.value
+    if isinstance(node, cst.SimpleString):
+        return node.value
+    return None
 
 
 def _in_migration(path: str) -> Optional[bool]:
