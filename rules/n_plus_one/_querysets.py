@@ -631,9 +631,33 @@ def _is_a_class(canonical: Optional[str], names: Any) -> bool:
     return finder is not None and finder(canonical) is not None
 
 
+#: Calls that split a collection into batches: a loop over them runs once per batch.
+BATCHING_CALLS = frozenset((
+    "itertools.batched", "more_itertools.chunked", "more_itertools.ichunked", "more_itertools.batched",
+    "more_itertools.sliced", "more_itertools.grouper", "toolz.partition_all", "toolz.itertoolz.partition_all",
+    "cytoolz.partition_all", "funcy.chunks", "boltons.iterutils.chunked",
+))
+_BATCH_NAMES = ("chunk", "batch")
+
+
+def per_batch(node: cst.CSTNode, names: Any) -> bool:
+    """A ``for`` whose passes are batches, not rows: ``for chunk in batched(rows, 500)``
+    (a batching function, or a target / iterable named ``chunk``/``batch``)."""
+    if not isinstance(node, cst.For):
+        return False
+    iterable = node.iter
+    if isinstance(iterable, cst.Call) and names.resolve(iterable.func) in BATCHING_CALLS:
+        return True
+    words = " ".join(loop_targets(node)).lower()
+    if isinstance(iterable, (cst.Name, cst.Attribute, cst.Call)):
+        head = iterable.func if isinstance(iterable, cst.Call) else iterable
+        words += " " + (last_name(head) or "").lower()  # type: ignore[arg-type]
+    return any(w in words for w in _BATCH_NAMES)
+
+
 def is_collection_loop(node: cst.CSTNode, names: Any) -> bool:
     if isinstance(node, cst.For):
-        return not bounded_iterable(node.iter, names)
+        return not bounded_iterable(node.iter, names) and not per_batch(node, names)
     if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
         comp: Optional[cst.CompFor] = node.for_in
         while comp is not None:

@@ -55,9 +55,22 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
       `options(selectinload(User.addresses))` / `joinedload(...)`.
 
     Relations are read from the model classes, in the same file or (when the project index
-    is available) anywhere in the project. Without model knowledge the rule stays silent.
-    Loops over `values()` / `values_list()`, custom managers and querysets whose loading
-    cannot be read (`Prefetch(..., queryset=...)`, non-literal arguments) are not reported.
+    is available) anywhere in the project, including `GenericForeignKey`s
+    (`content_object`, loaded by `prefetch_related`). Without model knowledge the rule
+    stays silent. Loops over `values()` / `values_list()`, custom managers whose
+    `get_queryset` may load anything, and loaders that cannot be read
+    (`Prefetch(..., queryset=...)`, non-literal arguments) are not reported.
+
+    The rows may come from a query written in the loop, a name bound to one, `self.qs`,
+    `self.get_queryset()`, a helper's return value in any module (`open_loans()`,
+    `rooms_query(db).all()`, a repository method), `list(qs)`, `session.scalars(stmt)` with
+    `stmt` built elsewhere, and custom queryset methods that return querysets. What a
+    query built in another module loads is read from the facts layer: a Django
+    `select_related` / `prefetch_related` there counts as loading anything (silent), a
+    SQLAlchemy `options(selectinload(...))` as what it names. Rows of unknown origin (an
+    unannotated or annotated list of instances) may have been loaded by the caller: silent.
+    Loops that use a relation only on their first row (`break` / `return` after it) are
+    not reported.
 
     ## Why is this bad?
     Each lazy access is a separate query: a loop over *N* rows runs *N + 1* queries.
@@ -84,9 +97,12 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     use much more memory for large collections), related rows are read when the loop
     starts rather than when each is first accessed, and the relation names come from a
     static reading of the models that a runtime override (a property, a custom manager)
-    can contradict, in which case Django raises `FieldError`. No fix is offered when the
-    query uses `only()`/`defer()`, slicing, `iterator()`, set operations, custom
-    managers or methods, or when the query is not written in the `for` statement itself.
+    can contradict, in which case Django raises `FieldError`. The fix edits the query
+    where it is built: in the `for` statement, in the only assignment of the name the loop
+    iterates, or in the only `return` of the function of this file that builds it
+    (`self.get_queryset()`); never another file. No fix is offered when the query uses
+    `only()`/`defer()`, slicing, `iterator()`, set operations, custom managers or
+    methods, or is built in another file or over several statements.
     """
 
     code = "FFT202"

@@ -40,11 +40,20 @@ class QueryHelperInLoop(Rule):
     `create()`, `update()`, `delete()`). Managers, querysets and rows are followed through
     names, `self`, return values and relations by the facts layer.
 
-    Not reported: loops over a literal collection or `range(...)`, `while` loops, loops whose
-    iterable or target names a batch (`chunk`, `batch`, `page`), functions memoized with
-    `functools.lru_cache` / `cache` / `cached_property` (their query runs once per
-    argument), calls whose arguments include the whole collection, and async functions
-    called without `await` (nothing runs).
+    SQLAlchemy service and repository code is followed too: `x_service.get(db_session=...)`,
+    `repo.for_room(room_id)` (a method of an instance the facts layer infers, its session
+    assigned in `__init__`), `db.query(self.model)` of a generic repository (a query of
+    an unknown model), async ORM calls awaited per item.
+
+    Not reported: loops over a literal collection, `range(...)` or an enumeration's
+    members, `while` loops, loops whose iterable or target names a batch (`chunk`,
+    `batch`, `page`), functions memoized with `functools.lru_cache` / `cache` /
+    `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:
+    their query runs once per key), calls whose arguments include the whole collection,
+    async functions called without `await` (nothing runs), calls the loop returns or
+    breaks right after (once per call), and calls whose literal argument skips the
+    helper's query (`clean_username(name, shallow=True)` when the query is under
+    `if not shallow:`).
 
     ## Why is this bad?
     Moving the query into a helper does not make it run once: each pass of the loop still

@@ -37,11 +37,30 @@ class QueryInLoop(QueryLoopTracker, Rule):
     `session.execute(select(...))`, `session.get(Model, id)`, or a DB-API
     `cursor.execute(sql, params)`.
 
-    Loops over a literal collection or `range(...)`, and `while` loops (polling,
-    paging), are not reported: their number of passes does not grow with the data.
+    Loops over a literal collection, `range(...)` or an enumeration's members, and
+    `while` loops (polling, paging), are not reported: their number of passes does not
+    grow with the data; nor are loops over batches (`for chunk in batched(rows, 5000)`,
+    `more_itertools.chunked`, a target or iterable named `chunk` / `batch`).
     A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
     not reported either, nor are data migrations (files under `migrations/` or
-    `alembic/`), which run once per database.
+    `alembic/`), which run once per database, nor a query that runs at most once per
+    call: one the loop returns or raises right after (and no `try` around it goes on to
+    the next row), one followed by `break` in the only loop, one under a first-pass guard
+    (`if i == 0:` of an `enumerate`, `if x is None: x = ...`).
+
+    Querysets and queries are followed through the facts layer: a name bound in the
+    function, `self.qs`, a helper's return value (in any module of the project), a
+    parameter annotated with a model, a related manager of a model instance
+    (`cart.lines.filter(...).first()`, also with `through` models), custom managers
+    (`QS.as_manager()`, `Manager.from_queryset(QS)()`, `Manager` subclasses) and custom
+    queryset methods whose return value is a queryset. A value the layer cannot tell (an
+    unannotated parameter, a query passed through a helper that returns its argument)
+    stays unknown and silent. Writes per row: `save()` / `delete()` of a model instance
+    (by value, with keyword arguments too), `Model.objects.create/update/delete`,
+    `session.execute(update(...))`, `sa.update(...)` / `sa.text(...)` (module-qualified
+    builders), `session.flush()` on a SQLAlchemy session; `get_object_for_this_type()`
+    of a content type. Manager methods that answer from a cache
+    (`ContentType.objects.get_for_model`, the catalog's `cached` list) are not queries.
 
     ## Why is this bad?
     Each query is a network round trip plus query planning and row decoding on the
@@ -120,6 +139,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "for chunk in chunks(ids, 500):\n    Book.objects.filter(id__in=chunk).update(seen=True)\n",
         "for batch in batches:\n    Book.objects.bulk_create(batch)\n",
         "from sqlalchemy import select\nfor chunk in chunks:\n    session.execute(select(User).where(User.id.in_(chunk)))\n",
+        # one statement per batch of rows
+        "import itertools\nfrom sqlalchemy import insert\ndef load(session, rows):\n    for group in itertools.batched(rows, 5000):\n        session.execute(insert(Event), list(group))\n",
         # a nested function defined in the loop runs later, elsewhere
         "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
         # save() on things that are not known model rows (PIL images, files)
