@@ -261,11 +261,6 @@ def lazy_relation_could_match(view: Any, rule: Any) -> bool:
     return False
 
 
-def _own_models_possible(view: Any) -> bool:
-    """The file may define a model (the model index reads these markers)."""
-    return any(marker in view.text for marker in MODEL_MARKERS)
-
-
 def loops_over_opaque_values(view: Any) -> bool:
     """Some collection loop (or an expression inside one) starts from a name whose value
     only the facts layer can tell: a parameter, ``self``, a name assigned in the file or
@@ -275,10 +270,30 @@ def loops_over_opaque_values(view: Any) -> bool:
     return view.memo("fft2_opaque_loops", _opaque_loops)
 
 
+def project_has_orm_models(project: Any) -> bool:
+    """Some class of the project index is a Django or SQLAlchemy model (the index also
+    keeps classes whose base may turn out to be one)."""
+    return bool(_on_model_index(project, "_fft2_has_orm", has_orm_models))
+
+
+def has_orm_models(index: Any) -> bool:
+    return any(not q.startswith("django.contrib.") and index.orm_of(m) for q, m in index.models.items())
+
+
+def values_may_be_orm(text: str, path: str, project: Any) -> bool:
+    """Some value of the file can be an ORM one: the project has models (Django or
+    SQLAlchemy), or the file spells SQLAlchemy or may define a model."""
+    if project_has_orm_models(project):
+        return True
+    if any(m in text for m in _SQLA_MODULES) or any(m in path.replace("\\", "/") for m in _SQLA_MODULES):
+        return True
+    return any(marker in text for marker in MODEL_MARKERS)  # the file may define a model
+
+
 def _opaque_loops(view: Any) -> bool:
     if view.project is None:
         return False  # without a project every value is local: the text roots decide
-    if not (project_models(view.project) or sqlalchemy_possible(view) or _own_models_possible(view)):
+    if not values_may_be_orm(view.text, view.path, view.project):
         return False  # no model anywhere: no name can hold a queryset, rows or a model
     if not has_collection_loop(view):
         return False
@@ -295,3 +310,66 @@ def _opaque_loops(view: Any) -> bool:
             if isinstance(node, ast.Name) and node.id in names:
                 return True
     return False
+
+
+def query_helper_could_match(view: Any) -> bool:
+    """FFT203: some call (or attribute read) inside a loop of the file may run a project
+    function with a chain to a query -- computed from the same facts the rule reads (the
+    function's calls, their callees resolved through the project, the provider's chain
+    search), over a superset of the rule's loops (``while`` too, any iterable). Loops at
+    module or class level are let through as they are."""
+    return view.memo("fft203", _query_helper_possible)
+
+
+def _query_helper_possible(view: Any) -> bool:
+    project = view.project
+    if project is None or not hasattr(project, "explain") or project.provider("orm") is None:
+        return True  # no facts layer at hand: anything is possible
+    if not has_collection_loop(view):
+        return False
+    if not _project_may_query(project, view):
+        return False
+    facts = view.facts
+    from fftlint.facts.summary import function_details
+
+    for scope in list(facts.scopes.values()):
+        if scope.kind == "function":
+            continue
+        for stmt in scope.node.body:  # loops outside any function are not summarised
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if any(isinstance(n, COLLECTION_LOOPS) for n in ast.walk(stmt)):
+                return True
+    for scope in list(facts.scopes.values()):
+        if scope.kind != "function":
+            continue
+        details = function_details(facts, scope, ())
+        for call in details.calls:
+            if not call.in_loop or call.kind == "iter":
+                continue
+            for target in project.targets(call.callee, call.attribute):
+                if project.explain(target, "orm", facts.module) is not None:
+                    return True
+    return False
+
+
+def _project_may_query(project: Any, view: Any) -> bool:
+    """Some module of the project can hold an ORM or DB-API effect: the project has
+    models, or a module (this one included) spells SQLAlchemy or a DB-API driver's module.
+    Read once per process from the project's sources."""
+    found = project.__dict__.get("_fft203_may_query")
+    if found is None:
+        words = _SQLA_MODULES + tuple({c.split(".", 1)[0] for c in catalog()["dbapi"]["connect"]})
+        source = getattr(project, "source", None)
+        found = source is None or project_has_orm_models(project)  # a project made by hand: anything
+        if not found:
+            for path, _pkg in list(source.by_module.values()):
+                text = source.text_of(path) or ""
+                if any(w in text for w in words):
+                    found = True
+                    break
+        project.__dict__["_fft203_may_query"] = found
+    if not found:
+        words = _SQLA_MODULES + tuple({c.split(".", 1)[0] for c in catalog()["dbapi"]["connect"]}) + MODEL_MARKERS
+        return any(w in view.text for w in words)  # a file outside the project's sources
+    return True

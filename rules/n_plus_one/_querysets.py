@@ -439,10 +439,23 @@ class Analyzer:
         return q or self._from_values(root, links)
 
     # -- values of the facts layer ----------------------------------------------
+    def values_possible(self) -> bool:
+        """Whether any value here can be an ORM one: the project or the file has models,
+        or SQLAlchemy is spelled in the file or used by the project's models (the
+        pre-filters ask the same: :func:`._prefilter.loops_over_opaque_values`)."""
+        found = self.__dict__.get("_possible")
+        if found is None:
+            from ._prefilter import has_orm_models, values_may_be_orm
+
+            found = self.__dict__["_possible"] = has_orm_models(self.index) or values_may_be_orm(self.ctx.source, self.ctx.path, self.ctx.project)
+        return found
+
     def _from_values(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
         """The longest prefix of the chain whose value the facts layer knows is a query
         (a name holding one, ``self.qs``, a helper's return value, a related manager of a
         model instance), with the rest of the chain applied to it."""
+        if not self.values_possible():
+            return None
         nodes: List[cst.BaseExpression] = [root, *(l.node for l in links)]
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
@@ -687,7 +700,21 @@ def mentions(expr: cst.CSTNode, names: Set[str]) -> bool:
 
 
 def collection_loops(ctx: Any) -> List[cst.CSTNode]:
-    return [f.node for f in ctx.stack.loops if is_collection_loop(f.node, ctx.names)]
+    """The enclosing loops whose passes grow with the data (decided once per loop node;
+    the rules of the family share the answers)."""
+    frames = ctx.stack.loops
+    if not frames:
+        return []
+    known: Dict[int, bool] = ctx.shared("fft2-collection-loops", dict)
+    out = []
+    for frame in frames:
+        node = frame.node
+        found = known.get(id(node))
+        if found is None:
+            found = known[id(node)] = is_collection_loop(node, ctx.names)
+        if found:
+            out.append(node)
+    return out
 
 
 def batched(query: Query, loops: Sequence[cst.CSTNode]) -> bool:

@@ -11,6 +11,7 @@ from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
+from ._prefilter import query_helper_could_match
 from .provider import CACHED, NAME, OrmProvider, guard_blocks
 
 MODELS = (
@@ -97,6 +98,10 @@ class QueryHelperInLoop(Rule):
     providers = (OrmProvider,)
     tags = ("performance", "database", "n+1")
 
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return not _in_migration(view.path) and query_helper_could_match(view)
+
     VALID = [
         # the helper runs once, before the loop
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\nowner = get_owner(1)\nfor pet in pets:\n    print(owner)\n",
@@ -175,6 +180,8 @@ class QueryHelperInLoop(Rule):
         loops = collection_loops(self.ctx)
         if not loops or _in_migration(self.ctx.path) or self._batch_loop(loops):
             return
+        if not any(isinstance(v, str) and "()" in v for v in self.ctx.names.local_values(node.value)):
+            return  # not an instance here (the summaries record the same reads: the pre-filter agrees)
         targets = project.targets(self.ctx.names.values(node.value), node.attr.value)
         if targets:
             self._report_first(node, targets, False)
