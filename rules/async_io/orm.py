@@ -15,8 +15,6 @@ from fftlint.facts.values import NONE, UNKNOWN, Opaque, Values
 
 ORM = "orm"  # the ORM provider's name, and the FFT1 pre-filter's kind for FFT108
 
-_SQLA = ("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")
-_ASYNC = ("sqlalchemy.ext.asyncio.", "sqlmodel.ext.asyncio.")
 #: methods of a sync Session / Connection / Engine that talk to the database
 SESSION_IO = frozenset((
     "execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "merge", "rollback", "connect", "begin",
@@ -40,7 +38,9 @@ def _known(values: Iterable[Any]) -> list:
 
 
 def _sync_receiver(head: str) -> bool:
-    return head.startswith(_SQLA) and not head.startswith(_ASYNC) and head.endswith("()")
+    from ..n_plus_one.provider import session_kind
+
+    return session_kind(head) == "sync"
 
 
 def sqlalchemy_sync_io(callee: Values, first_arg: Optional[Sequence[Values]]) -> Optional[str]:
@@ -63,7 +63,7 @@ def sqlalchemy_sync_io(callee: Values, first_arg: Optional[Sequence[Values]]) ->
             if first_arg is None:
                 continue
             args = [v for group in first_arg for v in _known(group)]
-            if not args or not all(isinstance(a, str) and _sync_receiver(a) and ("engine" in a.lower() or "Engine" in a or "connect" in a) for a in args):
+            if not args or not all(isinstance(a, str) and _sync_receiver(a) for a in args):
                 return None
             continue
         head, _, method = value.rpartition(".")

@@ -68,8 +68,6 @@ _WRITES = frozenset(("create", "get_or_create", "update_or_create", "update", "d
                      "aupdate_or_create", "aupdate", "adelete"))
 _INSTANCE_WRITES = frozenset(("save", "asave", "delete", "adelete", "refresh_from_db", "arefresh_from_db"))
 _SESSION_QUERIES = frozenset(("execute", "scalars", "scalar", "get", "refresh", "merge", "flush"))
-_SESSION_MARKS = ("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")
-_ASYNC_SESSION_MARKS = ("sqlalchemy.ext.asyncio.", "sqlmodel.ext.asyncio.")
 _CACHE_DECORATORS = frozenset(("functools.lru_cache", "functools.cache", "functools.cached_property", "lru_cache", "cache",
                                "cached_property", "django.utils.functional.cached_property", "cachetools.cached"))
 #: Statement builders that take the model first (``select(Book)``), and the ones whose
@@ -302,7 +300,7 @@ class OrmProvider(Provider):
         return None
 
     def _session_result(self, head: str, tail: str, info: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
-        asynchronous = head.startswith(_ASYNC_SESSION_MARKS)
+        asynchronous = session_kind(head) == "async"
         got: Optional[Values] = None
         if tail in ("query", "get"):
             model = info[0]
@@ -328,7 +326,7 @@ class OrmProvider(Provider):
 
     def _local_call(self, value: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
         head, _, tail = value.rpartition(".")
-        if tail == "query" and _session_like(value):
+        if tail == "query" and _session_like(head):
             if not call.args or isinstance(call.args[0], ast.Starred):
                 return None
             model = _model_argument(facts, call.args[0], look)
@@ -341,7 +339,7 @@ class OrmProvider(Provider):
             model = _model_argument(facts, call.args[0], look)
             return _one(orm_value("query", model)) if model else None
         if tail in ("scalars", "execute", "scalar", "get") and head and _session_like(head, asynchronous=True) and call.args:
-            asynchronous = head.startswith(_ASYNC_SESSION_MARKS)
+            asynchronous = session_kind(head) == "async"
             if tail == "get":
                 model = _model_argument(facts, call.args[0], look) if len(call.args) >= 2 else None
                 got = frozenset((model + "()",)) if model else None
@@ -717,11 +715,49 @@ def _loader_paths(node: ast.AST) -> Optional[Tuple[str, ...]]:
     return tuple(out)
 
 
+_SYNC_SESSIONS = frozenset((
+    "sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.orm.scoping.scoped_session", "sqlalchemy.orm.sessionmaker()", "sqlalchemy.orm.session.sessionmaker()",
+    "sqlalchemy.Connection", "sqlalchemy.engine.Connection", "sqlalchemy.engine.base.Connection",
+    "sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine",
+    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine",
+    "sqlmodel.Session", "sqlmodel.orm.session.Session",
+))
+_ASYNC_SESSIONS = frozenset((
+    "sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession",
+    "sqlalchemy.ext.asyncio.async_sessionmaker()", "sqlalchemy.ext.asyncio.session.async_sessionmaker()",
+    "sqlalchemy.ext.asyncio.async_scoped_session", "sqlalchemy.ext.asyncio.AsyncConnection",
+    "sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy.ext.asyncio.create_async_engine",
+    "sqlmodel.ext.asyncio.session.AsyncSession",
+))
+_FLASK_SESSION = "flask_sqlalchemy.SQLAlchemy().session"
+
+
+def session_kind(value: str) -> Optional[str]:
+    """"sync" / "async" when ``value`` (a resolved receiver) is a SQLAlchemy session,
+    connection or engine -- ``Session()``, ``sessionmaker(...)()``, ``scoped_session(...)``,
+    ``create_engine(...)`` and its ``connect()`` / ``begin()``, Flask-SQLAlchemy's
+    ``db.session``, their ``asyncio`` forms --, else None (any other SQLAlchemy object,
+    such as a ``URL``, is not one)."""
+    v = value
+    while v.endswith((".connect()", ".begin()", "[enter]", "[aenter]")):
+        v = v[: v.rindex("[")] if v.endswith("]") else v[: v.rindex(".")]
+    if v == _FLASK_SESSION or v == _FLASK_SESSION + "()":
+        return "sync"
+    if not v.endswith("()"):
+        return None
+    base = v[:-2]
+    if base in _SYNC_SESSIONS:
+        return "sync"
+    if base in _ASYNC_SESSIONS:
+        return "async"
+    return None
+
+
 def _session_like(value: str, asynchronous: bool = False) -> bool:
     """A SQLAlchemy session (or engine/connection) by what it resolved to."""
-    if value.startswith(_ASYNC_SESSION_MARKS):
-        return asynchronous
-    return value.startswith(_SESSION_MARKS)
+    kind = session_kind(value)
+    return kind == "sync" or asynchronous and kind == "async"
 
 
 def _cursor_like(value: str) -> bool:
