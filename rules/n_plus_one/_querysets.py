@@ -628,7 +628,11 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
         if name == "enumerate" and expr.args:
             return bounded_iterable(expr.args[0].value, names)
     if isinstance(expr, (cst.Name, cst.Attribute)):
-        return _is_a_class(names.resolve(expr), names)
+        if _is_a_class(names.resolve(expr), names):
+            return True
+        # a nested class (``Authenticator.Type``) is a symbol of its module
+        local = [v for v in names.local_values(expr) if isinstance(v, str) and v not in (UNKNOWN, NONE)] if hasattr(names, "local_values") else []
+        return len(local) == 1 and _is_a_class(local[0], names)
     return False
 
 
@@ -655,16 +659,14 @@ _BATCH_NAMES = ("chunk", "batch")
 
 def per_batch(node: cst.CSTNode, names: Any) -> bool:
     """A ``for`` whose passes are batches, not rows: ``for chunk in batched(rows, 500)``
-    (a batching function, or a target / iterable named ``chunk``/``batch``)."""
+    (a batching function, or a target named ``chunk`` / ``batch``; ``for row in chunk``
+    is a loop over rows again)."""
     if not isinstance(node, cst.For):
         return False
     iterable = node.iter
     if isinstance(iterable, cst.Call) and names.resolve(iterable.func) in BATCHING_CALLS:
         return True
     words = " ".join(loop_targets(node)).lower()
-    if isinstance(iterable, (cst.Name, cst.Attribute, cst.Call)):
-        head = iterable.func if isinstance(iterable, cst.Call) else iterable
-        words += " " + (last_name(head) or "").lower()  # type: ignore[arg-type]
     return any(w in words for w in _BATCH_NAMES)
 
 

@@ -139,6 +139,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "for chunk in chunks(ids, 500):\n    Book.objects.filter(id__in=chunk).update(seen=True)\n",
         "for batch in batches:\n    Book.objects.bulk_create(batch)\n",
         "from sqlalchemy import select\nfor chunk in chunks:\n    session.execute(select(User).where(User.id.in_(chunk)))\n",
+        # a queryset bound once before the loop: evaluated on the first pass, cached after
+        "def f(qs, states):\n    counters = Book.objects.values('status').annotate(n=Count('id'))\n    for s in states:\n        print([c for c in counters if c['status'] == s], len(counters))\n",
         # one statement per batch of rows
         "import itertools\nfrom sqlalchemy import insert\ndef load(session, rows):\n    for group in itertools.batched(rows, 5000):\n        session.execute(insert(Event), list(group))\n",
         # a nested function defined in the loop runs later, elsewhere
@@ -237,7 +239,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
             name = self.ctx.names.resolve(func)
             if name in SEQUENCE_BUILTINS:
                 arg = self.qa.analyze(node.args[0].value)
-                if arg is not None and arg.terminal is None and not arg.batch and not batched(arg, loops) and not _prefetchable(arg):
+                if arg is not None and arg.terminal is None and not arg.batch and not batched(arg, loops) and not _prefetchable(arg) and not _reused(node.args[0].value, arg, loops):
                     self._report(node, f"{name}({self.ctx.code_for(node.args[0].value)})", _evaluate_hint(arg))
 
     def _terminal(self, node: cst.Call, q: Query, loops: List[cst.CSTNode]) -> None:
@@ -327,7 +329,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     # -- evaluation -------------------------------------------------------------
     def on_query_iteration(self, iter_expr: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
         q = self.qa.analyze(iter_expr)
-        if q is None or q.batch or batched(q, loops) or q.terminal is not None:
+        if q is None or q.batch or batched(q, loops) or q.terminal is not None or _reused(iter_expr, q, loops):
             return
         if q.related is not None and _prefetchable(q):
             return
@@ -342,8 +344,20 @@ class QueryInLoop(QueryLoopTracker, Rule):
             test = test.expression
         if isinstance(test, (cst.Name, cst.Call, cst.Attribute)):
             q = self.qa.analyze(test)
-            if q is not None and q.terminal is None and not q.batch and not batched(q, loops) and not _prefetchable(q):
+            if q is not None and q.terminal is None and not q.batch and not batched(q, loops) and not _prefetchable(q) and not _reused(test, q, loops):
                 self._report(test, f"if {_short(self.ctx.code_for(test))}", "use `.exists()` once for all keys, outside the loop")
+
+
+def _reused(expr: cst.BaseExpression, q: Query, loops: List[cst.CSTNode]) -> bool:
+    """``for o in counters`` with ``counters`` a Django queryset bound before the loops
+    and not rebound in them: the first pass fills its result cache, later passes (and
+    ``len()`` / ``list()`` / ``bool()``) read it -- one query, not one per pass. (A
+    SQLAlchemy query runs again on every iteration.)"""
+    if q.orm != "django" or not isinstance(expr, cst.Name) or not loops:
+        return False
+    from ._querysets import _assignments
+
+    return _assignments(loops[0], expr.value) == 0
 
 
 def _prefetchable(q: Query) -> bool:
