@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
-SUMMARY_FORMAT = "orm-2"  # bump when notes or local values change shape
+SUMMARY_FORMAT = "orm-3"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
 ANY = "*"  # a loads entry: the query may load any relation
 FILTERED = "|filtered"  # the end of ``related``: a related manager narrowed by a method
@@ -582,6 +582,9 @@ def _cache_aside_functions(facts: Any) -> FrozenSet[str]:
     for scope in list(facts.scopes.values()):
         if scope.kind != "function":
             continue
+        if _memoizes_on_attribute(scope.node):
+            out.add(scope.qualname)
+            continue
         reads = writes = False
         for node in ast.walk(scope.node):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CACHE_VERBS:
@@ -607,14 +610,24 @@ def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
         return found  # type: ignore[no-any-return]
     node = function.node
     args = node.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if positional and function.scope.self_param == positional[0]:
+        positional = positional[1:]  # ``self`` / ``cls``: not passed by the caller
+    defaults: Dict[str, str] = {}
+    for arg, default in zip([a.arg for a in (*args.posonlyargs, *args.args)][-len(args.defaults):] if args.defaults else [], args.defaults):
+        if isinstance(default, ast.Constant):
+            defaults[arg] = repr(default.value)
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(default, ast.Constant):
+            defaults[arg.arg] = repr(default.value)
     params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     out: Dict[int, FrozenSet[str]] = {}
 
     def test_of(test: ast.AST) -> Optional[Tuple[str, str]]:
         if isinstance(test, ast.Name) and test.id in params:
-            return test.id, "truthy"
+            return _guard_name(test.id, positional, defaults), "truthy"
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in params:
-            return test.operand.id, "falsy"
+            return _guard_name(test.operand.id, positional, defaults), "falsy"
         return None
 
     def walk(body: Sequence[ast.AST], guards: FrozenSet[str]) -> None:
@@ -646,19 +659,57 @@ def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
     return out
 
 
-def guard_blocks(notes: FrozenSet[str], literal: Any) -> bool:
-    """Whether a call with ``literal`` arguments (``{"shallow": "True"}``) never reaches a
-    call of the callee that has ``notes`` (its guards on the callee's parameters)."""
+def _guard_name(param: str, positional: Sequence[str], defaults: Dict[str, str]) -> str:
+    """``name@position=default`` (position -1: keyword-only; default "" when none)."""
+    position = positional.index(param) if param in positional else -1
+    return f"{param}@{position}={defaults.get(param, '')}"
+
+
+def guard_blocks(notes: FrozenSet[str], literal: Any, positional_count: int = -1) -> bool:
+    """Whether a call with ``literal`` keyword arguments (``{"shallow": "True"}``) and
+    ``positional_count`` positional ones (-1: unknown) never reaches a call of the callee
+    that has ``notes`` (its guards on the callee's parameters; a parameter the call does
+    not pass has its literal default)."""
     for note in notes:
         if not note.startswith("guard:"):
             continue
-        _, param, need = note.split(":", 2)
+        _, spec, need = note.split(":", 2)
+        param, _, rest = spec.partition("@")
+        position_text, _, default = rest.partition("=")
         value = literal.get(param)
+        if value is None and default and positional_count >= 0:
+            position = int(position_text) if position_text.lstrip("-").isdigit() else -1
+            if position == -1 or position >= positional_count:
+                value = default  # not passed: its default
         if value is None:
             continue
         truthy = value not in ("False", "None", "0", "''", '""', "()", "[]", "{}")
         if value in ("True", "False", "None", "0", "1") or value.startswith(("'", '"')):
             if (need == "falsy") == truthy:
+                return True
+    return False
+
+
+def _memoizes_on_attribute(fn: ast.AST) -> bool:
+    """``if not hasattr(request, "_cart_cache"): request._cart_cache = ...``: the work
+    runs on the first call for that object only."""
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        else:
+            continue
+        if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" and len(test.args) == 2):
+            continue
+        owner, attr = test.args
+        if not (isinstance(owner, ast.Name) and isinstance(attr, ast.Constant) and isinstance(attr.value, str)):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == attr.value and isinstance(t.value, ast.Name) and t.value.id == owner.id for t in sub.targets
+            ):
                 return True
     return False
 

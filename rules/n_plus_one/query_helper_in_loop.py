@@ -121,6 +121,10 @@ class QueryHelperInLoop(Rule):
         MODELS + "def clean(name, shallow=False):\n    if not shallow:\n        if Owner.objects.filter(name=name).exists():\n            raise ValueError(name)\n    return name\nfor n in names:\n    clean(n, shallow=True)\n",
         # a loop over an enumeration's members: a fixed number of passes
         MODELS + "import enum\nclass Kind(enum.Enum):\n    A = 1\n    B = 2\ndef has(kind):\n    return Owner.objects.filter(name=kind.name).exists()\nfound = [k for k in Kind if has(k)]\n",
+        # ... or when the parameter keeps its default
+        MODELS + "class Price:\n    def total(self, amount, with_extras=False):\n        if with_extras:\n            for pet in Pet.objects.all():\n                amount += 1\n        return amount\nfor p in prices:\n    Price().total(p)\n",
+        # a helper that memoizes its work on the object it is given
+        MODELS + "def cart(request):\n    if not hasattr(request, '_cart'):\n        request._cart = list(Owner.objects.filter(name=request.user))\n    return request._cart\nfor step in steps:\n    cart(request)\n",
         # the loop returns the first helper call: once per call
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
         # a cache-aside helper (reads a cache, fills it on a miss): once per key
@@ -215,12 +219,11 @@ class QueryHelperInLoop(Rule):
             return False
         literal = {a.keyword.value: _literal(a.value) for a in node.args if a.keyword is not None}
         literal = {k: v for k, v in literal.items() if v is not None}
-        if not literal:
-            return False
+        positional = -1 if any(a.star for a in node.args) else sum(1 for a in node.args if a.keyword is None)
         first = found.steps[0]
         for call in self.ctx.project.details(target).calls:
             if call.line == first.line and call.column == first.column:
-                return guard_blocks(call.notes, literal)
+                return guard_blocks(call.notes, literal, positional)
         return False
 
     def visit_Await(self, node: cst.Await) -> None:
