@@ -531,6 +531,9 @@ class OrmProvider(Provider):
             if kind == "qs":
                 django = _catalog()["django"]
                 if name in django["query"]:
+                    served = _prefetch_served(receiver) if name in django["prefetch_cached"] else None
+                    if served is not None:  # ``self.tags.count()``: a prefetch of ``tags`` serves it
+                        return Effect(NAME, PREFETCHABLE, f"{served}.{name}", call.line, call.column)
                     return Effect(NAME, "write" if name in _WRITES else "query", f"{short}.objects.{name}", call.line, call.column)
                 return None
             if kind == "query":
@@ -564,6 +567,9 @@ class OrmProvider(Provider):
     def match_iteration(self, iterable: Value, site: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
         data = orm_data(iterable)
         if data is not None and data[0] in ("qs", "query"):
+            served = _prefetch_served(data) if data[0] == "qs" else None
+            if served is not None:  # ``for t in self.tags.all()``: a prefetch of ``tags`` serves it
+                return Effect(NAME, PREFETCHABLE, f"for ... in {served}", site.line, site.column)
             return Effect(NAME, "query", f"for ... in {_short(data[1])} query", site.line, site.column)
         return None
 
@@ -723,6 +729,19 @@ DBAPI = "cursor."  # the display of DB-API effects starts with it
 def is_dbapi(effect: Effect) -> bool:
     """A DB-API ``cursor.execute`` (not an ORM call): a blocking driver call to FFT1."""
     return effect.display.startswith(DBAPI)
+
+
+PREFETCHABLE = "query-prefetchable"  # an effect kind: a related manager read a prefetch serves
+
+
+def _prefetch_served(receiver: Tuple[Any, ...]) -> Optional[str]:
+    """``Owner.attr`` when ``receiver`` is a plain related manager (``all()`` only) of a
+    model instance, which ``prefetch_related("attr")`` on the owner's query serves."""
+    related = receiver[3] if len(receiver) > 3 else ""
+    if not related or related.endswith(FILTERED):
+        return None
+    owner, _, attr = related.partition(":")
+    return f"{_short(owner)}.{attr}"
 
 
 def _short(model: str) -> str:

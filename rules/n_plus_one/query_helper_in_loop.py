@@ -12,7 +12,7 @@ from fftlint.types import Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
 from ._prefilter import query_helper_could_match
-from .provider import CACHED, NAME, OrmProvider, guard_blocks
+from .provider import CACHED, NAME, PREFETCHABLE, OrmProvider, guard_blocks
 
 MODELS = (
     "from django.db import models\n\n"
@@ -125,6 +125,8 @@ class QueryHelperInLoop(Rule):
         MODELS + "class Price:\n    def total(self, amount, with_extras=False):\n        if with_extras:\n            for pet in Pet.objects.all():\n                amount += 1\n        return amount\nfor p in prices:\n    Price().total(p)\n",
         # a helper that memoizes its work on the object it is given
         MODELS + "def cart(request):\n    if not hasattr(request, '_cart'):\n        request._cart = list(Owner.objects.filter(name=request.user))\n    return request._cart\nfor step in steps:\n    cart(request)\n",
+        # a model method reading a relation the loop's query prefetched
+        MODELS + "class Kennel(models.Model):\n    def dogs(self):\n        return [d.name for d in self.residents.all()]\nclass Dog(models.Model):\n    kennel = models.ForeignKey(Kennel, on_delete=models.CASCADE, related_name='residents')\nfor k in Kennel.objects.prefetch_related('residents'):\n    k.dogs()\n",
         # the loop returns the first helper call: once per call
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
         # a cache-aside helper (reads a cache, fills it on a miss): once per key
@@ -136,13 +138,17 @@ class QueryHelperInLoop(Rule):
             message_contains="clean -> Owner.objects.exists",
         ),
         Invalid(
+            MODELS + "class Kennel(models.Model):\n    def dogs(self):\n        return [d.name for d in self.residents.all()]\nclass Dog(models.Model):\n    kennel = models.ForeignKey(Kennel, on_delete=models.CASCADE, related_name='residents')\nfor k in Kennel.objects.all():\n    k.dogs()\n",
+            message_contains="Kennel.dogs -> for ... in Kennel.residents",
+        ),
+        Invalid(
             MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\n\nfor pet in pets:\n    owner = get_owner(pet.owner_id)\n",
             line=13,
             message_contains="for ... -> get_owner -> Owner.objects.get",
         ),
         Invalid(
             MODELS + "def count_pets(owner: Owner):\n    return owner.pets.count()\n\nnames = [count_pets(o) for o in owners]\n",
-            message_contains="count_pets -> Pet.objects.count",
+            message_contains="count_pets -> Owner.pets.count",
         ),
         Invalid(
             MODELS + "class Report:\n    def __init__(self, owner):\n        self.owner = owner\n    @property\n    def pets(self):\n        return list(Pet.objects.filter(owner=self.owner))\n\n"
@@ -198,7 +204,7 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
-            if found is None or self._guarded(node, target, found):
+            if found is None or self._guarded(node, target, found) or self._prefetched(node, found):
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
@@ -225,6 +231,32 @@ class QueryHelperInLoop(Rule):
             if call.line == first.line and call.column == first.column:
                 return guard_blocks(call.notes, literal, positional)
         return False
+
+    def _prefetched(self, node: cst.CSTNode, found: Any) -> bool:
+        """``discount.apply(...)`` on a row of ``qs.prefetch_related("products")`` whose
+        method only reads ``self.products.all()``: the prefetch serves it, no query."""
+        if found.effect.kind != PREFETCHABLE or len(found.names) != 2:
+            return False
+        func = node.func if isinstance(node, cst.Call) else node
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if not isinstance(receiver, cst.Name):
+            return False
+        attr = found.effect.display.split(" ")[-1].split(".")[1] if "." in found.effect.display else ""
+        for frame in reversed(self.ctx.stack.loops):
+            loop = frame.node
+            if receiver.value in loop_targets(loop):
+                iterable = loop.iter if isinstance(loop, cst.For) else loop.for_in.iter if hasattr(loop, "for_in") else None  # type: ignore[attr-defined]
+                query = self._loop_query(iterable) if iterable is not None else None
+                return query is not None and query.orm == "django" and query.covers(attr)
+        return False
+
+    def _loop_query(self, iterable: cst.BaseExpression) -> Any:
+        from ._querysets import Analyzer, options_of
+
+        analyzer = self.__dict__.get("_analyzer")
+        if analyzer is None:
+            analyzer = self.__dict__["_analyzer"] = Analyzer(self.ctx, options_of(self))
+        return analyzer.analyze(iterable)
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaits = getattr(self, "_awaits", set())
