@@ -315,11 +315,7 @@ class OrmProvider(Provider):
             stmt = [orm_data(v) for v in project.resolve(info[0]) if v not in (UNKNOWN, NONE)]
             if len(stmt) != 1 or stmt[0] is None or stmt[0][0] != "query":
                 return None
-            _kind, model, loads, _rel = stmt[0]
-            if tail == "scalar":
-                got = frozenset((model + "()",)) if model else None
-            else:
-                got = _one(orm_value("rows" if tail == "scalars" else "result", model, loads))
+            got = _statement_result(tail, stmt[0])
         if got is None:
             return None
         return frozenset((Awaitable(got),)) if asynchronous else got
@@ -348,11 +344,7 @@ class OrmProvider(Provider):
                 queries = {d for d in stmt if d is not None and d[0] == "query"}
                 if len(queries) != 1 or len(stmt) != 1:
                     return None
-                kind, model, loads, _rel = next(iter(queries))
-                if tail == "scalar":
-                    got = frozenset((model + "()",)) if model else None
-                else:
-                    got = _one(orm_value("rows" if tail == "scalars" else "result", model, loads))
+                got = _statement_result(tail, next(iter(queries)))
             if got is None:
                 return None
             return frozenset((Awaitable(got),)) if asynchronous else got
@@ -746,6 +738,15 @@ def _prefetch_served(receiver: Tuple[Any, ...]) -> Optional[str]:
 
 def _short(model: str) -> str:
     return model.rsplit(".", 1)[-1] if model else "..."
+
+
+def _statement_result(tail: str, query: Tuple[Any, ...]) -> Optional[Values]:
+    """What ``session.<tail>(stmt)`` gives for a statement that is ``query``: a row of its
+    model (``scalar``), its rows (``scalars``) or a result (``execute``)."""
+    _kind, model, loads, _rel = query
+    if tail == "scalar":
+        return frozenset((model + "()",)) if model else None
+    return _one(orm_value("rows" if tail == "scalars" else "result", model, loads))
 
 
 def _model_argument(facts: Any, node: ast.AST, look: Any) -> Optional[str]:
