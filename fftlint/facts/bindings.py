@@ -266,6 +266,8 @@ class ModuleFacts:
     ) -> None:
         #: the source text, when known, only rules scans out: no ``:=`` or ``yield``
         #: in the text means none in the tree
+        #: the source text (None when not given): what providers' word checks read
+        self.text = text
         self.has_walrus = text is None or ":=" in text
         self.has_yield = text is None or "yield" in text
         self.tree = tree

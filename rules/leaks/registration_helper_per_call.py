@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Any, Dict, Optional
+from functools import lru_cache
+from typing import Any, Dict, Optional, Tuple
 
 import libcst as cst
 
@@ -267,7 +268,8 @@ class RegistrationHelperPerCall(Rule):
         return path
 
 
-def helper_by_name(name: str, setup_names: Any) -> bool:
+@lru_cache(maxsize=8192)  # asked for every call of every file the pre-check reads
+def helper_by_name(name: str, setup_names: Tuple[str, ...]) -> bool:
     """A set-up helper by its name (FFT301's test), constructors and other dunders aside:
     they run per object by design, and FFT301 reads them as such."""
     return not (name.startswith("__") and name.endswith("__")) and setup_by_name(name, setup_names)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import ast
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
 from fftlint.analysis.orm import ModelIndex, build_model_index
 from fftlint.facts.provider import Effect, Provider
@@ -576,12 +576,18 @@ def _cache_aside_functions(facts: Any) -> FrozenSet[str]:
     found = facts.__dict__.get("_fft2_cache_aside")
     if found is not None:
         return found  # type: ignore[no-any-return]
-    out = set()
-    for scope in list(facts.scopes.values()):
+    out: Set[str] = set()
+    text = getattr(facts, "text", None)
+    # both idioms spell a word the module must contain: skip the walks when it does not
+    may_memoize = text is None or "hasattr" in text
+    may_cache = text is None or "cache" in text.lower()
+    for scope in list(facts.scopes.values()) if may_memoize or may_cache else ():
         if scope.kind != "function":
             continue
-        if _memoizes_on_attribute(scope.node):
+        if may_memoize and _memoizes_on_attribute(scope.node):
             out.add(scope.qualname)
+            continue
+        if not may_cache:
             continue
         reads = writes = False
         for node in ast.walk(scope.node):
