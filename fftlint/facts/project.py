@@ -380,10 +380,15 @@ class ProjectFacts:
         self._tops.add(module.split(".", 1)[0])
 
     def release_file(self, module: str) -> None:
-        """Drop the linted file's binding map (its summary, once made, stays)."""
+        """The linted file is done: its binding map joins the bounded set kept at hand
+        (a later look-up that summarises the module reads it instead of parsing the file
+        again); its summary, once made, stays."""
         self.overlay.pop(module, None)
-        self._facts.pop(module, None)
+        facts = self._facts.pop(module, None)
         self._facts_text.pop(module, None)
+        text = getattr(facts, "text", None)
+        if facts is not None and text is not None:
+            self._keep(module, facts, text)
 
     # -- function bodies -------------------------------------------------------------
     def details(self, fn: FunctionFacts) -> FunctionDetails:
@@ -496,7 +501,7 @@ class ProjectFacts:
                 hit = None
             if isinstance(hit, ModuleSummary):
                 return hit.moved(path)
-        facts = parse_facts(text, module, is_package, path, self.providers)
+        facts = self.facts_for(module, text) or parse_facts(text, module, is_package, path, self.providers)
         summary = _summarize(facts, path, self.providers) if facts is not None else None
         if summary is not None:
             self._keep(module, facts, text)  # its functions' bodies, or its own lint, may follow

@@ -47,8 +47,9 @@ to run once per batch.
 from __future__ import annotations
 
 import ast
+import bisect
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from fftlint.analysis.orm import ModelIndex, build_model_index
 from fftlint.facts.provider import Effect, Provider
@@ -159,7 +160,7 @@ class OrmProvider(Provider):
             for value in values:
                 if isinstance(value, str) and (value in _CACHE_DECORATORS or value.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property", "memoize")):
                     return frozenset((CACHED,))
-        if function.qualname in _cache_aside_functions(function.facts):
+        if _cache_aside(function):
             return frozenset((CACHED,))
         return frozenset()
 
@@ -569,41 +570,48 @@ class OrmProvider(Provider):
         return CACHED not in target.marks
 
 
-def _cache_aside_functions(facts: Any) -> FrozenSet[str]:
-    """Functions of the module that read a cache and fill it (``x = cache.get(k)`` ...
-    ``cache.set(k, x)``): the cache-aside idiom, whose queries run on a miss, once per key,
-    not once per call. One walk of the module, kept on its binding map."""
-    found = facts.__dict__.get("_fft2_cache_aside")
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    out: Set[str] = set()
-    text = getattr(facts, "text", None)
-    # both idioms spell a word the module must contain: skip the walks when it does not
-    may_memoize = text is None or "hasattr" in text
-    may_cache = text is None or "cache" in text.lower()
-    for scope in list(facts.scopes.values()) if may_memoize or may_cache else ():
-        if scope.kind != "function":
-            continue
-        if may_memoize and _memoizes_on_attribute(scope.node):
-            out.add(scope.qualname)
-            continue
-        if not may_cache:
-            continue
-        reads = writes = False
-        for node in ast.walk(scope.node):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CACHE_VERBS:
-                receiver = node.func.value
-                name = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else ""
-                if "cache" in name.lower():
-                    if node.func.attr in ("get", "get_many"):
-                        reads = True
-                    else:
-                        writes = True
-                    if reads and writes:
-                        out.add(scope.qualname)
-                        break
-    result = facts.__dict__["_fft2_cache_aside"] = frozenset(out)
-    return result
+def _cache_aside(function: Any) -> bool:
+    """A function that reads a cache and fills it (``x = cache.get(k)`` ... ``cache.set(k,
+    x)``): the cache-aside idiom, whose queries run on a miss, once per key, not once per
+    call; or one that memoizes on the object it gets (:func:`_memo_guard`). Its code
+    (nested functions included) must spell the words, so only functions over a line that
+    does are walked."""
+    node = function.node
+    lines = _word_lines(function.facts)
+    if lines is not None:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        last = getattr(node, "end_lineno", None) or 1 << 30
+        at = bisect.bisect_left(lines, first)
+        if at == len(lines) or lines[at] > last:
+            return False
+    reads = writes = False
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.If) and _memo_guard(sub):
+            return True
+        if isinstance(sub, ast.Call):
+            verb = _cache_verb(sub)
+            if verb is not None:
+                reads, writes = reads or verb, writes or not verb
+                if reads and writes:
+                    return True
+    return False
+
+
+def _word_lines(facts: Any) -> Optional[List[int]]:
+    """The lines (1-based, sorted) of the module that spell ``cache`` (any case) or
+    ``hasattr``; None without the module's text. Computed once per binding map."""
+    found = facts.__dict__.get("_fft2_word_lines")
+    if found is None:
+        text = getattr(facts, "text", None)
+        if text is None:
+            return None
+        lowered = text.lower()
+        if "cache" not in lowered and "hasattr" not in lowered:
+            found = []
+        else:
+            found = [i for i, line in enumerate(lowered.split("\n"), 1) if "cache" in line or "hasattr" in line]
+        facts.__dict__["_fft2_word_lines"] = found
+    return found  # type: ignore[no-any-return]
 
 
 def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
@@ -694,28 +702,36 @@ def guard_blocks(notes: FrozenSet[str], literal: Any, positional_count: int = -1
     return False
 
 
-def _memoizes_on_attribute(fn: ast.AST) -> bool:
+def _memo_guard(node: ast.If) -> bool:
     """``if not hasattr(request, "_cart_cache"): request._cart_cache = ...``: the work
     runs on the first call for that object only."""
-    for node in ast.walk(fn):
-        if not isinstance(node, ast.If):
-            continue
-        test = node.test
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            test = test.operand
-        else:
-            continue
-        if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" and len(test.args) == 2):
-            continue
-        owner, attr = test.args
-        if not (isinstance(owner, ast.Name) and isinstance(attr, ast.Constant) and isinstance(attr.value, str)):
-            continue
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Assign) and any(
-                isinstance(t, ast.Attribute) and t.attr == attr.value and isinstance(t.value, ast.Name) and t.value.id == owner.id for t in sub.targets
-            ):
-                return True
-    return False
+    test = node.test
+    if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)):
+        return False
+    test = test.operand
+    if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" and len(test.args) == 2):
+        return False
+    owner, attr = test.args
+    if not (isinstance(owner, ast.Name) and isinstance(attr, ast.Constant) and isinstance(attr.value, str)):
+        return False
+    return any(
+        isinstance(sub, ast.Assign)
+        and any(isinstance(t, ast.Attribute) and t.attr == attr.value and isinstance(t.value, ast.Name) and t.value.id == owner.id for t in sub.targets)
+        for sub in ast.walk(node)
+    )
+
+
+def _cache_verb(node: ast.Call) -> Optional[bool]:
+    """True for a read of a cache (``cache.get(k)``), False for a write (``cache.set``),
+    None for any other call: a receiver whose name says cache, a cache method."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _CACHE_VERBS):
+        return None
+    receiver = func.value
+    name = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else ""
+    if "cache" not in name.lower():
+        return None
+    return func.attr in ("get", "get_many")
 
 
 _CACHE_VERBS = frozenset(("get", "get_many", "set", "set_many", "add", "get_or_set"))
