@@ -54,6 +54,18 @@ def _matches(rel: str, globs: Sequence[str]) -> bool:
     return False
 
 
+def _name_suffixes(globs: Sequence[str]) -> Optional[Tuple[str, ...]]:
+    """The endings a file name needs for any of ``globs`` to match (``**/*.sql`` needs
+    ``.sql``), or None when some glob's last part is not ``*`` + a literal ending."""
+    out = []
+    for pattern in globs:
+        last = pattern.replace(os.sep, "/").rsplit("/", 1)[-1]
+        if not last.startswith("*") or any(c in last[1:] for c in "*?[]") or not last[1:]:
+            return None
+        out.append(os.path.normcase(last[1:]))
+    return tuple(out)
+
+
 def sql_files(root: str, globs: Sequence[str] = ("**/*.sql",)) -> List[str]:
     key = (root, tuple(globs))
     now = time.monotonic()
@@ -61,9 +73,12 @@ def sql_files(root: str, globs: Sequence[str] = ("**/*.sql",)) -> List[str]:
     if hit is not None and now - hit[0] < WALK_TTL:
         return hit[1]
     found: List[str] = []
+    suffixes = _name_suffixes(globs)
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         for name in sorted(filenames):
+            if suffixes is not None and not os.path.normcase(name).endswith(suffixes):
+                continue  # no glob can match a file of this name (most of a tree's files)
             full = os.path.join(dirpath, name)
             if _matches(os.path.relpath(full, root), globs):
                 found.append(full)
