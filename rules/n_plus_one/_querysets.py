@@ -10,6 +10,7 @@ loads eagerly and whether it already ran (a terminal method such as ``.get()``).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
@@ -602,6 +603,10 @@ class Analyzer:
                 model = self.model_of(sel.args[0].value)
                 model_name = last_name(sel.args[0].value) or ""
         q = Query("sqlalchemy", model, model_name, f"{self.ctx.code_for(receiver)}.{method}({builder.rsplit('.', 1)[-1]}(...))", terminal=method, via="session")
+        if stmt_links and stmt_links[0].kind == "call":
+            built = stmt_links[0].node
+            if isinstance(built, cst.Call) and built.args and built.args[0].keyword is None and not built.args[0].star:
+                q.model_expr = built.args[0].value  # the entity (``delete(M)``) or the SQL (``text(...)``)
         inner = _apply_sqlalchemy(Query("sqlalchemy", model, model_name, ""), stmt_links[1:], names)
         if inner is not None:
             q.prefetch, q.loads_unknown, q.custom, q.batched_on = inner.prefetch, inner.loads_unknown, inner.custom, inner.batched_on
@@ -623,7 +628,7 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
         return not any(isinstance(el, cst.StarredElement) for el in expr.elements)
     if isinstance(expr, cst.Call):
         name = names.resolve(expr.func)
-        if name in _BOUNDED_CALLS:
+        if name in _BOUNDED_CALLS or _retry_call(expr.func):
             return True
         if name == "enumerate" and expr.args:
             return bounded_iterable(expr.args[0].value, names)
@@ -634,6 +639,18 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
         local = [v for v in names.local_values(expr) if isinstance(v, str) and v not in (UNKNOWN, NONE)] if hasattr(names, "local_values") else []
         return len(local) == 1 and _is_a_class(local[0], names)
     return False
+
+
+#: words of a callee whose iteration gives attempts, not rows: ``for attempt in
+#: run_with_db_retries():`` / ``tenacity.Retrying(...)`` runs the body again only after
+#: a failure
+_RETRY_WORDS = frozenset(("retry", "retries", "retrying", "attempts"))
+
+
+def _retry_call(func: cst.BaseExpression) -> bool:
+    name = last_name(func) or ""
+    spelled = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return any(word in _RETRY_WORDS for word in spelled.split("_"))
 
 
 def _is_a_class(canonical: Optional[str], names: Any) -> bool:
@@ -717,6 +734,37 @@ def collection_loops(ctx: Any) -> List[cst.CSTNode]:
         if found:
             out.append(node)
     return out
+
+
+#: SQL that names a table right before an interpolation: ``FROM {table}``, ``INTO "{t}"``
+_TABLE_BEFORE = re.compile(r'(?:\bFROM|\bINTO|\bUPDATE|\bJOIN|\bTABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:\w+\.)?["`\[]?$', re.IGNORECASE)
+
+
+def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) -> bool:
+    """The statement's table changes with the loop: its entity is a loop variable
+    (``for model in models: session.execute(delete(model)...)``), or its SQL puts one in
+    the table's place (``f"DELETE FROM {table} WHERE ..."``). One statement per table, not
+    one per row: no single statement can replace the loop."""
+    if expr is None:
+        return False
+    targets: Set[str] = set()
+    for loop in loops:
+        targets |= loop_targets(loop)
+    if isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)):
+        root = expr
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        return isinstance(root, cst.Name) and root.value in targets
+    if isinstance(expr, cst.FormattedString):
+        before = ""
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                before = part.value
+            elif isinstance(part, cst.FormattedStringExpression):
+                if mentions(part.expression, targets) and _TABLE_BEFORE.search(before):
+                    return True
+                before = ""
+    return False
 
 
 def batched(query: Query, loops: Sequence[cst.CSTNode]) -> bool:
@@ -1074,13 +1122,32 @@ def _first_pass_guard(stmt: cst.If, loop: cst.CSTNode) -> bool:
     return False
 
 
+def _key_guard(stmt: cst.If, loop: cst.CSTNode) -> bool:
+    """``for k in fields: if k == "itemvars":`` (``for k, v in d.items()`` too): the body
+    runs for one value of the loop variable, once for a loop over keys or names."""
+    if not isinstance(loop, cst.For):
+        return False
+    target = loop.target
+    if isinstance(target, cst.Tuple) and target.elements and isinstance(loop.iter, cst.Call) and last_name(loop.iter.func) == "items":
+        target = target.elements[0].value
+    if not isinstance(target, cst.Name):
+        return False
+    test = stmt.test
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal)):
+        return False
+    sides = (test.left, test.comparisons[0].comparator)
+    literal = (cst.SimpleString, cst.ConcatenatedString, cst.Integer)
+    return any(isinstance(a, cst.Name) and a.value == target.value and isinstance(b, literal) for a, b in (sides, sides[::-1]))
+
+
 def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
     """The statement being walked runs at most once per call of the function, however many
     rows the loops have: it returns or raises (and no ``try`` between it and the loops
     catches and goes on), it is followed in its block (or an enclosing one inside the
     loops) by ``return``/``raise`` -- or by ``break`` when only one collection loop
     encloses it --, or it sits under a first-pass guard (``if i == 0``, ``if x is None:
-    x = ...``)."""
+    x = ...``), or, under one collection loop, a guard on one value of its variable
+    (``if key == "name":``)."""
     if not loops:
         return False
     stack = list(ctx.statements)
@@ -1103,7 +1170,7 @@ def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
         return True
     for parent, child in pairs:
         if isinstance(parent, cst.If) and any(s is child for s in parent.body.body):  # type: ignore[union-attr]
-            if _guard_once(parent, ctx.names) or _first_pass_guard(parent, innermost):
+            if _guard_once(parent, ctx.names) or _first_pass_guard(parent, innermost) or (single and _key_guard(parent, innermost)):
                 return True
         block = _block_of(parent, child)
         if block is not None and not protected:

@@ -24,6 +24,7 @@ from ._querysets import (
     loop_targets,
     mentions,
     not_database,
+    per_table,
     runs_at_most_once,
 )
 from .provider import OrmProvider
@@ -47,7 +48,14 @@ class QueryInLoop(QueryLoopTracker, Rule):
     `alembic/`), which run once per database, nor a query that runs at most once per
     call: one the loop returns or raises right after (and no `try` around it goes on to
     the next row), one followed by `break` in the only loop, one under a first-pass guard
-    (`if i == 0:` of an `enumerate`, `if x is None: x = ...`).
+    (`if i == 0:` of an `enumerate`, `if x is None: x = ...`), or one under a guard on a
+    single value of the loop variable (`for k in fields: if k == "itemvars":`). Retry
+    loops (`for attempt in run_with_db_retries():`, `tenacity.Retrying(...)`: a callee
+    named with retry / retries / attempts) run the statement again only after a failure.
+    A statement whose table is the loop variable (`for model in models:
+    session.execute(delete(model)...)`, `cursor.execute(f"DELETE FROM {table} ...")`)
+    runs once per table, which no single statement can replace: not reported; the loop
+    variable anywhere else in the SQL (`WHERE id = {i}`) still is.
 
     Querysets and queries are followed through the facts layer: a name bound in the
     function, `self.qs`, a helper's return value (in any module of the project), a
@@ -164,6 +172,20 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "def f(devices):\n    for d in devices:\n        if d.matches():\n            d.count += 1\n            Device.objects.filter(pk=d.pk).update(count=d.count)\n            break\n",
         "def f(rows):\n    for i, row in enumerate(rows):\n        if i == 0:\n            header = Header.objects.get(pk=row.header_id)\n",
         "def f(rows):\n    default = None\n    for row in rows:\n        if default is None:\n            default = Setting.objects.get(name='x')\n",
+        # one statement per table: the loop walks tables or models, each pass another one
+        "from sqlalchemy import delete\nfrom sqlalchemy.orm import Session\ndef purge(session: Session, dag_id, models):\n"
+        "    for model in models:\n        session.execute(delete(model).where(model.dag_id == dag_id))\n",
+        "from sqlalchemy import text\nfrom sqlalchemy.orm import Session\ndef scrub(session: Session, uid, tables):\n"
+        "    for table in tables:\n        session.execute(text(f'DELETE FROM {table} WHERE user_id = :uid'), {'uid': uid})\n",
+        "def scrub(cursor, uid, tables):\n    for table in tables:\n        cursor.execute(f'DELETE FROM \"{table}\" WHERE user_id = %s', (uid,))\n",
+        # a retry loop: the statement runs again only after a failure
+        "from sqlalchemy import update\nfrom sqlalchemy.orm import Session\ndef clear(session: Session):\n"
+        "    for attempt in run_with_db_retries():\n        with attempt:\n            session.execute(update(Task).values(trigger_id=None))\n",
+        "import tenacity\nfrom sqlalchemy.orm import Session\ndef load(session: Session, uid):\n"
+        "    for attempt in tenacity.Retrying(stop=tenacity.stop_after_attempt(3)):\n        with attempt:\n            return session.get(User, uid)\n",
+        # the query runs for one value of the loop variable only (a field name, a key)
+        "def f(fields, event):\n    for k in fields:\n        if k == 'itemvars':\n            items = list(Item.objects.filter(event=event))\n",
+        "def f(fields, event):\n    for k, v in fields.items():\n        if 'itemvars' == k:\n            n = Item.objects.filter(event=event).count()\n",
     ]
     INVALID = [
         Invalid(
@@ -202,6 +224,14 @@ class QueryInLoop(QueryLoopTracker, Rule):
             "for a in Author.objects.all():\n    recent = a.books.filter(year__gt=2000).first()\n",
             line=7,
         ),
+        # ... but any other value, or a field of the row, is a pass per row
+        Invalid("def f(fields, event):\n    for k in fields:\n        if k != 'itemvars':\n            n = Item.objects.filter(event=event).count()\n"),
+        Invalid("def f(rows, event):\n    for r in rows:\n        if r.kind == 'a':\n            n = Item.objects.filter(event=event).count()\n"),
+        # the loop variable in the WHERE clause, not the table: one query per row
+        Invalid("from sqlalchemy import delete\nfrom sqlalchemy.orm import Session\ndef purge(session: Session, ids):\n    for i in ids:\n        session.execute(delete(Log).where(Log.id == i))\n"),
+        Invalid("def f(cursor, ids):\n    for i in ids:\n        cursor.execute(f'SELECT * FROM users WHERE id = {i}')\n"),
+        # a collection named like retries is still rows
+        Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, retries):\n    for r in retries:\n        session.get(User, r)\n"),
     ]
 
     # -- reporting --------------------------------------------------------------
@@ -246,7 +276,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
                     self._report(node, f"{name}({self.ctx.code_for(node.args[0].value)})", _evaluate_hint(arg))
 
     def _terminal(self, node: cst.Call, q: Query, loops: List[cst.CSTNode]) -> None:
-        if q.batch or batched(q, loops):
+        if q.batch or batched(q, loops) or per_table(q.model_expr, loops):
             return
         if q.related is not None and _prefetchable(q):
             return  # a.books.count() / a.books.all(): FFT202 (prefetch_related fixes it)
@@ -304,7 +334,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
         targets = set()
         for loop in loops:
             targets |= loop_targets(loop)
-        if isinstance(sql, cst.Name) and sql.value in targets:
+        if isinstance(sql, cst.Name) and sql.value in targets or per_table(sql, loops):
             return
         verb = text.lstrip("( \n\t").split(None, 1)[0].upper() if text.strip() else ""
         if verb in ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT"):
