@@ -125,6 +125,9 @@ def _tail(node: cst.BaseExpression) -> Optional[str]:
 
 
 def _literal_flag(node: cst.BaseExpression) -> bool:
+    """``True`` / ``False``, or SQLAlchemy's ``true()`` / ``false()`` (``sa.false()``)."""
+    if isinstance(node, cst.Call) and not node.args:
+        return _tail(node.func) in ("true", "false")
     return isinstance(node, cst.Name) and node.value in ("True", "False")
 
 

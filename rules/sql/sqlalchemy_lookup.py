@@ -30,8 +30,9 @@ class SqlAlchemyUnindexedLookup(Rule):
     PostgreSQL does not index the referencing side by itself (MySQL's InnoDB does: set
     the `dialect` option, and such findings are dropped).
 
-    Not judged: `!=`, negations, `True`/`False` flags, `.like()` / functions on columns
-    no index mentions, comparisons of two columns of one table. A query is left alone
+    Not judged: `!=`, negations, flags (`True` / `False`, `true()` / `false()`),
+    `.like()` / functions on columns no index mentions, comparisons of two columns of
+    one table. A query is left alone
     as a whole when part of it cannot be read: `text()`, a condition or a statement
     held in a name, an unknown method in the chain, a relationship with `secondary=`
     or `primaryjoin=`, a table whose `__table_args__` is computed. As with FFT501, one
@@ -107,6 +108,9 @@ class SqlAlchemyUnindexedLookup(Rule):
         _MODELS + "def f(s, q):\n    return s.query(Order).filter(Order.placed_on > 1).active().all()\n",  # unknown method
         _MODELS + "def f(s):\n    return s.query(Order).filter(Order.placed_on == Order.created_at).all()\n",
         _MODELS + "def f(s, n):\n    return s.query(Customer).filter(Customer.country.ilike(n)).all()\n",
+        # a flag compared with SQLAlchemy's true() / false(), as with True / False
+        _MODELS + "from sqlalchemy import false, true\ndef f(s):\n    return s.query(Customer).filter(Customer.country == false()).all()\n",
+        _MODELS + "import sqlalchemy as sa\ndef f(s):\n    return s.scalars(select(Customer).where(Customer.country.is_(sa.true()))).all()\n",
         Valid(
             _MODELS + "def f(s, c):\n    return s.query(Order).filter(Order.customer_id == c).all()\n",
             options={"dialect": "mysql"},
