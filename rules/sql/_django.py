@@ -259,13 +259,28 @@ class _Query:
     def _cond(self, alias: str, column: str, op: str) -> str:
         return f'"{alias}"."{column}" {LOOKUPS[op]}'
 
+    def _indexed_field(self, parts: List[str]) -> bool:
+        """``parts`` (``["order", "isnull"]``) names one field of the base model that an
+        index of its own serves (``db_index``, unique, a foreign key, the primary key)."""
+        if len(parts) != 2:
+            return False
+        name = self.base.pk if parts[0] == "pk" else parts[0]
+        fld = self.base.fields.get(name) or next((f for f in self.base.fields.values() if f.relation and f.column == name), None)
+        return fld is not None and bool(fld.indexed) and not fld.m2m
+
     def _unjudged(self, model: Any, column: str) -> Cond:
         return unjudged(self.schema, model.table, column)
 
     def lookup(self, key: str, value: cst.BaseExpression) -> Cond:
-        if _flag(value) or _column_ref(value):
-            return NEUTRAL
         parts = key.split("__")
+        if len(parts) > 1 and parts[-1] == "isnull" and _flag(value):
+            # ``fk__isnull=True`` on an indexed field is ``fk IS NULL``, which its b-tree
+            # index serves; on any other field, or ``isnull=False`` (IS NOT NULL, most
+            # rows), there is no index to ask for
+            if getattr(value, "value", "") != "True" or not self._indexed_field(parts):
+                return NEUTRAL
+        elif _flag(value) or _column_ref(value):
+            return NEUTRAL
         if parts[0] in self.annotations:
             return NEUTRAL
         alias, model = "t0", self.base

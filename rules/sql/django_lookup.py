@@ -31,6 +31,10 @@ class DjangoUnindexedLookup(Rule):
     own index must serve the condition there. Like FFT501, a query with at least one
     indexed filter is fine.
 
+    `field__isnull=True` on a field with an index of its own (a foreign key, `db_index`,
+    `unique`) is `IS NULL`, which that b-tree index serves; on any other field, and
+    `isnull=False` (most rows), it is left out.
+
     Not judged, so never reported: `True`/`False` flag lookups (half the table either
     way) and unindexed fields with `choices=` (a status or a type: a few values, each a
     large share of the rows), `F()` comparisons, `exclude()` and `~Q`, transforms and pattern lookups
@@ -96,6 +100,8 @@ class DjangoUnindexedLookup(Rule):
         _MODELS + "def f(c):\n    return Order.objects.filter(customer=c)\n",
         _MODELS + "def f(c):\n    return Order.objects.filter(customer_id=c.id, status='paid')\n",
         _MODELS + "def f(e):\n    return Customer.objects.get(email=e)\n",
+        # IS NULL on an indexed foreign key: its b-tree index serves the query
+        _MODELS + "def f(d):\n    return Order.objects.filter(customer__isnull=True, created_at__lt=d)\n",
         _MODELS + "def f(pk):\n    return Order.objects.get(pk=pk)\n",
         _MODELS + "def f(d):\n    return Order.objects.filter(placed_on__gte=d).order_by('-placed_on')[:10]\n",
         _MODELS + "def f():\n    return Order.objects.exclude(status='paid')\n",
@@ -126,6 +132,9 @@ class DjangoUnindexedLookup(Rule):
         + "def f():\n    return Order.objects.filter(paid=True)\n",
     ]
     INVALID = [
+        # ... not on an unindexed column, nor IS NOT NULL (most rows)
+        Invalid(_MODELS + "def f(d):\n    return Order.objects.filter(status__isnull=True, created_at__lt=d)\n", message_contains="created_at"),
+        Invalid(_MODELS + "def f(d):\n    return Order.objects.filter(customer__isnull=False, created_at__lt=d)\n", message_contains="created_at"),
         # across a relation: the FK index reaches customers, whose country has no index
         Invalid(
             _MODELS + "def f():\n    return Order.objects.filter(customer__country='NZ')\n",
