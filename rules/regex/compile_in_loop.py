@@ -59,6 +59,12 @@ MAX_CACHED = 100
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 #: builtins that iterate their (constant) arguments and give constants back
 _PASS_THROUGH = frozenset(("enumerate", "sorted", "reversed", "list", "tuple", "set", "frozenset", "zip"))
+#: values (as the facts layer names them) of an already compiled pattern: passing one to
+#: ``re.match`` & co compiles nothing
+_COMPILED = frozenset(("re.compile()", "regex.compile()", "re.Pattern()", "typing.Pattern()", "regex.Pattern()"))
+#: calls whose result *is* the compiled pattern or an object holding it (a URL route, a
+#: validator): made once and kept, they are the advice, not a finding
+_BUILDERS = frozenset(("django.urls.re_path", "django.conf.urls.url", "django.urls.conf.re_path", "django.core.validators.RegexValidator"))
 #: methods that store their argument in the receiver (a compiled pattern kept for later)
 KEEPERS = frozenset(("append", "add", "insert", "extend", "setdefault", "update", "appendleft"))
 #: methods that change a collection in place: a name they are called on is not constant
@@ -239,7 +245,13 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
       `.items()` of those: `re`'s cache (512 patterns) serves them;
     * compiling patterns to keep them, which is the advice: `[re.compile(p) for p in
       patterns]`, `out.append((re.compile(p), name))`, `table[k] = re.compile(p)`,
-      `rx = re.compile(p)` that the same loop then stores, yields or returns.
+      `rx = re.compile(p)` that the same loop then stores, yields or returns; the same for
+      the Django objects that hold a compiled pattern (`re_path(...)` /
+      `RegexValidator(...)` added to a list of URL patterns);
+    * a pattern that is already compiled: `re.match(rx, s)` over `rx` taken from a
+      collection of `re.compile(...)` results (a set or list display, a comprehension,
+      `append`ed in `__init__`, or annotated `re.Pattern`; as far as the facts layer
+      follows values: a dict of lists of them filled through a local is not followed).
 
     Not followed: a pattern assigned in the loop from constants only (`pat = r"\\b" + w`)
     counts as changing.
@@ -368,7 +380,7 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         if hit is None:
             return
         callee, (pi, _fi, _mode) = hit
-        if callee.endswith(".compile") and (id(node) in self._kept() or self._stored_later(node)):
+        if (callee.endswith(".compile") or callee in _BUILDERS) and (id(node) in self._kept() or self._stored_later(node)):
             return
         positional = [a for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
@@ -377,6 +389,9 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
             return
         if static_pattern(pattern, self._resolver(), self.ctx.stack.function) is not None:
             return
+        compiled = self.ctx.names.values(pattern)
+        if compiled and compiled <= _COMPILED:
+            return  # already a compiled pattern: nothing is compiled here
         changing: Set[str] = set()
         constant: Set[str] = set()
         for frame in self.ctx.stack.loops:
