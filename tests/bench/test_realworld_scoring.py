@@ -1,0 +1,106 @@
+"""The scoring of ``bench/realworld.py`` on a tiny committed sample (no network, no corpus):
+judged rows match findings by path, code and line text (not line number), new and vanished
+findings are listed, precision is true / judged per family, contexts are counted."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+import pytest
+
+BENCH = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "realworld.py")
+
+
+@pytest.fixture(scope="module")
+def rw():
+    spec = importlib.util.spec_from_file_location("bench_realworld", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[spec.name]
+
+
+JUDGED_TSV = (
+    "project\tversion\tpath\tline\tcode\ttext\tlabel\treason\n"
+    "shop\t1.0\tshop/views.py\t10\tFFT201\tfor o in orders: o.lines.count()\ttrue\tone COUNT per order\n"
+    "shop\t1.0\tshop/jobs.py\t5\tFFT404\tre.compile(p)\tfalse\tconstant pattern list, re's cache serves it\n"
+)
+
+
+def finding(rw, path, line, code, text, context="production"):
+    return {"project": "shop", "version": "1.1", "path": path, "line": line, "code": code, "text": rw.normalize(text), "message": "m", "context": context}
+
+
+def test_line_shift_keeps_the_judgement_and_a_new_finding_is_listed(rw, tmp_path):
+    judged_file = tmp_path / "judged.tsv"
+    judged_file.write_text(JUDGED_TSV)
+    judged = rw.read_judged(str(judged_file))
+    findings = [
+        # moved from line 10 to 14, indentation changed: still the judged finding
+        finding(rw, "shop/views.py", 14, "FFT201", "    for o in  orders: o.lines.count()"),
+        finding(rw, "shop/api.py", 3, "FFT202", "x.customer.name", context="tests"),
+    ]
+    d = rw.diff(findings, judged, ["shop"])
+    assert [(f["line"], r["label"]) for f, r in d.judged] == [(14, "true")]
+    assert [(f["path"], f["code"]) for f in d.new] == [("shop/api.py", "FFT202")]
+    assert [(r["path"], r["code"]) for r in d.vanished] == [("shop/jobs.py", "FFT404")]
+
+    scores = rw.precision(d.judged, d.new)
+    assert scores["FFT2"] == {"true": 1, "judged": 1, "unjudged": 1}
+    assert scores["FFT4"] == {"true": 0, "judged": 0, "unjudged": 0}
+    assert rw.per_context(findings) == {"production": 1, "tests": 1, "migrations": 0, "scripts": 0}
+    assert rw.production_share(findings) == 0.5
+
+
+def test_false_label_counts_against_precision_and_duplicates_match_in_order(rw, tmp_path):
+    judged = [
+        {"project": "shop", "version": "1.0", "path": "a.py", "line": "3", "code": "FFT404", "text": "re.compile(p)", "label": "true", "reason": "r1"},
+        {"project": "shop", "version": "1.0", "path": "a.py", "line": "9", "code": "FFT404", "text": "re.compile(p)", "label": "false", "reason": "r2"},
+    ]
+    findings = [finding(rw, "a.py", 4, "FFT404", "re.compile(p)"), finding(rw, "a.py", 11, "FFT404", "re.compile(p)")]
+    d = rw.diff(findings, judged, ["shop"])
+    assert sorted((f["line"], r["reason"]) for f, r in d.judged) == [(4, "r1"), (11, "r2")]
+    assert rw.precision(d.judged)["FFT4"] == {"true": 1, "judged": 2, "unjudged": 0}
+    assert rw.pct(1, 2) == "50.0%" and rw.pct(0, 0) == "n/a"
+    # a project that was not run never reports its judged rows as vanished
+    assert rw.diff([], judged, ["other"]).vanished == []
+
+
+def test_a_malformed_judged_file_names_its_line(rw, tmp_path):
+    bad = tmp_path / "judged.tsv"
+    bad.write_text(JUDGED_TSV + "shop\t1.0\tx.py\t1\tFFT101\ttime.sleep(1)\tmaybe\twho knows\n")
+    with pytest.raises(ValueError, match=r"judged.tsv:4: label must be true or false"):
+        rw.read_judged(str(bad))
+    bad.write_text("shop\t1.0\tx.py\n")
+    with pytest.raises(ValueError, match=r"judged.tsv:1: expected 8 tab-separated columns"):
+        rw.read_judged(str(bad))
+
+
+def test_report_renders_between_the_markers_and_keeps_the_rest(rw, tmp_path):
+    judged = rw.read_judged(str(_write(tmp_path / "j.tsv", JUDGED_TSV)))
+    run = {"rc": 1, "wall": 1.0, "cpu": 2.0, "maxrss_kb": 102400, "stderr": ""}
+    recs = [finding(rw, "shop/views.py", 10, "FFT201", "for o in orders: o.lines.count()")]
+    crash = {"rc": -9, "wall": 0.5, "cpu": 0.4, "maxrss_kb": 1024, "stderr": "Traceback\nMemoryError", "records": None}
+    results = {
+        "command": "python bench/realworld.py", "date": "2026-01-01", "fftlint": "0", "commit": "abc", "python": "3.12",
+        "projects": [{"name": "shop", "version": "1.1", "kind": "app", "files": 2, "lines": 100, "runs": {"default": {**run, "records": recs}, "all": crash}}],
+    }
+    body = rw.render(results, judged)
+    assert "| FFT2xx | 1 / 1 | 100.0% | 0 | 95% met |" in body
+    assert "Default-profile findings in production code: 1 of 1 (100.0%" in body
+    assert "1 runs that did not exit 0 or 1" in body and "exit -9: `MemoryError`" in body
+    report = _write(tmp_path / "R.md", f"# Title\n\nintro\n\n{rw.BEGIN}\nold\n{rw.END}\n\n## Open items\n- keep me\n")
+    rw.write_report(body, str(report))
+    text = report.read_text()
+    assert text.startswith("# Title\n\nintro\n") and text.endswith("## Open items\n- keep me\n")
+    assert "old" not in text and "| FFT2xx | 1 / 1 |" in text
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
