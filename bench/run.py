@@ -321,6 +321,49 @@ def small_file(args: argparse.Namespace) -> Dict:
     return out
 
 
+#: A ~100k-line project (the subset plus more packages of the stdlib) for the one-file run.
+PROJECT_PACKAGES = SUBSET + ("unittest", "tomllib", "wsgiref", "sqlite3", "dbm", "ctypes", "xmlrpc", "html", "zoneinfo", "lib2to3", "curses", "idlelib")
+
+
+def one_changed_file(args: argparse.Namespace) -> Dict:
+    """A pre-commit hook on one changed file of a ~100k-line project whose cache is warm:
+    the project (a ``pyproject.toml`` with ``[tool.fftlint]`` at its root) is linted once,
+    then one file is edited before each timed run of ``fftlint --select ALL <that file>``,
+    so every timed run lints it afresh against the cached facts of the rest."""
+    base = tempfile.mkdtemp(prefix="fftlint-bench-project-")
+    try:
+        for name in PROJECT_PACKAGES:
+            source = os.path.join(STDLIB, name)
+            if os.path.isdir(source):
+                shutil.copytree(source, os.path.join(base, name), ignore=shutil.ignore_patterns("__pycache__", "test", "tests"))
+        with open(os.path.join(base, "pyproject.toml"), "w") as fh:
+            fh.write("[tool.fftlint]\n")
+        files = file_list([base])
+        # as the console script runs: the working directory (a tree of stdlib-named
+        # packages here) must not shadow the interpreter's own modules
+        cmd = [sys.executable, "-c", "import sys; sys.path.pop(0); from fftlint.cli import main; sys.exit(main())", "--select", "ALL", "--exit-zero"]
+        measure([*cmd, "."], env=FFTLINT_ENV, cwd=base)  # fill the cache
+        target = os.path.join("asyncio", "tasks.py")
+        samples = []
+        for i in range(max(args.runs, 5)):
+            with open(os.path.join(base, target), "a") as fh:
+                fh.write(f"\n# edit {i}\n")
+            m = measure([*cmd, target], env=FFTLINT_ENV, cwd=base)
+            log(f"one changed file run {i + 1}: wall {m['wall']:.3f}s cpu {m['cpu']:.3f}s rss {m['maxrss_kb'] / 1024:.0f}MB")
+            samples.append(m)
+        return {
+            "files": len(files),
+            "lines": count_lines(files),
+            "target": target,
+            "wall": statistics.median(x["wall"] for x in samples),
+            "cpu": statistics.median(x["cpu"] for x in samples),
+            "maxrss_mb": max(x["maxrss_kb"] for x in samples) / 1024,
+            "runs": len(samples),
+        }
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def ratio(a: Optional[float], b: Optional[float]) -> str:
     if not a or not b:
         return "n/a"
@@ -375,7 +418,7 @@ def render(data: Dict) -> str:
         lines.append("")
         cold = r["fftlint_cold_1"]
         checks = [
-            ("cold, 1 job <= 1.0x bare LibCST parse (stretch 0.5x)", f"{ratio(cold['cpu'], base)} (CPU)", cold["cpu"] <= base),
+            ("cold, 1 job <= 0.9x bare LibCST parse (stretch 0.5x)", f"{ratio(cold['cpu'], base)} (CPU)", cold["cpu"] <= 0.9 * base),
             (
                 "warm <= 5% of cold (judged on CPU)",
                 f"{100 * r['fftlint_warm_1']['cpu'] / cold['cpu']:.1f}% CPU, {100 * r['fftlint_warm_1']['wall'] / cold['wall']:.1f}% wall",
@@ -410,6 +453,21 @@ def render(data: Dict) -> str:
             ]
             lines += [f"| {code} {name} | {n1} | {p1:.1f}% | {n2} | {p2:.1f}% |" for code, name, n1, p1, n2, p2 in info["rows"]]
             lines.append("")
+    o = data.get("one_file")
+    if o is not None:
+        lines += [
+            f"## One changed file in a {o['lines']:,}-line project ({o['files']} files), cache warm: a pre-commit hook",
+            "",
+            f"The project is linted once; then `{o['target']}` is edited before each of {o['runs']} runs of "
+            f"`fftlint --select ALL {o['target']}` from the project root (its `pyproject.toml` makes the whole tree the project).",
+            "",
+            "| run | wall (median) | CPU (median) | peak RSS |",
+            "|---|---:|---:|---:|",
+            f"| one changed file | {o['wall']:.3f} s | {o['cpu']:.3f} s | {o['maxrss_mb']:.0f} MB |",
+            "",
+            f"Target < 0.5 s: {'met' if o['wall'] < 0.5 else '**not met**'} ({o['wall']:.3f} s wall, {o['cpu']:.3f} s CPU).",
+            "",
+        ]
     s = data.get("small")
     if s is None:
         return "\n".join(lines)
@@ -486,6 +544,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         }
         with open(args.json, "w") as fh:
             json.dump(data, fh, indent=1)
+    data["one_file"] = one_changed_file(args)
     data["small"] = small_file(args)
     data["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     data["load_after"] = data["machine"]["load_after"]

@@ -264,7 +264,9 @@ class Cache:
 
     # -- internals -------------------------------------------------------------------
     def _path(self, namespace: str, key: str) -> str:
-        name = _digest(namespace, key)
+        # fftlint's own code is part of every address: what a provider caches (a schema, a
+        # model index, a summary) is read back only by the code that wrote it
+        name = _digest(code_fingerprint(), namespace, key)
         safe_ns = "".join(c if c.isalnum() or c in "-_." else "_" for c in namespace) or "_"
         return os.path.join(self.directory, FORMAT, safe_ns, name[:2], name[2:])
 

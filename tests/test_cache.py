@@ -427,3 +427,14 @@ def test_no_cache_flag_writes_nothing(tmp_path, monkeypatch):
     assert not (tmp_path / ".fftlint_cache").exists()
     assert main(["--cache-dir", str(tmp_path / "cache"), "a.py"]) == 1
     assert (tmp_path / "cache").is_dir()
+
+
+def test_every_cached_value_is_keyed_by_fftlints_code(tmp_path, monkeypatch):
+    """Providers cache per-file facts (schemas, model indexes, summaries) under their own
+    keys; an upgrade of fftlint whose facts have a new shape must not read the old ones
+    (a pickled schema without a new attribute crashed the SQL rules)."""
+    cache = Cache(str(tmp_path / "c"))
+    cache.put("schema-facts", "k", {"shape": 1})
+    assert cache.get("schema-facts", "k") == {"shape": 1}
+    monkeypatch.setattr(cache_mod, "code_fingerprint", lambda: "another fftlint")
+    assert cache.get("schema-facts", "k") is None

@@ -8,7 +8,8 @@ without the pre-filters, then through the library API as a one-file project (pro
 index included) and through the fixer; none may report FFT002 or raise.
 
 * ``test_no_rule_crashes_on_odd_shapes``: the property, deterministic and small (default);
-* ``test_odd_shapes_at_length`` (slow): the same property over many random programs;
+* ``test_odd_shapes_at_length`` (slow): the same property over 500 programs, the same on
+  every run (``FFTLINT_FUZZ=1`` draws fresh ones: that is how new crashes are found);
 * ``test_every_rule_example_in_every_shape`` (slow): exhaustive at depth one -- every
   call of every rule example in each template. With the issue 11 fix reverted it fails
   on ``lambda _x: re.search(p + '(x+)+y', s) if _x else []``.
@@ -127,8 +128,13 @@ def test_no_rule_crashes_on_odd_shapes(source: str, path: str) -> None:
     check_program(source, path)
 
 
+#: the same 500 programs on every run, so that a landing gate is never decided by a draw;
+#: FFTLINT_FUZZ=1 explores fresh random programs instead (a find becomes a regression test)
+FUZZ = bool(os.environ.get("FFTLINT_FUZZ"))
+
+
 @pytest.mark.slow
-@settings(max_examples=500, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500, derandomize=not FUZZ, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 @given(programs(), st.sampled_from(PATHS))
 def test_odd_shapes_at_length(source: str, path: str) -> None:
     check_program(source, path)

@@ -32,7 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from fftlint.facts import imports as import_map
 
-SUMMARY_VERSION = 2  # 2: `X.as_manager()` declares a manager
+SUMMARY_VERSION = 5  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -83,6 +83,16 @@ BUILTIN_DJANGO_MODELS: Tuple[Dict[str, Any], ...] = (
         "fields": [
             {"name": "permissions", "kind": "m2m", "target": "django.contrib.auth.models.Permission", "related_name": None, "lazy": None},
         ],
+    },
+    {
+        "name": "ContentType",
+        "qualname": "django.contrib.contenttypes.models.ContentType",
+        "orm": "django",
+        "bases": ["django.db.models.Model"],
+        "abstract": False,
+        "managers": ["objects"],
+        "custom_managers": ["objects"],  # ContentTypeManager caches get_for_model / get_for_id
+        "fields": [],
     },
     {
         "name": "Permission",
@@ -155,8 +165,15 @@ def _target_spec(node: Optional[ast.AST], imports: _Imports) -> Optional[str]:
     return imports.resolve(node)
 
 
+_GENERIC_FOREIGN_KEYS = frozenset(("django.contrib.contenttypes.fields.GenericForeignKey", "django.contrib.contenttypes.generic.GenericForeignKey"))
+
+
 def _django_relation(call: ast.Call, imports: _Imports) -> Optional[Dict[str, Any]]:
     name = imports.resolve(call.func) or ""
+    if name in _GENERIC_FOREIGN_KEYS:
+        # ``content_object``: one query per row for its content type's model; only
+        # ``prefetch_related`` loads it (``select_related`` cannot follow it)
+        return {"kind": "gfk", "target": None, "related_name": "+", "has_related_name": True, "lazy": None}
     short = name.rsplit(".", 1)[-1]
     if short not in _DJANGO_RELATIONS:
         return None
@@ -216,6 +233,36 @@ def _annotation_target(annotation: Optional[ast.AST], imports: _Imports) -> Opti
     return _target_spec(node, imports) if node is not None else None
 
 
+_COLLECTION_HINTS = frozenset(("List", "list", "Set", "set", "Sequence", "Collection", "Iterable", "DynamicMapped", "WriteOnlyMapped"))
+
+
+def _annotation_is_collection(annotation: ast.AST, imports: _Imports) -> Optional[bool]:
+    """``Mapped[List["Address"]]`` -> True, ``Mapped["User"]`` / ``Mapped[Optional[User]]``
+    -> False (a many-to-one), anything unreadable -> None (SQLAlchemy's default)."""
+    node = annotation
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if not isinstance(node, ast.Subscript):
+        return None
+    inner = node.slice
+    if isinstance(inner, ast.Index):  # Python 3.8 shape
+        inner = inner.value  # type: ignore[attr-defined]
+    if isinstance(inner, ast.Subscript):
+        head = inner.value
+        name = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else ""
+        if name in _COLLECTION_HINTS:
+            return True
+        if name == "Optional":
+            return False
+        return None
+    if isinstance(inner, (ast.Name, ast.Attribute, ast.Constant)):
+        return False
+    return None
+
+
 def _is_abstract(cls: ast.ClassDef) -> bool:
     for stmt in cls.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
@@ -227,11 +274,45 @@ def _is_abstract(cls: ast.ClassDef) -> bool:
     return False
 
 
-def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, Any]]:
+_DJANGO_MANAGERS = frozenset(("django.db.models.Manager", "django.db.models.manager.Manager", None))
+
+
+def _manager_classes(call: ast.Call, imports: _Imports) -> Tuple[Optional[str], Optional[str]]:
+    """``Manager()`` -> (Manager, None); ``QS.as_manager()`` -> (Django's Manager, QS);
+    ``M.from_queryset(QS)()`` -> (M, QS)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "as_manager":
+        return "django.db.models.Manager", imports.resolve(func.value)
+    if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "from_queryset":
+        queryset = imports.resolve(func.args[0]) if func.args else None
+        return imports.resolve(func.func.value), queryset
+    return imports.resolve(func), None
+
+
+def _overrides_get_queryset(manager: Optional[str], local_classes: Dict[str, ast.ClassDef]) -> bool:
+    """A project manager class defines ``get_queryset`` (unknown classes are assumed to)."""
+    node = local_classes.get(manager or "")
+    if node is None:
+        return True
+    return any(isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "get_queryset" for stmt in node.body)
+
+
+def _meta_option(cls: ast.ClassDef, option: str) -> Optional[str]:
+    for stmt in cls.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for item in stmt.body:
+                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == option for t in item.targets):
+                    return _const_str(item.value)
+    return None
+
+
+def _class_summary(cls: ast.ClassDef, imports: _Imports, local_classes: Optional[Dict[str, ast.ClassDef]] = None) -> Optional[Dict[str, Any]]:
+    local_classes = local_classes or {}
     bases = [b for b in (imports.resolve(base) for base in cls.bases) if b]
     fields: List[Dict[str, Any]] = []
     managers: List[str] = []
     custom: List[str] = []  # managers whose get_queryset may load relations
+    manager_classes: Dict[str, List[Optional[str]]] = {}  # name -> [manager class, queryset class]
     orm = None
     if any(b in DJANGO_MODEL_BASES for b in bases):
         orm = "django"
@@ -266,15 +347,20 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, A
                 orm = orm or "sqlalchemy"
                 if rel["target"] is None:
                     rel["target"] = _annotation_target(annotation, imports)
+                if rel.get("uselist") is None and annotation is not None:
+                    rel["uselist"] = _annotation_is_collection(annotation, imports)
         if rel is not None:
             for name in names:
                 fields.append(dict(rel, name=name))
             continue
         callee = imports.resolve(value.func) or ""
-        if callee.endswith(("Manager()", "Manager", ".as_manager", ".as_manager()")):
+        if callee.endswith(("Manager()", "Manager", ".as_manager", ".as_manager()", ".from_queryset()")):
             managers.extend(names)
-            if callee not in ("django.db.models.Manager", "django.db.models.manager.Manager"):
-                custom.extend(names)
+            manager, queryset = _manager_classes(value, imports)
+            for name in names:
+                manager_classes[name] = [manager, queryset]
+            if manager not in _DJANGO_MANAGERS and _overrides_get_queryset(manager, local_classes):
+                custom.extend(names)  # its get_queryset may load, filter or annotate anything
         elif callee.startswith("django.db.models."):
             orm = orm or "django"
     if orm is None and has_tablename and imports.uses_sqlalchemy:
@@ -293,6 +379,8 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports) -> Optional[Dict[str, A
         "abstract": _is_abstract(cls),
         "managers": managers,
         "custom_managers": custom,
+        "manager_classes": manager_classes,
+        "default_manager": _meta_option(cls, "default_manager_name"),
         "fields": fields,
     }
 
@@ -319,9 +407,11 @@ def summarize_models(source: str, module: str = "", is_package: bool = False, tr
             if any((imports.resolve(b) or "") in SQLA_BASE_CLASSES for b in stmt.bases):
                 imports.sqla_bases.add(stmt.name)
     models = []
+    prefix = f"{module}." if module else ""
+    local_classes = {prefix + stmt.name: stmt for stmt in body if isinstance(stmt, ast.ClassDef)}
     for stmt in body:
         if isinstance(stmt, ast.ClassDef) and stmt.name not in imports.sqla_bases:
-            summary = _class_summary(stmt, imports)
+            summary = _class_summary(stmt, imports, local_classes)
             if summary is not None:
                 models.append(summary)
     return {"version": SUMMARY_VERSION, "module": module, "models": models}
@@ -355,6 +445,8 @@ class Model:
     managers: Tuple[str, ...]
     fields: Tuple[Dict[str, Any], ...]
     custom_managers: Tuple[str, ...] = ()
+    manager_classes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # (name, manager, queryset)
+    default_manager: Optional[str] = None
 
 
 class ModelIndex:
@@ -378,6 +470,7 @@ class ModelIndex:
             model = Model(
                 m["name"], m["qualname"], m["orm"], tuple(m["bases"]), m["abstract"],
                 tuple(m["managers"]), tuple(m["fields"]), tuple(m.get("custom_managers", ())),
+                tuple((k, v[0], v[1]) for k, v in sorted((m.get("manager_classes") or {}).items())), m.get("default_manager"),
             )
             if model.qualname not in self.models:
                 self._by_short.setdefault(model.name, []).append(model.qualname)
@@ -461,6 +554,33 @@ class ModelIndex:
             out.insert(0, "objects")
         return tuple(out)
 
+    def custom_managers(self, model: Model) -> Tuple[str, ...]:
+        """Managers the model or its bases declare with a class other than Django's own
+        ``Manager`` (their ``get_queryset`` may load relations, filter or annotate)."""
+        out = list(model.custom_managers)
+        for parent in self._ancestors(model):
+            out.extend(m for m in parent.custom_managers if m not in out)
+        return tuple(out)
+
+    def default_manager(self, model: Model) -> Optional[str]:
+        """``Meta.default_manager_name`` of the model or its nearest base that sets it."""
+        for owner in (model, *self._ancestors(model)):
+            if owner.default_manager:
+                return owner.default_manager
+        return None
+
+    def queryset_classes(self, model: Model) -> Tuple[str, ...]:
+        """Project classes whose methods a manager of the model offers: each manager's
+        class (when not Django's) and queryset class (``as_manager`` / ``from_queryset``),
+        the model's and its bases'."""
+        out: List[str] = []
+        for owner in (model, *self._ancestors(model)):
+            for _name, manager, queryset in owner.manager_classes:
+                for cls in (manager, queryset):
+                    if cls and cls not in _DJANGO_MANAGERS and cls not in out:
+                        out.append(cls)
+        return tuple(out)
+
     def _ancestors(self, model: Model) -> List[Model]:
         out: List[Model] = []
         stack = list(model.bases)
@@ -526,6 +646,9 @@ class ModelIndex:
                         )
                     continue
                 many = kind == "m2m"
+                if kind == "gfk":
+                    own[f["name"]] = Relation(f["name"], model.qualname, None, kind, False, PREFETCH_RELATED)
+                    continue
                 own[f["name"]] = Relation(f["name"], model.qualname, target, kind, many, PREFETCH_RELATED if many else SELECT_RELATED)
                 if model.abstract or not target:
                     continue

@@ -14,6 +14,7 @@ import sys
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
+from fftlint import yamlfile
 from fftlint.config.settings import SUPPORTED_TARGETS, ConfigError, Settings, parse_size
 
 CONFIG_FILES = (".fftlint.yaml", ".fftlint.yml", "pyproject.toml")
@@ -77,7 +78,7 @@ def _load_yaml(path: str) -> Dict[str, Any]:
 
     try:
         with open(path, "rb") as fh:
-            data = yaml.safe_load(fh)
+            data = yamlfile.safe_load(fh)
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

@@ -84,11 +84,13 @@ class AstView:
         the file resolve without another parse) and handed on to the LibCST stage."""
         if self._facts is None:
             from fftlint.facts.bindings import ModuleFacts
-            from fftlint.facts.project import call_hooks
+            from fftlint.facts.project import call_hooks, value_hooks
 
             project = self.project
-            hooks = call_hooks(project.providers) if project is not None and hasattr(project, "providers") else ()
-            self._facts = ModuleFacts(self.tree, self.module, self.is_package, self.path, call_hooks=hooks, text=self.text)
+            providers = project.providers if project is not None and hasattr(project, "providers") else ()
+            self._facts = ModuleFacts(
+                self.tree, self.module, self.is_package, self.path, call_hooks=call_hooks(providers), text=self.text, value_hooks=value_hooks(providers)
+            )
             if project is not None and hasattr(project, "overlay_file"):
                 project.overlay_file(self.module, self.path, self._facts)
         return self._facts

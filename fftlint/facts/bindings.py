@@ -30,6 +30,7 @@ from fftlint.facts.values import (
     UNKNOWN,
     UNKNOWN_VALUES,
     Awaitable,
+    Opaque,
     Seq,
     Tup,
     Value,
@@ -243,6 +244,10 @@ class _Flow:
 
 # --------------------------------------------------------------------------- the map
 EvalHook = Callable[["ModuleFacts", ast.Call, Values, "Lookup"], Optional[Values]]
+#: How a provider's own values (:class:`~fftlint.facts.values.Opaque`) read inside one
+#: module, before the project is at hand: provider name -> the provider, whose
+#: ``attribute(value, name, None)`` and ``iterate(value, None)`` answer (None: unknown)
+ValueHooks = Dict[str, Any]
 Lookup = Callable[[str], Values]
 
 
@@ -257,6 +262,7 @@ class ModuleFacts:
         path: str = "",
         call_hooks: Sequence[EvalHook] = (),
         text: Optional[str] = None,
+        value_hooks: Optional[ValueHooks] = None,
     ) -> None:
         #: the source text, when known, only rules scans out: no ``:=`` or ``yield``
         #: in the text means none in the tree
@@ -267,6 +273,7 @@ class ModuleFacts:
         self.is_package = is_package
         self.path = path
         self.call_hooks = tuple(call_hooks)
+        self.value_hooks = value_hooks or {}
         self.statements: List[ast.stmt] = []
         self.scope_of: List[Scope] = []
         self.scopes: Dict[str, Scope] = {}
@@ -497,6 +504,11 @@ class ModuleFacts:
         if cls is ast.Attribute:
             out = set()
             for value in self._eval(expr.value, look, depth + 1):  # type: ignore[attr-defined]
+                if isinstance(value, Opaque):  # a provider's value keeps its meaning along a chain
+                    owner = self.value_hooks.get(value.provider)
+                    found = owner.attribute(value, expr.attr, None) if owner is not None else None  # type: ignore[attr-defined]
+                    out.update(found if found else UNKNOWN_VALUES)
+                    continue
                 out.add(f"{value}.{expr.attr}" if isinstance(value, str) and value not in (UNKNOWN, NONE) else UNKNOWN)  # type: ignore[attr-defined]
             return frozenset(out)
         if cls is ast.Call:
@@ -580,6 +592,9 @@ class ModuleFacts:
                     out.update(item)
             elif isinstance(value, str) and value not in (UNKNOWN, NONE):
                 out.add(value + "[iter]")
+            elif isinstance(value, Opaque) and value.provider in self.value_hooks:
+                found = self.value_hooks[value.provider].iterate(value, None)
+                out.update(found if found else UNKNOWN_VALUES)
             else:
                 out.add(UNKNOWN)
         return frozenset(out) if out else UNKNOWN_VALUES

@@ -156,6 +156,13 @@ class Names:
             return None
         return single(self._local(node, self.ordinal, len(self._overlays)))
 
+    def local_values(self, node: cst.BaseExpression) -> Values:
+        """Every value ``node`` may be from this file alone (symbolic where another module
+        decides: ``pkg.svc.make()``), as the file's summary records it."""
+        if self.desynced or self.facts is None:
+            return UNKNOWN_VALUES
+        return self._local(node, self.ordinal, len(self._overlays))
+
     def _items(self, node: cst.BaseExpression, ordinal: int, depth: int) -> Values:
         if self.facts is None:
             return UNKNOWN_VALUES

@@ -216,7 +216,7 @@ def parse_facts(text: str, module: str, is_package: bool, path: str, providers: 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text, path)
-        return ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers), text=text)
+        return ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(providers), text=text, value_hooks=value_hooks(providers))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -232,6 +232,12 @@ def _summarize(facts: Any, path: str, providers: Sequence[Provider]) -> Optional
 
 def call_hooks(providers: Sequence[Provider]) -> List[Callable[..., Optional[Values]]]:
     return [p.call_value for p in providers if type(p).call_value is not Provider.call_value]
+
+
+def value_hooks(providers: Sequence[Provider]) -> Dict[str, Provider]:
+    """Providers whose own values keep their meaning inside one module (an attribute or
+    the items of ``session.query(Book)``), by name."""
+    return {p.name: p for p in providers if type(p).attribute is not Provider.attribute or type(p).iterate is not Provider.iterate}
 
 
 # --------------------------------------------------------------------------- the project
@@ -432,7 +438,7 @@ class ProjectFacts:
                 tree = ast.parse(text, path or module)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(self.providers), text=text)
+        facts = ModuleFacts(tree, module, is_package, path, call_hooks=call_hooks(self.providers), text=text, value_hooks=value_hooks(self.providers))
         summary = summarize_facts(facts, path or f"{module}.py", self.providers)
         self._facts[module] = facts
         self._facts_text[module] = text
@@ -533,6 +539,12 @@ class ProjectFacts:
                 out.add(Tup(tuple(self.resolve(i) for i in value.items)))
             elif isinstance(value, Awaitable):
                 out.add(Awaitable(self.resolve(value.result)))
+            elif isinstance(value, Opaque):
+                # a provider's value made inside one module may wait for the project
+                # (``session.scalars(stmt)`` with ``stmt`` from a helper of another module)
+                p = self.provider(value.provider)
+                found = p.resolve_value(value, self) if p is not None else None
+                out.update(found if found is not None else (value,))
             else:
                 out.add(value)
         return frozenset(out) if out else UNKNOWN_VALUES

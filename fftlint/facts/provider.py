@@ -132,8 +132,17 @@ class Provider:
         """What iterating one of this provider's values gives, or None."""
         return None
 
-    def attribute(self, value: Any, name: str, project: "ProjectFacts") -> Optional[Values]:
-        """An attribute of one of this provider's values, or None."""
+    def attribute(self, value: Any, name: str, project: Optional["ProjectFacts"]) -> Optional[Values]:
+        """An attribute of one of this provider's values, or None. ``project`` is None when
+        the value is read inside one module (``session.query(Book).filter``), before the
+        project is at hand; a call of the result then reaches :meth:`call_value`
+        (:meth:`iterate` is asked the same way for ``for x in <value>``)."""
+        return None
+
+    def resolve_value(self, value: Any, project: "ProjectFacts") -> Optional[Values]:
+        """One of this provider's values made inside one module, resolved through the
+        project (it may have waited for what a name of another module is), or None
+        when it is final."""
         return None
 
     def call(self, value: Any, project: "ProjectFacts") -> Optional[Values]:

@@ -13,7 +13,9 @@ so the answer never changes. A kind is possible when
   and ``from m import *``), or a function that reads a file object it is given
   (``json.load``: "file");
 * some loop iterates something that resolves to an open file ("file");
-* some callee is a project function with a blocking chain ("helper", FFT106).
+* some callee is a project function with a blocking chain ("helper", FFT106);
+* with the ORM provider in the run, some call or loop is synchronous ORM work, directly
+  or through a project function (``"orm"``, FFT108: :mod:`.orm`, with any argument).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, FrozenSet, Set
 from fftlint.facts.values import NONE, UNKNOWN
 
 from .catalog import catalog_for, options_of
+from .orm import ORM, django_runs, sqlalchemy_sync_io, sync_orm_iteration
 from .provider import NAME as BLOCKING
 from .provider import OFFLOADED
 
@@ -46,6 +49,7 @@ def _kinds(view: Any, options: Any) -> FrozenSet[str]:
 
     out: Set[str] = set()
     stars = tuple(facts.star_imports)
+    orm = hasattr(project, "provider") and project.provider(ORM) is not None  # FFT108 (or FFT2) selected
     for scope in list(facts.scopes.values()):
         if scope.kind != "function" or not isinstance(scope.node, _ASYNC):
             continue
@@ -57,9 +61,13 @@ def _kinds(view: Any, options: Any) -> FrozenSet[str]:
             if call.kind == "iter":
                 if any(isinstance(v, str) and catalog.iterates_file(v) is not None for v in values):
                     out.add("file")
+                if orm and sync_orm_iteration(values) is not None:
+                    out.add(ORM)
                 continue
             if call.awaited:
                 continue
+            if orm and ORM not in out and (sqlalchemy_sync_io(values, None) is not None or django_runs(values, None) is not None):
+                out.add(ORM)
             for value in values:
                 if not isinstance(value, str) or value in (UNKNOWN, NONE):
                     continue
@@ -73,11 +81,12 @@ def _kinds(view: Any, options: Any) -> FrozenSet[str]:
                         found = catalog.match(f"{module}.{value}")
                         if found is not None:
                             out.add(found.kind)
-            if "helper" not in out:
+            if "helper" not in out or orm and ORM not in out:
                 for target in project.targets(call.callee):
                     if target.is_async or OFFLOADED in target.marks:
                         continue
-                    if project.explain(target, BLOCKING, facts.module) is not None:
+                    if "helper" not in out and project.explain(target, BLOCKING, facts.module) is not None:
                         out.add("helper")
-                        break
+                    if orm and ORM not in out and project.explain(target, ORM, facts.module) is not None:
+                        out.add(ORM)
     return frozenset(out)

@@ -10,6 +10,7 @@ the LibCST rules and the ``ast``-based project summaries (the family's fact prov
 
 from __future__ import annotations
 
+from fftlint import yamlfile
 import hashlib
 import json
 import os
@@ -101,10 +102,9 @@ def catalog_path() -> str:
 
 @lru_cache(maxsize=1)
 def _raw_catalog() -> Dict[str, Any]:
-    import yaml
 
     with open(catalog_path(), "rb") as fh:
-        data = yaml.safe_load(fh)
+        data = yamlfile.safe_load(fh)
     if not isinstance(data, dict):  # pragma: no cover - packaging bug
         raise RuntimeError(f"{catalog_path()}: expected a mapping")
     return data

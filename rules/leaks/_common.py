@@ -10,8 +10,8 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-import yaml
 
+from fftlint import yamlfile
 from fftlint.analysis.names import ast_dotted, dotted  # noqa: F401 - ast_dotted: re-exported for the rules
 from fftlint.engine.walk import descendants
 
@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def load_catalog(filename: str) -> Dict[str, Any]:
     """A YAML catalog shipped beside the rules (parsed once per process)."""
     with open(os.path.join(HERE, filename), encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yamlfile.safe_load(fh)
     if not isinstance(data, dict):
         raise ValueError(f"{filename}: expected a mapping at the top level")
     return data

@@ -170,7 +170,7 @@ class _Plan:
     once the glob's package is mentioned); a Qt ``self.<...>.connect`` in a file that
     mentions a Qt binding."""
 
-    __slots__ = ("facts", "entries", "methods", "calls", "call_lasts", "receivers", "qt_methods", "any_calls", "opaque_methods")
+    __slots__ = ("facts", "entries", "methods", "calls", "call_lasts", "receivers", "qt_methods", "any_calls", "opaque_methods", "catalog_lasts")
 
     def __init__(self, entries: List[Dict[str, Any]], facts: Any) -> None:
         self.facts = facts
@@ -182,6 +182,7 @@ class _Plan:
         #: a name the facts layer may resolve through other modules or assignments can be
         #: any catalog callee, and its receiver methods any receiver's
         self.any_calls = any(entry.get("calls") for entry in entries)
+        self.catalog_lasts = {name.rsplit(".", 1)[-1] for entry in entries for name in entry.get("calls", ())}
         self.opaque_methods: Set[str] = set()
         for entry in entries:
             self.methods.update(m for m in entry.get("methods", ()) if m in facts.text)
@@ -231,7 +232,15 @@ class _Plan:
             return SURE if qt else NO
         if isinstance(func, ast.Name):
             if rooted_in(func, facts.opaque):
-                return RESOLVE if self.any_calls else NO  # ``register = atexit.register``
+                if not self.any_calls:
+                    return NO
+                if func.id not in facts._view.opaque_names(project=False):
+                    # bound only by an import from the project: the rule follows it when it
+                    # was imported under a catalog call's name (``from .compat import register``)
+                    origins = {str(t).rsplit(".", 1)[-1] for t in facts._view.imported(func.id)}
+                    if not origins & self.catalog_lasts:
+                        return NO
+                return RESOLVE  # ``register = atexit.register``
             if (func.id in self.call_lasts or func.id in facts.aliases) and any(may_resolve(func, t, facts) for t in self.calls):
                 return SURE
         return NO
@@ -318,6 +327,11 @@ class ListenerPerCall(Rule):
       call itself created (`lock = make_lock(path); atexit.register(lock.release)`):
       clean-up of a resource the call created, one callback per resource by design;
     - code that never runs (`if 0:`, `if TYPE_CHECKING:`).
+
+    Names are followed through the facts layer (assignments, other modules), with one
+    limit: a catalog function that another module of the project re-exports under a
+    different name (`from .compat import hook` where `hook = atexit.register`) is not
+    followed; imported under its own name (`from .compat import register`), it is.
 
     ## Why is this bad?
     The registry outlives the function. Each call adds one more entry, and none is ever
@@ -575,6 +589,7 @@ class ListenerPerCall(Rule):
         super().__init__(ctx, options)
         self._entries: List[Dict[str, Any]] = load_catalog(CATALOG)["listeners"]
         self._attrs_matched = _attribute_names(self._entries)
+        self._call_lasts = {name.rsplit(".", 1)[-1] for entry in self._entries for name in entry.get("calls", ())}
         opts = options if isinstance(options, LeaksOptions) else LeaksOptions()
         self._setup_names = tuple(opts.setup_functions)
         self._attrs: Dict[int, Set[str]] = {}
@@ -696,6 +711,8 @@ class ListenerPerCall(Rule):
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value not in self._attrs_matched:
             return None  # ``x.other(...)``: no catalog call or method ends so (as the pre-check)
+        if isinstance(func, cst.Name) and self._imported_under_another_name(func.value):
+            return None  # ``from .util import write``: not a catalog call (as the pre-check)
         resolved = names.resolve(func)
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         receiver = func.value if isinstance(func, cst.Attribute) else None
@@ -719,6 +736,27 @@ class ListenerPerCall(Rule):
                 if isinstance(receiver, cst.Attribute) and root_name(receiver) == "self":
                     return entry, receiver
         return None
+
+    def _imported_under_another_name(self, name: str) -> bool:
+        """``name`` is bound by ``from m import x`` only (never assigned in the file), and no
+        catalog call ends in ``x``: a re-export of ``atexit.register`` under another name
+        is not followed (the pre-check cannot afford to resolve every imported call)."""
+        origins, assigned = self.ctx.shared(("FFT301", "import-origins"), self._import_table)
+        found = origins.get(name)
+        return bool(found) and name not in assigned and not (found & self._call_lasts)
+
+    def _import_table(self) -> Tuple[Dict[str, Set[str]], Set[str]]:
+        origins: Dict[str, Set[str]] = {}
+        assigned: Set[str] = set()
+        tree = getattr(self.ctx.names.facts, "tree", None)
+        if tree is not None:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom):
+                    for alias in node.names:
+                        origins.setdefault(alias.asname or alias.name, set()).add(alias.name)
+                elif isinstance(node, ast.Name) and type(node.ctx) is ast.Store:
+                    assigned.add(node.id)
+        return origins, assigned
 
     def _receiver_name(self, receiver: cst.BaseExpression) -> str:
         """The canonical name of a receiver; a name defined in another module of the

@@ -591,8 +591,8 @@ class UnclosedFile(Rule):
         if any(isinstance(n, cst.Name) and n.value == name for s in body[last + 1 :] for n in walk_nodes(s)):
             return None
         dropped = [s for s in body[index + 1 : last + 1] if s not in moved]
-        if any(any(el.comment is not None for el in s.leading_lines) for s in dropped):  # type: ignore[attr-defined]
-            return None  # a comment above a dropped `close()` line would be lost
+        if any(_has_comment(s) for s in dropped):
+            return None  # a comment on, in or above a dropped `close()` line would be lost
         if sum(1 for n in walk_nodes(func.body) if isinstance(n, cst.AssignTarget) and isinstance(n.target, cst.Name) and n.target.value == name) != 1:
             return None  # reassigned: each assignment is its own finding
         new_with = cst.With(
@@ -665,6 +665,21 @@ class UnclosedFile(Rule):
         module = self.ctx.module.deep_replace(block, block.with_changes(body=body))
         assert isinstance(module, cst.Module)
         return FixSpec((), title="Open it in a `with` block", rewrite=module)
+
+
+def _has_comment(stmt: cst.CSTNode) -> bool:
+    """A comment above, inside or after the statement (its own lines included); LibCST's
+    visitor enters the whitespace nodes that hold comments, our walk does not."""
+    finder = _CommentFinder()
+    stmt.visit(finder)
+    return finder.found
+
+
+class _CommentFinder(cst.CSTVisitor):
+    found = False
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.found = True
 
 
 def _loop_spans(view: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:

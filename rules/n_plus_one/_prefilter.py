@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 from typing import Any, FrozenSet, Optional
 
-from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS
+from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS, MODEL_MARKERS
 from fftlint.analysis.sql.sources import has_word
 
 from ._querysets import NPlusOneOptions, catalog
@@ -179,6 +179,8 @@ def query_in_loop_could_match(view: Any, rule: Any) -> bool:
     managers = set(cat["django"]["managers"]) | set(opts.managers) | project_manager_names(view.project) | _BUILTIN_MANAGERS
     session_names = set(cat["sqlalchemy"]["session_names"]) | set(opts.session_names)
     text = view.text
+    if loops_over_opaque_values(view):
+        return True  # a queryset held in a name, returned by a helper, on ``self``
     # text-only bail-out before the node walk: every root is spelled in the file
     if not (
         any(m in text for m in managers)
@@ -225,24 +227,153 @@ def _executes_static_sql(view: Any, attr: ast.Attribute) -> bool:
 
 
 def lazy_relation_could_match(view: Any, rule: Any) -> bool:
-    """FFT202: a collection loop over rows of a catalog-manager queryset, ``.query`` or
-    ``scalars`` (custom managers may load anything, so they are never reported)."""
-    managers = set(catalog()["django"]["managers"])
+    """FFT202: a collection loop over rows of a queryset with a manager the catalog, the
+    project's models or the file's models declare, ``.query`` or ``scalars``, or over
+    something whose value only the facts layer knows (a name imported from the project or
+    assigned in the file, a call of one, ``self.x``)."""
     opts = _options(view, rule)
+    managers = set(catalog()["django"]["managers"]) | set(opts.managers) | project_manager_names(view.project) | _BUILTIN_MANAGERS
     session_names = set(catalog()["sqlalchemy"]["session_names"]) | set(opts.session_names)
     text = view.text
+    if loops_over_opaque_values(view):
+        return True
     if not (
         any(m in text for m in managers)
+        or "Manager" in text
+        or "as_manager" in text
         or (any(w in text for w in ("query", "scalars", "execute")) and _may_query_by_session(view, session_names))
     ):
         return False
     if not has_collection_loop(view):
         return False
+    own: Optional[FrozenSet[str]] = None
     for node in view.nodes(ast.Attribute):
         if node.attr in managers:
+            return True
+        if own is None:
+            own = _own_manager_names(view)
+        if node.attr in own:
             return True
         if node.attr in ("query", "scalars", "execute") and _session_root(view, node, session_names):
             # rows of ``session.query(M)`` / ``session.scalars(...)`` /
             # ``session.execute(...).scalars()``, or ``M.query`` of a SQLAlchemy model
             return True
     return False
+
+
+def loops_over_opaque_values(view: Any) -> bool:
+    """Some collection loop (or an expression inside one) starts from a name whose value
+    only the facts layer can tell: a parameter, ``self``, a name assigned in the file or
+    imported from the project (:meth:`fftlint.engine.prefilter.AstView.opaque_names`).
+    The rules read such values (a queryset returned by a helper, stored on ``self``,
+    annotated), so these files must reach them."""
+    return view.memo("fft2_opaque_loops", _opaque_loops)
+
+
+def project_has_orm_models(project: Any) -> bool:
+    """Some class of the project index is a Django or SQLAlchemy model (the index also
+    keeps classes whose base may turn out to be one)."""
+    return bool(_on_model_index(project, "_fft2_has_orm", has_orm_models))
+
+
+def has_orm_models(index: Any) -> bool:
+    return any(not q.startswith("django.contrib.") and index.orm_of(m) for q, m in index.models.items())
+
+
+def values_may_be_orm(text: str, path: str, project: Any) -> bool:
+    """Some value of the file can be an ORM one: the project has models (Django or
+    SQLAlchemy), or the file spells SQLAlchemy or may define a model."""
+    if project_has_orm_models(project):
+        return True
+    if any(m in text for m in _SQLA_MODULES) or any(m in path.replace("\\", "/") for m in _SQLA_MODULES):
+        return True
+    return any(marker in text for marker in MODEL_MARKERS)  # the file may define a model
+
+
+def _opaque_loops(view: Any) -> bool:
+    if view.project is None:
+        return False  # without a project every value is local: the text roots decide
+    if not values_may_be_orm(view.text, view.path, view.project):
+        return False  # no model anywhere: no name can hold a queryset, rows or a model
+    if not has_collection_loop(view):
+        return False
+    opaque = view.opaque_names()
+    params = set()
+    for fn in view.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+        args = fn.args
+        params.update(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+    names = opaque | params
+    if not names:
+        return False
+    for loop in view.nodes(*COLLECTION_LOOPS):
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Name) and node.id in names:
+                return True
+    return False
+
+
+def query_helper_could_match(view: Any) -> bool:
+    """FFT203: some call (or attribute read) inside a loop of the file may run a project
+    function with a chain to a query -- computed from the same facts the rule reads (the
+    function's calls, their callees resolved through the project, the provider's chain
+    search), over a superset of the rule's loops (``while`` too, any iterable). Loops at
+    module or class level are let through as they are."""
+    return view.memo("fft203", _query_helper_possible)
+
+
+def _query_helper_possible(view: Any) -> bool:
+    project = view.project
+    if project is None or not hasattr(project, "explain") or project.provider("orm") is None:
+        return True  # no facts layer at hand: anything is possible
+    if not has_collection_loop(view):
+        return False
+    seen = getattr(project_models(project), "words_seen", None)
+    if seen is not None:  # the model index looked for database words in every file
+        if not seen:
+            return False
+    elif not _project_may_query(project, view):
+        return False
+    facts = view.facts
+    from fftlint.facts.summary import function_details
+
+    for scope in list(facts.scopes.values()):
+        if scope.kind == "function":
+            continue
+        for stmt in scope.node.body:  # loops outside any function are not summarised
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if any(isinstance(n, COLLECTION_LOOPS) for n in ast.walk(stmt)):
+                return True
+    for scope in list(facts.scopes.values()):
+        if scope.kind != "function":
+            continue
+        details = function_details(facts, scope, ())
+        for call in details.calls:
+            if not call.in_loop or call.kind == "iter":
+                continue
+            for target in project.targets(call.callee, call.attribute):
+                if project.explain(target, "orm", facts.module) is not None:
+                    return True
+    return False
+
+
+def _project_may_query(project: Any, view: Any) -> bool:
+    """Some module of the project can hold an ORM or DB-API effect: the project has
+    models, or a module (this one included) spells SQLAlchemy or a DB-API driver's module.
+    Read once per process from the project's sources."""
+    found = project.__dict__.get("_fft203_may_query")
+    if found is None:
+        words = _SQLA_MODULES + tuple({c.split(".", 1)[0] for c in catalog()["dbapi"]["connect"]})
+        source = getattr(project, "source", None)
+        found = source is None or project_has_orm_models(project)  # a project made by hand: anything
+        if not found:
+            for path, _pkg in list(source.by_module.values()):
+                text = source.text_of(path) or ""
+                if any(w in text for w in words):
+                    found = True
+                    break
+        project.__dict__["_fft203_may_query"] = found
+    if not found:
+        words = _SQLA_MODULES + tuple({c.split(".", 1)[0] for c in catalog()["dbapi"]["connect"]}) + MODEL_MARKERS
+        return any(w in view.text for w in words)  # a file outside the project's sources
+    return True

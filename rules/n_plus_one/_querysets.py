@@ -15,11 +15,13 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-import yaml
 
+from fftlint import yamlfile
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 
-from .provider import project_models
+from fftlint.facts.values import NONE, UNKNOWN
+
+from .provider import ANY, FILTERED, orm_data, project_models
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -27,7 +29,7 @@ CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 @lru_cache(maxsize=1)
 def catalog() -> Dict[str, Any]:
     with open(CATALOG_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yamlfile.safe_load(fh)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,28 @@ def last_name(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def orm_of_values(values: Any) -> Optional[Tuple[Any, ...]]:
+    """The one ORM query value (kind, model, loads, related) that ``values`` names: its
+    known members all ORM queries, rows or results of the same kind and model (``None``
+    and unknown members ignored, as :func:`fftlint.facts.values.single` does); loads
+    merged (a query that may load more is assumed to)."""
+    found: Optional[Tuple[Any, ...]] = None
+    loads: Set[str] = set()
+    for value in values:
+        if value == UNKNOWN or value == NONE:
+            continue
+        data = orm_data(value)
+        if data is None or data[0] not in ("qs", "query", "rows", "result"):
+            return None
+        if found is not None and (found[0], found[1], found[3]) != (data[0], data[1], data[3]):
+            return None
+        found = data
+        loads.update(data[2])
+    if found is None:
+        return None
+    return (found[0], found[1], tuple(sorted(loads)), found[3])
+
+
 # --------------------------------------------------------------------------- chains
 @dataclass(frozen=True)
 class Link:
@@ -141,7 +165,10 @@ class Query:
     methods: List[str] = field(default_factory=list)
     batched_on: List[cst.BaseExpression] = field(default_factory=list)  # `__in=` / `.in_()` values
     model_expr: Optional[cst.BaseExpression] = None
-    via: str = "manager"  # manager | query | session
+    via: str = "manager"  # manager | query | session | values (the facts layer told)
+    origin: Optional[cst.BaseExpression] = None  # the expression whose value was the query
+    narrowed: bool = False  # a related manager filtered before we saw it (facts layer)
+    custom_method: bool = False  # a method of a custom manager / queryset class in the chain
 
     def covers(self, path: str) -> bool:
         if self.loads_unknown or self.custom:
@@ -238,6 +265,7 @@ def _apply_django(q: Query, links: Sequence[Link]) -> Optional[Query]:
         else:
             q.custom = True
             q.no_fix = True
+            q.custom_method = True
         i += 2
     return q
 
@@ -386,7 +414,10 @@ class Analyzer:
             if bound is not None:
                 q = replace(bound, methods=list(bound.methods), select_related=set(bound.select_related),
                             prefetch=set(bound.prefetch), batched_on=list(bound.batched_on))
-                return (_apply_django if q.orm == "django" else lambda q, l: _apply_sqlalchemy(q, l, None))(q, links)  # type: ignore[operator]
+                got = (_apply_django if q.orm == "django" else lambda q, l: _apply_sqlalchemy(q, l, None))(q, links)  # type: ignore[operator]
+                if got is not None and got.custom_method and not bound.custom_method:
+                    return self._from_values(root, links)  # a custom method: what it returns is the facts layer's to say
+                return got
             inst = self.instance(root.value)
             if inst is not None and links[0].kind == "attr":
                 model, prefix = inst
@@ -397,8 +428,97 @@ class Analyzer:
                     return _apply_django(q, links[1:])
         elif isinstance(root, cst.Name) and not links:
             bound = self.lookup(root.value)
-            return bound
-        return self._django(root, links) or self._sqlalchemy(root, links)
+            if bound is not None:
+                return bound
+            return self._from_values(root, links)
+        q = self._django(root, links) or self._sqlalchemy(root, links)
+        if q is not None and q.custom_method:
+            # ``Branch.objects.open()``: only the facts layer can tell what the method
+            # returns (a queryset, or a dict, a number...); unknown stays unknown
+            return self._from_values(root, links)
+        return q or self._from_values(root, links)
+
+    # -- values of the facts layer ----------------------------------------------
+    def values_possible(self) -> bool:
+        """Whether any value here can be an ORM one: the project or the file has models,
+        or SQLAlchemy is spelled in the file or used by the project's models (the
+        pre-filters ask the same: :func:`._prefilter.loops_over_opaque_values`)."""
+        found = self.__dict__.get("_possible")
+        if found is None:
+            from ._prefilter import has_orm_models, values_may_be_orm
+
+            found = self.__dict__["_possible"] = has_orm_models(self.index) or values_may_be_orm(self.ctx.source, self.ctx.path, self.ctx.project)
+        return found
+
+    def _from_values(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
+        """The longest prefix of the chain whose value the facts layer knows is a query
+        (a name holding one, ``self.qs``, a helper's return value, a related manager of a
+        model instance), with the rest of the chain applied to it."""
+        if not self.values_possible():
+            return None
+        nodes: List[cst.BaseExpression] = [root, *(l.node for l in links)]
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
+            if i < len(links) and links[i].kind == "call" or not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+                continue  # ``qs.filter`` (a method before its call) is never a query itself
+            data = orm_of_values(self.ctx.names.values(node))
+            if data is None:
+                continue
+            q = self._query_of(data, node)
+            if q is None:
+                return None
+            rest = links[i:]
+            if q.terminal is not None:
+                return q if not rest else None
+            got = _apply_django(q, rest) if q.orm == "django" else _apply_sqlalchemy(q, rest, None)
+            if got is not None and got.custom_method:
+                return None  # a method the facts layer could not read (it returns a dict, a count...)
+            return got
+        return None
+
+    def _runs_here(self, node: cst.Call) -> bool:
+        """The call is an ORM or session method (not a project function returning rows)."""
+        for value in self.ctx.names.values(node.func):
+            data = orm_data(value)
+            if data is not None and data[0] == "method":
+                return True
+            if isinstance(value, str) and value.rsplit(".", 1)[-1] in ("scalars", "execute", "all") and value.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")):
+                return True
+        return False
+
+    def _query_of(self, data: Tuple[Any, ...], node: cst.BaseExpression) -> Optional[Query]:
+        kind, qualname, loads, related = data
+        model = self.index.models.get(qualname) if qualname else None
+        display = " ".join(self.ctx.code_for(node).split())
+        name = model.name if model is not None else ""
+        unknown = ANY in loads
+        paths = {p for p in loads if p != ANY}
+        if kind == "qs":
+            if model is None or self.index.orm_of(model) != "django":
+                return None
+            q = Query("django", model, name, display, select_related=set(paths), prefetch=set(paths), loads_unknown=unknown, no_fix=True, via="values", origin=node)
+            if related:
+                if related.endswith(FILTERED):
+                    related = related[: -len(FILTERED)]
+                    q.narrowed = True  # no prefetch cache serves it
+                owner, _, attr = related.partition(":")
+                owner_model = self.index.models.get(owner)
+                q.related = self.index.relation(owner_model, attr) if owner_model is not None else None
+                if q.related is None:
+                    return None
+            return q
+        if model is not None and self.index.orm_of(model) != "sqlalchemy":
+            return None
+        q = Query("sqlalchemy", model, name, display, prefetch=set(paths), loads_unknown=unknown, no_fix=True, via="values", origin=node)
+        if kind in ("rows", "result"):
+            # fetched here (``session.scalars(stmt)``, ``query.all()``: FFT201's) or by a
+            # project function that returns the rows (FFT203's, at the call)
+            here = isinstance(node, cst.Call) and self._runs_here(node)
+            q.terminal = ("scalars" if kind == "rows" else "execute") if here else "rows"
+            q.instances = kind == "rows"
+        if model is None:
+            q.instances = False  # ``db.query(self.model)``: a query, rows of an unknown model
+        return q
 
     def _django(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
         managers = set(catalog()["django"]["managers"]) | set(self.options.managers)
@@ -416,9 +536,8 @@ class Analyzer:
                 elif self.index.orm_of(model) != "django":
                     return None
                 q = Query("django", model, name, f"{self.ctx.code_for(prefix)}.{link.name}", model_expr=prefix)
-                if link.name in getattr(model, "custom_managers", ()) or link.name not in catalog()["django"]["managers"]:
-                    # a custom manager's get_queryset may load relations (and a name other
-                    # than the catalog's must stay out of FFT202's pre-filter strings)
+                if model is None and link.name not in catalog()["django"]["managers"] or model is not None and link.name in self.index.custom_managers(model):
+                    # a custom manager's get_queryset may load relations
                     q.custom = True
                 return _apply_django(q, links[i + 1:])
         return None
@@ -468,6 +587,10 @@ class Analyzer:
             return q if not rest else None
         stmt_root, stmt_links = unchain(first)
         builder = names.resolve(stmt_root)
+        while builder not in catalog()["sqlalchemy"]["statements"] and stmt_links and stmt_links[0].kind == "attr":
+            # ``sa.update(User)``: the builder is a module attribute
+            stmt_root, stmt_links = stmt_links[0].node, stmt_links[1:]
+            builder = names.resolve(stmt_root)
         if builder not in catalog()["sqlalchemy"]["statements"]:
             return None
         model: Optional[Model] = None
@@ -494,7 +617,8 @@ _BOUNDED_CALLS = frozenset(("range", "itertools.count", "itertools.repeat"))
 
 
 def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
-    """A literal collection or ``range(...)``: a fixed number of passes, not one per row."""
+    """A literal collection, ``range(...)`` or a class (an ``Enum`` / ``TextChoices``: its
+    members): a fixed number of passes, not one per row."""
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         return not any(isinstance(el, cst.StarredElement) for el in expr.elements)
     if isinstance(expr, cst.Call):
@@ -503,12 +627,52 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
             return True
         if name == "enumerate" and expr.args:
             return bounded_iterable(expr.args[0].value, names)
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        if _is_a_class(names.resolve(expr), names):
+            return True
+        # a nested class (``Authenticator.Type``) is a symbol of its module
+        local = [v for v in names.local_values(expr) if isinstance(v, str) and v not in (UNKNOWN, NONE)] if hasattr(names, "local_values") else []
+        return len(local) == 1 and _is_a_class(local[0], names)
     return False
+
+
+def _is_a_class(canonical: Optional[str], names: Any) -> bool:
+    """A class of the project, or of ``enum`` / Django's choices (iterating it gives its
+    members)."""
+    if not canonical or canonical.endswith(")") or "[" in canonical:
+        return False
+    if canonical.startswith(("enum.", "django.db.models.enums.")):
+        return True
+    project = getattr(names, "project", None)
+    finder = getattr(project, "_class", None)
+    return finder is not None and finder(canonical) is not None
+
+
+#: Calls that split a collection into batches: a loop over them runs once per batch.
+BATCHING_CALLS = frozenset((
+    "itertools.batched", "more_itertools.chunked", "more_itertools.ichunked", "more_itertools.batched",
+    "more_itertools.sliced", "more_itertools.grouper", "toolz.partition_all", "toolz.itertoolz.partition_all",
+    "cytoolz.partition_all", "funcy.chunks", "boltons.iterutils.chunked",
+))
+_BATCH_NAMES = ("chunk", "batch")
+
+
+def per_batch(node: cst.CSTNode, names: Any) -> bool:
+    """A ``for`` whose passes are batches, not rows: ``for chunk in batched(rows, 500)``
+    (a batching function, or a target named ``chunk`` / ``batch``; ``for row in chunk``
+    is a loop over rows again)."""
+    if not isinstance(node, cst.For):
+        return False
+    iterable = node.iter
+    if isinstance(iterable, cst.Call) and names.resolve(iterable.func) in BATCHING_CALLS:
+        return True
+    words = " ".join(loop_targets(node)).lower()
+    return any(w in words for w in _BATCH_NAMES)
 
 
 def is_collection_loop(node: cst.CSTNode, names: Any) -> bool:
     if isinstance(node, cst.For):
-        return not bounded_iterable(node.iter, names)
+        return not bounded_iterable(node.iter, names) and not per_batch(node, names)
     if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
         comp: Optional[cst.CompFor] = node.for_in
         while comp is not None:
@@ -538,7 +702,21 @@ def mentions(expr: cst.CSTNode, names: Set[str]) -> bool:
 
 
 def collection_loops(ctx: Any) -> List[cst.CSTNode]:
-    return [f.node for f in ctx.stack.loops if is_collection_loop(f.node, ctx.names)]
+    """The enclosing loops whose passes grow with the data (decided once per loop node;
+    the rules of the family share the answers)."""
+    frames = ctx.stack.loops
+    if not frames:
+        return []
+    known: Dict[int, bool] = ctx.shared("fft2-collection-loops", dict)
+    out = []
+    for frame in frames:
+        node = frame.node
+        found = known.get(id(node))
+        if found is None:
+            found = known[id(node)] = is_collection_loop(node, ctx.names)
+        if found:
+            out.append(node)
+    return out
 
 
 def batched(query: Query, loops: Sequence[cst.CSTNode]) -> bool:
@@ -614,6 +792,8 @@ class QueryLoopTracker:
         value = None
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             value = self.qa.analyze(node.value)
+            if value is not None and value.via != "values" and value.origin is None:
+                value.origin = node.value  # where a fix adds what the query should load
         from fftlint.analysis.names import target_names
 
         for target in node.targets:
@@ -642,7 +822,7 @@ class QueryLoopTracker:
 
     def _track(self, loop: cst.CSTNode, target: cst.BaseExpression, iter_expr: cst.BaseExpression) -> None:
         q, how = self.iter_query(iter_expr)
-        if q is None or q.terminal is not None and q.terminal not in ("all", "execute", "scalars") or not q.instances:
+        if q is None or q.terminal is not None and q.terminal not in ("all", "execute", "scalars", "rows") or not q.instances:
             return
         if how == "enumerate":
             if not (isinstance(target, cst.Tuple) and len(target.elements) == 2):
@@ -650,8 +830,14 @@ class QueryLoopTracker:
             target = target.elements[1].value
         if not isinstance(target, cst.Name):
             return
-        # fixes edit only a query written in the ``for`` statement itself
-        direct = iter_expr if how is None and not isinstance(iter_expr, cst.Name) else None
+        # fixes edit the query where it is built: in the ``for`` statement itself, in the
+        # one assignment of the name it iterates, or in the one ``return`` of a function of
+        # this file that builds it
+        direct = iter_expr if how is None and not isinstance(iter_expr, cst.Name) and q.via != "values" else None
+        if how is None and direct is None and q.related is None:
+            built = self._built_at(iter_expr, q)
+            if built is not None:
+                direct, q = built
         var = LoopVar(target.value, q, q.model, loop, q, direct, "", self.ctx.stack.function)  # type: ignore[attr-defined]
         if q.related is not None:
             owner = self._owner_var(iter_expr)
@@ -665,6 +851,42 @@ class QueryLoopTracker:
                 var.root_query = replace(owner.root_query, loads_unknown=True)
         self.loop_vars.append(var)
         self.on_loop(self.loop_vars[-1])
+
+    def _built_at(self, expr: cst.BaseExpression, q: Query) -> Optional[Tuple[cst.BaseExpression, Query]]:
+        """Where the query a loop iterates is built, in this file: the value of the only
+        assignment of a local name, or the only ``return`` of the function of this module
+        the call runs (``self.get_queryset()``, ``open_loans()``), read as a chain
+        (which says exactly what it loads) that agrees with the facts layer's model."""
+        function = self.ctx.stack.function  # type: ignore[attr-defined]
+        source: Optional[cst.BaseExpression] = None
+        if isinstance(expr, cst.Name):
+            if q.origin is None or q.via == "values":
+                return None
+            if _assignments(function if function is not None else self.ctx.module, expr.value) != 1:  # type: ignore[attr-defined]
+                return None
+            source = q.origin
+            return (source, q) if not q.no_fix else None
+        if not isinstance(expr, cst.Call) or q.via != "values":
+            return None
+        project = self.ctx.project  # type: ignore[attr-defined]
+        if project is None or not hasattr(project, "targets"):
+            return None
+        targets = project.targets(self.ctx.names.values(expr.func))  # type: ignore[attr-defined]
+        module = self.ctx.module_name  # type: ignore[attr-defined]
+        if len(targets) != 1 or not targets[0].qualname.startswith(module + "."):
+            return None
+        definition = _find_definition(self.ctx.module, targets[0].qualname[len(module) + 1:].split("."))  # type: ignore[attr-defined]
+        returns = _returns(definition) if definition is not None else []
+        if len(returns) != 1:
+            return None
+        source = returns[0]
+        root, links = unchain(source)
+        built = self.qa._django(root, links) or self.qa._sqlalchemy(root, links)
+        if built is None or built.model is None or q.model is None or built.model.qualname != q.model.qualname or built.orm != q.orm:
+            return None
+        if built.terminal is not None and built.terminal != "all" or built.no_fix or built.custom or built.loads_unknown:
+            return None
+        return source, built
 
     def _owner_var(self, expr: cst.BaseExpression) -> Optional[LoopVar]:
         root, _ = unchain(expr)
@@ -713,6 +935,184 @@ class QueryLoopTracker:
     leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
 
 
+def _assignments(function: cst.CSTNode, name: str) -> int:
+    """How many statements of ``function`` (not of nested scopes) bind ``name``."""
+    from fftlint.analysis.names import target_names
+    from fftlint.engine.walk import descendants
+
+    count = 0
+    for node in descendants(function, into_scopes=False):
+        if isinstance(node, cst.Assign):
+            count += sum(1 for t in node.targets if name in target_names(t.target))
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)) and isinstance(node.target, cst.Name) and node.target.value == name:
+            count += 1
+        elif isinstance(node, (cst.For, cst.CompFor)) and name in target_names(node.target):
+            count += 1
+        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name) and node.target.value == name:
+            count += 1
+        elif isinstance(node, cst.AsName) and isinstance(node.name, cst.Name) and node.name.value == name:
+            count += 1
+    if isinstance(function, cst.FunctionDef):
+        params = function.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name:
+                count += 1
+    return count
+
+
+def _find_definition(module: cst.Module, path: Sequence[str]) -> Optional[cst.FunctionDef]:
+    """The function ``a.b.c`` of the module (classes and functions by name, last wins)."""
+    body: Sequence[cst.CSTNode] = module.body
+    found: Optional[cst.CSTNode] = None
+    for part in path:
+        found = None
+        for stmt in body:
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == part:
+                found = stmt
+        if found is None:
+            return None
+        inner = found.body  # type: ignore[attr-defined]
+        body = inner.body if isinstance(inner, cst.IndentedBlock) else ()
+    return found if isinstance(found, cst.FunctionDef) else None
+
+
+def _returns(function: cst.FunctionDef) -> List[cst.BaseExpression]:
+    from fftlint.engine.walk import descendants
+
+    out: List[cst.BaseExpression] = []
+    for node in descendants(function.body, into_scopes=False):
+        if isinstance(node, cst.Return):
+            if node.value is None:
+                return []
+            out.append(node.value)
+        elif isinstance(node, (cst.Yield,)):
+            return []
+    return out
+
+
 def _plain_related_read(q: Query) -> bool:
     cached = set(catalog()["django"]["prefetch_cached"])
-    return all(m in cached for m in q.methods)
+    return not q.narrowed and all(m in cached for m in q.methods)
+
+
+# --------------------------------------------------------------------------- at most once
+_TERMINATORS = (cst.Return, cst.Raise)
+
+
+def _block_of(parent: cst.CSTNode, child: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
+    """The statement list of ``parent`` (a compound statement) that holds ``child``."""
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, (cst.Else, cst.Finally)):
+            block = block.body
+        if isinstance(block, cst.If):  # ``elif``
+            if block is child:
+                return None
+            continue
+        if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) and any(s is child for s in block.body):
+            return block.body
+    for handler in getattr(parent, "handlers", ()) or ():
+        block = handler.body
+        if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) and any(s is child for s in block.body):
+            return block.body
+    return None
+
+
+def _ends(stmt: cst.CSTNode, kinds: Tuple[type, ...]) -> bool:
+    """A statement that always leaves by one of ``kinds`` (``return`` / ``raise`` /
+    ``break``): a simple statement line with one, or an ``if``/``else`` whose branches all do."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return any(isinstance(small, kinds) for small in stmt.body)
+    if isinstance(stmt, cst.If) and stmt.orelse is not None:
+        branches = [stmt.body, stmt.orelse.body if isinstance(stmt.orelse, cst.Else) else None]
+        if isinstance(stmt.orelse, cst.If):
+            return _ends(stmt.body.body[-1], kinds) if stmt.body.body else False  # type: ignore[union-attr]
+        return all(b is not None and b.body and _ends(b.body[-1], kinds) for b in branches)  # type: ignore[union-attr]
+    return False
+
+
+def _handlers_leave(node: cst.Try, kinds: Tuple[type, ...]) -> bool:
+    return all(h.body.body and _ends(h.body.body[-1], kinds) for h in node.handlers)  # type: ignore[union-attr]
+
+
+def _guard_once(stmt: cst.If, names: Any) -> bool:
+    """``if x is None: x = <query>`` / ``if not x: x = ...``: the body fills what it tests
+    (lazy initialisation in a loop); ``if i == 0:`` with ``i`` an ``enumerate`` index is
+    handled by the caller."""
+    test = stmt.test
+    tested: Optional[str] = None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is):
+        right = test.comparisons[0].comparator
+        if isinstance(right, cst.Name) and right.value == "None" and isinstance(test.left, cst.Name):
+            tested = test.left.value
+    elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+        tested = test.expression.value
+    if tested is None:
+        return False
+    from fftlint.analysis.names import target_names
+    from fftlint.engine.walk import descendants
+
+    for node in descendants(stmt.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and any(tested in target_names(t.target) for t in node.targets):
+            return True
+    return False
+
+
+def _first_pass_guard(stmt: cst.If, loop: cst.CSTNode) -> bool:
+    """``for i, x in enumerate(xs): if i == 0:`` / ``if not i:``."""
+    if not isinstance(loop, cst.For) or not isinstance(loop.iter, cst.Call) or last_name(loop.iter.func) != "enumerate":
+        return False
+    if not isinstance(loop.target, cst.Tuple) or not loop.target.elements or not isinstance(loop.target.elements[0].value, cst.Name):
+        return False
+    index = loop.target.elements[0].value.value  # type: ignore[attr-defined]
+    test = stmt.test
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, cst.Name) and test.expression.value == index
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Equal):
+        right = test.comparisons[0].comparator
+        return isinstance(test.left, cst.Name) and test.left.value == index and isinstance(right, cst.Integer) and right.value == "0"
+    return False
+
+
+def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
+    """The statement being walked runs at most once per call of the function, however many
+    rows the loops have: it returns or raises (and no ``try`` between it and the loops
+    catches and goes on), it is followed in its block (or an enclosing one inside the
+    loops) by ``return``/``raise`` -- or by ``break`` when only one collection loop
+    encloses it --, or it sits under a first-pass guard (``if i == 0``, ``if x is None:
+    x = ...``)."""
+    if not loops:
+        return False
+    stack = list(ctx.statements)
+    outer = loops[0]
+    try:
+        start = next(i for i, s in enumerate(stack) if s is outer)
+    except StopIteration:
+        return False
+    chain = stack[start:]
+    single = len(loops) == 1
+    kinds: Tuple[type, ...] = _TERMINATORS + ((cst.Break,) if single else ())
+    innermost = loops[-1]
+    pairs = list(zip(reversed(chain[:-1]), reversed(chain[1:])))  # (parent, child), innermost first
+    # inside a ``try`` whose handlers let the loop go on, a raise starts the next pass
+    protected = any(
+        isinstance(parent, cst.Try) and any(s is child for s in parent.body.body) and not _handlers_leave(parent, _TERMINATORS + (cst.Break,))  # type: ignore[union-attr]
+        for parent, child in pairs
+    )
+    if not protected and _ends(chain[-1], kinds):
+        return True
+    for parent, child in pairs:
+        if isinstance(parent, cst.If) and any(s is child for s in parent.body.body):  # type: ignore[union-attr]
+            if _guard_once(parent, ctx.names) or _first_pass_guard(parent, innermost):
+                return True
+        block = _block_of(parent, child)
+        if block is not None and not protected:
+            index = next((i for i, s in enumerate(block) if s is child), -1)
+            for later in block[index + 1:]:
+                if isinstance(later, cst.SimpleStatementLine) and any(isinstance(s, cst.Continue) for s in later.body):
+                    break
+                if _ends(later, kinds):
+                    return True
+        if parent is outer:
+            break
+    return False

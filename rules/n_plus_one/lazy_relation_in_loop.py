@@ -12,7 +12,7 @@ from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
 from ._prefilter import lazy_relation_could_match
-from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog
+from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog, collection_loops, runs_at_most_once
 from .provider import OrmProvider
 
 MODELS = (
@@ -56,9 +56,22 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
       `options(selectinload(User.addresses))` / `joinedload(...)`.
 
     Relations are read from the model classes, in the same file or (when the project index
-    is available) anywhere in the project. Without model knowledge the rule stays silent.
-    Loops over `values()` / `values_list()`, custom managers and querysets whose loading
-    cannot be read (`Prefetch(..., queryset=...)`, non-literal arguments) are not reported.
+    is available) anywhere in the project, including `GenericForeignKey`s
+    (`content_object`, loaded by `prefetch_related`). Without model knowledge the rule
+    stays silent. Loops over `values()` / `values_list()`, custom managers whose
+    `get_queryset` may load anything, and loaders that cannot be read
+    (`Prefetch(..., queryset=...)`, non-literal arguments) are not reported.
+
+    The rows may come from a query written in the loop, a name bound to one, `self.qs`,
+    `self.get_queryset()`, a helper's return value in any module (`open_loans()`,
+    `rooms_query(db).all()`, a repository method), `list(qs)`, `session.scalars(stmt)` with
+    `stmt` built elsewhere, and custom queryset methods that return querysets. What a
+    query built in another module loads is read from the facts layer: a Django
+    `select_related` / `prefetch_related` there counts as loading anything (silent), a
+    SQLAlchemy `options(selectinload(...))` as what it names. Rows of unknown origin (an
+    unannotated or annotated list of instances) may have been loaded by the caller: silent.
+    Loops that use a relation only on their first row (`break` / `return` after it) are
+    not reported.
 
     ## Why is this bad?
     Each lazy access is a separate query: a loop over *N* rows runs *N + 1* queries.
@@ -85,9 +98,12 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     use much more memory for large collections), related rows are read when the loop
     starts rather than when each is first accessed, and the relation names come from a
     static reading of the models that a runtime override (a property, a custom manager)
-    can contradict, in which case Django raises `FieldError`. No fix is offered when the
-    query uses `only()`/`defer()`, slicing, `iterator()`, set operations, custom
-    managers or methods, or when the query is not written in the `for` statement itself.
+    can contradict, in which case Django raises `FieldError`. The fix edits the query
+    where it is built: in the `for` statement, in the only assignment of the name the loop
+    iterates, or in the only `return` of the function of this file that builds it
+    (`self.get_queryset()`); never another file. No fix is offered when the query uses
+    `only()`/`defer()`, slicing, `iterator()`, set operations, custom managers or
+    methods, or is built in another file or over several statements.
     """
 
     code = "FFT202"
@@ -132,6 +148,12 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         SQLA + "from sqlalchemy.orm import selectinload\nfor u in session.query(User).options(selectinload(User.addresses)):\n    print(u.addresses)\n",
         # a nested function runs later, not per row
         MODELS + "for book in Book.objects.all():\n    def show():\n        return book.author.name\n",
+        # a helper's queryset that loads the relation itself
+        MODELS + "def with_authors():\n    return Book.objects.filter(title='x').select_related('author')\n\nfor b in with_authors():\n    print(b.author.name)\n",
+        # rows of unknown origin (an unannotated argument): whether they were prefetched is unknown
+        MODELS + "def show(books):\n    for b in books:\n        print(b.author.name)\n",
+        # rows of an annotated list: the caller may have loaded the relation
+        MODELS + "from typing import List\ndef show(books: List[Book]):\n    for b in books:\n        print(b.author.name)\n",
     ]
     INVALID = [
         # a queryset in redundant parentheses (with a comment): the addition goes inside
@@ -172,7 +194,33 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         ),
         # a comprehension, a name bound to a queryset (reported, no fix: not in the for)
         Invalid(MODELS + "names = [b.author.name for b in Book.objects.all()]\n", count=1),
-        Invalid(MODELS + "books = Book.objects.filter(title='x')\nfor b in books:\n    print(b.author)\n", count=1, safety=UNSAFE),
+        # the fix goes where the query is built: the one assignment of the name ...
+        Invalid(
+            MODELS + "books = Book.objects.filter(title='x')\nfor b in books:\n    print(b.author)\n",
+            count=1,
+            fixed=MODELS + "books = Book.objects.filter(title='x').select_related(\"author\")\nfor b in books:\n    print(b.author)\n",
+            safety=UNSAFE,
+        ),
+        # ... or the one ``return`` of the function of this file that builds it
+        Invalid(
+            MODELS + "def recent():\n    return Book.objects.filter(title='x')\n\ndef show():\n    for b in recent():\n        print(b.author.name)\n",
+            count=1,
+            fixed=MODELS + "def recent():\n    return Book.objects.filter(title='x').select_related(\"author\")\n\ndef show():\n    for b in recent():\n        print(b.author.name)\n",
+            safety=UNSAFE,
+        ),
+        # a name assigned twice: reported, the fix would not know which to edit
+        Invalid(
+            MODELS + "def f(flag):\n    books = Book.objects.all()\n    if flag:\n        books = Book.objects.filter(title='x')\n    for b in books:\n        print(b.author)\n",
+            count=1,
+        ),
+        # a helper's queryset: what it loads is read from its chain
+        Invalid(
+            MODELS + "def with_authors():\n    return Book.objects.select_related('author')\n\nfor b in with_authors():\n    print(b.author.name, b.tags.count())\n",
+            count=1,
+            message_contains='prefetch_related("tags")',
+            fixed=MODELS + "def with_authors():\n    return Book.objects.select_related('author').prefetch_related(\"tags\")\n\nfor b in with_authors():\n    print(b.author.name, b.tags.count())\n",
+            safety=UNSAFE,
+        ),
         # nested loop over a relation: prefetch the path from the outer query
         Invalid(
             MODELS + "for a in Author.objects.prefetch_related('books'):\n    for b in a.books.all():\n        print(b.tags.count())\n",
@@ -263,6 +311,8 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     def _found(self, var: LoopVar, node: cst.Attribute, rel, step: str, select: bool) -> None:  # type: ignore[no-untyped-def]
         if step in var.reported:
             return
+        if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
+            return  # the first row only (``break``/``return`` after it)
         var.reported.add(step)
         target = self.qa.index.models.get(rel.target or "")
         what = f"`{target.name}`" if target is not None and not rel.many else f"`{rel.name}`"

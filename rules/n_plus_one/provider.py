@@ -1,19 +1,35 @@
 """The FFT2xx fact provider: the project's ORM models, what ORM values are, which calls query.
 
 Project-wide facts: the model index (:func:`fftlint.analysis.orm.build_model_index`: every
-Django and SQLAlchemy model with its relations, forward and reverse), built once per run
-with ``ast`` and cached by content hash.
+Django and SQLAlchemy model with its relations, forward and reverse, and its managers),
+built once per run with ``ast`` and cached by content hash.
 
 Values (:class:`fftlint.facts.values.Opaque` with provider ``"orm"``) -- so a queryset held
-in a name, returned by a helper or stored on ``self`` is still a queryset of its model:
+in a name, returned by a helper, stored on ``self`` or passed in as an annotated argument
+is still a queryset of its model. ``data`` is ``(kind, model, loads, related)``:
 
-* ``("qs", model)``: a Django manager or queryset (``Book.objects``, ``.filter(...)``,
-  custom managers a model declares, a related manager ``author.books``); iterating it
-  gives ``model()`` instances;
-* ``("query", model)``: a SQLAlchemy query (``session.query(Book)``, Flask-SQLAlchemy's
-  ``Book.query``) or select (``select(Book)``), ``model`` possibly symbolic;
-* ``("rows", model)``: a SQLAlchemy result (``session.scalars(select(Book))``);
-* ``("method", kind, model, name)``: a method of one of those, before it is called.
+* ``"qs"``: a Django manager or queryset (``Book.objects``, ``.filter(...)``, a custom
+  manager, a related manager ``author.books`` -- then ``related`` is
+  ``"<owner model>:<attribute>"``, with :data:`FILTERED` appended once a method other
+  than ``all()`` narrowed it); iterating it runs a query and gives ``model()``;
+* ``"query"``: a SQLAlchemy query (``session.query(Book)``, Flask-SQLAlchemy's
+  ``Book.query``) or select (``select(Book)``, ``sa.select(Book)``);
+* ``"result"``: what ``session.execute(select(Book))`` gives (rows are tuples; its
+  ``scalars()`` are ``"rows"``);
+* ``"rows"``: rows already fetched (``query.all()``, ``session.scalars(stmt)``):
+  iterating them runs no query, reading a lazy relation of each still does.
+
+``model`` is the model's qualified name ("" when the query's model is unknown, e.g.
+``db.query(self.model)`` in a generic repository); ``loads`` the relation paths the query
+loads with it (sorted; ``"*"`` means "may load anything": a loader whose arguments cannot
+be read, a custom manager or queryset method). Django loaders are read where the chain is
+written in one function (FFT202's own analysis); through the project a ``select_related``
+/ ``prefetch_related`` counts as ``"*"``. SQLAlchemy ``options(selectinload(...))`` chains
+keep their exact loads, since they are values inside one module already.
+
+``("method", receiver, name)`` is a method of one of those (``receiver`` is its data)
+before it is called; ``("method", ("row", model, (), ""), name)`` is ``save``/``delete`` of
+a Django model instance.
 
 Effects (provider name ``"orm"``), found when the call graph is searched (FFT203):
 
@@ -36,22 +52,35 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Optional, Sequence, Tupl
 
 from fftlint.analysis.orm import ModelIndex, build_model_index
 from fftlint.facts.provider import Effect, Provider
-from fftlint.facts.values import NONE, UNKNOWN, Opaque, Seq, Value, Values
+from fftlint.facts.values import NONE, UNKNOWN, Awaitable, Opaque, Value, Values
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.project import ProjectFacts
-    from fftlint.facts.summary import CallFacts, ClassFacts, FunctionView
+    from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
+SUMMARY_FORMAT = "orm-3"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
+ANY = "*"  # a loads entry: the query may load any relation
+FILTERED = "|filtered"  # the end of ``related``: a related manager narrowed by a method
 
 _WRITES = frozenset(("create", "get_or_create", "update_or_create", "update", "delete", "acreate", "aget_or_create",
                      "aupdate_or_create", "aupdate", "adelete"))
 _INSTANCE_WRITES = frozenset(("save", "asave", "delete", "adelete", "refresh_from_db", "arefresh_from_db"))
-_SESSION_QUERIES = frozenset(("execute", "scalars", "scalar", "get", "refresh", "merge"))
-_SESSION_MARKS = ("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")
+_SESSION_QUERIES = frozenset(("execute", "scalars", "scalar", "get", "refresh", "merge", "flush"))
 _CACHE_DECORATORS = frozenset(("functools.lru_cache", "functools.cache", "functools.cached_property", "lru_cache", "cache",
                                "cached_property", "django.utils.functional.cached_property", "cachetools.cached"))
+#: Statement builders that take the model first (``select(Book)``), and the ones whose
+#: statement changes rows (``update(Book)``, ``insert(...)``, ``text("UPDATE ...")``).
+_SELECTS = frozenset(("select",))
+_STATEMENT_MODULES = ("sqlalchemy", "sqlmodel")
+#: Django queryset methods whose result is not model instances.
+_NOT_INSTANCES = frozenset(("values", "values_list", "dates", "datetimes"))
+_LOADERS = frozenset(("select_related", "prefetch_related"))
+_DJANGO_ROWS = frozenset(("get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast", "acreate"))
+_DJANGO_QUERYSET_CLASSES = frozenset(("django.db.models.QuerySet", "django.db.models.query.QuerySet", "django.db.models.Manager",
+                                      "django.db.models.manager.Manager", "django.db.models.manager.BaseManager"))
+_SQLA_ONE = frozenset(("first", "one", "one_or_none", "get", "scalar_one", "scalar_one_or_none", "scalar"))
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +90,27 @@ def _catalog() -> Dict[str, Any]:
     return catalog()
 
 
+def orm_value(kind: str, model: str, loads: Tuple[str, ...] = (), related: str = "") -> Opaque:
+    return Opaque(NAME, (kind, model, tuple(sorted(set(loads))), related))
+
+
+def _one(value: Opaque) -> Values:
+    return frozenset((value,))
+
+
 def _opaque(*data: Any) -> Values:
     return frozenset((Opaque(NAME, tuple(data)),))
+
+
+def _method(receiver: Tuple[Any, ...], name: str) -> Values:
+    return _opaque("method", receiver, name)
+
+
+def orm_data(value: Any) -> Optional[Tuple[Any, ...]]:
+    """The data of an ORM value (None for anything else)."""
+    if isinstance(value, Opaque) and value.provider == NAME:
+        return value.data  # type: ignore[no-any-return]
+    return None
 
 
 class OrmProvider(Provider):
@@ -71,9 +119,13 @@ class OrmProvider(Provider):
     def project_facts(self, files: Sequence[str], cache: Any = None) -> Optional[ModelIndex]:
         return build_model_index(files, cache=cache, words=database_words())
 
+    def summary_digest(self) -> str:
+        """Summaries hold this provider's notes and local values: their version."""
+        return SUMMARY_FORMAT
+
     def digest(self) -> str:
         facts = getattr(self, "facts", None)
-        return facts.digest() if isinstance(facts, ModelIndex) else ""
+        return self.summary_digest() + (facts.digest() if isinstance(facts, ModelIndex) else "")
 
     @property
     def index(self) -> Optional[ModelIndex]:
@@ -107,21 +159,207 @@ class OrmProvider(Provider):
             for value in values:
                 if isinstance(value, str) and (value in _CACHE_DECORATORS or value.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property", "memoize")):
                     return frozenset((CACHED,))
+        if function.qualname in _cache_aside_functions(function.facts):
+            return frozenset((CACHED,))
         return frozenset()
 
+    def notes(self, site: "CallSite") -> FrozenSet[str]:
+        """``guard:<param>:falsy`` / ``guard:<param>:truthy``: the call runs only when a
+        parameter of the function is falsy / truthy (``if not shallow: <query>``), so a
+        caller passing a literal (``shallow=True``) never reaches it."""
+        guards = _parameter_guards(site.function)
+        return guards.get(id(site.node), frozenset())
+
     def call_value(self, facts: Any, call: ast.Call, callee: Values, look: Any) -> Optional[Values]:
-        """``session.query(Model)`` and ``select(Model)`` keep the model they are about."""
-        if not call.args or isinstance(call.args[0], ast.Starred):
-            return None
+        """Calls whose result the provider knows inside one module: ``session.query(Book)``
+        and ``select(Book)`` are queries of Book; methods of those (with their arguments:
+        ``options(selectinload(Book.author))`` loads ``author``); ``session.scalars(stmt)``
+        / ``session.execute(stmt)`` / ``session.get(Book, pk)`` of a known statement."""
+        out = set()
+        hit = False
         for value in callee:
-            if not isinstance(value, str):
+            data = orm_data(value)
+            if data is not None and data[0] == "method":
+                got = self._local_method(data[1], data[2], call, facts, look)
+                hit = True
+                out.update(got if got is not None else (UNKNOWN,))
                 continue
-            tail = value.rsplit(".", 1)[-1]
-            if tail == "query" and _session_like(value) or tail == "select" and value.split(".", 1)[0] in ("sqlalchemy", "sqlmodel"):
-                models = [v for v in facts._eval(call.args[0], look) if isinstance(v, str) and v not in (UNKNOWN, NONE) and "(" not in v]
-                if len(models) == 1:
-                    return _opaque("query", models[0])
+            if data is not None and data[0] == "pattr":
+                hit = True
+                pending, name = data[1], data[2]
+                out.add(Opaque(NAME, ("pending", ("method", pending, name, self._method_info(name, call)), f"{pending[2]}.{name}()")))
+                continue
+            if not isinstance(value, str) or value in (UNKNOWN, NONE):
+                out.add(UNKNOWN)
+                continue
+            got = self._local_call(value, call, facts, look)
+            if got is None:
+                got = self._pending_call(value, call, facts, look)
+            if got is not None:
+                hit = True
+                out.update(got)
+            else:
+                out.add(value + "()")
+        return frozenset(out) if hit else None
+
+    def _method_info(self, name: str, call: ast.Call) -> Tuple[str, ...]:
+        """What a method's arguments tell: the relations ``options(...)`` loads."""
+        if name != "options":
+            return ()
+        extra = []
+        for arg in call.args:
+            got = _loader_paths(arg)
+            extra.extend(got if got is not None else (ANY,))
+        return tuple(extra)
+
+    def _pending_call(self, value: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
+        """``self.db.query(Book)`` / ``session.scalars(stmt_from_a_helper())``: whether the
+        receiver is a session, or the statement a query, only the project can tell. The
+        value waits (:meth:`resolve_value`); it knows the symbolic value the call has
+        when it is not (``fallback``)."""
+        head, _, tail = value.rpartition(".")
+        if not head or tail not in ("query", "scalars", "execute", "scalar", "get") or not call.args or isinstance(call.args[0], ast.Starred):
+            return None
+        if head.split(".", 1)[0] in _catalog()["not_databases"] or head.startswith(("builtins.", "dict", "os.", "str(")):
+            return None
+        if tail == "get" and len(call.args) < 2:
+            return None
+        arg = call.args[0]
+        if tail in ("query", "get"):
+            model = _model_argument(facts, arg, look)
+            if model is None:
+                return None
+            info: Tuple[Any, ...] = (model,)
+        else:
+            stmt = facts._eval(arg, look)
+            if not any(orm_data(v) is not None or isinstance(v, str) and "(" in v and v not in (UNKNOWN, NONE) for v in stmt):
+                return None  # a string of SQL, a name of unknown value
+            info = (stmt,)
+        return frozenset((Opaque(NAME, ("pending", ("call", value, tail, info), value + "()")),))
+
+    # -- waiting values ------------------------------------------------------------------
+    def resolve_value(self, value: Any, project: "ProjectFacts") -> Optional[Values]:
+        data = orm_data(value)
+        if data is not None and data[0] == "pattr":  # ``self.db.query(Book).all`` before its call
+            pending, name = data[1], data[2]
+            receivers = self._resolve_pending(pending, project)
+            if receivers and all(orm_data(r) is not None and orm_data(r)[0] in ("qs", "query", "rows", "result") for r in receivers):  # type: ignore[index]
+                return frozenset(Opaque(NAME, ("method", r.data, name)) for r in receivers)  # type: ignore[union-attr]
+            return project.resolve(frozenset((f"{pending[2]}.{name}",)))
+        if data is None or data[0] != "pending":
+            return None
+        found = self._resolve_pending(data, project)
+        if found is not None:
+            return found
+        return project.resolve(frozenset((data[2],)))
+
+    def _resolve_pending(self, data: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
+        step = data[1]
+        if step[0] == "call":
+            _, callee, tail, info = step
+            out = set()
+            for resolved in project.resolve(frozenset((callee,))):
+                if not isinstance(resolved, str) or not resolved.endswith("." + tail):
+                    continue
+                head = resolved[: -len(tail) - 1]
+                if not _session_like(head, asynchronous=True):
+                    continue
+                got = self._session_result(head, tail, info, project)
+                if got is not None:
+                    out.update(got)
+            return frozenset(out) if out else None
+        if step[0] == "method":
+            _, base, name, info = step
+            receivers = self._resolve_pending(base, project)
+            if not receivers:
+                return None
+            out = set()
+            for receiver in receivers:
+                rdata = orm_data(receiver)
+                if rdata is None or rdata[0] not in ("qs", "query", "rows", "result"):
+                    return None
+                if name == "options" and rdata[0] == "query":
+                    out.add(orm_value("query", rdata[1], rdata[2] + info))
+                    continue
+                got = self._apply_method(rdata, name)
+                if got is None:
+                    return None
+                out.update(got)
+            return frozenset(out)
+        if step[0] == "iter":
+            receivers = self._resolve_pending(step[1], project)
+            if not receivers:
+                return None
+            out = set()
+            for receiver in receivers:
+                got = self.iterate(receiver, project)
+                if got is None:
+                    return None
+                out.update(got)
+            return frozenset(out)
         return None
+
+    def _session_result(self, head: str, tail: str, info: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
+        asynchronous = session_kind(head) == "async"
+        got: Optional[Values] = None
+        if tail in ("query", "get"):
+            model = info[0]
+            if model:
+                found = [v for v in project.resolve(frozenset((model,))) if isinstance(v, str) and v not in (UNKNOWN, NONE)]
+                model = found[0] if len(found) == 1 and "(" not in found[0] else model
+            if tail == "query":
+                got = _one(orm_value("query", model))
+            elif model:
+                got = frozenset((model + "()",))
+        else:
+            stmt = [orm_data(v) for v in project.resolve(info[0]) if v not in (UNKNOWN, NONE)]
+            if len(stmt) != 1 or stmt[0] is None or stmt[0][0] != "query":
+                return None
+            got = _statement_result(tail, stmt[0])
+        if got is None:
+            return None
+        return frozenset((Awaitable(got),)) if asynchronous else got
+
+    def _local_call(self, value: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
+        head, _, tail = value.rpartition(".")
+        if tail == "query" and _session_like(head):
+            if not call.args or isinstance(call.args[0], ast.Starred):
+                return None
+            model = _model_argument(facts, call.args[0], look)
+            if model is None:
+                return None
+            return _one(orm_value("query", model))
+        if tail in _SELECTS and value.split(".", 1)[0] in _STATEMENT_MODULES:
+            if len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+                return None
+            model = _model_argument(facts, call.args[0], look)
+            return _one(orm_value("query", model)) if model else None
+        if tail in ("scalars", "execute", "scalar", "get") and head and _session_like(head, asynchronous=True) and call.args:
+            asynchronous = session_kind(head) == "async"
+            if tail == "get":
+                model = _model_argument(facts, call.args[0], look) if len(call.args) >= 2 else None
+                got = frozenset((model + "()",)) if model else None
+            else:
+                stmt = [orm_data(v) for v in facts._eval(call.args[0], look)]
+                queries = {d for d in stmt if d is not None and d[0] == "query"}
+                if len(queries) != 1 or len(stmt) != 1:
+                    return None
+                got = _statement_result(tail, next(iter(queries)))
+            if got is None:
+                return None
+            return frozenset((Awaitable(got),)) if asynchronous else got
+        return None
+
+    def _local_method(self, receiver: Tuple[Any, ...], name: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
+        kind, model, loads, related = receiver
+        if kind == "query":
+            if name == "options":
+                extra = []
+                for arg in call.args:
+                    got = _loader_paths(arg)
+                    extra.extend(got if got is not None else (ANY,))
+                return _one(orm_value("query", model, loads + tuple(extra)))
+        return self._apply_method(receiver, name)
 
     # -- values -----------------------------------------------------------------------
     def class_attribute(self, cls: "ClassFacts", name: str, instance: bool, project: "ProjectFacts") -> Optional[Values]:
@@ -132,67 +370,146 @@ class OrmProvider(Provider):
         if index is None:
             return None
         model = index.models.get(cls.qualname)
-        if model is None or not index.orm_of(model):
+        if model is None:
+            if instance and name == "get_queryset":
+                return self._manager_get_queryset(cls, project)
+            return None
+        if not index.orm_of(model):
             return None
         orm = index.orm_of(model)
         if not instance:
             if orm == "django" and name in set(index.managers(model)) | set(_catalog()["django"]["managers"]):
-                return _opaque("qs", model.qualname)
+                manager = name
+                if name == "_default_manager":  # ``Meta.default_manager_name``, else the first declared
+                    declared = [m for m in index.managers(model) if m not in ("_default_manager", "_base_manager")]
+                    manager = index.default_manager(model) or (declared[0] if declared else "objects")
+                custom = manager in index.custom_managers(model)
+                return _one(orm_value("qs", model.qualname, (ANY,) if custom else ()))
             if orm == "sqlalchemy" and name == "query":
-                return _opaque("query", model.qualname)
+                return _one(orm_value("query", model.qualname))
             return None
         rel = index.relation(model, name)
         if rel is None and orm == "django" and name in _INSTANCE_WRITES:
-            return _opaque("method", "row", model.qualname, name)  # ``book.save()``: one row written
+            return _method(("row", model.qualname, (), ""), name)  # ``book.save()``: one row written
         if rel is None or not rel.target:
             return None
         if rel.many:
-            return _opaque("qs", rel.target) if orm == "django" else frozenset((Seq(frozenset((rel.target + "()",))),))
+            if orm == "django":
+                return _one(orm_value("qs", rel.target, (), f"{model.qualname}:{rel.name}"))
+            return _one(orm_value("rows", rel.target, ()))
         return frozenset((rel.target + "()",))
 
-    def attribute(self, value: Any, name: str, project: "ProjectFacts") -> Optional[Values]:
-        kind = value.data[0]
-        if kind in ("qs", "query", "rows"):
-            return _opaque("method", kind, value.data[1], name)
+    def _manager_get_queryset(self, cls: "ClassFacts", project: "ProjectFacts") -> Optional[Values]:
+        """``self.get_queryset()`` inside a project manager or queryset class: a queryset
+        of the model it is attached to (unknown here); one its own override may load
+        anything into."""
+        overridden = False
+        for klass in project.mro(cls):
+            if isinstance(klass, str):
+                if klass in _DJANGO_QUERYSET_CLASSES:
+                    return _method(("qs", "", (ANY,) if overridden else (), ""), "all")
+                continue
+            if "get_queryset" in klass.methods:
+                overridden = True
+        return None
+
+    def _custom_method(self, model: str, name: str, project: Optional["ProjectFacts"]) -> Optional[Values]:
+        """A method of the model's custom manager or queryset class (``Branch.objects.open()``):
+        a queryset of the model when every value it returns is a queryset; its loads."""
+        index = self.index
+        found = index.models.get(model) if index is not None and project is not None else None
+        if found is None:
+            return None
+        for qualname in index.queryset_classes(found):  # type: ignore[union-attr]
+            cls = project._class(qualname)  # type: ignore[union-attr]
+            if cls is None:
+                continue
+            fn = project._method(cls, name)  # type: ignore[union-attr]
+            if fn is None:
+                continue
+            returns = project.resolve(fn.declared if fn.declared is not None else project.details(fn).returns)  # type: ignore[union-attr]
+            loads: list = []
+            for value in returns:
+                data = orm_data(value)
+                if data is None or data[0] != "qs" or data[1] not in ("", model):
+                    return None
+                loads.extend(data[2])
+            return _one(orm_value("qs", model, tuple(loads))) if returns else None
+        return None
+
+    def attribute(self, value: Any, name: str, project: Optional["ProjectFacts"]) -> Optional[Values]:
+        data = value.data
+        if data[0] in ("qs", "query", "rows", "result"):
+            return _method(data, name)
+        if data[0] == "pending" and project is None:
+            return _opaque("pattr", data, name)
         return None
 
     def call(self, value: Any, project: "ProjectFacts") -> Optional[Values]:
         data = value.data
         if data[0] != "method":
             return None
-        _, kind, model, name = data
+        return self._apply_method(data[1], data[2], project)
+
+    def _apply_method(self, receiver: Tuple[Any, ...], name: str, project: Optional["ProjectFacts"] = None) -> Optional[Values]:
+        """A method of an ORM value called with arguments nobody read."""
+        kind, model, loads, related = receiver
+        instance = frozenset((model + "()",)) if model else None
         if kind == "qs":
             django = _catalog()["django"]
-            if name in django["lazy"] and name not in ("values", "values_list", "dates", "datetimes"):
-                return _opaque("qs", model)
-            if name in ("get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast", "acreate"):
-                return frozenset((model + "()",))
+            if name == "get_queryset":
+                return _one(orm_value("qs", model, loads, related))
+            if name in _LOADERS:
+                return _one(orm_value("qs", model, loads + (ANY,), related))
+            if name in django["lazy"] and name not in _NOT_INSTANCES:
+                if related and name not in django["prefetch_cached"] and not related.endswith(FILTERED):
+                    related += FILTERED  # ``author.books.filter(...)``: a prefetch cache cannot serve it
+                return _one(orm_value("qs", model, loads, related))
+            if name in _DJANGO_ROWS or name in django["cached"]:
+                return instance
+            if model and not related and name not in django["query"] and name not in django["batch"]:
+                found = self._custom_method(model, name, project)
+                if found is not None:
+                    return frozenset(orm_value("qs", model, v.data[2] + loads, related) for v in found)
             return None
         if kind == "query":
             sqla = _catalog()["sqlalchemy"]
+            if name == "options":
+                return _one(orm_value("query", model, loads + (ANY,)))
             if name in sqla["lazy"] and name not in ("with_entities", "add_columns"):
-                return _opaque("query", model)
+                return _one(orm_value("query", model, loads))
             if name == "all":
-                return frozenset((Seq(frozenset((model + "()",))),))
+                return _one(orm_value("rows", model, loads))
             if name in ("first", "one", "one_or_none", "get"):
-                return frozenset((model + "()",))
+                return instance
             return None
-        if kind == "rows" and name == "all":
-            return frozenset((Seq(frozenset((model + "()",))),))
-        if kind == "rows" and name in ("first", "one", "one_or_none"):
-            return frozenset((model + "()",))
+        if kind == "result":
+            if name == "scalars":
+                return _one(orm_value("rows", model, loads))
+            if name in ("scalar_one", "scalar_one_or_none", "scalar"):
+                return instance
+            return None
+        if kind == "rows":
+            if name in ("all", "unique"):
+                return _one(orm_value("rows", model, loads))
+            if name in ("first", "one", "one_or_none"):
+                return instance
         return None
 
-    def iterate(self, value: Any, project: "ProjectFacts") -> Optional[Values]:
-        if isinstance(value, Opaque):
-            if value.data[0] in ("qs", "query", "rows"):
-                return frozenset((value.data[1] + "()",))
-            return None
-        if isinstance(value, str):  # session.scalars(select(Book)) iterates Book rows
-            return None
+    def iterate(self, value: Any, project: Optional["ProjectFacts"]) -> Optional[Values]:
+        data = orm_data(value)
+        if data is not None and data[0] in ("qs", "query", "rows") and data[1]:
+            return frozenset((data[1] + "()",))
+        if data is not None and data[0] == "pending" and project is None:
+            return frozenset((Opaque(NAME, ("pending", ("iter", data), data[2] + "[iter]")),))
         return None
 
     def refine(self, value: str, project: "ProjectFacts") -> Optional[Values]:
+        """``self.filter(...)`` inside a project queryset or manager class: Django's
+        QuerySet / Manager methods on a queryset of a model only the caller knows."""
+        head, _, tail = value.rpartition(".")
+        if head.endswith("()") and head[:-2] in _DJANGO_QUERYSET_CLASSES and tail:
+            return _method(("qs", "", (), ""), tail)
         return None
 
     # -- effects ------------------------------------------------------------------------
@@ -200,11 +517,15 @@ class OrmProvider(Provider):
         if isinstance(callee, Opaque):
             if callee.provider != NAME or callee.data[0] != "method":
                 return None
-            _, kind, model, name = callee.data
+            receiver, name = callee.data[1], callee.data[2]
+            kind, model = receiver[0], receiver[1]
             short = _short(model)
             if kind == "qs":
                 django = _catalog()["django"]
                 if name in django["query"]:
+                    served = _prefetch_served(receiver) if name in django["prefetch_cached"] else None
+                    if served is not None:  # ``self.tags.count()``: a prefetch of ``tags`` serves it
+                        return Effect(NAME, PREFETCHABLE, f"{served}.{name}", call.line, call.column)
                     return Effect(NAME, "write" if name in _WRITES else "query", f"{short}.objects.{name}", call.line, call.column)
                 return None
             if kind == "query":
@@ -222,7 +543,12 @@ class OrmProvider(Provider):
         if method in _SESSION_QUERIES and head.endswith("()") and _session_like(head):
             return Effect(NAME, "query", f"session.{method}", call.line, call.column)
         if method in _catalog()["dbapi"]["methods"] and _cursor_like(head):
-            return Effect(NAME, "query", f"cursor.{method}", call.line, call.column)
+            return Effect(NAME, "query", f"{DBAPI}{method}", call.line, call.column)
+        if method in _catalog()["django"]["instance_queries"] and head.endswith("()") and "[" not in head:
+            index = self.index
+            model = index.models.get(head[:-2]) if index is not None else None
+            if model is not None and index.orm_of(model) == "django":
+                return Effect(NAME, "query", f"{model.name}.{method}", call.line, call.column)
         if method in _INSTANCE_WRITES and head.endswith("()") and "[" not in head:
             index = self.index
             model = index.models.get(head[:-2]) if index is not None else None
@@ -231,21 +557,278 @@ class OrmProvider(Provider):
         return None
 
     def match_iteration(self, iterable: Value, site: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
-        if isinstance(iterable, Opaque) and iterable.provider == NAME and iterable.data[0] in ("qs", "query"):
-            return Effect(NAME, "query", f"for ... in {_short(iterable.data[1])} query", site.line, site.column)
+        data = orm_data(iterable)
+        if data is not None and data[0] in ("qs", "query"):
+            served = _prefetch_served(data) if data[0] == "qs" else None
+            if served is not None:  # ``for t in self.tags.all()``: a prefetch of ``tags`` serves it
+                return Effect(NAME, PREFETCHABLE, f"for ... in {served}", site.line, site.column)
+            return Effect(NAME, "query", f"for ... in {_short(data[1])} query", site.line, site.column)
         return None
 
     def follows(self, call: "CallFacts", target: Any) -> bool:
         return CACHED not in target.marks
 
 
+def _cache_aside_functions(facts: Any) -> FrozenSet[str]:
+    """Functions of the module that read a cache and fill it (``x = cache.get(k)`` ...
+    ``cache.set(k, x)``): the cache-aside idiom, whose queries run on a miss, once per key,
+    not once per call. One walk of the module, kept on its binding map."""
+    found = facts.__dict__.get("_fft2_cache_aside")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    out = set()
+    for scope in list(facts.scopes.values()):
+        if scope.kind != "function":
+            continue
+        if _memoizes_on_attribute(scope.node):
+            out.add(scope.qualname)
+            continue
+        reads = writes = False
+        for node in ast.walk(scope.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CACHE_VERBS:
+                receiver = node.func.value
+                name = receiver.attr if isinstance(receiver, ast.Attribute) else receiver.id if isinstance(receiver, ast.Name) else ""
+                if "cache" in name.lower():
+                    if node.func.attr in ("get", "get_many"):
+                        reads = True
+                    else:
+                        writes = True
+                    if reads and writes:
+                        out.add(scope.qualname)
+                        break
+    result = facts.__dict__["_fft2_cache_aside"] = frozenset(out)
+    return result
+
+
+def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
+    """Calls of the function under ``if <param>:`` / ``if not <param>:`` (the body of the
+    ``if``; its ``else`` the other way), by ``id`` of the call node. One walk per function."""
+    found = function.memo.get("fft2-guards")
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    node = function.node
+    args = node.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if positional and function.scope.self_param == positional[0]:
+        positional = positional[1:]  # ``self`` / ``cls``: not passed by the caller
+    defaults: Dict[str, str] = {}
+    for arg, default in zip([a.arg for a in (*args.posonlyargs, *args.args)][-len(args.defaults):] if args.defaults else [], args.defaults):
+        if isinstance(default, ast.Constant):
+            defaults[arg] = repr(default.value)
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(default, ast.Constant):
+            defaults[arg.arg] = repr(default.value)
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    out: Dict[int, FrozenSet[str]] = {}
+
+    def test_of(test: ast.AST) -> Optional[Tuple[str, str]]:
+        if isinstance(test, ast.Name) and test.id in params:
+            return _guard_name(test.id, positional, defaults), "truthy"
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in params:
+            return _guard_name(test.operand.id, positional, defaults), "falsy"
+        return None
+
+    def walk(body: Sequence[ast.AST], guards: FrozenSet[str]) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(stmt, ast.If):
+                got = test_of(stmt.test)
+                inner = guards | {f"guard:{got[0]}:{got[1]}"} if got else guards
+                other = guards | {f"guard:{got[0]}:{'truthy' if got[1] == 'falsy' else 'falsy'}"} if got else guards
+                for sub in ast.walk(stmt.test):
+                    if isinstance(sub, ast.Call) and guards:
+                        out[id(sub)] = guards
+                walk(stmt.body, inner)
+                walk(stmt.orelse, other)
+                continue
+            if guards:
+                for sub in ast.walk(stmt):
+                    if isinstance(sub, ast.Call):
+                        out[id(sub)] = guards
+            for field in ("body", "orelse", "handlers", "finalbody"):
+                inner_body = getattr(stmt, field, None)
+                if isinstance(inner_body, list) and not guards:
+                    walk(inner_body, guards)
+
+    if params:
+        walk(node.body, frozenset())
+    function.memo["fft2-guards"] = out
+    return out
+
+
+def _guard_name(param: str, positional: Sequence[str], defaults: Dict[str, str]) -> str:
+    """``name@position=default`` (position -1: keyword-only; default "" when none)."""
+    position = positional.index(param) if param in positional else -1
+    return f"{param}@{position}={defaults.get(param, '')}"
+
+
+def guard_blocks(notes: FrozenSet[str], literal: Any, positional_count: int = -1) -> bool:
+    """Whether a call with ``literal`` keyword arguments (``{"shallow": "True"}``) and
+    ``positional_count`` positional ones (-1: unknown) never reaches a call of the callee
+    that has ``notes`` (its guards on the callee's parameters; a parameter the call does
+    not pass has its literal default)."""
+    for note in notes:
+        if not note.startswith("guard:"):
+            continue
+        _, spec, need = note.split(":", 2)
+        param, _, rest = spec.partition("@")
+        position_text, _, default = rest.partition("=")
+        value = literal.get(param)
+        if value is None and default and positional_count >= 0:
+            position = int(position_text) if position_text.lstrip("-").isdigit() else -1
+            if position == -1 or position >= positional_count:
+                value = default  # not passed: its default
+        if value is None:
+            continue
+        truthy = value not in ("False", "None", "0", "''", '""', "()", "[]", "{}")
+        if value in ("True", "False", "None", "0", "1") or value.startswith(("'", '"')):
+            if (need == "falsy") == truthy:
+                return True
+    return False
+
+
+def _memoizes_on_attribute(fn: ast.AST) -> bool:
+    """``if not hasattr(request, "_cart_cache"): request._cart_cache = ...``: the work
+    runs on the first call for that object only."""
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        else:
+            continue
+        if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "hasattr" and len(test.args) == 2):
+            continue
+        owner, attr = test.args
+        if not (isinstance(owner, ast.Name) and isinstance(attr, ast.Constant) and isinstance(attr.value, str)):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == attr.value and isinstance(t.value, ast.Name) and t.value.id == owner.id for t in sub.targets
+            ):
+                return True
+    return False
+
+
+_CACHE_VERBS = frozenset(("get", "get_many", "set", "set_many", "add", "get_or_set"))
+
+
+DBAPI = "cursor."  # the display of DB-API effects starts with it
+
+
+def is_dbapi(effect: Effect) -> bool:
+    """A DB-API ``cursor.execute`` (not an ORM call): a blocking driver call to FFT1."""
+    return effect.display.startswith(DBAPI)
+
+
+PREFETCHABLE = "query-prefetchable"  # an effect kind: a related manager read a prefetch serves
+
+
+def _prefetch_served(receiver: Tuple[Any, ...]) -> Optional[str]:
+    """``Owner.attr`` when ``receiver`` is a plain related manager (``all()`` only) of a
+    model instance, which ``prefetch_related("attr")`` on the owner's query serves."""
+    related = receiver[3] if len(receiver) > 3 else ""
+    if not related or related.endswith(FILTERED):
+        return None
+    owner, _, attr = related.partition(":")
+    return f"{_short(owner)}.{attr}"
+
+
 def _short(model: str) -> str:
-    return model.rsplit(".", 1)[-1]
+    return model.rsplit(".", 1)[-1] if model else "..."
 
 
-def _session_like(value: str) -> bool:
+def _statement_result(tail: str, query: Tuple[Any, ...]) -> Optional[Values]:
+    """What ``session.<tail>(stmt)`` gives for a statement that is ``query``: a row of its
+    model (``scalar``), its rows (``scalars``) or a result (``execute``)."""
+    _kind, model, loads, _rel = query
+    if tail == "scalar":
+        return frozenset((model + "()",)) if model else None
+    return _one(orm_value("rows" if tail == "scalars" else "result", model, loads))
+
+
+def _model_argument(facts: Any, node: ast.AST, look: Any) -> Optional[str]:
+    """The model a ``query(M)`` / ``select(M)`` argument names: a class (capitalised, not
+    an instance, not a column ``M.name``); "" when it cannot be told (``self.model`` of a
+    generic repository); None when it is something else."""
+    models = [v for v in facts._eval(node, look) if v not in (UNKNOWN, NONE)]
+    if len(models) == 1 and isinstance(models[0], str) and "(" not in models[0] and "[" not in models[0]:
+        if models[0].rsplit(".", 1)[-1][:1].isupper():
+            return models[0]
+        return None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") and node.attr in ("model", "model_class", "_model"):
+        return ""  # a generic repository's model
+    return None
+
+
+def _loader_paths(node: ast.AST) -> Optional[Tuple[str, ...]]:
+    """``selectinload(User.addresses).joinedload(Address.city)`` -> ("addresses",)."""
+    loaders = set(_catalog()["sqlalchemy"]["loaders"])
+    cur = node
+    while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute) and isinstance(cur.func.value, ast.Call):
+        cur = cur.func.value  # chained loader options: the first loads the first hop
+    if not isinstance(cur, ast.Call):
+        return None
+    func = cur.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name not in loaders:
+        return None
+    out = []
+    for arg in cur.args:
+        if isinstance(arg, ast.Attribute):
+            out.append(arg.attr)
+        elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            out.append(arg.value)
+        else:
+            return None
+    return tuple(out)
+
+
+_SYNC_SESSIONS = frozenset((
+    "sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.orm.scoping.scoped_session", "sqlalchemy.orm.sessionmaker()", "sqlalchemy.orm.session.sessionmaker()",
+    "sqlalchemy.Connection", "sqlalchemy.engine.Connection", "sqlalchemy.engine.base.Connection",
+    "sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine",
+    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine",
+    "sqlmodel.Session", "sqlmodel.orm.session.Session",
+))
+_ASYNC_SESSIONS = frozenset((
+    "sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.session.AsyncSession",
+    "sqlalchemy.ext.asyncio.async_sessionmaker()", "sqlalchemy.ext.asyncio.session.async_sessionmaker()",
+    "sqlalchemy.ext.asyncio.async_scoped_session", "sqlalchemy.ext.asyncio.AsyncConnection",
+    "sqlalchemy.ext.asyncio.AsyncEngine", "sqlalchemy.ext.asyncio.create_async_engine",
+    "sqlmodel.ext.asyncio.session.AsyncSession",
+))
+_FLASK_SESSION = "flask_sqlalchemy.SQLAlchemy().session"
+
+
+def session_kind(value: str) -> Optional[str]:
+    """"sync" / "async" when ``value`` (a resolved receiver) is a SQLAlchemy session,
+    connection or engine -- ``Session()``, ``sessionmaker(...)()``, ``scoped_session(...)``,
+    ``create_engine(...)`` and its ``connect()`` / ``begin()``, Flask-SQLAlchemy's
+    ``db.session``, their ``asyncio`` forms --, else None (any other SQLAlchemy object,
+    such as a ``URL``, is not one)."""
+    v = value
+    while v.endswith((".connect()", ".begin()", "[enter]", "[aenter]")):
+        v = v[: v.rindex("[")] if v.endswith("]") else v[: v.rindex(".")]
+    if v == _FLASK_SESSION or v == _FLASK_SESSION + "()":
+        return "sync"
+    if not v.endswith("()"):
+        return None
+    base = v[:-2]
+    if base in _SYNC_SESSIONS:
+        return "sync"
+    if base in _ASYNC_SESSIONS:
+        return "async"
+    return None
+
+
+def _session_like(value: str, asynchronous: bool = False) -> bool:
     """A SQLAlchemy session (or engine/connection) by what it resolved to."""
-    return value.startswith(_SESSION_MARKS) and not value.startswith(("sqlalchemy.ext.asyncio.", "sqlalchemy.ext.asyncio"))
+    kind = session_kind(value)
+    return kind == "sync" or asynchronous and kind == "async"
 
 
 def _cursor_like(value: str) -> bool:
@@ -260,7 +843,7 @@ def database_words() -> Tuple[str, ...]:
     """Text some project file must contain for any call to be a query (:meth:`match`):
     the ORMs' package names (a model, a session) and the DB-API drivers' modules (a
     connection's cursor). A project none of whose files contains one runs no query."""
-    words = {"django", *(mark.rstrip(".") for mark in _SESSION_MARKS)}
+    words = {"django", "flask_sqlalchemy", *_STATEMENT_MODULES}
     words.update(name.split(".", 1)[0] for name in _catalog()["dbapi"]["connect"])
     return tuple(sorted(words))
 
@@ -279,7 +862,3 @@ def project_models(project: Any) -> Optional[ModelIndex]:
     facts_of = getattr(project, "facts_of", None)
     found = facts_of(NAME) if callable(facts_of) else None
     return found if isinstance(found, ModelIndex) else None
-
-
-def _unused(*_: Any) -> Tuple[()]:  # pragma: no cover - keeps type checkers quiet on hooks
-    return ()

@@ -11,9 +11,9 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions
-from ._prefilter import has_collection_loop
-from .provider import CACHED, NAME, OrmProvider, uses_no_database
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
+from ._prefilter import query_helper_could_match
+from .provider import CACHED, NAME, PREFETCHABLE, OrmProvider, guard_blocks
 
 MODELS = (
     "from django.db import models\n\n"
@@ -42,11 +42,20 @@ class QueryHelperInLoop(Rule):
     `create()`, `update()`, `delete()`). Managers, querysets and rows are followed through
     names, `self`, return values and relations by the facts layer.
 
-    Not reported: loops over a literal collection or `range(...)`, `while` loops, loops whose
-    iterable or target names a batch (`chunk`, `batch`, `page`), functions memoized with
-    `functools.lru_cache` / `cache` / `cached_property` (their query runs once per
-    argument), calls whose arguments include the whole collection, and async functions
-    called without `await` (nothing runs).
+    SQLAlchemy service and repository code is followed too: `x_service.get(db_session=...)`,
+    `repo.for_room(room_id)` (a method of an instance the facts layer infers, its session
+    assigned in `__init__`), `db.query(self.model)` of a generic repository (a query of
+    an unknown model), async ORM calls awaited per item.
+
+    Not reported: loops over a literal collection, `range(...)` or an enumeration's
+    members, `while` loops, loops whose iterable or target names a batch (`chunk`,
+    `batch`, `page`), functions memoized with `functools.lru_cache` / `cache` /
+    `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:
+    their query runs once per key), calls whose arguments include the whole collection,
+    async functions called without `await` (nothing runs), calls the loop returns or
+    breaks right after (once per call), and calls whose literal argument skips the
+    helper's query (`clean_username(name, shallow=True)` when the query is under
+    `if not shallow:`).
 
     ## Why is this bad?
     Moving the query into a helper does not make it run once: each pass of the loop still
@@ -91,6 +100,10 @@ class QueryHelperInLoop(Rule):
     providers = (OrmProvider,)
     tags = ("performance", "database", "n+1")
 
+    @classmethod
+    def could_match(cls, view) -> bool:  # type: ignore[no-untyped-def]
+        return not _in_migration(view.path) and query_helper_could_match(view)
+
     VALID = [
         # the helper runs once, before the loop
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\nowner = get_owner(1)\nfor pet in pets:\n    print(owner)\n",
@@ -106,8 +119,30 @@ class QueryHelperInLoop(Rule):
         MODELS + "async def load(pk):\n    return await Owner.objects.aget(pk=pk)\ntasks = [load(pk) for pk in ids]\n",
         # the helper's query is FFT201's business when it is itself in the loop
         MODELS + "for pet in pets:\n    Owner.objects.get(pk=pet.owner_id)\n",
+        # the helper queries only when ``shallow`` is false; this call passes True
+        MODELS + "def clean(name, shallow=False):\n    if not shallow:\n        if Owner.objects.filter(name=name).exists():\n            raise ValueError(name)\n    return name\nfor n in names:\n    clean(n, shallow=True)\n",
+        # a loop over an enumeration's members: a fixed number of passes
+        MODELS + "import enum\nclass Kind(enum.Enum):\n    A = 1\n    B = 2\ndef has(kind):\n    return Owner.objects.filter(name=kind.name).exists()\nfound = [k for k in Kind if has(k)]\n",
+        # ... or when the parameter keeps its default
+        MODELS + "class Price:\n    def total(self, amount, with_extras=False):\n        if with_extras:\n            for pet in Pet.objects.all():\n                amount += 1\n        return amount\nfor p in prices:\n    Price().total(p)\n",
+        # a helper that memoizes its work on the object it is given
+        MODELS + "def cart(request):\n    if not hasattr(request, '_cart'):\n        request._cart = list(Owner.objects.filter(name=request.user))\n    return request._cart\nfor step in steps:\n    cart(request)\n",
+        # a model method reading a relation the loop's query prefetched
+        MODELS + "class Kennel(models.Model):\n    def dogs(self):\n        return [d.name for d in self.residents.all()]\nclass Dog(models.Model):\n    kennel = models.ForeignKey(Kennel, on_delete=models.CASCADE, related_name='residents')\nfor k in Kennel.objects.prefetch_related('residents'):\n    k.dogs()\n",
+        # the loop returns the first helper call: once per call
+        MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
+        # a cache-aside helper (reads a cache, fills it on a miss): once per key
+        MODELS + "from django.core.cache import cache\ndef owner_name(pk):\n    name = cache.get(pk)\n    if name is None:\n        name = Owner.objects.get(pk=pk).name\n        cache.set(pk, name)\n    return name\nfor pet in pets:\n    owner_name(pet.owner_id)\n",
     ]
     INVALID = [
+        Invalid(
+            MODELS + "def clean(name, shallow=False):\n    if not shallow:\n        if Owner.objects.filter(name=name).exists():\n            raise ValueError(name)\n    return name\nfor n in names:\n    clean(n, shallow=False)\n",
+            message_contains="clean -> Owner.objects.exists",
+        ),
+        Invalid(
+            MODELS + "class Kennel(models.Model):\n    def dogs(self):\n        return [d.name for d in self.residents.all()]\nclass Dog(models.Model):\n    kennel = models.ForeignKey(Kennel, on_delete=models.CASCADE, related_name='residents')\nfor k in Kennel.objects.all():\n    k.dogs()\n",
+            message_contains="Kennel.dogs -> for ... in Kennel.residents",
+        ),
         Invalid(
             MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\n\nfor pet in pets:\n    owner = get_owner(pet.owner_id)\n",
             line=13,
@@ -115,7 +150,7 @@ class QueryHelperInLoop(Rule):
         ),
         Invalid(
             MODELS + "def count_pets(owner: Owner):\n    return owner.pets.count()\n\nnames = [count_pets(o) for o in owners]\n",
-            message_contains="count_pets -> Pet.objects.count",
+            message_contains="count_pets -> Owner.pets.count",
         ),
         Invalid(
             MODELS + "class Report:\n    def __init__(self, owner):\n        self.owner = owner\n    @property\n    def pets(self):\n        return list(Pet.objects.filter(owner=self.owner))\n\n"
@@ -132,12 +167,6 @@ class QueryHelperInLoop(Rule):
             message_contains="fetch_one -> cursor.execute",
         ),
     ]
-
-    @classmethod
-    def could_match(cls, view: Any) -> bool:
-        """A collection loop in the file, in a project where some file names a database
-        library (every query effect starts from one: :func:`.provider.database_words`)."""
-        return has_collection_loop(view) and not uses_no_database(view.project)
 
     def visit_Call(self, node: cst.Call) -> None:
         self._funcs = getattr(self, "_funcs", set())
@@ -163,17 +192,21 @@ class QueryHelperInLoop(Rule):
         loops = collection_loops(self.ctx)
         if not loops or _in_migration(self.ctx.path) or self._batch_loop(loops):
             return
+        if not any(isinstance(v, str) and "()" in v for v in self.ctx.names.local_values(node.value)):
+            return  # not an instance here (the summaries record the same reads: the pre-filter agrees)
         targets = project.targets(self.ctx.names.values(node.value), node.attr.value)
         if targets:
             self._report_first(node, targets, False)
 
     def _report_first(self, node: cst.CSTNode, targets: Any, awaited: bool) -> None:
         project = self.ctx.project
+        if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
+            return  # ``return helper(x)`` in the loop, ``break`` after it: once per call
         for target in targets:
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
-            if found is None:
+            if found is None or self._guarded(node, target, found) or self._prefetched(node, found):
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
@@ -186,6 +219,46 @@ class QueryHelperInLoop(Rule):
                 related=related,
             )
             return
+
+    def _guarded(self, node: cst.CSTNode, target: Any, found: Any) -> bool:
+        """The chain's first step runs only under ``if not <param>:`` and this call passes
+        a literal that skips it (``clean_username(name, shallow=True)``)."""
+        if not isinstance(node, cst.Call) or not found.steps:
+            return False
+        literal = {a.keyword.value: _literal(a.value) for a in node.args if a.keyword is not None}
+        literal = {k: v for k, v in literal.items() if v is not None}
+        positional = -1 if any(a.star for a in node.args) else sum(1 for a in node.args if a.keyword is None)
+        first = found.steps[0]
+        for call in self.ctx.project.details(target).calls:
+            if call.line == first.line and call.column == first.column:
+                return guard_blocks(call.notes, literal, positional)
+        return False
+
+    def _prefetched(self, node: cst.CSTNode, found: Any) -> bool:
+        """``discount.apply(...)`` on a row of ``qs.prefetch_related("products")`` whose
+        method only reads ``self.products.all()``: the prefetch serves it, no query."""
+        if found.effect.kind != PREFETCHABLE or len(found.names) != 2:
+            return False
+        func = node.func if isinstance(node, cst.Call) else node
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if not isinstance(receiver, cst.Name):
+            return False
+        attr = found.effect.display.split(" ")[-1].split(".")[1] if "." in found.effect.display else ""
+        for frame in reversed(self.ctx.stack.loops):
+            loop = frame.node
+            if receiver.value in loop_targets(loop):
+                iterable = loop.iter if isinstance(loop, cst.For) else loop.for_in.iter if hasattr(loop, "for_in") else None  # type: ignore[attr-defined]
+                query = self._loop_query(iterable) if iterable is not None else None
+                return query is not None and query.orm == "django" and query.covers(attr)
+        return False
+
+    def _loop_query(self, iterable: cst.BaseExpression) -> Any:
+        from ._querysets import Analyzer, options_of
+
+        analyzer = self.__dict__.get("_analyzer")
+        if analyzer is None:
+            analyzer = self.__dict__["_analyzer"] = Analyzer(self.ctx, options_of(self))
+        return analyzer.analyze(iterable)
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaits = getattr(self, "_awaits", set())
@@ -218,6 +291,16 @@ class QueryHelperInLoop(Rule):
         if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
             return self.ctx.path
         return path
+
+
+def _literal(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return node.value
+    if isinstance(node, cst.Integer):
+        return node.value
+    if isinstance(node, cst.SimpleString):
+        return node.value
+    return None
 
 
 def _in_migration(path: str) -> Optional[bool]:

@@ -24,6 +24,7 @@ from ._querysets import (
     loop_targets,
     mentions,
     not_database,
+    runs_at_most_once,
 )
 from .provider import OrmProvider
 
@@ -37,11 +38,30 @@ class QueryInLoop(QueryLoopTracker, Rule):
     `session.execute(select(...))`, `session.get(Model, id)`, or a DB-API
     `cursor.execute(sql, params)`.
 
-    Loops over a literal collection or `range(...)`, and `while` loops (polling,
-    paging), are not reported: their number of passes does not grow with the data.
+    Loops over a literal collection, `range(...)` or an enumeration's members, and
+    `while` loops (polling, paging), are not reported: their number of passes does not
+    grow with the data; nor are loops over batches (`for chunk in batched(rows, 5000)`,
+    `more_itertools.chunked`, a target or iterable named `chunk` / `batch`).
     A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
     not reported either, nor are data migrations (files under `migrations/` or
-    `alembic/`), which run once per database.
+    `alembic/`), which run once per database, nor a query that runs at most once per
+    call: one the loop returns or raises right after (and no `try` around it goes on to
+    the next row), one followed by `break` in the only loop, one under a first-pass guard
+    (`if i == 0:` of an `enumerate`, `if x is None: x = ...`).
+
+    Querysets and queries are followed through the facts layer: a name bound in the
+    function, `self.qs`, a helper's return value (in any module of the project), a
+    parameter annotated with a model, a related manager of a model instance
+    (`cart.lines.filter(...).first()`, also with `through` models), custom managers
+    (`QS.as_manager()`, `Manager.from_queryset(QS)()`, `Manager` subclasses) and custom
+    queryset methods whose return value is a queryset. A value the layer cannot tell (an
+    unannotated parameter, a query passed through a helper that returns its argument)
+    stays unknown and silent. Writes per row: `save()` / `delete()` of a model instance
+    (by value, with keyword arguments too), `Model.objects.create/update/delete`,
+    `session.execute(update(...))`, `sa.update(...)` / `sa.text(...)` (module-qualified
+    builders), `session.flush()` on a SQLAlchemy session; `get_object_for_this_type()`
+    of a content type. Manager methods that answer from a cache
+    (`ContentType.objects.get_for_model`, the catalog's `cached` list) are not queries.
 
     ## Why is this bad?
     Each query is a network round trip plus query planning and row decoding on the
@@ -122,6 +142,10 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "for chunk in chunks(ids, 500):\n    Book.objects.filter(id__in=chunk).update(seen=True)\n",
         "for batch in batches:\n    Book.objects.bulk_create(batch)\n",
         "from sqlalchemy import select\nfor chunk in chunks:\n    session.execute(select(User).where(User.id.in_(chunk)))\n",
+        # a queryset bound once before the loop: evaluated on the first pass, cached after
+        "def f(qs, states):\n    counters = Book.objects.values('status').annotate(n=Count('id'))\n    for s in states:\n        print([c for c in counters if c['status'] == s], len(counters))\n",
+        # one statement per batch of rows
+        "import itertools\nfrom sqlalchemy import insert\ndef load(session, rows):\n    for group in itertools.batched(rows, 5000):\n        session.execute(insert(Event), list(group))\n",
         # a nested function defined in the loop runs later, elsewhere
         "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
         # save() on things that are not known model rows (PIL images, files)
@@ -134,6 +158,12 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "for stmt in migration_statements:\n    cursor.execute(stmt)\n",
         # values() on a related manager prefetch is FFT202's business, not a query here
         Valid("for x in xs:\n    y = x.related.get('k')\n"),
+        # at most once per call: the loop returns or breaks right after the query, or a
+        # first-pass guard runs it
+        "def f(request, backends):\n    for b in backends:\n        if b.accepts(request):\n            return Profile.objects.get(user=request.user)\n",
+        "def f(devices):\n    for d in devices:\n        if d.matches():\n            d.count += 1\n            Device.objects.filter(pk=d.pk).update(count=d.count)\n            break\n",
+        "def f(rows):\n    for i, row in enumerate(rows):\n        if i == 0:\n            header = Header.objects.get(pk=row.header_id)\n",
+        "def f(rows):\n    default = None\n    for row in rows:\n        if default is None:\n            default = Setting.objects.get(name='x')\n",
     ]
     INVALID = [
         Invalid(
@@ -163,6 +193,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
             message_contains="executemany",
         ),
         Invalid("for i in ids:\n    cursor.execute('SELECT name FROM users WHERE id = %s', (i,))\n", message_contains="IN ("),
+        # not at most once: a miss goes on to the next row; a break leaves only the inner loop
+        Invalid("def f(names):\n    for name in names:\n        try:\n            return Member.objects.get(name=name)\n        except Member.DoesNotExist:\n            continue\n"),
+        Invalid("def f(groups):\n    for g in groups:\n        for m in g.members:\n            Member.objects.get(pk=m)\n            break\n"),
         Invalid(
             "from django.db import models\nclass Author(models.Model):\n    pass\nclass Book(models.Model):\n"
             "    author = models.ForeignKey(Author, related_name='books', on_delete=models.CASCADE)\n"
@@ -173,6 +206,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
 
     # -- reporting --------------------------------------------------------------
     def _report(self, node: cst.CSTNode, call: str, hint: str) -> None:
+        if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
+            return  # ``return``/``break`` right after it, a first-pass guard: once, not per row
         self.report(node, call=call, hint=hint)
 
     def _hint_for(self, q: Query) -> str:
@@ -197,7 +232,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
             return
         q = self.qa.analyze(node)
         if q is not None and q.terminal is not None:
-            self._terminal(node, q, loops)
+            if q.terminal != "rows":  # rows a project function fetched: FFT203, at this call
+                self._terminal(node, q, loops)
             return
         func = node.func
         if isinstance(func, cst.Attribute):
@@ -206,7 +242,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
             name = self.ctx.names.resolve(func)
             if name in SEQUENCE_BUILTINS:
                 arg = self.qa.analyze(node.args[0].value)
-                if arg is not None and arg.terminal is None and not arg.batch and not batched(arg, loops) and not _prefetchable(arg):
+                if arg is not None and arg.terminal is None and not arg.batch and not batched(arg, loops) and not _prefetchable(arg) and not _reused(node.args[0].value, arg, loops):
                     self._report(node, f"{name}({self.ctx.code_for(node.args[0].value)})", _evaluate_hint(arg))
 
     def _terminal(self, node: cst.Call, q: Query, loops: List[cst.CSTNode]) -> None:
@@ -223,13 +259,38 @@ class QueryInLoop(QueryLoopTracker, Rule):
         method = func.attr.value
         receiver = func.value
         instance = catalog()["django"]["instance"]
-        if method in instance and isinstance(receiver, cst.Name) and not node.args:
-            var = self.loop_var(receiver.value)
-            if var is not None and var.query.orm == "django" and var.query.related is None:
-                self._report(node, f"{receiver.value}.{method}()", instance[method])
+        if method in instance:
+            var = self.loop_var(receiver.value) if isinstance(receiver, cst.Name) else None
+            if var is not None and not node.args and var.query.orm == "django" and var.query.related is None:
+                self._report(node, f"{receiver.value}.{method}()", instance[method])  # type: ignore[attr-defined]
+            elif var is None and all(a.keyword is not None for a in node.args) and self._instance_model(receiver) is not None:
+                # a model instance by the facts layer (an annotated argument, a row of a
+                # helper's queryset, ``Model(...)`` made per row): one write per pass
+                self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.{method}()", instance[method])
+            return
+        if method == "flush" and not node.args and self._sync_session(receiver):
+            self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.flush()", "`add` the objects in the loop and `flush()` once after it (or `add_all`)")
+            return
+        if method in catalog()["django"]["instance_queries"]:
+            model = self._instance_model(receiver)
+            if model is not None:
+                self._report(node, f"{self.ctx.code_for(receiver)}.{method}()", catalog()["django"]["instance_queries"][method])
             return
         if method in catalog()["dbapi"]["methods"]:
             self._dbapi(node, receiver, loops)
+
+    def _sync_session(self, receiver: cst.BaseExpression) -> bool:
+        """A SQLAlchemy session by the facts layer (not by its name)."""
+        canonical = self.ctx.names.resolve(receiver)
+        return bool(canonical) and canonical.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")) and canonical.endswith("()") or canonical == "flask_sqlalchemy.SQLAlchemy().session"  # type: ignore[union-attr]
+
+    def _instance_model(self, receiver: cst.BaseExpression) -> Optional[object]:
+        """The Django model ``receiver`` is an instance of (by the facts layer), or None."""
+        canonical = self.ctx.names.resolve(receiver)
+        if not canonical or not canonical.endswith("()") or "[" in canonical:
+            return None
+        model = self.qa.index.models.get(canonical[:-2])
+        return model if model is not None and self.qa.index.orm_of(model) == "django" else None
 
     def _dbapi(self, node: cst.Call, receiver: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
         if not node.args or node.args[0].keyword is not None:
@@ -271,7 +332,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     # -- evaluation -------------------------------------------------------------
     def on_query_iteration(self, iter_expr: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
         q = self.qa.analyze(iter_expr)
-        if q is None or q.batch or batched(q, loops) or q.terminal is not None:
+        if q is None or q.batch or batched(q, loops) or q.terminal is not None or _reused(iter_expr, q, loops):
             return
         if q.related is not None and _prefetchable(q):
             return
@@ -286,8 +347,20 @@ class QueryInLoop(QueryLoopTracker, Rule):
             test = test.expression
         if isinstance(test, (cst.Name, cst.Call, cst.Attribute)):
             q = self.qa.analyze(test)
-            if q is not None and q.terminal is None and not q.batch and not batched(q, loops) and not _prefetchable(q):
+            if q is not None and q.terminal is None and not q.batch and not batched(q, loops) and not _prefetchable(q) and not _reused(test, q, loops):
                 self._report(test, f"if {_short(self.ctx.code_for(test))}", "use `.exists()` once for all keys, outside the loop")
+
+
+def _reused(expr: cst.BaseExpression, q: Query, loops: List[cst.CSTNode]) -> bool:
+    """``for o in counters`` with ``counters`` a Django queryset bound before the loops
+    and not rebound in them: the first pass fills its result cache, later passes (and
+    ``len()`` / ``list()`` / ``bool()``) read it -- one query, not one per pass. (A
+    SQLAlchemy query runs again on every iteration.)"""
+    if q.orm != "django" or not isinstance(expr, cst.Name) or not loops:
+        return False
+    from ._querysets import _assignments
+
+    return _assignments(loops[0], expr.value) == 0
 
 
 def _prefetchable(q: Query) -> bool:
@@ -295,7 +368,7 @@ def _prefetchable(q: Query) -> bool:
     if q.related is None:
         return False
     cached = set(catalog()["django"]["prefetch_cached"])
-    return all(m in cached for m in q.methods) and (q.terminal is None or q.terminal in cached)
+    return not q.narrowed and all(m in cached for m in q.methods) and (q.terminal is None or q.terminal in cached)
 
 
 def _evaluate_hint(q: Query) -> str:

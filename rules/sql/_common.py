@@ -3,6 +3,7 @@ static SQL text extraction, and the per-file schema."""
 
 from __future__ import annotations
 
+from fftlint import yamlfile
 import os
 import re
 from dataclasses import dataclass, field
@@ -10,7 +11,6 @@ from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
-import yaml
 
 from .provider import schema_source
 
@@ -71,7 +71,7 @@ def runs_once(path: str) -> bool:
 @lru_cache(maxsize=None)
 def catalog() -> Dict[str, Tuple[str, ...]]:
     with open(os.path.join(HERE, "sql_calls.yaml"), encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = yamlfile.safe_load(fh) or {}
     return {key: tuple(data.get(key) or ()) for key in ("methods", "functions", "keywords")}
 
 

@@ -1,4 +1,5 @@
 """Attack strings really slow CPython's `re` down (measured in a child process)."""
+import os
 import re
 
 from hypothesis import HealthCheck, given, settings
@@ -52,7 +53,12 @@ def regexes():
     return st.tuples(st.sampled_from(["", "^"]), body, st.sampled_from(["", "$", "!", "a"])).map("".join)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: the same patterns on every run (a landing gate is never decided by a draw);
+#: FFTLINT_FUZZ=1 draws fresh ones
+FIXED = not os.environ.get("FFTLINT_FUZZ")
+
+
+@settings(max_examples=150, derandomize=FIXED, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regexes())
 def test_random_regexes_never_crash_or_overrun(pattern):
     re.compile(pattern)
@@ -67,7 +73,7 @@ def test_random_regexes_never_crash_or_overrun(pattern):
 _confirmed = {"n": 0}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, derandomize=FIXED, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regexes())
 def test_every_reported_exponential_attack_is_confirmed(pattern):
     rep = analyze(pattern, budget_ms=100)

@@ -224,3 +224,107 @@ def test_sqlalchemy_indexes_declared_in_the_class_body(tmp_path):
         },
     )
     assert s.table("certs").leading_indexed("not_after")
+
+
+def test_django_unique_and_partial_indexes_keep_their_kind(tmp_path):
+    # FFT504 needs both: a unique key fixed by the query bounds it to one row; a partial
+    # index may not be usable, so it is never named as the access path
+    s = learn(
+        tmp_path,
+        {
+            "shop/models.py": """
+                from django.db import models
+                from django.db.models import Q
+
+                class Stamped(models.Model):
+                    ref = models.CharField(max_length=8)
+                    class Meta:
+                        abstract = True
+                        constraints = [models.UniqueConstraint(fields=["ref"], name="one_ref")]
+
+                class Token(Stamped):
+                    key = models.CharField(max_length=40, unique=True)
+                    user = models.ForeignKey("shop.User", on_delete=models.CASCADE)
+                    profile = models.OneToOneField("shop.Profile", on_delete=models.CASCADE)
+                    kind = models.CharField(max_length=8)
+                    number = models.IntegerField()
+                    created = models.DateTimeField()
+                    class Meta:
+                        unique_together = [("user", "kind")]
+                        indexes = [
+                            models.Index(fields=["user", "created"]),
+                            models.Index(fields=["kind"], condition=Q(number__gt=0), name="ix_kind_numbered"),
+                        ]
+                        constraints = [models.UniqueConstraint(fields=["user", "number"], name="one_number")]
+            """,
+            "shop/migrations/0002_more.py": """
+                from django.db import migrations, models
+
+                class Migration(migrations.Migration):
+                    operations = [
+                        migrations.AddConstraint(model_name="token", constraint=models.UniqueConstraint(fields=["created", "kind"], name="u")),
+                        migrations.AddIndex(model_name="token", index=models.Index(fields=["number"], condition=models.Q(kind="x"), name="p")),
+                        migrations.AlterUniqueTogether(name="token", unique_together={("number", "created")}),
+                    ]
+            """,
+        },
+    )
+    kinds = {(ix.columns, ix.unique, ix.partial) for ix in s.table("shop_token").indexes}
+    names = {ix.name for ix in s.table("shop_token").indexes}
+    assert {"one_ref", "one_number", "ix_kind_numbered", "u", "p"} <= names
+    for expected in [
+        (("key",), True, False),
+        (("profile_id",), True, False),
+        (("ref",), True, False),
+        (("user_id", "kind"), True, False),
+        (("user_id", "number"), True, False),
+        (("user_id", "created"), False, False),
+        (("kind",), False, True),
+        (("created", "kind"), True, False),
+        (("number",), False, True),
+        (("number", "created"), True, False),
+        (("user_id",), False, False),  # the foreign key's own index
+    ]:
+        assert expected in kinds, (expected, sorted(kinds))
+
+
+def test_columns_with_few_values_are_known_from_every_source(tmp_path):
+    # a range over a flag, a small integer or a choice (stars >= 3) is no column to end
+    # a composite index with (FFT504)
+    from fftlint.analysis.sql.ddl import learn_ddl
+
+    s = learn(
+        tmp_path,
+        {
+            "shop/models.py": """
+                from django.db import models
+
+                class Review(models.Model):
+                    stars = models.PositiveSmallIntegerField()
+                    hidden = models.BooleanField(default=False)
+                    state = models.CharField(max_length=4, choices=STATES)
+                    posted = models.DateTimeField()
+                    votes = models.IntegerField()
+            """,
+            "billing/models.py": """
+                from sqlalchemy import Boolean, Column, DateTime, Enum, Integer, SmallInteger, String
+                from sqlalchemy.orm import Mapped, mapped_column
+
+                class Flagged:
+                    flagged = Column(Boolean, default=False)
+
+                class Invoice(Flagged, Base):
+                    __tablename__ = "invoices"
+                    id = Column(Integer, primary_key=True)
+                    paid = Column("is_paid", Boolean)
+                    level: Mapped[int] = mapped_column(SmallInteger)
+                    kind = Column(Enum("a", "b", name="kinds"))
+                    number = Column(String(20))
+                    due = Column(DateTime)
+            """,
+        },
+    )
+    assert s.table("shop_review").few_values == {"stars", "hidden", "state"}
+    assert s.table("invoices").few_values == {"flagged", "is_paid", "level", "kind"}
+    ddl = build_schema([learn_ddl("CREATE TABLE t (id int PRIMARY KEY, on_hold boolean, prio smallint, n int, at timestamptz)")])
+    assert ddl.table("t").few_values == {"on_hold", "prio"}

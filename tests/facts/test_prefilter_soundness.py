@@ -101,7 +101,9 @@ def test_checks_ask_the_facts_layer_what_an_assigned_or_imported_name_holds(tmp_
 
 def test_the_same_names_bound_to_what_the_rules_look_for_pass(tmp_path):
     files = dict(LOOKALIKES)
-    files["pkg/util.py"] = "import atexit\n\nwrite = atexit.register\n"
+    files["pkg/util.py"] = "import atexit\n\nwrite = atexit.register\nregister = atexit.register\n"
+    # re-exported under a catalog call's name: followed (under another name it is not)
+    files["pkg/work.py"] = LOOKALIKES["pkg/work.py"].replace("from .util import write", "from .util import register as write")
     files["pkg/work.py"] = files["pkg/work.py"].replace("append = out.append", "append = re.search")
     write(tmp_path, files)
     assert _passes(tmp_path, "pkg/work.py", "FFT404")

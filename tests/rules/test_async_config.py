@@ -82,7 +82,7 @@ def test_bad_options_are_config_errors(tmp_path, capsys, table, problem):
 
 def test_every_fft1_rule_shares_one_options_table():
     rules = [r for r in registry.all_rules() if r.code.startswith("FFT1")]
-    assert {r.code for r in rules} == {"FFT101", "FFT102", "FFT103", "FFT104", "FFT105", "FFT106", "FFT107"}
+    assert {r.code for r in rules} == {"FFT101", "FFT102", "FFT103", "FFT104", "FFT105", "FFT106", "FFT107", "FFT108"}
     assert {r.options_key for r in rules} == {"async-io"}
     assert {r.Options for r in rules} == {AsyncIOOptions}
     assert all("async" in r.requires for r in rules)

@@ -74,7 +74,9 @@ def test_without_project_index_precision_stays_perfect():
     tp, fp, fn = measure(with_project=False)
     assert not fp, f"false positives: {fp}"
     assert tp, "the unmistakable query-in-loop patterns are still found"
-    assert all(code in ("FFT202", "FFT203") for _, (_, code) in fn), f"only cross-file findings may be missed: {fn}"
+    # files that define their own models (or use none) need no other file: all found
+    single_file = ("etl_dbapi.py", "inventory_sqla.py")
+    assert not [f for f in fn if f[0].endswith(single_file)], f"single-file findings missed: {fn}"
 
 
 if __name__ == "__main__":  # pragma: no cover - `python tests/rules/test_n_plus_one_fixtures.py`
@@ -87,3 +89,28 @@ if __name__ == "__main__":  # pragma: no cover - `python tests/rules/test_n_plus
             print("  FP", item)
         for item in fn:
             print("  FN", item)
+
+
+def test_unsafe_fixes_on_the_fixtures_reparse_remove_their_findings_and_are_stable(tmp_path):
+    """``--fix --unsafe-fixes`` over the N+1 fixture projects: every file still parses, the
+    loads are added where the queries are built (the view's queryset, a helper's return,
+    the one assignment of a name), those findings are gone, and a second run changes
+    nothing. Files other than the ones holding the query are never edited."""
+    import shutil
+
+    from fftlint.cli import main
+    from fftlint.fix import parses
+
+    target = tmp_path / "n_plus_one"
+    shutil.copytree(os.path.join(ROOT, "n_plus_one"), target)
+    before = {p: p.read_text() for p in target.rglob("*.py")}
+    main([str(target), "--select", "FFT202,FFT204", "--fix", "--unsafe-fixes", "--no-cache", "--jobs", "1"])
+    texts = {p: p.read_text() for p in target.rglob("*.py")}
+    assert all(parses(t) for t in texts.values())
+    changed = {p.relative_to(target).as_posix() for p in texts if texts[p] != before[p]}
+    assert {"library/api.py", "shop/views.py"} <= changed
+    assert 'Loan.objects.filter(returned=False).select_related("member")' in texts[target / "library" / "api.py"]
+    assert 'return Member.everyone.all().prefetch_related("clubs")' in texts[target / "library" / "api.py"]
+    assert not any(p.endswith(("models.py", "serializers.py", "selectors.py")) for p in changed)
+    main([str(target), "--select", "FFT202,FFT204", "--fix", "--unsafe-fixes", "--no-cache", "--jobs", "1"])
+    assert {p: p.read_text() for p in target.rglob("*.py")} == texts

@@ -37,12 +37,16 @@ FIXTURE = os.path.abspath(os.path.join(HERE, "..", "..", "fixtures", "sql"))
 DDL_FILES = [os.path.join(FIXTURE, "db", "schema.sql")] + sorted(glob.glob(os.path.join(FIXTURE, "db", "migrations", "*.sql")))
 CODE_FILES = sorted(glob.glob(os.path.join(FIXTURE, "shop", "*.py")))
 ROWS = 20000
+GROUPS = 20
 
 
-def _value_sql(data_type: str, length) -> str:
+def _value_sql(data_type: str, length, grouped: bool = False) -> str:
     """A high-cardinality value of the column's type for row ``g`` (ids 1..ROWS, so
-    foreign keys to other tables' ids are valid)."""
+    foreign keys to other tables' ids are valid); for a ``grouped`` column one of GROUPS
+    values, each shared by ROWS / GROUPS rows (an order's many payments)."""
     t = data_type.lower()
+    if grouped:
+        return f"1 + g % {GROUPS}" if t in ("smallint", "integer", "bigint", "numeric") else f"md5((g % {GROUPS})::text)"
     if t in ("smallint", "integer", "bigint", "numeric", "real", "double precision"):
         return "g"
     if t == "boolean":
@@ -54,7 +58,7 @@ def _value_sql(data_type: str, length) -> str:
     return "md5(g::text)"
 
 
-def _fill(conn, tables) -> None:
+def _fill(conn, tables, grouped=()) -> None:
     for table in tables:
         cols = conn.execute(
             "SELECT column_name, data_type, character_maximum_length FROM information_schema.columns "
@@ -62,7 +66,7 @@ def _fill(conn, tables) -> None:
             (table,),
         ).fetchall()
         names = ", ".join(c[0] for c in cols)
-        values = ", ".join(_value_sql(c[1], c[2]) for c in cols)
+        values = ", ".join(_value_sql(c[1], c[2], (table, c[0]) in grouped) for c in cols)
         conn.execute(f"INSERT INTO {table} ({names}) SELECT {values} FROM generate_series(1, {ROWS}) AS g")
 
 
@@ -74,6 +78,11 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def db(schema):
+    yield from _database(schema)
+
+
+def _database(schema, grouped=()):
+    """A throwaway database with the fixture DDL, filled (``grouped`` columns skewed)."""
     socket_dir = os.environ.get("FFTLINT_PG_SOCKET")
     if not socket_dir:
         _unavailable("FFTLINT_PG_SOCKET is not set")
@@ -92,7 +101,7 @@ def db(schema):
         for path in DDL_FILES:
             with open(path, encoding="utf-8") as fh:
                 conn.execute(fh.read())
-        _fill(conn, list(schema.tables))
+        _fill(conn, list(schema.tables), grouped)
         conn.execute("ANALYZE")
         conn.execute("SET plan_cache_mode = force_generic_plan")
         yield conn
@@ -150,22 +159,19 @@ def to_dollar_params(sql: str) -> tuple:
     numbers = [int(p.this.this) for p in tree.find_all(exp.Parameter) if isinstance(p.this, exp.Literal)]
     counter = [max(numbers, default=0)]
     named = {}
-
-    def replace(node):
-        if isinstance(node, exp.Placeholder):
-            key = node.name or None
-            if key and key in named:
-                n = named[key]
-            else:
-                counter[0] += 1
-                n = counter[0]
-                if key:
-                    named[key] = n
-            return exp.Parameter(this=exp.Literal.number(n))
-        return node
-
-    out = tree.transform(replace)
-    return out.sql(dialect="postgres"), counter[0]
+    # in the order of the text; an anonymous ``%s`` / ``?`` is named "?" by sqlglot, so
+    # only a placeholder with a name of its own (``:e``, ``%(e)s``) reuses a number
+    for node in list(tree.find_all(exp.Placeholder, bfs=False)):
+        key = node.name if node.args.get("this") else None
+        if key and key in named:
+            n = named[key]
+        else:
+            counter[0] += 1
+            n = counter[0]
+            if key:
+                named[key] = n
+        node.replace(exp.Parameter(this=exp.Literal.number(n)))
+    return tree.sql(dialect="postgres"), counter[0]
 
 
 def explain(db, sql: str) -> dict:
@@ -253,6 +259,8 @@ def test_placeholder_conversion():
     sql, n = to_dollar_params("SELECT 1 FROM t WHERE a = %s AND b = :e AND c = $1 AND d = :e AND x LIKE '%son'")
     assert n == 3
     assert "a = $2" in sql and "b = $3" in sql and "d = $3" in sql and "'%son'" in sql
+    sql, n = to_dollar_params("SELECT 1 FROM t WHERE a = %s AND b >= %s AND (c < %s OR d = %s)")
+    assert n == 4 and "a = $1 AND b >= $2 AND (c < $3 OR d = $4)" in sql
 
 
 # --------------------------------------------------------------------------- the suggestions, applied
@@ -330,11 +338,11 @@ def _learned_schema():
     return build_schema(project.facts_of("sql-schema")), project
 
 
-def _create_learned(conn, schema) -> list:
+def _create_learned(conn, schema, grouped=()) -> list:
     """The tables the Python sources teach (Django models, SQLAlchemy models, Alembic),
     every column ``text`` (the planner's choices here depend on selectivity, not type),
     with the indexes fftlint learned, Django's many-to-many join tables, and ROWS rows of
-    distinct values."""
+    distinct values (GROUPS values in a ``grouped`` column)."""
     from fftlint.rules.sql._django import m2m_table
 
     def q(name):
@@ -349,7 +357,10 @@ def _create_learned(conn, schema) -> list:
             if any(c.startswith("expr:") for c in ix.columns):
                 continue
             conn.execute(f"CREATE INDEX {q(f'learned_{table.name}_{n}')} ON {q(table.name)} (" + ", ".join(q(c) for c in ix.columns) + ")")
-        values = ", ".join("g::text" if c == "id" or c.endswith("_id") else "md5(g::text)" for c in table.columns)
+        values = ", ".join(
+            f"(1 + g % {GROUPS})::text" if (table.name, c) in grouped else "g::text" if c == "id" or c.endswith("_id") else "md5(g::text)"
+            for c in table.columns
+        )
         conn.execute(f"INSERT INTO {q(table.name)} SELECT {values} FROM generate_series(1, {ROWS}) AS g")
         tables.append(table.name)
     for owner in schema.models.values():
@@ -367,6 +378,12 @@ def _create_learned(conn, schema) -> list:
 
 @pytest.fixture(scope="module")
 def learned_db():
+    yield from _learned_database()
+
+
+def _learned_database(grouped_by=None):
+    """The learned tables in a throwaway database; ``grouped_by(project)`` names the
+    columns to skew."""
     socket_dir = os.environ.get("FFTLINT_PG_SOCKET")
     if not socket_dir:
         _unavailable("FFTLINT_PG_SOCKET is not set")
@@ -378,7 +395,7 @@ def learned_db():
     admin.execute(f"CREATE DATABASE {name}")
     conn = psycopg.connect(host=socket_dir, user="postgres", dbname=name, autocommit=True)
     try:
-        _create_learned(conn, schema)
+        _create_learned(conn, schema, grouped_by(project) if grouped_by else ())
         conn.execute("ANALYZE")
         conn.execute("SET plan_cache_mode = force_generic_plan")
         yield conn, project
@@ -419,4 +436,123 @@ def test_orm_findings_scan_and_their_suggested_index_is_used(learned_db):
         check_suggestion(db, diag, problems, [table])
         codes.add(diag.code)
     assert codes == set(ORM_CODES), codes
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- FFT504: composites, on skewed data
+def composite_findings(paths, project=None):
+    from fftlint import registry
+
+    rule = registry.lookup("FFT504")
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            result = lint_source(fh.read(), path, [rule], project=project)
+        yield from (d for d in result.diagnostics if d.code == "FFT504")
+
+
+def _grouped(findings):
+    """(table, column) of the equality columns the findings' composites start with: in
+    the skewed databases each of their values is shared by ROWS / GROUPS rows, as an
+    order's payments or a customer's orders are."""
+    return {(d.properties["table"], c) for d in findings for c in d.properties["columns"][:-1]}
+
+
+@pytest.fixture(scope="module")
+def skewed_db(schema):
+    yield from _database(schema, _grouped(list(composite_findings(CODE_FILES))))
+
+
+def _sorts(plan) -> bool:
+    return any(n["Node Type"] in ("Sort", "Incremental Sort") for n in _nodes(plan))
+
+
+def _describe(plan, depth=0):
+    line = "  " * depth + plan["Node Type"] + " " + " ".join(f"{k}={plan[k]}" for k in ("Relation Name", "Index Name", "Index Cond", "Filter", "Sort Key") if k in plan)
+    return "\n".join([line] + [_describe(c, depth + 1) for c in plan.get("Plans", [])])
+
+
+def _mentioned(plan, table, column) -> bool:
+    return any(_mentions(c, column) for c in _index_conditions(plan, table))
+
+
+def _one_condition_holds(plan, table, first, second) -> bool:
+    """Some index node of ``table`` has both columns in its condition."""
+    return any(_mentions(c, first) and _mentions(c, second) for c in _index_conditions(plan, table))
+
+
+def check_composite(db, diag, problems):
+    """Before: no single index condition holds the prefix and the range or sort column:
+    the planner reaches the rows through the prefix index and sorts them (order) or tests
+    the range row by row (range) -- or, when the column leads an index of its own (the
+    finding's ``alternative``), reads in that order or range and tests the equality row by
+    row. After the suggested ``CREATE INDEX`` (in a transaction that is rolled back): the
+    planner uses the new index, without a sort, with the range in its condition. No
+    planner knob is touched: on data where the prefix is shared by many rows, the plain
+    planner picks the composite."""
+    import psycopg
+
+    props = diag.properties
+    table, column, role, sql = props["table"], props["column"], props["role"], props["sql"]
+    first = props["existing"]["columns"][0]
+    names = _index_names(_ddl_statements(props["ddl"]))
+    before = explain(db, sql)
+    where = f"{diag.code} {role} {table}.{column}: {sql}"
+    if _mentioned(before, table, first):
+        if role == "order" and not _sorts(before):
+            problems.append(f"{where}: the planner reads through the prefix and does not sort:\n{_describe(before)}")
+    elif not props["alternative"]:
+        problems.append(f"{where}: the planner does not reach the rows through {props['existing']}:\n{_describe(before)}")
+    elif (_sorts(before) if role == "order" else not _mentioned(before, table, column)):
+        problems.append(f"{where}: the planner uses neither {props['existing']} nor {props['alternative']}:\n{_describe(before)}")
+    if _one_condition_holds(before, table, first, column):
+        problems.append(f"{where}: an index condition already holds both {first} and {column}:\n{_describe(before)}")
+    try:
+        with db.transaction():
+            db.execute(props["ddl"])
+            db.execute(f'ANALYZE "{table}"')
+            after = explain(db, sql)
+            raise psycopg.Rollback()
+    except psycopg.Error as exc:
+        problems.append(f"{where}: {props['ddl']!r} failed on PostgreSQL: {exc}")
+        return
+    if not (_plan_indexes(after) & names):
+        problems.append(f"{where}: after {props['ddl']!r} the planner does not use it:\n{_describe(after)}")
+    elif role == "order" and _sorts(after):
+        problems.append(f"{where}: after {props['ddl']!r} the planner still sorts:\n{_describe(after)}")
+    elif role == "range" and not _mentioned(after, table, column):
+        problems.append(f"{where}: after {props['ddl']!r} the range is still outside the index:\n{_describe(after)}")
+
+
+def test_composite_suggestions_let_the_scan_stop_early(skewed_db):
+    problems = []
+    roles = set()
+    findings = list(composite_findings(CODE_FILES))
+    for diag in findings:
+        check_composite(skewed_db, diag, problems)
+        roles.add(diag.properties["role"])
+    assert len(findings) >= 3 and roles == {"order", "range"}, findings
+    assert not problems, "\n".join(problems)
+
+
+def _orm_composites(project):
+    """FFT504's findings on Django and SQLAlchemy queries of the fixture project."""
+    paths = [os.path.join(d, n) for d, _, files in os.walk(LEARNED_ROOT) for n in sorted(files) if n.endswith(".py")]
+    return [d for d in composite_findings(paths, project) if d.properties["source"] != "sql"]
+
+
+@pytest.fixture(scope="module")
+def skewed_learned_db():
+    yield from _learned_database(lambda project: _grouped(_orm_composites(project)))
+
+
+def test_orm_composite_suggestions_let_the_scan_stop_early(skewed_learned_db):
+    db, project = skewed_learned_db
+    problems = []
+    roles = set()
+    findings = _orm_composites(project)
+    for diag in findings:
+        check_composite(db, diag, problems)
+        roles.add(diag.properties["role"])
+    assert {d.properties["source"] for d in findings} == {"django", "sqlalchemy"}
+    assert len(findings) >= 5 and roles == {"order", "range"}, findings
     assert not problems, "\n".join(problems)

@@ -94,10 +94,14 @@ def _create_table(stmt, dialect: str, origin: str) -> Optional[Table]:  # noqa: 
     if not isinstance(schema, exp.Schema) or not isinstance(schema.this, exp.Table):
         return None
     table = Table(norm(schema.this.name), origin=origin)
+    few_value_types = {exp.DataType.Type.BOOLEAN, exp.DataType.Type.SMALLINT, exp.DataType.Type.TINYINT, exp.DataType.Type.ENUM}
     for item in schema.expressions:
         if isinstance(item, exp.ColumnDef):
             col = norm(item.name)
             table.add_column(col)
+            kind = item.args.get("kind")
+            if isinstance(kind, exp.DataType) and kind.this in few_value_types:
+                table.few_values.add(col)
             for cons in item.args.get("constraints") or []:
                 kind = cons.args.get("kind")
                 if isinstance(kind, exp.PrimaryKeyColumnConstraint):

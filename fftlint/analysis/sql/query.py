@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from fftlint.analysis.sql.composite import Composite, composite_gap, occurrence_conditions
 from fftlint.analysis.sql.schema import Schema, create_index_ddl, norm
 
 SAT, UNSAT, NEUTRAL = "sat", "unsat", "neutral"
@@ -63,6 +64,7 @@ class Unsargable:
 class Analysis:
     gaps: List[Gap] = field(default_factory=list)
     unsargable: List[Unsargable] = field(default_factory=list)
+    composites: List[Composite] = field(default_factory=list)  # FFT504: a prefix index, no composite
     tables: Set[str] = field(default_factory=set)  # known tables the statement touches
     error: Optional[str] = None
 
@@ -73,6 +75,7 @@ class Atom:
     inst: str
     column: str
     kind: str
+    outer: bool = False  # compared to a column of an outer query (a correlated subquery)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class _Block:
     order: Optional[object] = None
     limited: bool = False
     nullable: Set[str] = field(default_factory=set)  # outer-joined aliases (LEFT JOIN's right side)
+    grouped: bool = False  # GROUP BY / DISTINCT / aggregates / windows: rows are not the scan's
 
 
 class _Analyzer:
@@ -143,6 +147,10 @@ class _Analyzer:
                 return False
         return True
 
+    def _outer(self, node) -> bool:  # noqa: ANN001
+        """A value side that names a column (of an outer query: it is free of this block)."""
+        return not isinstance(node, (self.exp.Subquery, self.exp.Select)) and node.find(self.exp.Column) is not None
+
     def _column_side(self, node, block: _Block):  # noqa: ANN001
         exp = self.exp
         while isinstance(node, exp.Paren):
@@ -175,9 +183,9 @@ class _Analyzer:
             if isinstance(node.left, exp.Boolean) or isinstance(node.right, exp.Boolean):
                 return None  # a true/false flag: half the table either way, no index helps
             if left and self._free_of(node.right, block):
-                return Atom(left[1], left[2], kind)
+                return Atom(left[1], left[2], kind, self._outer(node.right))
             if right and self._free_of(node.left, block):
-                return Atom(right[1], right[2], kind)
+                return Atom(right[1], right[2], kind, self._outer(node.left))
             self._wrapped(node.left, node.right, block, unsargable)
             self._wrapped(node.right, node.left, block, unsargable)
             return None
@@ -328,6 +336,8 @@ class _Analyzer:
             out.tables.add(table.name)
             st, cols, suggestions = status[alias]
             if st == SAT:
+                if not restricted_without(alias):  # this table drives the block
+                    self._composite(block, alias, table, atoms, out)
                 continue
             restricted = restricted_without(alias)
             join_cols = [(c, other) for c, other, _ in edges.get(alias, []) if other in restricted and table.has_column(c)]
@@ -359,6 +369,31 @@ class _Analyzer:
                 continue
             out.gaps.append(Gap(table.name, alias, tuple(columns), tuple(clauses), tuple(dict.fromkeys(sugg))))
 
+    def _composite(self, block: _Block, alias: str, table, atoms: List[object], out: Analysis) -> None:  # noqa: ANN001
+        conditions = occurrence_conditions(atoms, alias, table, Atom)
+        if conditions is None:
+            return
+        keys = self._order_keys(block, alias, table) if block.limited and not block.grouped else None
+        found = composite_gap(table, alias, conditions, keys, block.limited)
+        if found is not None:
+            out.composites.append(found)
+
+    def _order_keys(self, block: _Block, alias: str, table) -> List[Optional[str]]:  # noqa: ANN001
+        """The ORDER BY keys as columns of ``alias``; None for a key that is not one (an
+        expression, another table's column, a column the schema does not know, a NULLS
+        placement no plain index has)."""
+        exp = self.exp
+        keys: List[Optional[str]] = []
+        for item in block.order.expressions if block.order is not None else ():
+            node = item.this if isinstance(item, exp.Ordered) else item
+            side = self._column_side(node, block)
+            default_nulls = isinstance(item, exp.Ordered) and bool(item.args.get("nulls_first")) == bool(item.args.get("desc"))
+            if side is None or side[1] != alias or not table.has_column(side[2]) or (self.dialect == "postgres" and isinstance(item, exp.Ordered) and not default_nulls):
+                keys.append(None)
+                break
+            keys.append(side[2])
+        return keys
+
     def _order_key(self, block: _Block) -> Tuple[Optional[str], str]:
         exp = self.exp
         order = block.order
@@ -381,6 +416,15 @@ def _unqualified(node, dialect: str) -> str:  # noqa: ANN001
         return n
 
     return node.copy().transform(strip).sql(dialect=dialect)
+
+
+def _grouped(select) -> bool:  # noqa: ANN001
+    """Rows of the block are not the scan's rows: grouped, distinct, aggregated, windowed."""
+    from sqlglot import exp
+
+    if select.args.get("group") or select.args.get("distinct") or select.args.get("having"):
+        return True
+    return any(e.find(exp.AggFunc, exp.Window) is not None for e in select.expressions)
 
 
 def _conjuncts(node) -> Iterable[object]:  # noqa: ANN001
@@ -428,7 +472,7 @@ def _blocks(statement, schema: Schema) -> Iterable[_Block]:  # noqa: ANN001
                 if isinstance(join.this, exp.Table):
                     using.append((_alias_of(join.this), norm(ident.name)))
         limited = select.args.get("limit") is not None or select.args.get("fetch") is not None
-        yield _Block(instances, conditions, using, select.args.get("order"), limited, nullable)
+        yield _Block(instances, conditions, using, select.args.get("order"), limited, nullable, _grouped(select))
 
     if isinstance(statement, (exp.Update, exp.Delete)) and isinstance(statement.this, exp.Table):
         instances = {_alias_of(statement.this): known(statement.this)}

@@ -13,8 +13,8 @@ unique constraints are backed by indexes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 
 def norm(name: str) -> str:
@@ -51,6 +51,9 @@ class Table:
     #: Its indexes cannot all be known (Django ``managed = False``, a ``Meta.indexes`` that is
     #: not a literal list, ``__table_args__`` computed at run time): never judged.
     opaque: bool = False
+    #: Columns that hold a handful of values (flags, small integers, choices, enums): a
+    #: range over one selects a large share of the rows.
+    few_values: Set[str] = field(default_factory=set)
 
     def add_column(self, column: str) -> None:
         self.columns.setdefault(norm(column), None)
@@ -102,6 +105,8 @@ class FieldFact:
     related_name: Optional[str] = None  # the reverse lookup name (related_query_name wins)
     m2m: bool = False  # ManyToManyField: a join table, no column here
     choices: bool = False  # declares ``choices=``: a handful of values (a status, a type)
+    unique: bool = False  # primary key, ``unique=True``, ``OneToOneField``
+    few_values: bool = False  # a flag, a small integer, ``choices=``
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ class ModelFact:
     path: str
     fields: Tuple[FieldFact, ...] = ()
     db_table: Optional[str] = None
-    indexes: Tuple[Tuple[str, ...], ...] = ()  # field names (or columns), leading first
+    indexes: Tuple[Index, ...] = ()  # columns are field names (or columns), leading first
     bases: Tuple[str, ...] = ()
     abstract: bool = False
     opaque: bool = False  # unmanaged, or indexes that cannot be read statically
@@ -127,7 +132,7 @@ class DjangoOpFact:
     app_label: str
     model: str  # lower-case model name
     kind: str  # add_index | add_field | opaque
-    index: Tuple[str, ...] = ()
+    index: Optional[Index] = None  # columns are field names
     field: Optional[FieldFact] = None
 
 
@@ -144,6 +149,7 @@ class SaModelFact:
     foreign_keys: Tuple[Tuple[str, str], ...] = ()  # (column, referenced table)
     relationships: Tuple[Tuple[str, Optional[str]], ...] = ()  # (attribute, target class or None)
     bases: Tuple[str, ...] = ()
+    few_values: Tuple[str, ...] = ()  # columns typed Boolean / SmallInteger / Enum
 
 
 @dataclass
@@ -241,6 +247,7 @@ class Schema:
         for ix in other.indexes:
             table.add_index(ix)
         table.opaque = table.opaque or other.opaque
+        table.few_values.update(other.few_values)
 
     def model(self, class_name: str) -> Optional[ModelInfo]:
         if class_name in self._ambiguous_models:
@@ -318,12 +325,12 @@ def _resolve_fields(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen:
     return [f for f in fields if f.name not in own] + list(model.fields)
 
 
-def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> Tuple[List[Tuple[str, ...]], bool]:
+def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen: Tuple[str, ...] = ()) -> Tuple[List[Index], bool]:
     """Own indexes plus those of abstract project bases (Django copies an abstract
     parent's ``Meta`` when the child declares none or subclasses it; counting them
-    either way errs towards silence), and whether some of them cannot be known: an
-    opaque model or base, or a ``Meta`` subclassing a class that is not a project
-    model's ``Meta``."""
+    either way errs towards silence), their columns still field names, and whether some
+    of them cannot be known: an opaque model or base, or a ``Meta`` subclassing a class
+    that is not a project model's ``Meta``."""
     indexes = list(model.indexes)
     opaque = model.opaque
     for meta_base in model.meta_bases:
@@ -337,6 +344,11 @@ def _resolve_indexes(model: ModelFact, by_name: Dict[str, List[ModelFact]], seen
             indexes.extend(more)
             opaque = opaque or dark
     return indexes, opaque
+
+
+def _on_columns(index: Index, info: ModelInfo) -> Index:
+    """A Django index named by field names, on the model's columns."""
+    return replace(index, columns=tuple(norm(info.column_for(n) or n) for n in index.columns))
 
 
 def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
@@ -372,12 +384,13 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
             if fld.m2m:
                 continue
             table.add_column(fld.column)
+            if fld.few_values:
+                table.few_values.add(norm(fld.column))
             if fld.indexed:
-                table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
+                table.add_index(Index((norm(fld.column),), unique=fld.primary or fld.unique, primary=fld.primary))
         info = ModelInfo(m.class_name, table_name, {f.name: f for f in fields}, pk, m.app_label)
         for idx in indexes:
-            cols = tuple(norm(info.column_for(n) or n) for n in idx)
-            table.add_index(Index(cols))
+            table.add_index(_on_columns(idx, info))
         schema.add_model(info)
         by_app_model[(m.app_label, m.class_name.lower())] = schema.models.get(m.class_name, info)
     for fact in all_facts:
@@ -388,16 +401,18 @@ def build_schema(facts: Iterable[SchemaFacts]) -> Schema:
             table = schema.ensure(info.table)
             if op.kind == "opaque":
                 table.opaque = True
-            elif op.kind == "add_index" and op.index:
-                table.add_index(Index(tuple(norm(info.column_for(n) or n) for n in op.index)))
+            elif op.kind == "add_index" and op.index is not None:
+                table.add_index(_on_columns(op.index, info))
             elif op.kind == "add_field" and op.field is not None:
                 fld = op.field
                 info.fields[fld.name] = fld
                 if fld.m2m:
                     continue
                 table.add_column(fld.column)
+                if fld.few_values:
+                    table.few_values.add(norm(fld.column))
                 if fld.indexed:
-                    table.add_index(Index((norm(fld.column),), unique=fld.primary, primary=fld.primary))
+                    table.add_index(Index((norm(fld.column),), unique=fld.primary or fld.unique, primary=fld.primary))
     _build_sa_models(schema, [m for fact in all_facts for m in fact.sa_models])
     dropped = {name for fact in all_facts for name in fact.dropped}
     if dropped:
@@ -485,6 +500,7 @@ def _build_sa_models(schema: Schema, facts: List[SaModelFact]) -> None:
             fks.update(part.foreign_keys)
             for col in dict(part.columns).values():
                 table.add_column(col)
+            table.few_values.update(part.few_values)
             for ix in part.indexes:
                 table.add_index(ix)
         schema.sa_models[m.class_name] = SaModelInfo(m.class_name, norm(table_name), columns, relationships, fks)

@@ -69,6 +69,9 @@ def has_word(text: str, words: Sequence[str]) -> bool:
 
 
 RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ParentalKey"}
+#: Django fields and SQLAlchemy types that hold a handful of values.
+FEW_VALUE_FIELDS = {"BooleanField", "NullBooleanField", "SmallIntegerField", "PositiveSmallIntegerField"}
+FEW_VALUE_TYPES = {"Boolean", "BOOLEAN", "SmallInteger", "SMALLINT", "Enum", "ENUM"}
 NON_COLUMN_FIELDS = {"GenericRelation", "GenericForeignKey", "ManyToManyRel"}
 
 
@@ -154,22 +157,32 @@ def _string_groups(node: Optional[ast.AST]) -> Optional[List[Tuple[str, ...]]]:
     return out
 
 
-def _index_list(node: ast.AST, key: str) -> Optional[List[Tuple[str, ...]]]:
-    """``Meta.indexes`` / ``Meta.constraints``: the plain field lists of their indexes and
-    unique constraints; None when the list is not a literal we can read whole (a name,
-    a concatenation, a starred part), so that the model's indexes are unknown."""
+def _index_list(node: ast.AST, key: str) -> Optional[List[Index]]:
+    """``Meta.indexes`` / ``Meta.constraints``: their indexes and unique constraints, with
+    field names as columns; None when the list is not a literal we can read whole (a
+    name, a concatenation, a starred part), so that the model's indexes are unknown."""
     if not isinstance(node, (ast.List, ast.Tuple)):
         return None
-    out: List[Tuple[str, ...]] = []
+    out: List[Index] = []
     for elt in node.elts:
         if not isinstance(elt, ast.Call):
             return None
         if key == "constraints" and _tail(elt.func) != "UniqueConstraint":
             continue  # CheckConstraint, ExclusionConstraint: no B-tree to use
-        fields = _index_fields(elt)
-        if fields:
-            out.append(fields)
+        found = _django_index(elt)
+        if found is not None:
+            out.append(found)
     return out
+
+
+def _django_index(call: ast.AST) -> Optional[Index]:
+    """``models.Index(fields=[...], name=..., condition=...)`` / ``UniqueConstraint(...)``
+    -> an Index whose columns are the field names (None without a literal field list)."""
+    fields = _index_fields(call)
+    if not fields or not isinstance(call, ast.Call):
+        return None
+    name = _const_str(_kw(call, "name"))
+    return Index(fields, unique=_tail(call.func) == "UniqueConstraint", name=norm(name) if name else None, partial=_kw(call, "condition") is not None)
 
 
 def app_label_for(path: str) -> str:
@@ -206,7 +219,11 @@ def _django_field(name: str, call: ast.Call) -> Optional[FieldFact]:
     column = _const_str(_kw(call, "db_column")) or (name + "_id" if relation else name)
     target = _target(call) if relation else None
     choices = _kw(call, "choices") is not None
-    return FieldFact(name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices)
+    unique = primary or _true(_kw(call, "unique")) or kind.endswith("OneToOneField")
+    few = choices or kind in FEW_VALUE_FIELDS
+    return FieldFact(
+        name, norm(column), indexed, primary, relation, target, related_name if relation else None, choices=choices, unique=unique, few_values=few
+    )
 
 
 def _index_fields(call: ast.AST) -> Optional[Tuple[str, ...]]:
@@ -222,7 +239,7 @@ class _Meta:
     db_table: Optional[str] = None
     abstract: bool = False
     opaque: bool = False
-    indexes: List[Tuple[str, ...]] = field(default_factory=list)
+    indexes: List[Index] = field(default_factory=list)  # columns are field names
 
 
 def _meta_option(meta: _Meta, key: str, value: ast.AST) -> None:
@@ -239,7 +256,7 @@ def _meta_option(meta: _Meta, key: str, value: ast.AST) -> None:
         if groups is None:
             meta.opaque = True
         else:
-            meta.indexes.extend(groups)
+            meta.indexes.extend(Index(group, unique=key == "unique_together") for group in groups)
     elif key in ("indexes", "constraints"):
         found = _index_list(value, key)
         if found is None:
@@ -320,16 +337,16 @@ def _migration_ops(call: ast.Call, path: str, facts: SchemaFacts) -> None:
     elif op in ("AddIndex", "AddConstraint"):
         model = _const_str(_kw(call, "model_name") or (call.args[0] if call.args else None))
         index = _kw(call, "index") or _kw(call, "constraint") or (call.args[1] if len(call.args) > 1 else None)
-        fields = _index_fields(index) if index is not None else None
-        if model and fields:
-            facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", fields))
+        found = _django_index(index) if index is not None else None
+        if model and found is not None:
+            facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", index=found))
     elif op in ("AlterUniqueTogether", "AlterIndexTogether"):
         model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
         value = _kw(call, "unique_together" if op == "AlterUniqueTogether" else "index_together") or (call.args[1] if len(call.args) > 1 else None)
         groups = _string_groups(value) if value is not None else None
         if model and groups:
             for group in groups:
-                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", group))
+                facts.django_ops.append(DjangoOpFact(app, model.lower(), "add_index", index=Index(group, unique=op == "AlterUniqueTogether")))
     elif op == "AlterModelOptions":
         model = _const_str(_kw(call, "name") or (call.args[0] if call.args else None))
         options = _kw(call, "options") or (call.args[1] if len(call.args) > 1 else None)
@@ -368,6 +385,16 @@ def _sa_column(call: ast.Call, attr: Optional[str] = None) -> Optional[Tuple[str
     elif _true(_kw(call, "index")):
         indexes.append(Index((col,)))
     return col, indexes
+
+
+def _sa_few_values(call: ast.Call, annotation: Optional[ast.AST] = None) -> bool:
+    """A column typed ``Boolean`` / ``SmallInteger`` / ``Enum`` (or ``Mapped[bool]``)."""
+    for arg in list(call.args) + [kw.value for kw in call.keywords if kw.arg == "type_"]:
+        if _tail(arg.func if isinstance(arg, ast.Call) else arg) in FEW_VALUE_TYPES:
+            return True
+    while isinstance(annotation, ast.Subscript):
+        annotation = annotation.slice
+    return isinstance(annotation, ast.Name) and annotation.id == "bool"
 
 
 def _sa_constraint(call: ast.Call, attrs: Dict[str, str], skip_name: bool) -> Optional[Index]:
@@ -410,6 +437,8 @@ def _table_from_items(name: str, items: Sequence[ast.AST], path: str) -> Table:
         col = _sa_column(item)
         if col is not None:
             table.add_column(col[0])
+            if _sa_few_values(item):
+                table.few_values.add(col[0])
             for ix in col[1]:
                 table.add_index(ix)
             continue
@@ -450,6 +479,8 @@ def _sa_model(node: ast.ClassDef, path: str) -> Optional[Tuple[Table, Dict[str, 
             if col is not None:
                 attrs[target] = col[0]
                 table.add_column(col[0])
+                if _sa_few_values(value, stmt.annotation if isinstance(stmt, ast.AnnAssign) else None):
+                    table.few_values.add(col[0])
                 for ix in col[1]:
                     table.add_index(ix)
             elif _tail(value.func) in ("Index", "UniqueConstraint"):
@@ -493,6 +524,7 @@ def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
     indexes: List[Index] = []
     fks: List[Tuple[str, str]] = []
     rels: List[Tuple[str, Optional[str]]] = []
+    few: List[str] = []
     for stmt in node.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             target, value = stmt.targets[0].id, stmt.value
@@ -516,6 +548,8 @@ def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
             if col is not None:
                 columns.append((target, col[0]))
                 indexes.extend(col[1])
+                if _sa_few_values(value, stmt.annotation if isinstance(stmt, ast.AnnAssign) else None):
+                    few.append(col[0])
                 ref = _fk_target(value)
                 if ref:
                     fks.append((col[0], ref))
@@ -528,7 +562,7 @@ def _sa_class(node: ast.ClassDef, path: str) -> Optional[SaModelFact]:
     if not (tablename or columns or rels):
         return None
     bases = tuple(ast_dotted(b) or "" for b in node.bases)
-    return SaModelFact(node.name, path, norm(tablename) if tablename else None, tuple(columns), tuple(indexes), tuple(fks), tuple(rels), bases)
+    return SaModelFact(node.name, path, norm(tablename) if tablename else None, tuple(columns), tuple(indexes), tuple(fks), tuple(rels), bases, tuple(few))
 
 
 ALEMBIC_OPS = {"create_table", "create_index", "add_column", "create_unique_constraint", "create_primary_key", "drop_index"}
