@@ -23,8 +23,12 @@ the reader. Findings not yet judged are listed as new (and written to ``--unjudg
 judging); judged findings that no run produced any more are listed as vanished (a recall
 signal).
 
+The default profile is judged on a sample stratified by family (``SAMPLE_SIZES``,
+``SAMPLE_SEED``): a fixed-seed random sample for the big families, every finding of the
+others; ``--unjudged FILE`` writes the part of that sample not judged yet.
+
 It prints, and writes between the markers of ``bench/REALWORLD.md``: per family precision
-(true / judged) for the default profile and for the ``all`` run in production code, findings
+(true / judged, with a 95% Wilson interval) for the default profile's sample and for the ``all`` run in production code, findings
 per code context, the share of default-profile findings in production code, internal errors,
 time and peak memory per project, and the command that produced the figures.
 
@@ -42,7 +46,9 @@ from __future__ import annotations
 import argparse
 import csv
 import glob
+import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -67,6 +73,14 @@ PROFILES = {
     "default": ["--format", "json"],
     "all": ["--format", "json", "--select", "ALL", "--contexts", "all"],
 }
+#: the judging sample of the default profile, stratified by family: families named here are
+#: judged on a fixed-seed random sample of this many findings, every other family in full.
+#: A finding's place in the sample is the SHA-256 of the seed and its key (project, path,
+#: code, line text, occurrence), lowest first: the same findings give the same sample in any
+#: order, other findings coming or going move it by no more than they must, and a larger
+#: size keeps the smaller sample, so judgements carry over from run to run.
+SAMPLE_SEED = "fftlint-realworld-1"
+SAMPLE_SIZES = {"FFT1": 60, "FFT2": 60}
 TSV_COLUMNS = ("project", "version", "path", "line", "code", "text", "label", "reason")
 
 
@@ -284,6 +298,59 @@ def diff(findings: Sequence[Dict], judged: Sequence[Dict], projects: Optional[It
     return Diff(pairs, new, vanished)
 
 
+def _rank(key: Key, seed: str) -> str:
+    return hashlib.sha256("\x1f".join([seed, *map(str, key)]).encode("utf-8")).hexdigest()
+
+
+def sample(findings: Sequence[Dict], sizes: Dict[str, int] = SAMPLE_SIZES, seed: str = SAMPLE_SEED) -> set:
+    """The keys of the findings to judge: per family in ``sizes``, the ``sizes[family]``
+    findings ranked lowest by ``_rank``; every finding of the other families."""
+    strata: Dict[str, List[Key]] = defaultdict(list)
+    for key in keyed(findings):
+        strata[family(key[2])].append(key)
+    chosen = set()
+    for fam, keys in strata.items():
+        if fam in sizes:
+            keys = sorted(keys, key=lambda k: _rank(k, seed))[: sizes[fam]]
+        chosen.update(keys)
+    return chosen
+
+
+def sampled_precision(findings: Sequence[Dict], judged: Sequence[Dict], sizes: Dict[str, int] = SAMPLE_SIZES, seed: str = SAMPLE_SEED) -> Dict[str, Dict[str, int]]:
+    """family -> findings, sample (its size), true / judged (over the sample only, so
+    judgements outside it do not bias the estimate) and unjudged (sample not judged yet)."""
+    chosen = sample(findings, sizes, seed)
+    by_key = keyed(judged)
+    out: Dict[str, Dict[str, int]] = {f: {"findings": 0, "sample": 0, "true": 0, "judged": 0, "unjudged": 0} for f in FAMILIES}
+    for key in keyed(findings):
+        fam = family(key[2])
+        if fam not in out:
+            continue
+        s = out[fam]
+        s["findings"] += 1
+        if key not in chosen:
+            continue
+        s["sample"] += 1
+        row = by_key.get(key)
+        if row is None:
+            s["unjudged"] += 1
+        else:
+            s["judged"] += 1
+            s["true"] += row["label"] == "true"
+    return out
+
+
+def wilson(true: int, judged: int, z: float = 1.96) -> Optional[Tuple[float, float]]:
+    """The Wilson score interval (95% by default) of the proportion ``true / judged``."""
+    if not judged:
+        return None
+    p = true / judged
+    denom = 1 + z * z / judged
+    centre = (p + z * z / (2 * judged)) / denom
+    margin = z * math.sqrt(p * (1 - p) / judged + z * z / (4 * judged * judged)) / denom
+    return max(0.0, centre - margin), min(1.0, centre + margin)
+
+
 def family(code: str) -> str:
     return code[:4]
 
@@ -323,13 +390,17 @@ def pct(part: int, whole: int) -> str:
 
 
 def precision_table(scores: Dict[str, Dict[str, int]], targets: Optional[Dict[str, float]] = None) -> List[str]:
-    head = "| family | true / judged | precision | unjudged |" + (" target |" if targets else "")
-    lines = [head, "|---|---|---|---|" + ("---|" if targets else "")]
+    """Rows of ``precision`` (all judged) or ``sampled_precision`` scores (with a sample)."""
+    sampled = any("sample" in s for s in scores.values())
+    head = "| family |" + (" findings | sample |" if sampled else "") + " true / judged | precision | 95% Wilson | not judged |" + (" target |" if targets else "")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for fam, s in scores.items():
-        row = f"| {fam}xx | {s['true']} / {s['judged']} | {pct(s['true'], s['judged'])} | {s['unjudged']} |"
+        ci = wilson(s["true"], s["judged"])
+        row = f"| {fam}xx |" + (f" {s['findings']} | {s['sample']} |" if sampled else "")
+        row += f" {s['true']} / {s['judged']} | {pct(s['true'], s['judged'])} | {'n/a' if ci is None else f'{ci[0]:.1%}-{ci[1]:.1%}'} | {s['unjudged']} |"
         if targets:
-            met = s["judged"] == 0 or s["true"] / s["judged"] >= targets[fam]
-            row += f" {targets[fam]:.0%} {'met' if met else '**not met**'} |"
+            met = "n/a" if not s["judged"] else ("met" if s["true"] / s["judged"] >= targets[fam] else "**not met**")
+            row += f" {targets[fam]:.0%} {met} |"
         lines.append(row)
     return lines
 
@@ -352,7 +423,8 @@ def score(results: Dict, judged: Sequence[Dict]) -> Dict:
     # a judged row is vanished only when neither run produced it
     vanished_keys = {id(r) for r in every.vanished} & {id(r) for r in default.vanished}
     return {
-        "default": precision(default.judged, default.new),
+        "default": sampled_precision(by_profile["default"], judged),
+        "to_judge": [f for k, f in keyed(default.new).items() if k in sample(by_profile["default"])],
         "all_production": precision(prod_1to4, prod_1to4_new),
         "contexts_all": per_context(by_profile["all"]),
         "contexts_default": per_context(by_profile["default"]),
@@ -374,6 +446,13 @@ def render(results: Dict, judged: Sequence[Dict]) -> str:
     out.append(f"**Corpus**: {len(results['projects'])} projects, {sum(p['files'] for p in results['projects'])} Python files, {total_lines:,} lines.")
     out.append("")
     out.append("### Default profile (`fftlint . --format json`): precision per family")
+    out.append("")
+    sizes = ", ".join(f"{fam}xx {n}" for fam, n in SAMPLE_SIZES.items())
+    out.append(
+        f"Judged on a sample stratified by family: a fixed-seed random sample of {sizes} findings "
+        f"(seed `{SAMPLE_SEED}`; rank = SHA-256 of seed and finding key), every finding of the other families. "
+        "Precision counts the sample only."
+    )
     out.append("")
     out += precision_table(s["default"], TARGETS)
     out.append("")
@@ -414,9 +493,13 @@ def render(results: Dict, judged: Sequence[Dict]) -> str:
     for name, profile, run in crashes:
         out.append(f"- {name} ({profile}): exit {run['rc']}: `{run['stderr'].strip().splitlines()[-1] if run['stderr'].strip() else ''}`")
     out.append("")
-    out.append(f"### Judging status: {len(s['new_default'])} default-profile findings not judged, {len(s['new_all'])} in the ALL run, {len(s['vanished'])} judged findings vanished")
+    out.append(
+        f"### Judging status: {len(s['to_judge'])} findings of the default-profile sample not judged "
+        f"({len(s['new_default'])} default-profile findings in all, {len(s['new_all'])} in the ALL run, not judged); "
+        f"{len(s['vanished'])} judged findings vanished"
+    )
     out.append("")
-    for f in s["new_default"][:50]:
+    for f in s["to_judge"][:50]:
         out.append(f"- new: {f['project']} `{f['path']}:{f['line']}` {f['code']}")
     for r in s["vanished"][:50]:
         out.append(f"- vanished: {r['project']} `{r['path']}:{r['line']}` {r['code']} ({r['label']}: {r['reason']})")
@@ -476,7 +559,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     write_report(body, args.report)
     if args.unjudged:
         s = score(results, judged)
-        pending = keyed(s["new_all"]).values()
+        pending = s["to_judge"]
         write_tsv(args.unjudged, ({**f, "label": "", "reason": f["message"]} for f in pending))
     return 0
 

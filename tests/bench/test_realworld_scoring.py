@@ -91,16 +91,51 @@ def test_report_renders_between_the_markers_and_keeps_the_rest(rw, tmp_path):
         "projects": [{"name": "shop", "version": "1.1", "kind": "app", "files": 2, "lines": 100, "runs": {"default": {**run, "records": recs}, "all": crash}}],
     }
     body = rw.render(results, judged)
-    assert "| FFT2xx | 1 / 1 | 100.0% | 0 | 95% met |" in body
+    assert "| FFT2xx | 1 | 1 | 1 / 1 | 100.0% | 20.7%-100.0% | 0 | 95% met |" in body
     assert "Default-profile findings in production code: 1 of 1 (100.0%" in body
     assert "1 runs that did not exit 0 or 1" in body and "exit -9: `MemoryError`" in body
     report = _write(tmp_path / "R.md", f"# Title\n\nintro\n\n{rw.BEGIN}\nold\n{rw.END}\n\n## Open items\n- keep me\n")
     rw.write_report(body, str(report))
     text = report.read_text()
     assert text.startswith("# Title\n\nintro\n") and text.endswith("## Open items\n- keep me\n")
-    assert "old" not in text and "| FFT2xx | 1 / 1 |" in text
+    assert "\nold\n" not in text and "| FFT2xx | 1 | 1 | 1 / 1 |" in text
 
 
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+def test_wilson_interval_matches_the_textbook_values(rw):
+    lo, hi = rw.wilson(57, 60)
+    assert (round(lo, 3), round(hi, 3)) == (0.863, 0.983)
+    assert rw.wilson(0, 0) is None
+    lo, hi = rw.wilson(10, 10)
+    assert hi == 1.0 and round(lo, 3) == 0.722
+
+
+def test_the_sample_is_fixed_by_seed_stable_and_grows_by_extension(rw):
+    many = [finding(rw, f"m{i}.py", i, "FFT101", f"time.sleep({i})") for i in range(40)]
+    few = [finding(rw, "r.py", i, "FFT402", f"re.match(p{i}, s)") for i in range(3)]
+    sizes = {"FFT1": 5}
+    chosen = rw.sample(many + few, sizes)
+    assert len([k for k in chosen if k[2] == "FFT101"]) == 5
+    assert {k for k in chosen if k[2] == "FFT402"} == set(rw.keyed(few))  # unsampled families: all
+    # the same findings in another order, or with unrelated findings added: the same sample
+    extra = [finding(rw, "z.py", 1, "FFT201", "x.y")]
+    assert rw.sample(list(reversed(many)) + few + extra, sizes) - set(rw.keyed(extra)) == chosen
+    # a larger sample keeps the smaller one (judgements carry over)
+    assert chosen <= rw.sample(many + few, {"FFT1": 10})
+    # another seed draws another sample
+    assert rw.sample(many, sizes, seed="other") != rw.sample(many, sizes)
+
+
+def test_precision_of_a_sampled_family_counts_the_sample_only(rw):
+    findings = [finding(rw, f"m{i}.py", i, "FFT101", f"time.sleep({i})") for i in range(10)]
+    keys = list(rw.keyed(findings))
+    chosen = rw.sample(findings, {"FFT1": 3})
+    judged = [{**f, "line": str(f["line"]), "label": "false", "reason": "r"} for k, f in rw.keyed(findings).items() if k not in chosen][:2]
+    judged += [{**f, "line": str(f["line"]), "label": "true", "reason": "r"} for k, f in rw.keyed(findings).items() if k in chosen][:2]
+    s = rw.sampled_precision(findings, judged, {"FFT1": 3})
+    assert s["FFT1"] == {"findings": 10, "sample": 3, "true": 2, "judged": 2, "unjudged": 1}
+    assert len(keys) == 10
