@@ -318,6 +318,8 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
       once per pattern and then served by `re`'s cache. Only a pattern *built* from the
       changing data (`+`, `%`, f-string, `.format`, `.replace`, a call) is reported.
       Missed on purpose: more than 512 distinct patterns walked over and over.
+    * `re.compile(p)` as a statement of its own (its result dropped): it only checks
+      that `p` is a valid pattern.
 
     Not followed: a pattern assigned in the loop from constants only (`pat = r"\\b" + w`)
     counts as changing.
@@ -388,6 +390,8 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         # a collection of patterns, each taken as it is: compiled once, then `re`'s cache
         # serves it (or it is compiled already); nothing is built from data
         "import re\nfor w in words:\n    rx = re.compile(w)\n",
+        # compiled only to validate it: the result is dropped
+        "import re\ndef bad(values):\n    for v in values:\n        try:\n            re.compile('^' + v)\n        except re.error:\n            return v\n",
         "import regex\nfor k, v in pairs:\n    text = regex.sub(k, v, text)\n",
         "import re\ndef allowed(uri, urls):\n    for url in urls:\n        if re.match(url, uri):\n            return True\n",
         "import re\ndef roles(pairs, pvms):\n    for pair in pairs:\n        view_rx = pair[0]\n        for pvm in pvms:\n            re.match(view_rx, pvm.name)\n",
@@ -395,6 +399,7 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         "import re\ndef f(s):\n    for rule in self.rules:\n        re.search(rule.pattern, s)\n",
     ]
     INVALID = [
+        Invalid("import re\nfor v in values:\n    re.compile('^' + v).search(s)\n"),
         Invalid("import re\nfor w in words:\n    rx = re.compile(r'\\b' + w)\n", line=3),
         Invalid("import re\ndef f(lines, tags):\n    return [l for l in lines for t in tags if re.search(r'\\b%s\\b' % t, l)]\n"),
         Invalid("import re\nwhile True:\n    p = input()\n    re.match(f'^{p}$', s)\n"),
@@ -458,6 +463,8 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         callee, (pi, _fi, _mode) = hit
         if (callee.endswith(".compile") or callee in _BUILDERS) and (id(node) in self._kept() or self._stored_later(node)):
             return
+        if callee.endswith(".compile") and self._dropped(node):
+            return  # compiled only to check the pattern: nothing to hoist
         positional = [a for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         pattern = positional[pi].value if len(positional) > pi else keywords.get("pattern", keywords.get("regex"))
@@ -480,6 +487,12 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
                         properties={"call": callee})
 
     # -- compiled once, kept for later -------------------------------------------
+    def _dropped(self, node: cst.Call) -> bool:
+        """``re.compile(p)`` as a statement of its own: the result is dropped, the call
+        only checks that ``p`` is a valid pattern (``try: re.compile(p) except re.error``)."""
+        stmt = self.ctx.statements[-1] if self.ctx.statements else None
+        return isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, cst.Expr) and s.value is node for s in stmt.body)
+
     def _stored_later(self, node: cst.Call) -> bool:
         """``rx = re.compile(p)`` whose name the same loop then keeps (appends it, stores
         it in a container or an attribute, yields or returns it)."""
