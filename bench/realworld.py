@@ -286,16 +286,39 @@ class Diff:
     vanished: List[Dict]  # judged rows no finding matched
 
 
+def _base(row: Dict) -> Tuple[str, str, str, str]:
+    return (row["project"], row["path"], row["code"], normalize(row["text"]))
+
+
 def diff(findings: Sequence[Dict], judged: Sequence[Dict], projects: Optional[Iterable[str]] = None) -> Diff:
-    """Match ``findings`` to ``judged`` rows by key. Vanished rows are only those of
-    ``projects`` (the projects that were run; default: those with findings)."""
-    by_key = keyed(judged)
-    found = keyed(findings)
+    """Match ``findings`` to ``judged`` rows by project, path, code and line text; among
+    several with the same four (a repeated line), each judged row takes the finding
+    nearest its line, in line order -- so a line shift keeps the judgement, and judging
+    only some of the repeats (a sample) still matches them. Vanished rows are only those
+    of ``projects`` (the projects that were run; default: those with findings)."""
     ran = set(projects) if projects is not None else {f["project"] for f in findings}
-    pairs = [(f, by_key[k]) for k, f in found.items() if k in by_key]
-    new = [f for k, f in found.items() if k not in by_key]
-    vanished = [r for k, r in by_key.items() if k not in found and r["project"] in ran]
+    candidates: Dict[Tuple[str, str, str, str], List[Dict]] = defaultdict(list)
+    for f in sorted(findings, key=lambda r: int(r["line"])):
+        candidates[_base(f)].append(f)
+    pairs: List[Tuple[Dict, Dict]] = []
+    vanished: List[Dict] = []
+    matched = set()
+    for row in sorted(judged, key=lambda r: (r["project"], r["path"], int(r["line"]))):
+        pool = candidates.get(_base(row))
+        if not pool:
+            if row["project"] in ran:
+                vanished.append(row)
+            continue
+        best = min(pool, key=lambda f: (abs(int(f["line"]) - int(row["line"])), int(f["line"])))
+        pool.remove(best)
+        matched.add(id(best))
+        pairs.append((best, row))
+    new = [f for f in findings if id(f) not in matched]
     return Diff(pairs, new, vanished)
+
+
+def family(code: str) -> str:
+    return code[:4]
 
 
 def _rank(key: Key, seed: str) -> str:
@@ -316,27 +339,30 @@ def sample(findings: Sequence[Dict], sizes: Dict[str, int] = SAMPLE_SIZES, seed:
     return chosen
 
 
+def sampled(findings: Sequence[Dict], sizes: Dict[str, int] = SAMPLE_SIZES, seed: str = SAMPLE_SEED) -> List[Dict]:
+    """The findings of ``sample``, as the finding records themselves."""
+    chosen = sample(findings, sizes, seed)
+    return [f for k, f in keyed(findings).items() if k in chosen]
+
+
 def sampled_precision(findings: Sequence[Dict], judged: Sequence[Dict], sizes: Dict[str, int] = SAMPLE_SIZES, seed: str = SAMPLE_SEED) -> Dict[str, Dict[str, int]]:
     """family -> findings, sample (its size), true / judged (over the sample only, so
     judgements outside it do not bias the estimate) and unjudged (sample not judged yet)."""
-    chosen = sample(findings, sizes, seed)
-    by_key = keyed(judged)
+    label = {id(f): row["label"] for f, row in diff(findings, judged).judged}
     out: Dict[str, Dict[str, int]] = {f: {"findings": 0, "sample": 0, "true": 0, "judged": 0, "unjudged": 0} for f in FAMILIES}
-    for key in keyed(findings):
-        fam = family(key[2])
-        if fam not in out:
-            continue
-        s = out[fam]
-        s["findings"] += 1
-        if key not in chosen:
+    for f in findings:
+        if family(f["code"]) in out:
+            out[family(f["code"])]["findings"] += 1
+    for f in sampled(findings, sizes, seed):
+        s = out.get(family(f["code"]))
+        if s is None:
             continue
         s["sample"] += 1
-        row = by_key.get(key)
-        if row is None:
-            s["unjudged"] += 1
-        else:
+        if id(f) in label:
             s["judged"] += 1
-            s["true"] += row["label"] == "true"
+            s["true"] += label[id(f)] == "true"
+        else:
+            s["unjudged"] += 1
     return out
 
 
@@ -349,10 +375,6 @@ def wilson(true: int, judged: int, z: float = 1.96) -> Optional[Tuple[float, flo
     centre = (p + z * z / (2 * judged)) / denom
     margin = z * math.sqrt(p * (1 - p) / judged + z * z / (4 * judged * judged)) / denom
     return max(0.0, centre - margin), min(1.0, centre + margin)
-
-
-def family(code: str) -> str:
-    return code[:4]
 
 
 def precision(pairs: Iterable[Tuple[Dict, Dict]], unjudged: Iterable[Dict] = ()) -> Dict[str, Dict[str, int]]:
@@ -424,7 +446,7 @@ def score(results: Dict, judged: Sequence[Dict]) -> Dict:
     vanished_keys = {id(r) for r in every.vanished} & {id(r) for r in default.vanished}
     return {
         "default": sampled_precision(by_profile["default"], judged),
-        "to_judge": [f for k, f in keyed(default.new).items() if k in sample(by_profile["default"])],
+        "to_judge": [f for f in sampled(by_profile["default"]) if id(f) in {id(n) for n in default.new}],
         "all_production": precision(prod_1to4, prod_1to4_new),
         "contexts_all": per_context(by_profile["all"]),
         "contexts_default": per_context(by_profile["default"]),

@@ -139,3 +139,14 @@ def test_precision_of_a_sampled_family_counts_the_sample_only(rw):
     s = rw.sampled_precision(findings, judged, {"FFT1": 3})
     assert s["FFT1"] == {"findings": 10, "sample": 3, "true": 2, "judged": 2, "unjudged": 1}
     assert len(keys) == 10
+
+
+def test_judging_one_of_several_repeated_lines_matches_the_nearest(rw):
+    findings = [finding(rw, "cli.py", n, "FFT106", "async with get_client() as client:") for n in (10, 20, 30)]
+    judged = [{"project": "shop", "version": "1.0", "path": "cli.py", "line": "22", "code": "FFT106", "text": "async with get_client() as client:", "label": "false", "reason": "r"}]
+    d = rw.diff(findings, judged, ["shop"])
+    assert [f["line"] for f, _ in d.judged] == [20]
+    assert sorted(f["line"] for f in d.new) == [10, 30] and d.vanished == []
+    # the sample is scored through the same matching
+    s = rw.sampled_precision(findings, judged, {"FFT1": 3})
+    assert s["FFT1"] == {"findings": 3, "sample": 3, "true": 0, "judged": 1, "unjudged": 2}
