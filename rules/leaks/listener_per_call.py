@@ -47,14 +47,25 @@ SETUP_WORDS = frozenset(
         "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
         "bootstrap", "startup", "enable", "attach", "connect", "subscribe", "listen", "hook",
         "wire", "bind", "activate", "main", "ready", "boot", "instrument", "serve",
+        # a one-off command (`migrate`): runs once per process
+        "migrate",
     )
 )
 # `add_file_handler`, `make_listener`: functions whose job is to register; their callers own it.
-API_VERBS = frozenset(("add", "create", "make", "build", "new", "set", "get", "install", "register"))
+API_VERBS = frozenset(
+    (
+        "add", "create", "make", "build", "new", "set", "get", "install", "register",
+        # `_suppress_third_party_warnings`, `ignore_pandas_warnings`: their job is the filter
+        "suppress", "ignore", "silence", "filter", "mute",
+        # `run_server`, `start_app`: a process's entry point (with an app noun below)
+        "run", "start", "launch",
+    )
+)
 API_NOUNS = frozenset(
     (
         "handler", "handlers", "listener", "listeners", "hook", "hooks", "callback", "callbacks",
         "receiver", "receivers", "signal", "signals", "slot", "slots", "observer", "observers",
+        "warnings",
         # application factories (`create_app`): run once per process
         "app", "application", "server", "wsgi", "asgi",
     )
