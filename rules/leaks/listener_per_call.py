@@ -110,7 +110,8 @@ def setup_by_name(name: str, setup_names: Sequence[str]) -> bool:
         return True
     if parts and parts[0] == "test" and name.startswith("test"):
         return True  # a test function runs once per test session
-    return bool(parts and parts[0] in API_VERBS and any(w in API_NOUNS for w in parts))
+    # the noun ends the name: `add_file_handler`, `create_app`; not `get_server_permission`
+    return bool(parts and parts[0] in API_VERBS and parts[-1] in API_NOUNS)
 
 
 def setup_decorator(text: str) -> bool:

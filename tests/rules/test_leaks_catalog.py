@@ -117,5 +117,5 @@ def test_a_helper_named_for_silencing_warnings_is_set_up_code():
     for name in ("_suppress_third_party_warnings", "ignore_pandas_warnings", "silence_warnings", "filter_warnings", "run_server", "start_app", "migrate"):
         assert setup_by_name(name, ()), name
     # a verb alone, or the noun alone, is not enough
-    for name in ("suppress_errors", "ignore_rows", "show_warnings", "export_report", "run_query", "start_job"):
+    for name in ("suppress_errors", "ignore_rows", "show_warnings", "export_report", "run_query", "start_job", "_get_mcp_server_permission"):
         assert not setup_by_name(name, ()), name
