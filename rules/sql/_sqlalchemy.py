@@ -125,6 +125,11 @@ def _tail(node: cst.BaseExpression) -> Optional[str]:
 
 
 def _literal_flag(node: cst.BaseExpression) -> bool:
+    """``True`` / ``False``, or SQLAlchemy's ``true()`` / ``false()`` (``sa.false()``)."""
+    if isinstance(node, cst.Call) and not node.args:
+        func = node.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        return name in ("true", "false")
     return isinstance(node, cst.Name) and node.value in ("True", "False")
 
 

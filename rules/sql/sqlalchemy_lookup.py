@@ -30,7 +30,7 @@ class SqlAlchemyUnindexedLookup(Rule):
     PostgreSQL does not index the referencing side by itself (MySQL's InnoDB does: set
     the `dialect` option, and such findings are dropped).
 
-    Not judged: `!=`, negations, `True`/`False` flags, `.like()` / functions on columns
+    Not judged: `!=`, negations, `True`/`False` flags (and `true()`/`false()`), `.like()` / functions on columns
     no index mentions, comparisons of two columns of one table. A query is left alone
     as a whole when part of it cannot be read: `text()`, a condition or a statement
     held in a name, an unknown method in the chain, a relationship with `secondary=`
