@@ -16,7 +16,8 @@ directory, else the working directory; for a file outside it, below the nearest
 
    * tests: a ``tests/`` or ``test/`` directory, ``test_*.py``, ``*_test.py``,
      ``tests.py`` (Django's), ``conftest.py``;
-   * migrations: a ``migrations/`` (Django, Flask-Migrate) or ``alembic/`` directory,
+   * migrations: a ``migrations/`` (Django, Flask-Migrate) or ``alembic/`` directory
+     (also as a private package: ``_migrations/``),
      a ``versions/`` directory next to Alembic's ``env.py`` / ``script.py.mako``;
    * scripts: a ``scripts/``, ``script/``, ``bin/``, ``docs/``, ``doc/``, ``examples/``
      or ``example/`` directory, and the one-shot entry points ``manage.py``,
@@ -124,7 +125,7 @@ def _conventional(rel: str, full: str) -> str:
     stem = name.rsplit(".", 1)[0] if name.endswith((".py", ".pyi")) else ""
     if _TEST_DIRS.intersection(dirs) or stem in _TEST_STEMS or stem.startswith("test_") or stem.endswith("_test"):
         return TESTS
-    if _MIGRATION_DIRS.intersection(dirs) or (dirs and dirs[-1] == "versions" and _alembic_dir(os.path.dirname(os.path.dirname(full)))):
+    if _MIGRATION_DIRS.intersection(d.lstrip("_") for d in dirs) or (dirs and dirs[-1] == "versions" and _alembic_dir(os.path.dirname(os.path.dirname(full)))):
         return MIGRATIONS
     if _SCRIPT_DIRS.intersection(dirs) or name in _SCRIPT_FILES:
         return SCRIPTS

@@ -47,14 +47,25 @@ SETUP_WORDS = frozenset(
         "init", "initialize", "initialise", "setup", "configure", "config", "install", "register",
         "bootstrap", "startup", "enable", "attach", "connect", "subscribe", "listen", "hook",
         "wire", "bind", "activate", "main", "ready", "boot", "instrument", "serve",
+        # a one-off command (`migrate`): runs once per process
+        "migrate",
     )
 )
 # `add_file_handler`, `make_listener`: functions whose job is to register; their callers own it.
-API_VERBS = frozenset(("add", "create", "make", "build", "new", "set", "get", "install", "register"))
+API_VERBS = frozenset(
+    (
+        "add", "create", "make", "build", "new", "set", "get", "install", "register",
+        # `_suppress_third_party_warnings`, `ignore_pandas_warnings`: their job is the filter
+        "suppress", "ignore", "silence", "filter", "mute",
+        # `run_server`, `start_app`: a process's entry point (with an app noun below)
+        "run", "start", "launch",
+    )
+)
 API_NOUNS = frozenset(
     (
         "handler", "handlers", "listener", "listeners", "hook", "hooks", "callback", "callbacks",
         "receiver", "receivers", "signal", "signals", "slot", "slots", "observer", "observers",
+        "warnings",
         # application factories (`create_app`): run once per process
         "app", "application", "server", "wsgi", "asgi",
     )
@@ -99,7 +110,8 @@ def setup_by_name(name: str, setup_names: Sequence[str]) -> bool:
         return True
     if parts and parts[0] == "test" and name.startswith("test"):
         return True  # a test function runs once per test session
-    return bool(parts and parts[0] in API_VERBS and any(w in API_NOUNS for w in parts))
+    # the noun ends the name: `add_file_handler`, `create_app`; not `get_server_permission`
+    return bool(parts and parts[0] in API_VERBS and parts[-1] in API_NOUNS)
 
 
 def setup_decorator(text: str) -> bool:

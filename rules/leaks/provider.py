@@ -62,7 +62,7 @@ class LeaksProvider(Provider):
         self.setup_names: Sequence[str] = tuple(opts.setup_functions)
 
     def summary_digest(self) -> str:
-        return "leaks-1:" + ",".join(self.setup_names)
+        return "leaks-2:" + ",".join(self.setup_names)
 
     # -- summary time ---------------------------------------------------------------
     def project_facts(self, files: Sequence[str], cache: Any = None) -> FrozenSet[str]:
@@ -125,17 +125,21 @@ class LeaksProvider(Provider):
     def notes(self, site: "CallSite") -> FrozenSet[str]:
         """For a call that may resolve to a catalog call only once the project is at hand
         (``from .compat import register``; its last name is a catalog call's): the catalog
-        entries whose syntax checks excuse it, for :meth:`match`."""
+        entries whose syntax checks excuse it, for :meth:`match`. For any call under a
+        lazy-initialisation guard: :data:`ONCE` (chains do not go through it)."""
+        out: Set[str] = {ONCE} if id(site.node) in once_guarded(site.function.node, _parents(site.function)) else set()
         func = site.node.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        entries = self.by_last.get(last)
-        if not entries:
-            return frozenset()
-        return frozenset(f"{EXCUSED}:{e['id']}" for e in entries if _excused(e, site, None))
+        for e in self.by_last.get(last, ()):
+            if _excused(e, site, None):
+                out.add(f"{EXCUSED}:{e['id']}")
+        return frozenset(out)
 
     def follows(self, call: "CallFacts", target: "FunctionFacts") -> bool:
         if CACHED in target.marks:
             return False  # memoized: it registers once per argument
+        if ONCE in call.notes:
+            return False  # `if _store is None: _store = make()`: runs once per process
         return call.awaited or not target.is_async  # an un-awaited coroutine runs nothing
 
     # -- helpers ----------------------------------------------------------------------
@@ -153,6 +157,8 @@ class LeaksProvider(Provider):
 
 
 EXCUSED = "registration-excused"
+#: a call note: the call runs once, under a lazy-initialisation guard (see :func:`once_guarded`)
+ONCE = "once-guarded"
 
 
 def _display(node: ast.Call, canonical: Optional[str]) -> str:
@@ -266,6 +272,36 @@ def _released(entry: Dict[str, Any], function: "FunctionView") -> bool:
         names = {n.attr for n in ast.walk(cls.node) if isinstance(n, ast.Attribute)}
         return bool(unregister & names)
     return False
+
+
+def once_guarded(function: ast.AST, parents: Dict[int, ast.AST]) -> Set[int]:
+    """Ids of the calls in ``function`` that sit in the body of a lazy-initialisation guard:
+    ``if X is None:`` / ``if not X:`` whose body assigns ``X`` (a global, a module or class
+    attribute, ``self.x``): they run the first time only."""
+    out: Set[int] = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.If):
+            continue
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            subject: Optional[ast.AST] = test.operand
+        elif isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+            subject = test.left
+        else:
+            continue
+        text = ast_dotted(subject) if isinstance(subject, (ast.Name, ast.Attribute)) else None
+        if not text:
+            continue
+        assigned = any(
+            ast_dotted(target) == text
+            for stmt in node.body
+            for sub in ast.walk(stmt)
+            if isinstance(sub, (ast.Assign, ast.AnnAssign))
+            for target in (sub.targets if isinstance(sub, ast.Assign) else [sub.target])
+        )
+        if assigned:
+            out.update(id(sub) for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call))
+    return out
 
 
 def _parents(function: "FunctionView") -> Dict[int, ast.AST]:

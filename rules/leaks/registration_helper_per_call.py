@@ -48,7 +48,10 @@ class RegistrationHelperPerCall(Rule):
     call (adding the same object again is a no-op), per-resource clean-up
     (`atexit.register(os.remove, path)`), helpers memoized with `functools.cache` /
     `lru_cache` (once per argument), calls in set-up code outside loops, module-level
-    code, signal `connect` calls (FFT301 follows those through receivers).
+    code, signal `connect` calls (FFT301 follows those through receivers), and calls under
+    a lazy-initialisation guard (`if _store is None: _store = configure_store()`, `if not
+    self._client: self._client = ...`), at the call or anywhere along the chain: they run
+    the first time only.
 
     ## Why is this bad?
     A helper named `setup_logger` looks like it runs once, so its callers call it per job
@@ -192,6 +195,8 @@ class RegistrationHelperPerCall(Rule):
         where = self._repeated(frame.node)
         if where is None or not self._reads_as_setup(node.func):
             return
+        if id(node) in self._once_guarded(frame.node):
+            return  # `if _store is None: _store = configure()`: runs once per process
         targets = project.targets(self.ctx.names.values(node.func))
         for target in targets:
             if SETUP not in target.marks or CACHED in target.marks:
@@ -215,6 +220,14 @@ class RegistrationHelperPerCall(Rule):
                 related=related,
             )
             return
+
+    def _once_guarded(self, fn: cst.FunctionDef) -> set:
+        """Calls in ``fn`` under a lazy-initialisation guard (``if X is None:`` or ``if not
+        X:`` whose body assigns ``X``), as the provider's :func:`once_guarded` reads them."""
+        cache: Dict[int, set] = self.ctx.shared(("FFT309", "once"), dict)
+        if id(fn) not in cache:
+            cache[id(fn)] = _once_guarded_cst(fn)
+        return cache[id(fn)]
 
     def _reads_as_setup(self, func: cst.BaseExpression) -> bool:
         """The caller sees a set-up call: the callee's name (``setup_logger``,
@@ -302,3 +315,50 @@ def _in_span(node: ast.AST, spans: Any, fn: Any) -> bool:
     start = (fn.body[0].lineno, fn.body[0].col_offset)
     return any(s <= pos < e and s >= start for s, e in spans)
 
+
+def _dotted_cst(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted_cst(node.value)
+        return None if head is None else f"{head}.{node.attr.value}"
+    return None
+
+
+def _once_guarded_cst(fn: cst.FunctionDef) -> set:
+    out: set = set()
+
+    class Calls(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.ids: set = set()
+            self.assigned: set = set()
+
+        def visit_Call(self, n: cst.Call) -> None:
+            self.ids.add(id(n))
+
+        def visit_Assign(self, n: cst.Assign) -> None:
+            self.assigned.update(_dotted_cst(t.target) for t in n.targets)
+
+        def visit_AnnAssign(self, n: cst.AnnAssign) -> None:
+            self.assigned.add(_dotted_cst(n.target))
+
+    class Guards(cst.CSTVisitor):
+        def visit_If(self, n: cst.If) -> None:
+            test = n.test
+            subject: Optional[cst.BaseExpression] = None
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                subject = test.expression
+            elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+                comp = test.comparisons[0]
+                if isinstance(comp.operator, cst.Is) and isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                    subject = test.left
+            text = _dotted_cst(subject) if subject is not None else None
+            if not text:
+                return
+            body = Calls()
+            n.body.visit(body)
+            if text in body.assigned:
+                out.update(body.ids)
+
+    fn.body.visit(Guards())
+    return out

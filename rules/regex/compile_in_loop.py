@@ -52,6 +52,66 @@ def _bound_in(node: cst.CSTNode) -> Set[str]:
     return out
 
 
+#: a binding by a ``for`` / comprehension target: the name takes each element in turn
+_ELEMENT = "element"
+
+
+def _bindings_in(node: cst.CSTNode) -> Dict[str, list]:
+    """What a loop binds each name to: ``_ELEMENT`` for its targets, the value of a plain
+    assignment (``x = expr``, ``a, b = expr``), ``None`` for anything else (``+=``, ``as``,
+    a walrus)."""
+    out: Dict[str, list] = {}
+
+    def add(target: cst.CSTNode, value: object) -> None:
+        for name in _names(target):
+            out.setdefault(name, []).append(value)
+
+    class V(cst.CSTVisitor):
+        def visit_For(self, n: cst.For) -> None:
+            add(n.target, _ELEMENT)
+
+        def visit_CompFor(self, n: cst.CompFor) -> None:
+            add(n.target, _ELEMENT)
+
+        def visit_Assign(self, n: cst.Assign) -> None:
+            for t in n.targets:
+                add(t.target, n.value)
+
+        def visit_AnnAssign(self, n: cst.AnnAssign) -> None:
+            add(n.target, n.value)
+
+        def visit_AugAssign(self, n: cst.AugAssign) -> None:
+            add(n.target, None)
+
+        def visit_NamedExpr(self, n: cst.NamedExpr) -> None:
+            add(n.target, None)
+
+        def visit_AsName(self, n: cst.AsName) -> None:
+            add(n.name, None)
+
+        def visit_FunctionDef(self, n: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, n: cst.Lambda) -> bool:
+            return False
+
+    node.visit(V())
+    return out
+
+
+def _access(expr: object) -> bool:
+    """``name``, ``a.b``, ``a[k]``, ``a[0].b``: an object taken as it is, nothing built."""
+    if isinstance(expr, cst.Name):
+        return True
+    if isinstance(expr, cst.Attribute):
+        return _access(expr.value)
+    if isinstance(expr, cst.Subscript):
+        return _access(expr.value) and all(
+            isinstance(s.slice, cst.Index) and (_access(s.slice.value) or isinstance(s.slice.value, _LITERALS)) for s in expr.slice
+        )
+    return False
+
+
 #: At most this many constant patterns count as "a fixed, small set": far below the 512
 #: compiled patterns ``re`` caches (since Python 3.7), which the rest of the program shares.
 MAX_CACHED = 100
@@ -59,6 +119,12 @@ MAX_CACHED = 100
 _LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 #: builtins that iterate their (constant) arguments and give constants back
 _PASS_THROUGH = frozenset(("enumerate", "sorted", "reversed", "list", "tuple", "set", "frozenset", "zip"))
+#: values (as the facts layer names them) of an already compiled pattern: passing one to
+#: ``re.match`` & co compiles nothing
+_COMPILED = frozenset(("re.compile()", "regex.compile()", "re.Pattern()", "typing.Pattern()", "regex.Pattern()"))
+#: calls whose result *is* the compiled pattern or an object holding it (a URL route, a
+#: validator): made once and kept, they are the advice, not a finding
+_BUILDERS = frozenset(("django.urls.re_path", "django.conf.urls.url", "django.urls.conf.re_path", "django.core.validators.RegexValidator"))
 #: methods that store their argument in the receiver (a compiled pattern kept for later)
 KEEPERS = frozenset(("append", "add", "insert", "extend", "setdefault", "update", "appendleft"))
 #: methods that change a collection in place: a name they are called on is not constant
@@ -239,7 +305,21 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
       `.items()` of those: `re`'s cache (512 patterns) serves them;
     * compiling patterns to keep them, which is the advice: `[re.compile(p) for p in
       patterns]`, `out.append((re.compile(p), name))`, `table[k] = re.compile(p)`,
-      `rx = re.compile(p)` that the same loop then stores, yields or returns.
+      `rx = re.compile(p)` that the same loop then stores, yields or returns; the same for
+      the Django objects that hold a compiled pattern (`re_path(...)` /
+      `RegexValidator(...)` added to a list of URL patterns);
+    * a pattern that is already compiled: `re.match(rx, s)` over `rx` taken from a
+      collection of `re.compile(...)` results (a set or list display, a comprehension,
+      `append`ed in `__init__`, or annotated `re.Pattern`; as far as the facts layer
+      follows values: a dict of lists of them filled through a local is not followed);
+    * a pattern taken as it is from a collection the loop walks -- the loop variable,
+      `pair[0]`, `rule.pattern`, `TABLE[kind]`, or a name the loop assigns only such
+      elements to: a collection of patterns (configured, or compiled already) is compiled
+      once per pattern and then served by `re`'s cache. Only a pattern *built* from the
+      changing data (`+`, `%`, f-string, `.format`, `.replace`, a call) is reported.
+      Missed on purpose: more than 512 distinct patterns walked over and over.
+    * `re.compile(p)` as a statement of its own (its result dropped): it only checks
+      that `p` is a valid pattern.
 
     Not followed: a pattern assigned in the loop from constants only (`pat = r"\\b" + w`)
     counts as changing.
@@ -307,19 +387,32 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         "import re\ndef patterns(raw):\n    for p in raw:\n        yield re.compile(p)\n",
         "import re\ndef first(raw):\n    for p in raw:\n        return re.compile(p)\n",
         "import re\nclass Router:\n    def __init__(self, routes):\n        self.routes = []\n        for path, view in routes:\n            self.routes.append(Route(re.compile(path), view))\n",
+        # a collection of patterns, each taken as it is: compiled once, then `re`'s cache
+        # serves it (or it is compiled already); nothing is built from data
+        "import re\nfor w in words:\n    rx = re.compile(w)\n",
+        # compiled only to validate it: the result is dropped
+        "import re\ndef bad(values):\n    for v in values:\n        try:\n            re.compile('^' + v)\n        except re.error:\n            return v\n",
+        "import regex\nfor k, v in pairs:\n    text = regex.sub(k, v, text)\n",
+        "import re\ndef allowed(uri, urls):\n    for url in urls:\n        if re.match(url, uri):\n            return True\n",
+        "import re\ndef roles(pairs, pvms):\n    for pair in pairs:\n        view_rx = pair[0]\n        for pvm in pvms:\n            re.match(view_rx, pvm.name)\n",
+        "import re\ndef pii(kinds, s):\n    return [k for k in kinds if re.search(PII[k], s)]\n",
+        "import re\ndef f(s):\n    for rule in self.rules:\n        re.search(rule.pattern, s)\n",
     ]
     INVALID = [
-        Invalid("import re\nfor w in words:\n    rx = re.compile(w)\n", line=3),
+        Invalid("import re\nfor v in values:\n    re.compile('^' + v).search(s)\n"),
+        Invalid("import re\nfor w in words:\n    rx = re.compile(r'\\b' + w)\n", line=3),
         Invalid("import re\ndef f(lines, tags):\n    return [l for l in lines for t in tags if re.search(r'\\b%s\\b' % t, l)]\n"),
         Invalid("import re\nwhile True:\n    p = input()\n    re.match(f'^{p}$', s)\n"),
-        Invalid("import regex\nfor k, v in pairs:\n    text = regex.sub(k, v, text)\n"),
+        Invalid("import regex\nfor k, v in pairs:\n    text = regex.sub(k + r'\\b', v, text)\n"),
         # look-alikes of the cases above that still compile again and again
-        Invalid("import re\nPATTERNS = ['a']\nPATTERNS.append(load())\ndef f(s):\n    for p in PATTERNS:\n        re.search(p, s)\n", line=6),
-        Invalid("import re\nPATTERNS = (a, b)\ndef f(s):\n    for p in PATTERNS:\n        re.search(p, s)\n"),
-        Invalid("import re\nHUGE = (%s)\ndef f(s):\n    for p in HUGE:\n        re.search(p, s)\n" % ", ".join(repr("w%d" % i) for i in range(129))),
+        Invalid("import re\nPATTERNS = ['a']\nPATTERNS.append(load())\ndef f(s):\n    for p in PATTERNS:\n        re.search(p + '$', s)\n", line=6),
+        Invalid("import re\nPATTERNS = (a, b)\ndef f(s):\n    for p in PATTERNS:\n        re.search(p + '$', s)\n"),
+        Invalid("import re\nHUGE = (%s)\ndef f(s):\n    for p in HUGE:\n        re.search('^' + p, s)\n" % ", ".join(repr("w%d" % i) for i in range(129))),
         Invalid("import re\nWORDS = ('a', 'b')\ndef f(lines, s):\n    for w in WORDS:\n        for line in lines:\n            re.search(w + line, s)\n"),
-        Invalid("import re\ndef f(words, s):\n    for w in words:\n        rx = re.compile(w)\n        rx.search(s)\n", line=4),
-        Invalid("import re\ndef f(words, s):\n    found = []\n    for w in words:\n        rx = re.compile(w)\n        found.append(rx.search(s))\n"),
+        Invalid("import re\ndef f(words, s):\n    for w in words:\n        rx = re.compile(w + '$')\n        rx.search(s)\n", line=4),
+        Invalid("import re\ndef f(words, s):\n    found = []\n    for w in words:\n        rx = re.compile(w + '$')\n        found.append(rx.search(s))\n"),
+        # an element assigned in the loop, then built on
+        Invalid("import re\ndef f(rows, s):\n    for row in rows:\n        p = row[0]\n        p = p.replace('x', 'y')\n        re.match(p, s)\n", line=6),
     ]
 
     # ``[re.compile(p) for p in patterns]``, ``out.append((re.compile(p), name))``,
@@ -368,8 +461,10 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
         if hit is None:
             return
         callee, (pi, _fi, _mode) = hit
-        if callee.endswith(".compile") and (id(node) in self._kept() or self._stored_later(node)):
+        if (callee.endswith(".compile") or callee in _BUILDERS) and (id(node) in self._kept() or self._stored_later(node)):
             return
+        if callee.endswith(".compile") and self._dropped(node):
+            return  # compiled only to check the pattern: nothing to hoist
         positional = [a for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         pattern = positional[pi].value if len(positional) > pi else keywords.get("pattern", keywords.get("regex"))
@@ -377,6 +472,9 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
             return
         if static_pattern(pattern, self._resolver(), self.ctx.stack.function) is not None:
             return
+        compiled = self.ctx.names.values(pattern)
+        if compiled and compiled <= _COMPILED:
+            return  # already a compiled pattern: nothing is compiled here
         changing: Set[str] = set()
         constant: Set[str] = set()
         for frame in self.ctx.stack.loops:
@@ -384,11 +482,17 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
             constant |= _literal_targets(frame.node, self._constant_iterable)
         # a loop over a fixed set of literals gives finitely many patterns: cached
         changing -= constant
-        if _used(pattern) & changing:
+        if _used(pattern) & changing and not self._taken_whole(pattern, changing):
             self.report(pattern, call=callee.rsplit(".", 1)[-1],
                         properties={"call": callee})
 
     # -- compiled once, kept for later -------------------------------------------
+    def _dropped(self, node: cst.Call) -> bool:
+        """``re.compile(p)`` as a statement of its own: the result is dropped, the call
+        only checks that ``p`` is a valid pattern (``try: re.compile(p) except re.error``)."""
+        stmt = self.ctx.statements[-1] if self.ctx.statements else None
+        return isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, cst.Expr) and s.value is node for s in stmt.body)
+
     def _stored_later(self, node: cst.Call) -> bool:
         """``rx = re.compile(p)`` whose name the same loop then keeps (appends it, stores
         it in a container or an attribute, yields or returns it)."""
@@ -480,6 +584,35 @@ class RegexCompiledInLoop(RegexCallMixin, Rule):
             return _mutated_names_ast(facts.tree) if facts is not None else _mutated_names(self.ctx.module)
 
         return self.ctx.shared(("FFT404", "mutated"), compute)
+
+    def _taken_whole(self, pattern: cst.BaseExpression, changing: Set[str]) -> bool:
+        """The pattern is an element of a collection the loop walks, taken as it is
+        (``for p in patterns: re.match(p, s)``, ``pair[0]``, ``TABLE[kind]``), or a name
+        the loop assigns only such elements to: a collection of patterns, each compiled
+        once and then served by ``re``'s cache (or compiled already), nothing built from
+        data on each iteration."""
+        bindings: Dict[str, list] = {}
+        for frame in self.ctx.stack.loops:
+            for name, values in self._loop_bindings(frame.node).items():
+                bindings.setdefault(name, []).extend(values)
+
+        def whole(expr: object, depth: int) -> bool:
+            if depth > 4 or not _access(expr):
+                return False
+            for name in _used(expr) & changing:  # type: ignore[arg-type]
+                for value in bindings.get(name, [None]):
+                    if value is not _ELEMENT and not whole(value, depth + 1):
+                        return False
+            return True
+
+        return whole(pattern, 0)
+
+    def _loop_bindings(self, node: cst.CSTNode) -> Dict[str, list]:
+        cache: Dict[int, Dict[str, list]] = self.ctx.shared(("FFT404", "bindings"), dict)
+        key = id(node)
+        if key not in cache:
+            cache[key] = _bindings_in(node)
+        return cache[key]
 
     def _loop_bound(self, node: cst.CSTNode) -> Set[str]:
         cache: Dict[int, Set[str]] = self.ctx.shared(("FFT404", "bound"), dict)

@@ -40,6 +40,8 @@ def _fresh_config_cache():
     ("app/conftest.py", TESTS),
     ("shop/migrations/0003_backfill.py", MIGRATIONS),
     ("db/alembic/env.py", MIGRATIONS),
+    # a private package directory (Prefect's `server/database/_migrations/versions/...`)
+    ("server/database/_migrations/versions/postgresql/2024_add_index.py", MIGRATIONS),
     ("scripts/backfill_prices.py", SCRIPTS),
     ("bin/run_worker.py", SCRIPTS),
     ("manage.py", SCRIPTS),

@@ -39,7 +39,7 @@ class Worker:
     async def run(self, rows):
         time.sleep(1)
         for row in rows:
-            x = re.compile(row)
+            x = re.compile(row + "$")
 
     async def other(self):
         f = lambda: time.sleep(2)

@@ -105,6 +105,8 @@ def test_the_same_names_bound_to_what_the_rules_look_for_pass(tmp_path):
     # re-exported under a catalog call's name: followed (under another name it is not)
     files["pkg/work.py"] = LOOKALIKES["pkg/work.py"].replace("from .util import write", "from .util import register as write")
     files["pkg/work.py"] = files["pkg/work.py"].replace("append = out.append", "append = re.search")
+    # a pattern built from the loop variable (a bare element is a collection of patterns)
+    files["pkg/work.py"] = files["pkg/work.py"].replace("append(line)", "append('^' + line)")
     write(tmp_path, files)
     assert _passes(tmp_path, "pkg/work.py", "FFT404")
     assert _passes(tmp_path, "pkg/work.py", "FFT301")

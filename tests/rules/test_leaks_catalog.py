@@ -108,3 +108,14 @@ def test_file_and_timer_stage_one_patterns_cover_their_catalogs():
         assert applicable([TimerWithoutCancel], f"t = {last} (1, f)\n")
         assert applicable([TimerWithoutCancel], f"from threading import {last} as T\n")
     assert not applicable([UnclosedFile], "# the file is opened elsewhere; is_open = True\n")
+
+
+def test_a_helper_named_for_silencing_warnings_is_set_up_code():
+    from fftlint.rules.leaks.listener_per_call import setup_by_name
+
+    # its job is to add the filters (like `add_file_handler`): the caller owns the call
+    for name in ("_suppress_third_party_warnings", "ignore_pandas_warnings", "silence_warnings", "filter_warnings", "run_server", "start_app", "migrate"):
+        assert setup_by_name(name, ()), name
+    # a verb alone, or the noun alone, is not enough
+    for name in ("suppress_errors", "ignore_rows", "show_warnings", "export_report", "run_query", "start_job", "_get_mcp_server_permission"):
+        assert not setup_by_name(name, ()), name

@@ -41,7 +41,7 @@ REPORTING = [
     (FFT401, "from django import urls\nurls.re_path(r'^(?:[a-z]+/?)*$', view)\n"),
     (FFT401, "from django.core.validators import RegexValidator as RV\nRV(regex=r'^(\\w+\\s?)*$')\n"),
     (FFT403, "import re\nre.sub(r'\\s+$', '', s)\n"),
-    (FFT404, "import re\nfor w in words:\n    rx = re.compile(w)\n"),
+    (FFT404, "import re\nfor w in words:\n    rx = re.compile(w + '$')\n"),
     (FFT404, "import re as R\nwhile True:\n    p = input()\n    R.match(f'^{p}$', s)\n"),
 ]
 
