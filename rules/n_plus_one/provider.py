@@ -49,7 +49,7 @@ from __future__ import annotations
 import ast
 import bisect
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from fftlint.analysis.orm import ModelIndex, build_model_index
 from fftlint.facts.provider import Effect, Provider
