@@ -16,7 +16,7 @@ any mention of those modules in the file's text or path lets every such call cou
 from __future__ import annotations
 
 import ast
-from typing import Any, FrozenSet, Optional
+from typing import Any, FrozenSet, List, Optional
 
 from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS, MODEL_MARKERS
 from fftlint.analysis.sql.sources import has_word
@@ -344,9 +344,7 @@ def _query_helper_possible(view: Any) -> bool:
                 continue
             if any(isinstance(n, COLLECTION_LOOPS) for n in ast.walk(stmt)):
                 return True
-    for scope in list(facts.scopes.values()):
-        if scope.kind != "function":
-            continue
+    for scope in _functions_with_loops(view, facts):
         details = function_details(facts, scope, ())
         for call in details.calls:
             if not call.in_loop or call.kind == "iter":
@@ -355,6 +353,24 @@ def _query_helper_possible(view: Any) -> bool:
                 if project.explain(target, "orm", facts.module) is not None:
                     return True
     return False
+
+
+def _functions_with_loops(view: Any, facts: Any) -> List[Any]:
+    """The function scopes whose lines hold a loop or comprehension of the file (every
+    scope around one, nested ones too): only their calls can be in a loop, so only their
+    bodies need reading (most functions of a module have no loop)."""
+    loops = [(n.lineno, getattr(n, "end_lineno", None) or n.lineno) for n in view.nodes(*COLLECTION_LOOPS)]
+    if not loops:
+        return []
+    out = []
+    for scope in list(facts.scopes.values()):
+        if scope.kind != "function":
+            continue
+        node = scope.node
+        first, last = node.lineno, getattr(node, "end_lineno", None) or 1 << 30
+        if any(first <= start and end <= last for start, end in loops):
+            out.append(scope)
+    return out
 
 
 def _project_may_query(project: Any, view: Any) -> bool:
