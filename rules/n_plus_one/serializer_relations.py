@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional
 
 import libcst as cst
 
@@ -12,7 +12,7 @@ from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, unchain
-from ._serializers import Read, SerializerReader
+from ._serializers import SerializerReader
 from .provider import OrmProvider
 
 #: Views whose ``list`` serializes every row of ``queryset`` / ``get_queryset()``.
