@@ -60,6 +60,8 @@ SQLA = (
 #: loaded columns are chosen by hand): not a row loop this rule reads.
 _NOT_ROW_LOOPS = frozenset(("only", "defer", "values", "values_list", "dates", "datetimes", "union", "intersection",
                             "difference", "extra", "none", "raw"))
+#: Queryset methods whose result holds no model row (a number, a bool, dicts or tuples).
+_ROWLESS_METHODS = frozenset(("count", "exists", "aggregate", "values", "values_list", "acount", "aexists", "aaggregate"))
 #: Calls that can reach any local name: the rows could be read through them.
 _INTROSPECTION = frozenset(("locals", "vars", "eval", "exec", "globals"))
 _BASE_MODULES = ("django.", "sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")
@@ -293,10 +295,34 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
             if depth > 3 or name in scan.declared or _assignments(function, name) != 1:
                 raise _Unknown
             value = scan.assigned_value(name)
-            if value is None or scan.occurrences(name) != 2:  # the assignment and this use
+            if value is None:
                 raise _Unknown
+            for node, nested in scan.names(name):
+                if node is root or isinstance(scan.parent(node), cst.AssignTarget):
+                    continue  # this use, and the one assignment
+                if nested or not self._gives_no_row(node, scan):
+                    raise _Unknown  # returned, passed, stored, ...: its rows may be read elsewhere
             out = self._chains(value, function, scan, depth + 1) + out
         return out
+
+    def _gives_no_row(self, node: cst.Name, scan: "_Scan") -> bool:
+        """A use of the queryset that hands no row to other code: ``qs.count()``,
+        ``qs.exists()``, ``qs.values_list(...)`` (dicts / tuples), ``len(qs)``,
+        ``bool(qs)``, ``if qs:`` / ``not qs`` (the same rows, evaluated)."""
+        parent = scan.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            call = scan.parent(parent)
+            return parent.attr.value in _ROWLESS_METHODS and isinstance(call, cst.Call) and call.func is parent
+        if isinstance(parent, cst.Arg) and parent.value is node and not parent.keyword and not parent.star:
+            call = scan.parent(parent)
+            return isinstance(call, cst.Call) and len(call.args) == 1 and self.ctx.names.resolve(call.func) in ("len", "bool")
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
+            return True
+        if isinstance(parent, (cst.If, cst.While)) and parent.test is node:
+            return True
+        if isinstance(parent, cst.BooleanOperation):  # ``if a and qs:``: truth only when the result is a test
+            return isinstance(scan.parent(parent), (cst.If, cst.While, cst.UnaryOperation))
+        return False
 
     def _loaders(self, q: Query, chains: List[cst.BaseExpression]) -> Iterator[Tuple[cst.Call, cst.Arg, str, str]]:
         """``(call, argument, path, display)`` for every eager load of the chains."""

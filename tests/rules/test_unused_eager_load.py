@@ -113,8 +113,13 @@ def test_the_base_class_missing_from_the_project_is_unknown(tmp_path):
 @pytest.mark.parametrize(
     "body",
     [
-        # the queryset name is used twice
-        'qs = Book.objects.select_related("author")\nfor b in qs:\n    print(b.title)\nprint(qs.count())\n',
+        # the queryset is formatted (its repr shows rows), or given to a helper
+        'qs = Book.objects.select_related("author")\nfor b in qs:\n    print(b.title)\nprint(qs)\n',
+        'qs = Book.objects.select_related("author")\nfor b in qs:\n    print(b.title)\nlog(len(qs), qs)\n',
+        # a row of the queryset leaves by another way
+        'qs = Book.objects.select_related("author")\nfor b in qs:\n    print(b.title)\nreturn qs.first()\n',
+        'qs = Book.objects.select_related("author")\nfor b in qs:\n    print(b.title)\nreturn qs[0]\n',
+        'qs = Book.objects.select_related("author")\nif qs.exists():\n    helper(qs)\nfor b in qs:\n    print(b.title)\n',
         # assigned twice
         'qs = Book.objects.select_related("author")\nqs = qs.filter(title="x")\nfor b in qs:\n    print(b.title)\n',
         # a closure variable (built in the enclosing function)
@@ -135,6 +140,21 @@ def test_the_base_class_missing_from_the_project_is_unknown(tmp_path):
 def test_uses_it_cannot_follow_stay_silent(tmp_path, body):
     found = lint_project(tmp_path, {"shop/models.py": MODELS, "shop/base.py": BASE, "shop/views.py": view(body)})
     assert found == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'qs = Book.objects.select_related("author")\nn = qs.count()\nfor b in qs:\n    print(b.title)\nreturn n\n',
+        'qs = Book.objects.select_related("author")\nif not qs.exists():\n    return\nfor b in qs:\n    print(b.title)\n',
+        'qs = Book.objects.select_related("author")\nif len(qs) > 10 or not qs:\n    return\nfor b in qs:\n    print(b.title)\nids = list(qs.values_list("pk", flat=True))\n',
+    ],
+)
+def test_uses_of_the_queryset_that_give_no_row(tmp_path, body):
+    """``qs.count()``, ``qs.exists()``, ``len(qs)``, ``if qs:``, ``qs.values_list(...)``:
+    they run a query or evaluate the queryset, but no row reaches other code."""
+    found = lint_project(tmp_path, {"shop/models.py": MODELS, "shop/base.py": BASE, "shop/views.py": view(body)})
+    assert [line for _, line, _ in found] == [1 + 4]
 
 
 def test_first_unread_segment():
