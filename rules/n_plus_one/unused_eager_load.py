@@ -86,8 +86,10 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     The rule reports only when it can see every use of the rows:
 
     - the query is built and iterated in one function: in the `for` statement or
-      comprehension itself, or in the only assignment of a local name that is used
-      nowhere else (not returned, passed, stored, put in a template context...);
+      comprehension itself, or in the only assignment of a local name used elsewhere
+      only in ways that hand no row to other code (`qs.count()`, `qs.exists()`,
+      `qs.values_list(...)`, `len(qs)`, `if qs:`) -- never returned, passed, stored,
+      formatted or put in a template context;
     - the loop variable is used only as `row.attr` (never passed to a call, stored,
       returned, yielded, formatted or given to `getattr`), the function calls no
       `locals()` / `vars()` / `eval()`, and the variable is not read in a nested
