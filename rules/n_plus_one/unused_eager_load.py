@@ -211,6 +211,13 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
             fixed=MODELS + "def show():\n    for b in Book.objects.filter(title='x').prefetch_related('author'):\n        print(b.author.name)\n",
             safety=UNSAFE,
         ),
+        # two unread arguments: two reports, both fixed (one per --fix pass)
+        Invalid(
+            MODELS + "def show():\n    for b in Book.objects.filter(title='x').prefetch_related('tags', 'author'):\n        print(b.title)\n",
+            count=2,
+            fixed=MODELS + "def show():\n    for b in Book.objects.filter(title='x'):\n        print(b.title)\n",
+            safety=UNSAFE,
+        ),
         # the only argument of a call inside the chain: the call goes
         Invalid(
             MODELS + "def show():\n    for b in Book.objects.filter(title='x').select_related('author').order_by('title'):\n        print(b.title, b.author_id)\n",
