@@ -3,7 +3,7 @@ a relation that no row of the loop reads."""
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -21,6 +21,8 @@ from ._querysets import (
     NPlusOneOptions,
     Query,
     QueryLoopTracker,
+    _apply_django,
+    _apply_sqlalchemy,
     _assignments,
     _loader_attrs,
     catalog,
@@ -86,8 +88,9 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     The rule reports only when it can see every use of the rows:
 
     - the query is built and iterated in one function: in the `for` statement or
-      comprehension itself, or in the only assignment of a local name used elsewhere
-      only in ways that hand no row to other code (`qs.count()`, `qs.exists()`,
+      comprehension itself, or in the assignments of a local name (`qs = Book.objects...`
+      and `qs = qs.filter(...)` narrowing it with catalog methods) used elsewhere only
+      in ways that hand no row to other code (`qs.count()`, `qs.exists()`,
       `qs.values_list(...)`, `len(qs)`, `if qs:`) -- never returned, passed, stored,
       formatted or put in a template context;
     - the loop variable is used only as `row.attr` (never passed to a call, stored,
@@ -265,14 +268,9 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
         function = self.ctx.stack.function
         if not isinstance(function, cst.FunctionDef) or var.prefix or q.related is not None or var.function is not function:
             return
-        # a custom manager (``q.custom``) still gives model rows; a custom method in the
-        # chain is the facts layer's to read (``via == "values"``)
-        if q.model is None or not q.instances or q.custom_method or q.loads_unknown or q.select_all or q.batch:
+        if q.model is None or q.via not in ("manager", "query", "session") or not _readable(q):
             return
-        if q.via not in ("manager", "query", "session") or q.terminal not in (None, "all", "scalars"):
-            return
-        if q.orm == "django" and _NOT_ROW_LOOPS & set(q.methods):
-            return
+        self._loop_query = q
         loop_iter = _loop_iter(var.loop)
         if loop_iter is None:
             return
@@ -295,24 +293,56 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
             self._report(q, loop_iter, call, arg, path, unread, relation)
 
     def _chains(self, expr: cst.BaseExpression, function: cst.FunctionDef, scan: "_Scan", depth: int) -> List[cst.BaseExpression]:
-        """The expressions the query is built from, outermost last: the loop's own, and
-        the value of the one assignment of a local name it starts from."""
+        """The expressions the query is built from: the loop's own, and the values of the
+        assignments of a local name it starts from (``qs = Book.objects...`` and any
+        ``qs = qs.filter(...)`` narrowing it, in a branch or not), each read as a chain of
+        the same model whose methods the catalog knows."""
         root, _ = unchain(expr)
         out = [expr]
-        if isinstance(root, cst.Name) and self.qa.lookup(root.value) is not None:
-            name = root.value
-            if depth > 3 or name in scan.declared or _assignments(function, name) != 1:
-                raise _Unknown
-            value = scan.assigned_value(name)
-            if value is None:
-                raise _Unknown
-            for node, nested in scan.names(name):
-                if node is root or isinstance(scan.parent(node), cst.AssignTarget):
-                    continue  # this use, and the one assignment
-                if nested or not self._gives_no_row(node, scan):
-                    raise _Unknown  # returned, passed, stored, ...: its rows may be read elsewhere
-            out = self._chains(value, function, scan, depth + 1) + out
+        if not (isinstance(root, cst.Name) and self.qa.lookup(root.value) is not None):
+            return out
+        name = root.value
+        values = scan.assigned_values(name)
+        if depth > 3 or name in scan.declared or not values or _assignments(function, name) != len(values):
+            raise _Unknown  # bound by ``+=``, a ``for``, a ``with``, a walrus, ``global``...
+        refinements: Set[int] = set()
+        for value in values:
+            value_root, links = unchain(value)
+            if isinstance(value_root, cst.Name) and value_root.value == name:
+                refinements.add(id(value_root))  # ``qs = qs.filter(...)``
+                if not self._narrows(links):
+                    raise _Unknown
+                out.append(value)
+            else:
+                out.extend(self._chains(value, function, scan, depth + 1))
+                if not self._same_query(value):
+                    raise _Unknown
+        for node, nested in scan.names(name):
+            if node is root or id(node) in refinements or isinstance(scan.parent(node), cst.AssignTarget):
+                continue  # this use, a narrowing and the assignments
+            if nested or not self._gives_no_row(node, scan):
+                raise _Unknown  # returned, passed, stored, ...: its rows may be read elsewhere
         return out
+
+    def _narrows(self, links: List[Any]) -> bool:
+        """``.filter(...).order_by(...)`` applied to a query: catalog methods only (no
+        custom method, no ``values()`` / ``only()``, nothing that runs it)."""
+        if not links:
+            return False
+        q = self._loop_query
+        probe = Query(q.orm, q.model, q.model_name, "")
+        got = _apply_django(probe, links) if q.orm == "django" else _apply_sqlalchemy(probe, links, None)
+        return got is not None and _readable(got)
+
+    def _same_query(self, value: cst.BaseExpression) -> bool:
+        """A fresh chain (``qs = Book.objects...``) of the loop's model and ORM; a name
+        bound to one is checked where it is assigned."""
+        root, links = unchain(value)
+        if isinstance(root, cst.Name) and self.qa.lookup(root.value) is not None:
+            return True
+        got = self.qa._django(root, links) or self.qa._sqlalchemy(root, links)
+        q = self._loop_query
+        return got is not None and got.model is not None and q.model is not None and got.model.qualname == q.model.qualname and got.orm == q.orm and _readable(got)
 
     def _gives_no_row(self, node: cst.Name, scan: "_Scan") -> bool:
         """A use of the queryset that hands no row to other code: ``qs.count()``,
@@ -482,6 +512,18 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
         return replace(call, new, safety=UNSAFE, title="Remove the unused eager load")
 
 
+def _readable(q: Query) -> bool:
+    """A query whose rows are model instances and whose loads are all read: a custom
+    manager (``q.custom``) still gives model rows, but a custom method in the chain is
+    the facts layer's to read; ``only()`` / ``values()`` / ``union()``... are not row
+    loops this rule reads; nothing ran it but ``all()`` / ``scalars()``."""
+    if not q.instances or q.custom_method or q.loads_unknown or q.select_all or q.batch:
+        return False
+    if q.terminal not in (None, "all", "scalars"):
+        return False
+    return not (q.orm == "django" and _NOT_ROW_LOOPS & set(q.methods))
+
+
 def _django_path(arg: cst.Arg) -> Optional[str]:
     """The relation path a ``select_related`` / ``prefetch_related`` argument loads: a
     string literal, or ``Prefetch("path")`` with nothing else."""
@@ -597,9 +639,9 @@ class _Scan:
     def occurrences(self, name: str) -> int:
         return len(self._names.get(name, []))
 
-    def assigned_value(self, name: str) -> Optional[cst.BaseExpression]:
-        found = self._assigned.get(name, [])
-        return found[0] if len(found) == 1 else None
+    def assigned_values(self, name: str) -> List[cst.BaseExpression]:
+        """The values of the plain ``name = ...`` statements (not in nested scopes)."""
+        return self._assigned.get(name, [])
 
 
 def _first_unread(path: str, used: Set[str], below: Set[str]) -> Optional[str]:

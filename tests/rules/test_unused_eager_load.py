@@ -120,8 +120,11 @@ def test_the_base_class_missing_from_the_project_is_unknown(tmp_path):
         'qs = Book.objects.select_related("author")\nfor b in qs:\n    print(b.title)\nreturn qs.first()\n',
         'qs = Book.objects.select_related("author")\nfor b in qs:\n    print(b.title)\nreturn qs[0]\n',
         'qs = Book.objects.select_related("author")\nif qs.exists():\n    helper(qs)\nfor b in qs:\n    print(b.title)\n',
-        # assigned twice
-        'qs = Book.objects.select_related("author")\nqs = qs.filter(title="x")\nfor b in qs:\n    print(b.title)\n',
+        # assigned again to what the rule cannot read: a helper's result, a custom method, values()
+        'qs = Book.objects.select_related("author")\nqs = narrow(qs)\nfor b in qs:\n    print(b.title)\n',
+        'qs = Book.objects.select_related("author")\nqs = qs.published()\nfor b in qs:\n    print(b.title)\n',
+        'qs = Book.objects.select_related("author")\nqs = qs.values("title")\nfor b in qs:\n    print(b.title)\n',
+        'qs = Book.objects.select_related("author")\nqs += extra\nfor b in qs:\n    print(b.title)\n',
         # a closure variable (built in the enclosing function)
         'qs = Book.objects.select_related("author")\ndef inner():\n    for b in qs:\n        print(b.title)\ninner()\n',
         # the loop variable is rebound, yielded, deleted, compared as a whole
@@ -155,6 +158,20 @@ def test_uses_of_the_queryset_that_give_no_row(tmp_path, body):
     they run a query or evaluate the queryset, but no row reaches other code."""
     found = lint_project(tmp_path, {"shop/models.py": MODELS, "shop/base.py": BASE, "shop/views.py": view(body)})
     assert [line for _, line, _ in found] == [1 + 4]
+
+
+def test_a_queryset_narrowed_by_reassignment(tmp_path):
+    """``qs = qs.filter(...)`` (in a branch too): the loads of every assignment count."""
+    body = (
+        'qs = Book.objects.select_related("author")\n'
+        'if flag:\n    qs = qs.filter(title="x").prefetch_related("author__books")\n'
+        'for b in qs:\n    print(b.title)\n'
+    )
+    found = lint_project(tmp_path, {"shop/models.py": MODELS, "shop/base.py": BASE, "shop/views.py": view(body)})
+    assert [line for _, line, _ in found] == [5, 7]
+    read = body.replace("print(b.title)", "print(b.author.name)")
+    found = lint_project(tmp_path, {"shop/models.py": MODELS, "shop/base.py": BASE, "shop/views.py": view(read)})
+    assert [(line, "`author__books`" in message) for _, line, message in found] == [(7, True)]
 
 
 def test_first_unread_segment():
