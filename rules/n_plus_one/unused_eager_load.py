@@ -64,6 +64,9 @@ _NOT_ROW_LOOPS = frozenset(("only", "defer", "values", "values_list", "dates", "
                             "difference", "extra", "none", "raw"))
 #: Queryset methods whose result holds no model row (a number, a bool, dicts or tuples).
 _ROWLESS_METHODS = frozenset(("count", "exists", "aggregate", "values", "values_list", "acount", "aexists", "aaggregate"))
+#: SQLAlchemy loader options that load eagerly (``raiseload`` / ``noload`` / ``lazyload`` /
+#: ``defaultload`` load nothing; ``contains_eager`` fills from a join written by hand).
+_SQLA_EAGER = frozenset(("selectinload", "joinedload", "subqueryload", "immediateload"))
 #: Calls that can reach any local name: the rows could be read through them.
 _INTROSPECTION = frozenset(("locals", "vars", "eval", "exec", "globals"))
 _BASE_MODULES = ("django.", "sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")
@@ -81,7 +84,8 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     """## What it does
     Checks for an eager load that the code never uses: a `select_related("author")`,
     `prefetch_related("tags")` / `Prefetch("tags")` (Django) or
-    `options(selectinload(User.addresses))` / `joinedload(...)` (SQLAlchemy) on a query whose
+    `options(selectinload(User.addresses))` / `joinedload(...)` / `subqueryload(...)` /
+    `immediateload(...)` (SQLAlchemy) on a query whose
     rows are iterated, when no row of the loop reads that relation. For a nested path
     (`select_related("author__publisher")`) the first segment nobody reads is named.
 
@@ -107,12 +111,13 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     Anything else is silent: queries built in another function, `only()` / `defer()` /
     `values()` / `values_list()` queries, loaders whose arguments cannot be read
     (`Prefetch(..., to_attr=...)`, `*fields`, `select_related()` with no argument),
-    custom managers and queryset methods, related-manager loops, SQLAlchemy loader chains
-    (`selectinload(A.b).joinedload(B.c)`: only the first relation is read) and
-    statements held in a name. The rule is **opt-in** (`default_enabled = False`) while
+    custom managers' queryset methods, related-manager loops, SQLAlchemy `raiseload` /
+    `noload` / `lazyload` / `contains_eager` (not an eager load to remove), loader chains
+    (`selectinload(A.b).joinedload(B.c)`) and loaders with options (`innerjoin=True`
+    changes the rows), and statements held in a name (`session.scalars(stmt)`). The rule is **opt-in** (`default_enabled = False`) while
     its precision on real code is being proven: a loop that looks complete to a static
-    reading can still hand its rows to code the rule does not see (a signal, a
-    descriptor, a model method of a third-party base).
+    reading can still hand its rows to code the rule does not see (a signal, a custom
+    field descriptor, a SQLAlchemy `load` event listener).
 
     ## Why is this bad?
     An eager load costs on every run: `select_related` widens the query with a JOIN and
@@ -197,6 +202,8 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
         # a collection read: anything below it may be read through it
         MODELS + "def show():\n    for t in Tag.objects.prefetch_related('book_set__author'):\n        print([b.title for b in t.book_set.all()])\n",
         SQLA + "def show(session):\n    for u in session.query(User).options(selectinload(User.addresses)):\n        print(len(u.addresses))\n",
+        # not an eager load: a guard against lazy loads
+        SQLA + "from sqlalchemy.orm import raiseload\ndef show(session):\n    for u in session.query(User).options(raiseload(User.addresses)):\n        print(u.id)\n",
     ]
     INVALID = [
         Invalid(
@@ -543,7 +550,7 @@ def _sqla_single_loader(expr: cst.BaseExpression, q: Query) -> bool:
     """``selectinload(User.addresses)`` on a query of ``User``: one loader, one relation
     of the query's own model (not a chain ``.joinedload(...)`` or another entity's)."""
     root, links = unchain(expr)
-    if len(links) != 1 or not isinstance(links[0].node, cst.Call):
+    if last_name(root) not in _SQLA_EAGER or len(links) != 1 or not isinstance(links[0].node, cst.Call):
         return False
     args = links[0].node.args
     if len(args) != 1 or not isinstance(args[0].value, cst.Attribute):
