@@ -64,6 +64,9 @@ _NOT_ROW_LOOPS = frozenset(("only", "defer", "values", "values_list", "dates", "
                             "difference", "extra", "none", "raw"))
 #: Queryset methods whose result holds no model row (a number, a bool, dicts or tuples).
 _ROWLESS_METHODS = frozenset(("count", "exists", "aggregate", "values", "values_list", "acount", "aexists", "aaggregate"))
+#: Attributes that hold what the query loaded (Django's prefetch cache and
+#: ``_state.fields_cache``, SQLAlchemy's instance state; ``__dict__`` for both).
+_LOADED_STATE = frozenset(("_prefetched_objects_cache", "_state", "_sa_instance_state"))
 #: SQLAlchemy loader options that load eagerly (``raiseload`` / ``noload`` / ``lazyload`` /
 #: ``defaultload`` load nothing; ``contains_eager`` fills from a join written by hand).
 _SQLA_EAGER = frozenset(("selectinload", "joinedload", "subqueryload", "immediateload"))
@@ -104,7 +107,8 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     - every attribute read of a row is a relation (followed further for to-one
       relations), or a column: an attribute that a model class of the project defines
       as a method or property (which may read a relation), a method call on the row,
-      or a model with a base class outside the project and the ORM, makes the loop
+      a model with a base class outside the project and the ORM, or a read of the
+      loaded state (`_prefetched_objects_cache`, `_state`, `__dict__`) makes the loop
       unknown. A related object that escapes (`authors.append(book.author)`) counts as
       reading everything below it.
 
@@ -197,6 +201,9 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
         MODELS + "for b in Book.objects.select_related('author'):\n    print(b.title)\n",
         # locals() can hand anything to a template
         MODELS + "def show():\n    for b in Book.objects.select_related('author'):\n        print(b.title)\n    return locals()\n",
+        # the caches of what the query loaded
+        MODELS + "def show():\n    for b in Book.objects.prefetch_related('tags'):\n        print(b.title, 'tags' in b._prefetched_objects_cache)\n",
+        MODELS + "def show():\n    for b in Book.objects.select_related('author'):\n        print(b._state.fields_cache, b.__dict__)\n",
         # a related object that escapes counts as read below it
         MODELS + "def show(out):\n    for b in Book.objects.select_related('author'):\n        out.append(b.author)\n",
         # a collection read: anything below it may be read through it
@@ -457,7 +464,7 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
                 below.add(step)  # the related object itself goes somewhere
             return
         called = isinstance(parent, cst.Call) and parent.func is node
-        if called or self._runs_code(model, attr):
+        if called or attr in _LOADED_STATE or attr.startswith("__") or self._runs_code(model, attr):
             if path == ROOT:
                 raise _Unknown  # a method or property of the row may read any relation
             below.add(path)
