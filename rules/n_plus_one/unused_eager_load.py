@@ -293,7 +293,10 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
             if len(expr.args) != 1:
                 return
             expr = expr.args[0].value
-        scan = _Scan(function)
+        scans: Dict[int, _Scan] = self.__dict__.setdefault("_scans", {})
+        scan = scans.get(id(function))
+        if scan is None:
+            scan = scans[id(function)] = _Scan(function)  # one walk per function, however many loops
         if scan.introspects:
             return
         loaders = list(self._loaders(q, self._chains(expr, function, scan, 0)))
