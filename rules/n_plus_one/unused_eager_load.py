@@ -88,8 +88,8 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     Checks for an eager load that the code never uses: a `select_related("author")`,
     `prefetch_related("tags")` / `Prefetch("tags")` (Django) or
     `options(selectinload(User.addresses))` / `joinedload(...)` / `subqueryload(...)` /
-    `immediateload(...)` (SQLAlchemy) on a query whose
-    rows are iterated, when no row of the loop reads that relation. For a nested path
+    `immediateload(...)` (SQLAlchemy) on a query whose rows are iterated, when no row of
+    the loop reads that relation. For a nested path
     (`select_related("author__publisher")`) the first segment nobody reads is named.
 
     The rule reports only when it can see every use of the rows:
@@ -118,8 +118,10 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     custom managers' queryset methods, related-manager loops, SQLAlchemy `raiseload` /
     `noload` / `lazyload` / `contains_eager` (not an eager load to remove), loader chains
     (`selectinload(A.b).joinedload(B.c)`) and loaders with options (`innerjoin=True`
-    changes the rows), and statements held in a name (`session.scalars(stmt)`). The rule is **opt-in** (`default_enabled = False`) while
-    its precision on real code is being proven: a loop that looks complete to a static
+    changes the rows), and statements held in a name (`session.scalars(stmt)`).
+
+    The rule is **opt-in** (`default_enabled = False`) while its precision on real code
+    is being proven: a loop that looks complete to a static
     reading can still hand its rows to code the rule does not see (a signal, a custom
     field descriptor, a SQLAlchemy `load` event listener).
 
@@ -144,14 +146,14 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
 
     ## Fix safety
     Django only: the fix removes the argument -- a plain string literal -- from the
-    `select_related(...)` / `prefetch_related(...)` call; when it is the only argument the
-    whole call goes (`qs.select_related("a").filter(x=1)` becomes `qs.filter(x=1)`, and a
-    manager becomes `.all()`: `Book.objects.select_related("a")` becomes
-    `Book.objects.all()`, since a manager is not iterable). It is **unsafe**: the rule reads
-    the code statically, and a use it cannot see (a template filter reading the relation
-    through a row it does not know reaches it, a signal handler) would then run one query
-    per row. No fix is offered for `Prefetch(...)` arguments, SQLAlchemy loader options,
-    or a call with a comment inside it.
+    `select_related(...)` / `prefetch_related(...)` call. When it is the only argument the
+    call goes: `Book.objects.filter(x=1).select_related("a").order_by("t")` becomes
+    `Book.objects.filter(x=1).order_by("t")`; on a manager or a name the call becomes
+    `.all()` (`Book.objects.select_related("a")` becomes `Book.objects.all()`: a manager
+    is not iterable). It is **unsafe**: the rule reads the code statically, and a use it
+    cannot see (a signal handler or a field descriptor reading the relation) would then
+    run one query per row. No fix is offered for `Prefetch(...)` arguments, SQLAlchemy
+    loader options, or a call with a comment inside it.
 
     ## Options
     Shares `[tool.fftlint.n-plus-one]` with FFT201/FFT202 (`managers`, `session_names`).
