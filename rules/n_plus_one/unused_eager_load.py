@@ -121,9 +121,9 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
     changes the rows), and statements held in a name (`session.scalars(stmt)`).
 
     The rule is **opt-in** (`default_enabled = False`) while its precision on real code
-    is being proven: a loop that looks complete to a static
-    reading can still hand its rows to code the rule does not see (a signal, a custom
-    field descriptor, a SQLAlchemy `load` event listener).
+    is being proven: a loop that looks complete to a static reading can still hand its
+    rows to code the rule does not see (a signal, a custom field descriptor, a
+    SQLAlchemy `load` event listener).
 
     ## Why is this bad?
     An eager load costs on every run: `select_related` widens the query with a JOIN and
@@ -247,6 +247,12 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
         Invalid(
             MODELS + "def show():\n    qs = Author.objects.prefetch_related('books')\n    for a in qs:\n        print(a.name)\n",
             fixed=MODELS + "def show():\n    qs = Author.objects.all()\n    for a in qs:\n        print(a.name)\n",
+            safety=UNSAFE,
+        ),
+        # narrowed by reassignment; on a name the call becomes .all()
+        Invalid(
+            MODELS + "def show(flag):\n    qs = Book.objects.filter(title='x')\n    if flag:\n        qs = qs.select_related('author')\n    for b in qs:\n        print(b.title)\n",
+            fixed=MODELS + "def show(flag):\n    qs = Book.objects.filter(title='x')\n    if flag:\n        qs = qs.all()\n    for b in qs:\n        print(b.title)\n",
             safety=UNSAFE,
         ),
         # a nested path: the first segment nobody reads
