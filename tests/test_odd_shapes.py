@@ -78,12 +78,16 @@ def broken_fixes(source: str, result: FileResult) -> List[str]:
     language server), leave code that is not valid Python, or lose or copy a comment."""
     out = []
     before = None
+    # a spliced seed can leave the program itself uncompilable (``from __future__`` after
+    # other statements): a fix is judged on keeping valid code valid
+    valid = None
     for d in result.diagnostics:
         if d.fix is None:
             continue
         before = comments(source) if before is None else before
+        valid = odd_shapes._valid(source) if valid is None else valid
         fixed = apply_edits(source, d.fix.edits)
-        if not odd_shapes._valid(fixed) or comments(fixed) != before:
+        if valid and not odd_shapes._valid(fixed) or comments(fixed) != before:
             out.append(f"{d.code} at {d.span.line}:{d.span.column}: {[e.content for e in d.fix.edits]}")
     return out
 

@@ -393,3 +393,15 @@ def _project_may_query(project: Any, view: Any) -> bool:
         words = _SQLA_MODULES + tuple({c.split(".", 1)[0] for c in catalog()["dbapi"]["connect"]}) + MODEL_MARKERS
         return any(w in view.text for w in words)  # a file outside the project's sources
     return True
+
+
+_EAGER_LOADERS = frozenset(("select_related", "prefetch_related", "options"))
+
+
+def unused_eager_load_could_match(view: Any) -> bool:
+    """FFT205: a function with a collection loop and an eager-load call
+    (``select_related`` / ``prefetch_related`` / ``options``): every finding is an
+    argument of such a call on the rows of a loop in a function."""
+    if not has_collection_loop(view) or not view.has(ast.FunctionDef, ast.AsyncFunctionDef):
+        return False
+    return any(node.attr in _EAGER_LOADERS for node in view.nodes(ast.Attribute))
