@@ -303,6 +303,7 @@ class ProjectFacts:
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
         state["overlay"], state["_resolved"], state["_chains"], state["_facts"], state["_details"] = {}, {}, {}, {}, {}
+        state["_facts_text"] = {}  # the texts of binding maps that stay behind
         if self.source is not None:
             # loaded summaries and memos stay in the process that made them; each worker
             # loads (from the cache) what its files reach
