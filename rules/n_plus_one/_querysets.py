@@ -714,6 +714,14 @@ def loop_targets(node: cst.CSTNode) -> Set[str]:
     return out
 
 
+def targets_of(loops: Sequence[cst.CSTNode]) -> Set[str]:
+    """The names the loops bind (every target of each)."""
+    out: Set[str] = set()
+    for loop in loops:
+        out |= loop_targets(loop)
+    return out
+
+
 def mentions(expr: cst.CSTNode, names: Set[str]) -> bool:
     return any(isinstance(n, cst.Name) and n.value in names for n in _walk(expr))
 
@@ -747,9 +755,7 @@ def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) 
     one per row: no single statement can replace the loop."""
     if expr is None:
         return False
-    targets: Set[str] = set()
-    for loop in loops:
-        targets |= loop_targets(loop)
+    targets = targets_of(loops)
     if isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)):
         root = expr
         while isinstance(root, (cst.Attribute, cst.Subscript)):
@@ -769,9 +775,7 @@ def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) 
 
 def batched(query: Query, loops: Sequence[cst.CSTNode]) -> bool:
     """``filter(id__in=chunk)`` with ``chunk`` a loop variable: a deliberate batch."""
-    targets: Set[str] = set()
-    for loop in loops:
-        targets |= loop_targets(loop)
+    targets = targets_of(loops)
     return any(mentions(value, targets) for value in query.batched_on)
 
 

@@ -21,11 +21,11 @@ from ._querysets import (
     catalog,
     collection_loops,
     last_name,
-    loop_targets,
     mentions,
     not_database,
     per_table,
     runs_at_most_once,
+    targets_of,
 )
 from .provider import OrmProvider
 
@@ -331,10 +331,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
         text = _sql_text(sql)
         if text is None:
             return  # a statement that changes per iteration: a script runner, not N+1
-        targets = set()
-        for loop in loops:
-            targets |= loop_targets(loop)
-        if isinstance(sql, cst.Name) and sql.value in targets or per_table(sql, loops):
+        if isinstance(sql, cst.Name) and sql.value in targets_of(loops) or per_table(sql, loops):
             return
         verb = text.lstrip("( \n\t").split(None, 1)[0].upper() if text.strip() else ""
         if verb in ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT"):

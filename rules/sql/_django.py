@@ -150,6 +150,11 @@ def _flag(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.Name) and value.value in ("True", "False")
 
 
+def _relation_by_column(model: Any, column: str) -> Any:
+    """The relation field of ``model`` stored in ``column`` (``order_id``), or None."""
+    return next((f for f in model.fields.values() if f.relation and f.column == column), None)
+
+
 def _callee(node: cst.Call) -> Optional[str]:
     func = node.func
     if isinstance(func, cst.Name):
@@ -265,7 +270,7 @@ class _Query:
         if len(parts) != 2:
             return False
         name = self.base.pk if parts[0] == "pk" else parts[0]
-        fld = self.base.fields.get(name) or next((f for f in self.base.fields.values() if f.relation and f.column == name), None)
+        fld = self.base.fields.get(name) or _relation_by_column(self.base, name)
         return fld is not None and bool(fld.indexed) and not fld.m2m
 
     def _unjudged(self, model: Any, column: str) -> Cond:
@@ -294,7 +299,7 @@ class _Query:
                 name = model.pk
             fld = model.fields.get(name)
             if fld is None:
-                fld = next((f for f in model.fields.values() if f.relation and f.column == name), None)
+                fld = _relation_by_column(model, name)
                 if fld is not None and op_only:
                     return self._cond(alias, fld.column, op)
                 fld = None
