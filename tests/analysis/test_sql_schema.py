@@ -317,3 +317,20 @@ def test_app_label_is_an_identifier_even_in_a_hyphenated_folder(tmp_path, monkey
     rule = registry.lookup("FFT502")
     example = rule.INVALID[0]
     assert lint_example(rule, example.code, example.path, example.options).diagnostics
+
+
+def test_a_versions_folder_alone_does_not_make_a_migration():
+    """Alembic keeps revisions in ``versions/``, but so does pyenv (``~/.pyenv/versions/``)
+    and many a project: only a file that is an Alembic revision counts there."""
+    from fftlint.analysis.sql.sources import is_migration, may_teach
+
+    plain = "def create(x):\n    return x\n"
+    revision = 'revision = "ab12"\ndown_revision = None\n\ndef upgrade():\n    op.execute("CREATE INDEX ix_a ON a (b)")\n'
+    assert not is_migration("/root/.pyenv/versions/3.11.7/lib/python3.11/shutil.py", plain)
+    assert not may_teach(plain, "/root/.pyenv/versions/3.11.7/lib/python3.11/shutil.py")
+    assert is_migration("/srv/app/db/versions/ab12_add_index.py", revision)
+    assert may_teach(revision, "/srv/app/db/versions/ab12_add_index.py")
+    assert is_migration("/srv/app/migrations/0001_initial.py")
+    assert is_migration("/srv/app/alembic/versions/ab12.py")
+    facts = summarize(revision, "/srv/app/db/versions/ab12_add_index.py")
+    assert [(table, ix.name) for table, ix in facts.indexes] == [("a", "ix_a")]

@@ -619,15 +619,39 @@ def _enclosing_is_upgrade(call: ast.Call) -> bool:
 
 # --------------------------------------------------------------------------- DDL strings in migrations
 DJANGO_OPS = ("CreateModel", "AddIndex", "AddConstraint", "AddField", "AlterField", "AlterUniqueTogether", "AlterIndexTogether", "AlterModelOptions")
-MIGRATION_DIRS = ("migrations", "alembic", "versions", "migrate")
+MIGRATION_DIRS = ("migrations", "alembic", "migrate")
+#: Alembic's revision folder: a migration only when the file is a revision (pyenv keeps
+#: the whole stdlib under ``~/.pyenv/versions/``, many projects have a ``versions/``)
+REVISION_DIRS = ("versions",)
+_REVISION = re.compile(r"^down_revision\b", re.MULTILINE)
 DDL_WORDS = ("CREATE", "create", "Create", "ALTER", "alter", "Alter")
 _DDL_TEXT = re.compile(r"^(?:\s*--[^\n]*\n)*\s*(?:create|alter)\s", re.IGNORECASE)
 
 
-def is_migration(path: str) -> bool:
-    """A Django / Alembic migration file (by its folders)."""
-    parts = os.path.normpath(path).replace(os.sep, "/").split("/")[:-1]
-    return any(part in MIGRATION_DIRS or part.endswith("_migrations") for part in parts)
+def is_migration(path: str, source: Optional[str] = None) -> bool:
+    """A Django / Alembic migration file: by its folders, or (``source`` given) an Alembic
+    revision (a module-level ``down_revision``) in a ``versions/`` folder."""
+    parts = _folders(path)
+    if any(part in MIGRATION_DIRS or part.endswith("_migrations") for part in parts):
+        return True
+    return source is not None and _in_revision_dir(path) and _REVISION.search(source) is not None
+
+
+def _folders(path: str) -> List[str]:
+    return os.path.normpath(path).replace(os.sep, "/").split("/")[:-1]
+
+
+def _in_revision_dir(path: str) -> bool:
+    return any(part in REVISION_DIRS for part in _folders(path))
+
+
+def _is_revision(tree: ast.AST) -> bool:
+    """The module assigns ``down_revision`` at its top level (an Alembic revision)."""
+    for stmt in getattr(tree, "body", ()):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == "down_revision" for t in targets):
+            return True
+    return False
 
 
 def _migration_ddl(tree: ast.AST, path: str, facts: SchemaFacts) -> None:
@@ -701,7 +725,7 @@ def summarize_tree(tree: ast.AST, path: str) -> SchemaFacts:
                 ix = _sa_constraint(node, attrs, skip_name=True)
                 if ix is not None:
                     facts.indexes.append((table, ix))
-    if is_migration(path):
+    if is_migration(path) or (_in_revision_dir(path) and _is_revision(tree)):
         _migration_ddl(tree, path, facts)
     return facts
 
@@ -712,7 +736,7 @@ def may_teach(source: str, path: str = "") -> bool:
     (checked on the NFKC form too when the text is not ASCII, as the parser normalises
     identifiers that way), and -- for a migration at ``path`` -- no DDL word either.
     Saves the ``ast`` parse of files that merely mention models."""
-    if path and is_migration(path) and has_word(source, DDL_WORDS):
+    if path and is_migration(path, source) and has_word(source, DDL_WORDS):
         return True
     if not any(marker in source for marker in MARKERS):
         return False
