@@ -157,16 +157,20 @@ def _strong(call: ast.Call) -> bool:
     return any(k.arg in keywords and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords)
 
 
-def _in_loop_of(fn: Any, node: ast.AST) -> bool:
+def _in_loop_of(fn: Any, node: ast.AST, spans: Optional[Dict[int, List[Tuple[Tuple[int, int], Tuple[int, int]]]]] = None) -> bool:
     """``node`` is inside a ``for`` / ``while`` loop of ``fn`` (set-up code registers once
-    per iteration there)."""
+    per iteration there). ``spans``: a memo of each function's loop extents."""
+    found = spans.get(id(fn)) if spans is not None else None
+    if found is None:
+        found = [
+            ((loop.lineno, loop.col_offset), (getattr(loop, "end_lineno", None) or (1 << 30), getattr(loop, "end_col_offset", None) or 0))
+            for loop in ast.walk(fn)
+            if isinstance(loop, (ast.For, ast.AsyncFor, ast.While))
+        ]
+        if spans is not None:
+            spans[id(fn)] = found
     pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
-    for loop in ast.walk(fn):
-        if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
-            end = (getattr(loop, "end_lineno", None) or (1 << 30), getattr(loop, "end_col_offset", None) or 0)
-            if (loop.lineno, loop.col_offset) <= pos <= end:
-                return True
-    return False
+    return any(start <= pos <= end for start, end in found)
 
 
 def _ast_root(expr: ast.AST) -> Optional[str]:
@@ -579,6 +583,7 @@ class ListenerPerCall(Rule):
         opts = view.options_for(cls)
         setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
         verdicts: Dict[int, bool] = {}
+        loops: Dict[int, List[Tuple[Tuple[int, int], Tuple[int, int]]]] = {}
         for call in view.nodes(ast.Call):
             verdict = plan.may_match(call)  # type: ignore[arg-type]
             if not verdict:
@@ -591,7 +596,7 @@ class ListenerPerCall(Rule):
             ok = verdicts.get(id(fn))
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
-            if ok or _in_loop_of(fn, call) or _strong(call):
+            if ok or _in_loop_of(fn, call, loops) or _strong(call):
                 if verdict == RESOLVE and not plan.resolves(view, fn, call):  # type: ignore[arg-type]
                     continue
                 return True

@@ -127,7 +127,7 @@ class LeaksProvider(Provider):
         (``from .compat import register``; its last name is a catalog call's): the catalog
         entries whose syntax checks excuse it, for :meth:`match`. For any call under a
         lazy-initialisation guard: :data:`ONCE` (chains do not go through it)."""
-        out: Set[str] = {ONCE} if id(site.node) in once_guarded(site.function.node, _parents(site.function)) else set()
+        out: Set[str] = {ONCE} if id(site.node) in _once_guarded_in(site.function) else set()
         func = site.node.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         for e in self.by_last.get(last, ()):
@@ -302,6 +302,14 @@ def once_guarded(function: ast.AST, parents: Dict[int, ast.AST]) -> Set[int]:
         if assigned:
             out.update(id(sub) for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call))
     return out
+
+
+def _once_guarded_in(function: "FunctionView") -> Set[int]:
+    """:func:`once_guarded` of one function, read once (every call site of it asks)."""
+    found = function.memo.get("leaks.once")
+    if found is None:
+        found = function.memo["leaks.once"] = once_guarded(function.node, _parents(function))
+    return found
 
 
 def _parents(function: "FunctionView") -> Dict[int, ast.AST]:
