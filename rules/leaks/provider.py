@@ -285,6 +285,13 @@ def once_guarded(function: ast.AST, parents: Dict[int, ast.AST]) -> Set[int]:
         test = node.test
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             subject: Optional[ast.AST] = test.operand
+            if isinstance(subject, ast.Call) and isinstance(subject.func, ast.Attribute) and not subject.args and not subject.keywords:
+                state = ast_dotted(subject.func.value)
+                if state:
+                    # `if not q.is_active(): q.activate()`: once per change of q's state
+                    out.update(id(sub) for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)
+                               and isinstance(sub.func, ast.Attribute) and ast_dotted(sub.func.value) == state)
+                    continue
         elif isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
             subject = test.left
         else:

@@ -13,7 +13,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid
 from fftlint.types import Related, Span
 
-from ._common import LeaksOptions, leak_facts, load_catalog
+from ._common import LeaksOptions, leak_facts, load_catalog, walk_nodes
 from .listener_per_call import setup_by_name, setup_decorator
 from .provider import CACHED, NAME, SETUP, LeaksProvider
 
@@ -51,7 +51,9 @@ class RegistrationHelperPerCall(Rule):
     code, signal `connect` calls (FFT301 follows those through receivers), and calls under
     a lazy-initialisation guard (`if _store is None: _store = configure_store()`, `if not
     self._client: self._client = ...`), at the call or anywhere along the chain: they run
-    the first time only.
+    the first time only. The same for a method of an object called under a test of that
+    object's state (`if not q.is_active(): q.activate()`): it registers once per
+    activation, not per call. A guard on another object's state does not count.
 
     ## Why is this bad?
     A helper named `setup_logger` looks like it runs once, so its callers call it per job
@@ -124,6 +126,9 @@ class RegistrationHelperPerCall(Rule):
         "import logging\ndef setup_logger(name, h):\n    logger = logging.getLogger(name)\n    logger.addHandler(logging.StreamHandler())\n    logger.removeHandler(h)\n"
         "def run(job):\n    setup_logger('jobs', job)\n",
         Valid(LOGS + "def handle(request):\n    setup_logger(request.path)\n", path="tests/test_logs.py"),
+        # a state guard on the same object: the registration runs once per activation
+        "import atexit\nclass Queue:\n    def is_active(self):\n        return self._on\n    def activate(self):\n        atexit.register(self.flush)\n        self._on = True\n    def flush(self):\n        pass\nclass Repo:\n    def __init__(self):\n        self._queue = Queue()\n    def log_async(self, item, other):\n"
+            "        if not self._queue.is_active():\n            self._queue.activate()\n",
     ]
     INVALID = [
         Invalid(LOGS + "def run(job):\n    log = setup_logger('jobs')\n    log.info(job)\n", line=9, message_contains="run -> setup_logger -> logger.addHandler"),
@@ -133,6 +138,11 @@ class RegistrationHelperPerCall(Rule):
         Invalid("import logging\ndef _attach(logger):\n    logger.addHandler(logging.StreamHandler())\n"
                 "def setup_logging(name):\n    _attach(logging.getLogger(name))\n"
                 "def handle(request):\n    setup_logging('web')\n", message_contains="handle -> setup_logging -> _attach -> logger.addHandler"),
+        # no guard, or a guard on another object's state
+        Invalid("import atexit\nclass Queue:\n    def is_active(self):\n        return self._on\n    def activate(self):\n        atexit.register(self.flush)\n        self._on = True\n    def flush(self):\n        pass\nclass Repo:\n    def __init__(self):\n        self._queue = Queue()\n    def log_async(self, item, other):\n"
+            "        self._queue.activate()\n", message_contains="atexit"),
+        Invalid("import atexit\nclass Queue:\n    def is_active(self):\n        return self._on\n    def activate(self):\n        atexit.register(self.flush)\n        self._on = True\n    def flush(self):\n        pass\nclass Repo:\n    def __init__(self):\n        self._queue = Queue()\n    def log_async(self, item, other):\n"
+            "        if not other.is_active():\n            self._queue.activate()\n"),
     ]
 
     @classmethod
@@ -325,6 +335,13 @@ def _dotted_cst(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def _state_receiver(test: cst.BaseExpression) -> Optional[str]:
+    """``R.<predicate>()`` (a state test of the object ``R``) -> ``R`` as a dotted name."""
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and not test.args:
+        return _dotted_cst(test.func.value) or None
+    return None
+
+
 def _once_guarded_cst(fn: cst.FunctionDef) -> set:
     out: set = set()
 
@@ -348,6 +365,12 @@ def _once_guarded_cst(fn: cst.FunctionDef) -> set:
             subject: Optional[cst.BaseExpression] = None
             if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
                 subject = test.expression
+                state = _state_receiver(subject)
+                if state is not None:
+                    # `if not q.is_active(): q.activate()`: once per change of q's state
+                    out.update(id(c) for c in walk_nodes(n.body) if isinstance(c, cst.Call)
+                               and isinstance(c.func, cst.Attribute) and _dotted_cst(c.func.value) == state)
+                    return
             elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
                 comp = test.comparisons[0]
                 if isinstance(comp.operator, cst.Is) and isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":

@@ -47,8 +47,13 @@ class TimerWithoutCancel(Rule):
       `close`, `stop`, `shutdown`, `__exit__`, `__del__`, ...) without stopping it — a
       thread of an object that never ends lives with the process by design.
 
+    A stored periodic task is not reported when any function of the module cancels or
+    awaits that attribute on another object (`runner.decoder._reader_task.cancel()`, or a
+    local bound to it, `if (t := self.decoder._reader_task): t.cancel()`): the object's
+    owner ends the task.
+
     Not followed: timers handed to other objects or returned (their owner cancels them),
-    cancel paths in other classes or modules, and re-scheduling through helper functions.
+    cancel paths in other modules, and re-scheduling through helper functions.
     A task that is thrown away right where it is created is FFT302's.
 
     ## Why is this bad?
@@ -116,6 +121,9 @@ class TimerWithoutCancel(Rule):
         "import asyncio\nclass Beat:\n    def beat(self):\n        if self._closed:\n            return\n        self._loop.call_later(30, self.beat)\n",
         "import asyncio\nclass Poller:\n    def start(self):\n        self._task = asyncio.create_task(self._poll())\n    async def stop(self):\n        self._task.cancel()\n    async def _poll(self):\n        while True:\n            await asyncio.sleep(5)\n",
         "import asyncio\nclass Poller:\n    def start(self):\n        self._task = asyncio.create_task(self._poll())\n    async def _poll(self):\n        while not self._stopped:\n            await asyncio.sleep(5)\n",
+        # the task's owner cancels it from outside the class (directly or through an alias)
+        "import asyncio\nclass Decoder:\n    async def start(self):\n        self._reader = asyncio.create_task(self._read())\n    async def _read(self):\n        while True:\n            await asyncio.sleep(1)\nclass Runner:\n    async def run(self):\n        try:\n            await self.work()\n        finally:\n            if (t := self.decoder._reader) is not None:\n                t.cancel()\n",
+        "import asyncio\nclass Pump:\n    def start(self):\n        self._pump_task = asyncio.create_task(self._pump())\n    async def _pump(self):\n        while True:\n            await asyncio.sleep(1)\nasync def shutdown(pump):\n    pump._pump_task.cancel()\n",
         "import threading\nclass Worker:\n    def __init__(self):\n        threading.Thread(target=self._run, daemon=True).start()\n    def _run(self):\n        while True:\n            item = self.queue.get()\n            if item is None:\n                break\n",
         # a thread of an object that never ends: it lives with the process by design
         "import threading\nclass Server:\n    def serve(self):\n        threading.Thread(target=self._accept, daemon=True).start()\n    def _accept(self):\n        while True:\n            self.handle()\n",
@@ -137,6 +145,11 @@ class TimerWithoutCancel(Rule):
         ),
         Invalid(
             "import asyncio\nclass Poller:\n    def __init__(self):\n        self._task = asyncio.create_task(self._poll())\n    async def _poll(self):\n        while True:\n            await asyncio.sleep(5)\n",
+            message_contains="runs forever",
+        ),
+        # another object's task of another name is cancelled: this one is not
+        Invalid(
+            "import asyncio\nclass Pump:\n    def start(self):\n        self._pump_task = asyncio.create_task(self._pump())\n    async def _pump(self):\n        while True:\n            await asyncio.sleep(1)\nasync def shutdown(pump):\n    pump._other_task.cancel()\n    pump._pump_task.done()\n",
             message_contains="runs forever",
         ),
         Invalid(
@@ -260,6 +273,8 @@ class TimerWithoutCancel(Rule):
             return
         if kind == "task" and (stored is None or stored in self._cancelled_attrs(cls)):
             return  # a dropped task is FFT302's; a cancelled one is fine
+        if kind == "task" and stored in self._ended_in_module():
+            return  # its owner stops it from outside: `runner.decoder._reader_task.cancel()`
         if kind == "thread" and (stored is not None and stored in self._cancelled_attrs(cls) or not self._ends(cls)):
             return  # a thread of an object with no end (close/stop/...) lives with the process
         self.report(node, call=call, how=f"starts `{target}`, which runs forever (`while True` with no way out), and the class never stops it",
@@ -360,6 +375,44 @@ class TimerWithoutCancel(Rule):
                     out.add(aliases[owner.value])
         self._cancelled[id(cls)] = out
         return out
+
+    def _ended_in_module(self) -> Set[str]:
+        """Attribute names whose value some function of the module cancels or awaits on
+        any object (``obj._task.cancel()``, ``await obj._task``), also through a local of
+        that function bound to it (``t = obj._task`` / ``(t := obj._task)``, then
+        ``t.cancel()`` / ``await t``): the owner of the object ends the task."""
+        found = self._cancelled.get(id(self.ctx.module))
+        if found is not None:
+            return found
+        out: Set[str] = set()
+        for fn in walk_nodes(self.ctx.module):
+            if not isinstance(fn, cst.FunctionDef):
+                continue
+            aliases: Dict[str, Set[str]] = {}
+            ended: List[cst.BaseExpression] = []
+            for sub in walk_nodes(fn.body, into_scopes=False):
+                if isinstance(sub, (cst.Assign, cst.NamedExpr)) and self._on_other(sub.value):
+                    targets = [t.target for t in sub.targets] if isinstance(sub, cst.Assign) else [sub.target]
+                    for t in targets:
+                        if isinstance(t, cst.Name):
+                            aliases.setdefault(t.value, set()).add(sub.value.attr.value)
+                elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.func.attr.value == "cancel":
+                    ended.append(sub.func.value)
+                elif isinstance(sub, cst.Await):
+                    ended.append(sub.expression)
+            for expr in ended:
+                if isinstance(expr, cst.Attribute) and self._on_other(expr):
+                    out.add(expr.attr.value)
+                elif isinstance(expr, cst.Name):
+                    out.update(aliases.get(expr.value, ()))
+        self._cancelled[id(self.ctx.module)] = out
+        return out
+
+    @staticmethod
+    def _on_other(expr: cst.BaseExpression) -> bool:
+        """``<obj>.<attr>`` on an object that is not ``self`` (``self.<attr>`` is the
+        class's own, which ``_cancelled_attrs`` reads per class)."""
+        return isinstance(expr, cst.Attribute) and not (isinstance(expr.value, cst.Name) and expr.value.value == "self")
 
     @staticmethod
     def _ends(cls: cst.ClassDef) -> bool:
