@@ -364,12 +364,14 @@ def call_args(node: cst.Call, pattern_index: int, flags_index: int):
 
 
 @lru_cache(maxsize=2048)
-def cached_analysis(pattern: Union[str, bytes], flags: int, mode: str) -> Optional["RegexReport"]:
+def cached_analysis(pattern: Union[str, bytes], flags: int, mode: str, exclude: str = "") -> Optional["RegexReport"]:
+    """The analysis of ``pattern``; with ``exclude``, for subjects that hold none of
+    those characters."""
     # imported here: rule discovery must not load the analyser for files without regexes
     from fftlint.analysis.regex import RegexSyntaxError, analyze
 
     try:
-        return analyze(pattern, flags, mode=mode)
+        return analyze(pattern, flags, mode=mode, exclude=exclude)
     except RegexSyntaxError:
         return None
 
@@ -395,6 +397,7 @@ class Finding:
     mode: str
     callee: str
     flags: int
+    literal: bool = False  # the pattern argument is a string literal itself
 
 
 class RegexCallMixin:
@@ -449,7 +452,8 @@ class RegexCallMixin:
         report = cached_analysis(pat.value, flags, mode)
         if report is None:
             return None
-        return Finding(report, pat, mode, callee, flags)
+        return Finding(report, pat, mode, callee, flags,
+                       isinstance(pattern_node, (cst.SimpleString, cst.ConcatenatedString)))
 
     def report_finding(self, f: Finding) -> None:
         rep = f.report

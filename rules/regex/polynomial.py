@@ -7,8 +7,14 @@ import libcst as cst
 from fftlint.engine.contexts import PRODUCTION_AND_SCRIPTS
 from fftlint.rule import Invalid, Rule, Valid
 
-from ._common import REQUIRES, RegexCallMixin
+from typing import TYPE_CHECKING
+
+from ._common import REQUIRES, Finding, RegexCallMixin, cached_analysis
 from ._prefilter import analysis_could_report
+from ._subjects import TRUSTED, excluded_text, subject_uses
+
+if TYPE_CHECKING:  # pragma: no cover - the analyser is imported on first use only
+    from fftlint.analysis.regex import RegexReport
 
 
 class PolynomialRegex(RegexCallMixin, Rule):
@@ -18,6 +24,19 @@ class PolynomialRegex(RegexCallMixin, Rule):
     failing match costs O(n^2), O(n^3), ... steps in CPython's `re`. The message gives
     the degree (for `search`-like calls one more than for `match`, since every start
     position is tried) and an input that triggers it.
+
+    Input is followed: a pattern literal is silent when every place it is matched is shown safe: the
+    subject is a constant or a value the interpreter or the deployment provides
+    (`sqlite3.sqlite_version`, `sys.version`, `platform.*()`, Django's `settings.X`), or
+    it cannot hold a character every slow input needs -- an item of `s.split("\\n")` /
+    `s.splitlines()` / `s.split()` (without `maxsplit`), where the analysis is run again
+    for subjects without those characters. The literal is followed into
+    `re.match(P, s)`-style calls, `re.compile(P).match(s)`, and a compiled pattern bound
+    to a local, a private module name or a class attribute (read as `self.X` / `cls.X`);
+    a subject name through its assignments and `for` targets in the function, and a
+    parameter of a private module-level function through the arguments of its calls in
+    the file. Any other use (a public module name, a pattern passed on or returned, a
+    subject from elsewhere) is reported as before.
 
     ## Why is this bad?
     Quadratic or worse matching is a denial-of-service when the input is
@@ -70,5 +89,27 @@ class PolynomialRegex(RegexCallMixin, Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         f = self.finding(node)
-        if f is not None and f.report.complexity == "polynomial" and f.report.cause == "ambiguity":
+        if f is not None and _polynomial(f.report) and not self._inputs_are_safe(f):
             self.report_finding(f)
+
+    def _inputs_are_safe(self, f: Finding) -> bool:
+        """Every use of the literal matches a subject that cannot carry the attack."""
+        facts = self.ctx.names.facts
+        if not f.literal or facts is None:
+            return False
+        uses = self.ctx.shared(("FFT4", "subjects", f.pattern.value), lambda: subject_uses(facts.tree, f.pattern.value))
+        if uses is None:
+            return False
+        for subject, mode in uses:
+            if subject is None:
+                return False
+            if subject == TRUSTED:
+                continue
+            report = cached_analysis(f.pattern.value, f.flags, mode, excluded_text(subject))  # type: ignore[arg-type]
+            if report is None or _polynomial(report):
+                return False
+        return True
+
+
+def _polynomial(report: RegexReport) -> bool:
+    return report.complexity == "polynomial" and report.cause == "ambiguity"

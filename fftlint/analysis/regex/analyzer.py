@@ -40,8 +40,12 @@ class RegexReport:
 
 
 def analyze(pattern: Union[str, bytes], flags: int = 0, mode: str = "search",
-            budget_ms: int = 200, confirm: bool = False) -> RegexReport:
+            budget_ms: int = 200, confirm: bool = False, exclude: str = "") -> RegexReport:
     """Classify the worst-case backtracking time of ``pattern`` under ``mode``.
+
+    ``exclude``: characters the subject is known not to hold (the lines of
+    ``s.split("\\n")`` hold no newline); the analysis then only considers subjects made
+    of the other characters, so an attack that needs one of them is not found.
 
     ``confirm=True`` times CPython's ``re`` on the attack (in a child process, about a
     second) when the static result is approximate (``complete=False``) and drops a
@@ -49,7 +53,7 @@ def analyze(pattern: Union[str, bytes], flags: int = 0, mode: str = "search",
 
     Raises :class:`sre_adapter.RegexSyntaxError` when the pattern does not compile.
     """
-    report = _analyze_static(pattern, flags, mode, budget_ms)
+    report = _analyze_static(pattern, flags, mode, budget_ms, charset.norm((ord(c), ord(c)) for c in exclude))
     if confirm and report.complexity == "unknown" and report.attack is not None:
         from .verify import verify
 
@@ -69,7 +73,7 @@ def analyze(pattern: Union[str, bytes], flags: int = 0, mode: str = "search",
     return report
 
 
-def _analyze_static(pattern, flags, mode, budget_ms) -> RegexReport:
+def _analyze_static(pattern, flags, mode, budget_ms, exclude=()) -> RegexReport:
     if mode not in MODES:
         raise ValueError("mode must be one of %s" % (MODES,))
     t0 = time.perf_counter()
@@ -78,7 +82,7 @@ def _analyze_static(pattern, flags, mode, budget_ms) -> RegexReport:
         charset.warm(parsed.text)
     budget = Budget(budget_ms)
     try:
-        report = _analyze(parsed, mode, budget)
+        report = _analyze(parsed, mode, budget, exclude)
     except (BudgetExceeded, RecursionError) as exc:
         report = RegexReport("unknown", complete=False,
                              note="analysis budget exceeded (%s)" % exc)
@@ -259,8 +263,8 @@ def _longest(pairs, loops, exclude):
     return best
 
 
-def _analyze(parsed, mode: str, budget: Budget) -> RegexReport:
-    nfa, builder = build_nfa(parsed, mode, budget)
+def _analyze(parsed, mode: str, budget: Budget, exclude=()) -> RegexReport:
+    nfa, builder = build_nfa(parsed, mode, budget, exclude)
     an = Analysis(nfa, budget)
     an.prefers_empty = _prefers_empty(parsed.tree)
     _install_attack_check(an, an)

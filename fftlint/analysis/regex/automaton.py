@@ -556,9 +556,10 @@ def collect_sets(tree: list, flags: int, top: int) -> List[cs.Intervals]:
     return out
 
 
-def build_nfa(parsed, mode: str, budget: Budget):
+def build_nfa(parsed, mode: str, budget: Budget, exclude: cs.Intervals = ()):
+    """The pattern's NFA over subjects that hold none of the characters in ``exclude``."""
     top = cs.BYTES_MAX if parsed.is_bytes else cs.UNICODE_MAX
-    ab = cs.Alphabet(collect_sets(parsed.tree, parsed.flags, top), top)
+    ab = cs.Alphabet(collect_sets(parsed.tree, parsed.flags, top), top, exclude)
     b = Builder(parsed, ab, budget)
     I = b._state(0)
     search = mode == "search"

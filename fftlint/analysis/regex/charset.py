@@ -170,10 +170,15 @@ _PREFERRED = (
 class Alphabet:
     """Partition of the universe into atoms; sets become int bit masks."""
 
-    def __init__(self, sets: Iterable[Intervals], top: int):
+    def __init__(self, sets: Iterable[Intervals], top: int, exclude: Intervals = ()):
         self.top = top
         sets = list(dict.fromkeys(sets))
         bounds = {0, top + 1}
+        # characters the subject cannot hold: their cells get no atom (-1), so no set,
+        # no attack word and no rejecting suffix can use them
+        for lo, hi in exclude:
+            bounds.add(lo)
+            bounds.add(hi + 1)
         for s in sets:
             for lo, hi in s:
                 bounds.add(lo)
@@ -191,6 +196,9 @@ class Alphabet:
         atom_of_sig: Dict[int, int] = {}
         self.cell_atom = []
         for c in range(ncell):
+            if any(lo <= self.bounds[c] <= hi for lo, hi in exclude):
+                self.cell_atom.append(-1)
+                continue
             a = atom_of_sig.setdefault(sig[c], len(atom_of_sig))
             self.cell_atom.append(a)
         self.n = len(atom_of_sig)
@@ -205,11 +213,11 @@ class Alphabet:
             if o > top:
                 continue
             a = self.atom_of(o)
-            if not self.rep[a]:
+            if a >= 0 and not self.rep[a]:
                 self.rep[a] = ch
         for c in range(ncell):
             a = self.cell_atom[c]
-            if not self.rep[a]:
+            if a >= 0 and not self.rep[a]:
                 self.rep[a] = chr(self.bounds[c])
 
     def atom_of(self, cp: int) -> int:
@@ -224,7 +232,8 @@ class Alphabet:
             a = bisect.bisect_left(self.bounds, lo)
             b = bisect.bisect_left(self.bounds, hi + 1)
             for c in range(a, b):
-                m |= 1 << self.cell_atom[c]
+                if self.cell_atom[c] >= 0:
+                    m |= 1 << self.cell_atom[c]
         return m
 
     def char(self, mask: int) -> str:

@@ -1,0 +1,371 @@
+"""What a pattern is matched against: input provenance for FFT402 (no rules here).
+
+A polynomial pattern only hurts when its subject can be long and chosen by someone else.
+:func:`subject_uses` finds, on the file's stdlib ``ast``, every place a pattern literal is
+matched, and what each subject can hold:
+
+* :data:`TRUSTED` -- a constant (a literal, a module constant bound once, ``str()`` of
+  one) or a value the interpreter or the deployment provides (``sqlite3.sqlite_version``,
+  ``sys.version``, ``platform.*()``, Django's ``settings.X``);
+* a set of characters the subject cannot contain -- an item of ``s.split("\\n")``,
+  ``s.splitlines()``, ``s.split()`` (no ``maxsplit``: the last item of a bounded split
+  keeps the separators);
+* None -- anything else (unknown).
+
+The pattern is followed from its literal: ``re.match(P, s)`` and friends, ``re.compile(P)``
+bound to a local, to a private module name (``_RX = ...``: a public one may be imported
+and used elsewhere) or to a class attribute (read as ``self.X`` / ``cls.X`` / ``C.X`` in
+this file), and ``re.compile(P).match(s)``. Every read of the bound name must be a match
+call or a regex function's pattern argument (``X.pattern`` and other attribute reads are
+harmless); any other read (passed on, returned, stored) makes the answer unknown.
+
+A subject name is followed through its bindings in the function (assignments, ``for``
+targets, comprehension targets) and, for a parameter of a private module-level function
+only ever called directly in this file, through the arguments of those calls (3 levels).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, FrozenSet, List, Optional, Tuple, Union
+
+from ._common import _FUNCS
+
+#: a subject that is a constant or provided by the interpreter / the deployment
+TRUSTED = "trusted"
+
+Subject = Union[str, FrozenSet[str], None]
+#: (subject, match mode) of one use of the pattern
+Use = Tuple[Subject, str]
+
+_MATCH_METHODS = {name: spec for name, spec in _FUNCS.items() if name != "compile"}
+# position of the subject among a module function's arguments (after the pattern)
+_SUBJECT_INDEX = {"sub": 2, "subn": 2}
+
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+_BYTES_LINE_BREAKS = frozenset("\n\r")
+_WHITESPACE = frozenset(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+_TRUSTED_ATTRIBUTES = {
+    "sqlite3.sqlite_version", "sqlite3.version", "sys.version", "sys.platform", "os.name",
+    "ssl.OPENSSL_VERSION", "django.conf.settings",
+}
+_TRUSTED_CALL_MODULES = ("platform",)
+_MAX_DEPTH = 3
+
+
+class _File:
+    """The module's ``ast`` with parents, scopes and import aliases."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self.parent: Dict[int, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parent[id(child)] = node
+        self.aliases: Dict[str, str] = {}  # local name -> dotted origin
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        self.aliases[a.asname] = a.name
+                    else:
+                        root = a.name.split(".", 1)[0]
+                        self.aliases[root] = root
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                for a in node.names:
+                    self.aliases[a.asname or a.name] = node.module + "." + a.name
+
+    def dotted(self, node: ast.AST) -> Optional[str]:
+        parts: List[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in self.aliases:
+            return None
+        return ".".join([self.aliases[node.id]] + parts[::-1])
+
+    def regex_function(self, func: ast.AST) -> Optional[str]:
+        """``re.match`` / ``regex.sub`` / ``from re import search``: the function's name."""
+        name = self.dotted(func)
+        if name is None:
+            return None
+        mod, _, attr = name.rpartition(".")
+        return attr if mod in ("re", "regex") and attr in _FUNCS else None
+
+    def function_of(self, node: ast.AST) -> Optional[ast.AST]:
+        cur = self.parent.get(id(node))
+        while cur is not None and not isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            cur = self.parent.get(id(cur))
+        return cur
+
+    def class_of(self, node: ast.AST) -> Optional[ast.ClassDef]:
+        """The class whose body holds the statement ``node`` directly."""
+        cur = self.parent.get(id(node))
+        return cur if isinstance(cur, ast.ClassDef) else None
+
+
+def subject_uses(tree: ast.Module, pattern: Union[str, bytes]) -> Optional[List[Use]]:
+    """Every use of the literal ``pattern`` in ``tree`` with what its subject may hold;
+    None when some use cannot be followed (or the literal is not found)."""
+    f = _File(tree)
+    sites = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+             and node.args[0].value == pattern and f.regex_function(node.func)]
+    if not sites:
+        return None
+    uses: List[Use] = []
+    for call in sites:
+        found = _site_uses(f, call)
+        if found is None:
+            return None
+        uses.extend(found)
+    return uses or None
+
+
+def _site_uses(f: _File, call: ast.Call) -> Optional[List[Use]]:
+    name = f.regex_function(call.func) or ""
+    if name != "compile":
+        use = _call_use(f, call, name, 1)
+        return None if use is None else [use]
+    parent = f.parent.get(id(call))
+    if isinstance(parent, ast.Attribute) and parent.attr in _MATCH_METHODS:
+        outer = f.parent.get(id(parent))
+        if isinstance(outer, ast.Call) and outer.func is parent:
+            use = _call_use(f, outer, parent.attr, 0)
+            return None if use is None else [use]
+        return None
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return None
+    target = parent.targets[0].id
+    klass = f.class_of(parent)
+    function = f.function_of(parent)
+    if klass is not None:
+        reads = [n for n in ast.walk(f.tree) if isinstance(n, ast.Attribute) and n.attr == target]
+        for r in reads:
+            if not (isinstance(r.value, ast.Name) and r.value.id in ("self", "cls", klass.name)):
+                return None
+        reads += [n for n in ast.walk(klass) if isinstance(n, ast.Name) and n.id == target and n is not parent.targets[0]]
+    elif function is not None:
+        reads = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == target and n is not parent.targets[0]]
+    elif target.startswith("_"):
+        reads = [n for n in ast.walk(f.tree) if isinstance(n, ast.Name) and n.id == target and n is not parent.targets[0]]
+    else:
+        return None  # a public module name: other modules may match with it
+    uses: List[Use] = []
+    for r in reads:
+        if not isinstance(r.ctx, ast.Load):
+            return None  # bound again
+        use = _read_use(f, r)
+        if use is None:
+            return None
+        if use != "harmless":
+            uses.append(use)  # type: ignore[arg-type]
+    return uses
+
+
+def _read_use(f: _File, read: ast.AST) -> Union[Use, str, None]:
+    parent = f.parent.get(id(read))
+    if isinstance(parent, ast.Attribute) and parent.value is read:
+        outer = f.parent.get(id(parent))
+        if parent.attr in _MATCH_METHODS:
+            if isinstance(outer, ast.Call) and outer.func is parent:
+                return _call_use(f, outer, parent.attr, 0)
+            return None
+        return "harmless" if isinstance(parent.ctx, ast.Load) and not isinstance(outer, ast.Call) else None
+    if isinstance(parent, ast.Call) and parent.args and parent.args[0] is read:
+        name = f.regex_function(parent.func)
+        if name and name != "compile":
+            return _call_use(f, parent, name, 1)
+    return None
+
+
+def _call_use(f: _File, call: ast.Call, method: str, first: int) -> Optional[Use]:
+    """The subject of a match call: ``X.method(s)`` (``first`` 0) or ``re.method(P, s)``."""
+    index = first + (_SUBJECT_INDEX.get(method, 1) - 1)
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    if len(call.args) > index:
+        subject: Optional[ast.AST] = call.args[index]
+    else:
+        subject = next((k.value for k in call.keywords if k.arg == "string"), None)
+    if subject is None:
+        return None
+    mode = _MATCH_METHODS[method][2]
+    return _classify(f, subject, f.function_of(call), 0), mode
+
+
+def _meet(a: Subject, b: Subject) -> Subject:
+    """What a subject with either of the two provenances can hold at most."""
+    if a is None or b is None:
+        return None
+    if a == TRUSTED:
+        return b
+    if b == TRUSTED:
+        return a
+    common = frozenset(a) & frozenset(b)  # type: ignore[arg-type]
+    return common or None
+
+
+def _classify(f: _File, node: ast.AST, function: Optional[ast.AST], depth: int) -> Subject:
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        return TRUSTED
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str" \
+            and len(node.args) == 1 and not node.keywords:
+        return _classify(f, node.args[0], function, depth)
+    if isinstance(node, (ast.Attribute, ast.Call)):
+        target = node.func if isinstance(node, ast.Call) else node
+        dotted = f.dotted(target)
+        if dotted is not None:
+            if isinstance(node, ast.Attribute) and any(dotted == t or dotted.startswith(t + ".") for t in _TRUSTED_ATTRIBUTES):
+                return TRUSTED
+            if isinstance(node, ast.Call) and dotted.rpartition(".")[0] in _TRUSTED_CALL_MODULES:
+                return TRUSTED
+    if isinstance(node, ast.Subscript):
+        return _items(f, node.value, function, depth)
+    if isinstance(node, ast.Name):
+        return _name(f, node.id, function, depth)
+    return None
+
+
+def _items(f: _File, node: ast.AST, function: Optional[ast.AST], depth: int) -> Subject:
+    """What an item of iterating ``node`` can hold."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    method, args = node.func.attr, node.args
+    if method == "splitlines" and not args and not node.keywords:
+        return _LINE_BREAKS
+    if method in ("split", "rsplit") and not node.keywords and len(args) <= 1:
+        if not args or (isinstance(args[0], ast.Constant) and args[0].value is None):
+            return _WHITESPACE
+        sep = args[0]
+        if isinstance(sep, ast.Constant) and isinstance(sep.value, (str, bytes)) and len(sep.value) == 1:
+            value = sep.value if isinstance(sep.value, str) else sep.value.decode("latin-1")
+            return frozenset(value)
+    return None
+
+
+def _params(function: ast.AST) -> List[str]:
+    a = function.args  # type: ignore[attr-defined]
+    return [p.arg for p in (*getattr(a, "posonlyargs", ()), *a.args)]
+
+
+def _name(f: _File, name: str, function: Optional[ast.AST], depth: int) -> Subject:
+    if function is not None:
+        a = function.args  # type: ignore[attr-defined]
+        if name in _params(function):
+            return _argument(f, function, name, depth)
+        if name in {p.arg for p in a.kwonlyargs} or (a.vararg and a.vararg.arg == name) or (a.kwarg and a.kwarg.arg == name):
+            return None
+        scope: ast.AST = function
+    else:
+        scope = f.tree
+    bindings = _bindings(f, scope, name)
+    if bindings is None:
+        return None
+    if not bindings:
+        if function is not None:
+            return _name(f, name, f.function_of(function), depth + 1)  # a name of the enclosing scope
+        return None
+    out: Subject = TRUSTED
+    for kind, value in bindings:
+        inner = _classify(f, value, function, depth + 1) if kind == "value" else _items(f, value, function, depth + 1)
+        out = _meet(out, inner)
+        if out is None:
+            return None
+    return out
+
+
+def _bindings(f: _File, scope: ast.AST, name: str) -> Optional[List[Tuple[str, ast.AST]]]:
+    """("value", expr) / ("items", iterable) for every binding of ``name`` directly in
+    ``scope`` (not in nested functions or classes); None when one is of another kind."""
+    out: List[Tuple[str, ast.AST]] = []
+    body = scope.body if isinstance(scope.body, list) else [scope.body]  # type: ignore[attr-defined]
+    stack: List[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if getattr(node, "name", None) == name:
+                return None
+            continue
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name) and t.id == name:
+                    out.append(("value", node.value))
+                elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(t)):
+                    return None
+        elif isinstance(node, (ast.For, ast.AsyncFor)) or isinstance(node, ast.comprehension):
+            if isinstance(node.target, ast.Name) and node.target.id == name:
+                out.append(("items", node.iter))
+            elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.target)):
+                return None
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.withitem, ast.ExceptHandler,
+                               ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):
+            if node is not None and _binds(node, name):
+                if isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name):
+                    out.append(("value", node.value))
+                else:
+                    return None
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _binds(node: ast.AST, name: str) -> bool:
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return name in node.names
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return any((a.asname or a.name.split(".", 1)[0]) == name for a in node.names)
+    if isinstance(node, ast.ExceptHandler):
+        return node.name == name
+    target = getattr(node, "target", None) if not isinstance(node, ast.withitem) else node.optional_vars
+    return target is not None and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+
+
+def _argument(f: _File, function: ast.AST, name: str, depth: int) -> Subject:
+    """A parameter of a private module-level function called only directly in this file:
+    what the callers pass."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or f.parent.get(id(function)) is not f.tree \
+            or not function.name.startswith("_") or function.decorator_list:
+        return None
+    index = _params(function).index(name)
+    calls: List[ast.Call] = []
+    for node in ast.walk(f.tree):
+        if isinstance(node, ast.Name) and node.id == function.name:
+            call = f.parent.get(id(node))
+            if not (isinstance(call, ast.Call) and call.func is node):
+                return None  # passed on or rebound: other callers unknown
+            calls.append(call)
+    if not calls:
+        return None
+    out: Subject = TRUSTED
+    for call in calls:
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        if len(call.args) > index:
+            arg: Optional[ast.AST] = call.args[index]
+        else:
+            arg = next((k.value for k in call.keywords if k.arg == name), None)
+            if arg is None:
+                default = _default(function, index)
+                if default is None:
+                    return None
+                arg = default
+        out = _meet(out, _classify(f, arg, f.function_of(call), depth + 1))
+        if out is None:
+            return None
+    return out
+
+
+def _default(function: ast.AST, index: int) -> Optional[ast.AST]:
+    a = function.args  # type: ignore[attr-defined]
+    params = [*getattr(a, "posonlyargs", ()), *a.args]
+    first_default = len(params) - len(a.defaults)
+    return a.defaults[index - first_default] if index >= first_default else None
+
+
+def excluded_text(subject: FrozenSet[str]) -> str:
+    """The characters as the analyser takes them (sorted, so analyses are cached once)."""
+    return "".join(sorted(subject))
+

@@ -1,0 +1,95 @@
+"""FFT402 input provenance: a polynomial pattern is silent only when every subject it is
+matched against is shown unable to carry the slow input (see rules/regex/_subjects.py)."""
+import ast
+
+import pytest
+
+from fftlint.analysis.regex import analyze
+from fftlint.engine.run import lint_source
+from fftlint.registry import all_rules
+from fftlint.rules.regex._subjects import TRUSTED, subject_uses
+
+
+def lint(code):
+    rule = [r for r in all_rules() if r.code == "FFT402"]
+    return [d.span.line for d in lint_source(code, "example.py", rule).diagnostics]
+
+
+URL = r"^(https://.*/.*|http://localhost(:[0-9]+)?/.*)$"
+
+
+def test_the_analysis_without_newlines_finds_no_attack_that_needs_one():
+    assert analyze(URL, 0, "match").complexity == "polynomial"
+    assert "\n" in analyze(URL, 0, "match").attack.build(3)
+    assert analyze(URL, 0, "match", exclude="\n").complexity == "linear"
+
+
+def test_excluded_characters_never_appear_in_the_attack():
+    # \s*#?\s*$ stays slow without ASCII spaces: the attack uses another whitespace
+    rep = analyze(r"\s*#?\s*$", 0, "match", exclude=" \t\n\r")
+    assert rep.complexity == "polynomial"
+    assert not set(rep.attack.build(3)) & set(" \t\n\r")
+
+
+def test_excluding_nothing_is_the_plain_analysis():
+    for pattern in (URL, r"\d+\.?\d+x", r"(a+)+b", r"^[a-z]+$"):
+        a, b = analyze(pattern, 0, "search"), analyze(pattern, 0, "search", exclude="")
+        assert (a.complexity, a.degree, a.attack) == (b.complexity, b.degree, b.attack)
+
+
+def uses(code, pattern):
+    return subject_uses(ast.parse(code), pattern)
+
+
+def test_subjects_of_a_class_attribute_and_a_private_helper():
+    code = (
+        "import re, sqlite3\n"
+        "_V = re.compile('P')\n"
+        "def _parse(s):\n    return _V.match(s)\n"
+        "def ok():\n    return _parse(sqlite3.sqlite_version)\n"
+        "class F:\n    rx = re.compile('Q')\n"
+        "    def clean(self, v):\n        for line in v.splitlines():\n            re.search(self.rx, line)\n"
+    )
+    assert uses(code, "P") == [(TRUSTED, "match")]
+    [(chars, mode)] = uses(code, "Q")
+    assert "\n" in chars and mode == "search"
+
+
+@pytest.mark.parametrize("code", [
+    # a public module name: other modules may import it
+    "import re\nRX = re.compile('P')\ndef f(s):\n    return RX.match(s)\nf('x')\n",
+    # the compiled pattern is passed on
+    "import re\n_RX = re.compile('P')\ndef f():\n    return _RX\n",
+    # the helper is handed on, so its callers are unknown
+    "import re\n_RX = re.compile('P')\ndef _h(s):\n    return _RX.match(s)\nHOOKS = [_h]\n",
+    # a parameter of a public function
+    "import re\ndef f(s):\n    return re.match('P', s)\n",
+    # split with maxsplit keeps separators in the last item
+    "import re\ndef f(v):\n    return [re.match('P', x) for x in v.split('\\n', 1)]\n",
+    # the subject is bound twice, once to something unknown
+    "import re\ndef f(v, w):\n    x = 'const'\n    x = w\n    return re.match('P', x)\n",
+])
+def test_unknown_uses(code):
+    assert uses(code, "P") is None or any(s is None for s, _ in uses(code, "P"))
+
+
+def test_the_rule_is_silent_only_when_every_subject_is_safe():
+    silent = (
+        "import re\n"
+        "class Form:\n"
+        f"    line_regex = re.compile(r'{URL}')\n"
+        "    def clean(self, val):\n"
+        "        for l in val.split('\\n'):\n"
+        "            if not re.match(self.line_regex, l):\n"
+        "                raise ValueError(l)\n"
+    )
+    assert lint(silent) == []
+    # one more use on request data: reported at the literal
+    loud = silent + "    def other(self, request):\n        return self.line_regex.match(request.body)\n"
+    assert lint(loud) == [3]
+
+
+def test_a_pattern_held_in_a_name_is_still_reported():
+    # the literal reaches the call through a name: its uses are not followed
+    code = f"import re\nP = r'{URL}'\ndef f(v):\n    return [re.match(P, l) for l in v.split('\\n')]\n"
+    assert lint(code) == [2]
