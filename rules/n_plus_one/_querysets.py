@@ -1144,6 +1144,31 @@ def _key_guard(stmt: cst.If, loop: cst.CSTNode) -> bool:
     return any(isinstance(a, cst.Name) and a.value == target.value and isinstance(b, literal) for a, b in (sides, sides[::-1]))
 
 
+ATOMIC_BLOCKS: FrozenSet[str] = frozenset(("django.db.transaction.atomic",))
+
+
+def row_lock(ctx: Any, query: Query, loops: Sequence[cst.CSTNode]) -> bool:
+    """``with transaction.atomic(): row = M.objects.select_for_update().get(pk=row.pk)``
+    inside the loop: each row re-read under a lock in a transaction of its own -- the race
+    guard, one lock per row by design (locking every row at once would hold them all for
+    the whole loop). A transaction around the loop instead does not count."""
+    if "select_for_update" not in query.methods or not loops:
+        return False
+    stack = list(ctx.statements)
+    innermost = loops[-1]
+    try:
+        start = next(i for i, s in enumerate(stack) if s is innermost)
+    except StopIteration:
+        return False
+    for stmt in stack[start + 1:]:
+        if isinstance(stmt, (cst.With,)):
+            for item in stmt.items:
+                call = item.item
+                if isinstance(call, cst.Call) and ctx.names.resolve(call.func) in ATOMIC_BLOCKS:
+                    return True
+    return False
+
+
 def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
     """The statement being walked runs at most once per call of the function, however many
     rows the loops have: it returns or raises (and no ``try`` between it and the loops

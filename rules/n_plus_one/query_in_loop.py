@@ -24,6 +24,7 @@ from ._querysets import (
     mentions,
     not_database,
     per_table,
+    row_lock,
     runs_at_most_once,
     targets_of,
 )
@@ -55,7 +56,10 @@ class QueryInLoop(QueryLoopTracker, Rule):
     A statement whose table is the loop variable (`for model in models:
     session.execute(delete(model)...)`, `cursor.execute(f"DELETE FROM {table} ...")`)
     runs once per table, which no single statement can replace: not reported; the loop
-    variable anywhere else in the SQL (`WHERE id = {i}`) still is.
+    variable anywhere else in the SQL (`WHERE id = {i}`) still is. A row re-read with
+    `select_for_update()` inside a `with transaction.atomic():` of its own within the loop
+    is the per-row race guard (locking every row at once would hold the locks for the
+    whole loop): not reported; the same lock with no transaction in the loop still is.
 
     Querysets and queries are followed through the facts layer: a name bound in the
     function, `self.qs`, a helper's return value (in any module of the project), a
@@ -156,6 +160,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "import itertools\nfrom sqlalchemy import insert\ndef load(session, rows):\n    for group in itertools.batched(rows, 5000):\n        session.execute(insert(Event), list(group))\n",
         # a nested function defined in the loop runs later, elsewhere
         "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
+        # each row re-read under a lock in its own transaction: the race guard, one lock
+        # per row by design
+        "from django.db import transaction\nfor b in Book.objects.filter(seen=False):\n    with transaction.atomic():\n        b = Book.objects.select_for_update().get(pk=b.pk)\n        print(b)\n",
         # save() on things that are not known model rows (PIL images, files)
         "for img in images:\n    img.save(path)\n",
         # requests.Session is not a database session
@@ -188,6 +195,16 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "def f(fields, event):\n    for k, v in fields.items():\n        if 'itemvars' == k:\n            n = Item.objects.filter(event=event).count()\n",
     ]
     INVALID = [
+        # the same lock with no transaction of its own around it: plain per-row reads
+        Invalid(
+            "from django.db import transaction\nfor b in Book.objects.filter(seen=False):\n    locked = Book.objects.select_for_update().get(pk=b.pk)\n",
+            message_contains="select_for_update",
+        ),
+        # a transaction around the loop: every row locked in one transaction, one by one
+        Invalid(
+            "from django.db import transaction\nwith transaction.atomic():\n    for b in Book.objects.filter(seen=False):\n        locked = Book.objects.select_for_update().get(pk=b.pk)\n",
+            message_contains="select_for_update",
+        ),
         Invalid(
             "for order in orders:\n    customer = Customer.objects.get(id=order.customer_id)\n",
             line=2,
@@ -276,7 +293,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
                     self._report(node, f"{name}({self.ctx.code_for(node.args[0].value)})", _evaluate_hint(arg))
 
     def _terminal(self, node: cst.Call, q: Query, loops: List[cst.CSTNode]) -> None:
-        if q.batch or batched(q, loops) or per_table(q.model_expr, loops):
+        if q.batch or batched(q, loops) or per_table(q.model_expr, loops) or row_lock(self.ctx, q, loops):
             return
         if q.related is not None and _prefetchable(q):
             return  # a.books.count() / a.books.all(): FFT202 (prefetch_related fixes it)
