@@ -626,6 +626,8 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
     members): a fixed number of passes, not one per row."""
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         return not any(isinstance(el, cst.StarredElement) for el in expr.elements)
+    if configured(expr, names):
+        return True
     if isinstance(expr, cst.Call):
         name = names.resolve(expr.func)
         if name in _BOUNDED_CALLS or _retry_call(expr.func):
@@ -639,6 +641,24 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
         local = [v for v in names.local_values(expr) if isinstance(v, str) and v not in (UNKNOWN, NONE)] if hasattr(names, "local_values") else []
         return len(local) == 1 and _is_a_class(local[0], names)
     return False
+
+
+#: where an application's configuration lives: iterating a setting gives the few
+#: configured things (sources, backends, algorithms), not rows
+CONFIG_ROOTS = ("django.conf.settings.", "flask.current_app.config[", "flask.current_app.config.get(")
+
+
+def configured(expr: cst.BaseExpression, names: Any) -> bool:
+    """``settings.X`` (Django), ``current_app.config["X"]`` / ``.get("X")`` (Flask), or
+    ``.items()`` / ``.keys()`` / ``.values()`` of one: every value the facts give is a
+    configuration value."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("items", "keys", "values") and not expr.args:
+        expr = expr.func.value
+    if not isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
+        return False
+    found = names.resolve(expr)
+    values = [found] if isinstance(found, str) else [v for v in names.values(expr) if isinstance(v, str)]
+    return bool(values) and all(v.startswith(CONFIG_ROOTS) for v in values)
 
 
 #: words of a callee whose iteration gives attempts, not rows: ``for attempt in

@@ -40,7 +40,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
     `session.execute(select(...))`, `session.get(Model, id)`, or a DB-API
     `cursor.execute(sql, params)`.
 
-    Loops over a literal collection, `range(...)` or an enumeration's members, and
+    Loops over a literal collection, `range(...)`, an enumeration's members or a
+    configuration value (Django's `settings.X`, Flask's `current_app.config["X"]`, and
+    their `.items()` / `.keys()` / `.values()`: a few configured sources or backends), and
     `while` loops (polling, paging), are not reported: their number of passes does not
     grow with the data; nor are loops over batches (`for chunk in batched(rows, 5000)`,
     `more_itertools.chunked`, a target or iterable named `chunk` / `batch`).
@@ -158,6 +160,10 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "def f(qs, states):\n    counters = Book.objects.values('status').annotate(n=Count('id'))\n    for s in states:\n        print([c for c in counters if c['status'] == s], len(counters))\n",
         # one statement per batch of rows
         "import itertools\nfrom sqlalchemy import insert\ndef load(session, rows):\n    for group in itertools.batched(rows, 5000):\n        session.execute(insert(Event), list(group))\n",
+        # configuration: a few configured names, not rows
+        "from django.conf import settings\nfor name in settings.RATE_SOURCES:\n    Rate.objects.filter(source=name).count()\n",
+        "from django.conf import settings\nfor name, url in settings.RATE_SOURCES.items():\n    Rate.objects.filter(source=name).update(url=url)\n",
+        "from flask import current_app\nfor name in current_app.config['RATE_SOURCES']:\n    session.execute(select(Rate).where(Rate.source == name))\n",
         # a nested function defined in the loop runs later, elsewhere
         "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
         # each row re-read under a lock in its own transaction: the race guard, one lock
@@ -195,6 +201,16 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "def f(fields, event):\n    for k, v in fields.items():\n        if 'itemvars' == k:\n            n = Item.objects.filter(event=event).count()\n",
     ]
     INVALID = [
+        # a setting inside a loop over rows: still once per row
+        Invalid(
+            "from django.conf import settings\nfor code in Rate.objects.values_list('currency', flat=True):\n    for name in settings.RATE_SOURCES:\n        Rate.objects.filter(source=name, currency=code).count()\n",
+            message_contains="count",
+        ),
+        # a setting's name on a loop over the rows of a query is not configuration
+        Invalid(
+            "from django.conf import settings\nfor row in Rate.objects.filter(source=settings.DEFAULT_SOURCE):\n    Rate.objects.filter(source=row.source).count()\n",
+            message_contains="count",
+        ),
         # the same lock with no transaction of its own around it: plain per-row reads
         Invalid(
             "from django.db import transaction\nfor b in Book.objects.filter(seen=False):\n    locked = Book.objects.select_for_update().get(pk=b.pk)\n",
