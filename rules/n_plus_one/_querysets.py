@@ -1181,7 +1181,7 @@ def row_lock(ctx: Any, query: Query, loops: Sequence[cst.CSTNode]) -> bool:
     except StopIteration:
         return False
     for stmt in stack[start + 1:]:
-        if isinstance(stmt, (cst.With,)):
+        if isinstance(stmt, cst.With):
             for item in stmt.items:
                 call = item.item
                 if isinstance(call, cst.Call) and ctx.names.resolve(call.func) in ATOMIC_BLOCKS:

@@ -105,10 +105,17 @@ class _File:
         return cur if isinstance(cur, ast.ClassDef) else None
 
 
-def subject_uses(tree: ast.Module, pattern: Union[str, bytes]) -> Optional[List[Use]]:
+def file_index(tree: ast.Module) -> "_File":
+    """The parents and import aliases of ``tree`` that :func:`subject_uses` reads (build it
+    once per file when several patterns are asked about)."""
+    return _File(tree)
+
+
+def subject_uses(tree: ast.Module, pattern: Union[str, bytes], index: Optional["_File"] = None) -> Optional[List[Use]]:
     """Every use of the literal ``pattern`` in ``tree`` with what its subject may hold;
-    None when some use cannot be followed (or the literal is not found)."""
-    f = _File(tree)
+    None when some use cannot be followed (or the literal is not found). ``index``: the
+    file's :func:`file_index`, when the caller keeps one."""
+    f = index if index is not None else _File(tree)
     sites = [node for node in ast.walk(tree)
              if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
              and node.args[0].value == pattern and f.regex_function(node.func)]

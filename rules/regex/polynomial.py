@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ._common import REQUIRES, Finding, RegexCallMixin, cached_analysis
 from ._prefilter import analysis_could_report
-from ._subjects import TRUSTED, excluded_text, subject_uses
+from ._subjects import TRUSTED, excluded_text, file_index, subject_uses
 
 if TYPE_CHECKING:  # pragma: no cover - the analyser is imported on first use only
     from fftlint.analysis.regex import RegexReport
@@ -97,7 +97,8 @@ class PolynomialRegex(RegexCallMixin, Rule):
         facts = self.ctx.names.facts
         if not f.literal or facts is None:
             return False
-        uses = self.ctx.shared(("FFT4", "subjects", f.pattern.value), lambda: subject_uses(facts.tree, f.pattern.value))
+        index = self.ctx.shared(("FFT4", "subjects-index"), lambda: file_index(facts.tree))
+        uses = self.ctx.shared(("FFT4", "subjects", f.pattern.value), lambda: subject_uses(facts.tree, f.pattern.value, index))
         if uses is None:
             return False
         for subject, mode in uses:
