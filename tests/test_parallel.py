@@ -130,3 +130,36 @@ def test_progress_bar_draws_after_the_delay_and_erases_itself():
     assert "4/4 files" in stream.text
     bar.close()
     assert stream.text.endswith("\r")
+
+
+class _Node:
+    def __init__(self):
+        self.other = None
+
+
+def test_a_batch_file_frees_its_cycles_and_freezes_what_it_keeps(monkeypatch):
+    """After a file of a batch run, the cyclic garbage it made is collected, and what it
+    keeps (project facts, results) is moved out of the GC's reach, so later collections do
+    not scan it again and again."""
+    import gc
+    import weakref
+
+    kept = []
+
+    def fake_lint_bytes(data, path, config):
+        a, b = _Node(), _Node()
+        a.other, b.other = b, a  # a cycle that is garbage once the file is done
+        probe.append(weakref.ref(a))
+        kept.append({"facts": [path]})  # something the run keeps
+        return None, "result"
+
+    probe = []
+    monkeypatch.setattr(api, "lint_bytes", fake_lint_bytes)
+    frozen = gc.get_freeze_count()
+    try:
+        assert parallel._lint("x.py", b"", None) == "result"
+        assert probe[0]() is None
+        assert gc.get_freeze_count() > frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

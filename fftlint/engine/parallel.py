@@ -115,12 +115,30 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _settle() -> None:
+    """Collect the young garbage one file left (its cycles), then move what survives out
+    of the GC's reach (:func:`gc.freeze`). What survives a file is what the run keeps
+    (results, the project's facts of linted modules) or frees by reference counting; left
+    in the generations, every later collection would scan it again, ~8% of a
+    whole-stdlib run. Only for batch runs: a long-lived process (the language server)
+    keeps the ordinary GC."""
+    gc.collect(0)
+    freeze = getattr(gc, "freeze", None)
+    if freeze is not None:
+        freeze()
+
+
 def _lint(path: str, data: bytes, config: "RunConfig") -> FileResult:
-    """Lint one file with the cyclic GC paused (:func:`gc_paused`)."""
+    """Lint one file of a batch run with the cyclic GC paused (:func:`gc_paused`), then
+    :func:`_settle` what it left."""
     from fftlint.api import lint_bytes
 
-    with gc_paused():
-        return lint_bytes(data, path, config)[1]
+    try:
+        with gc_paused():
+            return lint_bytes(data, path, config)[1]
+    finally:
+        if gc.isenabled():
+            _settle()
 
 
 def _freeze() -> None:
