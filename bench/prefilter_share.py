@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from fftlint import api  # noqa: E402
 from fftlint.config.settings import Settings  # noqa: E402
 from fftlint.engine.prefilter import AstView, applicable, parse_ast, walked  # noqa: E402
+from fftlint.engine.run import module_name_for  # noqa: E402
 from fftlint.engine.source import SourceError, read  # noqa: E402
 
 
@@ -66,7 +67,8 @@ def main(argv: List[str]) -> int:
         tree = parse_ast(text, path)
         ast_time += time.perf_counter() - t0
         passed = []
-        view = AstView(tree, text, path, config.options, project) if tree is not None else None
+        module, is_package = module_name_for(path)  # as the engine makes its views
+        view = AstView(tree, text, path, config.options, project, module, is_package) if tree is not None else None
         for r in first:
             check = getattr(r, "could_match", None)
             ok = True

@@ -451,7 +451,8 @@ def scope_of_function(facts: ModuleFacts, qualname: str) -> Optional[Scope]:
 def function_details(facts: ModuleFacts, scope: Scope, providers: Sequence[Provider] = ()) -> FunctionDetails:
     """Read one function's body: returns, calls (callee values, where, awaited, once per
     loop pass, literal arguments, providers' notes), attribute reads of instances,
-    iterations, and the providers' effects."""
+    iterations, and the providers' effects. A module or class body is read the same way
+    (it returns nothing)."""
     view = FunctionView(facts, scope)
     live, looped = _live_ordinals(facts, scope)
     calls: List[CallFacts] = []
@@ -483,4 +484,5 @@ def function_details(facts: ModuleFacts, scope: Scope, providers: Sequence[Provi
             if isinstance(iterable, (ast.Name, ast.Attribute, ast.Call)):
                 calls.append(CallFacts(values, isite.line, isite.column, False, True, kind="iter"))
     effects.sort(key=lambda e: (e.line, e.column))
-    return FunctionDetails(facts.returns(scope), tuple(calls), tuple(effects))
+    returns = facts.returns(scope) if scope.kind == "function" else UNKNOWN_VALUES
+    return FunctionDetails(returns, tuple(calls), tuple(effects))

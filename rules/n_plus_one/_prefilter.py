@@ -22,6 +22,7 @@ from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS, MODEL_MARKERS
 from fftlint.analysis.sql.sources import has_word
 
 from ._querysets import NPlusOneOptions, catalog
+from ._reach import text_reaches_database
 from .provider import project_models
 
 #: Loops whose passes grow with the data (``while`` is never a collection loop).
@@ -316,8 +317,8 @@ def query_helper_could_match(view: Any) -> bool:
     """FFT203: some call (or attribute read) inside a loop of the file may run a project
     function with a chain to a query -- computed from the same facts the rule reads (the
     function's calls, their callees resolved through the project, the provider's chain
-    search), over a superset of the rule's loops (``while`` too, any iterable). Loops at
-    module or class level are let through as they are."""
+    search), over a superset of the rule's loops (``while`` too, any iterable), in
+    functions, class bodies and at module level alike."""
     return view.memo("fft203", _query_helper_possible)
 
 
@@ -333,18 +334,12 @@ def _query_helper_possible(view: Any) -> bool:
             return False
     elif not _project_may_query(project, view):
         return False
+    if view.module and not text_reaches_database(project, view.text, view.module, view.is_package):
+        return False
     facts = view.facts
     from fftlint.facts.summary import function_details
 
-    for scope in list(facts.scopes.values()):
-        if scope.kind == "function":
-            continue
-        for stmt in scope.node.body:  # loops outside any function are not summarised
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                continue
-            if any(isinstance(n, COLLECTION_LOOPS) for n in ast.walk(stmt)):
-                return True
-    for scope in _functions_with_loops(view, facts):
+    for scope in _scopes_with_loops(view, facts):
         details = function_details(facts, scope, ())
         for call in details.calls:
             if not call.in_loop or call.kind == "iter":
@@ -355,20 +350,29 @@ def _query_helper_possible(view: Any) -> bool:
     return False
 
 
-def _functions_with_loops(view: Any, facts: Any) -> List[Any]:
-    """The function scopes whose lines hold a loop or comprehension of the file (every
-    scope around one, nested ones too): only their calls can be in a loop, so only their
-    bodies need reading (most functions of a module have no loop)."""
+def _scopes_with_loops(view: Any, facts: Any) -> List[Any]:
+    """The scopes whose own statements may hold a loop or comprehension of the file: a
+    function whose lines hold one (every function around it, nested ones too), and the
+    module or a class body with one in a statement that is not a definition. Only their
+    calls can be in a loop, so only their bodies need reading (most functions of a module
+    have no loop, and most modules have no loop of their own)."""
     loops = [(n.lineno, getattr(n, "end_lineno", None) or n.lineno) for n in view.nodes(*COLLECTION_LOOPS)]
     if not loops:
         return []
     out = []
     for scope in list(facts.scopes.values()):
-        if scope.kind != "function":
-            continue
         node = scope.node
-        first, last = node.lineno, getattr(node, "end_lineno", None) or 1 << 30
-        if any(first <= start and end <= last for start, end in loops):
+        if scope.kind == "function":
+            first, last = node.lineno, getattr(node, "end_lineno", None) or 1 << 30
+            if any(first <= start and end <= last for start, end in loops):
+                out.append(scope)
+            continue
+        spans = [
+            (stmt.lineno, getattr(stmt, "end_lineno", None) or stmt.lineno)
+            for stmt in node.body
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        ]
+        if any(first <= start and end <= last for first, last in spans for start, end in loops):
             out.append(scope)
     return out
 

@@ -7,6 +7,7 @@ import textwrap
 
 from fftlint import api
 from fftlint.config.settings import Settings
+from rules.n_plus_one._reach import reaches_database
 
 
 def write(root, files):
@@ -55,6 +56,12 @@ def test_aliases_in_the_file_and_values_from_other_modules(tmp_path):
     assert any(code == "FFT301" and path.endswith("views.py") for path, _, code in filtered)
 
 
+def _project(root):
+    config = api.make_config(Settings(root=str(root)), select=["ALL"])
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    return api.build_project([str(root)], files, config)
+
+
 def _passes(root, rel, code):
     """Whether ``code``'s ``ast`` check lets ``rel`` through in a run over ``root``."""
     from fftlint.engine.asts import parse
@@ -62,9 +69,7 @@ def _passes(root, rel, code):
     from fftlint.engine.run import module_name_for
     from fftlint.registry import lookup
 
-    config = api.make_config(Settings(root=str(root)), select=["ALL"])
-    files = sorted(str(p) for p in root.rglob("*.py"))
-    project = api.build_project([str(root)], files, config)
+    project = _project(root)
     path = str(root / rel)
     text = (root / rel).read_text()
     module, is_package = module_name_for(path)
@@ -164,3 +169,42 @@ def test_a_module_that_starts_using_a_database_refreshes_cached_results_elsewher
     assert codes() == []
     write(tmp_path, {"app/store.py": "import sqlite3\n\ndef load(pk):\n    return sqlite3.connect('db').cursor().execute('SELECT 1').fetchone()\n"})
     assert codes() == ["FFT203"]
+
+
+def test_a_loop_module_that_cannot_reach_a_database_module_is_kept_from_libcst(tmp_path):
+    """The project uses a database, but the loop's module imports nothing that leads to
+    it (directly or through other modules): no call there can run a query."""
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "import sqlite3\n\ndef load(pk):\n    return sqlite3.connect('db').cursor().execute('SELECT 1').fetchone()\n",
+        "app/text.py": "def clean(s):\n    return s.strip()\n",
+        "app/pages.py": "from . import text\n\nROWS = [text.clean(x) for x in ('a', 'b')]\n\ndef show(ids):\n    return [text.clean(i) for i in ids]\n",
+        "app/views.py": "from app.text import clean\nfrom .helpers import (\n    fetch,\n)\n\ndef show(ids):\n    return [fetch(clean(pk)) for pk in ids]\n",
+        "app/helpers/__init__.py": "from .rows import *\n",
+        "app/helpers/rows.py": "from ..db import load as fetch\n",
+    }
+    write(tmp_path, files)
+    assert not _passes(tmp_path, "app/pages.py", "FFT203")
+    # through a parenthesised relative import, a package's star import and an alias
+    assert _passes(tmp_path, "app/views.py", "FFT203")
+    project = _project(tmp_path)
+    assert not reaches_database(project, "app.pages") and not reaches_database(project, "app.text")
+    assert reaches_database(project, "app.views") and reaches_database(project, "app.helpers")
+    filtered, unfiltered = findings(tmp_path, True), findings(tmp_path, False)
+    assert filtered == unfiltered
+    assert "FFT203" in {code for path, _, code in filtered if path.endswith("views.py")}
+
+
+def test_module_level_loops_are_read_like_function_bodies(tmp_path):
+    """A loop at module or class level passes only when a call in it may query."""
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "import sqlite3\n\ndef load(pk):\n    return sqlite3.connect('db').cursor().execute('SELECT 1').fetchone()\n\ndef label(pk):\n    return str(pk)\n",
+        "app/table.py": "from .db import label\n\nNAMES = [label(i) for i in range(3)]\n\nclass T:\n    KEYS = {label(i) for i in range(3)}\n",
+        "app/seed.py": "from .db import load\n\nclass Seed:\n    ROWS = [load(i) for i in range(3)]\n",
+    }
+    write(tmp_path, files)
+    assert not _passes(tmp_path, "app/table.py", "FFT203")
+    assert _passes(tmp_path, "app/seed.py", "FFT203")
+    filtered, unfiltered = findings(tmp_path, True), findings(tmp_path, False)
+    assert filtered == unfiltered
