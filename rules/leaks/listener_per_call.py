@@ -150,6 +150,57 @@ def _setup_def(fn: Any, setup_names: Sequence[str]) -> bool:
     return False
 
 
+def _candidates(entries: List[Dict[str, Any]], call: ast.Call) -> List[Dict[str, Any]]:
+    """The catalog entries ``_match`` could pick for ``call``: by the method name for
+    ``x.name(...)``; any entry with ``calls`` for a bare name (an alias can bind any)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        attr = func.attr
+        return [
+            e for e in entries
+            if attr in e.get("methods", ()) or attr in e.get("receiver_methods", ())
+            or any(name.rsplit(".", 1)[-1] == attr for name in e.get("calls", ()))
+        ]
+    return [e for e in entries if e.get("calls")]
+
+
+def _ast_attribute_names(node: ast.AST, memo: Dict[int, Set[str]]) -> Set[str]:
+    """``attribute_names`` on ``ast``: every ``.attr`` below ``node`` and every bare name
+    that is called."""
+    found = memo.get(id(node))
+    if found is None:
+        found = set()
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Attribute):
+                found.add(sub.attr)
+            elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+                found.add(sub.func.id)
+        memo[id(node)] = found
+    return found
+
+
+def _outermost(view: Any, fn: ast.AST) -> ast.AST:
+    """The outermost ``def`` or class around ``fn`` (``fn`` itself at module level)."""
+    line = fn.lineno  # type: ignore[attr-defined]
+    best = fn
+    for node in view.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        end = getattr(node, "end_lineno", None) or 1 << 30
+        if node.lineno <= line <= end and node.lineno < best.lineno:  # type: ignore[attr-defined]
+            best = node
+    return best
+
+
+def _released_at(entries: List[Dict[str, Any]], call: ast.Call, fn: ast.AST, view: Any, memo: Dict[int, Set[str]]) -> bool:
+    """``_released`` ahead of LibCST: every entry the call could match names a release
+    (``unregister``) that the function or its outermost ``def``/class spells, so the rule
+    returns there whatever else it finds."""
+    candidates = _candidates(entries, call)
+    if not candidates or any(not e.get("unregister") for e in candidates):
+        return False
+    spelled = _ast_attribute_names(fn, memo) | _ast_attribute_names(_outermost(view, fn), memo)
+    return all(any(name in spelled for name in e["unregister"]) for e in candidates)
+
+
 def _strong(call: ast.Call) -> bool:
     """``weak=False`` (a catalog ``weak_keyword``): a strongly held receiver, reported in
     per-object set-up code too."""
@@ -584,6 +635,7 @@ class ListenerPerCall(Rule):
         setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
         verdicts: Dict[int, bool] = {}
         loops: Dict[int, List[Tuple[Tuple[int, int], Tuple[int, int]]]] = {}
+        names: Dict[int, Set[str]] = {}
         for call in view.nodes(ast.Call):
             verdict = plan.may_match(call)  # type: ignore[arg-type]
             if not verdict:
@@ -597,6 +649,8 @@ class ListenerPerCall(Rule):
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
             if ok or _in_loop_of(fn, call, loops) or _strong(call):
+                if _released_at(plan.entries, call, fn, view, names):
+                    continue
                 if verdict == RESOLVE and not plan.resolves(view, fn, call):  # type: ignore[arg-type]
                     continue
                 return True

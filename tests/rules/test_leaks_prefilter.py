@@ -74,6 +74,10 @@ REPORTED = [
     _case(ListenerPerCall, "from django.db.models import signals as sg\ndef checkout(request):\n    def notify(sender, **kw):\n        send(request.user)\n    sg.post_save.connect(notify, weak=False)\n"),
     _case(ListenerPerCall, "from PySide6 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def on_reload(self):\n        self.ok.clicked.connect(self.accept)\n"),
     _case(ListenerPerCall, "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n", {"setup-functions": ["boot_*"]}),
+    # the release is another catalog entry's (a filter is not undone by `removeHandler`)
+    _case(ListenerPerCall, "import warnings\ndef load(p, log, h):\n    warnings.simplefilter('ignore')\n    log.removeHandler(h)\n"),
+    # released in a class method, but the call can be another entry's too (an alias)
+    _case(ListenerPerCall, "import atexit, warnings\nreg = atexit.register\nclass C:\n    def run(self):\n        reg(self.close)\n    def stop(self):\n        warnings.catch_warnings()\n"),
     # FFT302
     _case(DanglingTask, "import asyncio\nasync def handle(r):\n    asyncio.create_task(send(r))\n"),
     _case(DanglingTask, "from asyncio import ensure_future as spawn\nasync def f():\n    spawn(work())\n"),
@@ -154,6 +158,10 @@ SILENT = [
     _case(ListenerPerCall, "import logging\nlog = logging.getLogger()\nlog.addHandler(logging.StreamHandler())\n"),
     _case(ListenerPerCall, "import socket\ndef view(request, sock):\n    sock.connect(('localhost', 80))\n"),
     _case(ListenerPerCall, "def register(f):\n    return f\ndef handle(req):\n    register(flush)\n"),
+    # released where it is made: a filter inside `catch_warnings()`, a handler removed in
+    # the same class (the rule's `unregister` names, in the function or its outer def/class)
+    _case(ListenerPerCall, "import warnings\ndef load(p):\n    with warnings.catch_warnings():\n        warnings.simplefilter('ignore')\n        return p.read()\n"),
+    _case(ListenerPerCall, "import logging\nclass T:\n    def setUp(self):\n        self.log.addHandler(self.h)\n    def tearDown(self):\n        self.log.removeHandler(self.h)\n    def run_one(self):\n        self.log.addHandler(self.h)\n"),
     # FFT302: the task is kept, or the receiver is no event loop
     _case(DanglingTask, "import asyncio\nasync def f():\n    task = asyncio.create_task(work())\n    await task\n"),
     _case(DanglingTask, "import asyncio\nasync def f():\n    await asyncio.create_task(work())\n"),
