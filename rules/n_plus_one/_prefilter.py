@@ -399,13 +399,34 @@ def _project_may_query(project: Any, view: Any) -> bool:
     return True
 
 
-_EAGER_LOADERS = frozenset(("select_related", "prefetch_related", "options"))
+_DJANGO_LOADERS = frozenset(("select_related", "prefetch_related"))
 
 
 def unused_eager_load_could_match(view: Any) -> bool:
     """FFT205: a function with a collection loop and an eager-load call
-    (``select_related`` / ``prefetch_related`` / ``options``): every finding is an
-    argument of such a call on the rows of a loop in a function."""
+    (``select_related`` / ``prefetch_related``, or ``options(...)`` with a SQLAlchemy loader
+    call among its arguments, as the rule reads them): every finding is an argument of
+    such a call on the rows of a loop in a function."""
     if not has_collection_loop(view) or not view.has(ast.FunctionDef, ast.AsyncFunctionDef):
         return False
-    return any(node.attr in _EAGER_LOADERS for node in view.nodes(ast.Attribute))
+    if any(node.attr in _DJANGO_LOADERS for node in view.nodes(ast.Attribute)):
+        return True
+    loaders = frozenset(catalog()["sqlalchemy"]["loaders"])
+    for call in view.nodes(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "options":
+            if any(_loader_root(arg) in loaders for arg in call.args):
+                return True
+    return False
+
+
+def _loader_root(expr: ast.AST) -> Optional[str]:
+    """``selectinload(A.b).joinedload(B.c)`` / ``orm.selectinload(A.b)`` -> "selectinload":
+    the last name of the call a loader chain starts from (``_loader_attrs``' root)."""
+    while isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            expr = func.value
+            continue
+        return _last_name(func)
+    return None

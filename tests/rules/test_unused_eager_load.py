@@ -213,6 +213,17 @@ def _could(code):
     return FFT205.could_match(AstView(ast.parse(code), code, "shop/views.py", {}, None))
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from sqlalchemy.orm import selectinload\ndef f(s):\n    for u in s.query(User).options(selectinload(User.addresses)):\n        print(u.id)\n",
+        "from sqlalchemy import orm\ndef f(s):\n    for u in s.query(User).options(orm.joinedload(User.a).selectinload(A.b)):\n        print(u.id)\n",
+    ],
+)
+def test_precheck_keeps_sqlalchemy_loader_options(code):
+    assert _could(code)
+
+
 @pytest.mark.parametrize("path", ["catalog/views.py", "catalog/warehouse.py"])
 def test_precheck_keeps_the_fixture_files(path):
     with open(os.path.join(ROOT, path), encoding="utf-8") as fh:
@@ -228,9 +239,13 @@ def test_precheck_keeps_the_fixture_files(path):
         "from shop.models import Book\ndef f():\n    return Book.objects.select_related('author').first()\n",
         # no function
         "from shop.models import Book\nfor b in Book.objects.select_related('author'):\n    print(b.title)\n",
+        # an `options` that is no SQLAlchemy query's: no loader call among its arguments
+        "def f(parser, args):\n    for a in parser.options(args, strict=True):\n        print(a)\n",
+        "def f(parser, rows):\n    opts = parser.options\n    for r in rows:\n        print(opts(r.name))\n",
     ],
 )
 def test_precheck_skips_files_that_cannot_report(code):
+    """Look-alikes the rule cannot report on never reach LibCST."""
     assert not _could(code)
     result = lint_source(code, "shop/views.py", [FFT205], {}, module_name="shop.views", prefilter=False)
     assert [d for d in result.diagnostics if d.code == "FFT205"] == []
