@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, Iterator, Optional, Set
 
 import libcst as cst
 
@@ -149,15 +149,18 @@ class HookChainPerCall(Rule):
                 if fn is not None and any(
                     isinstance(n, ast.Attribute) and n.attr == t.attr and isinstance(n.ctx, ast.Load) for n in ast.walk(fn)
                 ):
-                    return True
+                    if not _put_back_or_tested(view, fn, t):
+                        return True
         getter = any(g.rsplit(".", 1)[-1] in view.text for g in _catalog()["signal_getters"])
         for call in view.nodes(ast.Call):
             if len(call.args) < 2 or not any(may_resolve(call.func, s, facts) for s in setters):
                 continue
-            if not isinstance(call.args[1], (ast.Lambda, ast.Call, ast.Name)):
+            handler = call.args[1]
+            if not isinstance(handler, (ast.Lambda, ast.Call, ast.Name)):
                 continue  # `_fresh` needs a lambda, a call or a nested def
-            if facts.innermost_function(call) is not None:
-                if getter or _assigned(view, call):
+            fn = facts.innermost_function(call)
+            if fn is not None and (not isinstance(handler, ast.Name) or _defines(fn, handler.id)):
+                if (getter or _assigned(view, call)) and not _handler_put_back(view, fn, call):
                     return True
         return False
 
@@ -269,6 +272,73 @@ class HookChainPerCall(Rule):
         if isinstance(handler, cst.Name):
             return any(isinstance(s, cst.FunctionDef) and s.name.value == handler.value for s in walk_nodes(func.body, into_scopes=False))
         return False
+
+
+def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``fn``'s body, not those of the scopes nested in it."""
+    todo = list(fn.body)  # type: ignore[attr-defined]
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _defines(fn: ast.AST, name: str) -> bool:
+    """``_fresh`` for a name: ``fn`` itself defines a function of that name."""
+    return any(isinstance(n, ast.FunctionDef) and n.name == name for n in _own_nodes(fn))
+
+
+def _put_back_or_tested(view: Any, fn: ast.AST, target: ast.Attribute) -> bool:
+    """``_hook_uses``' restores or tested, ahead of LibCST: the function puts a saved hook
+    back (``saved = sys.displayhook`` ... ``sys.displayhook = saved``) or tests it in an
+    ``if``. Only names the file alone resolves to the very hook count (anything else may be
+    another object, and the rule would report)."""
+
+    def is_hook(expr: ast.AST) -> bool:
+        return isinstance(expr, ast.Attribute) and view.values_at(expr, project=False) == frozenset((hook,))
+
+    hook = next(iter(view.values_at(target, project=False) or ()), None)
+    if not isinstance(hook, str) or hook not in _catalog()["hooks"] or not is_hook(target):
+        return False
+    nodes = [n for stmt in fn.body for n in ast.walk(stmt)]  # type: ignore[attr-defined]
+    saved = {
+        t.id for n in nodes if isinstance(n, ast.Assign) and is_hook(n.value) for t in n.targets if isinstance(t, ast.Name)
+    }
+    for n in nodes:
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name) and n.value.id in saved:
+            if any(is_hook(t) for t in n.targets):
+                return True
+        if isinstance(n, (ast.If, ast.IfExp)) and any(is_hook(sub) for sub in ast.walk(n.test)):
+            return True
+    return False
+
+
+def _handler_put_back(view: Any, fn: ast.AST, call: ast.Call) -> bool:
+    """The rule's put-back, ahead of LibCST: ``old = signal.signal(s, h)`` (or
+    ``getsignal``) and, elsewhere in the function, the same setter called with ``old``
+    (``old[s]`` too). Only calls the file alone resolves exactly count."""
+    setters, getters = _catalog()["signal_setters"], _catalog()["signal_getters"]
+    name = next(iter(view.values_at(call.func, project=False) or ()), None)
+    if name not in setters or view.values_at(call.func, project=False) != frozenset((name,)):
+        return False
+
+    def resolves(expr: ast.AST, names: Any) -> bool:
+        found = view.values_at(expr, project=False)
+        return found is not None and len(found) == 1 and next(iter(found)) in names
+
+    nodes = [n for stmt in fn.body for n in ast.walk(stmt)]  # type: ignore[attr-defined]
+    saved = {
+        t.id for n in nodes
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and resolves(n.value.func, (*getters, *setters))
+        for t in n.targets if isinstance(t, ast.Name)
+    }
+    for n in nodes:
+        if isinstance(n, ast.Call) and n is not call and len(n.args) > 1 and resolves(n.func, (name,)):
+            value = n.args[1].value if isinstance(n.args[1], ast.Subscript) else n.args[1]
+            if isinstance(value, ast.Name) and value.id in saved:
+                return True
+    return False
 
 
 def _assigned(view: Any, call: ast.Call) -> bool:

@@ -127,6 +127,9 @@ REPORTED = [
     # FFT307, FFT308
     _case(HookChainPerCall, "import sys as system\ndef run(job):\n    system.excepthook = wrap(system.excepthook)\n"),
     _case(HookChainPerCall, "from signal import signal as sig, getsignal\ndef run(job):\n    old = getsignal(2)\n    sig(2, lambda *a: old(*a))\n"),
+    _case(HookChainPerCall, "import signal\ndef run():\n    old = signal.getsignal(2)\n    def h(*a):\n        old(*a)\n    signal.signal(2, h)\n"),
+    _case(HookChainPerCall, "import sys\ndef run(x):\n    saved = sys.displayhook\n    sys.displayhook = x\n    other.displayhook = saved\n"),
+    _case(HookChainPerCall, "import signal\ndef run(t, other):\n    def h(*a):\n        pass\n    old = signal.signal(14, h)\n    other.signal(14, old)\n"),
     _case(FinalizerKeepsObject, "import weakref as w\nclass C:\n    def __init__(self):\n        w.finalize(self, self.close)\n"),
     # FFT304
     _case(UnclosedResourcePerCall, "import requests as rq\ndef f(u):\n    return rq.Session().get(u)\n"),
@@ -192,6 +195,11 @@ SILENT = [
     # FFT307, FFT308: module level, no hook, no watcher
     _case(HookChainPerCall, "import sys\nsys.excepthook = wrap(sys.excepthook)\n"),
     _case(HookChainPerCall, "import signal\ndef f(p):\n    p.signal()\n"),
+    # the hook is put back, or tested; the handler is no fresh one (a module-level def)
+    _case(HookChainPerCall, "import sys\ndef run(x):\n    saved = sys.displayhook\n    sys.displayhook = x\n    try:\n        pass\n    finally:\n        sys.displayhook = saved\n"),
+    _case(HookChainPerCall, "import sys\ndef run(x):\n    if sys.excepthook is sys.__excepthook__:\n        sys.excepthook = x\n    print(sys.excepthook)\n"),
+    _case(HookChainPerCall, "import signal\ndef handler(*a):\n    pass\ndef run():\n    old = signal.getsignal(2)\n    signal.signal(2, handler)\n"),
+    _case(HookChainPerCall, "import signal\ndef run(t):\n    def h(*a):\n        pass\n    old = signal.signal(14, h)\n    try:\n        t()\n    finally:\n        signal.signal(14, old)\n"),
     _case(FinalizerKeepsObject, "import weakref\nc = C()\nweakref.finalize(c, c.close)\n"),
     _case(FinalizerKeepsObject, "import weakref\ndef f(o):\n    return weakref.ref(o)\n"),
     # FFT304: not a pooled resource, module level, set-up code, `with`
