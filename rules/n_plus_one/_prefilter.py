@@ -298,6 +298,8 @@ def _opaque_loops(view: Any) -> bool:
         return False  # no model anywhere: no name can hold a queryset, rows or a model
     if not has_collection_loop(view):
         return False
+    if view.module and not text_reaches_database(view.project, view.text, view.module, view.is_package):
+        return False  # an ORM value comes from a module that imports its library or defines a model
     opaque = view.opaque_names()
     params = set()
     for fn in view.nodes(ast.FunctionDef, ast.AsyncFunctionDef):

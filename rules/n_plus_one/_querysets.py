@@ -50,9 +50,9 @@ OPTIONS_KEY = "n-plus-one"
 #: FFT201 reports only inside a ``for`` loop or a comprehension, and custom manager
 #: names are arbitrary, so "for" is the only string every finding needs.
 REQUIRES_QUERY_IN_LOOP = ("for",)
-#: FFT202 needs rows of a query with readable loading: a catalog manager (``objects``,
-#: ``_default_manager``, ``_base_manager``), ``.query`` or ``session.scalars``.
-REQUIRES_LAZY_RELATION = ("objects", "_manager", "query", "scalars")
+#: FFT202 needs a collection loop: its rows may come from a manager the file spells, or
+#: from a helper, a parameter or ``self`` (the pre-check asks the facts layer).
+REQUIRES_LAZY_RELATION = ("for",)
 
 
 def options_of(rule: Any) -> NPlusOneOptions:

@@ -208,3 +208,29 @@ def test_module_level_loops_are_read_like_function_bodies(tmp_path):
     assert _passes(tmp_path, "app/seed.py", "FFT203")
     filtered, unfiltered = findings(tmp_path, True), findings(tmp_path, False)
     assert filtered == unfiltered
+
+
+def test_loops_over_opaque_values_need_a_path_to_the_models(tmp_path):
+    """A loop over a parameter or a helper's result can hold rows only in a module whose
+    imports lead to the models (or a database library)."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/models.py": """
+            from django.db import models
+
+            class Author(models.Model):
+                name = models.CharField(max_length=10)
+
+            class Book(models.Model):
+                author = models.ForeignKey(Author, on_delete=models.CASCADE)
+        """,
+        "shop/services.py": "from .models import Book\n\ndef all_books():\n    return Book.objects.all()\n",
+        "shop/views.py": "from .services import all_books\n\ndef titles():\n    return [b.author.name for b in all_books()]\n",
+        "shop/text.py": "def names(rows):\n    # a model of the text, not of the database\n    return [r.author.name for r in rows]\n",
+    }
+    write(tmp_path, files)
+    assert not _passes(tmp_path, "shop/text.py", "FFT202") and not _passes(tmp_path, "shop/text.py", "FFT201")
+    assert _passes(tmp_path, "shop/views.py", "FFT202")
+    filtered, unfiltered = findings(tmp_path, True), findings(tmp_path, False)
+    assert filtered == unfiltered
+    assert "FFT202" in {code for path, _, code in filtered if path.endswith("views.py")}
