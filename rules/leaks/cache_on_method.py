@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Any, Dict, Iterator, FrozenSet, Optional, Set
+from typing import Any, Dict, FrozenSet, Optional, Set
 
 import libcst as cst
 
@@ -12,28 +12,11 @@ from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, NodeRange, Rule, Valid, replace
 
-from .instances import NAME as INSTANCES, InstancesProvider
+from .instances import NAME as INSTANCES, InstancesProvider, class_level_defs as _class_level_defs
 from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
 
 IMPLICIT_BINDERS = {"__new__", "__init_subclass__", "__class_getitem__"}
 BINDERS = {"staticmethod", "classmethod", "abc.abstractclassmethod", "abc.abstractstaticmethod"}
-
-
-def _class_level_defs(body: list) -> Iterator[Any]:
-    """Defs of a class body, also under ``if`` / ``try`` / ``with`` / loops (more than the
-    rule's "the enclosing frame is the class": that only makes the check say True more)."""
-    for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield stmt
-        elif isinstance(stmt, ast.ClassDef):
-            continue
-        else:
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(stmt, field, None)
-                if isinstance(block, list):
-                    yield from _class_level_defs(block)
-            for sub in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-                yield from _class_level_defs(sub.body)
 
 
 def _may_be_unbounded(expr: ast.AST) -> bool:

@@ -34,7 +34,7 @@ import ast
 import hashlib
 import os
 import re
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from fftlint.facts.provider import Provider
 
@@ -89,39 +89,65 @@ def singletons(files: Sequence[str], cache: Any = None) -> FrozenSet[Tuple[str, 
             candidates.setdefault(cls, []).append(path)
     if not candidates:
         return frozenset()
-    # every reference to the candidates and (transitively) their subclasses
+    # every reference to the candidates and (transitively) their subclasses; a candidate
+    # with one reference that is not a once-per-process instantiation is decided (unknown),
+    # and its names are not looked for any further
     stats: Dict[str, "_Stats"] = {}
     family: Dict[str, Set[str]] = {name: {name} for name in candidates}  # candidate -> it and its subclasses
-    pending: Set[str] = set(candidates)
+    unknown: Set[str] = set()
     scanned: Set[str] = set()
+    pending: Set[str] = set(candidates)
+    # files that make an instance inside an indented block first: the likeliest to decide
+    order = sorted(texts, key=lambda p: not _indented_call(texts[p], pending))
     while pending:
         names = pending - scanned
         pending = set()
-        if not names:
-            break
         scanned |= names
-        needles = [n.encode() for n in names]
-        for path, data in texts.items():
-            if not any(n in data for n in needles):
+        for path in order:
+            live = {n for n in names if any(n in family[c] for c in candidates if c not in unknown)}
+            if not live:
+                break
+            data = texts[path]
+            needles = [n for n in live if n.encode() in data]
+            if not needles:
                 continue
-            for name, found in _references(path, data, frozenset(names), cache).items():
+            for name, found in _references(path, data, frozenset(needles), cache).items():
                 stats.setdefault(name, _Stats()).merge(found)
+                if found.other:
+                    unknown.update(c for c in candidates if name in family[c])
         for name in names:
             for sub in stats.get(name, _Stats()).subclasses:
-                for members in family.values():
+                for cand, members in family.items():
                     if name in members and sub not in members:
                         members.add(sub)
+                        if stats.get(sub) is not None and stats[sub].other:
+                            unknown.add(cand)
                 if sub not in scanned:
                     pending.add(sub)
+        pending = {n for n in pending if any(n in family[c] for c in candidates if c not in unknown)}
     out: Set[Tuple[str, str]] = set()
     for name, paths in candidates.items():
-        members = family[name]
+        if name in unknown:
+            continue
         merged = _Stats()
-        for member in members:
+        for member in family[name]:
             merged.merge(stats.get(member, _Stats()))
         if merged.once and not merged.other:
             out.update((p, name) for p in paths)
     return frozenset(out)
+
+
+def _indented_call(data: bytes, names: Iterable[str]) -> bool:
+    """Some line that starts with white space calls one of ``names`` (bytes only)."""
+    for name in names:
+        needle = name.encode() + b"("
+        at = data.find(needle)
+        while at != -1:
+            line = data.rfind(b"\n", 0, at) + 1
+            if data[line:line + 1] in (b" ", b"\t"):
+                return True
+            at = data.find(needle, at + 1)
+    return False
 
 
 class _Stats:
@@ -171,6 +197,23 @@ def _module_level_classes(body: Sequence[ast.stmt]) -> Iterable[ast.ClassDef]:
                 yield from _module_level_classes(handler.body)
 
 
+def class_level_defs(body: list) -> Iterator[Any]:
+    """Defs of a class body, also under ``if`` / ``try`` / ``with`` / loops (more than the
+    rule's "the enclosing frame is the class": that only makes the check say True more)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield stmt
+        elif isinstance(stmt, ast.ClassDef):
+            continue
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(stmt, field, None)
+                if isinstance(block, list):
+                    yield from class_level_defs(block)
+            for sub in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+                yield from class_level_defs(sub.body)
+
+
 def _last_name(expr: ast.AST) -> str:
     target = expr.func if isinstance(expr, ast.Call) else expr
     if isinstance(target, ast.Attribute):
@@ -188,10 +231,7 @@ def _cached_classes(path: str, data: bytes, decorators: FrozenSet[str], cache: A
     out: List[str] = []
     if tree is not None:
         for cls in _module_level_classes(tree.body):
-            if any(
-                isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_last_name(d) in decorators for d in fn.decorator_list)
-                for fn in ast.walk(cls)
-            ):
+            if any(any(_last_name(d) in decorators for d in fn.decorator_list) for fn in class_level_defs(cls.body)):
                 out.append(cls.name)
     if cache is not None:
         cache.put(_NAMESPACE, key, out)
@@ -216,60 +256,74 @@ def _references(path: str, data: bytes, names: FrozenSet[str], cache: Any) -> Di
 def _read(tree: ast.Module, names: FrozenSet[str]) -> Dict[str, _Stats]:
     out: Dict[str, _Stats] = {}
     parents: Dict[int, ast.AST] = {}
-    ignored: Set[int] = set()  # nodes inside annotations
-    for parent in ast.walk(tree):
-        for child in ast.iter_child_nodes(parent):
-            parents[id(child)] = parent
-        for annotation in _annotations(parent):
-            ignored.update(id(n) for n in ast.walk(annotation))
-        if _exports(parent):
-            ignored.update(id(n) for n in ast.walk(parent))  # `__all__ = ["C"]`: a name, not a use
+    ignored: Set[int] = set()  # nodes inside annotations and `__all__`
     once_cache: Dict[int, Set[int]] = {}
 
     def stat(name: str) -> _Stats:
         return out.setdefault(name, _Stats())
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name in names:
-            if _makes_itself(node):
-                stat(node.name).other += 1
+    # one breadth-first pass: a node's parent (and whether an ancestor is an annotation)
+    # is known before the node is read
+    todo: List[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        children = list(ast.iter_child_nodes(node))
+        for child in children:
+            parents[id(child)] = node
+        todo.extend(children)
+        if id(node) in ignored:
+            ignored.update(id(c) for c in children)
             continue
-        if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name in names and alias.asname and alias.asname != alias.name:
-                    stat(alias.name).other += 1  # `import C as D`: D is not followed
+        for annotation in _annotations(node):
+            ignored.update(id(n) for n in ast.walk(annotation))
+        if _exports(node):
+            ignored.update(id(c) for c in children)  # `__all__ = ["C"]`: a name, not a use
             continue
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in ignored:
+        _classify(node, names, parents, once_cache, stat)
+    return out
+
+
+def _classify(node: ast.AST, names: FrozenSet[str], parents: Dict[int, ast.AST], once_cache: Dict[int, Set[int]], stat: Any) -> None:
+    if isinstance(node, ast.ClassDef):
+        if node.name in names and _makes_itself(node):
+            stat(node.name).other += 1
+        return
+    if isinstance(node, ast.ImportFrom):
+        for alias in node.names:
+            if alias.name in names and alias.asname and alias.asname != alias.name:
+                stat(alias.name).other += 1  # `import C as D`: D is not followed
+        return
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
             for name in names:
                 if name in node.value and re.search(rf"(?:^|[.:]){re.escape(name)}$", node.value):
                     stat(name).other += 1  # an import path: made where we cannot see
-            continue
-        if isinstance(node, ast.Name):
-            name = node.id
-        elif isinstance(node, ast.Attribute):
-            name = node.attr
+        return
+    if isinstance(node, ast.Name):
+        name = node.id
+    elif isinstance(node, ast.Attribute):
+        name = node.attr
+    else:
+        return
+    if name not in names:
+        return
+    if not isinstance(node.ctx, ast.Load):
+        stat(name).other += 1  # re-bound: the name no longer says what it is
+        return
+    parent = parents.get(id(node))
+    if isinstance(parent, ast.Call) and parent.func is node:
+        if _runs_once(parent, parents, once_cache):
+            stat(name).once += 1
         else:
-            continue
-        if name not in names or id(node) in ignored:
-            continue
-        if not isinstance(node.ctx, ast.Load):
-            stat(name).other += 1  # re-bound: the name no longer says what it is
-            continue
-        parent = parents.get(id(node))
-        if isinstance(parent, ast.Call) and parent.func is node:
-            if _runs_once(parent, parents, once_cache):
-                stat(name).once += 1
-            else:
-                stat(name).other += 1
-        elif isinstance(parent, ast.ClassDef) and node in parent.bases:
-            stat(name).subclasses.add(parent.name)
-        elif isinstance(parent, ast.Attribute) and parent.value is node:
-            continue  # `C.attr`: read from the class, nothing made (its own `cls()` is read above)
-        elif _type_test(node, parent, parents):
-            continue
-        else:
-            stat(name).other += 1  # passed around: where it is called is unknown
-    return out
+            stat(name).other += 1
+    elif isinstance(parent, ast.ClassDef) and node in parent.bases:
+        stat(name).subclasses.add(parent.name)
+    elif isinstance(parent, ast.Attribute) and parent.value is node:
+        return  # `C.attr`: read from the class, nothing made (its own `cls()` is read above)
+    elif _type_test(node, parent, parents):
+        return
+    else:
+        stat(name).other += 1  # passed around: where it is called is unknown
 
 
 def _annotations(node: ast.AST) -> List[ast.AST]:
