@@ -16,6 +16,7 @@ from fftlint.types import Related, Span
 from ._common import LeaksOptions, leak_facts, load_catalog, walk_nodes
 from .listener_per_call import setup_by_name, setup_decorator
 from . import switched
+from .callers import NAME as CALLERS, CallersProvider
 from .provider import CACHED, NAME, SETUP, LeaksProvider
 from .switched import exits_of
 
@@ -84,9 +85,14 @@ class RegistrationHelperPerCall(Rule):
     function with a parameter annotated `argparse.Namespace` (it takes the parsed command
     line), the `func` an argparse sub-command dispatches to (`set_defaults(func=name)` in
     the same module), or a function the module's `if __name__ == "__main__":` block calls
-    (click and typer commands are set-up code by their `@command` decorator already). A
-    function reached from such an entry point through another module, or dispatched by an
-    import string, is not followed: it reports as before.
+    (click and typer commands are set-up code by their `@command` decorator already). The
+    same for a module-level function whose every reference in the project is a plain call
+    made once per process: in module-level code, or directly (not in a loop) in an entry
+    point, in set-up code (`main()`), or in another such function, a few levels down; the
+    function is undecorated, and private (`_run`) or defined in a module with an entry
+    point (a public function of a library may be called by its users). A call in a loop,
+    in a function that runs per call, an attribute call (`cli._run()`), the function handed
+    around as a value, or a dispatch by an import string keeps it reported.
 
     ## Why is this bad?
     A helper named `setup_logger` looks like it runs once, so its callers call it per job
@@ -135,7 +141,7 @@ class RegistrationHelperPerCall(Rule):
     Options = LeaksOptions
     options_key = "leaks"
     needs_project = True
-    providers = (LeaksProvider,)
+    providers = (LeaksProvider, CallersProvider)
     tags = ("performance", "memory")
 
     VALID = [
@@ -364,7 +370,12 @@ class RegistrationHelperPerCall(Rule):
                 break
             if frame.kind in ("def", "async def", "lambda", "class"):
                 return False  # a method or a nested function: not named by the module's dispatch
-        return func.name.value in self.ctx.shared(("FFT309", "entry-points"), self._module_entry_points)
+        if func.name.value in self.ctx.shared(("FFT309", "entry-points"), self._module_entry_points):
+            return True
+        # every call of it in the project is made once per process (`main()` -> `_run(args)`)
+        project = self.ctx.project
+        once = project.facts_of(CALLERS) if project is not None and hasattr(project, "facts_of") else None
+        return bool(once) and (os.path.abspath(self.ctx.path), func.name.value) in once
 
     def _module_entry_points(self) -> FrozenSet[str]:
         tree = getattr(self.ctx.names.facts, "tree", None)

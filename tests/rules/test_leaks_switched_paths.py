@@ -156,3 +156,71 @@ def test_entry_points_across_modules(tmp_path):
         """,
     })
     assert findings(tmp_path) == [("ops/daemon.py", 9)]
+
+
+def test_fixture_once_called_functions():
+    import os
+
+    from fftlint.testing import python_files
+    from rules.leaks.callers import once_called
+
+    base = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "leaks", "ops")
+    found = once_called(python_files(os.path.normpath(base)))
+    assert sorted(name for _, name in found) == ["_run"]
+
+
+CLI = {
+    "tool/__init__.py": "",
+    "tool/logs.py": """
+        import logging
+
+        def setup_logging(path):
+            logging.getLogger().addHandler(logging.FileHandler(path))
+    """,
+    "tool/work.py": """
+        from .logs import setup_logging
+
+        def _execute(args):
+            setup_logging(args.log)
+    """,
+    "tool/cli.py": """
+        import sys
+        from .work import _execute
+
+        def main():
+            _execute(sys.argv)
+
+        if __name__ == "__main__":
+            main()
+    """,
+}
+
+
+def test_a_private_function_only_main_calls_runs_once(tmp_path):
+    write(tmp_path, CLI)
+    assert findings(tmp_path) == []
+
+
+def test_any_other_reference_keeps_reporting(tmp_path):
+    cases = {
+        "called per request": "from .work import _execute\n\ndef view(request):\n    _execute(request)\n",
+        "called in a loop": "from .work import _execute\n\ndef main():\n    for a in [1, 2]:\n        _execute(a)\n",
+        "handed around": "from .work import _execute\n\nHANDLERS = [_execute]\n",
+        "attribute": "from . import work\n\ndef view(request):\n    work._execute(request)\n",
+        "in a lambda": "from .work import _execute\n\ndef main():\n    return lambda: _execute(1)\n",
+    }
+    for label, text in cases.items():
+        root = tmp_path / label.replace(" ", "_")
+        write(root, {**CLI, "tool/other.py": text})
+        assert findings(root) == [("tool/work.py", 5)], label
+
+
+def test_a_decorated_or_public_library_function_is_not_followed(tmp_path):
+    decorated = dict(CLI)
+    decorated["tool/work.py"] = "from functools import wraps\nfrom .logs import setup_logging\n\ndef traced(f):\n    return f\n\n@traced\ndef _execute(args):\n    setup_logging(args.log)\n"
+    decorated["tool/cli.py"] = CLI["tool/cli.py"]
+    write(tmp_path / "a", decorated)
+    assert findings(tmp_path / "a") == [("tool/work.py", 9)]
+    public = {**CLI, "tool/work.py": CLI["tool/work.py"].replace("_execute", "execute"), "tool/cli.py": CLI["tool/cli.py"].replace("_execute", "execute")}
+    write(tmp_path / "b", public)
+    assert findings(tmp_path / "b") == [("tool/work.py", 5)]
