@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, Iterator, FrozenSet, Optional, Set
+import os
+from typing import Any, Dict, FrozenSet, Optional, Set
 
 import libcst as cst
 
@@ -11,27 +12,11 @@ from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, NodeRange, Rule, Valid, replace
 
+from .instances import NAME as INSTANCES, InstancesProvider, class_level_defs as _class_level_defs
 from ._common import LeaksOptions, leak_facts, load_catalog, may_resolve, reachable, split_name, walk_nodes
 
 IMPLICIT_BINDERS = {"__new__", "__init_subclass__", "__class_getitem__"}
 BINDERS = {"staticmethod", "classmethod", "abc.abstractclassmethod", "abc.abstractstaticmethod"}
-
-
-def _class_level_defs(body: list) -> Iterator[Any]:
-    """Defs of a class body, also under ``if`` / ``try`` / ``with`` / loops (more than the
-    rule's "the enclosing frame is the class": that only makes the check say True more)."""
-    for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield stmt
-        elif isinstance(stmt, ast.ClassDef):
-            continue
-        else:
-            for field in ("body", "orelse", "finalbody"):
-                block = getattr(stmt, field, None)
-                if isinstance(block, list):
-                    yield from _class_level_defs(block)
-            for sub in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-                yield from _class_level_defs(sub.body)
 
 
 def _may_be_unbounded(expr: ast.AST) -> bool:
@@ -82,6 +67,18 @@ class CacheOnMethod(Rule):
     in a method) or whose key leaves `self` out (the default `methodkey`); a key function
     fftlint cannot see into (unknown stays silent). A metaclass defined in another module is
     not followed.
+
+    Not reported either: a module-level class the project makes *once per process* — every
+    instantiation of it and of its subclasses, in any module, is in module-level code
+    (`_registry = Registry()`), in a module-level factory memoized with `functools.cache` /
+    `lru_cache`, or under a lazy-initialisation guard on a global (`global _r` and
+    `if _r is None: _r = Registry()`, also double-checked under a lock, or after
+    `if _r is not None: return _r`). That one instance lives for the whole process anyway:
+    the cache keeps nothing extra alive. Anything else makes it unknown and the method is
+    reported as before: an instantiation in a function or a method that runs per call, the
+    class handed around as a value (`factory=Registry`), aliased on import, named in a
+    string (an import path), made by its own `cls()` / `type(self)()` / `copy(self)`, or
+    never instantiated in the project (a library's users make the instances).
 
     ## Why is this bad?
     The cache lives on the *function*, which lives as long as the class, and its keys
@@ -138,6 +135,8 @@ class CacheOnMethod(Rule):
     requires = ("cache",)
     Options = LeaksOptions
     options_key = "leaks"
+    needs_project = True  # where the project makes instances of the class
+    providers = (InstancesProvider,)
 
     VALID = [
         "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef f(x):\n    return x\n",
@@ -321,6 +320,8 @@ class CacheOnMethod(Rule):
             return  # made a classmethod later (`f = classmethod(f)`): classes live anyway
         if self._is_enum(cls):
             return
+        if self._singleton(cls):
+            return  # one instance for the whole process: the cache keeps nothing extra alive
         catalog = load_catalog("caches.yaml")
         for i, (deco, expr, name) in enumerate(resolved):
             if name is None:
@@ -354,6 +355,16 @@ class CacheOnMethod(Rule):
                 fix=self._fix(node, i, cls),
             )
             return
+
+    def _singleton(self, cls: cst.ClassDef) -> bool:
+        """The project makes one instance of ``cls`` per process (module level, a
+        memoized factory, a lazily built global: :mod:`.instances`)."""
+        if len(self.ctx.stack.frames) > 2 or self.ctx.stack.frames[0].kind != "module":
+            return False  # a class nested in a function or a class: not looked up by name
+        facts = self.ctx.project.facts_of(INSTANCES) if self.ctx.project is not None and hasattr(self.ctx.project, "facts_of") else None
+        if not facts:
+            return False
+        return (os.path.abspath(self.ctx.path), cls.name.value) in facts
 
     # -- fix: ``@property`` over a cache is ``functools.cached_property`` -------------------
     def _fix(self, node: cst.FunctionDef, index: int, cls: cst.ClassDef) -> Optional[FixSpec]:

@@ -34,6 +34,7 @@ from fftlint.facts.provider import Effect, Provider
 from fftlint.facts.values import NONE, UNKNOWN
 
 from ._common import LeaksOptions, load_catalog
+from .switched import STARRED, exit_marks, starred
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.project import ProjectFacts
@@ -62,7 +63,7 @@ class LeaksProvider(Provider):
         self.setup_names: Sequence[str] = tuple(opts.setup_functions)
 
     def summary_digest(self) -> str:
-        return "leaks-2:" + ",".join(self.setup_names)
+        return "leaks-3:" + ",".join(self.setup_names)
 
     # -- summary time ---------------------------------------------------------------
     def project_facts(self, files: Sequence[str], cache: Any = None) -> FrozenSet[str]:
@@ -98,6 +99,8 @@ class LeaksProvider(Provider):
                 out.add(CACHED)
         if helper_by_name(getattr(function.node, "name", ""), self.setup_names):
             out.add(SETUP)
+        # `if disabled: return` on a parameter: what a constant argument switches off
+        out |= exit_marks(function.node, function.scope.self_param is not None)
         return frozenset(out)
 
     def effect(self, site: "CallSite") -> Optional[Effect]:
@@ -128,6 +131,8 @@ class LeaksProvider(Provider):
         entries whose syntax checks excuse it, for :meth:`match`. For any call under a
         lazy-initialisation guard: :data:`ONCE` (chains do not go through it)."""
         out: Set[str] = {ONCE} if id(site.node) in _once_guarded_in(site.function) else set()
+        if starred(site.node):
+            out.add(STARRED)  # `f(*args, **kw)`: what it passes to `f`'s switches is unknown
         func = site.node.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         for e in self.by_last.get(last, ()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from functools import lru_cache
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -15,7 +15,10 @@ from fftlint.types import Related, Span
 
 from ._common import LeaksOptions, leak_facts, load_catalog, walk_nodes
 from .listener_per_call import setup_by_name, setup_decorator
+from . import switched
+from .callers import NAME as CALLERS, CallersProvider
 from .provider import CACHED, NAME, SETUP, LeaksProvider
+from .switched import exits_of
 
 LOGS = (
     "import logging\n\n"
@@ -23,6 +26,17 @@ LOGS = (
     "    logger = logging.getLogger(name)\n"
     "    logger.addHandler(logging.FileHandler(name + '.log'))\n"
     "    return logger\n\n"
+)
+
+
+HOOKS = (
+    "import atexit\n\n"
+    "def flush():\n"
+    "    pass\n\n"
+    "def init_hooks(disabled=False):\n"
+    "    if disabled:\n"
+    "        return\n"
+    "    atexit.register(flush)\n\n"
 )
 
 
@@ -54,6 +68,31 @@ class RegistrationHelperPerCall(Rule):
     the first time only. The same for a method of an object called under a test of that
     object's state (`if not q.is_active(): q.activate()`): it registers once per
     activation, not per call. A guard on another object's state does not count.
+
+    Not reported either: a path a constant argument switches off. When a function on the
+    chain leaves at once on a plain test of one of its parameters (`if disabled: return`,
+    `if not enabled: return`, `raise` alike, at the top of its body, the parameter never
+    re-bound) before the registering call, the argument is followed: a literal passed at
+    the call (keyword or positional), the parameter's default when the call does not pass
+    it, and a known parameter passed on by a function in between
+    (`_processors(disabled=disabled)`). `disable()` calling
+    `init_tracer_provider(disabled=True)` registers nothing; the same call with no
+    argument, `disabled=False`, a variable or `**options` still reports. Only that plain
+    test is read: `if not processors: return` after `processors = make(disabled=...)` is
+    not.
+
+    Nor calls in a command-line entry point, which runs once per process by its role: a
+    function with a parameter annotated `argparse.Namespace` (it takes the parsed command
+    line), the `func` an argparse sub-command dispatches to (`set_defaults(func=name)` in
+    the same module), or a function the module's `if __name__ == "__main__":` block calls
+    (click and typer commands are set-up code by their `@command` decorator already). The
+    same for a module-level function whose every reference in the project is a plain call
+    made once per process: in module-level code, or directly (not in a loop) in an entry
+    point, in set-up code (`main()`), or in another such function, a few levels down; the
+    function is undecorated, and private (`_run`) or defined in a module with an entry
+    point (a public function of a library may be called by its users). A call in a loop,
+    in a function that runs per call, an attribute call (`cli._run()`), the function handed
+    around as a value, or a dispatch by an import string keeps it reported.
 
     ## Why is this bad?
     A helper named `setup_logger` looks like it runs once, so its callers call it per job
@@ -102,7 +141,7 @@ class RegistrationHelperPerCall(Rule):
     Options = LeaksOptions
     options_key = "leaks"
     needs_project = True
-    providers = (LeaksProvider,)
+    providers = (LeaksProvider, CallersProvider)
     tags = ("performance", "memory")
 
     VALID = [
@@ -129,9 +168,29 @@ class RegistrationHelperPerCall(Rule):
         # a state guard on the same object: the registration runs once per activation
         "import atexit\nclass Queue:\n    def is_active(self):\n        return self._on\n    def activate(self):\n        atexit.register(self.flush)\n        self._on = True\n    def flush(self):\n        pass\nclass Repo:\n    def __init__(self):\n        self._queue = Queue()\n    def log_async(self, item, other):\n"
             "        if not self._queue.is_active():\n            self._queue.activate()\n",
+        # a constant argument switches the registering path off (keyword, positional, passed on)
+        HOOKS + "def disable():\n    init_hooks(disabled=True)\n",
+        HOOKS + "def reset():\n    init_hooks(True)\n",
+        HOOKS + "def init_tracing(disabled=False):\n    init_hooks(disabled=disabled)\ndef disable():\n    init_tracing(disabled=True)\n",
+        "import atexit\ndef flush():\n    pass\ndef install_hooks(enabled=False):\n    if not enabled:\n        return\n    atexit.register(flush)\n"
+        "def handle(request):\n    install_hooks()\n",
+        # command-line entry points run once per process
+        "from argparse import Namespace\n" + LOGS + "def run_command(args: Namespace):\n    setup_logger(args.name)\n",
+        "import argparse\n" + LOGS + "def work(args):\n    setup_logger(args.name)\n"
+        "def build():\n    p = argparse.ArgumentParser()\n    p.set_defaults(func=work)\n    return p\n",
+        LOGS + "def report(path):\n    setup_logger(path)\nif __name__ == '__main__':\n    report('app')\n",
     ]
     INVALID = [
         Invalid(LOGS + "def run(job):\n    log = setup_logger('jobs')\n    log.info(job)\n", line=9, message_contains="run -> setup_logger -> logger.addHandler"),
+        # the switch left at its default, passed False, or passed something unknown
+        Invalid(HOOKS + "def set_destination(d):\n    init_hooks()\n", message_contains="set_destination -> init_hooks -> atexit.register"),
+        Invalid(HOOKS + "def resume(request):\n    init_hooks(disabled=False)\n"),
+        Invalid(HOOKS + "def toggle(request, flag):\n    init_hooks(disabled=flag)\n"),
+        Invalid(HOOKS + "def apply(request, opts):\n    init_hooks(**opts)\n"),
+        # a request handler in a module that also has a command line
+        Invalid("import argparse\n" + LOGS + "def work(args):\n    setup_logger(args.name)\n"
+                "def view(request):\n    setup_logger(request.path)\n"
+                "def build():\n    p = argparse.ArgumentParser()\n    p.set_defaults(func=work)\n    return p\n", message_contains="on every call of `view`"),
         Invalid(LOGS + "def main(jobs):\n    for job in jobs:\n        setup_logger(job)\n", line=10, message_contains="on every iteration of a loop"),
         Invalid("import warnings\ndef configure_warnings():\n    warnings.filterwarnings('ignore', category=DeprecationWarning)\n"
                 "class Handler:\n    def get(self, request):\n        configure_warnings()\n", message_contains="adds a warnings filter"),
@@ -214,6 +273,10 @@ class RegistrationHelperPerCall(Rule):
             if target.is_async and id(node) not in self._awaited:
                 continue  # a coroutine made and not awaited runs nothing
             found = project.explain(target, NAME, self.ctx.module_name)
+            if found is not None:
+                # a constant argument (or a parameter's default) may switch the path off:
+                # search again with what the call passes (the same chain when nothing does)
+                found = switched.explain(project, target, NAME, self._bound(node, target))
             if found is None:
                 continue
             entry = self._entries.get(found.effect.kind, {})
@@ -230,6 +293,20 @@ class RegistrationHelperPerCall(Rule):
                 related=related,
             )
             return
+
+    def _bound(self, node: cst.Call, target: Any) -> switched.Bound:
+        """What the call passes to ``target``'s switch parameters (literals only)."""
+        positional: List[Optional[str]] = []
+        keywords: Dict[str, Optional[str]] = {}
+        is_starred = False
+        for arg in node.args:
+            if arg.star:
+                is_starred = True
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = _cst_literal(arg.value)
+            else:
+                positional.append(_cst_literal(arg.value))
+        return switched.bind(exits_of(target), tuple(positional), keywords, is_starred, {}, switched.params_of(target))
 
     def _once_guarded(self, fn: cst.FunctionDef) -> set:
         """Calls in ``fn`` under a lazy-initialisation guard (``if X is None:`` or ``if not
@@ -273,7 +350,36 @@ class RegistrationHelperPerCall(Rule):
             return "on every iteration of a loop"
         if setup_by_name(func.name.value, self._setup_names) or self._setup_decorated(func):
             return None
+        if self._entry_point(func):
+            return None  # a command-line entry point: runs once per process
         return f"on every call of `{func.name.value}`"
+
+    def _entry_point(self, func: cst.FunctionDef) -> bool:
+        """What the code says of a function that runs once per process, by its role: it
+        takes the parsed command line (a parameter annotated ``argparse.Namespace``), it
+        is the ``func`` an argparse sub-command dispatches to
+        (``parser.set_defaults(func=run)`` in this module), or the module's
+        ``if __name__ == "__main__":`` block calls it. Click / typer commands are set-up
+        by their decorator (``@cli.command()``)."""
+        params = func.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.annotation is not None and self.ctx.names.resolve(param.annotation.annotation) == "argparse.Namespace":
+                return True
+        for frame in self.ctx.stack.frames:
+            if frame.node is func:
+                break
+            if frame.kind in ("def", "async def", "lambda", "class"):
+                return False  # a method or a nested function: not named by the module's dispatch
+        if func.name.value in self.ctx.shared(("FFT309", "entry-points"), self._module_entry_points):
+            return True
+        # every call of it in the project is made once per process (`main()` -> `_run(args)`)
+        project = self.ctx.project
+        once = project.facts_of(CALLERS) if project is not None and hasattr(project, "facts_of") else None
+        return bool(once) and (os.path.abspath(self.ctx.path), func.name.value) in once
+
+    def _module_entry_points(self) -> FrozenSet[str]:
+        tree = getattr(self.ctx.names.facts, "tree", None)
+        return module_entry_points(tree) if tree is not None else frozenset()
 
     def _setup_decorated(self, func: cst.FunctionDef) -> bool:
         from fftlint.analysis.names import dotted
@@ -296,6 +402,35 @@ def helper_by_name(name: str, setup_names: Tuple[str, ...]) -> bool:
     """A set-up helper by its name (FFT301's test), constructors and other dunders aside:
     they run per object by design, and FFT301 reads them as such."""
     return not (name.startswith("__") and name.endswith("__")) and setup_by_name(name, setup_names)
+
+
+def module_entry_points(tree: ast.Module) -> FrozenSet[str]:
+    """Names of the module's functions that run once per process by the module's own
+    dispatch: ``X.set_defaults(func=name)`` (argparse sub-commands) and plain calls
+    ``name(...)`` in the body of ``if __name__ == "__main__":``."""
+    out: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set_defaults":
+            for kw in node.keywords:
+                if kw.arg == "func" and isinstance(kw.value, ast.Name):
+                    out.add(kw.value.id)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and _is_main_test(stmt.test):
+            for sub in stmt.body:
+                for call in ast.walk(sub):
+                    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                        out.add(call.func.id)
+    return frozenset(out)
+
+
+def _is_main_test(test: ast.AST) -> bool:
+    """``__name__ == "__main__"`` (either side)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) and any(
+        isinstance(x, ast.Constant) and x.value == "__main__" for x in sides
+    )
 
 
 def _setup_decorated_ast(fn: Any) -> bool:
@@ -324,6 +459,18 @@ def _in_span(node: ast.AST, spans: Any, fn: Any) -> bool:
     pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
     start = (fn.body[0].lineno, fn.body[0].col_offset)
     return any(s <= pos < e and s >= start for s, e in spans)
+
+
+def _cst_literal(node: cst.BaseExpression) -> Optional[str]:
+    """An argument's literal text as the facts spell it (``True``, ``0``, ``'x'``)."""
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return node.value
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return node.value
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return repr(value) if isinstance(value, str) else None
+    return None
 
 
 def _dotted_cst(node: cst.BaseExpression) -> Optional[str]:
