@@ -794,9 +794,49 @@ def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) 
 
 
 def batched(query: Query, loops: Sequence[cst.CSTNode]) -> bool:
-    """``filter(id__in=chunk)`` with ``chunk`` a loop variable: a deliberate batch."""
+    """``filter(id__in=chunk)`` with ``chunk`` a loop variable: a deliberate batch. So is a
+    collection made from what the loop gives -- ``[r.id for r in segment.rows]``,
+    ``sorted({m.id for m in group})``, inline or through a name bound in the loop
+    (``keys = [...]; .in_(keys)``): the statement covers the whole batch of the pass. A
+    list or tuple display (``[row.id]``, ``(row.a, row.b)``) holds one value per element:
+    one row per pass, not a batch."""
+    if not query.batched_on:
+        return False
     targets = targets_of(loops)
-    return any(mentions(value, targets) for value in query.batched_on)
+    return any(_batch_value(value, targets, loops, 0) for value in query.batched_on)
+
+
+def _batch_value(value: cst.BaseExpression, targets: Set[str], loops: Sequence[cst.CSTNode], depth: int) -> bool:
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return any(isinstance(el, cst.StarredElement) and _batch_value(el.value, targets, loops, depth) for el in value.elements)
+    if isinstance(value, cst.Name) and value.value not in targets:
+        bound = _bound_in_loop(loops, value.value) if depth < 3 else None
+        return bool(bound) and all(_batch_value(b, targets, loops, depth + 1) for b in bound)  # type: ignore[union-attr]
+    return mentions(value, targets)
+
+
+def _bound_in_loop(loops: Sequence[cst.CSTNode], name: str) -> Optional[List[cst.BaseExpression]]:
+    """The values ``name = ...`` gives it inside the loops, or None when the loops bind it
+    otherwise too (a loop target, ``+=``, a walrus, ``with ... as``): not followed."""
+    if not loops:
+        return None
+    out: List[cst.BaseExpression] = []
+    for node in _walk(loops[0]):
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                if isinstance(t.target, cst.Name) and t.target.value == name:
+                    out.append(node.value)
+                elif mentions(t.target, {name}):
+                    return None
+        elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
+            if node.value is None:
+                continue
+            out.append(node.value)
+        elif isinstance(node, (cst.AugAssign, cst.NamedExpr, cst.AsName, cst.CompFor, cst.For)):
+            target = node.target if not isinstance(node, cst.AsName) else node.name
+            if mentions(target, {name}):
+                return None
+    return out or None
 
 
 SEQUENCE_BUILTINS: FrozenSet[str] = frozenset(("list", "len", "bool", "tuple", "set", "sorted", "sum", "any", "all", "max", "min", "dict", "frozenset"))

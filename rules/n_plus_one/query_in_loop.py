@@ -47,7 +47,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
     grow with the data; nor are loops over batches (`for chunk in batched(rows, 5000)`,
     `more_itertools.chunked`, a target or iterable named `chunk` / `batch`).
     A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
-    not reported either, nor are data migrations (files under `migrations/` or
+    not reported either, nor one whose `__in=` / `.in_()` list is made from what the loop
+    gives (`keys = [(r.a, r.b) for r in segment.rows]; ...tuple_(T.a, T.b).in_(keys)`,
+    `id__in=[o.pk for o in wave]`, inline or through a name bound in the loop): each pass
+    covers a whole batch; a list display of the pass's own values (`.in_([row.id])`)
+    is one row per pass and still reported, nor are data migrations (files under `migrations/` or
     `alembic/`), which run once per database, nor a query that runs at most once per
     call: one the loop returns or raises right after (and no `try` around it goes on to
     the next row), one followed by `break` in the only loop, one under a first-pass guard
@@ -156,6 +160,10 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "for chunk in chunks(ids, 500):\n    Book.objects.filter(id__in=chunk).update(seen=True)\n",
         "for batch in batches:\n    Book.objects.bulk_create(batch)\n",
         "from sqlalchemy import select\nfor chunk in chunks:\n    session.execute(select(User).where(User.id.in_(chunk)))\n",
+        # the loop gives batches: the IN list is made from the whole batch of the pass
+        "from sqlalchemy import select, tuple_\nfrom sqlalchemy.orm import Session\ndef f(session: Session, segments):\n"
+        "    for segment in segments:\n        keys = [(r.a, r.b) for r in segment.rows]\n        session.execute(select(T.id).where(tuple_(T.a, T.b).in_(keys)))\n",
+        "def f(waves):\n    for wave in waves:\n        Book.objects.filter(id__in=[b.id for b in wave]).update(seen=True)\n",
         # a queryset bound once before the loop: evaluated on the first pass, cached after
         "def f(qs, states):\n    counters = Book.objects.values('status').annotate(n=Count('id'))\n    for s in states:\n        print([c for c in counters if c['status'] == s], len(counters))\n",
         # one statement per batch of rows
@@ -263,6 +271,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # the loop variable in the WHERE clause, not the table: one query per row
         Invalid("from sqlalchemy import delete\nfrom sqlalchemy.orm import Session\ndef purge(session: Session, ids):\n    for i in ids:\n        session.execute(delete(Log).where(Log.id == i))\n"),
         Invalid("def f(cursor, ids):\n    for i in ids:\n        cursor.execute(f'SELECT * FROM users WHERE id = {i}')\n"),
+        # an IN list of the pass's own values is one row per pass
+        Invalid("from sqlalchemy import select\nfrom sqlalchemy.orm import Session\ndef f(session: Session, rows):\n    for row in rows:\n        keys = [row.a]\n        session.execute(select(T.id).where(T.a.in_(keys)))\n"),
+        Invalid("def f(orders):\n    for o in orders:\n        Book.objects.filter(id__in=[o.book_id, o.gift_id]).update(seen=True)\n"),
         # a collection named like retries is still rows
         Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, retries):\n    for r in retries:\n        session.get(User, r)\n"),
     ]
