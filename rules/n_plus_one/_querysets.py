@@ -1229,6 +1229,58 @@ def row_lock(ctx: Any, query: Query, loops: Sequence[cst.CSTNode]) -> bool:
     return False
 
 
+#: attributes a flush fills in on a new object: its generated primary key
+GENERATED_KEYS: FrozenSet[str] = frozenset(("id", "pk"))
+
+
+def flush_for_id(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
+    """``run = make_run(...); session.flush(); req.run_id = run.id`` in the loop: the flush
+    is there to obtain the generated key of an object made in this pass, read by a later
+    statement of the same pass -- it cannot move after the loop as written (the INSERT
+    per row is the maker's, reported there when it is a query). The loop's own rows
+    (its targets) had their key before the flush: reading it does not count."""
+    if not loops:
+        return False
+    stack = list(ctx.statements)
+    innermost = loops[-1]
+    try:
+        start = next(i for i, s in enumerate(stack) if s is innermost)
+    except StopIteration:
+        return False
+    chain = stack[start:]
+    if len(chain) < 2:
+        return False
+    made = _made_in_pass(innermost) - loop_targets(innermost)
+    if not made:
+        return False
+    for parent, child in zip(reversed(chain[:-1]), reversed(chain[1:])):
+        block = _block_of(parent, child)
+        if block is not None:
+            index = next((i for i, s in enumerate(block) if s is child), -1)
+            for later in block[index + 1:]:
+                if any(isinstance(n, cst.Attribute) and n.attr.value in GENERATED_KEYS and isinstance(n.value, cst.Name) and n.value.value in made for n in _walk(later)):
+                    return True
+        if parent is innermost:
+            break
+    return False
+
+
+def _made_in_pass(loop: cst.CSTNode) -> Set[str]:
+    """Names the loop's body binds with ``x = ...`` or hands to ``session.add(x)``."""
+    body = getattr(loop, "body", None)
+    out: Set[str] = set()
+    if body is None:
+        return out
+    for node in _walk(body):
+        if isinstance(node, cst.Assign):
+            out.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+        elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name) and node.value is not None:
+            out.add(node.target.value)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "add" and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
+            out.add(node.args[0].value.value)
+    return out
+
+
 def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
     """The statement being walked runs at most once per call of the function, however many
     rows the loops have: it returns or raises (and no ``try`` between it and the loops

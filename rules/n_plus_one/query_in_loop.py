@@ -20,6 +20,7 @@ from ._querysets import (
     batched,
     catalog,
     collection_loops,
+    flush_for_id,
     last_name,
     mentions,
     not_database,
@@ -66,6 +67,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
     `select_for_update()` inside a `with transaction.atomic():` of its own within the loop
     is the per-row race guard (locking every row at once would hold the locks for the
     whole loop): not reported; the same lock with no transaction in the loop still is.
+    A `session.flush()` followed, later in the same pass, by a read of the generated key
+    (`.id` / `.pk`) of an object the pass made (`run = make_run(...)`, `session.add(run)`)
+    obtains that key: it cannot move after the loop as written, and is not reported; a
+    flush nothing after it in the pass needs, or a read of the loop's own row's key (it
+    had one before the flush), still is.
 
     Querysets and queries are followed through the facts layer: a name bound in the
     function, `self.qs`, a helper's return value (in any module of the project), a
@@ -177,6 +183,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # each row re-read under a lock in its own transaction: the race guard, one lock
         # per row by design
         "from django.db import transaction\nfor b in Book.objects.filter(seen=False):\n    with transaction.atomic():\n        b = Book.objects.select_for_update().get(pk=b.pk)\n        print(b)\n",
+        # a flush that obtains the generated id of the object made in this pass, read next
+        "from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        run = Run(name=req.name)\n        session.add(run)\n        session.flush()\n        req.run_id = run.id\n",
         # save() on things that are not known model rows (PIL images, files)
         "for img in images:\n    img.save(path)\n",
         # requests.Session is not a database session
@@ -271,6 +279,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # the loop variable in the WHERE clause, not the table: one query per row
         Invalid("from sqlalchemy import delete\nfrom sqlalchemy.orm import Session\ndef purge(session: Session, ids):\n    for i in ids:\n        session.execute(delete(Log).where(Log.id == i))\n"),
         Invalid("def f(cursor, ids):\n    for i in ids:\n        cursor.execute(f'SELECT * FROM users WHERE id = {i}')\n"),
+        # a flush per row that nothing in the pass reads back, or a read of the loop's own row
+        Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        session.add(Run(name=req.name))\n        session.flush()\n", message_contains="flush"),
+        Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        req.state = 'done'\n        session.flush()\n        print(req.id)\n", message_contains="flush"),
         # an IN list of the pass's own values is one row per pass
         Invalid("from sqlalchemy import select\nfrom sqlalchemy.orm import Session\ndef f(session: Session, rows):\n    for row in rows:\n        keys = [row.a]\n        session.execute(select(T.id).where(T.a.in_(keys)))\n"),
         Invalid("def f(orders):\n    for o in orders:\n        Book.objects.filter(id__in=[o.book_id, o.gift_id]).update(seen=True)\n"),
@@ -343,6 +354,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
                 self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.{method}()", instance[method])
             return
         if method == "flush" and not node.args and self._sync_session(receiver):
+            if flush_for_id(self.ctx, loops):
+                return  # the flush obtains the generated id read next: it cannot move after the loop
             self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.flush()", "`add` the objects in the loop and `flush()` once after it (or `add_all`)")
             return
         if method in catalog()["django"]["instance_queries"]:
