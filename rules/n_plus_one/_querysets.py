@@ -746,6 +746,113 @@ def mentions(expr: cst.CSTNode, names: Set[str]) -> bool:
     return any(isinstance(n, cst.Name) and n.value in names for n in _walk(expr))
 
 
+#: methods that grow a collection in place: a name they are called on is not a constant
+_GROWERS = frozenset(("append", "extend", "add", "update", "insert", "setdefault", "__setitem__", "__iadd__", "union"))
+
+
+def constant_collection(ctx: Any, loop: cst.CSTNode) -> bool:
+    """``for name, task in tasks.items():`` where ``tasks`` is bound -- in the function,
+    or, when the function does not bind it, once at the module's top level -- only to
+    list / tuple / set / dict displays of fixed elements (no comprehension, no ``*`` or
+    ``**`` unpacking) that nothing grows (``.append`` / ``.update`` / ``x[k] = ...`` /
+    ``+=``): a fixed number of passes, written in the code. Also a dict display iterated
+    in place. A parameter, a name bound to anything else, or an imported name stays a
+    collection of rows."""
+    if not isinstance(loop, cst.For):
+        return False
+    expr = loop.iter
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("items", "keys", "values") and not expr.args:
+        expr = expr.func.value
+    if isinstance(expr, cst.Dict):
+        return _fixed_display(expr)
+    if not isinstance(expr, cst.Name):
+        return False
+    name = expr.value
+    function = ctx.stack.function
+    if isinstance(function, cst.FunctionDef):
+        params = function.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        if any(p.name.value == name for p in every):
+            return False
+        assigned, spoiled = _bindings(function)
+        if name in spoiled:
+            return False
+        if name in assigned:
+            return all(_fixed_display(v) for v in assigned[name])
+    elif function is not None:
+        return False  # a lambda
+    assigned, spoiled = ctx.shared("fft2-module-bindings", lambda: _module_bindings(ctx.module))
+    values = assigned.get(name)
+    return values is not None and name not in spoiled and len(values) == 1 and _fixed_display(values[0])
+
+
+def _fixed_display(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Dict):
+        return all(isinstance(el, cst.DictElement) for el in node.elements)
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return not any(isinstance(el, cst.StarredElement) for el in node.elements)
+    return False
+
+
+def _bindings(scope: cst.CSTNode) -> Tuple[Dict[str, List[cst.BaseExpression]], Set[str]]:
+    """``name = value`` bindings in ``scope`` (nested scopes included: conservative), and
+    the names it binds otherwise (loop / ``with`` / walrus targets, ``+=``, imports,
+    ``global``) or grows in place (``x.append(...)``, ``x[k] = ...``)."""
+    assigned: Dict[str, List[cst.BaseExpression]] = {}
+    spoiled: Set[str] = set()
+
+    def spoil(target: cst.CSTNode) -> None:
+        spoiled.update(n.value for n in _walk(target) if isinstance(n, cst.Name))
+
+    for node in _walk(scope):
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                target = t.target
+                if isinstance(target, cst.Name):
+                    assigned.setdefault(target.value, []).append(node.value)
+                elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                    spoiled.add(target.value.value)
+                elif not isinstance(target, (cst.Attribute, cst.Subscript)):
+                    spoil(target)
+        elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name):
+            if node.value is not None:
+                assigned.setdefault(node.target.value, []).append(node.value)
+        elif isinstance(node, (cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
+            spoil(node.target)
+        elif isinstance(node, cst.AsName):
+            spoil(node.name)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            spoiled.update(n.name.value for n in node.names)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:  # type: ignore[union-attr]
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                if isinstance(bound, cst.Name):
+                    spoiled.add(bound.value)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _GROWERS and isinstance(node.func.value, cst.Name):
+            spoiled.add(node.func.value.value)
+    return assigned, spoiled
+
+
+def _module_bindings(module: cst.Module) -> Tuple[Dict[str, List[cst.BaseExpression]], Set[str]]:
+    """Like :func:`_bindings` for the whole module; a name also bound inside a function
+    or class (not at the top level) is spoiled."""
+    assigned, spoiled = _bindings(module)
+    top: Dict[str, int] = {}
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    for t in targets:
+                        if isinstance(t, cst.Name):
+                            top[t.value] = top.get(t.value, 0) + 1
+    for name, values in assigned.items():
+        if top.get(name, 0) != len(values):
+            spoiled.add(name)
+    return assigned, spoiled
+
+
 def collection_loops(ctx: Any) -> List[cst.CSTNode]:
     """The enclosing loops whose passes grow with the data (decided once per loop node;
     the rules of the family share the answers)."""
@@ -758,7 +865,7 @@ def collection_loops(ctx: Any) -> List[cst.CSTNode]:
         node = frame.node
         found = known.get(id(node))
         if found is None:
-            found = known[id(node)] = is_collection_loop(node, ctx.names)
+            found = known[id(node)] = is_collection_loop(node, ctx.names) and not constant_collection(ctx, node)
         if found:
             out.append(node)
     return out

@@ -45,7 +45,12 @@ class QueryInLoop(QueryLoopTracker, Rule):
     configuration value (Django's `settings.X`, Flask's `current_app.config["X"]`, and
     their `.items()` / `.keys()` / `.values()`: a few configured sources or backends), and
     `while` loops (polling, paging), are not reported: their number of passes does not
-    grow with the data; nor are loops over batches (`for chunk in batched(rows, 5000)`,
+    grow with the data; nor are loops over a name bound only to such a display of fixed
+    elements (a list / tuple / set / dict literal, no comprehension or unpacking) that
+    nothing grows (`.append` / `.update` / `x[k] = ...` / `+=`), in the function or once
+    at the module's top level (`source_tasks = {"ecb": fetch_ecb, ...}` then
+    `for name, task in source_tasks.items():`); a parameter, an imported constant, or a
+    collection filled from rows is not followed and still reports; nor are loops over batches (`for chunk in batched(rows, 5000)`,
     `more_itertools.chunked`, a target or iterable named `chunk` / `batch`).
     A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
     not reported either, nor one whose `__in=` / `.in_()` list is made from what the loop
@@ -178,6 +183,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "from django.conf import settings\nfor name in settings.RATE_SOURCES:\n    Rate.objects.filter(source=name).count()\n",
         "from django.conf import settings\nfor name, url in settings.RATE_SOURCES.items():\n    Rate.objects.filter(source=name).update(url=url)\n",
         "from flask import current_app\nfor name in current_app.config['RATE_SOURCES']:\n    session.execute(select(Rate).where(Rate.source == name))\n",
+        # a name bound to a dict / tuple display of fixed entries: a few passes, written out
+        "def f():\n    tasks = {'ecb': fetch_ecb, 'cnb': fetch_cnb}\n    for name, task in tasks.items():\n        Rate.objects.filter(source=name).count()\n",
+        "SOURCES = ('ecb', 'cnb')\ndef f():\n    for name in SOURCES:\n        Rate.objects.filter(source=name).count()\n",
         # a nested function defined in the loop runs later, elsewhere
         "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
         # each row re-read under a lock in its own transaction: the race guard, one lock
@@ -279,6 +287,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # the loop variable in the WHERE clause, not the table: one query per row
         Invalid("from sqlalchemy import delete\nfrom sqlalchemy.orm import Session\ndef purge(session: Session, ids):\n    for i in ids:\n        session.execute(delete(Log).where(Log.id == i))\n"),
         Invalid("def f(cursor, ids):\n    for i in ids:\n        cursor.execute(f'SELECT * FROM users WHERE id = {i}')\n"),
+        # a literal that grows with the rows, or a parameter: rows again
+        Invalid("def f(rows):\n    names = []\n    for r in rows:\n        names.append(r.name)\n    for n in names:\n        Rate.objects.filter(source=n).count()\n", line=6),
+        Invalid("def f(names=('a', 'b')):\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
         # a flush per row that nothing in the pass reads back, or a read of the loop's own row
         Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        session.add(Run(name=req.name))\n        session.flush()\n", message_contains="flush"),
         Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        req.state = 'done'\n        session.flush()\n        print(req.id)\n", message_contains="flush"),
