@@ -20,7 +20,7 @@ import libcst as cst
 from fftlint import yamlfile
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 
-from fftlint.facts.values import NONE, UNKNOWN
+from fftlint.facts.values import NONE, UNKNOWN, Tup
 
 from .provider import ANY, FILTERED, orm_data, project_models
 
@@ -626,7 +626,7 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
     members): a fixed number of passes, not one per row."""
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         return not any(isinstance(el, cst.StarredElement) for el in expr.elements)
-    if configured(expr, names):
+    if configured(expr, names) or fixed_tuple(expr, names):
         return True
     if isinstance(expr, cst.Call):
         name = names.resolve(expr.func)
@@ -641,6 +641,16 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
         local = [v for v in names.local_values(expr) if isinstance(v, str) and v not in (UNKNOWN, NONE)] if hasattr(names, "local_values") else []
         return len(local) == 1 and _is_a_class(local[0], names)
     return False
+
+
+def fixed_tuple(expr: cst.BaseExpression, names: Any) -> bool:
+    """A name, attribute or call whose every value the facts give is a tuple display
+    (``FALLBACKS = ("a", "b")`` imported from another module, a helper's
+    ``return "a", "b"``): a tuple of known positions has a fixed number of items."""
+    if not isinstance(expr, (cst.Name, cst.Attribute, cst.Call)):
+        return False
+    values = names.values(expr)
+    return bool(values) and all(isinstance(v, Tup) for v in values)
 
 
 #: where an application's configuration lives: iterating a setting gives the few

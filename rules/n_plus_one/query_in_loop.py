@@ -49,8 +49,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
     elements (a list / tuple / set / dict literal, no comprehension or unpacking) that
     nothing grows (`.append` / `.update` / `x[k] = ...` / `+=`), in the function or once
     at the module's top level (`source_tasks = {"ecb": fetch_ecb, ...}` then
-    `for name, task in source_tasks.items():`); a parameter, an imported constant, or a
-    collection filled from rows is not followed and still reports; nor are loops over batches (`for chunk in batched(rows, 5000)`,
+    `for name, task in source_tasks.items():`), nor over a value the facts layer knows is
+    a tuple display (`FALLBACKS = ("a", "b")` imported from another module, a helper's
+    `return "a", "b"`: a fixed number of items); a parameter, an imported list or dict
+    constant, or a collection filled from rows is not followed and still reports; nor
+    are loops over batches (`for chunk in batched(rows, 5000)`,
     `more_itertools.chunked`, a target or iterable named `chunk` / `batch`).
     A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
     not reported either, nor one whose `__in=` / `.in_()` list is made from what the loop
@@ -186,6 +189,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # a name bound to a dict / tuple display of fixed entries: a few passes, written out
         "def f():\n    tasks = {'ecb': fetch_ecb, 'cnb': fetch_cnb}\n    for name, task in tasks.items():\n        Rate.objects.filter(source=name).count()\n",
         "SOURCES = ('ecb', 'cnb')\ndef f():\n    for name in SOURCES:\n        Rate.objects.filter(source=name).count()\n",
+        "def sources():\n    return 'ecb', 'cnb'\ndef f():\n    for name in sources():\n        Rate.objects.filter(source=name).count()\n",
         # a nested function defined in the loop runs later, elsewhere
         "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
         # each row re-read under a lock in its own transaction: the race guard, one lock
@@ -290,6 +294,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # a literal that grows with the rows, or a parameter: rows again
         Invalid("def f(rows):\n    names = []\n    for r in rows:\n        names.append(r.name)\n    for n in names:\n        Rate.objects.filter(source=n).count()\n", line=6),
         Invalid("def f(names=('a', 'b')):\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
+        Invalid("def f(*names):\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
+        Invalid("def f(rows):\n    names = ('a', 'b') + tuple(rows)\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
         # a flush per row that nothing in the pass reads back, or a read of the loop's own row
         Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        session.add(Run(name=req.name))\n        session.flush()\n", message_contains="flush"),
         Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        req.state = 'done'\n        session.flush()\n        print(req.id)\n", message_contains="flush"),
