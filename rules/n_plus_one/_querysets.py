@@ -785,7 +785,11 @@ def constant_collection(ctx: Any, loop: cst.CSTNode) -> bool:
         every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
         if any(p.name.value == name for p in every):
             return False
-        assigned, spoiled = _bindings(function)
+        per_function = ctx.shared("fft2-function-bindings", dict)
+        found = per_function.get(id(function))
+        if found is None:
+            found = per_function[id(function)] = (function, _bindings(function))  # the node kept: its id stays its own
+        assigned, spoiled = found[1]
         if name in spoiled:
             return False
         if name in assigned:
