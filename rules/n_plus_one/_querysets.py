@@ -20,7 +20,7 @@ import libcst as cst
 from fftlint import yamlfile
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 
-from fftlint.facts.values import NONE, UNKNOWN
+from fftlint.facts.values import NONE, UNKNOWN, Tup
 
 from .provider import ANY, FILTERED, orm_data, project_models
 
@@ -626,7 +626,7 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
     members): a fixed number of passes, not one per row."""
     if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
         return not any(isinstance(el, cst.StarredElement) for el in expr.elements)
-    if configured(expr, names):
+    if configured(expr, names) or fixed_tuple(expr, names):
         return True
     if isinstance(expr, cst.Call):
         name = names.resolve(expr.func)
@@ -641,6 +641,16 @@ def bounded_iterable(expr: cst.BaseExpression, names: Any) -> bool:
         local = [v for v in names.local_values(expr) if isinstance(v, str) and v not in (UNKNOWN, NONE)] if hasattr(names, "local_values") else []
         return len(local) == 1 and _is_a_class(local[0], names)
     return False
+
+
+def fixed_tuple(expr: cst.BaseExpression, names: Any) -> bool:
+    """A name, attribute or call whose every value the facts give is a tuple display
+    (``FALLBACKS = ("a", "b")`` imported from another module, a helper's
+    ``return "a", "b"``): a tuple of known positions has a fixed number of items."""
+    if not isinstance(expr, (cst.Name, cst.Attribute, cst.Call)):
+        return False
+    values = names.values(expr)
+    return bool(values) and all(isinstance(v, Tup) for v in values)
 
 
 #: where an application's configuration lives: iterating a setting gives the few
@@ -746,6 +756,117 @@ def mentions(expr: cst.CSTNode, names: Set[str]) -> bool:
     return any(isinstance(n, cst.Name) and n.value in names for n in _walk(expr))
 
 
+#: methods that grow a collection in place: a name they are called on is not a constant
+_GROWERS = frozenset(("append", "extend", "add", "update", "insert", "setdefault", "__setitem__", "__iadd__", "union"))
+
+
+def constant_collection(ctx: Any, loop: cst.CSTNode) -> bool:
+    """``for name, task in tasks.items():`` where ``tasks`` is bound -- in the function,
+    or, when the function does not bind it, once at the module's top level -- only to
+    list / tuple / set / dict displays of fixed elements (no comprehension, no ``*`` or
+    ``**`` unpacking) that nothing grows (``.append`` / ``.update`` / ``x[k] = ...`` /
+    ``+=``): a fixed number of passes, written in the code. Also a dict display iterated
+    in place. A parameter, a name bound to anything else, or an imported name stays a
+    collection of rows."""
+    if not isinstance(loop, cst.For):
+        return False
+    expr = loop.iter
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("items", "keys", "values") and not expr.args:
+        expr = expr.func.value
+    if isinstance(expr, cst.Dict):
+        return _fixed_display(expr)
+    if not isinstance(expr, cst.Name):
+        return False
+    name = expr.value
+    function = ctx.stack.function
+    if isinstance(function, cst.FunctionDef):
+        params = function.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        if any(p.name.value == name for p in every):
+            return False
+        per_function = ctx.shared("fft2-function-bindings", dict)
+        found = per_function.get(id(function))
+        if found is None:
+            found = per_function[id(function)] = (function, _bindings(function))  # the node kept: its id stays its own
+        assigned, spoiled = found[1]
+        if name in spoiled:
+            return False
+        if name in assigned:
+            return all(_fixed_display(v) for v in assigned[name])
+    elif function is not None:
+        return False  # a lambda
+    assigned, spoiled = ctx.shared("fft2-module-bindings", lambda: _module_bindings(ctx.module))
+    values = assigned.get(name)
+    return values is not None and name not in spoiled and len(values) == 1 and _fixed_display(values[0])
+
+
+def _fixed_display(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Dict):
+        return all(isinstance(el, cst.DictElement) for el in node.elements)
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return not any(isinstance(el, cst.StarredElement) for el in node.elements)
+    return False
+
+
+def _bindings(scope: cst.CSTNode) -> Tuple[Dict[str, List[cst.BaseExpression]], Set[str]]:
+    """``name = value`` bindings in ``scope`` (nested scopes included: conservative), and
+    the names it binds otherwise (loop / ``with`` / walrus targets, ``+=``, imports,
+    ``global``) or grows in place (``x.append(...)``, ``x[k] = ...``)."""
+    assigned: Dict[str, List[cst.BaseExpression]] = {}
+    spoiled: Set[str] = set()
+
+    def spoil(target: cst.CSTNode) -> None:
+        spoiled.update(n.value for n in _walk(target) if isinstance(n, cst.Name))
+
+    for node in _walk(scope):
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                target = t.target
+                if isinstance(target, cst.Name):
+                    assigned.setdefault(target.value, []).append(node.value)
+                elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                    spoiled.add(target.value.value)
+                elif not isinstance(target, (cst.Attribute, cst.Subscript)):
+                    spoil(target)
+        elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name):
+            if node.value is not None:
+                assigned.setdefault(node.target.value, []).append(node.value)
+        elif isinstance(node, (cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor)):
+            spoil(node.target)
+        elif isinstance(node, cst.AsName):
+            spoil(node.name)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            spoiled.update(n.name.value for n in node.names)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:  # type: ignore[union-attr]
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                if isinstance(bound, cst.Name):
+                    spoiled.add(bound.value)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _GROWERS and isinstance(node.func.value, cst.Name):
+            spoiled.add(node.func.value.value)
+    return assigned, spoiled
+
+
+def _module_bindings(module: cst.Module) -> Tuple[Dict[str, List[cst.BaseExpression]], Set[str]]:
+    """Like :func:`_bindings` for the whole module; a name also bound inside a function
+    or class (not at the top level) is spoiled."""
+    assigned, spoiled = _bindings(module)
+    top: Dict[str, int] = {}
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)):
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    for t in targets:
+                        if isinstance(t, cst.Name):
+                            top[t.value] = top.get(t.value, 0) + 1
+    for name, values in assigned.items():
+        if top.get(name, 0) != len(values):
+            spoiled.add(name)
+    return assigned, spoiled
+
+
 def collection_loops(ctx: Any) -> List[cst.CSTNode]:
     """The enclosing loops whose passes grow with the data (decided once per loop node;
     the rules of the family share the answers)."""
@@ -758,7 +879,7 @@ def collection_loops(ctx: Any) -> List[cst.CSTNode]:
         node = frame.node
         found = known.get(id(node))
         if found is None:
-            found = known[id(node)] = is_collection_loop(node, ctx.names)
+            found = known[id(node)] = is_collection_loop(node, ctx.names) and not constant_collection(ctx, node)
         if found:
             out.append(node)
     return out
@@ -794,9 +915,49 @@ def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) 
 
 
 def batched(query: Query, loops: Sequence[cst.CSTNode]) -> bool:
-    """``filter(id__in=chunk)`` with ``chunk`` a loop variable: a deliberate batch."""
+    """``filter(id__in=chunk)`` with ``chunk`` a loop variable: a deliberate batch. So is a
+    collection made from what the loop gives -- ``[r.id for r in segment.rows]``,
+    ``sorted({m.id for m in group})``, inline or through a name bound in the loop
+    (``keys = [...]; .in_(keys)``): the statement covers the whole batch of the pass. A
+    list or tuple display (``[row.id]``, ``(row.a, row.b)``) holds one value per element:
+    one row per pass, not a batch."""
+    if not query.batched_on:
+        return False
     targets = targets_of(loops)
-    return any(mentions(value, targets) for value in query.batched_on)
+    return any(_batch_value(value, targets, loops, 0) for value in query.batched_on)
+
+
+def _batch_value(value: cst.BaseExpression, targets: Set[str], loops: Sequence[cst.CSTNode], depth: int) -> bool:
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return any(isinstance(el, cst.StarredElement) and _batch_value(el.value, targets, loops, depth) for el in value.elements)
+    if isinstance(value, cst.Name) and value.value not in targets:
+        bound = _bound_in_loop(loops, value.value) if depth < 3 else None
+        return bool(bound) and all(_batch_value(b, targets, loops, depth + 1) for b in bound)  # type: ignore[union-attr]
+    return mentions(value, targets)
+
+
+def _bound_in_loop(loops: Sequence[cst.CSTNode], name: str) -> Optional[List[cst.BaseExpression]]:
+    """The values ``name = ...`` gives it inside the loops, or None when the loops bind it
+    otherwise too (a loop target, ``+=``, a walrus, ``with ... as``): not followed."""
+    if not loops:
+        return None
+    out: List[cst.BaseExpression] = []
+    for node in _walk(loops[0]):
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                if isinstance(t.target, cst.Name) and t.target.value == name:
+                    out.append(node.value)
+                elif mentions(t.target, {name}):
+                    return None
+        elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
+            if node.value is None:
+                continue
+            out.append(node.value)
+        elif isinstance(node, (cst.AugAssign, cst.NamedExpr, cst.AsName, cst.CompFor, cst.For)):
+            target = node.target if not isinstance(node, cst.AsName) else node.name
+            if mentions(target, {name}):
+                return None
+    return out or None
 
 
 SEQUENCE_BUILTINS: FrozenSet[str] = frozenset(("list", "len", "bool", "tuple", "set", "sorted", "sum", "any", "all", "max", "min", "dict", "frozenset"))
@@ -1187,6 +1348,58 @@ def row_lock(ctx: Any, query: Query, loops: Sequence[cst.CSTNode]) -> bool:
                 if isinstance(call, cst.Call) and ctx.names.resolve(call.func) in ATOMIC_BLOCKS:
                     return True
     return False
+
+
+#: attributes a flush fills in on a new object: its generated primary key
+GENERATED_KEYS: FrozenSet[str] = frozenset(("id", "pk"))
+
+
+def flush_for_id(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
+    """``run = make_run(...); session.flush(); req.run_id = run.id`` in the loop: the flush
+    is there to obtain the generated key of an object made in this pass, read by a later
+    statement of the same pass -- it cannot move after the loop as written (the INSERT
+    per row is the maker's, reported there when it is a query). The loop's own rows
+    (its targets) had their key before the flush: reading it does not count."""
+    if not loops:
+        return False
+    stack = list(ctx.statements)
+    innermost = loops[-1]
+    try:
+        start = next(i for i, s in enumerate(stack) if s is innermost)
+    except StopIteration:
+        return False
+    chain = stack[start:]
+    if len(chain) < 2:
+        return False
+    made = _made_in_pass(innermost) - loop_targets(innermost)
+    if not made:
+        return False
+    for parent, child in zip(reversed(chain[:-1]), reversed(chain[1:])):
+        block = _block_of(parent, child)
+        if block is not None:
+            index = next((i for i, s in enumerate(block) if s is child), -1)
+            for later in block[index + 1:]:
+                if any(isinstance(n, cst.Attribute) and n.attr.value in GENERATED_KEYS and isinstance(n.value, cst.Name) and n.value.value in made for n in _walk(later)):
+                    return True
+        if parent is innermost:
+            break
+    return False
+
+
+def _made_in_pass(loop: cst.CSTNode) -> Set[str]:
+    """Names the loop's body binds with ``x = ...`` or hands to ``session.add(x)``."""
+    body = getattr(loop, "body", None)
+    out: Set[str] = set()
+    if body is None:
+        return out
+    for node in _walk(body):
+        if isinstance(node, cst.Assign):
+            out.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+        elif isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name) and node.value is not None:
+            out.add(node.target.value)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "add" and len(node.args) == 1 and isinstance(node.args[0].value, cst.Name):
+            out.add(node.args[0].value.value)
+    return out
 
 
 def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:

@@ -47,8 +47,9 @@ class QueryHelperInLoop(Rule):
     assigned in `__init__`), `db.query(self.model)` of a generic repository (a query of
     an unknown model), async ORM calls awaited per item.
 
-    Not reported: loops over a literal collection, `range(...)` or an enumeration's
-    members, `while` loops, loops whose iterable or target names a batch (`chunk`,
+    Not reported: loops over a literal collection, `range(...)`, an enumeration's
+    members, a configuration value or a name bound only to a literal of fixed elements
+    that nothing grows (as FFT201 decides), `while` loops, loops whose iterable or target names a batch (`chunk`,
     `batch`, `page`), functions memoized with `functools.lru_cache` / `cache` /
     `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:
     their query runs once per key), calls whose arguments include the whole collection,
@@ -113,6 +114,7 @@ class QueryHelperInLoop(Rule):
         MODELS + "import functools\n@functools.lru_cache(maxsize=None)\ndef get_owner(pk):\n    return Owner.objects.get(pk=pk)\nfor pet in pets:\n    get_owner(pet.owner_id)\n",
         # a fixed number of passes
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\nfor pk in (1, 2, 3):\n    get_owner(pk)\n",
+        MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef f():\n    known = {'a': 1, 'b': 2}\n    for name, pk in known.items():\n        get_owner(pk)\n",
         # one call per batch
         MODELS + "def save_all(rows):\n    Owner.objects.filter(pk__in=rows).update(name='x')\nfor chunk in chunks:\n    save_all(chunk)\n",
         # a coroutine function called without await creates a coroutine, runs nothing here

@@ -20,6 +20,7 @@ from ._querysets import (
     batched,
     catalog,
     collection_loops,
+    flush_for_id,
     last_name,
     mentions,
     not_database,
@@ -44,10 +45,22 @@ class QueryInLoop(QueryLoopTracker, Rule):
     configuration value (Django's `settings.X`, Flask's `current_app.config["X"]`, and
     their `.items()` / `.keys()` / `.values()`: a few configured sources or backends), and
     `while` loops (polling, paging), are not reported: their number of passes does not
-    grow with the data; nor are loops over batches (`for chunk in batched(rows, 5000)`,
+    grow with the data; nor are loops over a name bound only to such a display of fixed
+    elements (a list / tuple / set / dict literal, no comprehension or unpacking) that
+    nothing grows (`.append` / `.update` / `x[k] = ...` / `+=`), in the function or once
+    at the module's top level (`source_tasks = {"ecb": fetch_ecb, ...}` then
+    `for name, task in source_tasks.items():`), nor over a value the facts layer knows is
+    a tuple display (`FALLBACKS = ("a", "b")` imported from another module, a helper's
+    `return "a", "b"`: a fixed number of items); a parameter, an imported list or dict
+    constant, or a collection filled from rows is not followed and still reports; nor
+    are loops over batches (`for chunk in batched(rows, 5000)`,
     `more_itertools.chunked`, a target or iterable named `chunk` / `batch`).
     A query that filters on the loop variable with `__in=` / `.in_()` is a batch and is
-    not reported either, nor are data migrations (files under `migrations/` or
+    not reported either, nor one whose `__in=` / `.in_()` list is made from what the loop
+    gives (`keys = [(r.a, r.b) for r in segment.rows]; ...tuple_(T.a, T.b).in_(keys)`,
+    `id__in=[o.pk for o in wave]`, inline or through a name bound in the loop): each pass
+    covers a whole batch; a list display of the pass's own values (`.in_([row.id])`)
+    is one row per pass and still reported, nor are data migrations (files under `migrations/` or
     `alembic/`), which run once per database, nor a query that runs at most once per
     call: one the loop returns or raises right after (and no `try` around it goes on to
     the next row), one followed by `break` in the only loop, one under a first-pass guard
@@ -62,6 +75,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
     `select_for_update()` inside a `with transaction.atomic():` of its own within the loop
     is the per-row race guard (locking every row at once would hold the locks for the
     whole loop): not reported; the same lock with no transaction in the loop still is.
+    A `session.flush()` followed, later in the same pass, by a read of the generated key
+    (`.id` / `.pk`) of an object the pass made (`run = make_run(...)`, `session.add(run)`)
+    obtains that key: it cannot move after the loop as written, and is not reported; a
+    flush nothing after it in the pass needs, or a read of the loop's own row's key (it
+    had one before the flush), still is.
 
     Querysets and queries are followed through the facts layer: a name bound in the
     function, `self.qs`, a helper's return value (in any module of the project), a
@@ -156,6 +174,10 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "for chunk in chunks(ids, 500):\n    Book.objects.filter(id__in=chunk).update(seen=True)\n",
         "for batch in batches:\n    Book.objects.bulk_create(batch)\n",
         "from sqlalchemy import select\nfor chunk in chunks:\n    session.execute(select(User).where(User.id.in_(chunk)))\n",
+        # the loop gives batches: the IN list is made from the whole batch of the pass
+        "from sqlalchemy import select, tuple_\nfrom sqlalchemy.orm import Session\ndef f(session: Session, segments):\n"
+        "    for segment in segments:\n        keys = [(r.a, r.b) for r in segment.rows]\n        session.execute(select(T.id).where(tuple_(T.a, T.b).in_(keys)))\n",
+        "def f(waves):\n    for wave in waves:\n        Book.objects.filter(id__in=[b.id for b in wave]).update(seen=True)\n",
         # a queryset bound once before the loop: evaluated on the first pass, cached after
         "def f(qs, states):\n    counters = Book.objects.values('status').annotate(n=Count('id'))\n    for s in states:\n        print([c for c in counters if c['status'] == s], len(counters))\n",
         # one statement per batch of rows
@@ -164,11 +186,17 @@ class QueryInLoop(QueryLoopTracker, Rule):
         "from django.conf import settings\nfor name in settings.RATE_SOURCES:\n    Rate.objects.filter(source=name).count()\n",
         "from django.conf import settings\nfor name, url in settings.RATE_SOURCES.items():\n    Rate.objects.filter(source=name).update(url=url)\n",
         "from flask import current_app\nfor name in current_app.config['RATE_SOURCES']:\n    session.execute(select(Rate).where(Rate.source == name))\n",
+        # a name bound to a dict / tuple display of fixed entries: a few passes, written out
+        "def f():\n    tasks = {'ecb': fetch_ecb, 'cnb': fetch_cnb}\n    for name, task in tasks.items():\n        Rate.objects.filter(source=name).count()\n",
+        "SOURCES = ('ecb', 'cnb')\ndef f():\n    for name in SOURCES:\n        Rate.objects.filter(source=name).count()\n",
+        "def sources():\n    return 'ecb', 'cnb'\ndef f():\n    for name in sources():\n        Rate.objects.filter(source=name).count()\n",
         # a nested function defined in the loop runs later, elsewhere
         "for b in books:\n    callbacks.append(lambda: Book.objects.get(id=b.id))\n",
         # each row re-read under a lock in its own transaction: the race guard, one lock
         # per row by design
         "from django.db import transaction\nfor b in Book.objects.filter(seen=False):\n    with transaction.atomic():\n        b = Book.objects.select_for_update().get(pk=b.pk)\n        print(b)\n",
+        # a flush that obtains the generated id of the object made in this pass, read next
+        "from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        run = Run(name=req.name)\n        session.add(run)\n        session.flush()\n        req.run_id = run.id\n",
         # save() on things that are not known model rows (PIL images, files)
         "for img in images:\n    img.save(path)\n",
         # requests.Session is not a database session
@@ -263,6 +291,17 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # the loop variable in the WHERE clause, not the table: one query per row
         Invalid("from sqlalchemy import delete\nfrom sqlalchemy.orm import Session\ndef purge(session: Session, ids):\n    for i in ids:\n        session.execute(delete(Log).where(Log.id == i))\n"),
         Invalid("def f(cursor, ids):\n    for i in ids:\n        cursor.execute(f'SELECT * FROM users WHERE id = {i}')\n"),
+        # a literal that grows with the rows, or a parameter: rows again
+        Invalid("def f(rows):\n    names = []\n    for r in rows:\n        names.append(r.name)\n    for n in names:\n        Rate.objects.filter(source=n).count()\n", line=6),
+        Invalid("def f(names=('a', 'b')):\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
+        Invalid("def f(*names):\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
+        Invalid("def f(rows):\n    names = ('a', 'b') + tuple(rows)\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
+        # a flush per row that nothing in the pass reads back, or a read of the loop's own row
+        Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        session.add(Run(name=req.name))\n        session.flush()\n", message_contains="flush"),
+        Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, pending):\n    for req in pending:\n        req.state = 'done'\n        session.flush()\n        print(req.id)\n", message_contains="flush"),
+        # an IN list of the pass's own values is one row per pass
+        Invalid("from sqlalchemy import select\nfrom sqlalchemy.orm import Session\ndef f(session: Session, rows):\n    for row in rows:\n        keys = [row.a]\n        session.execute(select(T.id).where(T.a.in_(keys)))\n"),
+        Invalid("def f(orders):\n    for o in orders:\n        Book.objects.filter(id__in=[o.book_id, o.gift_id]).update(seen=True)\n"),
         # a collection named like retries is still rows
         Invalid("from sqlalchemy.orm import Session\ndef f(session: Session, retries):\n    for r in retries:\n        session.get(User, r)\n"),
     ]
@@ -332,6 +371,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
                 self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.{method}()", instance[method])
             return
         if method == "flush" and not node.args and self._sync_session(receiver):
+            if flush_for_id(self.ctx, loops):
+                return  # the flush obtains the generated id read next: it cannot move after the loop
             self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.flush()", "`add` the objects in the loop and `flush()` once after it (or `add_all`)")
             return
         if method in catalog()["django"]["instance_queries"]:
