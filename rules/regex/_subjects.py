@@ -6,7 +6,8 @@ matched, and what each subject can hold:
 
 * :data:`TRUSTED` -- a constant (a literal, a module constant bound once, ``str()`` of
   one) or a value the interpreter or the deployment provides (``sqlite3.sqlite_version``,
-  ``sys.version``, ``platform.*()``, Django's ``settings.X``);
+  ``sys.version``, ``platform.*()``, Django's ``settings.X``, an attribute of an object
+  the caller's ``trusted_object`` answers for: a pydantic-settings instance);
 * a set of characters the subject cannot contain -- an item of ``s.split("\\n")``,
   ``s.splitlines()``, ``s.split()`` (no ``maxsplit``: the last item of a bounded split
   keeps the separators);
@@ -27,7 +28,7 @@ only ever called directly in this file, through the arguments of those calls (3 
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, List, Optional, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple, Union
 
 from ._common import _FUNCS
 
@@ -51,14 +52,23 @@ _TRUSTED_ATTRIBUTES = {
     "ssl.OPENSSL_VERSION", "django.conf.settings",
 }
 _TRUSTED_CALL_MODULES = ("platform",)
+#: settings models whose fields pydantic reads from the deployment's environment
+SETTINGS_BASES = frozenset((
+    "pydantic_settings.BaseSettings", "pydantic_settings.main.BaseSettings",
+    "pydantic.BaseSettings", "pydantic.env_settings.BaseSettings", "pydantic.v1.BaseSettings",
+    "pydantic.v1.env_settings.BaseSettings",
+))
 _MAX_DEPTH = 3
 
 
 class _File:
     """The module's ``ast`` with parents, scopes and import aliases."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, trusted_object: Optional[Callable[[ast.AST, ast.stmt], bool]] = None) -> None:
         self.tree = tree
+        #: ``(expr, statement holding it)`` -> whether every attribute of what ``expr``
+        #: holds is configuration of the deployment (the caller's knowledge of types)
+        self.trusted_object = trusted_object
         self.parent: Dict[int, ast.AST] = {}
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
@@ -99,16 +109,23 @@ class _File:
             cur = self.parent.get(id(cur))
         return cur
 
+    def statement_of(self, node: ast.AST) -> Optional[ast.stmt]:
+        cur: Optional[ast.AST] = node
+        while cur is not None and not isinstance(cur, ast.stmt):
+            cur = self.parent.get(id(cur))
+        return cur
+
     def class_of(self, node: ast.AST) -> Optional[ast.ClassDef]:
         """The class whose body holds the statement ``node`` directly."""
         cur = self.parent.get(id(node))
         return cur if isinstance(cur, ast.ClassDef) else None
 
 
-def file_index(tree: ast.Module) -> "_File":
+def file_index(tree: ast.Module, trusted_object: Optional[Callable[[ast.AST, ast.stmt], bool]] = None) -> "_File":
     """The parents and import aliases of ``tree`` that :func:`subject_uses` reads (build it
-    once per file when several patterns are asked about)."""
-    return _File(tree)
+    once per file when several patterns are asked about). ``trusted_object(expr, stmt)``:
+    whether the attributes of what ``expr`` (in statement ``stmt``) holds are trusted."""
+    return _File(tree, trusted_object)
 
 
 def subject_uses(tree: ast.Module, pattern: Union[str, bytes], index: Optional["_File"] = None) -> Optional[List[Use]]:
@@ -229,6 +246,10 @@ def _classify(f: _File, node: ast.AST, function: Optional[ast.AST], depth: int) 
             if isinstance(node, ast.Attribute) and any(dotted == t or dotted.startswith(t + ".") for t in _TRUSTED_ATTRIBUTES):
                 return TRUSTED
             if isinstance(node, ast.Call) and dotted.rpartition(".")[0] in _TRUSTED_CALL_MODULES:
+                return TRUSTED
+        if isinstance(node, ast.Attribute) and f.trusted_object is not None:
+            stmt = f.statement_of(node)
+            if stmt is not None and f.trusted_object(node.value, stmt):
                 return TRUSTED
     if isinstance(node, ast.Subscript):
         return _items(f, node.value, function, depth)

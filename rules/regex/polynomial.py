@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from fftlint.engine.contexts import PRODUCTION_AND_SCRIPTS
+from fftlint.facts.values import is_instance, known
 from fftlint.rule import Invalid, Rule, Valid
 
 from typing import TYPE_CHECKING
 
 from ._common import REQUIRES, Finding, RegexCallMixin, cached_analysis
 from ._prefilter import analysis_could_report
-from ._subjects import TRUSTED, excluded_text, file_index, subject_uses
+from ._subjects import SETTINGS_BASES, TRUSTED, excluded_text, file_index, subject_uses
 
 if TYPE_CHECKING:  # pragma: no cover - the analyser is imported on first use only
     from fftlint.analysis.regex import RegexReport
@@ -27,7 +30,10 @@ class PolynomialRegex(RegexCallMixin, Rule):
 
     Input is followed: a pattern literal is silent when every place it is matched is shown safe: the
     subject is a constant or a value the interpreter or the deployment provides
-    (`sqlite3.sqlite_version`, `sys.version`, `platform.*()`, Django's `settings.X`), or
+    (`sqlite3.sqlite_version`, `sys.version`, `platform.*()`, Django's `settings.X`, a
+    field of a pydantic-settings model: an attribute of an object that is, on every path,
+    an instance of a `BaseSettings` subclass, through the project's own base classes --
+    a plain pydantic `BaseModel`, such as a request body, is not configuration), or
     it cannot hold a character every slow input needs -- an item of `s.split("\\n")` /
     `s.splitlines()` / `s.split()` (without `maxsplit`), where the analysis is run again
     for subjects without those characters. The literal is followed into
@@ -97,7 +103,7 @@ class PolynomialRegex(RegexCallMixin, Rule):
         facts = self.ctx.names.facts
         if not f.literal or facts is None:
             return False
-        index = self.ctx.shared(("FFT4", "subjects-index"), lambda: file_index(facts.tree))
+        index = self.ctx.shared(("FFT4", "subjects-index"), lambda: file_index(facts.tree, self._settings_object))
         uses = self.ctx.shared(("FFT4", "subjects", f.pattern.value), lambda: subject_uses(facts.tree, f.pattern.value, index))
         if uses is None:
             return False
@@ -110,6 +116,31 @@ class PolynomialRegex(RegexCallMixin, Rule):
             if report is None or _polynomial(report):
                 return False
         return True
+
+
+    def _settings_object(self, expr: ast.AST, stmt: ast.stmt) -> bool:
+        """``expr`` (in ``stmt``) holds an instance of a pydantic-settings model (a
+        subclass of ``BaseSettings``, through project bases when the project is known):
+        its fields are the deployment's configuration. Every kind it may hold must be one."""
+        facts = self.ctx.names.facts
+        ordinal = facts.ordinal_of(stmt) if facts is not None else -1
+        if ordinal < 0:
+            return False
+        project = self.ctx.names.project
+        values = facts.values(expr, ordinal)
+        if project is not None:
+            values = project.resolve(values)
+        kinds = known(values)
+        return bool(kinds) and all(_is_settings_instance(v, project) for v in kinds)
+
+
+def _is_settings_instance(value: object, project: object) -> bool:
+    if not is_instance(value) or project is None:
+        return False
+    cls = project._class(str(value)[:-2])  # type: ignore[attr-defined]
+    if cls is None:
+        return False
+    return any(isinstance(k, str) and k in SETTINGS_BASES for k in project.mro(cls))  # type: ignore[attr-defined]
 
 
 def _polynomial(report: RegexReport) -> bool:

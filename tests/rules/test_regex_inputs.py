@@ -93,3 +93,72 @@ def test_a_pattern_held_in_a_name_is_still_reported():
     # the literal reaches the call through a name: its uses are not followed
     code = f"import re\nP = r'{URL}'\ndef f(v):\n    return [re.match(P, l) for l in v.split('\\n')]\n"
     assert lint(code) == [2]
+
+
+def lint_project(tmp_path, files):
+    import textwrap
+
+    from fftlint import api
+    from fftlint.config.load import discover
+
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    settings = discover([str(tmp_path)])
+    config = api.make_config(settings, select=["FFT402"])
+    return sorted((d.path.rsplit("/", 1)[-1], d.span.line) for r in api.lint_paths([str(tmp_path)], config, jobs=1) for d in r.diagnostics)
+
+
+SETTINGS_USER = """
+    import re
+    from .conf import Conf
+
+    def ui_url(conf: Conf):
+        url = conf.api_url
+        return re.match(r"^https://api[\\.\\w]*.example.[^\\.]+/", url)
+
+    def method_form(conf: Conf):
+        return re.match(r"^(.+)://(.+)\\.example\\.com/(.*)$", conf.api_url)
+"""
+
+
+@pytest.mark.parametrize(
+    "base, quiet",
+    [
+        ("from pydantic_settings import BaseSettings as Base", True),
+        ("from pydantic import BaseSettings as Base", True),  # pydantic v1
+        ("from pydantic import BaseModel as Base", False),  # a request body, not settings
+        ("class Base:\n    pass", False),  # a class named like settings is not settings
+    ],
+)
+def test_a_field_of_a_pydantic_settings_model_is_configuration(tmp_path, base, quiet):
+    found = lint_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/base.py": base + "\n",
+            "app/conf.py": "from .base import Base\n\nclass Conf(Base):\n    api_url: str = 'https://api.example.cloud/'\n",
+            "app/views.py": SETTINGS_USER,
+        },
+    )
+    assert found == ([] if quiet else [("views.py", 7), ("views.py", 10)])
+
+
+def test_an_object_that_may_be_settings_or_something_else_still_reports(tmp_path):
+    found = lint_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/conf.py": "from pydantic_settings import BaseSettings\n\nclass Conf(BaseSettings):\n    api_url: str = ''\n\nclass Other:\n    api_url = ''\n",
+            "app/views.py": """
+                import re
+                from .conf import Conf, Other
+
+                def ui_url(flag, body):
+                    conf = Conf() if flag else Other()
+                    return re.match(r"^https://api[\\.\\w]*.example.[^\\.]+/", conf.api_url)
+            """,
+        },
+    )
+    assert found == [("views.py", 7)]
