@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from fftlint.engine.contexts import PRODUCTION_AND_SCRIPTS
-from fftlint.facts.values import is_instance, known
 from fftlint.rule import Invalid, Rule, Valid
 
 from typing import TYPE_CHECKING
 
 from ._common import REQUIRES, Finding, RegexCallMixin, cached_analysis
 from ._prefilter import analysis_could_report
-from ._subjects import SETTINGS_BASES, TRUSTED, excluded_text, file_index, subject_uses
+from ._subjects import TRUSTED, excluded_text, file_index, subject_uses
 
 if TYPE_CHECKING:  # pragma: no cover - the analyser is imported on first use only
     from fftlint.analysis.regex import RegexReport
@@ -41,8 +38,12 @@ class PolynomialRegex(RegexCallMixin, Rule):
     to a local, a private module name or a class attribute (read as `self.X` / `cls.X`);
     a subject name through its assignments and `for` targets in the function, and a
     parameter of a private module-level function through the arguments of its calls in
-    the file. Any other use (a public module name, a pattern passed on or returned, a
-    subject from elsewhere) is reported as before.
+    the file; a parameter of any other function (a method, a classmethod, a public or
+    `functools.cache`-d function) through every call of it in the project, in any module
+    (the value is trusted only when every caller passes a trusted value: a literal, a
+    setting, a `configparser` value, a default; a function handed on as a value has
+    callers nobody knows). Any other use (a public module name, a pattern passed on or
+    returned, a subject from elsewhere) is reported as before.
 
     ## Why is this bad?
     Quadratic or worse matching is a denial-of-service when the input is
@@ -103,7 +104,7 @@ class PolynomialRegex(RegexCallMixin, Rule):
         facts = self.ctx.names.facts
         if not f.literal or facts is None:
             return False
-        index = self.ctx.shared(("FFT4", "subjects-index"), lambda: file_index(facts.tree, self._settings_object))
+        index = self.ctx.shared(("FFT4", "subjects-index"), lambda: file_index(facts.tree, facts, self.ctx.names.project))
         uses = self.ctx.shared(("FFT4", "subjects", f.pattern.value), lambda: subject_uses(facts.tree, f.pattern.value, index))
         if uses is None:
             return False
@@ -116,31 +117,6 @@ class PolynomialRegex(RegexCallMixin, Rule):
             if report is None or _polynomial(report):
                 return False
         return True
-
-
-    def _settings_object(self, expr: ast.AST, stmt: ast.stmt) -> bool:
-        """``expr`` (in ``stmt``) holds an instance of a pydantic-settings model (a
-        subclass of ``BaseSettings``, through project bases when the project is known):
-        its fields are the deployment's configuration. Every kind it may hold must be one."""
-        facts = self.ctx.names.facts
-        ordinal = facts.ordinal_of(stmt) if facts is not None else -1
-        if ordinal < 0:
-            return False
-        project = self.ctx.names.project
-        values = facts.values(expr, ordinal)
-        if project is not None:
-            values = project.resolve(values)
-        kinds = known(values)
-        return bool(kinds) and all(_is_settings_instance(v, project) for v in kinds)
-
-
-def _is_settings_instance(value: object, project: object) -> bool:
-    if not is_instance(value) or project is None:
-        return False
-    cls = project._class(str(value)[:-2])  # type: ignore[attr-defined]
-    if cls is None:
-        return False
-    return any(isinstance(k, str) and k in SETTINGS_BASES for k in project.mro(cls))  # type: ignore[attr-defined]
 
 
 def _polynomial(report: RegexReport) -> bool:

@@ -162,3 +162,46 @@ def test_an_object_that_may_be_settings_or_something_else_still_reports(tmp_path
         },
     )
     assert found == [("views.py", 7)]
+
+
+CALLEE = """
+    import re
+
+    class Fmt:
+        @classmethod
+        def fields(cls, fmt):
+            return re.findall(r"%\\((\\w+)\\)[#0+ -]*(?:\\*|\\d+)?[a-z]", fmt)
+
+    def public(*, fmt=""):
+        return Fmt.fields(fmt)
+"""
+
+
+@pytest.mark.parametrize(
+    "caller, quiet",
+    [
+        ("from .fmt import public\n\ndef setup():\n    return public(fmt='%(message)s')\n", True),
+        ("from .fmt import public\n\ndef setup():\n    return public()\n", True),  # the default
+        ("from .fmt import public\n\ndef view(request):\n    return public(fmt=request.GET['f'])\n", False),
+        ("from .fmt import public\n\nHANDLERS = [public]\n", False),  # handed on: callers unknown
+        ("from .fmt import public\n\ndef setup(fmt):\n    fmt = fmt.strip()\n    return public(fmt=fmt)\n", False),
+    ],
+)
+def test_a_parameter_is_what_every_caller_in_the_project_passes(tmp_path, caller, quiet):
+    found = lint_project(tmp_path, {"app/__init__.py": "", "app/fmt.py": CALLEE, "app/main.py": caller})
+    assert found == ([] if quiet else [("fmt.py", 7)])
+
+
+def test_a_parameter_bound_again_in_the_body_is_met_with_the_new_value(tmp_path):
+    code = """
+        import re
+
+        def _fields(fmt, request):
+            if request is not None:
+                fmt = request.body
+            return re.findall(r"%\\((\\w+)\\)[#0+ -]*(?:\\*|\\d+)?[a-z]", fmt)
+
+        def setup():
+            return _fields("%(message)s", None)
+    """
+    assert lint_project(tmp_path, {"app/__init__.py": "", "app/fmt.py": code}) == [("fmt.py", 7)]
