@@ -7,7 +7,8 @@ matched, and what each subject can hold:
 * :data:`TRUSTED` -- a constant (a literal, a module constant bound once, ``str()`` of
   one) or a value the interpreter or the deployment provides (``sqlite3.sqlite_version``,
   ``sys.version``, ``platform.*()``, Django's ``settings.X``, an attribute of an object
-  the caller's ``trusted_object`` answers for: a pydantic-settings instance);
+  that is a pydantic-settings model instance, the value parameter of such a model's
+  field validator);
 * a set of characters the subject cannot contain -- an item of ``s.split("\\n")``,
   ``s.splitlines()``, ``s.split()`` (no ``maxsplit``: the last item of a bounded split
   keeps the separators);
@@ -74,6 +75,10 @@ CONFIG_PARSERS = frozenset(("configparser.ConfigParser", "configparser.RawConfig
 _CONFIG_READS = frozenset(("get", "getint", "getfloat", "getboolean"))
 _BUILTIN_TYPES = {"builtins.dict": dict, "builtins.list": list, "builtins.str": str, "builtins.tuple": tuple,
                   "dict": dict, "list": list, "str": str, "tuple": tuple}
+_FIELD_VALIDATORS = frozenset((
+    "pydantic.field_validator", "pydantic.functional_validators.field_validator", "pydantic.validator",
+    "pydantic.class_validators.validator", "pydantic.v1.validator", "pydantic.v1.class_validators.validator",
+))
 _TRANSPARENT_DECORATORS = frozenset(("staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "cache", "lru_cache"))
 _MAX_DEPTH = 8
 
@@ -312,7 +317,9 @@ def _name(f: _File, name: str, function: Optional[ast.AST], depth: int) -> Subje
         a = function.args  # type: ignore[attr-defined]
         if (a.vararg and a.vararg.arg == name) or (a.kwarg and a.kwarg.arg == name):
             return None
-        if name in _params(function) or name in {p.arg for p in a.kwonlyargs}:
+        if _validator_input(f, function, name):
+            pass  # the value pydantic-settings read for a field: configuration
+        elif name in _params(function) or name in {p.arg for p in a.kwonlyargs}:
             out = _argument(f, function, name, depth)  # what callers pass, and rebinds below
             if out is None:
                 return None
@@ -623,6 +630,32 @@ def _instance_of(f: _File, expr: ast.AST, bases: FrozenSet[str]) -> bool:
         if cls is None or not any(isinstance(k, str) and k in bases for k in f.project.mro(cls)):
             return False
     return True
+
+
+def _validator_input(f: _File, function: ast.AST, name: str) -> bool:
+    """``name`` is the value parameter of a pydantic field validator (``@field_validator``,
+    v1 ``@validator``) of a settings model: the input read for the field from the
+    deployment's environment."""
+    if f.facts is None or f.project is None or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    params = _params(function)
+    if len(params) < 2 or params[1] != name:
+        return False
+    scope = f.facts.scope_of_node.get(id(function))
+    if scope is None or scope.cls is None:
+        return False
+    ordinal = f.facts.ordinal_of(function)
+    if ordinal < 0:
+        return False
+    validator = False
+    for d in function.decorator_list:
+        target = d.func if isinstance(d, ast.Call) else d
+        if f.project.resolve(f.facts.values(target, ordinal)) & _FIELD_VALIDATORS:
+            validator = True
+    if not validator:
+        return False
+    cls = f.project._class(scope.cls.qualname)
+    return cls is not None and any(isinstance(k, str) and k in SETTINGS_BASES for k in f.project.mro(cls))
 
 
 def _builtin_lacks(f: _File, expr: ast.AST, attribute: str) -> bool:

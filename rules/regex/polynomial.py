@@ -29,8 +29,9 @@ class PolynomialRegex(RegexCallMixin, Rule):
     subject is a constant or a value the interpreter or the deployment provides
     (`sqlite3.sqlite_version`, `sys.version`, `platform.*()`, Django's `settings.X`, a
     field of a pydantic-settings model: an attribute of an object that is, on every path,
-    an instance of a `BaseSettings` subclass, through the project's own base classes --
-    a plain pydantic `BaseModel`, such as a request body, is not configuration), or
+    an instance of a `BaseSettings` subclass, through the project's own base classes, or
+    the value a field validator of such a model receives -- a plain pydantic
+    `BaseModel`, such as a request body, is not configuration), or
     it cannot hold a character every slow input needs -- an item of `s.split("\\n")` /
     `s.splitlines()` / `s.split()` (without `maxsplit`), where the analysis is run again
     for subjects without those characters. The literal is followed into

@@ -205,3 +205,29 @@ def test_a_parameter_bound_again_in_the_body_is_met_with_the_new_value(tmp_path)
             return _fields("%(message)s", None)
     """
     assert lint_project(tmp_path, {"app/__init__.py": "", "app/fmt.py": code}) == [("fmt.py", 7)]
+
+
+@pytest.mark.parametrize(
+    "imports, base, quiet",
+    [
+        ("from pydantic import validator\nfrom pydantic import BaseSettings", "BaseSettings", True),  # v1
+        ("from pydantic import field_validator\nfrom pydantic_settings import BaseSettings", "BaseSettings", True),
+        ("from pydantic import field_validator, BaseModel", "BaseModel", False),  # a request body
+    ],
+)
+def test_the_value_a_settings_validator_receives_is_configuration(tmp_path, imports, base, quiet):
+    decorator = "validator" if "import validator" in imports else "field_validator"
+    code = f"""
+import re
+{imports}
+
+class Conf({base}):
+    api_url: str = ""
+
+    @{decorator}("api_url")
+    def strip_api(cls, value):
+        return re.sub(r"^(.+)/(.+)/api$", r"\\1/\\2", value)
+"""
+    found = lint_project(tmp_path, {"app/__init__.py": "", "app/conf.py": code})
+    line = code.split("\n").index(next(x for x in code.split("\n") if "re.sub" in x)) + 1
+    assert found == ([] if quiet else [("conf.py", line)])
