@@ -81,6 +81,8 @@ _FIELD_VALIDATORS = frozenset((
 ))
 _TRANSPARENT_DECORATORS = frozenset(("staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "cache", "lru_cache"))
 _MAX_DEPTH = 8
+#: modules that name a function read for its calls, at most (past that: unknown)
+_MAX_CALLER_MODULES = 16
 
 
 class _File:
@@ -93,6 +95,7 @@ class _File:
         self.facts = facts
         self.project = project
         self._callers: Dict[str, Optional[List[Tuple["_File", ast.Call, ast.AST]]]] = {}
+        self._modules: Dict[str, "_File"] = {}  # other modules read for their calls
         self.parent: Dict[int, ast.AST] = {}
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
@@ -514,7 +517,8 @@ def _callers(f: _File, qualname: str, short: str) -> Optional[List[Tuple[_File, 
     if source is None:
         return None
     found: List[Tuple[_File, ast.Call, ast.AST]] = []
-    files: Dict[str, _File] = f.__dict__.setdefault("_modules", {})
+    files = f._modules
+    read = 0
     for module, (path, _) in sorted(source.by_module.items()):
         project._note(module)  # the answer depends on every module's text
         text = source.text_of(path)
@@ -526,8 +530,9 @@ def _callers(f: _File, qualname: str, short: str) -> Optional[List[Tuple[_File, 
             continue
         other = files.get(module)
         if other is None:
-            if project._load(module) is None:
-                return None
+            read += 1
+            if read > _MAX_CALLER_MODULES or project._load(module) is None:
+                return None  # a name used all over the project: not followed
             facts = project._module_facts(module)
             if facts is None:
                 return None
@@ -574,16 +579,13 @@ def _unpacked(f: _File, spec: Tuple[ast.AST, int, int], function: Optional[ast.A
     fn = f.project.function(target) if target else None
     if fn is None:
         return None
-    module = f.project.path_of(fn.qualname) and _module_name(f.project, fn.qualname)
-    if not module:
-        return None
-    facts = f.project._module_facts(module)
+    module = _module_name(f.project, fn.qualname)
+    facts = f.project._module_facts(module) if module else None
     if facts is None:
         return None
-    files: Dict[str, _File] = f.__dict__.setdefault("_modules", {})
-    other = files.get(module)
+    other = f._modules.get(module)
     if other is None:
-        other = files[module] = _File(facts.tree, facts, f.project)
+        other = f._modules[module] = _File(facts.tree, facts, f.project)
     scope = facts.scopes.get(fn.qualname[len(module) + 1:])
     if scope is None or scope.kind != "function":
         return None
