@@ -31,7 +31,13 @@ class BlockingHelperCallInAsync(BlockingCallRule):
     classes, constructors (`__init__`) and base classes are followed. The blocking calls
     are the FFT101-FFT105 catalog plus your `blocking-calls`. A sync function decorated with
     an offload wrapper (`asgiref.sync.sync_to_async`, `asyncer.asyncify`, or one of your
-    `offload-wrappers`) is not a blocking helper. Chains are searched breadth-first, at
+    `offload-wrappers`) is not a blocking helper. A chain does not go through a call under
+    a lazy-initialisation guard on state of the process (`global _store` then
+    `if _store is None: _store = make(); configure(uri)`, or a `cls._x` / class attribute
+    set in the guard's body): that work runs on the first call only. A guard on a local or
+    a parameter (`if store is None: store = get_store()` fills in a default on every
+    call), on `self._x` (once per instance, and instances may be made per call), or a call
+    after the guard still counts. Chains are searched breadth-first, at
     most 8 calls deep, and cycles are cut. A chain does not enter a project module named
     like a top-level standard-library module from another package (a vendored copy of the
     stdlib): the catalog is the model of the standard library.

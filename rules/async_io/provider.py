@@ -10,9 +10,16 @@ blocks when ``fh`` is an open file; ``for line in fh`` reads it. Awaited calls n
 
 Searching the call graph (FFT106), a callee the project resolves further
 (``from .db import session`` then ``session.get()``) is matched again. A chain does not go
-through ``async def`` functions (calling one only makes a coroutine) nor through sync
+through ``async def`` functions (calling one only makes a coroutine), nor through sync
 functions decorated with an offload wrapper (``asgiref.sync.sync_to_async``, your
-``offload-wrappers``): they run in a worker thread.
+``offload-wrappers``): they run in a worker thread. Nor does it go through a call under a
+lazy-initialisation guard on state of the process (``global _store`` then ``if _store
+is None: _store = make(); configure(uri)``, or a class attribute; see
+:mod:`fftlint.facts.guards`): that work is done by the first call only, and a blocking
+call directly in such a body is not an effect of the function either. A call after the
+guard, under an ``if X is None:`` whose body never sets ``X``, under a test of a local
+or parameter (``if store is None: store = get_store()`` runs on every call without one)
+or of ``self.x`` (once per instance, and the instance may be made per call) still counts.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, FrozenSet, Optional, Set
 
+from fftlint.facts.guards import ONCE_PER_PROCESS, once_guarded_in
 from fftlint.facts.provider import Effect, Provider
 from fftlint.facts.values import single
 
@@ -55,7 +63,7 @@ class BlockingProvider(Provider):
         canonical = site.canonical
         if canonical is None:
             return None
-        if id(site.node) in _would_block_calls(site.function):
+        if id(site.node) in _would_block_calls(site.function) or id(site.node) in once_guarded_in(site.function, process_wide=True):
             return None
         match = catalog.match(canonical, lambda: site.args)
         position = catalog.file_argument(canonical)
@@ -93,6 +101,8 @@ class BlockingProvider(Provider):
             out.add(FRESH)
         if _switched_before(site.function, site.node, self._all_switches):
             out.add(SWITCHED)
+        if id(site.node) in once_guarded_in(site.function, process_wide=True):
+            out.add(ONCE_PER_PROCESS)
         return frozenset(out)
 
     @property
@@ -104,7 +114,7 @@ class BlockingProvider(Provider):
 
     # -- search time ----------------------------------------------------------------
     def match(self, callee: str, call: "CallFacts", project: "ProjectFacts") -> Optional[Effect]:
-        if call.awaited or WOULD_BLOCK in call.notes:
+        if call.awaited or WOULD_BLOCK in call.notes or ONCE_PER_PROCESS in call.notes:
             return None
         found = self.catalog.match(callee, lambda: call.args)
         if found is None:
@@ -122,7 +132,7 @@ class BlockingProvider(Provider):
         return Effect(NAME, found.kind, found.display, site.line, site.column)
 
     def follows(self, call: "CallFacts", target: "FunctionFacts") -> bool:
-        return not call.awaited and not target.is_async and OFFLOADED not in target.marks
+        return not call.awaited and not target.is_async and OFFLOADED not in target.marks and ONCE_PER_PROCESS not in call.notes
 
 
 # --------------------------------------------------------------------------- syntax checks

@@ -30,6 +30,8 @@ import ast
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from fftlint.analysis.names import ast_dotted
+from fftlint.facts.guards import ONCE
+from fftlint.facts.guards import once_guarded_in as _once_guarded_in
 from fftlint.facts.provider import Effect, Provider
 from fftlint.facts.values import NONE, UNKNOWN
 
@@ -162,8 +164,6 @@ class LeaksProvider(Provider):
 
 
 EXCUSED = "registration-excused"
-#: a call note: the call runs once, under a lazy-initialisation guard (see :func:`once_guarded`)
-ONCE = "once-guarded"
 
 
 def _display(node: ast.Call, canonical: Optional[str]) -> str:
@@ -277,51 +277,6 @@ def _released(entry: Dict[str, Any], function: "FunctionView") -> bool:
         names = {n.attr for n in ast.walk(cls.node) if isinstance(n, ast.Attribute)}
         return bool(unregister & names)
     return False
-
-
-def once_guarded(function: ast.AST, parents: Dict[int, ast.AST]) -> Set[int]:
-    """Ids of the calls in ``function`` that sit in the body of a lazy-initialisation guard:
-    ``if X is None:`` / ``if not X:`` whose body assigns ``X`` (a global, a module or class
-    attribute, ``self.x``): they run the first time only."""
-    out: Set[int] = set()
-    for node in ast.walk(function):
-        if not isinstance(node, ast.If):
-            continue
-        test = node.test
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            subject: Optional[ast.AST] = test.operand
-            if isinstance(subject, ast.Call) and isinstance(subject.func, ast.Attribute) and not subject.args and not subject.keywords:
-                state = ast_dotted(subject.func.value)
-                if state:
-                    # `if not q.is_active(): q.activate()`: once per change of q's state
-                    out.update(id(sub) for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call)
-                               and isinstance(sub.func, ast.Attribute) and ast_dotted(sub.func.value) == state)
-                    continue
-        elif isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
-            subject = test.left
-        else:
-            continue
-        text = ast_dotted(subject) if isinstance(subject, (ast.Name, ast.Attribute)) else None
-        if not text:
-            continue
-        assigned = any(
-            ast_dotted(target) == text
-            for stmt in node.body
-            for sub in ast.walk(stmt)
-            if isinstance(sub, (ast.Assign, ast.AnnAssign))
-            for target in (sub.targets if isinstance(sub, ast.Assign) else [sub.target])
-        )
-        if assigned:
-            out.update(id(sub) for stmt in node.body for sub in ast.walk(stmt) if isinstance(sub, ast.Call))
-    return out
-
-
-def _once_guarded_in(function: "FunctionView") -> Set[int]:
-    """:func:`once_guarded` of one function, read once (every call site of it asks)."""
-    found = function.memo.get("leaks.once")
-    if found is None:
-        found = function.memo["leaks.once"] = once_guarded(function.node, _parents(function))
-    return found
 
 
 def _parents(function: "FunctionView") -> Dict[int, ast.AST]:

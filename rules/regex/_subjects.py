@@ -6,7 +6,9 @@ matched, and what each subject can hold:
 
 * :data:`TRUSTED` -- a constant (a literal, a module constant bound once, ``str()`` of
   one) or a value the interpreter or the deployment provides (``sqlite3.sqlite_version``,
-  ``sys.version``, ``platform.*()``, Django's ``settings.X``);
+  ``sys.version``, ``platform.*()``, Django's ``settings.X``, an attribute of an object
+  that is a pydantic-settings model instance, the value parameter of such a model's
+  field validator);
 * a set of characters the subject cannot contain -- an item of ``s.split("\\n")``,
   ``s.splitlines()``, ``s.split()`` (no ``maxsplit``: the last item of a bounded split
   keeps the separators);
@@ -19,15 +21,26 @@ this file), and ``re.compile(P).match(s)``. Every read of the bound name must be
 call or a regex function's pattern argument (``X.pattern`` and other attribute reads are
 harmless); any other read (passed on, returned, stored) makes the answer unknown.
 
-A subject name is followed through its bindings in the function (assignments, ``for``
-targets, comprehension targets) and, for a parameter of a private module-level function
-only ever called directly in this file, through the arguments of those calls (3 levels).
+A subject name is followed through its bindings in the function (assignments, tuple
+unpacking of a project function's tuple returns, ``for`` targets, comprehension targets),
+met with what the callers pass when it is a parameter: for a private module-level
+function only ever called directly in this file, those calls; for any other function
+(a method, a classmethod or staticmethod, a public or ``functools.cache``-d function) every
+call the project makes of it, in any module -- unknown when the project is not at hand or
+the function is named anywhere but as a call's callee (handed on, stored: other callers
+unknown). ``getattr(d, "NAME", default)`` on a builtin ``dict``/``list``/``str`` that has
+no such attribute is the default; ``conf.get(...)`` on a ``configparser`` parser is the
+deployment's configuration. Depth is bounded (8 steps).
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, List, Optional, Tuple, Union
+import os
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
+
+from fftlint.facts.bindings import own_nodes
+from fftlint.facts.values import NONE, is_instance, known, single
 
 from ._common import _FUNCS
 
@@ -51,14 +64,38 @@ _TRUSTED_ATTRIBUTES = {
     "ssl.OPENSSL_VERSION", "django.conf.settings",
 }
 _TRUSTED_CALL_MODULES = ("platform",)
-_MAX_DEPTH = 3
+#: settings models whose fields pydantic reads from the deployment's environment
+SETTINGS_BASES = frozenset((
+    "pydantic_settings.BaseSettings", "pydantic_settings.main.BaseSettings",
+    "pydantic.BaseSettings", "pydantic.env_settings.BaseSettings", "pydantic.v1.BaseSettings",
+    "pydantic.v1.env_settings.BaseSettings",
+))
+#: configuration-file readers: what ``get()`` & co. return is the deployment's config
+CONFIG_PARSERS = frozenset(("configparser.ConfigParser", "configparser.RawConfigParser", "configparser.SafeConfigParser"))
+_CONFIG_READS = frozenset(("get", "getint", "getfloat", "getboolean"))
+_BUILTIN_TYPES = {"builtins.dict": dict, "builtins.list": list, "builtins.str": str, "builtins.tuple": tuple,
+                  "dict": dict, "list": list, "str": str, "tuple": tuple}
+_FIELD_VALIDATORS = frozenset((
+    "pydantic.field_validator", "pydantic.functional_validators.field_validator", "pydantic.validator",
+    "pydantic.class_validators.validator", "pydantic.v1.validator", "pydantic.v1.class_validators.validator",
+))
+_TRANSPARENT_DECORATORS = frozenset(("staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "cache", "lru_cache"))
+_MAX_DEPTH = 8
+#: modules that name a function read for its calls, at most (past that: unknown)
+_MAX_CALLER_MODULES = 16
 
 
 class _File:
     """The module's ``ast`` with parents, scopes and import aliases."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, facts: Any = None, project: Any = None) -> None:
         self.tree = tree
+        #: the module's binding map and the project (either may be None): what values
+        #: names hold, the project's classes and the other modules (callers)
+        self.facts = facts
+        self.project = project
+        self._callers: Dict[str, Optional[List[Tuple["_File", ast.Call, ast.AST]]]] = {}
+        self._modules: Dict[str, "_File"] = {}  # other modules read for their calls
         self.parent: Dict[int, ast.AST] = {}
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
@@ -99,16 +136,25 @@ class _File:
             cur = self.parent.get(id(cur))
         return cur
 
+    def statement_of(self, node: ast.AST) -> Optional[ast.stmt]:
+        cur: Optional[ast.AST] = node
+        while cur is not None and not isinstance(cur, ast.stmt):
+            cur = self.parent.get(id(cur))
+        return cur
+
     def class_of(self, node: ast.AST) -> Optional[ast.ClassDef]:
         """The class whose body holds the statement ``node`` directly."""
         cur = self.parent.get(id(node))
         return cur if isinstance(cur, ast.ClassDef) else None
 
 
-def file_index(tree: ast.Module) -> "_File":
+def file_index(tree: ast.Module, facts: Any = None, project: Any = None) -> "_File":
     """The parents and import aliases of ``tree`` that :func:`subject_uses` reads (build it
-    once per file when several patterns are asked about)."""
-    return _File(tree)
+    once per file when several patterns are asked about). ``facts``: the module's binding
+    map (:class:`fftlint.facts.bindings.ModuleFacts` of ``tree``), ``project``: the
+    :class:`fftlint.facts.project.ProjectFacts`; without them, what a name holds is read
+    from this file's syntax alone and parameters only from this file's calls."""
+    return _File(tree, facts, project)
 
 
 def subject_uses(tree: ast.Module, pattern: Union[str, bytes], index: Optional["_File"] = None) -> Optional[List[Use]]:
@@ -230,6 +276,15 @@ def _classify(f: _File, node: ast.AST, function: Optional[ast.AST], depth: int) 
                 return TRUSTED
             if isinstance(node, ast.Call) and dotted.rpartition(".")[0] in _TRUSTED_CALL_MODULES:
                 return TRUSTED
+        if isinstance(node, ast.Attribute) and _instance_of(f, node.value, SETTINGS_BASES):
+            return TRUSTED  # a field of a pydantic-settings model
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CONFIG_READS \
+                and _instance_of(f, node.func.value, CONFIG_PARSERS):
+            return TRUSTED  # a value of the deployment's configuration file
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                and len(node.args) == 3 and not node.keywords and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, str) and _builtin_lacks(f, node.args[0], node.args[1].value):
+            return _classify(f, node.args[2], function, depth + 1)  # the attribute cannot exist: the default
     if isinstance(node, ast.Subscript):
         return _items(f, node.value, function, depth)
     if isinstance(node, ast.Name):
@@ -260,12 +315,17 @@ def _params(function: ast.AST) -> List[str]:
 
 
 def _name(f: _File, name: str, function: Optional[ast.AST], depth: int) -> Subject:
+    out: Subject = TRUSTED
     if function is not None:
         a = function.args  # type: ignore[attr-defined]
-        if name in _params(function):
-            return _argument(f, function, name, depth)
-        if name in {p.arg for p in a.kwonlyargs} or (a.vararg and a.vararg.arg == name) or (a.kwarg and a.kwarg.arg == name):
+        if (a.vararg and a.vararg.arg == name) or (a.kwarg and a.kwarg.arg == name):
             return None
+        if _validator_input(f, function, name):
+            pass  # the value pydantic-settings read for a field: configuration
+        elif name in _params(function) or name in {p.arg for p in a.kwonlyargs}:
+            out = _argument(f, function, name, depth)  # what callers pass, and rebinds below
+            if out is None:
+                return None
         scope: ast.AST = function
     else:
         scope = f.tree
@@ -273,22 +333,27 @@ def _name(f: _File, name: str, function: Optional[ast.AST], depth: int) -> Subje
     if bindings is None:
         return None
     if not bindings:
-        if function is not None:
+        if function is not None and out == TRUSTED and name not in _all_params(function):
             return _name(f, name, f.function_of(function), depth + 1)  # a name of the enclosing scope
-        return None
-    out: Subject = TRUSTED
+        return out if function is not None and name in _all_params(function) else None
     for kind, value in bindings:
-        inner = _classify(f, value, function, depth + 1) if kind == "value" else _items(f, value, function, depth + 1)
+        if kind == "value":
+            inner = _classify(f, value, function, depth + 1)
+        elif kind == "items":
+            inner = _items(f, value, function, depth + 1)
+        else:
+            inner = _unpacked(f, value, function, depth + 1)  # type: ignore[arg-type]
         out = _meet(out, inner)
         if out is None:
             return None
     return out
 
 
-def _bindings(f: _File, scope: ast.AST, name: str) -> Optional[List[Tuple[str, ast.AST]]]:
-    """("value", expr) / ("items", iterable) for every binding of ``name`` directly in
-    ``scope`` (not in nested functions or classes); None when one is of another kind."""
-    out: List[Tuple[str, ast.AST]] = []
+def _bindings(f: _File, scope: ast.AST, name: str) -> Optional[List[Tuple[str, Any]]]:
+    """("value", expr) / ("items", iterable) / ("unpack", (expr, position, length)) for
+    every binding of ``name`` directly in ``scope`` (not in nested functions or classes);
+    None when one is of another kind."""
+    out: List[Tuple[str, Any]] = []
     body = scope.body if isinstance(scope.body, list) else [scope.body]  # type: ignore[attr-defined]
     stack: List[ast.AST] = list(body)
     while stack:
@@ -301,6 +366,10 @@ def _bindings(f: _File, scope: ast.AST, name: str) -> Optional[List[Tuple[str, a
             for t in node.targets:
                 if isinstance(t, ast.Name) and t.id == name:
                     out.append(("value", node.value))
+                elif isinstance(t, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) for e in t.elts) \
+                        and any(e.id == name for e in t.elts):  # type: ignore[attr-defined]
+                    position = [e.id for e in t.elts].index(name)  # type: ignore[attr-defined]
+                    out.append(("unpack", (node.value, position, len(t.elts))))  # type: ignore[arg-type]
                 elif any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(t)):
                     return None
         elif isinstance(node, (ast.For, ast.AsyncFor)) or isinstance(node, ast.comprehension):
@@ -331,11 +400,14 @@ def _binds(node: ast.AST, name: str) -> bool:
 
 
 def _argument(f: _File, function: ast.AST, name: str, depth: int) -> Subject:
-    """A parameter of a private module-level function called only directly in this file:
-    what the callers pass."""
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or f.parent.get(id(function)) is not f.tree \
-            or not function.name.startswith("_") or function.decorator_list:
+    """A parameter: what the callers pass. A private module-level function called only
+    directly in this file is read from this file; any other function from every call the
+    project makes of it (:func:`_project_argument`)."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
+    if f.parent.get(id(function)) is not f.tree or not function.name.startswith("_") or function.decorator_list \
+            or name not in _params(function):
+        return _project_argument(f, function, name, depth)
     index = _params(function).index(name)
     calls: List[ast.Call] = []
     for node in ast.walk(f.tree):
@@ -363,6 +435,251 @@ def _argument(f: _File, function: ast.AST, name: str, depth: int) -> Subject:
         if out is None:
             return None
     return out
+
+
+def _all_params(function: ast.AST) -> List[str]:
+    a = function.args  # type: ignore[attr-defined]
+    return _params(function) + [p.arg for p in a.kwonlyargs]
+
+
+def _project_argument(f: _File, function: ast.AST, name: str, depth: int) -> Subject:
+    """A parameter of a project function (a method, a public or decorated function): met
+    over every call of it in the project. Unknown when the project is not at hand, when
+    a decorator may change the arguments, or when the function is named anywhere but as
+    the callee of a call (passed on, stored: other callers unknown)."""
+    if f.facts is None or f.project is None:
+        return None
+    scope = f.facts.scope_of_node.get(id(function))
+    if scope is None or scope.kind != "function":
+        return None
+    decorators = []
+    for d in function.decorator_list:  # type: ignore[attr-defined]
+        text = _dotted_text(d.func if isinstance(d, ast.Call) else d)
+        if text not in _TRANSPARENT_DECORATORS:
+            return None
+        decorators.append(text)
+    method = scope.cls is not None
+    bound = method and "staticmethod" not in decorators  # self / cls is given by the call
+    params = _params(function)
+    a = function.args  # type: ignore[attr-defined]
+    kwonly = [p.arg for p in a.kwonlyargs]
+    callers = _callers(f, scope.qualname, function.name)  # type: ignore[attr-defined]
+    if not callers:
+        return None
+    out: Subject = TRUSTED
+    for caller, call, callee in callers:
+        if any(isinstance(x, ast.Starred) for x in call.args) or any(k.arg is None for k in call.keywords):
+            return None
+        arg = next((k.value for k in call.keywords if k.arg == name), None)
+        if arg is None and name in params:
+            index = params.index(name)
+            if bound:
+                if not isinstance(callee, ast.Attribute):
+                    return None  # a method called by a bare name: unknown binding
+                index -= 1
+            if 0 <= index < len(call.args):
+                arg = call.args[index]
+        if arg is None:
+            if name in params:
+                arg = _default(function, params.index(name))
+            else:
+                i = kwonly.index(name)
+                arg = a.kw_defaults[i]
+            if arg is None:
+                return None
+            out = _meet(out, _classify(f, arg, f.function_of(function), depth + 1))
+        else:
+            out = _meet(out, _classify(caller, arg, caller.function_of(call), depth + 1))
+        if out is None:
+            return None
+    return out
+
+
+def _dotted_text(node: ast.AST) -> str:
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join([node.id] + parts[::-1])
+
+
+def _callers(f: _File, qualname: str, short: str) -> Optional[List[Tuple[_File, ast.Call, ast.AST]]]:
+    """Every call of project function ``qualname`` in the project, as (file, call, callee
+    expression); None when some mention of its name is not a call of it or cannot be
+    told apart (an unknown receiver), or a module that names it cannot be read."""
+    if qualname in f._callers:
+        return f._callers[qualname]
+    f._callers[qualname] = None  # a cycle: unknown
+    project = f.project
+    source = getattr(project, "source", None)
+    if source is None:
+        return None
+    found: List[Tuple[_File, ast.Call, ast.AST]] = []
+    files = f._modules
+    read = 0
+    for module, (path, _) in sorted(source.by_module.items()):
+        project._note(module)  # the answer depends on every module's text
+        text = source.text_of(path)
+        if text is None:
+            if _empty(path):
+                continue
+            return None
+        if short not in text:
+            continue
+        other = files.get(module)
+        if other is None:
+            read += 1
+            if read > _MAX_CALLER_MODULES or project._load(module) is None:
+                return None  # a name used all over the project: not followed
+            facts = project._module_facts(module)
+            if facts is None:
+                return None
+            other = files[module] = _File(facts.tree, facts, project)
+        for node in ast.walk(other.tree):
+            if not ((isinstance(node, ast.Name) and node.id == short) or (isinstance(node, ast.Attribute) and node.attr == short)):
+                continue
+            if not isinstance(node.ctx, ast.Load):
+                continue
+            stmt = other.statement_of(node)
+            ordinal = other.facts.ordinal_of(stmt) if stmt is not None else -1
+            if ordinal < 0:
+                return None
+            values = project.resolve(other.facts.values(node, ordinal))
+            if qualname in values:
+                call = other.parent.get(id(node))
+                if not (isinstance(call, ast.Call) and call.func is node):
+                    return None  # passed on or stored: who calls it is unknown
+                found.append((other, call, node))
+            elif not known(values) or len(known(values)) != len(values - {NONE}):
+                return None  # may be it: unknown
+    f._callers[qualname] = found
+    return found
+
+
+def _empty(path: str) -> bool:
+    try:
+        return os.path.getsize(path) == 0
+    except OSError:
+        return False
+
+
+def _unpacked(f: _File, spec: Tuple[ast.AST, int, int], function: Optional[ast.AST], depth: int) -> Subject:
+    """``a, b = helper(...)`` for a project function whose every ``return`` is a tuple of
+    that length: position ``i`` of each, read in the helper."""
+    value, position, length = spec
+    if not isinstance(value, ast.Call) or f.facts is None or f.project is None:
+        return None
+    stmt = f.statement_of(value)
+    ordinal = f.facts.ordinal_of(stmt) if stmt is not None else -1
+    if ordinal < 0:
+        return None
+    target = single(f.project.resolve(f.facts.values(value.func, ordinal)))
+    fn = f.project.function(target) if target else None
+    if fn is None:
+        return None
+    module = _module_name(f.project, fn.qualname)
+    facts = f.project._module_facts(module) if module else None
+    if facts is None:
+        return None
+    other = f._modules.get(module)
+    if other is None:
+        other = f._modules[module] = _File(facts.tree, facts, f.project)
+    scope = facts.scopes.get(fn.qualname[len(module) + 1:])
+    if scope is None or scope.kind != "function":
+        return None
+    returns = [n for n in own_nodes(scope.node) if isinstance(n, ast.Return)]
+    if not returns:
+        return None
+    out: Subject = TRUSTED
+    for r in returns:
+        if not (isinstance(r.value, ast.Tuple) and len(r.value.elts) == length) or any(isinstance(e, ast.Starred) for e in r.value.elts):
+            return None
+        out = _meet(out, _classify(other, r.value.elts[position], scope.node, depth + 1))
+        if out is None:
+            return None
+    return out
+
+
+def _module_name(project: Any, qualname: str) -> str:
+    parts = qualname.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:i]) in project.modules:
+            return ".".join(parts[:i])
+    return ""
+
+
+def _instance_of(f: _File, expr: ast.AST, bases: FrozenSet[str]) -> bool:
+    """``expr`` holds, on every path, an instance of a class with one of ``bases`` among
+    its bases (project bases followed when the project is at hand)."""
+    if f.facts is None or f.project is None:
+        return False
+    stmt = f.statement_of(expr)
+    ordinal = f.facts.ordinal_of(stmt) if stmt is not None else -1
+    if ordinal < 0:
+        return False
+    kinds = known(f.project.resolve(f.facts.values(expr, ordinal)))
+    if not kinds:
+        return False
+    for value in kinds:
+        if not is_instance(value):
+            return False
+        canonical = str(value)[:-2]
+        if canonical in bases:
+            continue
+        cls = f.project._class(canonical)
+        if cls is None or not any(isinstance(k, str) and k in bases for k in f.project.mro(cls)):
+            return False
+    return True
+
+
+def _validator_input(f: _File, function: ast.AST, name: str) -> bool:
+    """``name`` is the value parameter of a pydantic field validator (``@field_validator``,
+    v1 ``@validator``) of a settings model: the input read for the field from the
+    deployment's environment."""
+    if f.facts is None or f.project is None or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    params = _params(function)
+    if len(params) < 2 or params[1] != name:
+        return False
+    scope = f.facts.scope_of_node.get(id(function))
+    if scope is None or scope.cls is None:
+        return False
+    ordinal = f.facts.ordinal_of(function)
+    if ordinal < 0:
+        return False
+    validator = False
+    for d in function.decorator_list:
+        target = d.func if isinstance(d, ast.Call) else d
+        if f.project.resolve(f.facts.values(target, ordinal)) & _FIELD_VALIDATORS:
+            validator = True
+    if not validator:
+        return False
+    cls = f.project._class(scope.cls.qualname)
+    return cls is not None and any(isinstance(k, str) and k in SETTINGS_BASES for k in f.project.mro(cls))
+
+
+def _builtin_lacks(f: _File, expr: ast.AST, attribute: str) -> bool:
+    """``expr`` is, on every path, an instance of a builtin container or ``str`` that has
+    no attribute ``attribute`` (so ``getattr(expr, attribute, default)`` is the default)."""
+    if f.facts is None:
+        return False
+    stmt = f.statement_of(expr)
+    ordinal = f.facts.ordinal_of(stmt) if stmt is not None else -1
+    if ordinal < 0:
+        return False
+    values = f.facts.values(expr, ordinal)
+    if f.project is not None:
+        values = f.project.resolve(values)
+    kinds = known(values)
+    if not kinds or len(kinds) != len(values - {NONE}):
+        return False
+    for value in kinds:
+        kind = _BUILTIN_TYPES.get(str(value)[:-2]) if is_instance(value) else None
+        if kind is None or hasattr(kind, attribute):
+            return False
+    return True
 
 
 def _default(function: ast.AST, index: int) -> Optional[ast.AST]:

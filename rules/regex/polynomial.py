@@ -27,7 +27,11 @@ class PolynomialRegex(RegexCallMixin, Rule):
 
     Input is followed: a pattern literal is silent when every place it is matched is shown safe: the
     subject is a constant or a value the interpreter or the deployment provides
-    (`sqlite3.sqlite_version`, `sys.version`, `platform.*()`, Django's `settings.X`), or
+    (`sqlite3.sqlite_version`, `sys.version`, `platform.*()`, Django's `settings.X`, a
+    field of a pydantic-settings model: an attribute of an object that is, on every path,
+    an instance of a `BaseSettings` subclass, through the project's own base classes, or
+    the value a field validator of such a model receives -- a plain pydantic
+    `BaseModel`, such as a request body, is not configuration), or
     it cannot hold a character every slow input needs -- an item of `s.split("\\n")` /
     `s.splitlines()` / `s.split()` (without `maxsplit`), where the analysis is run again
     for subjects without those characters. The literal is followed into
@@ -35,8 +39,12 @@ class PolynomialRegex(RegexCallMixin, Rule):
     to a local, a private module name or a class attribute (read as `self.X` / `cls.X`);
     a subject name through its assignments and `for` targets in the function, and a
     parameter of a private module-level function through the arguments of its calls in
-    the file. Any other use (a public module name, a pattern passed on or returned, a
-    subject from elsewhere) is reported as before.
+    the file; a parameter of any other function (a method, a classmethod, a public or
+    `functools.cache`-d function) through every call of it in the project, in any module
+    (the value is trusted only when every caller passes a trusted value: a literal, a
+    setting, a `configparser` value, a default; a function handed on as a value has
+    callers nobody knows). Any other use (a public module name, a pattern passed on or
+    returned, a subject from elsewhere) is reported as before.
 
     ## Why is this bad?
     Quadratic or worse matching is a denial-of-service when the input is
@@ -97,7 +105,7 @@ class PolynomialRegex(RegexCallMixin, Rule):
         facts = self.ctx.names.facts
         if not f.literal or facts is None:
             return False
-        index = self.ctx.shared(("FFT4", "subjects-index"), lambda: file_index(facts.tree))
+        index = self.ctx.shared(("FFT4", "subjects-index"), lambda: file_index(facts.tree, facts, self.ctx.names.project))
         uses = self.ctx.shared(("FFT4", "subjects", f.pattern.value), lambda: subject_uses(facts.tree, f.pattern.value, index))
         if uses is None:
             return False

@@ -66,3 +66,92 @@ def test_a_stdlib_package_linted_as_the_project_still_follows_its_own_helpers(tm
     )
     found = lint([str(tmp_path / "asyncio")])
     assert [(os.path.basename(d.path), d.span.line, d.code) for d in found] == [("server.py", 3, "FFT106")]
+
+
+def test_a_chain_does_not_go_through_a_lazy_initialisation_guard(tmp_path):
+    """``global _store`` then ``if _store is None: _store = make(); configure(uri)`` does its
+    file-system work on the first call of the process only (a tracking server's store
+    getter): no FFT106 at the handler; a class attribute (``cls._x``) is the same. The
+    helper without the guard, a guard whose body never sets the tested name, the blocking
+    call after the guard, a default filled in for a missing argument (``if store is
+    None: store = ...``) and once-per-instance state (``self._x``) still report."""
+    write(
+        tmp_path,
+        {
+            "srv/__init__.py": "",
+            "srv/paths.py": "import os\ndef prepare(root):\n    os.makedirs(root, exist_ok=True)\n    return root\n",
+            "srv/stores.py": """
+                from .paths import prepare
+
+                _store = None
+                _cfg = None
+
+                def get_store():
+                    global _store
+                    if _store is None:
+                        _store = prepare("/var/srv")
+                    return _store
+
+                def get_cfg():
+                    global _cfg
+                    if not _cfg:
+                        with open("/etc/srv.cfg") as fh:
+                            _cfg = fh.read()
+                    return _cfg
+
+                class Holder:
+                    _shared = None
+
+                    def __init__(self):
+                        self._root = None
+
+                    @classmethod
+                    def shared(cls):
+                        if cls._shared is None:
+                            cls._shared = prepare("/var/shared")
+                        return cls._shared
+
+                    def root(self):
+                        if self._root is None:
+                            self._root = prepare("/var/holder")
+                        return self._root
+
+                def unguarded():
+                    return prepare("/var/srv")
+
+                def guard_never_set():
+                    if _store is None:
+                        return prepare("/var/srv")
+                    return _store
+
+                def after_guard():
+                    global _store
+                    if _store is None:
+                        _store = "/var/srv"
+                    return prepare(_store)
+
+                def with_default(store=None):
+                    if store is None:
+                        store = prepare("/var/srv")
+                    return store
+            """,
+            "srv/api.py": """
+                from .stores import Holder, after_guard, get_cfg, get_store, guard_never_set, unguarded, with_default
+
+                async def quiet(request):
+                    return get_store(), get_cfg(), Holder.shared()
+
+                async def loud(request):
+                    a = unguarded()
+                    b = guard_never_set()
+                    c = after_guard()
+                    d = with_default()
+                    e = Holder().root()
+                    return a, b, c, d, e
+            """,
+        },
+    )
+    found = lint([str(tmp_path / "srv")])
+    assert sorted((os.path.basename(d.path), d.span.line, d.code) for d in found) == [
+        ("api.py", line, "FFT106") for line in range(8, 13)
+    ]

@@ -93,3 +93,141 @@ def test_a_pattern_held_in_a_name_is_still_reported():
     # the literal reaches the call through a name: its uses are not followed
     code = f"import re\nP = r'{URL}'\ndef f(v):\n    return [re.match(P, l) for l in v.split('\\n')]\n"
     assert lint(code) == [2]
+
+
+def lint_project(tmp_path, files):
+    import textwrap
+
+    from fftlint import api
+    from fftlint.config.load import discover
+
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    settings = discover([str(tmp_path)])
+    config = api.make_config(settings, select=["FFT402"])
+    return sorted((d.path.rsplit("/", 1)[-1], d.span.line) for r in api.lint_paths([str(tmp_path)], config, jobs=1) for d in r.diagnostics)
+
+
+SETTINGS_USER = """
+    import re
+    from .conf import Conf
+
+    def ui_url(conf: Conf):
+        url = conf.api_url
+        return re.match(r"^https://api[\\.\\w]*.example.[^\\.]+/", url)
+
+    def method_form(conf: Conf):
+        return re.match(r"^(.+)://(.+)\\.example\\.com/(.*)$", conf.api_url)
+"""
+
+
+@pytest.mark.parametrize(
+    "base, quiet",
+    [
+        ("from pydantic_settings import BaseSettings as Base", True),
+        ("from pydantic import BaseSettings as Base", True),  # pydantic v1
+        ("from pydantic import BaseModel as Base", False),  # a request body, not settings
+        ("class Base:\n    pass", False),  # a class named like settings is not settings
+    ],
+)
+def test_a_field_of_a_pydantic_settings_model_is_configuration(tmp_path, base, quiet):
+    found = lint_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/base.py": base + "\n",
+            "app/conf.py": "from .base import Base\n\nclass Conf(Base):\n    api_url: str = 'https://api.example.cloud/'\n",
+            "app/views.py": SETTINGS_USER,
+        },
+    )
+    assert found == ([] if quiet else [("views.py", 7), ("views.py", 10)])
+
+
+def test_an_object_that_may_be_settings_or_something_else_still_reports(tmp_path):
+    found = lint_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/conf.py": "from pydantic_settings import BaseSettings\n\nclass Conf(BaseSettings):\n    api_url: str = ''\n\nclass Other:\n    api_url = ''\n",
+            "app/views.py": """
+                import re
+                from .conf import Conf, Other
+
+                def ui_url(flag, body):
+                    conf = Conf() if flag else Other()
+                    return re.match(r"^https://api[\\.\\w]*.example.[^\\.]+/", conf.api_url)
+            """,
+        },
+    )
+    assert found == [("views.py", 7)]
+
+
+CALLEE = """
+    import re
+
+    class Fmt:
+        @classmethod
+        def fields(cls, fmt):
+            return re.findall(r"%\\((\\w+)\\)[#0+ -]*(?:\\*|\\d+)?[a-z]", fmt)
+
+    def public(*, fmt=""):
+        return Fmt.fields(fmt)
+"""
+
+
+@pytest.mark.parametrize(
+    "caller, quiet",
+    [
+        ("from .fmt import public\n\ndef setup():\n    return public(fmt='%(message)s')\n", True),
+        ("from .fmt import public\n\ndef setup():\n    return public()\n", True),  # the default
+        ("from .fmt import public\n\ndef view(request):\n    return public(fmt=request.GET['f'])\n", False),
+        ("from .fmt import public\n\nHANDLERS = [public]\n", False),  # handed on: callers unknown
+        ("from .fmt import public\n\ndef setup(fmt):\n    fmt = fmt.strip()\n    return public(fmt=fmt)\n", False),
+    ],
+)
+def test_a_parameter_is_what_every_caller_in_the_project_passes(tmp_path, caller, quiet):
+    found = lint_project(tmp_path, {"app/__init__.py": "", "app/fmt.py": CALLEE, "app/main.py": caller})
+    assert found == ([] if quiet else [("fmt.py", 7)])
+
+
+def test_a_parameter_bound_again_in_the_body_is_met_with_the_new_value(tmp_path):
+    code = """
+        import re
+
+        def _fields(fmt, request):
+            if request is not None:
+                fmt = request.body
+            return re.findall(r"%\\((\\w+)\\)[#0+ -]*(?:\\*|\\d+)?[a-z]", fmt)
+
+        def setup():
+            return _fields("%(message)s", None)
+    """
+    assert lint_project(tmp_path, {"app/__init__.py": "", "app/fmt.py": code}) == [("fmt.py", 7)]
+
+
+@pytest.mark.parametrize(
+    "imports, base, quiet",
+    [
+        ("from pydantic import validator\nfrom pydantic import BaseSettings", "BaseSettings", True),  # v1
+        ("from pydantic import field_validator\nfrom pydantic_settings import BaseSettings", "BaseSettings", True),
+        ("from pydantic import field_validator, BaseModel", "BaseModel", False),  # a request body
+    ],
+)
+def test_the_value_a_settings_validator_receives_is_configuration(tmp_path, imports, base, quiet):
+    decorator = "validator" if "import validator" in imports else "field_validator"
+    code = f"""
+import re
+{imports}
+
+class Conf({base}):
+    api_url: str = ""
+
+    @{decorator}("api_url")
+    def strip_api(cls, value):
+        return re.sub(r"^(.+)/(.+)/api$", r"\\1/\\2", value)
+"""
+    found = lint_project(tmp_path, {"app/__init__.py": "", "app/conf.py": code})
+    line = code.split("\n").index(next(x for x in code.split("\n") if "re.sub" in x)) + 1
+    assert found == ([] if quiet else [("conf.py", line)])
