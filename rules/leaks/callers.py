@@ -71,6 +71,7 @@ def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: An
 
     texts: Dict[str, bytes] = {}
     modules: Dict[str, str] = {}
+    packages: Dict[str, str] = {}  # directory -> its dotted package ("" outside one), for this run
     for path in files:
         if not path.endswith(".py"):
             continue
@@ -80,7 +81,14 @@ def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: An
                 texts[path] = fh.read()
         except OSError:
             return frozenset()
-        modules[path] = module_name_for(path)[0]
+        directory, filename = os.path.split(path)
+        package = packages.get(directory)
+        if package is None:  # module_name_for of a module in the directory, minus its own name
+            marker = os.path.join(directory, "__init__.py")
+            inside = os.path.isfile(marker) or os.path.isfile(marker + "i")
+            package = packages[directory] = module_name_for(marker)[0] if inside else ""
+        stem = filename[:-3]
+        modules[path] = package if stem == "__init__" and package else f"{package}.{stem}" if package else stem
     by_module = {m: p for p, m in modules.items()}
     setup = tuple(setup_names)
     # the entry points and what they call
