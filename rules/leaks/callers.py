@@ -20,7 +20,8 @@ or a name imported with ``from <module> import name`` from a project module. Any
 reference to the name anywhere in the project (an attribute ``x.name`` other than
 ``self.name`` / ``cls.name``, which are methods, the function
 passed as a value, an aliased import, a call in a loop or in a function that runs per
-call) makes it unknown, and FFT309 reports as before. Functions of the same name in
+call) makes it unknown, and FFT309 reports as before; so does a name spelled in more than
+16 modules (telling its references apart would cost a parse of each). Functions of the same name in
 different modules pool their references (more references can only say "unknown").
 """
 
@@ -39,6 +40,9 @@ from ._common import LeaksOptions
 NAME = "leaks-callers"
 _NAMESPACE = "leaks-callers-3"
 _MAX_LEVELS = 4
+#: a candidate spelled in more modules than this is "unknown" (each module that spells it
+#: is parsed to tell its references apart)
+_MAX_MODULES = 16
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -94,7 +98,7 @@ def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: An
     # the entry points and what they call
     entries: Set[Tuple[str, str]] = set()
     for path, data in texts.items():
-        if b"__main__" in data or b"set_defaults" in data or b"Namespace" in data:
+        if b"set_defaults" in data or b"Namespace" in data or (b"__main__" in data and _main_block_may_call(data)):
             info = _file_info(path, data, setup, cache)
             entries.update((path, name) for name in info["entries"])
     once: Set[Tuple[str, str]] = set()
@@ -125,6 +129,31 @@ def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: An
     return frozenset(once)
 
 
+_MAIN_TEST = re.compile(rb"""^if[ \t]+(?:__name__[ \t]*==[ \t]*(['"])__main__\1|(['"])__main__\2[ \t]*==[ \t]*__name__)[ \t]*:(.*)$""", re.M)
+_PLAIN_CALL = re.compile(rb"(?<![\w.])[A-Za-z_]\w*[ \t]*\(")
+
+
+def _main_block_may_call(data: bytes) -> bool:
+    """Whether an ``if __name__ == "__main__":`` block of the module may make a plain call
+    ``name(...)`` (what :func:`module_entry_points` takes from it). False only when every
+    spelling of ``__main__`` is such a test at column 0 and no block calls a bare name
+    (``unittest.main()`` does not): the file need not be parsed for its entry points."""
+    tests = list(_MAIN_TEST.finditer(data))
+    if len(tests) != data.count(b"__main__"):
+        return True  # spelled another way (parentheses, a string elsewhere): read the file
+    lines = data.split(b"\n")
+    starts = {data.count(b"\n", 0, m.start()) for m in tests}
+    for first in starts:
+        block = [lines[first].split(b":", 1)[1]]
+        for line in lines[first + 1:]:
+            if line.strip() and not line[:1].isspace():
+                break
+            block.append(line)
+        if _PLAIN_CALL.search(b"\n".join(block)):
+            return True
+    return False
+
+
 def _resolve(callee: str, path: str, modules: Dict[str, str], by_module: Dict[str, str], info: Dict[str, Any]) -> Optional[Tuple[str, str]]:
     if callee in info["defs"]:
         return (path, callee)
@@ -146,10 +175,15 @@ def _resolve(callee: str, path: str, modules: Dict[str, str], by_module: Dict[st
 def _every_call_once(name: str, texts: Dict[str, bytes], setup: Tuple[str, ...], cache: Any, once: Set[Tuple[str, str]], memo: Dict[str, Dict[str, List[Ref]]]) -> bool:
     needle = name.encode()
     word = re.compile(rb"(?<![\w])" + re.escape(needle) + rb"(?![\w])")
-    calls = 0
+    mentions = []
     for path, data in texts.items():
-        if needle not in data or not word.search(data):
-            continue
+        if needle in data and word.search(data):
+            mentions.append(path)
+            if len(mentions) > _MAX_MODULES:
+                return False  # a name this common is unknown: reading every module that spells it costs a parse each
+    calls = 0
+    for path in mentions:
+        data = texts[path]
         info = _file_info(path, data, setup, cache)
         for kind, where in info["refs"].get(name, ()):
             if kind == "module":

@@ -224,3 +224,36 @@ def test_a_decorated_or_public_library_function_is_not_followed(tmp_path):
     public = {**CLI, "tool/work.py": CLI["tool/work.py"].replace("_execute", "execute"), "tool/cli.py": CLI["tool/cli.py"].replace("_execute", "execute")}
     write(tmp_path / "b", public)
     assert findings(tmp_path / "b") == [("tool/work.py", 5)]
+
+
+def test_a_name_spelled_in_many_modules_is_unknown(tmp_path):
+    """Past 16 modules that spell it, the references of a name are not told apart (each
+    would cost a parse): unknown, so FFT309 keeps reporting."""
+    many = {f"tool/mod{i:02d}.py": f"# _execute is documented in the tool's guide ({i})\n" for i in range(17)}
+    write(tmp_path / "many", {**CLI, **many})
+    assert findings(tmp_path / "many") == [("tool/work.py", 5)]
+    few = {f"tool/mod{i:02d}.py": f"# _execute is documented in the tool's guide ({i})\n" for i in range(10)}
+    write(tmp_path / "few", {**CLI, **few})
+    assert findings(tmp_path / "few") == []
+
+
+MAIN_BLOCKS = {
+    "import unittest\nif __name__ == '__main__':\n    unittest.main()\n": False,
+    "if '__main__' == __name__:\n    unittest.main()\n\ndef f():\n    g()\n": False,
+    "if __name__ == '__main__':\n    import sys\n    sys.exit(0)\nelse:\n    go()\n": False,
+    "def main():\n    pass\nif __name__ == \"__main__\":\n    main()\n": True,
+    "if __name__ == '__main__': run()\n": True,
+    "if (__name__ == '__main__'):\n    main()\n": True,  # spelled another way: read the file
+    "x = '__main__'\nif __name__ == '__main__':\n    unittest.main()\n": True,
+}
+
+
+def test_files_whose_main_block_calls_no_bare_name_are_not_parsed_for_entry_points():
+    """The text gate in front of the entry-point parse says "no entry point" only where
+    module_entry_points agrees (a main block of attribute calls: unittest.main())."""
+    from rules.leaks.callers import _main_block_may_call
+
+    for code, may in MAIN_BLOCKS.items():
+        assert _main_block_may_call(code.encode()) is may, code
+        if not may:
+            assert module_entry_points(ast.parse(code)) == frozenset(), code
