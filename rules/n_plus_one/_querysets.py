@@ -1328,6 +1328,15 @@ def _key_guard(stmt: cst.If, loop: cst.CSTNode) -> bool:
 ATOMIC_BLOCKS: FrozenSet[str] = frozenset(("django.db.transaction.atomic",))
 
 
+def _from_innermost_loop(ctx: Any, loops: Sequence[cst.CSTNode]) -> List[cst.CSTNode]:
+    """The statements around the current node from the innermost loop inwards (empty
+    when that loop is not among them)."""
+    stack = list(ctx.statements)
+    innermost = loops[-1]
+    start = next((i for i, s in enumerate(stack) if s is innermost), None)
+    return [] if start is None else stack[start:]
+
+
 def row_lock(ctx: Any, query: Query, loops: Sequence[cst.CSTNode]) -> bool:
     """``with transaction.atomic(): row = M.objects.select_for_update().get(pk=row.pk)``
     inside the loop: each row re-read under a lock in a transaction of its own -- the race
@@ -1335,13 +1344,8 @@ def row_lock(ctx: Any, query: Query, loops: Sequence[cst.CSTNode]) -> bool:
     the whole loop). A transaction around the loop instead does not count."""
     if "select_for_update" not in query.methods or not loops:
         return False
-    stack = list(ctx.statements)
-    innermost = loops[-1]
-    try:
-        start = next(i for i, s in enumerate(stack) if s is innermost)
-    except StopIteration:
-        return False
-    for stmt in stack[start + 1:]:
+    chain = _from_innermost_loop(ctx, loops)
+    for stmt in chain[1:]:
         if isinstance(stmt, cst.With):
             for item in stmt.items:
                 call = item.item
@@ -1362,15 +1366,10 @@ def flush_for_id(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
     (its targets) had their key before the flush: reading it does not count."""
     if not loops:
         return False
-    stack = list(ctx.statements)
-    innermost = loops[-1]
-    try:
-        start = next(i for i, s in enumerate(stack) if s is innermost)
-    except StopIteration:
-        return False
-    chain = stack[start:]
+    chain = _from_innermost_loop(ctx, loops)
     if len(chain) < 2:
         return False
+    innermost = chain[0]
     made = _made_in_pass(innermost) - loop_targets(innermost)
     if not made:
         return False
