@@ -41,7 +41,7 @@ def _timed(owner, name: str, label: str) -> None:
 
 def main(argv) -> int:
     from fftlint import api
-    from fftlint.engine import parallel, prefilter, run, walk
+    from fftlint.engine import parallel, positions, prefilter, run, walk
     from fftlint.facts import bindings, cst as facts_cst, project, summary
 
     _timed(parallel, "_lint", "lint one file (all of the below)")
@@ -50,7 +50,7 @@ def main(argv) -> int:
     _timed(prefilter, "_bucket", "ast node walk shared by could_match checks")
     _timed(run, "applicable", "requires strings (stage 1)")
     _timed(walk.Walker, "run", "walk with rule hooks")
-    _timed(run, "_position_tuples", "positions (files with findings)")
+    _timed(positions, "position_tuples", "positions (files with findings)")
     _timed(run, "syntax_ok", "syntax check of files no rule needs")
     _timed(api, "build_project", "project facts before workers start")
     _timed(project.ProjectFacts, "_cached", "module summaries: shapes (on demand)")

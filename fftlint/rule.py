@@ -100,7 +100,7 @@ class NodeRange:
     last: cst.CSTNode
 
 
-Target = Union[cst.CSTNode, NodeRange]
+Target = Union["cst.CSTNode", NodeRange]
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,7 @@ def test_positions_match_libcst_position_provider():
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from fftlint.engine.run import _code_range, _position_tuples
+    from fftlint.engine.positions import code_range as _code_range, position_tuples as _position_tuples
 
     sources = [
         "import os\n\n@dec(1)\n@other\nasync def f(a, *, b=2):\n    x = 1; y = 2\n    if x: return y\n"

@@ -38,7 +38,7 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _INDENT = re.compile(r"[ \t\f]*")
 
-Parsed = Tuple[Optional[cst.Module], Optional[Diagnostic]]
+Parsed = Tuple[Optional["cst.Module"], Optional[Diagnostic]]
 #: a chunk's identity: (first chunk?, last chunk?, its text)
 Key = Tuple[bool, bool, str]
 

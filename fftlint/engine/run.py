@@ -9,20 +9,20 @@ import sys
 import warnings
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange
-from libcst.metadata.position_provider import PositionProvider, PositionProvidingCodegenState
 
 from fftlint.engine.prefilter import ENGINE_ONLY, AstView, applicable, narrowed, parse_ast, walked  # noqa: F401 - re-exported
 from fftlint.engine.source import line_starts, offset_of, position_of
 from fftlint.engine.statement import lines_text, statement_hash
-from fftlint.facts.cst import Names
-from fftlint.engine.walk import Walker
 from fftlint.rule import FileContext, FixSpec, NodeRange, RawReport, Rule
 from fftlint.suppress import Suppressions, skip_file
 from fftlint.types import Diagnostic, Edit, FileResult, Fix, Span
+
+if TYPE_CHECKING:
+    from fftlint.engine.positions import Positions
+    from fftlint.facts.cst import Names
 
 SYNTAX_ERROR = ("FFT001", "syntax-error")
 INTERNAL_ERROR = ("FFT002", "internal-error")
@@ -151,101 +151,6 @@ def cpython_limit_error(text: str, path: str) -> Optional[Diagnostic]:
     return _limit_diagnostic(exc, path) if exc is not None else None
 
 
-class _Enough(Exception):
-    """Every node whose position was asked for is known: stop generating code."""
-
-
-class _PositionState(PositionProvidingCodegenState):
-    """LibCST's position codegen storing plain ``(line, column, end line, end column)``
-    tuples (no ``CodePosition``/``CodeRange`` objects for the thousands of nodes nobody
-    asks about, no regex split per token), stopping early once the positions of
-    ``wanted`` nodes are known (``wanted`` None: the whole module)."""
-
-    wanted: Optional[set]
-    done: bool = False
-
-    def _update_position(self, value: str) -> None:
-        if "\n" in value or "\r" in value:
-            PositionProvidingCodegenState._update_position(self, value)
-        else:
-            self.column += len(value)
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self._stack.append((self.line, self.column))  # type: ignore[arg-type]
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        start = self._stack.pop()
-        computed = self.provider._computed  # type: ignore[attr-defined]
-        if node not in computed:  # a syntactic position recorded inside wins
-            computed[node] = (start[0], start[1], self.line, self.column)  # type: ignore[index]
-        wanted = self.wanted
-        if wanted and node in wanted:
-            wanted.discard(node)
-            if not wanted:
-                self.done = True
-                raise _Enough
-
-    @contextmanager
-    def record_syntactic_position(
-        self,
-        node: cst.CSTNode,
-        *,
-        start_node: Optional[cst.CSTNode] = None,
-        end_node: Optional[cst.CSTNode] = None,
-    ) -> Iterator[None]:
-        start = (self.line, self.column)
-        try:
-            yield
-        finally:
-            computed = self.provider._computed  # type: ignore[attr-defined]
-            end = (self.line, self.column)
-            if start_node is not None:
-                start = computed[start_node][:2]
-            if end_node is not None:
-                end = computed[end_node][2:]
-            computed[node] = (start[0], start[1], end[0], end[1])
-
-
-def _code_range(t: Tuple[int, int, int, int]) -> CodeRange:
-    return CodeRange(CodePosition(t[0], t[1]), CodePosition(t[2], t[3]))
-
-
-def _position_tuples(module: cst.Module, wanted: Optional[Sequence[cst.CSTNode]] = None) -> Dict[cst.CSTNode, Tuple[int, int, int, int]]:
-    """Node -> (line, column, end line, end column) as LibCST's ``PositionProvider`` would
-    give them (without a MetadataWrapper's extra full traversal). With ``wanted``,
-    generation stops once those are known and only their entries are reliable."""
-    provider = PositionProvider()
-    state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
-    state.wanted = set(wanted) if wanted is not None else None
-    try:
-        module._codegen(state)
-    except (_Enough, KeyError):
-        # Unwinding after an early stop, enclosing nodes look up children that were
-        # never generated (KeyError); the wanted nodes were all complete before.
-        if not state.done:
-            raise
-    return provider._computed  # type: ignore[return-value]
-
-
-class _Positions:
-    """Positions of the nodes reports need, computed on first use; any other node
-    triggers one full computation."""
-
-    def __init__(self, module: cst.Module, wanted: Sequence[cst.CSTNode]) -> None:
-        self.module = module
-        self.wanted = set(wanted)
-        self.computed: Optional[Dict[cst.CSTNode, Tuple[int, int, int, int]]] = None
-        self.complete = not self.wanted
-
-    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        if self.computed is None:
-            self.computed = _position_tuples(self.module, None if self.complete else self.wanted)
-        if not self.complete and node not in self.wanted:
-            self.computed = _position_tuples(self.module)
-            self.complete = True
-        return _code_range(self.computed[node])
-
-
 def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.CSTNode]:
     out: List[cst.CSTNode] = []
     imports = False
@@ -311,15 +216,17 @@ class _Collector:
         self._anchor: Optional[Tuple[int, str]] = None
         self.text = text
         self.module = module
-        self._positions: Optional[_Positions] = None
+        self._positions: Optional["Positions"] = None
         self._wanted = _wanted_nodes(module, reports)
         self._starts: Optional[List[int]] = None
         self._round_trips: Optional[bool] = None
 
     @property
-    def positions(self) -> _Positions:
+    def positions(self) -> "Positions":
         if self._positions is None:
-            self._positions = _Positions(self.module, self._wanted)
+            from fftlint.engine.positions import Positions
+
+            self._positions = Positions(self.module, self._wanted)
         return self._positions
 
     @property
@@ -592,6 +499,8 @@ def _lint_selected(
         limit = cpython_limit_error(text, path)  # LibCST accepted what CPython cannot compile
         if limit is not None:
             return FileResult(path, (limit,))
+    from fftlint.facts.cst import Names  # with libcst, loaded by the first parse
+
     facts = file_facts(text, path, module_name, is_package, view, files)
     names = Names(facts, module_name, is_package, files)
     ctx = FileContext(path, text, module, names, module_name, given, target_version, is_package)
@@ -612,6 +521,8 @@ def _run_rules(
     path, text, module, names = ctx.path, ctx.source, ctx.module, ctx.names
     module_name, is_package = ctx.module_name, ctx.is_package
     instances = [rule(ctx, options.get(rule)) for rule in selected]
+    from fftlint.engine.walk import Walker
+
     walker = Walker(ctx, instances)
     failures: Dict[str, str] = {}
     try:

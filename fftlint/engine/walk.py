@@ -13,32 +13,37 @@ from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import libcst as cst
 
-from fftlint.facts.cst import COUNTED
 from fftlint.rule import FileContext, Rule
 
-# Tokens and trivia that never contain expressions: not walked.
-_SKIP_TYPES = {
-    cst.SimpleWhitespace,
-    cst.ParenthesizedWhitespace,
-    cst.TrailingWhitespace,
-    cst.EmptyLine,
-    cst.Newline,
-    cst.Comment,
-    cst.LeftParen,
-    cst.RightParen,
-    cst.LeftSquareBracket,
-    cst.RightSquareBracket,
-    cst.LeftCurlyBrace,
-    cst.RightCurlyBrace,
-    cst.Comma,
-    cst.Dot,
-    cst.Semicolon,
-    cst.Colon,
-    cst.AssignEqual,
-    cst.ImportStar,
-}
-for _base in (cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp):
-    _SKIP_TYPES.update(_base.__subclasses__())
+# Tokens and trivia that never contain expressions: not walked (node classes are named,
+# not referenced: libcst is loaded when a file is first parsed with it).
+_SKIP_NAMES = (
+    "SimpleWhitespace", "ParenthesizedWhitespace", "TrailingWhitespace", "EmptyLine", "Newline",
+    "Comment", "LeftParen", "RightParen", "LeftSquareBracket", "RightSquareBracket",
+    "LeftCurlyBrace", "RightCurlyBrace", "Comma", "Dot", "Semicolon", "Colon", "AssignEqual",
+    "ImportStar",
+)
+_SKIPPED_BASES = ("BaseBinaryOp", "BaseBooleanOp", "BaseCompOp", "BaseUnaryOp", "BaseAugOp")
+_STATEMENT_NAMES = ("SimpleStatementLine", "If", "For", "While", "With", "Try", "FunctionDef", "ClassDef")
+_TYPES: Dict[str, Any] = {}
+
+
+def _skip_types() -> Any:
+    types = _TYPES.get("skip")
+    if types is None:
+        types = {getattr(cst, name) for name in _SKIP_NAMES}
+        for base in _SKIPPED_BASES:
+            types.update(getattr(cst, base).__subclasses__())
+        _TYPES["skip"] = types = frozenset(types)
+    return types
+
+
+def _statement_types() -> Tuple[type, ...]:
+    types = _TYPES.get("statement")
+    if types is None:
+        types = _TYPES["statement"] = tuple(getattr(cst, name) for name in _STATEMENT_NAMES)
+    return types
+
 
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
 
@@ -65,7 +70,7 @@ _IS_STATEMENT: Dict[type, bool] = {}
 
 def _kind(cls: type) -> int:
     if issubclass(cls, cst.CSTNode):
-        kind = 0 if cls in _SKIP_TYPES else 1
+        kind = 0 if cls in _skip_types() else 1
     elif issubclass(cls, (tuple, list)):
         kind = 2
     else:
@@ -109,18 +114,6 @@ def descendants(node: cst.CSTNode, *, into_scopes: bool = True) -> Iterator[cst.
         stack.extend(reversed(children(current)))
 
 
-_STATEMENT_TYPES = (
-    cst.SimpleStatementLine,
-    cst.If,
-    cst.For,
-    cst.While,
-    cst.With,
-    cst.Try,
-    cst.FunctionDef,
-    cst.ClassDef,
-)
-
-
 class Walker:
     """Dispatches ``visit_<Node>`` / ``leave_<Node>`` of many rules in one pass.
 
@@ -130,6 +123,9 @@ class Walker:
     it is in and which lambda parameters and comprehension targets are in scope."""
 
     def __init__(self, ctx: FileContext, rules: Sequence[Rule]) -> None:
+        from fftlint.facts.cst import COUNTED  # imported with the first CST walk
+
+        self._counted = COUNTED
         self.ctx = ctx
         self.failures: Dict[str, str] = {}
         self.visits: Dict[str, List[Callable[[cst.CSTNode], Any]]] = {}
@@ -163,7 +159,7 @@ class Walker:
     def walk(self, node: cst.CSTNode) -> None:
         cls = type(node)
         kind = cls.__name__
-        counted = cls in COUNTED
+        counted = cls in self._counted
         names = self.ctx.names
         if counted:
             names.enter_statement(node)
@@ -172,7 +168,7 @@ class Walker:
             self._call(hooks, node, visit=True)
         is_statement = _IS_STATEMENT.get(cls)
         if is_statement is None:
-            is_statement = _IS_STATEMENT[cls] = issubclass(cls, _STATEMENT_TYPES)
+            is_statement = _IS_STATEMENT[cls] = issubclass(cls, _statement_types())
         if is_statement:
             self.ctx.statements.append(node)
         special = self._special.get(kind)

@@ -40,7 +40,7 @@ HOW = {
     "callbacks-only": "The task from `{call}` is stored in `{detail}`, which is only used to add callbacks to it",
     "loop": "`{detail}` keeps only the last task from `{call}` of the loop",
 }
-Site = Tuple[str, str, Optional[cst.BaseSmallStatement]]  # (how, detail, statement to fix)
+Site = Tuple[str, str, Optional["cst.BaseSmallStatement"]]  # (how, detail, statement to fix)
 
 
 def _maybe_create_task(func: ast.AST, facts: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -670,16 +671,26 @@ class UnclosedFile(Rule):
 def _has_comment(stmt: cst.CSTNode) -> bool:
     """A comment above, inside or after the statement (its own lines included); LibCST's
     visitor enters the whitespace nodes that hold comments, our walk does not."""
-    finder = _CommentFinder()
-    stmt.visit(finder)
-    return finder.found
+    return _comment_finder().found_in(stmt)
 
 
-class _CommentFinder(cst.CSTVisitor):
-    found = False
+@functools.lru_cache(maxsize=None)
+def _comment_finder() -> Any:
+    """The visitor class, made on first use (libcst is loaded when first needed)."""
 
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.found = True
+    class CommentFinder(cst.CSTVisitor):
+        found = False
+
+        def visit_Comment(self, node: cst.Comment) -> None:
+            self.found = True
+
+        @classmethod
+        def found_in(cls, node: cst.CSTNode) -> bool:
+            finder = cls()
+            node.visit(finder)
+            return finder.found
+
+    return CommentFinder
 
 
 def _loop_spans(view: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int]]]:

@@ -981,7 +981,6 @@ class LoopVar:
     prefix_to_one: bool = True  # every hop of ``prefix`` can be select_related
 
 
-_COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
 class QueryLoopTracker:
@@ -1229,7 +1228,6 @@ def _plain_related_read(q: Query) -> bool:
 
 
 # --------------------------------------------------------------------------- at most once
-_TERMINATORS = (cst.Return, cst.Raise)
 
 
 def _block_of(parent: cst.CSTNode, child: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
@@ -1419,12 +1417,12 @@ def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
         return False
     chain = stack[start:]
     single = len(loops) == 1
-    kinds: Tuple[type, ...] = _TERMINATORS + ((cst.Break,) if single else ())
+    kinds: Tuple[type, ...] = (cst.Return, cst.Raise) + ((cst.Break,) if single else ())
     innermost = loops[-1]
     pairs = list(zip(reversed(chain[:-1]), reversed(chain[1:])))  # (parent, child), innermost first
     # inside a ``try`` whose handlers let the loop go on, a raise starts the next pass
     protected = any(
-        isinstance(parent, cst.Try) and any(s is child for s in parent.body.body) and not _handlers_leave(parent, _TERMINATORS + (cst.Break,))  # type: ignore[union-attr]
+        isinstance(parent, cst.Try) and any(s is child for s in parent.body.body) and not _handlers_leave(parent, (cst.Return, cst.Raise, cst.Break))  # type: ignore[union-attr]
         for parent, child in pairs
     )
     if not protected and _ends(chain[-1], kinds):

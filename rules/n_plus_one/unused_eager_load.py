@@ -73,8 +73,6 @@ _SQLA_EAGER = frozenset(("selectinload", "joinedload", "subqueryload", "immediat
 #: Calls that can reach any local name: the rows could be read through them.
 _INTROSPECTION = frozenset(("locals", "vars", "eval", "exec", "globals"))
 _BASE_MODULES = ("django.", "sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_COMPS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 ROOT = ""  # the loop variable itself (a path of no relation)
 
@@ -445,7 +443,7 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
             if node is target:
                 continue
             if id(node) not in region:
-                if isinstance(loop, _COMPS):
+                if isinstance(loop, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
                     continue  # another variable: the comprehension's is its own
                 raise _Unknown
             if nested:
@@ -580,7 +578,7 @@ def _sqla_single_loader(expr: cst.BaseExpression, q: Query) -> bool:
 def _loop_iter(loop: cst.CSTNode) -> Optional[cst.BaseExpression]:
     if isinstance(loop, cst.For):
         return loop.iter
-    if isinstance(loop, _COMPS):
+    if isinstance(loop, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
         return loop.for_in.iter
     return None
 
@@ -650,7 +648,7 @@ class _Scan:
                 for t in node.targets:
                     if isinstance(t.target, cst.Name):
                         self._assigned.setdefault(t.target.value, []).append(node.value)
-            inner = nested or isinstance(node, _SCOPES)
+            inner = nested or isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
             for child in children(node):
                 self._parent[id(child)] = node
                 stack.append((child, inner))

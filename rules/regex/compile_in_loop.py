@@ -107,7 +107,7 @@ def _access(expr: object) -> bool:
         return _access(expr.value)
     if isinstance(expr, cst.Subscript):
         return _access(expr.value) and all(
-            isinstance(s.slice, cst.Index) and (_access(s.slice.value) or isinstance(s.slice.value, _LITERALS)) for s in expr.slice
+            isinstance(s.slice, cst.Index) and (_access(s.slice.value) or isinstance(s.slice.value, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float))) for s in expr.slice
         )
     return False
 
@@ -116,7 +116,6 @@ def _access(expr: object) -> bool:
 #: compiled patterns ``re`` caches (since Python 3.7), which the rest of the program shares.
 MAX_CACHED = 100
 
-_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)
 #: builtins that iterate their (constant) arguments and give constants back
 _PASS_THROUGH = frozenset(("enumerate", "sorted", "reversed", "list", "tuple", "set", "frozenset", "zip"))
 #: values (as the facts layer names them) of an already compiled pattern: passing one to
@@ -135,7 +134,7 @@ _MUTATORS = frozenset((
 
 
 def _is_literal(node: cst.BaseExpression) -> bool:
-    if isinstance(node, _LITERALS):
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
         return not (isinstance(node, cst.ConcatenatedString) and _has_fstring(node))
     if isinstance(node, cst.Name):
         return node.value in ("None", "True", "False")

@@ -37,7 +37,8 @@ PASSING = {
     "params", "enable_eagerloads", "yield_per", "scalars", "unique", "exists", "select_from", "group_by",
 }  # fmt: skip
 METHODS = FILTERS | JOINS | LIMITING | PASSING
-RANGE = {cst.LessThan: "<", cst.LessThanEqual: "<=", cst.GreaterThan: ">", cst.GreaterThanEqual: ">="}
+#: LibCST comparison operator class name -> SQL (names: libcst is loaded on first use)
+RANGE = {"LessThan": "<", "LessThanEqual": "<=", "GreaterThan": ">", "GreaterThanEqual": ">="}
 
 
 @dataclass
@@ -271,7 +272,7 @@ class _SaQuery:
                 return UNKNOWN
             if isinstance(op, cst.Equal):
                 return f'"{alias}"."{col}" = %s'
-            sym = RANGE.get(type(op))
+            sym = RANGE.get(type(op).__name__)
             return f'"{alias}"."{col}" {sym} %s' if sym else UNKNOWN
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.BitInvert):
             return NEUTRAL if self.cond(node.expression) is not UNKNOWN else UNKNOWN
