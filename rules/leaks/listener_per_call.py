@@ -49,8 +49,13 @@ SETUP_WORDS = frozenset(
         "wire", "bind", "activate", "main", "ready", "boot", "instrument", "serve",
         # a one-off command (`migrate`): runs once per process
         "migrate",
+        # a process's entry point by its name (`entrypoint`, `cli_entry_point`)
+        "entrypoint",
     )
 )
+#: one-off database commands spelled as one word (`initdb`, `resetdb`, `syncdb`): a set-up
+#: verb and the database it makes, run once per `<tool> db init` process
+_DB_COMMAND = re.compile(r"(?:init|reset|sync|create|setup|upgrade|migrate|drop)(?:db|database)")
 # `add_file_handler`, `make_listener`: functions whose job is to register; their callers own it.
 API_VERBS = frozenset(
     (
@@ -106,7 +111,9 @@ def setup_by_name(name: str, setup_names: Sequence[str]) -> bool:
         if name == pattern or (pattern.endswith("*") and name.startswith(pattern[:-1])):
             return True
     parts = words(name)
-    if any(w in SETUP_WORDS for w in parts):
+    if any(w in SETUP_WORDS or _DB_COMMAND.fullmatch(w) for w in parts):
+        return True
+    if any(a == "entry" and b == "point" for a, b in zip(parts, parts[1:])):
         return True
     if parts and parts[0] == "test" and name.startswith("test"):
         return True  # a test function runs once per test session

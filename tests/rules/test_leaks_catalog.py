@@ -119,3 +119,14 @@ def test_a_helper_named_for_silencing_warnings_is_set_up_code():
     # a verb alone, or the noun alone, is not enough
     for name in ("suppress_errors", "ignore_rows", "show_warnings", "export_report", "run_query", "start_job", "_get_mcp_server_permission"):
         assert not setup_by_name(name, ()), name
+
+
+def test_one_off_database_commands_and_entry_points_are_set_up_code():
+    from fftlint.rules.leaks.listener_per_call import setup_by_name
+
+    # `airflow db init` -> initdb(): one word, a set-up verb and the database it makes
+    for name in ("initdb", "resetdb", "_syncdb", "createdb", "upgradedb", "migrate_database", "setupdb", "entrypoint", "cli_entry_point"):
+        assert setup_by_name(name, ()), name
+    # database work that runs per call, and words that only contain the letters
+    for name in ("getdb", "querydb", "update_db_row", "dbsync", "readdb", "entry", "add_entry", "point", "sync_rows"):
+        assert not setup_by_name(name, ()), name
