@@ -296,3 +296,60 @@ class Walker:
             self.walk(node.elt)
         names.pop_overlay()
         self.ctx.stack.pop()
+
+
+def replaced(root: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode, via: Sequence[cst.CSTNode] = ()) -> cst.CSTNode:
+    """``root`` with its descendant ``old`` replaced by ``new``: what LibCST's
+    ``root.deep_replace(old, new)`` gives, but only the ancestors of ``old`` are copied
+    (``deep_replace`` re-creates every node of the tree, a large share of a whole-module
+    fix's cost). ``via``: nodes believed to lie on the path from ``root`` to ``old``,
+    outermost first (the walker's statement stack, ``ctx.statements``); each bounds one
+    search, and one that is not on the path is skipped. ``ValueError`` when ``old`` is not
+    below ``root``."""
+    if old is root:
+        return new
+    path: List[cst.CSTNode] = [root]
+    for target in [*(n for n in via if n is not root and n is not old), old]:
+        below = _path_below(path[-1], target)
+        if below is None:
+            if target is old:  # a hint off the path led the search astray: search it all
+                below = _path_below(root, old)
+                if below is None:
+                    raise ValueError("the node to replace is not below the root")
+                path = [root]
+            else:
+                continue
+        path.extend(below)
+    node = new
+    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
+        node = _with_child(parent, child, node)
+    return node
+
+
+def _path_below(top: cst.CSTNode, target: cst.CSTNode) -> Any:
+    """The nodes from a child of ``top`` down to ``target`` (a depth-first search), or None."""
+    parents: Dict[int, cst.CSTNode] = {}
+    stack = [top]
+    while stack:
+        current = stack.pop()
+        for child in children(current):
+            parents[id(child)] = current
+            if child is target:
+                out = [child]
+                while out[-1] is not top:
+                    out.append(parents[id(out[-1])])
+                out.pop()
+                return out[::-1]
+            stack.append(child)
+    return None
+
+
+def _with_child(parent: cst.CSTNode, child: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    for name in _fields(type(parent)):
+        value = getattr(parent, name)
+        if value is child:
+            return parent.with_changes(**{name: new})
+        if isinstance(value, (tuple, list)) and any(item is child for item in value):
+            items = [new if item is child else item for item in value]
+            return parent.with_changes(**{name: type(value)(items)})
+    raise ValueError("not a child of its parent")  # pragma: no cover - paths come from children()

@@ -9,6 +9,7 @@ import libcst as cst
 
 from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.engine.walk import replaced
 from fftlint.rule import FixSpec, Invalid, Rule
 
 from ._common import (
@@ -532,7 +533,7 @@ class DanglingTask(Rule):
         body: List[cst.BaseStatement] = []
         for stmt in block.body:
             body.extend([first, *added] if stmt is line else [stmt])  # type: ignore[list-item]
-        module = self.ctx.module.deep_replace(block, block.with_changes(body=body))
+        module = replaced(self.ctx.module, block, block.with_changes(body=body), self.ctx.statements[:-1])
         assert isinstance(module, cst.Module)
         return FixSpec((), rewrite=module, module_statements=(f"{BACKGROUND} = set()",))
 

@@ -10,6 +10,7 @@ import libcst as cst
 
 from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.engine.walk import replaced
 from fftlint.rule import FixSpec, Invalid, Rule
 
 from ._common import (
@@ -602,7 +603,7 @@ class UnclosedFile(Rule):
             leading_lines=line.leading_lines,
         )
         new_body = body[:index] + [new_with] + body[last + 1 :]
-        module = self.ctx.module.deep_replace(block, block.with_changes(body=new_body))
+        module = replaced(self.ctx.module, block, block.with_changes(body=new_body), (func,))
         assert isinstance(module, cst.Module)
         return FixSpec((), title=f"Open `{name}` in a `with` block", rewrite=module)
 
@@ -655,7 +656,7 @@ class UnclosedFile(Rule):
             return None  # two files in one statement: one fix at a time keeps it readable
         scope = self.ctx.stack.function
         name = fresh_name("fh", names_in(scope if scope is not None else self.ctx.module))
-        inner = statement.deep_replace(call, cst.Name(name))
+        inner = replaced(statement, call, cst.Name(name))
         assert isinstance(inner, cst.SimpleStatementLine)
         new_with = cst.With(
             items=[cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))],
@@ -663,7 +664,7 @@ class UnclosedFile(Rule):
             leading_lines=statement.leading_lines,
         )
         body = [new_with if s is statement else s for s in block.body]
-        module = self.ctx.module.deep_replace(block, block.with_changes(body=body))
+        module = replaced(self.ctx.module, block, block.with_changes(body=body), self.ctx.statements[:-1])
         assert isinstance(module, cst.Module)
         return FixSpec((), title="Open it in a `with` block", rewrite=module)
 
