@@ -94,6 +94,13 @@ class RegistrationHelperPerCall(Rule):
     in a function that runs per call, an attribute call (`cli._run()`), the function handed
     around as a value, or a dispatch by an import string keeps it reported.
 
+    Nor calls in a function that is set-up code by what it does: its own body (not a
+    nested function) installs process-wide configuration, such as
+    `metrics.set_meter_provider(...)`, `trace.set_tracer_provider(...)`,
+    `logging.config.dictConfig(...)`, `sentry_sdk.init(...)` (`process_configuration` in
+    `rules/leaks/listeners.yaml`). A getter that did that on every call would replace the
+    process's configuration each time, so the code means it to run once per process.
+
     ## Why is this bad?
     A helper named `setup_logger` looks like it runs once, so its callers call it per job
     or per request. Each call adds one more handler to a logger that lives for the whole
@@ -352,7 +359,20 @@ class RegistrationHelperPerCall(Rule):
             return None
         if self._entry_point(func):
             return None  # a command-line entry point: runs once per process
+        if self.ctx.shared(("FFT309", "configures", id(func)), lambda: self._configures_process(func)):
+            return None  # it installs process-wide configuration: set-up code by what it does
         return f"on every call of `{func.name.value}`"
+
+    def _configures_process(self, func: cst.FunctionDef) -> bool:
+        """A call in the function's own body (not a nested def, lambda or class) installs
+        process-wide configuration (``process_configuration`` in ``listeners.yaml``:
+        ``metrics.set_meter_provider(...)``, ``logging.config.dictConfig(...)``)."""
+        wanted = set(load_catalog("listeners.yaml").get("process_configuration", ()))
+        resolve = self.ctx.names.resolve
+        for node in walk_nodes(func.body, into_scopes=False):
+            if isinstance(node, cst.Call) and resolve(node.func) in wanted:
+                return True
+        return False
 
     def _entry_point(self, func: cst.FunctionDef) -> bool:
         """What the code says of a function that runs once per process, by its role: it

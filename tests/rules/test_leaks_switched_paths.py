@@ -257,3 +257,53 @@ def test_files_whose_main_block_calls_no_bare_name_are_not_parsed_for_entry_poin
         assert _main_block_may_call(code.encode()) is may, code
         if not may:
             assert module_entry_points(ast.parse(code)) == frozenset(), code
+
+
+PROVIDERS = {
+    "obs/__init__.py": "",
+    "obs/flush.py": """
+        import atexit
+
+        def _flush():
+            pass
+
+        def register_flush():
+            atexit.register(_flush)
+    """,
+    "obs/metrics.py": """
+        import logging.config
+
+        from opentelemetry import metrics
+        from opentelemetry.sdk.metrics import MeterProvider
+
+        from .flush import register_flush
+
+        def get_meter_logger(prefix):
+            metrics.set_meter_provider(MeterProvider())
+            register_flush()
+            return metrics.get_meter(prefix)
+
+        def configure_from(config):
+            logging.config.dictConfig(config)
+            register_flush()
+
+        def get_counter(name):
+            register_flush()
+            return metrics.get_meter("x").create_counter(name)
+
+        def get_nested(prefix):
+            def later():
+                metrics.set_meter_provider(MeterProvider())
+            register_flush()
+            return later
+    """,
+}
+
+
+def test_a_function_that_installs_process_wide_configuration_is_set_up_code(tmp_path):
+    """Setting the process's meter provider or logging configuration is what set-up code
+    does (a getter that did it per call would replace the process's metrics each time):
+    the exit hook next to it is registered once per process. A getter that only
+    registers, or whose configuration call is in a nested function, still reports."""
+    write(tmp_path, PROVIDERS)
+    assert findings(tmp_path) == [("obs/metrics.py", 19), ("obs/metrics.py", 25)]
