@@ -15,7 +15,10 @@ plain data (summaries load lazily, in each process, cached by content hash). It 
   method of an inferred instance, a constructor's ``__init__``, a property getter);
 * :meth:`ProjectFacts.explain` -- the shortest call chain from a call to an effect of one
   provider (blocking, query, ...), breadth-first, at most :data:`MAX_DEPTH` calls deep,
-  cycles cut, with where each step happens.
+  cycles cut, with where each step happens (memoised); :meth:`ProjectFacts.search` is the
+  same search, not memoised, with an optional :class:`ChainCarry` that threads what a rule
+  knows along each call edge (known constant arguments, say) and cuts a function short;
+* :meth:`ProjectFacts.call_effect` -- the effect of one provider a call itself has.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ import os
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Hashable, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
 from fftlint.facts.provider import Effect, Provider
-from fftlint.facts.summary import SUMMARY_VERSION, ClassFacts, FunctionDetails, FunctionFacts, ModuleSummary
+from fftlint.facts.summary import SUMMARY_VERSION, CallFacts, ClassFacts, FunctionDetails, FunctionFacts, ModuleSummary
 from fftlint.facts.values import (
     NONE,
     UNKNOWN,
@@ -874,7 +877,7 @@ class ProjectFacts:
         if memo is None:
             self.begin()
             try:
-                found = self._search(start, provider)
+                found = self.search(start, provider)
             finally:
                 deps = self.end()
             memo = self._chains[key] = (found, deps)
@@ -882,16 +885,33 @@ class ProjectFacts:
             self._note_all(memo[1])
         return memo[0]
 
-    def _search(self, start: FunctionFacts, provider_name: str) -> Optional[Chain]:
+    def search(
+        self,
+        start: FunctionFacts,
+        provider_name: str,
+        state: Hashable = None,
+        carry: Optional["ChainCarry"] = None,
+    ) -> Optional[Chain]:
+        """The shortest chain from calling ``start`` to an effect of ``provider_name``
+        (breadth-first, at most :data:`MAX_DEPTH` calls deep, cycles cut), not memoised.
+
+        ``carry`` lets a caller thread what it knows along each call edge (e.g. the known
+        constant arguments of a call): ``state`` is what is known on entering ``start``;
+        :meth:`ChainCarry.last_line` says after which line of a function nothing runs
+        given its state (its effects and calls after that line are not followed), and
+        :meth:`ChainCarry.into` gives the state on entering the callee of a call. A
+        function is visited once per distinct state. Without ``carry`` every function
+        is visited once (this is what :meth:`explain` runs)."""
         provider = self.provider(provider_name)
         if provider is None:
             return None
-        queue: "deque[Tuple[FunctionFacts, Tuple[str, ...], Tuple[Step, ...]]]" = deque([(start, (start.short,), ())])
-        seen: Set[str] = {start.qualname}
+        queue: "deque[Tuple[FunctionFacts, Hashable, Tuple[str, ...], Tuple[Step, ...]]]" = deque([(start, state, (start.short,), ())])
+        seen: Set[Tuple[str, Hashable]] = {(start.qualname, state)}
         while queue:
-            fn, names, steps = queue.popleft()
+            fn, known, names, steps = queue.popleft()
             body = self.details(fn)
-            own = [e for e in body.effects if e.provider == provider_name]
+            last = carry.last_line(fn, known) if carry is not None else None
+            own = [e for e in body.effects if e.provider == provider_name and (last is None or e.line <= last)]
             path = self.path_of(fn.qualname)
             if own:
                 effect = own[0]
@@ -899,32 +919,54 @@ class ProjectFacts:
             if len(names) >= MAX_DEPTH:
                 continue
             for call in body.calls:
+                if last is not None and call.line > last:
+                    continue
                 if call.kind != "read":
                     # the callee as the project resolves it (``from .db import session``
                     # then ``session.get()`` is ``requests.Session().get``); the provider's
                     # notes carry what it saw of the syntax around the call
-                    for value in self.resolve(call.callee):
-                        own = isinstance(value, Opaque) and value.provider == provider_name
-                        if own or isinstance(value, str) and value not in (UNKNOWN, NONE):
-                            if call.kind == "iter":
-                                found = provider.match_iteration(value, call, self)
-                            else:
-                                found = provider.match(value, call, self)
-                            if found is not None:
-                                effect = Effect(found.provider, found.kind, found.display, call.line, call.column)
-                                verb = "iterates" if call.kind == "iter" else "calls"
-                                return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` {verb} `{effect.display}`", path, call.line, call.column),))
+                    effect = self.call_effect(call, provider_name)
+                    if effect is not None:
+                        verb = "iterates" if call.kind == "iter" else "calls"
+                        return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` {verb} `{effect.display}`", path, call.line, call.column),))
                     if call.kind == "iter":
                         continue
                 for target in self.targets(call.callee, call.attribute):
-                    if target.qualname in seen or not provider.follows(call, target):
+                    inner = carry.into(fn, known, call, target) if carry is not None else None
+                    if (target.qualname, inner) in seen or not provider.follows(call, target):
                         continue
                     if crosses_into_stdlib(fn.qualname, target.qualname):
                         continue
-                    seen.add(target.qualname)
+                    seen.add((target.qualname, inner))
                     verb = "reads" if call.attribute else "calls"
-                    queue.append((target, names + (target.short,), steps + (Step(f"`{fn.short}` {verb} `{target.short}`", path, call.line, call.column),)))
+                    queue.append((target, inner, names + (target.short,), steps + (Step(f"`{fn.short}` {verb} `{target.short}`", path, call.line, call.column),)))
         return None
+
+    def call_effect(self, call: CallFacts, provider_name: str) -> Optional[Effect]:
+        """The effect of ``provider_name`` that ``call`` itself has (the callee as the
+        project resolves it, matched by the provider; an ``iter`` call by its iteration
+        match), at the call's position; None when it has none or the provider is unknown."""
+        provider = self.provider(provider_name)
+        if provider is None:
+            return None
+        for value in self.resolve(call.callee):
+            own = isinstance(value, Opaque) and value.provider == provider_name
+            if own or isinstance(value, str) and value not in (UNKNOWN, NONE):
+                found = provider.match_iteration(value, call, self) if call.kind == "iter" else provider.match(value, call, self)
+                if found is not None:
+                    return Effect(found.provider, found.kind, found.display, call.line, call.column)
+        return None
+
+
+class ChainCarry(Protocol):
+    """What :meth:`ProjectFacts.search` threads along call edges (see there). States
+    must be hashable: a function is visited once per state."""
+
+    def last_line(self, fn: FunctionFacts, state: Any) -> Optional[int]:
+        """The line of ``fn`` after which nothing runs given ``state``; None: all may."""
+
+    def into(self, caller: FunctionFacts, state: Any, call: CallFacts, target: FunctionFacts) -> Hashable:
+        """The state on entering ``target`` through ``call`` made in ``caller``."""
 
 
 def found_module(qualname: str, modules: Dict[str, ModuleSummary]) -> Optional[str]:
