@@ -28,10 +28,12 @@ import os
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Hashable, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Hashable, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
 from fftlint.facts.provider import Effect, Provider
 from fftlint.facts.summary import SUMMARY_VERSION, CallFacts, ClassFacts, FunctionDetails, FunctionFacts, ModuleSummary
+if TYPE_CHECKING:  # pragma: no cover
+    from fftlint.facts.bindings import ModuleFacts
 from fftlint.facts.values import (
     NONE,
     UNKNOWN,
@@ -330,6 +332,11 @@ class ProjectFacts:
         if self._tracking:
             self._tracking[-1].add(name)
 
+    def depends_on(self, module: str) -> None:
+        """Record that what is being computed (since :meth:`begin`) depends on the text of
+        ``module`` (present or not): a rule that reads module texts itself says so."""
+        self._note(module)
+
     def _note_all(self, names: Iterable[str]) -> None:
         if self._tracking:
             self._tracking[-1].update(names)
@@ -405,7 +412,7 @@ class ProjectFacts:
             return found
         if module is None:
             return FunctionDetails()
-        facts = self._module_facts(module)
+        facts = self.module_facts(module)
         from fftlint.facts.summary import function_details, scope_of_function
 
         scope = scope_of_function(facts, fn.qualname) if facts is not None else None
@@ -416,8 +423,11 @@ class ProjectFacts:
         self._details[fn.qualname] = found
         return found
 
-    def _module_facts(self, module: str) -> Any:
-        """The binding map of a loaded module (parsed again when it is not at hand)."""
+    def module_facts(self, module: str) -> Optional["ModuleFacts"]:
+        """The binding map (:class:`fftlint.facts.bindings.ModuleFacts`) of project module
+        ``module``, parsed again when it is not at hand; None when its summary is not
+        loaded (see :meth:`summary_of`), its text cannot be read or it does not parse.
+        Records no dependency (see :meth:`depends_on`)."""
         facts = self._facts.get(module)
         if facts is not None:
             return facts
@@ -466,7 +476,7 @@ class ProjectFacts:
         # anything computed before (it would have been loaded then)
 
     def has_module(self, module: str) -> bool:
-        self._load(module)
+        self.summary_of(module)
         return module in self.modules
 
     def knows(self, module: str) -> bool:
@@ -474,7 +484,10 @@ class ProjectFacts:
         self._note(module)
         return module in self.modules or module in self.overlay or (self.source is not None and module in self.source.by_module)
 
-    def _load(self, module: str) -> Optional[ModuleSummary]:
+    def summary_of(self, module: str) -> Optional[ModuleSummary]:
+        """The summary of project module ``module``, loaded on demand (cached by content
+        hash); None when it is not a project module or does not parse. The module is
+        recorded as consulted (see :meth:`begin`)."""
         self._note(module)
         found = self.modules.get(module)
         if found is not None or module in self._tried:
@@ -523,7 +536,7 @@ class ProjectFacts:
             return None
         for i in range(len(parts), 0, -1):
             candidate = ".".join(parts[:i])
-            if self.knows(candidate) and self._load(candidate) is not None:
+            if self.knows(candidate) and self.summary_of(candidate) is not None:
                 return candidate, parts[i:]
         return None
 
@@ -643,16 +656,16 @@ class ProjectFacts:
         """What a resolved string names in the project: ("module", name),
         ("function", facts), ("class", facts), ("instance", class facts) or ("", None)."""
         if value.endswith("()") and "[" not in value:
-            cls = self._class(value[:-2])
+            cls = self.class_facts(value[:-2])
             if cls is not None:
                 return "instance", cls
             return "", None
-        if value in self.modules or (self.knows(value) and self._load(value) is not None):
+        if value in self.modules or (self.knows(value) and self.summary_of(value) is not None):
             return "module", value
         fn = self._function(value)
         if fn is not None:
             return "function", fn
-        cls = self._class(value)
+        cls = self.class_facts(value)
         if cls is not None:
             return "class", cls
         return "", None
@@ -665,7 +678,8 @@ class ProjectFacts:
                 fn = self.functions.get(qualname)
         return fn
 
-    def _class(self, qualname: str) -> Optional[ClassFacts]:
+    def class_facts(self, qualname: str) -> Optional[ClassFacts]:
+        """The project class named by dotted ``qualname`` (its module loaded on demand)."""
         cls = self.classes.get(qualname)
         if cls is None and "." in qualname:
             module = self._module_of(qualname)
@@ -674,7 +688,7 @@ class ProjectFacts:
         return cls
 
     def _global(self, module: str, name: str, depth: int) -> Optional[Values]:
-        summary = self._load(module)
+        summary = self.summary_of(module)
         if summary is None:
             return None
         found = summary.globals.get(name)
@@ -726,7 +740,7 @@ class ProjectFacts:
                 if not isinstance(base, str) or base in (UNKNOWN, NONE) or base in seen:
                     continue
                 seen.add(base)
-                facts = self._class(base)
+                facts = self.class_facts(base)
                 if facts is not None:
                     out.append(facts)
                     queue.extend(facts.bases)
@@ -826,11 +840,11 @@ class ProjectFacts:
             if kind == "function":
                 out.append(entity)
             elif kind == "class":
-                init = self._method(entity, "__init__") or self._method(entity, "__post_init__")
+                init = self.method(entity, "__init__") or self.method(entity, "__post_init__")
                 if init is not None:
                     out.append(init)
             elif kind == "instance":
-                call = self._method(entity, "__call__")
+                call = self.method(entity, "__call__")
                 if call is not None:
                     out.append(call)
         seen: Set[str] = set()
@@ -841,7 +855,9 @@ class ProjectFacts:
                 unique.append(fn)
         return unique
 
-    def _method(self, cls: ClassFacts, name: str) -> Optional[FunctionFacts]:
+    def method(self, cls: ClassFacts, name: str) -> Optional[FunctionFacts]:
+        """The project method ``name`` of ``cls`` as its method resolution order finds it
+        (None when it is not found, or a base outside the project comes first)."""
         for klass in self.mro(cls):
             if isinstance(klass, str):
                 return None
@@ -860,6 +876,12 @@ class ProjectFacts:
             if name in klass.attributes:
                 return None
         return None
+
+    # the names rules used before the public ones (kept while rule modules move over)
+    _module_facts = module_facts
+    _class = class_facts
+    _method = method
+    _load = summary_of
 
     def function(self, canonical: str) -> Optional[FunctionFacts]:
         """The project function a canonical callee names (after resolution), if one."""
