@@ -6,14 +6,14 @@ package can do the same with :func:`example_cases` and :func:`check_example`.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Tuple, Type, Union
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from fftlint.config.options import build_options
 from fftlint.engine.contexts import EVERYWHERE, classify, hold_back
 from fftlint.engine.run import lint_source
 from fftlint.fix import fix_to_fixpoint, parses
 from fftlint.rule import Invalid, Rule, Valid
-from fftlint.types import UNSAFE, FileResult
+from fftlint.types import UNSAFE, Diagnostic, FileResult
 
 Example = Union[str, Valid, Invalid]
 
@@ -122,3 +122,30 @@ def python_files(root: str) -> List[str]:
         dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", ".venv", "venv", ".git"))
         out.extend(os.path.join(dirpath, f) for f in sorted(filenames) if f.endswith(".py"))
     return out
+
+
+def write_tree(root: Any, files: Mapping[str, str]) -> None:
+    """Write a multi-file project under ``root`` (a path): ``files`` maps a relative path
+    to its source, dedented; folders are made as needed."""
+    import textwrap
+    from pathlib import Path
+
+    for rel, text in files.items():
+        path = Path(root) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def lint_tree(root: Any, select: Sequence[str] = ("ALL",), prefilter: bool = True, cache: Any = None) -> List[Tuple[str, Diagnostic]]:
+    """Lint every file under ``root`` as one project (settings rooted there, no config
+    file read) with the rules ``select`` names: (path relative to ``root``, diagnostic)
+    pairs, in path order, each file's in the order the run reports them."""
+    import os
+
+    from fftlint import api
+    from fftlint.config.settings import Settings
+
+    config = api.make_config(Settings(root=str(root)), select=list(select))
+    config.prefilter = prefilter
+    results = api.lint_paths([str(root)], config, cache=cache)
+    return [(os.path.relpath(r.path, str(root)).replace(os.sep, "/"), d) for r in sorted(results, key=lambda r: r.path) for d in r.diagnostics]

@@ -15,7 +15,10 @@ plain data (summaries load lazily, in each process, cached by content hash). It 
   method of an inferred instance, a constructor's ``__init__``, a property getter);
 * :meth:`ProjectFacts.explain` -- the shortest call chain from a call to an effect of one
   provider (blocking, query, ...), breadth-first, at most :data:`MAX_DEPTH` calls deep,
-  cycles cut, with where each step happens.
+  cycles cut, with where each step happens (memoised); :meth:`ProjectFacts.search` is the
+  same search, not memoised, with an optional :class:`ChainCarry` that threads what a rule
+  knows along each call edge (known constant arguments, say) and cuts a function short;
+* :meth:`ProjectFacts.call_effect` -- the effect of one provider a call itself has.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ import os
 import sys
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Hashable, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
 from fftlint.facts.provider import Effect, Provider
-from fftlint.facts.summary import SUMMARY_VERSION, ClassFacts, FunctionDetails, FunctionFacts, ModuleSummary
+from fftlint.facts.summary import SUMMARY_VERSION, CallFacts, ClassFacts, FunctionDetails, FunctionFacts, ModuleSummary
+if TYPE_CHECKING:  # pragma: no cover
+    from fftlint.facts.bindings import ModuleFacts
 from fftlint.facts.values import (
     NONE,
     UNKNOWN,
@@ -327,6 +332,11 @@ class ProjectFacts:
         if self._tracking:
             self._tracking[-1].add(name)
 
+    def depends_on(self, module: str) -> None:
+        """Record that what is being computed (since :meth:`begin`) depends on the text of
+        ``module`` (present or not): a rule that reads module texts itself says so."""
+        self._note(module)
+
     def _note_all(self, names: Iterable[str]) -> None:
         if self._tracking:
             self._tracking[-1].update(names)
@@ -402,7 +412,7 @@ class ProjectFacts:
             return found
         if module is None:
             return FunctionDetails()
-        facts = self._module_facts(module)
+        facts = self.module_facts(module)
         from fftlint.facts.summary import function_details, scope_of_function
 
         scope = scope_of_function(facts, fn.qualname) if facts is not None else None
@@ -413,8 +423,11 @@ class ProjectFacts:
         self._details[fn.qualname] = found
         return found
 
-    def _module_facts(self, module: str) -> Any:
-        """The binding map of a loaded module (parsed again when it is not at hand)."""
+    def module_facts(self, module: str) -> Optional["ModuleFacts"]:
+        """The binding map (:class:`fftlint.facts.bindings.ModuleFacts`) of project module
+        ``module``, parsed again when it is not at hand; None when its summary is not
+        loaded (see :meth:`summary_of`), its text cannot be read or it does not parse.
+        Records no dependency (see :meth:`depends_on`)."""
         facts = self._facts.get(module)
         if facts is not None:
             return facts
@@ -463,7 +476,7 @@ class ProjectFacts:
         # anything computed before (it would have been loaded then)
 
     def has_module(self, module: str) -> bool:
-        self._load(module)
+        self.summary_of(module)
         return module in self.modules
 
     def knows(self, module: str) -> bool:
@@ -471,7 +484,10 @@ class ProjectFacts:
         self._note(module)
         return module in self.modules or module in self.overlay or (self.source is not None and module in self.source.by_module)
 
-    def _load(self, module: str) -> Optional[ModuleSummary]:
+    def summary_of(self, module: str) -> Optional[ModuleSummary]:
+        """The summary of project module ``module``, loaded on demand (cached by content
+        hash); None when it is not a project module or does not parse. The module is
+        recorded as consulted (see :meth:`begin`)."""
         self._note(module)
         found = self.modules.get(module)
         if found is not None or module in self._tried:
@@ -520,7 +536,7 @@ class ProjectFacts:
             return None
         for i in range(len(parts), 0, -1):
             candidate = ".".join(parts[:i])
-            if self.knows(candidate) and self._load(candidate) is not None:
+            if self.knows(candidate) and self.summary_of(candidate) is not None:
                 return candidate, parts[i:]
         return None
 
@@ -640,16 +656,16 @@ class ProjectFacts:
         """What a resolved string names in the project: ("module", name),
         ("function", facts), ("class", facts), ("instance", class facts) or ("", None)."""
         if value.endswith("()") and "[" not in value:
-            cls = self._class(value[:-2])
+            cls = self.class_facts(value[:-2])
             if cls is not None:
                 return "instance", cls
             return "", None
-        if value in self.modules or (self.knows(value) and self._load(value) is not None):
+        if value in self.modules or (self.knows(value) and self.summary_of(value) is not None):
             return "module", value
         fn = self._function(value)
         if fn is not None:
             return "function", fn
-        cls = self._class(value)
+        cls = self.class_facts(value)
         if cls is not None:
             return "class", cls
         return "", None
@@ -662,7 +678,8 @@ class ProjectFacts:
                 fn = self.functions.get(qualname)
         return fn
 
-    def _class(self, qualname: str) -> Optional[ClassFacts]:
+    def class_facts(self, qualname: str) -> Optional[ClassFacts]:
+        """The project class named by dotted ``qualname`` (its module loaded on demand)."""
         cls = self.classes.get(qualname)
         if cls is None and "." in qualname:
             module = self._module_of(qualname)
@@ -671,7 +688,7 @@ class ProjectFacts:
         return cls
 
     def _global(self, module: str, name: str, depth: int) -> Optional[Values]:
-        summary = self._load(module)
+        summary = self.summary_of(module)
         if summary is None:
             return None
         found = summary.globals.get(name)
@@ -723,7 +740,7 @@ class ProjectFacts:
                 if not isinstance(base, str) or base in (UNKNOWN, NONE) or base in seen:
                     continue
                 seen.add(base)
-                facts = self._class(base)
+                facts = self.class_facts(base)
                 if facts is not None:
                     out.append(facts)
                     queue.extend(facts.bases)
@@ -823,11 +840,11 @@ class ProjectFacts:
             if kind == "function":
                 out.append(entity)
             elif kind == "class":
-                init = self._method(entity, "__init__") or self._method(entity, "__post_init__")
+                init = self.method(entity, "__init__") or self.method(entity, "__post_init__")
                 if init is not None:
                     out.append(init)
             elif kind == "instance":
-                call = self._method(entity, "__call__")
+                call = self.method(entity, "__call__")
                 if call is not None:
                     out.append(call)
         seen: Set[str] = set()
@@ -838,7 +855,9 @@ class ProjectFacts:
                 unique.append(fn)
         return unique
 
-    def _method(self, cls: ClassFacts, name: str) -> Optional[FunctionFacts]:
+    def method(self, cls: ClassFacts, name: str) -> Optional[FunctionFacts]:
+        """The project method ``name`` of ``cls`` as its method resolution order finds it
+        (None when it is not found, or a base outside the project comes first)."""
         for klass in self.mro(cls):
             if isinstance(klass, str):
                 return None
@@ -858,6 +877,12 @@ class ProjectFacts:
                 return None
         return None
 
+    # the names rules used before the public ones (kept while rule modules move over)
+    _module_facts = module_facts
+    _class = class_facts
+    _method = method
+    _load = summary_of
+
     def function(self, canonical: str) -> Optional[FunctionFacts]:
         """The project function a canonical callee names (after resolution), if one."""
         found = self.targets(frozenset((canonical,)))
@@ -874,7 +899,7 @@ class ProjectFacts:
         if memo is None:
             self.begin()
             try:
-                found = self._search(start, provider)
+                found = self.search(start, provider)
             finally:
                 deps = self.end()
             memo = self._chains[key] = (found, deps)
@@ -882,16 +907,33 @@ class ProjectFacts:
             self._note_all(memo[1])
         return memo[0]
 
-    def _search(self, start: FunctionFacts, provider_name: str) -> Optional[Chain]:
+    def search(
+        self,
+        start: FunctionFacts,
+        provider_name: str,
+        state: Hashable = None,
+        carry: Optional["ChainCarry"] = None,
+    ) -> Optional[Chain]:
+        """The shortest chain from calling ``start`` to an effect of ``provider_name``
+        (breadth-first, at most :data:`MAX_DEPTH` calls deep, cycles cut), not memoised.
+
+        ``carry`` lets a caller thread what it knows along each call edge (e.g. the known
+        constant arguments of a call): ``state`` is what is known on entering ``start``;
+        :meth:`ChainCarry.last_line` says after which line of a function nothing runs
+        given its state (its effects and calls after that line are not followed), and
+        :meth:`ChainCarry.into` gives the state on entering the callee of a call. A
+        function is visited once per distinct state. Without ``carry`` every function
+        is visited once (this is what :meth:`explain` runs)."""
         provider = self.provider(provider_name)
         if provider is None:
             return None
-        queue: "deque[Tuple[FunctionFacts, Tuple[str, ...], Tuple[Step, ...]]]" = deque([(start, (start.short,), ())])
-        seen: Set[str] = {start.qualname}
+        queue: "deque[Tuple[FunctionFacts, Hashable, Tuple[str, ...], Tuple[Step, ...]]]" = deque([(start, state, (start.short,), ())])
+        seen: Set[Tuple[str, Hashable]] = {(start.qualname, state)}
         while queue:
-            fn, names, steps = queue.popleft()
+            fn, known, names, steps = queue.popleft()
             body = self.details(fn)
-            own = [e for e in body.effects if e.provider == provider_name]
+            last = carry.last_line(fn, known) if carry is not None else None
+            own = [e for e in body.effects if e.provider == provider_name and (last is None or e.line <= last)]
             path = self.path_of(fn.qualname)
             if own:
                 effect = own[0]
@@ -899,32 +941,54 @@ class ProjectFacts:
             if len(names) >= MAX_DEPTH:
                 continue
             for call in body.calls:
+                if last is not None and call.line > last:
+                    continue
                 if call.kind != "read":
                     # the callee as the project resolves it (``from .db import session``
                     # then ``session.get()`` is ``requests.Session().get``); the provider's
                     # notes carry what it saw of the syntax around the call
-                    for value in self.resolve(call.callee):
-                        own = isinstance(value, Opaque) and value.provider == provider_name
-                        if own or isinstance(value, str) and value not in (UNKNOWN, NONE):
-                            if call.kind == "iter":
-                                found = provider.match_iteration(value, call, self)
-                            else:
-                                found = provider.match(value, call, self)
-                            if found is not None:
-                                effect = Effect(found.provider, found.kind, found.display, call.line, call.column)
-                                verb = "iterates" if call.kind == "iter" else "calls"
-                                return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` {verb} `{effect.display}`", path, call.line, call.column),))
+                    effect = self.call_effect(call, provider_name)
+                    if effect is not None:
+                        verb = "iterates" if call.kind == "iter" else "calls"
+                        return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` {verb} `{effect.display}`", path, call.line, call.column),))
                     if call.kind == "iter":
                         continue
                 for target in self.targets(call.callee, call.attribute):
-                    if target.qualname in seen or not provider.follows(call, target):
+                    inner = carry.into(fn, known, call, target) if carry is not None else None
+                    if (target.qualname, inner) in seen or not provider.follows(call, target):
                         continue
                     if crosses_into_stdlib(fn.qualname, target.qualname):
                         continue
-                    seen.add(target.qualname)
+                    seen.add((target.qualname, inner))
                     verb = "reads" if call.attribute else "calls"
-                    queue.append((target, names + (target.short,), steps + (Step(f"`{fn.short}` {verb} `{target.short}`", path, call.line, call.column),)))
+                    queue.append((target, inner, names + (target.short,), steps + (Step(f"`{fn.short}` {verb} `{target.short}`", path, call.line, call.column),)))
         return None
+
+    def call_effect(self, call: CallFacts, provider_name: str) -> Optional[Effect]:
+        """The effect of ``provider_name`` that ``call`` itself has (the callee as the
+        project resolves it, matched by the provider; an ``iter`` call by its iteration
+        match), at the call's position; None when it has none or the provider is unknown."""
+        provider = self.provider(provider_name)
+        if provider is None:
+            return None
+        for value in self.resolve(call.callee):
+            own = isinstance(value, Opaque) and value.provider == provider_name
+            if own or isinstance(value, str) and value not in (UNKNOWN, NONE):
+                found = provider.match_iteration(value, call, self) if call.kind == "iter" else provider.match(value, call, self)
+                if found is not None:
+                    return Effect(found.provider, found.kind, found.display, call.line, call.column)
+        return None
+
+
+class ChainCarry(Protocol):
+    """What :meth:`ProjectFacts.search` threads along call edges (see there). States
+    must be hashable: a function is visited once per state."""
+
+    def last_line(self, fn: FunctionFacts, state: Any) -> Optional[int]:
+        """The line of ``fn`` after which nothing runs given ``state``; None: all may."""
+
+    def into(self, caller: FunctionFacts, state: Any, call: CallFacts, target: FunctionFacts) -> Hashable:
+        """The state on entering ``target`` through ``call`` made in ``caller``."""
 
 
 def found_module(qualname: str, modules: Dict[str, ModuleSummary]) -> Optional[str]:

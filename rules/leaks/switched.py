@@ -5,7 +5,7 @@ A function whose body tests one of its own parameters and leaves at once
 after that statement when the test holds. The leaks provider marks such functions when it
 summarises them (:func:`exit_marks`: the parameter, its position, its default, whether a
 true or a false value leaves, and the line after which nothing runs); :func:`explain`
-searches the call graph like :meth:`ProjectFacts.explain`, carrying what is known of each
+searches the call graph with :meth:`ProjectFacts.search`, carrying what is known of each
 function's switch parameters: a literal passed at the call (keyword or positional), the
 parameter's default when the call does not pass it, or the caller's own parameter passed
 on (``_get_processors(disabled=disabled)``) when that one is known. Every keyword argument
@@ -22,12 +22,9 @@ processors: return`` after ``processors = get(disabled=disabled)`` is not read.
 from __future__ import annotations
 
 import ast
-from collections import deque
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-from fftlint.facts.project import Chain, Step, crosses_into_stdlib
-from fftlint.facts.provider import Effect
-from fftlint.facts.values import NONE, UNKNOWN, Opaque
+from fftlint.facts.project import Chain
 
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.project import ProjectFacts
@@ -211,56 +208,20 @@ def cutoff(fn: "FunctionFacts", bound: Bound) -> Optional[int]:
     return min(lines) if lines else None
 
 
+class _Switches:
+    """The :class:`fftlint.facts.project.ChainCarry` of FFT309's search: the state is the
+    :data:`Bound` of a function's switch parameters."""
+
+    def last_line(self, fn: "FunctionFacts", state: Bound) -> Optional[int]:
+        return cutoff(fn, state)
+
+    def into(self, caller: "FunctionFacts", state: Bound, call: "CallFacts", target: "FunctionFacts") -> Bound:
+        if call.attribute:
+            return frozenset()  # a property read passes nothing
+        return bind(exits_of(target), call.args[0], call.args[1], STARRED in call.notes, dict(state), params_of(target))
+
+
 def explain(project: "ProjectFacts", start: "FunctionFacts", provider_name: str, bound: Bound) -> Optional[Chain]:
     """The shortest chain from calling ``start`` (with ``bound`` known of its switch
     parameters) to an effect of ``provider_name``, not going past an exit that holds."""
-    provider = project.provider(provider_name)
-    if provider is None:
-        return None
-    from fftlint.facts.project import MAX_DEPTH
-
-    queue: "deque[Tuple[FunctionFacts, Bound, Tuple[str, ...], Tuple[Step, ...]]]" = deque([(start, bound, (start.short,), ())])
-    seen: Set[Tuple[str, Bound]] = {(start.qualname, bound)}
-    while queue:
-        fn, known, names, steps = queue.popleft()
-        body = project.details(fn)
-        last = cutoff(fn, known)
-        path = project.path_of(fn.qualname)
-        own = [e for e in body.effects if e.provider == provider_name and (last is None or e.line <= last)]
-        if own:
-            effect = own[0]
-            return Chain(names + (effect.display,), effect, steps + (Step(f"`{fn.short}` calls `{effect.display}`", path, effect.line, effect.column),))
-        if len(names) >= MAX_DEPTH:
-            continue
-        caller = dict(known)
-        for call in body.calls:
-            if last is not None and call.line > last:
-                continue
-            if call.kind != "read":
-                found = _matched(project, provider, provider_name, call)
-                if found is not None:
-                    verb = "iterates" if call.kind == "iter" else "calls"
-                    return Chain(names + (found.display,), found, steps + (Step(f"`{fn.short}` {verb} `{found.display}`", path, call.line, call.column),))
-                if call.kind == "iter":
-                    continue
-            for target in project.targets(call.callee, call.attribute):
-                if not provider.follows(call, target) or crosses_into_stdlib(fn.qualname, target.qualname):
-                    continue
-                exits = exits_of(target)
-                inner = bind(exits, call.args[0], call.args[1], STARRED in call.notes, caller, params_of(target)) if not call.attribute else frozenset()
-                if (target.qualname, inner) in seen:
-                    continue
-                seen.add((target.qualname, inner))
-                verb = "reads" if call.attribute else "calls"
-                queue.append((target, inner, names + (target.short,), steps + (Step(f"`{fn.short}` {verb} `{target.short}`", path, call.line, call.column),)))
-    return None
-
-
-def _matched(project: "ProjectFacts", provider: Any, provider_name: str, call: "CallFacts") -> Optional[Effect]:
-    for value in project.resolve(call.callee):
-        own = isinstance(value, Opaque) and value.provider == provider_name
-        if own or isinstance(value, str) and value not in (UNKNOWN, NONE):
-            found = provider.match_iteration(value, call, project) if call.kind == "iter" else provider.match(value, call, project)
-            if found is not None:
-                return Effect(found.provider, found.kind, found.display, call.line, call.column)
-    return None
+    return project.search(start, provider_name, bound, _Switches())

@@ -520,7 +520,7 @@ def _callers(f: _File, qualname: str, short: str) -> Optional[List[Tuple[_File, 
     files = f._modules
     read = 0
     for module, (path, _) in sorted(source.by_module.items()):
-        project._note(module)  # the answer depends on every module's text
+        project.depends_on(module)  # the answer depends on every module's text
         text = source.text_of(path)
         if text is None:
             if _empty(path):
@@ -531,9 +531,9 @@ def _callers(f: _File, qualname: str, short: str) -> Optional[List[Tuple[_File, 
         other = files.get(module)
         if other is None:
             read += 1
-            if read > _MAX_CALLER_MODULES or project._load(module) is None:
+            if read > _MAX_CALLER_MODULES or project.summary_of(module) is None:
                 return None  # a name used all over the project: not followed
-            facts = project._module_facts(module)
+            facts = project.module_facts(module)
             if facts is None:
                 return None
             other = files[module] = _File(facts.tree, facts, project)
@@ -580,7 +580,7 @@ def _unpacked(f: _File, spec: Tuple[ast.AST, int, int], function: Optional[ast.A
     if fn is None:
         return None
     module = _module_name(f.project, fn.qualname)
-    facts = f.project._module_facts(module) if module else None
+    facts = f.project.module_facts(module) if module else None
     if facts is None:
         return None
     other = f._modules.get(module)
@@ -628,7 +628,7 @@ def _instance_of(f: _File, expr: ast.AST, bases: FrozenSet[str]) -> bool:
         canonical = str(value)[:-2]
         if canonical in bases:
             continue
-        cls = f.project._class(canonical)
+        cls = f.project.class_facts(canonical)
         if cls is None or not any(isinstance(k, str) and k in bases for k in f.project.mro(cls)):
             return False
     return True
@@ -656,7 +656,7 @@ def _validator_input(f: _File, function: ast.AST, name: str) -> bool:
             validator = True
     if not validator:
         return False
-    cls = f.project._class(scope.cls.qualname)
+    cls = f.project.class_facts(scope.cls.qualname)
     return cls is not None and any(isinstance(k, str) and k in SETTINGS_BASES for k in f.project.mro(cls))
 
 

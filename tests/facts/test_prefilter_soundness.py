@@ -3,24 +3,15 @@ the file's own assignments: a filtered run reports what an unfiltered one does."
 
 from __future__ import annotations
 
-import textwrap
 
 from fftlint import api
 from fftlint.config.settings import Settings
+from fftlint.testing import lint_tree, write_tree as write
 from rules.n_plus_one._reach import reaches_database
 
 
-def write(root, files):
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-
-
 def findings(root, prefilter):
-    config = api.make_config(Settings(root=str(root)), select=["ALL"])
-    config.prefilter = prefilter
-    return sorted((r.path, d.span.line, d.code) for r in api.lint_paths([str(root)], config) for d in r.diagnostics)
+    return sorted((path, d.span.line, d.code) for path, d in lint_tree(root, ["ALL"], prefilter=prefilter))
 
 
 def test_aliases_in_the_file_and_values_from_other_modules(tmp_path):

@@ -14,6 +14,7 @@ from fftlint.config.load import discover
 from fftlint.engine.files import project_files
 from fftlint.facts.project import MAX_DEPTH, ProjectFacts, build, summarize_text
 from fftlint.rules.async_io.provider import BlockingProvider
+from fftlint.testing import write_tree as write
 
 def providers():
     provider = BlockingProvider()
@@ -39,13 +40,6 @@ def chain(project, name, caller=""):
 
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "async_service")
-
-
-def write(root, files):
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
 
 
 SERVICE = {

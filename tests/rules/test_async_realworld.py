@@ -4,17 +4,10 @@ written for fftlint, not a copy of the library's code)."""
 from __future__ import annotations
 
 import os
-import textwrap
 
 from fftlint import api
 from fftlint.config.load import discover
-
-
-def write(root, files):
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+from fftlint.testing import write_tree as write
 
 
 def lint(paths, select=("FFT1",)):

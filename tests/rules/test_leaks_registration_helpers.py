@@ -6,25 +6,13 @@ follows edits of the helper, and the pre-check agrees with the rule."""
 
 from __future__ import annotations
 
-import textwrap
 
-from fftlint import api
 from fftlint.cache import Cache
-from fftlint.config.settings import Settings
-
-
-def write(root, files):
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+from fftlint.testing import lint_tree, write_tree as write
 
 
 def findings(root, prefilter=True, cache=None, select=("FFT3",)):
-    config = api.make_config(Settings(root=str(root)), select=list(select))
-    config.prefilter = prefilter
-    results = api.lint_paths([str(root)], config, cache=cache)
-    return sorted((r.path.replace(str(root) + "/", ""), d.span.line, d.code, d.message) for r in results for d in r.diagnostics)
+    return sorted((path, d.span.line, d.code, d.message) for path, d in lint_tree(root, select, prefilter=prefilter, cache=cache))
 
 
 SERVICE = {

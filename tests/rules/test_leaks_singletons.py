@@ -9,12 +9,9 @@ follows a new instantiation in another file."""
 from __future__ import annotations
 
 import os
-import textwrap
 
-from fftlint import api
 from fftlint.cache import Cache
-from fftlint.config.settings import Settings
-from fftlint.testing import python_files
+from fftlint.testing import python_files, lint_tree, write_tree as write
 from rules.leaks.instances import singletons
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "leaks", "stores")
@@ -29,21 +26,12 @@ REGISTRY = """
 """
 
 
-def write(root, files):
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
 def names(found):
     return sorted(cls for _, cls in found)
 
 
 def findings(root, cache=None):
-    config = api.make_config(Settings(root=str(root)), select=["FFT303"])
-    results = api.lint_paths([str(root)], config, cache=cache)
-    return sorted((os.path.relpath(r.path, str(root)), d.span.line) for r in results for d in r.diagnostics)
+    return sorted((path, d.span.line) for path, d in lint_tree(root, ["FFT303"], cache=cache))
 
 
 def test_fixture_singletons_are_the_module_level_lazy_global_and_memoized_ones():

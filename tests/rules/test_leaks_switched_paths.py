@@ -12,22 +12,13 @@ import ast
 import textwrap
 
 from fftlint import api
-from fftlint.config.settings import Settings
+from fftlint.testing import lint_tree, write_tree as write
 from rules.leaks import switched
 from rules.leaks.registration_helper_per_call import module_entry_points
 
 
-def write(root, files):
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
 def findings(root):
-    config = api.make_config(Settings(root=str(root)), select=["FFT309"])
-    results = api.lint_paths([str(root)], config)
-    return sorted((r.path.replace(str(root) + "/", ""), d.span.line) for r in results for d in r.diagnostics)
+    return sorted((path, d.span.line) for path, d in lint_tree(root, ["FFT309"]))
 
 
 def marks(src, is_method=False):

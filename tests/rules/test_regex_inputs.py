@@ -96,15 +96,11 @@ def test_a_pattern_held_in_a_name_is_still_reported():
 
 
 def lint_project(tmp_path, files):
-    import textwrap
-
     from fftlint import api
     from fftlint.config.load import discover
+    from fftlint.testing import write_tree
 
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
+    write_tree(tmp_path, files)
     settings = discover([str(tmp_path)])
     config = api.make_config(settings, select=["FFT402"])
     return sorted((d.path.rsplit("/", 1)[-1], d.span.line) for r in api.lint_paths([str(tmp_path)], config, jobs=1) for d in r.diagnostics)
