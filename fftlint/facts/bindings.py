@@ -25,17 +25,20 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 
 from fftlint.facts import imports as import_map
 from fftlint.facts.values import (
+    MAP_METHODS,
     NONE,
     NONE_VALUES,
     UNKNOWN,
     UNKNOWN_VALUES,
     Awaitable,
+    Map,
     Opaque,
     Seq,
     Tup,
     Value,
     Values,
     join,
+    map_method,
 )
 
 #: statement types that hold other statements, and the fields holding them (source order)
@@ -77,6 +80,8 @@ _SEQUENCES = frozenset(
     "list set frozenset List Set FrozenSet Sequence MutableSequence AbstractSet MutableSet "
     "Iterable Iterator Collection Reversible Generator Deque deque Container KeysView ValuesView".split()
 )
+#: mapping annotations with ``[K, V]``: subscripts, ``.get()``, ``.values()`` give V
+_MAPPINGS = frozenset("dict Dict Mapping MutableMapping DefaultDict defaultdict OrderedDict Counter ChainMap".split())
 _SEQUENCE_MODULES = ("typing", "typing_extensions", "collections.abc", "collections", "builtins", "")
 _AWAITABLES = frozenset(("Awaitable", "Coroutine"))
 _ANY = frozenset(("typing.Any", "typing_extensions.Any", "Any", "object", "builtins.object"))
@@ -592,6 +597,8 @@ class ModuleFacts:
             elif isinstance(value, Tup):
                 for item in value.items:
                     out.update(item)
+            elif isinstance(value, Map):
+                out.update(value.keys)
             elif isinstance(value, str) and value not in (UNKNOWN, NONE):
                 out.add(value + "[iter]")
             elif isinstance(value, Opaque) and value.provider in self.value_hooks:
@@ -609,6 +616,8 @@ class ModuleFacts:
         for value in self._eval(expr.value, look, depth + 1):
             if isinstance(value, Seq):
                 out.update(value.items)
+            elif isinstance(value, Map):
+                out.update(value.values)
             elif isinstance(value, Tup):
                 if isinstance(index, ast.Constant) and isinstance(index.value, int) and -len(value.items) <= index.value < len(value.items):
                     out.update(value.items[index.value])
@@ -625,6 +634,24 @@ class ModuleFacts:
         return frozenset(out) if out else UNKNOWN_VALUES
 
     def _eval_call(self, expr: ast.Call, look: Lookup, depth: int) -> Values:
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr in MAP_METHODS:
+            receiver = self._eval(func.value, look, depth + 1)
+            maps = [v for v in receiver if isinstance(v, Map)]
+            if maps:
+                found = self._map_call(maps, expr, look, depth)
+                if all(isinstance(v, Map) or v == NONE for v in receiver):
+                    return found  # a method of ``None`` raises: it gives nothing
+                return join(found, self._eval_plain_call(expr, look, depth))
+        return self._eval_plain_call(expr, look, depth)
+
+    def _map_call(self, maps: List[Map], expr: ast.Call, look: Lookup, depth: int) -> Values:
+        """``m.get(k)`` / ``m.pop(k, d)`` / ``m.values()`` ... of a mapping whose types are known."""
+        attr = expr.func.attr  # type: ignore[attr-defined]
+        default = self._eval(expr.args[1], look, depth + 1) if attr in ("get", "pop") and len(expr.args) >= 2 else None
+        return map_method(maps, attr, default)
+
+    def _eval_plain_call(self, expr: ast.Call, look: Lookup, depth: int) -> Values:
         callee = self._eval(expr.func, look, depth + 1)
         for hook in self.call_hooks:
             found = hook(self, expr, callee, look)
@@ -696,6 +723,10 @@ class ModuleFacts:
             module = base.rpartition(".")[0]
             if short in _SEQUENCES and module in _SEQUENCE_MODULES:
                 return frozenset((Seq(self.annotation(elts[0], look, depth + 1)),))
+            if short in _MAPPINGS and module in _SEQUENCE_MODULES and len(elts) == 2:
+                return frozenset((Map(self.annotation(elts[0], look, depth + 1), self.annotation(elts[1], look, depth + 1)),))
+            if short in ("Counter", "DefaultDict", "defaultdict", "OrderedDict") and module in _SEQUENCE_MODULES and len(elts) == 1:
+                return frozenset((Map(self.annotation(elts[0], look, depth + 1), UNKNOWN_VALUES),))
             if short in ("tuple", "Tuple") and module in _SEQUENCE_MODULES:
                 if len(elts) == 2 and isinstance(elts[1], ast.Constant) and elts[1].value is Ellipsis:
                     return frozenset((Seq(self.annotation(elts[0], look, depth + 1)),))

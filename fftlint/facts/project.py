@@ -35,15 +35,18 @@ from fftlint.facts.summary import SUMMARY_VERSION, CallFacts, ClassFacts, Functi
 if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.bindings import ModuleFacts
 from fftlint.facts.values import (
+    MAP_METHODS,
     NONE,
     UNKNOWN,
     UNKNOWN_VALUES,
     Awaitable,
+    Map,
     Opaque,
     Seq,
     Tup,
     Value,
     Values,
+    map_method,
 )
 
 MAX_DEPTH = 8
@@ -559,6 +562,8 @@ class ProjectFacts:
                 out.add(Seq(self.resolve(value.items)))
             elif isinstance(value, Tup):
                 out.add(Tup(tuple(self.resolve(i) for i in value.items)))
+            elif isinstance(value, Map):
+                out.add(Map(self.resolve(value.keys), self.resolve(value.values)))
             elif isinstance(value, Awaitable):
                 out.add(Awaitable(self.resolve(value.result)))
             elif isinstance(value, Opaque):
@@ -602,9 +607,16 @@ class ProjectFacts:
             return self._refine(value)
         module, rest = head
         current: Values = frozenset((module,))
-        skip = len(module.split("."))
-        for kind, text in toks[skip:]:
-            current = self._apply(current, kind, text, depth)
+        i = len(module.split("."))
+        while i < len(toks):
+            kind, text = toks[i]
+            maps = [v for v in current if isinstance(v, Map)]
+            if maps and kind == "attr" and text in MAP_METHODS and i + 1 < len(toks) and toks[i + 1][0] == "call":
+                current = map_method(maps, text)  # ``REGISTRY.get(k)`` of a typed mapping
+                i += 2
+            else:
+                current = self._apply(current, kind, text, depth)
+                i += 1
             if current == UNKNOWN_VALUES:
                 break
         return current
@@ -632,6 +644,12 @@ class ProjectFacts:
                     i = int(text[1:-1])
                     return value.items[i] if i < len(value.items) else UNKNOWN_VALUES
                 return frozenset(v for item in value.items for v in item) or UNKNOWN_VALUES
+            return UNKNOWN_VALUES
+        if isinstance(value, Map):
+            if kind == "op" and text == "[iter]":
+                return value.keys
+            if kind == "op" and (text == "[item]" or text[1:-1].isdigit()):
+                return value.values
             return UNKNOWN_VALUES
         if isinstance(value, Awaitable):
             return value.result if kind == "op" and text == "[await]" else UNKNOWN_VALUES

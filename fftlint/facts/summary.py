@@ -24,7 +24,7 @@ from fftlint.facts.bindings import ModuleFacts, Scope, children, statement_lists
 from fftlint.facts.provider import Args, Effect, Provider
 from fftlint.facts.values import UNKNOWN_VALUES, Values
 
-SUMMARY_VERSION = "facts-1"
+SUMMARY_VERSION = "facts-2"  # facts-2: typed mappings (values.Map)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,15 @@ class Tup:
 
 
 @dataclass(frozen=True)
+class Map:
+    """A mapping (``dict[str, Path]``) whose keys may be ``keys`` and values ``values``:
+    iterating it gives keys, ``m[k]`` / ``m.get(k)`` / ``m.values()`` give values."""
+
+    keys: "Values"
+    values: "Values"
+
+
+@dataclass(frozen=True)
 class Awaitable:
     """A coroutine (or other awaitable) whose ``await`` gives ``result``."""
 
@@ -69,7 +78,7 @@ class Opaque:
     data: Any
 
 
-Value = Union[str, Seq, Tup, Awaitable, Awaited, Opaque]
+Value = Union[str, Seq, Tup, Map, Awaitable, Awaited, Opaque]
 Values = FrozenSet[Value]
 
 UNKNOWN_VALUES: Values = frozenset((UNKNOWN,))
@@ -121,9 +130,34 @@ def items_of(values: Values) -> Values:
         elif isinstance(value, Tup):
             for item in value.items:
                 out.update(item)
+        elif isinstance(value, Map):
+            out.update(value.keys)
         else:
             out.add(UNKNOWN)
     return frozenset(out) if out else UNKNOWN_VALUES
+
+
+#: the mapping methods whose result follows from the mapping's key and value types
+MAP_METHODS = frozenset(("get", "pop", "setdefault", "values", "items", "keys"))
+
+
+def map_method(maps: "Iterable[Map]", attr: str, default: Optional["Values"] = None) -> "Values":
+    """What ``m.<attr>(...)`` gives for mappings ``maps`` (``attr`` in :data:`MAP_METHODS`);
+    ``default`` is what a second argument of ``get`` / ``pop`` may be, when there is one."""
+    maps = list(maps)
+    keys = join(*(m.keys for m in maps))
+    values = join(*(m.values for m in maps))
+    if attr == "values":
+        return frozenset((Seq(values),))
+    if attr == "keys":
+        return frozenset((Seq(keys),))
+    if attr == "items":
+        return frozenset((Seq(frozenset((Tup((keys, values)),))),))
+    if attr == "setdefault":
+        return values
+    if default is not None:
+        return join(values, default)
+    return join(values, NONE_VALUES) if attr == "get" else values
 
 
 def render(value: Value) -> str:
@@ -134,6 +168,8 @@ def render(value: Value) -> str:
         return "[" + "|".join(sorted(render(v) for v in value.items)) + "]"
     if isinstance(value, Tup):
         return "(" + ", ".join("|".join(sorted(render(v) for v in item)) for item in value.items) + ")"
+    if isinstance(value, Map):
+        return "{" + "|".join(sorted(render(v) for v in value.keys)) + ": " + "|".join(sorted(render(v) for v in value.values)) + "}"
     if isinstance(value, Awaitable):
         return "await " + "|".join(sorted(render(v) for v in value.result))
     if isinstance(value, Awaited):

@@ -271,7 +271,8 @@ class FileState:
     def classify(self, node: cst.Call) -> Optional[Match]:
         """The catalog entry the call matches: its callee as the facts layer resolves it
         (imports, annotations, unions without ``None``, unpacking, ``with``, ``self.x``,
-        values returned by project functions), then -- for a bare name imported with
+        values returned by project functions, the values of typed mappings:
+        ``clients: dict[str, httpx.Client]`` then ``clients[k]`` / ``.get(k)`` / ``.values()``), then -- for a bare name imported with
         ``from m import *`` -- as ``m.name``; ``json.load(fh)`` with ``fh`` an open file."""
         key = id(node)
         if key in self.matches:

@@ -255,3 +255,37 @@ def test_large_scopes_fall_back_to_the_last_assignment_before_the_use():
     f = facts("\n".join(lines) + "\n")
     ordinal = f.scopes[""].ordinals[-1]
     assert sorted(map(render, f.lookup("p", ordinal))) == ["pathlib.Path()"]
+
+
+def test_mapping_annotations_know_their_values_and_keys():
+    code = """
+        from pathlib import Path
+        from typing import Dict, Mapping, Optional
+        import httpx
+        def f(roots: dict[str, Path], clients: "Mapping[str, httpx.Client]",
+              by_id: Optional[Dict[int, Path]] = None, plain: dict = None):
+            one = roots["media"]
+            got = roots.get("media")
+            vals = list(roots.values())
+            for name, client in clients.items():
+                pass
+            for key in roots:
+                pass
+            for v in roots.values():
+                pass
+            popped = by_id.pop(1)
+            other = plain["x"]
+            copied = roots.copy()["x"]
+            return one
+    """
+    assert at_end(code, "f", "one") == ["pathlib.Path()"]
+    assert at_end(code, "f", "got") == ["None", "pathlib.Path()"]
+    assert at_end(code, "f", "vals") == ["[pathlib.Path()]"]
+    assert at_end(code, "f", "client") == ["httpx.Client()"]
+    assert at_end(code, "f", "name") == ["str()"]
+    assert at_end(code, "f", "key") == ["str()"]
+    assert at_end(code, "f", "v") == ["pathlib.Path()"]
+    assert at_end(code, "f", "popped") == ["pathlib.Path()"]
+    # a bare ``dict`` says nothing about its values; an unknown method stays unknown
+    assert "pathlib.Path()" not in at_end(code, "f", "other")
+    assert "pathlib.Path()" not in at_end(code, "f", "copied")

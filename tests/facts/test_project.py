@@ -301,3 +301,39 @@ def test_a_file_inside_a_package_still_sees_the_whole_package(tmp_path):
     settings = discover([str(tmp_path / "repo" / "app" / "views.py")])
     found = {os.path.relpath(p, tmp_path / "repo").replace(os.sep, "/") for p in project_files([str(tmp_path / "repo" / "app" / "views.py")], settings)}
     assert found == {"app/__init__.py", "app/views.py", "app/api/__init__.py", "app/api/v1.py"}
+
+
+def test_typed_mappings_in_other_modules_keep_their_value_types(tmp_path):
+    """``CLIENTS: dict[str, httpx.Client]`` in one module, ``CLIENTS[k].get()`` and a helper
+    looping over ``CLIENTS.values()`` in others; a mapping of async clients stays silent."""
+    write(tmp_path, {
+        "gw/__init__.py": "",
+        "gw/pool.py": """
+            import httpx
+
+            CLIENTS: dict[str, httpx.Client] = {}
+            ASYNC: "dict[str, httpx.AsyncClient]" = {}
+
+            def close_all():
+                for client in CLIENTS.values():
+                    client.close()
+        """,
+        "gw/views.py": """
+            from gw.pool import ASYNC, CLIENTS, close_all
+
+            async def fetch(name):
+                return CLIENTS[name].get("/")
+
+            async def fetch_async(name):
+                return await ASYNC.get(name).get("/")
+
+            async def shutdown():
+                close_all()
+        """,
+    })
+    found = lint([str(tmp_path / "gw" / "views.py")], select=("FFT1",))
+    assert sorted((d.span.line, d.code) for d in found) == [(5, "FFT103"), (11, "FFT106")]
+    chained = [d.message for d in found if d.code == "FFT106"]
+    assert chained == [
+        "`close_all` blocks the event loop inside `async def shutdown`: shutdown -> close_all -> httpx.Client().close (network call)"
+    ]
