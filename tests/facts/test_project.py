@@ -307,3 +307,23 @@ def test_a_file_inside_a_package_still_sees_the_whole_package(tmp_path):
     settings = discover([str(tmp_path / "repo" / "app" / "views.py")])
     found = {os.path.relpath(p, tmp_path / "repo").replace(os.sep, "/") for p in project_files([str(tmp_path / "repo" / "app" / "views.py")], settings)}
     assert found == {"app/__init__.py", "app/views.py", "app/api/__init__.py", "app/api/v1.py"}
+
+
+def test_each_return_is_read_from_the_body_whatever_the_annotation_says():
+    project = index_for_text(textwrap.dedent("""
+        from django.conf import settings
+
+        def sources(flag) -> list:
+            if flag:
+                return settings.SOURCES
+            return ("a", "b")
+
+        def untyped():
+            return settings.SOURCES
+        """))
+    fn = project.function("m.sources")
+    each = [project.resolve(v) for v in project.details(fn).each_return]
+    assert each[0] == frozenset({"django.conf.settings.SOURCES"})
+    assert len(each) == 2 and all(type(v).__name__ == "Tup" for v in each[1])
+    assert "django.conf.settings.SOURCES" not in project.details(fn).returns  # the annotation wins there
+    assert [project.resolve(v) for v in project.details(project.function("m.untyped")).each_return] == [frozenset({"django.conf.settings.SOURCES"})]
