@@ -242,6 +242,7 @@ class _Flow:
         self.final: _Env = _Env()
         self.everything: Dict[str, Values] = {}  # every value each name gets (closures)
         self.returns: Set[Value] = set()
+        self.each_return: Dict[int, Set[Value]] = {}  # the values of each ``return`` statement
         self.yields: Set[Value] = set()
         self.falls_off = False
         self.self_attributes: Dict[str, Set[Value]] = {}  # self.x = ... in this method
@@ -777,6 +778,12 @@ class ModuleFacts:
             out.add(NONE)
         return frozenset(out) if out else NONE_VALUES
 
+    def each_return(self, scope: Scope) -> Tuple[Values, ...]:
+        """The values of each ``return <value>`` statement of a function, read from its body
+        whatever its annotation says (``-> list[str]`` over ``return settings.X``); a bare
+        ``return`` or falling off the end is not in it."""
+        return tuple(frozenset(v) for v in self.flow(scope).each_return.values())
+
     def is_generator(self, scope: Scope) -> bool:
         if not self.has_yield:
             return False
@@ -1104,7 +1111,9 @@ class _Runner:
             return self.bind(env, stmt.name, frozenset((qual,)))
         if cls is ast.Return:
             if stmt.value is not None:
-                self.flow.returns.update(facts._eval(stmt.value, look))
+                found = facts._eval(stmt.value, look)
+                self.flow.returns.update(found)
+                self.flow.each_return.setdefault(id(stmt), set()).update(found)
             else:
                 self.flow.returns.add(NONE)
             return None

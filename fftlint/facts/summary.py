@@ -24,7 +24,7 @@ from fftlint.facts.bindings import ModuleFacts, Scope, children, statement_lists
 from fftlint.facts.provider import Args, Effect, Provider
 from fftlint.facts.values import UNKNOWN_VALUES, Values
 
-SUMMARY_VERSION = "facts-2"  # facts-2: typed mappings (values.Map)
+SUMMARY_VERSION = "facts-3"  # facts-2: typed mappings (values.Map); facts-3: each return statement's values (FunctionDetails.each_return)
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,14 @@ class FunctionFacts:
 @dataclass(frozen=True)
 class FunctionDetails:
     """What reading a function's body tells: what it returns (its annotation, else its
-    ``return`` statements), every call it makes and the effects providers found."""
+    ``return`` statements), every call it makes and the effects providers found;
+    ``each_return`` is what each ``return <value>`` statement gives, whatever the
+    annotation says (``-> list[str]`` over ``return settings.X``)."""
 
     returns: Values = UNKNOWN_VALUES
     calls: Tuple[CallFacts, ...] = ()
     effects: Tuple[Effect, ...] = ()
+    each_return: Tuple[Values, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -485,4 +488,5 @@ def function_details(facts: ModuleFacts, scope: Scope, providers: Sequence[Provi
                 calls.append(CallFacts(values, isite.line, isite.column, False, True, kind="iter"))
     effects.sort(key=lambda e: (e.line, e.column))
     returns = facts.returns(scope) if scope.kind == "function" else UNKNOWN_VALUES
-    return FunctionDetails(returns, tuple(calls), tuple(effects))
+    each_return = facts.each_return(scope) if scope.kind == "function" and not facts.is_generator(scope) else ()
+    return FunctionDetails(returns, tuple(calls), tuple(effects), each_return)

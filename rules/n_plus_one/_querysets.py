@@ -668,7 +668,34 @@ def configured(expr: cst.BaseExpression, names: Any) -> bool:
         return False
     found = names.resolve(expr)
     values = [found] if isinstance(found, str) else [v for v in names.values(expr) if isinstance(v, str)]
-    return bool(values) and all(v.startswith(CONFIG_ROOTS) for v in values)
+    if values and all(v.startswith(CONFIG_ROOTS) for v in values):
+        return True
+    return isinstance(expr, cst.Call) and _returns_configuration(expr, names)
+
+
+def _returns_configuration(call: cst.Call, names: Any) -> bool:
+    """A call of a project function each of whose ``return`` statements reads the
+    configuration (its annotation, ``-> list[str]``, says nothing about how many), or
+    gives a tuple display. A return reads the configuration when the facts know it is a
+    configuration value for every receiver they can tell (``app = app or current_app;
+    return app.config.get("X", [])``: the app passed in, else Flask's); a return of a
+    query, of rows or of anything unknown makes the helper unbounded."""
+    project = getattr(names, "project", None)
+    callee = names.resolve(call.func)
+    fn = project.function(callee) if project is not None and callee else None
+    if fn is None or fn.is_async:
+        return False
+    each = project.details(fn).each_return
+    return bool(each) and all(_reads_configuration(project.resolve(values)) for values in each)
+
+
+def _reads_configuration(values: Any) -> bool:
+    known = [v for v in values if v not in (UNKNOWN, NONE)]
+    if not known:
+        return False
+    if all(isinstance(v, Tup) for v in known):
+        return UNKNOWN not in values
+    return all(isinstance(v, str) and v.startswith(CONFIG_ROOTS) for v in known)
 
 
 #: words of a callee whose iteration gives attempts, not rows: ``for attempt in

@@ -48,7 +48,7 @@ class QueryHelperInLoop(Rule):
     an unknown model), async ORM calls awaited per item.
 
     Not reported: loops over a literal collection, `range(...)`, an enumeration's
-    members, a configuration value or a name bound only to a literal of fixed elements
+    members, a configuration value (read directly or returned by a project helper) or a name bound only to a literal of fixed elements
     that nothing grows (as FFT201 decides), `while` loops, loops whose iterable or target names a batch (`chunk`,
     `batch`, `page`), functions memoized with `functools.lru_cache` / `cache` /
     `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:

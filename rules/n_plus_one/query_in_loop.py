@@ -43,7 +43,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
 
     Loops over a literal collection, `range(...)`, an enumeration's members or a
     configuration value (Django's `settings.X`, Flask's `current_app.config["X"]`, and
-    their `.items()` / `.keys()` / `.values()`: a few configured sources or backends), and
+    their `.items()` / `.keys()` / `.values()`: a few configured sources or backends, also
+    when a project helper gives it: every `return` of the helper's body reads the
+    configuration or is a tuple display, whatever its annotation says; `app = app or
+    current_app; return app.config.get("X", [])` counts, a helper with any other return
+    -- a query, rows, a list, anything unknown -- does not), and
     `while` loops (polling, paging), are not reported: their number of passes does not
     grow with the data; nor are loops over a name bound only to such a display of fixed
     elements (a list / tuple / set / dict literal, no comprehension or unpacking) that

@@ -337,3 +337,22 @@ def test_typed_mappings_in_other_modules_keep_their_value_types(tmp_path):
     assert chained == [
         "`close_all` blocks the event loop inside `async def shutdown`: shutdown -> close_all -> httpx.Client().close (network call)"
     ]
+
+def test_each_return_is_read_from_the_body_whatever_the_annotation_says():
+    project = index_for_text(textwrap.dedent("""
+        from django.conf import settings
+
+        def sources(flag) -> list:
+            if flag:
+                return settings.SOURCES
+            return ("a", "b")
+
+        def untyped():
+            return settings.SOURCES
+        """))
+    fn = project.function("m.sources")
+    each = [project.resolve(v) for v in project.details(fn).each_return]
+    assert each[0] == frozenset({"django.conf.settings.SOURCES"})
+    assert len(each) == 2 and all(type(v).__name__ == "Tup" for v in each[1])
+    assert "django.conf.settings.SOURCES" not in project.details(fn).returns  # the annotation wins there
+    assert [project.resolve(v) for v in project.details(project.function("m.untyped")).each_return] == [frozenset({"django.conf.settings.SOURCES"})]
