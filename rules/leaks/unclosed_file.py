@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -279,7 +280,7 @@ class UnclosedFile(Rule):
                 inner = local_parents.get(id(fn))
                 if inner is None:
                     inner = local_parents[id(fn)] = parents_in(fn)
-                if not _escapes(fn, target, parent, inner, consumer_lasts, facts):
+                if not _escapes(fn, target, parent, inner, consumer_lasts, facts, view.text):
                     return True
                 continue
             if isinstance(parent, ast.Call) and any(v is call for v in (*parent.args, *(k.value for k in parent.keywords))):
@@ -712,38 +713,93 @@ def _local_target(parent: Optional[ast.AST], call: ast.Call) -> Optional[str]:
     return None
 
 
-def _escapes(fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], consumers: Set[str], facts: Any) -> bool:
+def _escapes(fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], consumers: Set[str], facts: Any, text: str = "") -> bool:
     """The rule surely stays silent on the local ``name`` of ``fn`` (``_local_verdict``):
-    it is returned, yielded, aliased, a ``with`` item, passed to a call that cannot be a
-    reader, used by nested code, or closed in a ``finally`` that follows the assignment."""
+    declared global or nonlocal, used other than as a method receiver, an iterable, a
+    possible reader's argument or in a test (returned, yielded, aliased, in a tuple, a
+    ``with`` item, passed to a call that cannot be a reader, ...), entered by hand, used by
+    nested code, closed in a ``finally`` that follows the assignment, or closed as the very
+    next statement (``_closed_next``)."""
+    closes: List[ast.Call] = []
     for sub in ast.walk(fn):
+        if isinstance(sub, (ast.Global, ast.Nonlocal)) and name in sub.names:
+            return True
         if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) and sub is not fn:
             if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(sub)):
                 return True
         if not (isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Load)):
             continue
         parent = parents.get(id(sub))
-        if isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom)) or (isinstance(parent, ast.Assign) and parent.value is sub):
-            return True
-        if isinstance(parent, ast.withitem) and parent.context_expr is sub:
-            return True
-        if isinstance(parent, ast.keyword):
-            parent = parents.get(id(parent))
-            if isinstance(parent, ast.Call):
-                pf = parent.func
-                plast = pf.attr if isinstance(pf, ast.Attribute) else pf.id if isinstance(pf, ast.Name) else None
-                if plast not in consumers and plast not in facts.aliases:
-                    return True
-        elif isinstance(parent, ast.Call) and sub in parent.args:
-            pf = parent.func
-            plast = pf.attr if isinstance(pf, ast.Attribute) else pf.id if isinstance(pf, ast.Name) else None
-            if plast not in consumers and plast not in facts.aliases:
-                return True
-        elif isinstance(parent, ast.Attribute) and parent.attr == "close":
+        if isinstance(parent, ast.Attribute):
             call = parents.get(id(parent))
-            if isinstance(call, ast.Call) and _in_following_finally(call, assign, parents, fn):
+            if parent.attr == "close" and isinstance(call, ast.Call) and call.func is parent:
+                if _in_following_finally(call, assign, parents, fn):
+                    return True
+                closes.append(call)
+            elif parent.attr in ("__enter__", "__exit__", "detach"):
                 return True
-    return False
+            continue
+        if isinstance(parent, (ast.For, ast.AsyncFor)) and parent.iter is sub:
+            continue
+        if isinstance(parent, (ast.Compare, ast.UnaryOp, ast.If, ast.While, ast.Starred)):
+            continue  # `if f is None`, `if not f`; `*f` may be a reader's argument
+        if isinstance(parent, ast.keyword):
+            call = parents.get(id(parent))
+            if parent.arg in (None, "file") and isinstance(call, ast.Call) and _may_consume(call, consumers, facts):
+                continue
+            return True
+        if isinstance(parent, ast.Call) and any(sub is a for a in parent.args) and _may_consume(parent, consumers, facts):
+            continue
+        return True
+    return bool(text) and _closed_next(assign, closes, parents, text)
+
+
+def _may_consume(call: ast.Call, consumers: Set[str], facts: Any) -> bool:
+    """``call``'s callee may be a known reader (by its last name, or an import alias)."""
+    pf = call.func
+    plast = pf.attr if isinstance(pf, ast.Attribute) else pf.id if isinstance(pf, ast.Name) else None
+    return plast in consumers or plast in facts.aliases
+
+
+def _own_line(stmt: ast.AST, lines: List[str]) -> bool:
+    """Only blanks before ``stmt`` on its first line (not after ``;`` or ``else:``)."""
+    line = lines[stmt.lineno - 1] if 0 < stmt.lineno <= len(lines) else ""
+    return not line[: stmt.col_offset].strip()
+
+
+def _closed_next(assign: ast.AST, closes: List[ast.Call], parents: Dict[int, ast.AST], text: str) -> bool:
+    """The ast twin of ``UnclosedFile._closed_next``: the assignment is the last
+    statement of its line in a block, and the next statement of that block (or the first of
+    the ``else:`` of the ``try`` whose body it ends) is ``name.close()`` alone on its line;
+    no close runs in an ``except`` handler."""
+    if not closes:
+        return False
+    holder = parents.get(id(assign))
+    if holder is None:
+        return False
+    current: Optional[ast.AST] = closes[0]
+    for close in closes:
+        current = close
+        while current is not None:
+            if isinstance(current, ast.ExceptHandler):
+                return False
+            current = parents.get(id(current))
+    lines = re.split(r"\r\n|\r|\n", text)  # ast's line breaks (not str.splitlines's \f, \x1c, ...)
+    block = next((b for b in (getattr(holder, f, None) for f in ("body", "orelse", "finalbody")) if isinstance(b, list) and any(s is assign for s in b)), None)
+    if block is None or not _own_line(assign, lines):
+        return False
+    index = next(i for i, s in enumerate(block) if s is assign)
+    if index + 1 < len(block):
+        nxt, rest = block[index + 1], block[index + 2 :]
+    elif isinstance(holder, ast.Try) and holder.body is block and holder.orelse:
+        nxt, rest = holder.orelse[0], holder.orelse[1:]
+    else:
+        return False
+    if nxt.lineno <= (assign.end_lineno or assign.lineno) or not _own_line(nxt, lines):
+        return False
+    if rest and rest[0].lineno <= (nxt.end_lineno or nxt.lineno):
+        return False  # `f.close(); more()`
+    return isinstance(nxt, ast.Expr) and any(nxt.value is c for c in closes)
 
 
 def _in_following_finally(node: ast.AST, assign: ast.AST, parents: Dict[int, ast.AST], fn: ast.AST) -> bool:

@@ -124,6 +124,14 @@ REPORTED = [
     _case(TimerWithoutCancel, "import asyncio, sys\nclass B:\n    if sys.platform:\n        def beat(self):\n            self._loop.call_later(3, self.beat)\n"),
     _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    try:\n        pass\n    finally:\n        print(fh)\n    return fh.read()\n"),
     _case(UnclosedFile, "import csv\ndef rows(p):\n    r = csv.reader(open(p))\n    return r\n"),
+    # ... but not a close on the same line, one that may not run, or one before the open
+    _case(UnclosedFile, "def probe(p):\n    f = open(p); f.close()\n    return True\n"),
+    _case(UnclosedFile, "def probe(p):\n    f = open(p)\n    f.close(); g()\n"),
+    _case(UnclosedFile, "def probe(p):\n    try:\n        f = open(p)\n    except OSError:\n        return False\n    else: f.close()\n"),
+    _case(UnclosedFile, "def probe(p):\n    f = open(p)\n    if p:\n        f.close()\n"),
+    _case(UnclosedFile, "def probe(p, f):\n    f.close()\n    f = open(p)\n    f.read()\n"),
+    _case(UnclosedFile, "def probe(p):\n    f = open(p)\n    f.read()\n    f.close()\n"),
+    _case(UnclosedFile, "import json\ndef probe(p):\n    f = open(p)\n    if f is None or not f:\n        return\n    for line in f:\n        print(line, file=f)\n    json.load(f)\n"),
     # FFT307, FFT308
     _case(HookChainPerCall, "import sys as system\ndef run(job):\n    system.excepthook = wrap(system.excepthook)\n"),
     _case(HookChainPerCall, "from signal import signal as sig, getsignal\ndef run(job):\n    old = getsignal(2)\n    sig(2, lambda *a: old(*a))\n"),
@@ -191,6 +199,15 @@ SILENT = [
     _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    try:\n        return fh.read()\n    finally:\n        fh.close()\n"),
     _case(UnclosedFile, "def f(p):\n    return open(p)\n"),
     _case(UnclosedFile, "def f(p, reg):\n    fh = open(p)\n    reg.add(fh)\n"),
+    # FFT305: the rule's own silencers that the ast settles: a use that is not a method
+    # call, an iteration, a reader's argument or a test hands the file on (a tuple returned,
+    # a wrapper's argument); a global; closed as the very next statement
+    _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    return fh, p\n"),
+    _case(UnclosedFile, "import io\ndef f(p):\n    fh = open(p, 'rb')\n    t = io.TextIOWrapper(fh)\n    return t\n"),
+    _case(UnclosedFile, "def log(p):\n    global fp\n    fp = open(p, 'a')\n"),
+    _case(UnclosedFile, "def probe(p):\n    try:\n        f = open(p)\n    except OSError:\n        return False\n    else:\n        f.close()\n    return True\n"),
+    _case(UnclosedFile, "def probe(p):\n    f = open(p)\n    f.close()\n    return True\n"),
+    _case(UnclosedFile, "def f(p):\n    fh = open(p)\n    fh.__enter__()\n"),
     _case(TimerWithoutCancel, "import asyncio\nclass C:\n    def ping(self):\n        self._loop.call_later(5, self.check)\n"),
     # FFT307, FFT308: module level, no hook, no watcher
     _case(HookChainPerCall, "import sys\nsys.excepthook = wrap(sys.excepthook)\n"),
