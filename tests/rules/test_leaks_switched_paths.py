@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from fftlint import api
 from fftlint.testing import lint_tree, write_tree as write
 from rules.leaks import switched
 from rules.leaks.registration_helper_per_call import module_entry_points
