@@ -40,7 +40,7 @@ import os
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple, Union
 
 from fftlint.facts.bindings import own_nodes
-from fftlint.facts.values import NONE, is_instance, known, single
+from fftlint.facts.values import NONE, Map, is_instance, known, single
 
 from ._common import _FUNCS
 
@@ -676,7 +676,10 @@ def _builtin_lacks(f: _File, expr: ast.AST, attribute: str) -> bool:
     if not kinds or len(kinds) != len(values - {NONE}):
         return False
     for value in kinds:
-        kind = _BUILTIN_TYPES.get(str(value)[:-2]) if is_instance(value) else None
+        if isinstance(value, Map):
+            kind: Any = dict  # a `dict[K, V]` / `Mapping[K, V]` annotation: its attributes are dict's
+        else:
+            kind = _BUILTIN_TYPES.get(str(value)[:-2]) if is_instance(value) else None
         if kind is None or hasattr(kind, attribute):
             return False
     return True
