@@ -895,12 +895,6 @@ class ProjectFacts:
                 return None
         return None
 
-    # the names rules used before the public ones (kept while rule modules move over)
-    _module_facts = module_facts
-    _class = class_facts
-    _method = method
-    _load = summary_of
-
     def function(self, canonical: str) -> Optional[FunctionFacts]:
         """The project function a canonical callee names (after resolution), if one."""
         found = self.targets(frozenset((canonical,)))

@@ -718,7 +718,7 @@ def _is_a_class(canonical: Optional[str], names: Any) -> bool:
     if canonical.startswith(("enum.", "django.db.models.enums.")):
         return True
     project = getattr(names, "project", None)
-    finder = getattr(project, "_class", None)
+    finder = getattr(project, "class_facts", None)
     return finder is not None and finder(canonical) is not None
 
 

@@ -74,7 +74,7 @@ class SerializerReader:
         self._memo: Dict[Tuple[str, int], Optional[Tuple[Optional[Model], List[Read]]]] = {}
 
     def is_serializer(self, qualname: str) -> bool:
-        cls = self.project._class(qualname)
+        cls = self.project.class_facts(qualname)
         if cls is None:
             return False
         return any(isinstance(k, str) and k.startswith(DRF_SERIALIZERS) for k in self.project.mro(cls))
@@ -92,11 +92,11 @@ class SerializerReader:
         from fftlint.facts.project import found_module
 
         project = self.project
-        cls = project._class(qualname)
+        cls = project.class_facts(qualname)
         if cls is None or not self.is_serializer(qualname):
             return None
         module = found_module(qualname, project.modules)
-        facts = project._module_facts(module) if module else None
+        facts = project.module_facts(module) if module else None
         node = _class_node(facts, qualname) if facts is not None else None
         if node is None:
             return None

@@ -145,7 +145,7 @@ class OrmProvider(Provider):
         seen = self.__dict__.setdefault("_local_modules", set())
         if module not in seen:
             seen.add(module)
-            tree_facts = project._module_facts(module)
+            tree_facts = project.module_facts(module)
             if tree_facts is not None:
                 from fftlint.analysis.orm import summarize_models
 
@@ -422,10 +422,10 @@ class OrmProvider(Provider):
         if found is None:
             return None
         for qualname in index.queryset_classes(found):  # type: ignore[union-attr]
-            cls = project._class(qualname)  # type: ignore[union-attr]
+            cls = project.class_facts(qualname)  # type: ignore[union-attr]
             if cls is None:
                 continue
-            fn = project._method(cls, name)  # type: ignore[union-attr]
+            fn = project.method(cls, name)  # type: ignore[union-attr]
             if fn is None:
                 continue
             returns = project.resolve(fn.declared if fn.declared is not None else project.details(fn).returns)  # type: ignore[union-attr]

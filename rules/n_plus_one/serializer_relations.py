@@ -192,7 +192,7 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
                     continue
                 if value in LIST_VIEWS:
                     return True
-                cls = project._class(value) if project is not None and hasattr(project, "_class") else None
+                cls = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
                 if cls is not None and any(isinstance(k, str) and k in LIST_VIEWS for k in project.mro(cls)):
                     return True
         return False

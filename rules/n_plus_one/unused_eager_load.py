@@ -482,7 +482,7 @@ class UnusedEagerLoad(QueryLoopTracker, Rule):
         """Reading ``attr`` may run code: a method or property of a model class of the
         project, or a class the project cannot see (a third-party base)."""
         project = getattr(self.ctx, "project", None)
-        finder = getattr(project, "_class", None)
+        finder = getattr(project, "class_facts", None)
         if finder is None:
             return True
         stack, seen = [model.qualname], set()
