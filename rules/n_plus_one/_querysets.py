@@ -1255,8 +1255,6 @@ def _plain_related_read(q: Query) -> bool:
 
 
 # --------------------------------------------------------------------------- at most once
-
-
 def _block_of(parent: cst.CSTNode, child: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
     """The statement list of ``parent`` (a compound statement) that holds ``child``."""
     for name in ("body", "orelse", "finalbody"):
