@@ -9,7 +9,7 @@ metadata for either.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -326,22 +326,31 @@ def replaced(root: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode, via: Sequenc
     return node
 
 
-def _path_below(top: cst.CSTNode, target: cst.CSTNode) -> Any:
-    """The nodes from a child of ``top`` down to ``target`` (a depth-first search), or None."""
+def parent_map(top: cst.CSTNode, until: Optional[cst.CSTNode] = None) -> Dict[int, cst.CSTNode]:
+    """id(child) -> parent for every node below ``top`` (nested scopes included); with
+    ``until``, the search stops once that node is reached (its ancestors are then in)."""
     parents: Dict[int, cst.CSTNode] = {}
     stack = [top]
     while stack:
         current = stack.pop()
         for child in children(current):
             parents[id(child)] = current
-            if child is target:
-                out = [child]
-                while out[-1] is not top:
-                    out.append(parents[id(out[-1])])
-                out.pop()
-                return out[::-1]
+            if child is until:
+                return parents
             stack.append(child)
-    return None
+    return parents
+
+
+def _path_below(top: cst.CSTNode, target: cst.CSTNode) -> Any:
+    """The nodes from a child of ``top`` down to ``target`` (a depth-first search), or None."""
+    parents = parent_map(top, until=target)
+    if id(target) not in parents:
+        return None
+    out = [target]
+    while out[-1] is not top:
+        out.append(parents[id(out[-1])])
+    out.pop()
+    return out[::-1]
 
 
 def _with_child(parent: cst.CSTNode, child: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:

@@ -13,7 +13,7 @@ import libcst as cst
 
 from fftlint import yamlfile
 from fftlint.analysis.names import ast_dotted, dotted  # noqa: F401 - ast_dotted: re-exported for the rules
-from fftlint.engine.walk import descendants
+from fftlint.engine.walk import descendants, parent_map  # noqa: F401 - parent_map re-exported for the family
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -382,20 +382,6 @@ def fresh_name(base: str, taken: Set[str]) -> str:
     while f"{base}_{i}" in taken:
         i += 1
     return f"{base}_{i}"
-
-
-def parent_map(node: cst.CSTNode) -> Dict[int, cst.CSTNode]:
-    """id(child) -> parent for every node below ``node`` (nested scopes included)."""
-    parents: Dict[int, cst.CSTNode] = {}
-    from fftlint.engine.walk import children
-
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        for child in children(current):
-            parents[id(child)] = current
-            stack.append(child)
-    return parents
 
 
 def _holders(view: Any) -> Dict[int, ast.AST]:
