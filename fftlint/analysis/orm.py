@@ -32,7 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from fftlint.facts import imports as import_map
 
-SUMMARY_VERSION = 5  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes
+SUMMARY_VERSION = 6  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -294,7 +294,51 @@ def _overrides_get_queryset(manager: Optional[str], local_classes: Dict[str, ast
     node = local_classes.get(manager or "")
     if node is None:
         return True
-    return any(isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "get_queryset" for stmt in node.body)
+    return _get_queryset_def(node) is not None
+
+
+def _get_queryset_def(node: ast.ClassDef) -> Optional[ast.AST]:
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == "get_queryset":
+            return stmt
+    return None
+
+
+#: queryset methods a manager's ``get_queryset`` may chain without loading a relation
+_LOAD_NEUTRAL = frozenset(("filter", "exclude", "order_by", "annotate", "alias", "only", "defer", "distinct", "using", "all", "none", "reverse", "extra"))
+
+
+def _manager_loads(manager: Optional[str], local_classes: Dict[str, ast.ClassDef]) -> Optional[List[str]]:
+    """The relations a project manager's ``get_queryset`` loads, when its body says so
+    plainly: one ``return super().get_queryset()`` followed by a chain of filters, orderings,
+    annotations and ``select_related`` / ``prefetch_related`` with string paths. None when
+    anything else is there (a ``Prefetch``, a helper call, a branch): unknown, trusted to
+    load anything."""
+    node = local_classes.get(manager or "")
+    fn = _get_queryset_def(node) if node is not None else None
+    if fn is None:
+        return None
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str))]
+    if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        return None
+    expr = body[0].value
+    loads: List[str] = []
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        method = expr.func.attr
+        base = expr.func.value
+        if method == "get_queryset" and isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "super":
+            return sorted(set(loads))
+        if method in ("select_related", "prefetch_related"):
+            if expr.keywords or not expr.args:
+                return None  # ``select_related()``: every foreign key, not one path
+            for arg in expr.args:
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                    return None
+                loads.append(arg.value)
+        elif method not in _LOAD_NEUTRAL:
+            return None
+        expr = base
+    return None
 
 
 def _meta_option(cls: ast.ClassDef, option: str) -> Optional[str]:
@@ -312,6 +356,7 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports, local_classes: Optional
     fields: List[Dict[str, Any]] = []
     managers: List[str] = []
     custom: List[str] = []  # managers whose get_queryset may load relations
+    manager_loads: Dict[str, List[str]] = {}  # managers whose get_queryset says what it loads
     manager_classes: Dict[str, List[Optional[str]]] = {}  # name -> [manager class, queryset class]
     orm = None
     if any(b in DJANGO_MODEL_BASES for b in bases):
@@ -360,7 +405,12 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports, local_classes: Optional
             for name in names:
                 manager_classes[name] = [manager, queryset]
             if manager not in _DJANGO_MANAGERS and _overrides_get_queryset(manager, local_classes):
-                custom.extend(names)  # its get_queryset may load, filter or annotate anything
+                loaded = _manager_loads(manager, local_classes)
+                if loaded is None:
+                    custom.extend(names)  # its get_queryset may load, filter or annotate anything
+                else:
+                    for name in names:
+                        manager_loads[name] = loaded
         elif callee.startswith("django.db.models."):
             orm = orm or "django"
     if orm is None and has_tablename and imports.uses_sqlalchemy:
@@ -379,6 +429,7 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports, local_classes: Optional
         "abstract": _is_abstract(cls),
         "managers": managers,
         "custom_managers": custom,
+        "manager_loads": manager_loads,
         "manager_classes": manager_classes,
         "default_manager": _meta_option(cls, "default_manager_name"),
         "fields": fields,
@@ -447,6 +498,7 @@ class Model:
     custom_managers: Tuple[str, ...] = ()
     manager_classes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # (name, manager, queryset)
     default_manager: Optional[str] = None
+    manager_loads: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # (name, relation paths its get_queryset loads)
 
 
 class ModelIndex:
@@ -471,6 +523,7 @@ class ModelIndex:
                 m["name"], m["qualname"], m["orm"], tuple(m["bases"]), m["abstract"],
                 tuple(m["managers"]), tuple(m["fields"]), tuple(m.get("custom_managers", ())),
                 tuple((k, v[0], v[1]) for k, v in sorted((m.get("manager_classes") or {}).items())), m.get("default_manager"),
+                tuple((k, tuple(v)) for k, v in sorted((m.get("manager_loads") or {}).items())),
             )
             if model.qualname not in self.models:
                 self._by_short.setdefault(model.name, []).append(model.qualname)
@@ -561,6 +614,15 @@ class ModelIndex:
         for parent in self._ancestors(model):
             out.extend(m for m in parent.custom_managers if m not in out)
         return tuple(out)
+
+    def manager_loads(self, model: Model, name: str) -> Tuple[str, ...]:
+        """The relation paths the model's manager ``name`` loads by its own ``get_queryset``
+        (the model's or its nearest base's declaration); () for Django's own managers."""
+        for owner in (model, *self._ancestors(model)):
+            for declared, loads in owner.manager_loads:
+                if declared == name:
+                    return loads
+        return ()
 
     def default_manager(self, model: Model) -> Optional[str]:
         """``Meta.default_manager_name`` of the model or its nearest base that sets it."""

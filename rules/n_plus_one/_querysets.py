@@ -540,6 +540,11 @@ class Analyzer:
                 if model is None and link.name not in catalog()["django"]["managers"] or model is not None and link.name in self.index.custom_managers(model):
                     # a custom manager's get_queryset may load relations
                     q.custom = True
+                elif model is not None:
+                    # one that says what it loads (``super().get_queryset().select_related("x")``)
+                    loaded = self.index.manager_loads(model, link.name)
+                    q.select_related.update(loaded)
+                    q.prefetch.update(loaded)
                 return _apply_django(q, links[i + 1:])
         return None
 
@@ -987,6 +992,8 @@ def _bound_in_loop(loops: Sequence[cst.CSTNode], name: str) -> Optional[List[cst
     return out or None
 
 
+#: builtins that iterate a queryset once into a list of its rows
+_EVALUATORS: FrozenSet[str] = frozenset(("list", "tuple", "sorted", "reversed"))
 SEQUENCE_BUILTINS: FrozenSet[str] = frozenset(("list", "len", "bool", "tuple", "set", "sorted", "sum", "any", "all", "max", "min", "dict", "frozenset"))
 
 
@@ -1047,10 +1054,33 @@ class QueryLoopTracker:
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.qa.pop()
 
+    def evaluated(self, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """The iterable a builtin turns into a list of its items (``list(qs)``, ``tuple(qs)``,
+        ``sorted(qs, key=...)``, ``reversed(qs)``): for a queryset, its rows, fetched once."""
+        if not isinstance(expr, cst.Call) or not expr.args:
+            return None
+        first, rest = expr.args[0], expr.args[1:]
+        if first.keyword is not None or first.star:
+            return None
+        name = self.ctx.names.resolve(expr.func)  # type: ignore[attr-defined]
+        if name not in _EVALUATORS:
+            return None
+        if rest and (name != "sorted" or any(a.keyword is None or a.keyword.value not in ("key", "reverse") for a in rest)):
+            return None
+        return first.value
+
     def visit_Assign(self, node: cst.Assign) -> None:
         value = None
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             value = self.qa.analyze(node.value)
+            inner = self.evaluated(node.value) if value is None else None
+            if inner is not None:
+                # ``rows = list(qs)``: the name holds the rows of ``qs``, fetched once here
+                value = self.qa.analyze(inner)
+                if value is not None and value.terminal not in (None, "all"):
+                    value = None
+                if value is not None and value.via != "values" and value.origin is None:
+                    value.origin = inner
             if value is not None and value.via != "values" and value.origin is None:
                 value.origin = node.value  # where a fix adds what the query should load
         from fftlint.analysis.names import target_names
@@ -1080,6 +1110,9 @@ class QueryLoopTracker:
         return self.qa.analyze(expr), None
 
     def _track(self, loop: cst.CSTNode, target: cst.BaseExpression, iter_expr: cst.BaseExpression) -> None:
+        inner = self.evaluated(iter_expr)
+        if inner is not None and self.qa.analyze(iter_expr) is None:
+            iter_expr = inner  # ``for r in sorted(qs, key=...)``: the rows of ``qs``
         q, how = self.iter_query(iter_expr)
         if q is None or q.terminal is not None and q.terminal not in ("all", "execute", "scalars", "rows") or not q.instances:
             return

@@ -58,13 +58,18 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     Relations are read from the model classes, in the same file or (when the project index
     is available) anywhere in the project, including `GenericForeignKey`s
     (`content_object`, loaded by `prefetch_related`). Without model knowledge the rule
-    stays silent. Loops over `values()` / `values_list()`, custom managers whose
-    `get_queryset` may load anything, and loaders that cannot be read
-    (`Prefetch(..., queryset=...)`, non-literal arguments) are not reported.
+    stays silent. A custom manager whose `get_queryset` is one plain chain on
+    `super().get_queryset()` (filters, orderings, annotations, `select_related` /
+    `prefetch_related` with string paths) loads what that chain names, and no more;
+    one whose `get_queryset` does anything else (a branch, a `Prefetch`, a helper, a class
+    defined in another file) may load anything: silent. Loops over `values()` /
+    `values_list()` and loaders that cannot be read (`Prefetch(..., queryset=...)`,
+    non-literal arguments) are not reported.
 
     The rows may come from a query written in the loop, a name bound to one, `self.qs`,
     `self.get_queryset()`, a helper's return value in any module (`open_loans()`,
-    `rooms_query(db).all()`, a repository method), `list(qs)`, `session.scalars(stmt)` with
+    `rooms_query(db).all()`, a repository method), `list(qs)` / `sorted(qs, key=...)` (in the
+    loop or bound to a name first), `session.scalars(stmt)` with
     `stmt` built elsewhere, and custom queryset methods that return querysets. What a
     query built in another module loads is read from the facts layer: a Django
     `select_related` / `prefetch_related` there counts as loading anything (silent), a

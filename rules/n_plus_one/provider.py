@@ -385,7 +385,7 @@ class OrmProvider(Provider):
                     declared = [m for m in index.managers(model) if m not in ("_default_manager", "_base_manager")]
                     manager = index.default_manager(model) or (declared[0] if declared else "objects")
                 custom = manager in index.custom_managers(model)
-                return _one(orm_value("qs", model.qualname, (ANY,) if custom else ()))
+                return _one(orm_value("qs", model.qualname, (ANY,) if custom else index.manager_loads(model, manager)))
             if orm == "sqlalchemy" and name == "query":
                 return _one(orm_value("query", model.qualname))
             return None

@@ -178,3 +178,55 @@ def test_project_index_reads_files_and_skips_unrelated_or_broken(tmp_path):
     assert len(cache) == 3  # models, catalog and the broken file (mentions "Model")
     again = build_model_index(files, cache=cache)
     assert again.find("shop.models.Book") is not None
+
+
+MANAGERS = textwrap.dedent(
+    '''
+    from django.db import models
+    from django.db.models import Prefetch
+
+    class ActiveManager(models.Manager):
+        def get_queryset(self):
+            """Only the active ones."""
+            return super().get_queryset().filter(active=True).order_by("name")
+
+    class WithOwnerManager(models.Manager):
+        def get_queryset(self):
+            return super(WithOwnerManager, self).get_queryset().select_related("owner", "owner__team").prefetch_related("tags")
+
+    class BranchyManager(models.Manager):
+        def get_queryset(self):
+            qs = super().get_queryset()
+            return qs.select_related("owner") if self.model.wide else qs
+
+    class PrefetchingManager(models.Manager):
+        def get_queryset(self):
+            return super().get_queryset().prefetch_related(Prefetch("tags"))
+
+    class EverythingManager(models.Manager):
+        def get_queryset(self):
+            return super().get_queryset().select_related()
+
+    class Pet(models.Model):
+        active = models.BooleanField()
+        objects = ActiveManager()
+        owned = WithOwnerManager()
+        branchy = BranchyManager()
+        prefetching = PrefetchingManager()
+        everything = EverythingManager()
+        elsewhere = ImportedManager()
+    '''
+)
+
+
+def test_a_custom_get_queryset_that_says_what_it_loads_is_read():
+    """A plain ``return super().get_queryset()....`` chain says what the manager loads;
+    anything else (a branch, a ``Prefetch``, ``select_related()`` of every key, a class
+    defined elsewhere) stays unknown: trusted to load anything."""
+    pet = next(m for m in summarize_models(MANAGERS, "zoo.models")["models"] if m["name"] == "Pet")
+    assert pet["manager_loads"] == {"objects": [], "owned": ["owner", "owner__team", "tags"]}
+    assert sorted(pet["custom_managers"]) == ["branchy", "elsewhere", "everything", "prefetching"]
+    idx = ModelIndex([summarize_models(MANAGERS, "zoo.models")])
+    model = idx.find("zoo.models.Pet")
+    assert idx.manager_loads(model, "owned") == ("owner", "owner__team", "tags")
+    assert idx.manager_loads(model, "objects") == () and idx.manager_loads(model, "missing") == ()
