@@ -43,6 +43,20 @@ SQLA = (
 )
 
 
+def _own_nodes(fn):  # type: ignore[no-untyped-def]
+    """The nodes of a function's body that run when it runs: not those of a nested
+    lambda, def or class (a fallback called later, or only sometimes)."""
+    import ast
+
+    stack = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 class LazyRelationInLoop(QueryLoopTracker, Rule):
     """## What it does
     Checks for a loop over the rows of a query that reads a related object or
@@ -51,7 +65,11 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     - Django: `book.author` (a forward `ForeignKey` / `OneToOneField`) when the queryset
       has no `select_related("author")`; `author.books.all()` / `.count()` / `.exists()`
       (a reverse `ForeignKey` or a `ManyToManyField`) without `prefetch_related("books")`;
-      nested paths (`book.author.publisher`) likewise.
+      nested paths (`book.author.publisher`) likewise; and a `@property` of the model
+      (its own class, in any module) whose body reads a forward relation of `self`
+      (`return self.author.name`): `book.author_name` loads the author per row. Reads in
+      a lambda or nested function of the property (a fallback called later) are not
+      followed; a property reading a to-many relation runs a query: FFT203.
     - SQLAlchemy: `user.addresses` on a lazily loaded `relationship()` when the query has no
       `options(selectinload(User.addresses))` / `joinedload(...)`.
 
@@ -290,6 +308,8 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
                 return
             rel = index.relation(model, node.attr.value)
             if rel is None:
+                if not (k == len(chain) - 1 and store) and index.orm_of(model) == "django":
+                    self._through_property(var, node, model, path)
                 return
             last = k == len(chain) - 1
             if last and store:
@@ -313,7 +333,72 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             path = step
             model = index.models.get(rel.target or "")
 
-    def _found(self, var: LoopVar, node: cst.Attribute, rel, step: str, select: bool) -> None:  # type: ignore[no-untyped-def]
+    def _through_property(self, var: LoopVar, node: cst.Attribute, model, path: str) -> None:  # type: ignore[no-untyped-def]
+        """``book.author_name`` where ``author_name`` is a ``@property`` of the model whose
+        body reads a forward relation of ``self`` (``return self.author.name``): each row
+        loads it. Reads of to-many relations in the body are FFT203's (a query the
+        property runs); a property of another class, or one we cannot read, is silent."""
+        project = self.ctx.project  # type: ignore[attr-defined]
+        if project is None or not hasattr(project, "class_facts"):
+            return
+        name = node.attr.value
+        cls = project.class_facts(model.qualname)
+        if cls is None or name not in cls.properties:
+            return
+        missing = []
+        for rel, step_from_model, text in self._property_reads(project, model, name):
+            step = f"{path}__{step_from_model}" if path else step_from_model
+            if not var.root_query.covers(step):
+                missing.append((step, rel, text))
+        for step, rel, text in missing:
+            if any(other.startswith(step + "__") for other, _, _ in missing):
+                continue  # ``select_related("shelf__branch")`` loads ``shelf`` too: report the longest
+            via = f"`{self.ctx.code_for(node)}` (the property reads `{text}`)"
+            self._found(var, node, rel, step, var.prefix_to_one, access=via)
+
+    def _property_reads(self, project, model, name: str):  # type: ignore[no-untyped-def]
+        """(relation, path from the model, text) of each forward to-one relation chain the
+        property's body reads from ``self``, in the order they appear."""
+        import ast
+
+        from fftlint.facts.project import found_module
+
+        from ._serializers import _class_node
+
+        module = found_module(model.qualname, project.modules)
+        facts = project.module_facts(module) if module else None
+        node = _class_node(facts, model.qualname) if facts is not None else None
+        fn = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name), None) if node is not None else None
+        if fn is None or not fn.args.args:
+            return []
+        me = fn.args.args[0].arg
+        index = self.qa.index
+        out = []
+        seen: Set[int] = set()
+        for sub in _own_nodes(fn):
+            if not isinstance(sub, ast.Attribute) or id(sub) in seen:
+                continue
+            chain: List[ast.Attribute] = []
+            cur: ast.AST = sub
+            while isinstance(cur, ast.Attribute):
+                chain.append(cur)
+                seen.add(id(cur))
+                cur = cur.value
+            if not (isinstance(cur, ast.Name) and cur.id == me) or not isinstance(sub.ctx, ast.Load):
+                continue
+            chain.reverse()
+            current = model
+            steps: List[str] = []
+            for attr in chain:
+                rel = index.relation(current, attr.attr) if current is not None else None
+                if rel is None or rel.many or rel.loader != SELECT_RELATED:
+                    break
+                steps.append(rel.name)
+                out.append((rel, "__".join(steps), f"{me}.{'.'.join(steps)}"))
+                current = index.models.get(rel.target or "")
+        return out
+
+    def _found(self, var: LoopVar, node: cst.Attribute, rel, step: str, select: bool, access: Optional[str] = None) -> None:  # type: ignore[no-untyped-def]
         if step in var.reported:
             return
         if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
@@ -321,7 +406,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         var.reported.add(step)
         target = self.qa.index.models.get(rel.target or "")
         what = f"`{target.name}`" if target is not None and not rel.many else f"`{rel.name}`"
-        access = f"`{self.ctx.code_for(node)}`"
+        access = access or f"`{self.ctx.code_for(node)}`"
         query = f"`{var.root_query.display}`"
         fix = None
         if var.root_query.orm == "django":
