@@ -144,3 +144,12 @@ def test_render_counts_each_measure(nf):
     assert "| caught at a line the fix changed (`at_line`) | 1/2 (50%) |" in text
     assert "| nothing FFT2xx in the function holding the fix, new tree (`silent_after`) | 1/2 (50%) |" in text
     assert "**no**" in text
+
+
+def test_the_report_keeps_the_hand_written_part(nf, tmp_path):
+    report = tmp_path / "N1_FIXES.md"
+    report.write_text("# notes by hand\n\n" + nf.MARKER + "\nold table\n", encoding="utf-8")
+    nf.write_report(str(report), "new table\n")
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# notes by hand\n")
+    assert "new table" in text and "old table" not in text
