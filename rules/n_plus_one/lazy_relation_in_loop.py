@@ -65,13 +65,15 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     - Django: `book.author` (a forward `ForeignKey` / `OneToOneField`) when the queryset
       has no `select_related("author")`; `author.books.all()` / `.count()` / `.exists()`
       (a reverse `ForeignKey` or a `ManyToManyField`) without `prefetch_related("books")`;
-      nested paths (`book.author.publisher`) likewise; and a `@property` of the model
-      (its own class, in any module) whose body reads a forward relation of `self`
-      (`return self.author.name`): `book.author_name` loads the author per row. Reads in
-      a lambda or nested function of the property (a fallback called later) are not
-      followed; a property reading a to-many relation runs a query: FFT203.
+      nested paths (`book.author.publisher`) likewise; and a `@property` or a method of
+      the model (its own class, in any module) whose body reads a forward relation of
+      `self` (`return self.author.name`): `book.author_name` / `book.label()` loads the
+      author per row. Reads in a lambda or nested function of the member (a fallback
+      called later) are not followed; a member reading a Django to-many relation runs a
+      query: FFT203.
     - SQLAlchemy: `user.addresses` on a lazily loaded `relationship()` when the query has no
-      `options(selectinload(User.addresses))` / `joinedload(...)`.
+      `options(selectinload(User.addresses))` / `joinedload(...)`, read in the loop or in
+      a property or method of the model (`run.to_entity()` reading `self.tags`).
 
     Relations are read from the model classes, in the same file or (when the project index
     is available) anywhere in the project, including `GenericForeignKey`s
@@ -308,8 +310,8 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
                 return
             rel = index.relation(model, node.attr.value)
             if rel is None:
-                if not (k == len(chain) - 1 and store) and index.orm_of(model) == "django":
-                    self._through_property(var, node, model, path)
+                if not (k == len(chain) - 1 and store):
+                    self._through_member(var, node, model, path, "property")
                 return
             last = k == len(chain) - 1
             if last and store:
@@ -333,17 +335,28 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             path = step
             model = index.models.get(rel.target or "")
 
-    def _through_property(self, var: LoopVar, node: cst.Attribute, model, path: str) -> None:  # type: ignore[no-untyped-def]
-        """``book.author_name`` where ``author_name`` is a ``@property`` of the model whose
-        body reads a forward relation of ``self`` (``return self.author.name``): each row
-        loads it. Reads of to-many relations in the body are FFT203's (a query the
-        property runs); a property of another class, or one we cannot read, is silent."""
+    def visit_Call(self, node: cst.Call) -> None:
+        """``row.display()``: a method of the row's model called per row."""
+        func = node.func
+        if not self.ctx.stack.loops or not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return
+        var = self.loop_var(func.value.value)
+        if var is not None and var.model is not None and self.qa.index.relation(var.model, func.attr.value) is None:
+            self._through_member(var, func, var.model, var.prefix, "method")
+
+    def _through_member(self, var: LoopVar, node: cst.Attribute, model, path: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+        """``book.author_name`` where ``author_name`` is a ``@property`` of the model (or
+        ``book.label()``, a method of it) whose body reads a relation of ``self`` that
+        loads lazily: a Django forward relation (``return self.author.name``) or a lazy
+        SQLAlchemy ``relationship()``: each row loads it. Django to-many reads in the body
+        are FFT203's (a query the member runs); a member of another class, or one we
+        cannot read, is silent."""
         project = self.ctx.project  # type: ignore[attr-defined]
         if project is None or not hasattr(project, "class_facts"):
             return
         name = node.attr.value
         cls = project.class_facts(model.qualname)
-        if cls is None or name not in cls.properties:
+        if cls is None or name not in cls.methods or (name in cls.properties) != (kind == "property"):
             return
         missing = []
         for rel, step_from_model, text in self._property_reads(project, model, name):
@@ -353,12 +366,13 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         for step, rel, text in missing:
             if any(other.startswith(step + "__") for other, _, _ in missing):
                 continue  # ``select_related("shelf__branch")`` loads ``shelf`` too: report the longest
-            via = f"`{self.ctx.code_for(node)}` (the property reads `{text}`)"
+            via = f"`{self.ctx.code_for(node)}{'' if kind == 'property' else '()'}` (the {kind} reads `{text}`)"
             self._found(var, node, rel, step, var.prefix_to_one, access=via)
 
     def _property_reads(self, project, model, name: str):  # type: ignore[no-untyped-def]
-        """(relation, path from the model, text) of each forward to-one relation chain the
-        property's body reads from ``self``, in the order they appear."""
+        """(relation, path from the model, text) of each lazily loaded relation chain the
+        member's body reads from ``self`` (Django forward to-one hops; a lazy SQLAlchemy
+        relationship), in the order they appear."""
         import ast
 
         from fftlint.facts.project import found_module
@@ -391,7 +405,13 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             steps: List[str] = []
             for attr in chain:
                 rel = index.relation(current, attr.attr) if current is not None else None
-                if rel is None or rel.many or rel.loader != SELECT_RELATED:
+                if rel is None:
+                    break
+                if rel.loader == SQLA_LOAD:
+                    if rel.lazy and not steps:
+                        out.append((rel, rel.name, f"{me}.{rel.name}"))
+                    break  # one hop: the fix names Model.attr
+                if rel.many or rel.loader != SELECT_RELATED:
                     break
                 steps.append(rel.name)
                 out.append((rel, "__".join(steps), f"{me}.{'.'.join(steps)}"))
