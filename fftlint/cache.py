@@ -35,6 +35,16 @@ FORMAT = "2"  # bump when the layout of entries changes (2: results carry their 
 
 _README = "This directory is fftlint's cache; it is safe to delete.\n"
 _GITIGNORE = "# Automatically created by fftlint.\n*\n"
+#: https://bford.info/cachedir/ -- backup tools, and file walks (ours included), skip it
+CACHEDIR_TAG = "CACHEDIR.TAG"
+_CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by fftlint.\n"
+
+
+def skips_directory(path: str) -> bool:
+    """Whether a walk of the project skips directory ``path``: a cache directory (ours by
+    its default name, any tool's by its ``CACHEDIR.TAG``) holds no source, and a warm
+    cache holds thousands of entries that a walk would otherwise list on every run."""
+    return os.path.basename(path) == DEFAULT_DIRNAME or os.path.isfile(os.path.join(path, CACHEDIR_TAG))
 
 
 def _digest(*parts: str) -> str:
@@ -274,7 +284,7 @@ class Cache:
         if self._ready:
             return
         os.makedirs(self.directory, exist_ok=True)
-        for name, text in (("README", _README), (".gitignore", _GITIGNORE)):
+        for name, text in (("README", _README), (".gitignore", _GITIGNORE), (CACHEDIR_TAG, _CACHEDIR_TAG)):
             marker = os.path.join(self.directory, name)
             if not os.path.exists(marker):
                 with open(marker, "w", encoding="utf-8") as fh:

@@ -74,8 +74,10 @@ def sql_files(root: str, globs: Sequence[str] = ("**/*.sql",)) -> List[str]:
         return hit[1]
     found: List[str] = []
     suffixes = _name_suffixes(globs)
+    from fftlint.cache import skips_directory
+
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info") and not skips_directory(os.path.join(dirpath, d)))
         for name in sorted(filenames):
             if suffixes is not None and not os.path.normcase(name).endswith(suffixes):
                 continue  # no glob can match a file of this name (most of a tree's files)
