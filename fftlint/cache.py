@@ -223,6 +223,22 @@ class Cache:
         self.enabled = True
         self._ready = False
         self._warned = False
+        self._files: Any = None
+
+    @property
+    def files(self) -> Any:
+        """The current run's :class:`fftlint.filememo.FileMemo` over this cache (the
+        project files' bytes and hashes, read once per run and remembered across runs),
+        or None before :meth:`begin_run`."""
+        return self._files
+
+    def begin_run(self) -> Any:
+        """Start a run: a fresh file memo (files may have changed since the last run of
+        this process, a language server's say). Returns it."""
+        from fftlint.filememo import FileMemo
+
+        self._files = FileMemo(self if self.enabled else None)
+        return self._files
 
     # -- generic interface (also used by the project index for per-file summaries) ----
     def get(self, namespace: str, key: str) -> Optional[Any]:
@@ -303,6 +319,7 @@ class Cache:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._files = None
 
 
 def default_directory(settings: "Settings") -> str:

@@ -48,3 +48,176 @@ def test_the_default_cache_directory_name_is_skipped_before_it_is_tagged(tmp_pat
     (tmp_path / "app.py").write_text("x = 1\n")
     found = {os.path.relpath(p, tmp_path) for p in discover([str(tmp_path)], [], str(tmp_path))}
     assert found == {"app.py"}
+
+
+# --------------------------------------------------------------------------- file memo
+from fftlint.filememo import SETTLED_NS, FileMemo  # noqa: E402
+
+
+def _settle(path, seconds=60):
+    """Make a file look written ``seconds`` ago (its change time stays now)."""
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def _counting(monkeypatch):
+    reads = []
+    real = FileMemo.data
+
+    def data(self, path):
+        if os.path.abspath(path) not in self._bytes:
+            reads.append(os.path.basename(path))
+        return real(self, path)
+
+    monkeypatch.setattr(FileMemo, "data", data)
+    return reads
+
+
+def test_a_file_is_read_once_per_run_and_not_at_all_when_unchanged_since(tmp_path, monkeypatch):
+    import time
+
+    cache = Cache(str(tmp_path / "c"))
+    f = tmp_path / "m.py"
+    f.write_text("x = 1\n")
+    _settle(str(f))
+    time.sleep(SETTLED_NS / 1e9)  # the change time settles too
+    reads = _counting(monkeypatch)
+    memo = cache.begin_run()
+    first = memo.digest(str(f))
+    assert memo.data(str(f)) == b"x = 1\n" and memo.digest(str(f)) == first
+    assert reads == ["m.py"]
+    memo.save()
+    memo = cache.begin_run()
+    assert memo.digest(str(f)) == first
+    assert reads == ["m.py"]  # the next run trusted the unchanged stat
+
+
+def test_a_rewrite_that_keeps_size_and_modification_time_is_still_seen(tmp_path):
+    cache = Cache(str(tmp_path / "c"))
+    f = tmp_path / "m.py"
+    f.write_text("x = 1\n")
+    memo = cache.begin_run()
+    first = memo.digest(str(f))
+    memo.save()
+    st = os.stat(f)
+    f.write_text("x = 2\n")  # same size, at once: the same mtime on a coarse file system
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    memo = cache.begin_run()
+    assert memo.digest(str(f)) != first
+
+
+def test_derived_facts_follow_the_content(tmp_path):
+    cache = Cache(str(tmp_path / "c"))
+    f = tmp_path / "m.py"
+    f.write_text("class Book(models.Model): pass\n")
+    calls = []
+
+    def marked(data):
+        calls.append(1)
+        return b"Model" in data
+
+    memo = cache.begin_run()
+    assert memo.derived("t", str(f), marked) is True
+    memo.save()
+    assert cache.begin_run().derived("t", str(f), marked) is True
+    assert len(calls) == 1  # remembered by content hash
+    f.write_text("x = 1\n")
+    assert cache.begin_run().derived("t", str(f), marked) is False
+    assert cache.begin_run().derived("t", str(f), marked, salt="other") is False
+    assert len(calls) == 3  # new content, then another salt: computed again
+
+
+def test_a_memo_pickles_without_the_bytes(tmp_path):
+    import pickle
+
+    f = tmp_path / "m.py"
+    f.write_text("x = 1\n")
+    memo = FileMemo()
+    digest = memo.digest(str(f))
+    other = pickle.loads(pickle.dumps(memo))
+    assert other._bytes == {} and other.digest(str(f)) == digest
+
+
+# --------------------------------------------------------------------------- providers
+from fftlint import api  # noqa: E402
+from fftlint.config.settings import Settings  # noqa: E402
+
+MODELS = """from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=10)
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=10)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE)
+"""
+
+MIGRATION = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AddIndex(model_name="book", index=models.Index(fields=["title"], name="book_title")),
+    ]
+"""
+
+
+def _django(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.fftlint]\n")
+    app = tmp_path / "shop"
+    (app / "migrations").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "migrations" / "__init__.py").write_text("")
+    (app / "models.py").write_text(MODELS)
+    (app / "migrations" / "0002_index.py").write_text(MIGRATION)
+    (app / "views.py").write_text("from .models import Book\n\n\ndef titles():\n    return [b.author.name for b in Book.objects.all()]\n")
+    (tmp_path / "schema.sql").write_text("CREATE TABLE shop_extra (id int);\n")
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            _settle(str(path))  # old files: their stats are remembered across runs
+    return app
+
+
+def _project(tmp_path, cache):
+    config = api.make_config(Settings(root=str(tmp_path)), select=["ALL"])
+    files = api.discover_files([str(tmp_path)], config.settings)
+    return api.build_project([str(tmp_path)], files, config, cache)
+
+
+def _facts(tmp_path, cache):
+    from fftlint.cache import project_digest
+
+    project = _project(tmp_path, cache)
+    index = project.facts_of("orm")
+    models = {m.qualname: sorted(f["name"] for f in m.fields) for m in index.models.values()}
+    sql = project.provider("sql-schema")
+    return models, project_digest(list(sql.facts or ())), sql.external_inputs(str(tmp_path / "shop" / "views.py"))
+
+
+def test_warm_runs_reuse_and_edits_between_runs_change_the_facts(tmp_path, monkeypatch):
+    import fftlint.filememo
+
+    monkeypatch.setattr(fftlint.filememo, "SETTLED_NS", 0)  # no waiting for change times to settle
+    app = _django(tmp_path)
+    cache = Cache(str(tmp_path / ".fftlint_cache"))
+    cold = _facts(tmp_path, cache)
+    reads = _counting(monkeypatch)
+    assert _facts(tmp_path, cache) == cold
+    assert reads == []  # a warm run with nothing changed reads no project file
+    # a model file: the index changes (and only that file is read)
+    (app / "models.py").write_text(MODELS.replace("    author = models.ForeignKey(Author, on_delete=models.CASCADE)\n", ""))
+    after_model = _facts(tmp_path, cache)
+    assert after_model[0] != cold[0] and after_model[2] == cold[2]
+    assert reads == ["models.py"]
+    # a migration: the schema facts change
+    (app / "migrations" / "0002_index.py").write_text(MIGRATION.replace('"title"', '"author"'))
+    after_migration = _facts(tmp_path, cache)
+    assert after_migration[1] != after_model[1]
+    # a .sql file: the external inputs of FFT5xx results change
+    from fftlint.analysis.sql import loader
+
+    loader._walks.clear()  # the walk is memoized in-process for a few seconds
+    (tmp_path / "schema.sql").write_text("CREATE TABLE shop_extra (id int, name text);\n")
+    assert _facts(tmp_path, cache)[2] != after_migration[2]

@@ -140,40 +140,47 @@ def crosses_into_stdlib(caller: str, target: str) -> bool:
 # --------------------------------------------------------------------------- sources
 class ModuleSource:
     """The project's modules by name, summarised on first use (cached by content when a
-    cache is given). Plain data, so an index that holds one still pickles."""
+    cache is given). Plain data, so an index that holds one still pickles. Files are read
+    and hashed through the run's :class:`fftlint.filememo.FileMemo` (the cache's, shared
+    with the providers): once per run, and a file unchanged since the last run is not
+    read to know its hash."""
 
     def __init__(self, by_module: Dict[str, Tuple[str, bool]], cache: Any = None, buffers: Optional[Dict[str, str]] = None) -> None:
+        from fftlint.filememo import FileMemo, memo_of
+
         self.by_module = by_module
         self.cache = cache
         self.buffers = buffers or {}
+        self.files = memo_of(cache) or FileMemo()
         self.tops = frozenset(m.split(".", 1)[0] for m in by_module)
         self._digest: Optional[str] = None
 
     def text_of(self, path: str) -> Optional[str]:
-        from fftlint.engine.source import SourceError, read
+        from fftlint.engine.source import SourceError, decode
 
         buffered = self.buffers.get(os.path.abspath(path))
         if buffered is not None:
             return buffered
         try:
-            return read(path).text or None
+            return decode(self.files.data(path), path).text or None
         except (SourceError, OSError):
             return None
 
+    def file_hash(self, path: str) -> str:
+        """The content hash of a file ("?" when it cannot be read)."""
+        buffered = self.buffers.get(os.path.abspath(path))
+        if buffered is not None:
+            return "text:" + hashlib.blake2b(buffered.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+        try:
+            return self.files.digest(path)
+        except OSError:
+            return "?"
+
     def hash_of(self, module: str) -> str:
         """The content hash of a project module's file ("" when it is not one; "?" when
-        it cannot be read), memoized for the run."""
-        memo = self.__dict__.setdefault("_hashes", {})
-        found = memo.get(module)
-        if found is None:
-            entry = self.by_module.get(module)
-            if entry is None:
-                found = ""
-            else:
-                text = self.text_of(entry[0])
-                found = "?" if text is None else hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-            memo[module] = found
-        return found
+        it cannot be read)."""
+        entry = self.by_module.get(module)
+        return "" if entry is None else self.file_hash(entry[0])
 
     def digest(self) -> str:
         """Every module's name and content: what any summary could be made from."""
@@ -181,9 +188,7 @@ class ModuleSource:
             h = hashlib.sha256(f"{code_version()}".encode())
             for module in sorted(self.by_module):
                 path, is_package = self.by_module[module]
-                text = self.text_of(path) or ""
-                h.update(f"\0{module}:{int(is_package)}:".encode("utf-8", "surrogatepass"))
-                h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+                h.update(f"\0{module}:{int(is_package)}:{self.file_hash(path)}".encode("utf-8", "surrogatepass"))
             self._digest = h.hexdigest()
         return self._digest
 
@@ -502,18 +507,21 @@ class ProjectFacts:
             summary = maker()
         elif self.source is not None and module in self.source.by_module:
             path, is_package = self.source.by_module[module]
-            text = self.source.text_of(path)
-            if text is not None:
-                summary = self._cached(text, module, is_package, path)
+            summary = self._cached(module, is_package, path)
         if summary is not None:
             self.add(summary)
         return summary
 
-    def _cached(self, text: str, module: str, is_package: bool, path: str) -> Optional[ModuleSummary]:
-        cache = self.source.cache if self.source is not None else None
+    def _cached(self, module: str, is_package: bool, path: str) -> Optional[ModuleSummary]:
+        """The module's summary from the cache (by the file's content hash: a file
+        unchanged since the last run is not even read), else made from its text."""
+        assert self.source is not None
+        cache = self.source.cache
         key = ""
         if cache is not None:
-            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+            digest = self.source.file_hash(path)
+            if digest == "?":
+                return None
             key = f"{self.summary_key()}:{module}:{int(is_package)}:{digest}"
             try:
                 hit = cache.get(CACHE_NAMESPACE, key)
@@ -521,6 +529,9 @@ class ProjectFacts:
                 hit = None
             if isinstance(hit, ModuleSummary):
                 return hit.moved(path)
+        text = self.source.text_of(path)
+        if text is None:
+            return None
         facts = self.facts_for(module, text) or parse_facts(text, module, is_package, path, self.providers)
         summary = _summarize(facts, path, self.providers) if facts is not None else None
         if summary is not None:
@@ -1040,4 +1051,6 @@ def build(files: Sequence[str], providers: Sequence[Provider] = (), cache: Any =
         by_module.setdefault(module, (path, is_package))
     if cache is not None and not getattr(cache, "enabled", True):
         cache = None
-    return ProjectFacts(ModuleSource(by_module, cache, buffers), providers)
+    source = ModuleSource(by_module, cache, buffers)
+    source.files.save()  # what the providers learned of the files, for the next run
+    return ProjectFacts(source, providers)

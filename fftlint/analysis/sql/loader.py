@@ -170,18 +170,26 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
     import hashlib
 
     from fftlint.analysis.sql.sources import may_teach, summarize
+    from fftlint.filememo import memo_of
 
+    memo = memo_of(cache)  # the run's file memo: a warm run reads only changed files
     out: List[SchemaFacts] = []
     for path in paths:
+        data: Optional[bytes] = None
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            if memo is not None:
+                teaches = memo.derived("sql-teach", path, lambda raw: may_teach(raw.decode("utf-8", "replace"), path), f"{SUMMARY_VERSION}:{path}")
+                content = memo.digest(path)
+            else:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                teaches = may_teach(data.decode("utf-8", "replace"), path)
+                content = hashlib.sha256(data).hexdigest()
         except OSError:
             continue
-        text = data.decode("utf-8", "replace")
-        if not may_teach(text, path):
+        if not teaches:
             continue
-        key = f"{SUMMARY_VERSION}:{hashlib.sha256(data).hexdigest()}:{os.path.abspath(path)}"
+        key = f"{SUMMARY_VERSION}:{content}:{os.path.abspath(path)}"
         facts = None
         if cache is not None:
             try:
@@ -189,6 +197,10 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
             except Exception:  # noqa: BLE001 - a broken cache must not break linting
                 facts = None
         if not isinstance(facts, SchemaFacts):
+            try:
+                text = (data if data is not None else memo.data(path) if memo is not None else b"").decode("utf-8", "replace")
+            except OSError:
+                continue
             facts = summarize(text, path)
             if cache is not None:
                 try:
