@@ -221,3 +221,57 @@ def test_warm_runs_reuse_and_edits_between_runs_change_the_facts(tmp_path, monke
     loader._walks.clear()  # the walk is memoized in-process for a few seconds
     (tmp_path / "schema.sql").write_text("CREATE TABLE shop_extra (id int, name text);\n")
     assert _facts(tmp_path, cache)[2] != after_migration[2]
+
+
+# --------------------------------------------------------------------------- plugins
+def _dist(site, name, text):
+    info = site / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    if text is not None:
+        (info / "entry_points.txt").write_text(text)
+
+
+def test_the_entry_point_pre_scan_finds_only_distributions_that_declare_the_group(tmp_path):
+    from fftlint import registry
+
+    site = tmp_path / "site"
+    _dist(site, "other", "[console_scripts]\nother = other:main\n")
+    _dist(site, "bare", None)
+    assert not registry.may_declare_plugins([str(site), str(tmp_path / "missing")])
+    _dist(site, "acme_rules", "[fftlint.rules]\nacme = acme_rules\n")
+    assert registry.may_declare_plugins([str(site)])
+    # an egg-info, or an entry on the path that is an archive: it may declare some
+    egg = tmp_path / "eggs"
+    (egg / "old.egg-info").mkdir(parents=True)
+    (egg / "old.egg-info" / "entry_points.txt").write_text("[fftlint.rules]\nold = old\n")
+    assert registry.may_declare_plugins([str(egg)])
+    archive = tmp_path / "plugins.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    assert registry.may_declare_plugins([str(archive)])
+
+
+def test_no_plugin_means_no_metadata_import(tmp_path):
+    import subprocess
+    import sys
+
+    import pytest
+
+    if registry_has_plugins():
+        pytest.skip("this interpreter has an fftlint plugin installed: the full scan is the right one")
+    code = (
+        "import sys\n"
+        "from fftlint import registry\n"
+        "registry.all_rules(); registry.families()\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=str(tmp_path))
+    assert out.stdout.strip() == "False"
+
+
+def registry_has_plugins() -> bool:
+    import sys
+
+    from fftlint import registry
+
+    return registry.may_declare_plugins(sys.path)
