@@ -275,3 +275,55 @@ def registry_has_plugins() -> bool:
     from fftlint import registry
 
     return registry.may_declare_plugins(sys.path)
+
+
+# --------------------------------------------------------------------------- singletons
+REGISTRY = """from functools import lru_cache
+
+
+class Registry:
+    @lru_cache(maxsize=100)
+    def store_for(self, uri):
+        return uri
+"""
+
+
+def test_singletons_are_reused_across_runs_until_a_file_that_matters_changes(tmp_path, monkeypatch):
+    import rules.leaks.instances as instances
+    from fftlint.testing import python_files, write_tree
+
+    write_tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/registry.py": REGISTRY,
+        "app/service.py": "from .registry import Registry\n_r = Registry()\n",
+        "app/other.py": "def f():\n    return 1\n",
+    })
+    cache = Cache(str(tmp_path / ".cache"))
+    computed = []
+    real = instances._singletons
+
+    def counting(*args, **kwargs):
+        computed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(instances, "_singletons", counting)
+
+    def run():
+        cache.begin_run()
+        return sorted(cls for _, cls in instances.singletons(python_files(str(tmp_path)), cache))
+
+    assert run() == ["Registry"] and len(computed) == 1
+    assert run() == ["Registry"] and len(computed) == 1  # nothing changed: the last answer
+    (tmp_path / "app" / "other.py").write_text("def f():\n    return 2\n")
+    assert run() == ["Registry"] and len(computed) == 1  # a file that names no candidate
+    (tmp_path / "app" / "new.py").write_text("X = 1\n")
+    assert run() == ["Registry"] and len(computed) == 1  # a new file that names none either
+    # a file that did not matter starts making an instance per call: the answer changes
+    (tmp_path / "app" / "other.py").write_text("from .registry import Registry\n\ndef f():\n    return Registry()\n")
+    assert run() == [] and len(computed) == 2
+    # ... and back: the file now matters, so its change is followed again
+    (tmp_path / "app" / "other.py").write_text("def f():\n    return 3\n")
+    assert run() == ["Registry"] and len(computed) == 3
+    # a candidate's own file changes
+    (tmp_path / "app" / "registry.py").write_text(REGISTRY.replace("@lru_cache(maxsize=100)", "@staticmethod"))
+    assert run() == [] and len(computed) == 4
