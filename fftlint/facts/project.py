@@ -51,6 +51,7 @@ from fftlint.facts.values import (
 
 MAX_DEPTH = 8
 CACHE_NAMESPACE = "facts-summary"
+DETAILS_NAMESPACE = "facts-details"
 _OPS = ("[iter]", "[item]", "[enter]", "[aenter]", "[await]")
 
 
@@ -420,6 +421,16 @@ class ProjectFacts:
             return found
         if module is None:
             return FunctionDetails()
+        key = self._details_key(module, fn.qualname)
+        cache = self.source.cache if self.source is not None else None
+        if key:
+            try:
+                hit = cache.get(DETAILS_NAMESPACE, key)
+            except Exception:  # noqa: BLE001 - a broken cache must not break linting
+                hit = None
+            if isinstance(hit, FunctionDetails):
+                self._details[fn.qualname] = hit
+                return hit
         facts = self.module_facts(module)
         from fftlint.facts.summary import function_details, scope_of_function
 
@@ -429,7 +440,29 @@ class ProjectFacts:
         except RecursionError:
             found = FunctionDetails()
         self._details[fn.qualname] = found
+        if key and facts is not None:
+            try:
+                cache.put(DETAILS_NAMESPACE, key, found)
+            except Exception:  # noqa: BLE001
+                pass
         return found
+
+    def _details_key(self, module: str, qualname: str) -> str:
+        """The cache key of a function's details: what its module's summary is keyed by
+        (summary-time answers of the providers, the file's content), and the function;
+        "" when they are not cached (no cache, a module given as text, a file that is not
+        this project's module, an unreadable file)."""
+        source = self.source
+        if source is None or source.cache is None or module in self._pinned:
+            return ""
+        entry = source.by_module.get(module)
+        summary = self.modules.get(module)
+        if entry is None or summary is None or os.path.abspath(summary.path) != os.path.abspath(entry[0]):
+            return ""
+        digest = source.file_hash(entry[0])
+        if digest == "?":
+            return ""
+        return f"{self.summary_key()}:{module}:{int(entry[1])}:{digest}:{qualname}"
 
     def module_facts(self, module: str) -> Optional["ModuleFacts"]:
         """The binding map (:class:`fftlint.facts.bindings.ModuleFacts`) of project module
