@@ -327,3 +327,27 @@ def test_singletons_are_reused_across_runs_until_a_file_that_matters_changes(tmp
     # a candidate's own file changes
     (tmp_path / "app" / "registry.py").write_text(REGISTRY.replace("@lru_cache(maxsize=100)", "@staticmethod"))
     assert run() == [] and len(computed) == 4
+
+
+# --------------------------------------------------------------------------- call chains
+def test_a_helper_edited_between_runs_changes_the_chain_found_through_it(tmp_path):
+    from fftlint.testing import write_tree
+
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.fftlint]\n",
+        "svc/__init__.py": "",
+        "svc/files.py": "def read_config(path):\n    with open(path) as fh:\n        return fh.read()\n",
+        "svc/views.py": "from .files import read_config\n\n\nasync def handler(path):\n    return read_config(path)\n",
+    })
+    cache = Cache(str(tmp_path / ".fftlint_cache"))
+
+    def codes():
+        config = api.make_config(Settings(root=str(tmp_path)), select=["FFT1"])
+        return sorted(d.code for r in api.lint_paths([str(tmp_path)], config, cache=cache) for d in r.diagnostics if r.path.endswith("views.py"))
+
+    first = codes()
+    assert first and codes() == first  # the warm run answers the same
+    (tmp_path / "svc" / "files.py").write_text("def read_config(path):\n    return {'path': path}\n")
+    assert codes() == []
+    (tmp_path / "svc" / "files.py").write_text("def read_config(path):\n    with open(path) as fh:\n        return fh.read()\n")
+    assert codes() == first
