@@ -59,11 +59,18 @@ class FileMemo:
         self._known_dirty = False
         self._bundles: Dict[str, Dict[str, Tuple[str, Any]]] = {}
         self._dirty: Set[str] = set()
+        self._absolute: Dict[str, str] = {}  # paths as given -> absolute (asked many times)
+
+    def _key(self, path: str) -> str:
+        found = self._absolute.get(path)
+        if found is None:
+            found = self._absolute[path] = os.path.abspath(path)
+        return found
 
     # -- this run ---------------------------------------------------------------------
     def stat(self, path: str) -> Stat:
         """The file's stat (raises OSError), taken once per run."""
-        key = os.path.abspath(path)
+        key = self._key(path)
         found = self._stats.get(key)
         if found is None:
             found = self._stats[key] = _stat_of(os.stat(key))
@@ -71,7 +78,7 @@ class FileMemo:
 
     def data(self, path: str) -> bytes:
         """The file's bytes (raises OSError), read once per run."""
-        key = os.path.abspath(path)
+        key = self._key(path)
         found = self._bytes.get(key)
         if found is not None:
             return found
@@ -88,7 +95,7 @@ class FileMemo:
     def digest(self, path: str) -> str:
         """The hash of the file's bytes (raises OSError): from the last runs when its stat
         is unchanged, else read."""
-        key = os.path.abspath(path)
+        key = self._key(path)
         found = self._digests.get(key)
         if found is not None:
             return found
@@ -111,7 +118,7 @@ class FileMemo:
 
     def forget(self, path: str) -> None:
         """Drop what this run knows of ``path`` (it was written during the run)."""
-        key = os.path.abspath(path)
+        key = self._key(path)
         self._stats.pop(key, None)
         self._digests.pop(key, None)
         data = self._bytes.pop(key, None)
@@ -123,7 +130,7 @@ class FileMemo:
         """``compute(bytes of path)``, remembered by the file's content hash (and ``salt``:
         what else the answer depends on) under ``namespace``; raises OSError when the
         file cannot be read. The value must be small plain data."""
-        key = os.path.abspath(path)
+        key = self._key(path)
         stamp = f"{salt}\0{self.digest(key)}"
         bundle = self._bundle(namespace)
         hit = bundle.get(key)
