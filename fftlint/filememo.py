@@ -85,8 +85,9 @@ class FileMemo:
         st = self.stat(key)  # before reading: a later write changes the stat, never the reverse
         with open(key, "rb") as fh:
             found = fh.read()
-        if key not in self._digests:
-            self._remember(key, st, content_digest(found))
+        # the hash of what was read, even when the last runs' one was trusted: a file
+        # written since this run's stat must not be filed under its old hash
+        self._remember(key, st, content_digest(found))
         if self._held + len(found) <= MAX_HELD_BYTES:
             self._bytes[key] = found
             self._held += len(found)
@@ -137,6 +138,7 @@ class FileMemo:
         if hit is not None and hit[0] == stamp:
             return hit[1]  # type: ignore[no-any-return]
         value = compute(self.data(key))
+        stamp = f"{salt}\0{self.digest(key)}"  # of what was read (it may differ from the stat's)
         bundle[key] = (stamp, value)
         self._dirty.add(namespace)
         return value

@@ -351,3 +351,24 @@ def test_a_helper_edited_between_runs_changes_the_chain_found_through_it(tmp_pat
     assert codes() == []
     (tmp_path / "svc" / "files.py").write_text("def read_config(path):\n    with open(path) as fh:\n        return fh.read()\n")
     assert codes() == first
+
+
+def test_a_file_written_during_the_run_is_hashed_as_read(tmp_path):
+    import time
+
+    cache = Cache(str(tmp_path / "c"))
+    f = tmp_path / "m.py"
+    f.write_text("x = 1\n")
+    _settle(str(f))
+    time.sleep(SETTLED_NS / 1e9)
+    memo = cache.begin_run()
+    old = memo.digest(str(f))
+    memo.save()
+    memo = cache.begin_run()
+    assert memo.digest(str(f)) == old  # trusted from the stat, the file not read
+    f.write_text("x = 22\n")  # written after this run's stat
+    seen = memo.derived("t", str(f), lambda data: data)
+    assert seen == b"x = 22\n" and memo.digest(str(f)) != old
+    # what was derived is filed under the hash of what was read, not the stale one
+    bundle = memo._bundle("t")
+    assert bundle[str(f)][0].endswith(memo.digest(str(f)))

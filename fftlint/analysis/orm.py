@@ -754,6 +754,8 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
                 everything = True
                 continue
             summary = summarize_models(text, module, is_package)
+            if memo is not None:  # the hash of what was read (the file may have changed since)
+                key = f"{SUMMARY_VERSION}:{module}:{int(is_package)}:bytes:{memo.digest(path)}"
             if cache is not None:
                 try:
                     cache.put("orm-models", key, summary)

@@ -318,6 +318,7 @@ class ProjectFacts:
         state = dict(self.__dict__)
         state["overlay"], state["_resolved"], state["_chains"], state["_facts"], state["_details"] = {}, {}, {}, {}, {}
         state["_facts_text"] = {}  # the texts of binding maps that stay behind
+        state.pop("_text_digests", None)
         if self.source is not None:
             # loaded summaries and memos stay in the process that made them; each worker
             # loads (from the cache) what its files reach
@@ -440,6 +441,7 @@ class ProjectFacts:
         except RecursionError:
             found = FunctionDetails()
         self._details[fn.qualname] = found
+        key = self._details_key(module, fn.qualname) if key else ""  # of what was read
         if key and facts is not None:
             try:
                 cache.put(DETAILS_NAMESPACE, key, found)
@@ -459,7 +461,20 @@ class ProjectFacts:
         summary = self.modules.get(module)
         if entry is None or summary is None or os.path.abspath(summary.path) != os.path.abspath(entry[0]):
             return ""
-        digest = source.file_hash(entry[0])
+        at_hand = self._facts.get(module)
+        if at_hand is not None:
+            # the binding map the details would be read from (the linted file's own, made
+            # from the text being linted, which a fix may have changed): keyed by its text
+            text = getattr(at_hand, "text", None)
+            if not isinstance(text, str):
+                return ""
+            memo = self.__dict__.setdefault("_text_digests", {})
+            known = memo.get(module)
+            if known is None or known[0] is not text:
+                known = memo[module] = (text, "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest())
+            digest = known[1]
+        else:
+            digest = source.file_hash(entry[0])
         if digest == "?":
             return ""
         return f"{self.summary_key()}:{module}:{int(entry[1])}:{digest}:{qualname}"
@@ -565,6 +580,8 @@ class ProjectFacts:
         text = self.source.text_of(path)
         if text is None:
             return None
+        if cache is not None:  # the hash of what was read (the file may have changed since)
+            key = f"{self.summary_key()}:{module}:{int(is_package)}:{self.source.file_hash(path)}"
         facts = self.facts_for(module, text) or parse_facts(text, module, is_package, path, self.providers)
         summary = _summarize(facts, path, self.providers) if facts is not None else None
         if summary is not None:

@@ -202,6 +202,8 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
             except OSError:
                 continue
             facts = summarize(text, path)
+            if memo is not None:  # the hash of what was read (the file may have changed since)
+                key = f"{SUMMARY_VERSION}:{memo.digest(path)}:{os.path.abspath(path)}"
             if cache is not None:
                 try:
                     cache.put(CACHE_NAMESPACE, key, facts)
