@@ -220,6 +220,8 @@ def build_project(
     if cache is not None and not getattr(cache, "enabled", True):
         cache = None
     every = project_files(paths, config.settings)  # discovered once for every provider
+    if cache is not None and hasattr(cache, "begin_run"):
+        cache.begin_run()  # one memo of the files' bytes and hashes for every provider
     providers = make_providers(config.rules, config.options)
     for provider in providers:
         provider.bind(provider.project_facts(every, cache))

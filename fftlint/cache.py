@@ -35,6 +35,16 @@ FORMAT = "2"  # bump when the layout of entries changes (2: results carry their 
 
 _README = "This directory is fftlint's cache; it is safe to delete.\n"
 _GITIGNORE = "# Automatically created by fftlint.\n*\n"
+#: https://bford.info/cachedir/ -- backup tools, and file walks (ours included), skip it
+CACHEDIR_TAG = "CACHEDIR.TAG"
+_CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by fftlint.\n"
+
+
+def skips_directory(path: str) -> bool:
+    """Whether a walk of the project skips directory ``path``: a cache directory (ours by
+    its default name, any tool's by its ``CACHEDIR.TAG``) holds no source, and a warm
+    cache holds thousands of entries that a walk would otherwise list on every run."""
+    return os.path.basename(path) == DEFAULT_DIRNAME or os.path.isfile(os.path.join(path, CACHEDIR_TAG))
 
 
 def _digest(*parts: str) -> str:
@@ -213,6 +223,22 @@ class Cache:
         self.enabled = True
         self._ready = False
         self._warned = False
+        self._files: Any = None
+
+    @property
+    def files(self) -> Any:
+        """The current run's :class:`fftlint.filememo.FileMemo` over this cache (the
+        project files' bytes and hashes, read once per run and remembered across runs),
+        or None before :meth:`begin_run`."""
+        return self._files
+
+    def begin_run(self) -> Any:
+        """Start a run: a fresh file memo (files may have changed since the last run of
+        this process, a language server's say). Returns it."""
+        from fftlint.filememo import FileMemo
+
+        self._files = FileMemo(self if self.enabled else None)
+        return self._files
 
     # -- generic interface (also used by the project index for per-file summaries) ----
     def get(self, namespace: str, key: str) -> Optional[Any]:
@@ -274,7 +300,7 @@ class Cache:
         if self._ready:
             return
         os.makedirs(self.directory, exist_ok=True)
-        for name, text in (("README", _README), (".gitignore", _GITIGNORE)):
+        for name, text in (("README", _README), (".gitignore", _GITIGNORE), (CACHEDIR_TAG, _CACHEDIR_TAG)):
             marker = os.path.join(self.directory, name)
             if not os.path.exists(marker):
                 with open(marker, "w", encoding="utf-8") as fh:
@@ -293,6 +319,7 @@ class Cache:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._files = None
 
 
 def default_directory(settings: "Settings") -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import pkgutil
 import sys
 from functools import lru_cache
@@ -188,15 +189,47 @@ def _builtin_modules() -> Iterable[str]:
             yield info.name
 
 
-def _entry_points() -> Iterable[object]:
+def may_declare_plugins(path: Sequence[str]) -> bool:
+    """Whether a distribution on ``path`` (``sys.path``) may declare an entry point of
+    :data:`ENTRY_POINT_GROUP`: some ``*.dist-info`` / ``*.egg-info`` (an egg's ``EGG-INFO``) holds an
+    ``entry_points.txt`` that names the group, or an entry is an archive (a zip import
+    path, not looked into). False lets a run skip ``importlib.metadata`` altogether: its
+    import and scan of every distribution cost more than the rest of a one-file run's
+    start-up. Bytes-level and conservative: a mention of the group in a comment counts."""
+    needle = f"[{ENTRY_POINT_GROUP}]".encode()
+    for entry in path:
+        directory = entry or "."
+        try:
+            with os.scandir(directory) as it:
+                names = [e.name for e in it if e.name.endswith((".dist-info", ".egg-info")) or e.name == "EGG-INFO"]
+        except NotADirectoryError:
+            return True  # an archive on the path
+        except OSError:
+            continue  # missing: nothing to import from there
+        for name in names:
+            try:
+                with open(os.path.join(directory, name, "entry_points.txt"), "rb") as fh:
+                    if needle in fh.read():
+                        return True
+            except OSError:
+                continue
+    return False
+
+
+@lru_cache(maxsize=1)
+def _entry_points() -> Tuple[object, ...]:
+    """This process's entry points of the group (found once: :func:`families` and
+    :func:`all_rules` both ask)."""
+    if not may_declare_plugins(sys.path):
+        return ()
     try:
         from importlib.metadata import entry_points
     except ImportError:  # pragma: no cover
-        return []
+        return ()
     eps = entry_points()
     if hasattr(eps, "select"):
-        return eps.select(group=ENTRY_POINT_GROUP)
-    return eps.get(ENTRY_POINT_GROUP, [])  # type: ignore[attr-defined]  # Python 3.9
+        return tuple(eps.select(group=ENTRY_POINT_GROUP))
+    return tuple(eps.get(ENTRY_POINT_GROUP, []))  # type: ignore[attr-defined]  # Python 3.9
 
 
 @lru_cache(maxsize=1)

@@ -758,37 +758,50 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
     summarised with ``ast``; unreadable files are skipped. ``cache`` (optional) has
     ``get(namespace, key)`` / ``put(namespace, key, value)``. ``words``: strings to look
     for in every file on the way (:attr:`ModelIndex.words_seen`; pre-filters ask "does
-    the project use a database library at all")."""
+    the project use a database library at all"). With the run's file memo (a
+    :class:`fftlint.cache.Cache` carries one) and no ``read``, what each file holds of
+    the markers and words is remembered by its content hash: a warm run reads only the
+    files that changed."""
     import hashlib
 
     from fftlint.engine.run import module_name_for
+    from fftlint.filememo import memo_of
 
+    memo = memo_of(cache) if read is None else None
     if read is None:
         from fftlint.engine.source import read as read_source
 
         def read(path: str) -> str:
             return read_source(path).text
 
+    words = tuple(words)
+    salt = f"{SUMMARY_VERSION}:{MODEL_MARKERS!r}:{words!r}"
     summaries = []
-    unseen = set(words)
     seen: Set[str] = set()
+    everything = False  # an unreadable file: assume it says every word
     for path in files:
         if not path.endswith((".py", ".pyi")):
             continue
+        text: Optional[str] = None
         try:
-            text = read(path)
+            if memo is not None:
+                hits, marked = memo.derived("orm-scan", path, lambda data: _scan(_decoded(data, path), words), salt)
+            else:
+                text = read(path)
+                hits, marked = _scan(text, words)
         except Exception:  # noqa: BLE001 - an unreadable file is reported by the linter itself
-            seen.update(unseen)  # unknown: assume it says everything
-            unseen.clear()
+            everything = True
             continue
-        if unseen:
-            hits = {w for w in unseen if w in text}
-            seen |= hits
-            unseen -= hits
-        if not any(marker in text for marker in MODEL_MARKERS):
+        seen.update(hits)
+        if not marked:
             continue
         module, is_package = module_name_for(path)
-        key = f"{SUMMARY_VERSION}:{module}:{int(is_package)}:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        if memo is not None:  # by the bytes' hash: a cached summary needs no read
+            content = "bytes:" + memo.digest(path)
+        else:
+            assert text is not None
+            content = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        key = f"{SUMMARY_VERSION}:{module}:{int(is_package)}:{content}"
         summary = None
         if cache is not None:
             try:
@@ -796,7 +809,15 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
             except Exception:  # noqa: BLE001
                 summary = None
         if summary is None:
+            try:
+                if text is None:
+                    text = _decoded(memo.data(path), path) if memo is not None else read(path)
+            except Exception:  # noqa: BLE001 - vanished since
+                everything = True
+                continue
             summary = summarize_models(text, module, is_package)
+            if memo is not None:  # the hash of what was read (the file may have changed since)
+                key = f"{SUMMARY_VERSION}:{module}:{int(is_package)}:bytes:{memo.digest(path)}"
             if cache is not None:
                 try:
                     cache.put("orm-models", key, summary)
@@ -804,7 +825,20 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
                     pass
         if summary["models"]:
             summaries.append(summary)
+    if everything:
+        seen.update(words)
     index = ModelIndex(summaries)
     if words:
         index.words_seen = frozenset(seen)
     return index
+
+
+def _decoded(data: bytes, path: str) -> str:
+    from fftlint.engine.source import decode
+
+    return decode(data, path).text
+
+
+def _scan(text: str, words: Sequence[str]) -> Tuple[FrozenSet[str], bool]:
+    """The ``words`` a file's text holds, and whether it mentions a model marker."""
+    return frozenset(w for w in words if w in text), any(marker in text for marker in MODEL_MARKERS)

@@ -8,6 +8,8 @@ import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable, List, Sequence, Tuple
 
+from fftlint.cache import skips_directory
+
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
@@ -58,7 +60,7 @@ def discover(paths: Iterable[str], excludes: Sequence[str], root: str = ".", for
             for d in sorted(dirnames):
                 full = os.path.join(dirpath, d)
                 rel = _rel(full, root)
-                if not _excluded(rel, d, excludes):
+                if not _excluded(rel, d, excludes) and not skips_directory(full):
                     kept.append(d)
             dirnames[:] = kept
             for f in sorted(filenames):

@@ -51,6 +51,7 @@ from fftlint.facts.values import (
 
 MAX_DEPTH = 8
 CACHE_NAMESPACE = "facts-summary"
+DETAILS_NAMESPACE = "facts-details"
 _OPS = ("[iter]", "[item]", "[enter]", "[aenter]", "[await]")
 
 
@@ -140,40 +141,47 @@ def crosses_into_stdlib(caller: str, target: str) -> bool:
 # --------------------------------------------------------------------------- sources
 class ModuleSource:
     """The project's modules by name, summarised on first use (cached by content when a
-    cache is given). Plain data, so an index that holds one still pickles."""
+    cache is given). Plain data, so an index that holds one still pickles. Files are read
+    and hashed through the run's :class:`fftlint.filememo.FileMemo` (the cache's, shared
+    with the providers): once per run, and a file unchanged since the last run is not
+    read to know its hash."""
 
     def __init__(self, by_module: Dict[str, Tuple[str, bool]], cache: Any = None, buffers: Optional[Dict[str, str]] = None) -> None:
+        from fftlint.filememo import FileMemo, memo_of
+
         self.by_module = by_module
         self.cache = cache
         self.buffers = buffers or {}
+        self.files = memo_of(cache) or FileMemo()
         self.tops = frozenset(m.split(".", 1)[0] for m in by_module)
         self._digest: Optional[str] = None
 
     def text_of(self, path: str) -> Optional[str]:
-        from fftlint.engine.source import SourceError, read
+        from fftlint.engine.source import SourceError, decode
 
         buffered = self.buffers.get(os.path.abspath(path))
         if buffered is not None:
             return buffered
         try:
-            return read(path).text or None
+            return decode(self.files.data(path), path).text or None
         except (SourceError, OSError):
             return None
 
+    def file_hash(self, path: str) -> str:
+        """The content hash of a file ("?" when it cannot be read)."""
+        buffered = self.buffers.get(os.path.abspath(path))
+        if buffered is not None:
+            return "text:" + hashlib.blake2b(buffered.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+        try:
+            return self.files.digest(path)
+        except OSError:
+            return "?"
+
     def hash_of(self, module: str) -> str:
         """The content hash of a project module's file ("" when it is not one; "?" when
-        it cannot be read), memoized for the run."""
-        memo = self.__dict__.setdefault("_hashes", {})
-        found = memo.get(module)
-        if found is None:
-            entry = self.by_module.get(module)
-            if entry is None:
-                found = ""
-            else:
-                text = self.text_of(entry[0])
-                found = "?" if text is None else hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-            memo[module] = found
-        return found
+        it cannot be read)."""
+        entry = self.by_module.get(module)
+        return "" if entry is None else self.file_hash(entry[0])
 
     def digest(self) -> str:
         """Every module's name and content: what any summary could be made from."""
@@ -181,9 +189,7 @@ class ModuleSource:
             h = hashlib.sha256(f"{code_version()}".encode())
             for module in sorted(self.by_module):
                 path, is_package = self.by_module[module]
-                text = self.text_of(path) or ""
-                h.update(f"\0{module}:{int(is_package)}:".encode("utf-8", "surrogatepass"))
-                h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+                h.update(f"\0{module}:{int(is_package)}:{self.file_hash(path)}".encode("utf-8", "surrogatepass"))
             self._digest = h.hexdigest()
         return self._digest
 
@@ -312,6 +318,7 @@ class ProjectFacts:
         state = dict(self.__dict__)
         state["overlay"], state["_resolved"], state["_chains"], state["_facts"], state["_details"] = {}, {}, {}, {}, {}
         state["_facts_text"] = {}  # the texts of binding maps that stay behind
+        state.pop("_text_digests", None)
         if self.source is not None:
             # loaded summaries and memos stay in the process that made them; each worker
             # loads (from the cache) what its files reach
@@ -415,6 +422,16 @@ class ProjectFacts:
             return found
         if module is None:
             return FunctionDetails()
+        key = self._details_key(module, fn.qualname)
+        cache = self.source.cache if self.source is not None else None
+        if key:
+            try:
+                hit = cache.get(DETAILS_NAMESPACE, key)
+            except Exception:  # noqa: BLE001 - a broken cache must not break linting
+                hit = None
+            if isinstance(hit, FunctionDetails):
+                self._details[fn.qualname] = hit
+                return hit
         facts = self.module_facts(module)
         from fftlint.facts.summary import function_details, scope_of_function
 
@@ -424,7 +441,43 @@ class ProjectFacts:
         except RecursionError:
             found = FunctionDetails()
         self._details[fn.qualname] = found
+        key = self._details_key(module, fn.qualname) if key else ""  # of what was read
+        if key and facts is not None:
+            try:
+                cache.put(DETAILS_NAMESPACE, key, found)
+            except Exception:  # noqa: BLE001
+                pass
         return found
+
+    def _details_key(self, module: str, qualname: str) -> str:
+        """The cache key of a function's details: what its module's summary is keyed by
+        (summary-time answers of the providers, the file's content), and the function;
+        "" when they are not cached (no cache, a module given as text, a file that is not
+        this project's module, an unreadable file)."""
+        source = self.source
+        if source is None or source.cache is None or module in self._pinned:
+            return ""
+        entry = source.by_module.get(module)
+        summary = self.modules.get(module)
+        if entry is None or summary is None or os.path.abspath(summary.path) != os.path.abspath(entry[0]):
+            return ""
+        at_hand = self._facts.get(module)
+        if at_hand is not None:
+            # the binding map the details would be read from (the linted file's own, made
+            # from the text being linted, which a fix may have changed): keyed by its text
+            text = getattr(at_hand, "text", None)
+            if not isinstance(text, str):
+                return ""
+            memo = self.__dict__.setdefault("_text_digests", {})
+            known = memo.get(module)
+            if known is None or known[0] is not text:
+                known = memo[module] = (text, "text:" + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest())
+            digest = known[1]
+        else:
+            digest = source.file_hash(entry[0])
+        if digest == "?":
+            return ""
+        return f"{self.summary_key()}:{module}:{int(entry[1])}:{digest}:{qualname}"
 
     def module_facts(self, module: str) -> Optional["ModuleFacts"]:
         """The binding map (:class:`fftlint.facts.bindings.ModuleFacts`) of project module
@@ -502,18 +555,21 @@ class ProjectFacts:
             summary = maker()
         elif self.source is not None and module in self.source.by_module:
             path, is_package = self.source.by_module[module]
-            text = self.source.text_of(path)
-            if text is not None:
-                summary = self._cached(text, module, is_package, path)
+            summary = self._cached(module, is_package, path)
         if summary is not None:
             self.add(summary)
         return summary
 
-    def _cached(self, text: str, module: str, is_package: bool, path: str) -> Optional[ModuleSummary]:
-        cache = self.source.cache if self.source is not None else None
+    def _cached(self, module: str, is_package: bool, path: str) -> Optional[ModuleSummary]:
+        """The module's summary from the cache (by the file's content hash: a file
+        unchanged since the last run is not even read), else made from its text."""
+        assert self.source is not None
+        cache = self.source.cache
         key = ""
         if cache is not None:
-            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+            digest = self.source.file_hash(path)
+            if digest == "?":
+                return None
             key = f"{self.summary_key()}:{module}:{int(is_package)}:{digest}"
             try:
                 hit = cache.get(CACHE_NAMESPACE, key)
@@ -521,6 +577,11 @@ class ProjectFacts:
                 hit = None
             if isinstance(hit, ModuleSummary):
                 return hit.moved(path)
+        text = self.source.text_of(path)
+        if text is None:
+            return None
+        if cache is not None:  # the hash of what was read (the file may have changed since)
+            key = f"{self.summary_key()}:{module}:{int(is_package)}:{self.source.file_hash(path)}"
         facts = self.facts_for(module, text) or parse_facts(text, module, is_package, path, self.providers)
         summary = _summarize(facts, path, self.providers) if facts is not None else None
         if summary is not None:
@@ -1040,4 +1101,6 @@ def build(files: Sequence[str], providers: Sequence[Provider] = (), cache: Any =
         by_module.setdefault(module, (path, is_package))
     if cache is not None and not getattr(cache, "enabled", True):
         cache = None
-    return ProjectFacts(ModuleSource(by_module, cache, buffers), providers)
+    source = ModuleSource(by_module, cache, buffers)
+    source.files.save()  # what the providers learned of the files, for the next run
+    return ProjectFacts(source, providers)

@@ -71,16 +71,66 @@ class InstancesProvider(Provider):
 
 
 def singletons(files: Sequence[str], cache: Any = None) -> FrozenSet[Tuple[str, str]]:
+    from fftlint.filememo import memo_of
+
+    memo = memo_of(cache)
+    if memo is None:
+        return _singletons(files, cache)[0]
+    decorators = _cache_decorator_names()
+    key = _digest(b"", "whole", ",".join(sorted(decorators)))
+    try:
+        inputs = {os.path.abspath(p): memo.digest(p) for p in files if p.endswith(".py")}
+    except OSError:
+        return frozenset()  # a file we cannot read may make instances: unknown
+    last = cache.get(_NAMESPACE, key)
+    if isinstance(last, tuple) and len(last) == 4 and _still(last, inputs, memo, decorators):
+        return last[3]  # type: ignore[no-any-return]
+    found, scanned, matched = _singletons(files, cache, memo.data)
+    cache.put(_NAMESPACE, key, (inputs, frozenset(scanned), frozenset(matched), found))
+    return found
+
+
+def _still(last: Tuple[Any, ...], inputs: Dict[str, str], memo: Any, decorators: FrozenSet[str]) -> bool:
+    """Whether the last run's answer holds for ``inputs`` (path -> content hash): every
+    file that changed, appeared or went was neither a candidate's nor one whose references
+    were read, and none now defines a candidate or names a class the last run looked for.
+    Such a file made no difference then and makes none now (the answer does not depend on
+    the order files are read in)."""
+    before, scanned, matched, _ = last
+    changed = {p for p in inputs if before.get(p) != inputs[p]} | {p for p in before if p not in inputs}
+    for path in changed:
+        if path in matched:
+            return False
+        if path not in inputs:
+            continue
+        try:
+            data = memo.data(path)
+        except OSError:
+            return False
+        if b"cache" in data and any(m.group(1).decode() in decorators for m in _CACHED_METHOD.finditer(data)):
+            return False
+        if any(n.encode() in data for n in scanned):
+            return False
+    return True
+
+
+def _singletons(files: Sequence[str], cache: Any = None, read: Any = None) -> Tuple[FrozenSet[Tuple[str, str]], Set[str], Set[str]]:
+    """The singletons, the class names looked for, and the files that defined a candidate
+    or whose references were read."""
     texts: Dict[str, bytes] = {}
     for path in files:
         if not path.endswith(".py"):
             continue
         try:
+            if read is not None:
+                texts[os.path.abspath(path)] = read(path)
+                continue
             with open(path, "rb") as fh:
                 texts[os.path.abspath(path)] = fh.read()
         except OSError:
-            return frozenset()  # a file we cannot read may make instances: unknown
+            return frozenset(), set(), set()  # a file we cannot read may make instances: unknown
     decorators = _cache_decorator_names()
+    matched: Set[str] = set()
     candidates: Dict[str, List[str]] = {}  # class name -> files defining it
     for path, data in texts.items():
         if b"cache" not in data:  # the pattern's decorator name holds it: most files are out at once
@@ -89,8 +139,9 @@ def singletons(files: Sequence[str], cache: Any = None) -> FrozenSet[Tuple[str, 
             continue
         for cls in _cached_classes(path, data, decorators, cache):
             candidates.setdefault(cls, []).append(path)
+            matched.add(path)
     if not candidates:
-        return frozenset()
+        return frozenset(), set(), matched
     # every reference to the candidates and (transitively) their subclasses; a candidate
     # with one reference that is not a once-per-process instantiation is decided (unknown),
     # and its names are not looked for any further
@@ -113,6 +164,7 @@ def singletons(files: Sequence[str], cache: Any = None) -> FrozenSet[Tuple[str, 
             needles = [n for n in live if n.encode() in data]
             if not needles:
                 continue
+            matched.add(path)
             for name, found in _references(path, data, frozenset(needles), cache).items():
                 stats.setdefault(name, _Stats()).merge(found)
                 if found.other:
@@ -136,7 +188,7 @@ def singletons(files: Sequence[str], cache: Any = None) -> FrozenSet[Tuple[str, 
             merged.merge(stats.get(member, _Stats()))
         if merged.once and not merged.other:
             out.update((p, name) for p in paths)
-    return frozenset(out)
+    return frozenset(out), scanned, matched
 
 
 def _indented_call(data: bytes, names: Iterable[str]) -> bool:

@@ -71,12 +71,19 @@ class LeaksProvider(Provider):
     def project_facts(self, files: Sequence[str], cache: Any = None) -> FrozenSet[str]:
         """The catalog's registration words some project file contains (a pre-check:
         with none, no project function registers anything)."""
+        from fftlint.filememo import memo_of
+
         words = self.words()
+        memo = memo_of(cache)  # the run's file memo: remembered by content hash
+        salt = ",".join(sorted(words))
         seen: Set[str] = set()
         for path in files:
             if len(seen) == len(words):
                 break
             try:
+                if memo is not None:
+                    seen |= memo.derived("leaks-words", path, lambda data: frozenset(w for w in words if w.encode() in data), salt)
+                    continue
                 with open(path, "rb") as fh:
                     data = fh.read()
             except OSError:

@@ -159,11 +159,13 @@ def test_index_is_plain_picklable_data(tmp_path):
 class DictCache:
     def __init__(self):
         self.data, self.gets, self.hits = {}, 0, 0
+        self.hits_by_namespace = {}
 
     def get(self, namespace, key):
         self.gets += 1
         value = self.data.get((namespace, key))
-        self.hits += value is not None
+        self.hits += value is not None and namespace == "facts-summary"  # summaries
+        self.hits_by_namespace[namespace] = self.hits_by_namespace.get(namespace, 0) + (value is not None)
         return value
 
     def put(self, namespace, key, value):
@@ -180,6 +182,7 @@ def test_summaries_are_cached_by_content(tmp_path):
     second = index_of(files, cache)
     assert chain(second, "svc.load_config") == ("load_config", "read_file", "open")
     assert cache.hits == len(second.modules) > 0 and second.stable_digest() == first.stable_digest()
+    assert cache.hits_by_namespace.get("facts-details", 0) > 0  # the bodies read for the chain: not parsed again
     (tmp_path / "svc" / "config.py").write_text("def load_config(path='x'):\n    return {}\n")
     third = index_of(files, cache)
     assert chain(third, "svc.load_config") is None

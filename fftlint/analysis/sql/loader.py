@@ -74,8 +74,10 @@ def sql_files(root: str, globs: Sequence[str] = ("**/*.sql",)) -> List[str]:
         return hit[1]
     found: List[str] = []
     suffixes = _name_suffixes(globs)
+    from fftlint.cache import skips_directory
+
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info") and not skips_directory(os.path.join(dirpath, d)))
         for name in sorted(filenames):
             if suffixes is not None and not os.path.normcase(name).endswith(suffixes):
                 continue  # no glob can match a file of this name (most of a tree's files)
@@ -168,18 +170,26 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
     import hashlib
 
     from fftlint.analysis.sql.sources import may_teach, summarize
+    from fftlint.filememo import memo_of
 
+    memo = memo_of(cache)  # the run's file memo: a warm run reads only changed files
     out: List[SchemaFacts] = []
     for path in paths:
+        data: Optional[bytes] = None
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            if memo is not None:
+                teaches = memo.derived("sql-teach", path, lambda raw: may_teach(raw.decode("utf-8", "replace"), path), f"{SUMMARY_VERSION}:{path}")
+                content = memo.digest(path)
+            else:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                teaches = may_teach(data.decode("utf-8", "replace"), path)
+                content = hashlib.sha256(data).hexdigest()
         except OSError:
             continue
-        text = data.decode("utf-8", "replace")
-        if not may_teach(text, path):
+        if not teaches:
             continue
-        key = f"{SUMMARY_VERSION}:{hashlib.sha256(data).hexdigest()}:{os.path.abspath(path)}"
+        key = f"{SUMMARY_VERSION}:{content}:{os.path.abspath(path)}"
         facts = None
         if cache is not None:
             try:
@@ -187,7 +197,13 @@ def python_schema_facts(paths: Sequence[str], cache: Any = None) -> List[SchemaF
             except Exception:  # noqa: BLE001 - a broken cache must not break linting
                 facts = None
         if not isinstance(facts, SchemaFacts):
+            try:
+                text = (data if data is not None else memo.data(path) if memo is not None else b"").decode("utf-8", "replace")
+            except OSError:
+                continue
             facts = summarize(text, path)
+            if memo is not None:  # the hash of what was read (the file may have changed since)
+                key = f"{SUMMARY_VERSION}:{memo.digest(path)}:{os.path.abspath(path)}"
             if cache is not None:
                 try:
                     cache.put(CACHE_NAMESPACE, key, facts)
