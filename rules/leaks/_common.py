@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -123,7 +123,7 @@ class LeakFacts:
     text look-ups, import aliases and the body spans of every function (the last two from
     the shared node walk, made only when a check gets that far)."""
 
-    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned", "_holders", "_resolved", "_lambdas")
+    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned", "_holders", "_resolved", "_lambdas", "_opaque")
 
     def __init__(self, view: Any) -> None:
         self.text: str = view.text
@@ -136,6 +136,7 @@ class LeakFacts:
         self._holders: Optional[Set[str]] = None
         self._resolved: Dict[int, Optional[Any]] = {}
         self._lambdas: Optional[List[Tuple[Position, Position]]] = None
+        self._opaque: Optional[FrozenSet[str]] = None
 
     @property
     def aliases(self) -> Dict[str, Set[str]]:
@@ -172,8 +173,11 @@ class LeakFacts:
 
     @property
     def opaque(self) -> Any:
-        """Names the facts layer may resolve through other modules or assignments."""
-        return self._view.opaque_names()
+        """Names the facts layer may resolve through other modules or assignments (asked
+        once per call site by several checks: the union is made once per file)."""
+        if self._opaque is None:
+            self._opaque = self._view.opaque_names()
+        return self._opaque
 
     def may_hold_instance(self, name: str) -> bool:
         """``name`` can be bound to an instance marker: only an assignment (``=``, ``:=``,
@@ -239,6 +243,58 @@ class LeakFacts:
             if span[0] <= pos <= span[1] and (best is None or span[0] > best[0]):
                 best = span
         return best[2] if best is not None else None
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def comprehension_values(view: Any, expr: ast.AST) -> Optional[Any]:
+    """What ``expr`` may be when its root is a target of the comprehensions around it
+    (``[f(x) for f in funcs]``), where ``view.values_at`` cannot tell: each target holds
+    the items of its iterable, as the walker's overlay binds them for the rules (the
+    first iterable of a comprehension seen from outside it, later ones after the earlier
+    targets). None when that cannot be told here either: no project, a lambda or walrus
+    in the way, a name the comprehensions do not bind."""
+    from fftlint.facts.bindings import unpack
+
+    project = view.project
+    root = expr
+    while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if not isinstance(root, ast.Name) or project is None or not hasattr(project, "resolve"):
+        return None
+    pos = (expr.lineno, expr.col_offset)  # type: ignore[attr-defined]
+
+    def inside(node: ast.AST) -> bool:
+        end = (getattr(node, "end_lineno", None) or 1 << 30, getattr(node, "end_col_offset", None) or 0)
+        return (node.lineno, node.col_offset) <= pos < end  # type: ignore[attr-defined]
+
+    if any(inside(fn) for fn in view.nodes(ast.Lambda)):
+        return None  # lambda parameters are unknown to the rules; not followed here
+    around = sorted((c for c in view.nodes(*_COMPREHENSIONS) if inside(c)), key=lambda c: (c.lineno, c.col_offset))  # type: ignore[attr-defined]
+    if not around:
+        return None
+    mentioned = {n.id for c in around for g in c.generators for n in ast.walk(g.iter) if isinstance(n, ast.Name)}  # type: ignore[attr-defined]
+    mentioned.update(n.id for n in ast.walk(expr) if isinstance(n, ast.Name))
+    if any(isinstance(n.target, ast.Name) and n.target.id in mentioned for n in view.nodes(ast.NamedExpr)):  # type: ignore[attr-defined]
+        return None  # a walrus binds it in the enclosing function (``values_at`` gives up too)
+    from fftlint.engine.prefilter import _statement_at  # the statement ``values_at`` uses
+
+    ordinal = _statement_at(view, expr)
+    if ordinal < 0:
+        return None
+    facts = view.facts
+    overlay: Dict[str, Any] = {}
+    for comp in around:
+        for gen in comp.generators:  # type: ignore[attr-defined]
+            if inside(gen.iter):
+                break  # ``expr`` is in this iterable: this and later targets are not bound there
+            items = project.resolve(facts.items(facts.values(gen.iter, ordinal, dict(overlay))))
+            for name, values in unpack(gen.target, items, facts):
+                overlay[name] = values
+    if root.id not in overlay:
+        return None
+    return project.resolve(facts.values(expr, ordinal, overlay))
 
 
 def leak_facts(view: Any) -> LeakFacts:

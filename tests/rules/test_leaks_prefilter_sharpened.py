@@ -1,0 +1,137 @@
+"""The FFT3xx pre-checks mirror more of their rules' verdicts on the ``ast``: each case is
+a file the check now rejects (the rule, run without any pre-filter, reports nothing) and
+its look-alike that the rule reports, which the check must keep. Run over a small project
+so that the facts layer resolves what the rules resolve."""
+
+from __future__ import annotations
+
+from typing import Dict
+
+import pytest
+
+from fftlint import api
+from fftlint.config.settings import Settings
+from fftlint.testing import lint_tree, write_tree
+
+
+def _project(root):
+    config = api.make_config(Settings(root=str(root)), select=["ALL"])
+    files = sorted(str(p) for p in root.rglob("*.py"))
+    return api.build_project([str(root)], files, config)
+
+
+def _passes(root, rel: str, code: str) -> bool:
+    from fftlint.engine.asts import parse
+    from fftlint.engine.prefilter import AstView
+    from fftlint.engine.run import module_name_for
+    from fftlint.registry import lookup
+
+    project = _project(root)
+    path = str(root / rel)
+    text = (root / rel).read_text()
+    module, is_package = module_name_for(path)
+    view = AstView(parse(text, path), text, path, {}, project, module, is_package)
+    return bool(lookup(code).could_match(view))
+
+
+def _reports(root, rel: str, code: str) -> int:
+    return sum(1 for path, d in lint_tree(root, [code], prefilter=False) if path == rel and d.code == code)
+
+
+def _check(tmp_path, files: Dict[str, str], rel: str, code: str, expected: bool) -> None:
+    write_tree(tmp_path, files)
+    assert bool(_reports(tmp_path, rel, code)) is expected, f"{code} on {rel}: the rule's verdict changed"
+    if expected:
+        assert _passes(tmp_path, rel, code), f"{code}.could_match drops a file the rule reports on"
+    else:
+        assert not _passes(tmp_path, rel, code), f"{code}.could_match lets through a file the rule cannot report on"
+
+
+# -- FFT301: a name a comprehension binds holds its iterable's items ------------------
+COMPREHENSION = {
+    "pkg/__init__.py": "",
+    "pkg/cal.py": """
+        import atexit
+
+        def run(funcs, x):
+            return [f(x) for f in funcs]
+
+        def weak_refs(refs):
+            return [wr() for wr in refs if wr is not None]
+    """,
+}
+COMPREHENSION_KEEP = {
+    "pkg/__init__.py": "",
+    "pkg/cal.py": """
+        import atexit
+
+        def flush_all(pending):
+            return [reg(p.flush) for reg in (atexit.register,) for p in pending]
+    """,
+}
+
+
+def test_fft301_comprehension_target_of_unknown_items_is_rejected(tmp_path):
+    _check(tmp_path, COMPREHENSION, "pkg/cal.py", "FFT301", False)
+
+
+def test_fft301_comprehension_target_holding_a_registration_is_kept(tmp_path):
+    _check(tmp_path, COMPREHENSION_KEEP, "pkg/cal.py", "FFT301", True)
+
+
+# -- FFT301: set-up code in a loop registers once per item when the loop varies it ----
+LOOP_VARIES = {
+    "pkg/__init__.py": "",
+    "pkg/boot.py": """
+        import faulthandler
+
+        def setup_process(signals, fd):
+            for signum in signals:
+                faulthandler.register(signum, chain=True, file=fd)
+    """,
+}
+LOOP_REPEATS = {
+    "pkg/__init__.py": "",
+    "pkg/boot.py": """
+        import faulthandler
+
+        def setup_process(signals, fd):
+            for signum in signals:
+                faulthandler.register(10, chain=True, file=fd)
+    """,
+}
+LOOP_METHOD_VARIES = {
+    "pkg/__init__.py": "",
+    "pkg/logs.py": """
+        import logging
+
+        def configure(names):
+            for name in names:
+                log = logging.getLogger(name)
+                log.addHandler(logging.StreamHandler())
+    """,
+}
+LOOP_METHOD_REPEATS = {
+    "pkg/__init__.py": "",
+    "pkg/logs.py": """
+        import logging
+
+        def configure(names):
+            log = logging.getLogger("app")
+            for name in names:
+                log.addHandler(logging.StreamHandler(name))
+    """,
+}
+
+
+@pytest.mark.parametrize(
+    "files, rel, expected",
+    [
+        pytest.param(LOOP_VARIES, "pkg/boot.py", False, id="call-varies"),
+        pytest.param(LOOP_REPEATS, "pkg/boot.py", True, id="call-repeats"),
+        pytest.param(LOOP_METHOD_VARIES, "pkg/logs.py", False, id="receiver-varies"),
+        pytest.param(LOOP_METHOD_REPEATS, "pkg/logs.py", True, id="receiver-repeats"),
+    ],
+)
+def test_fft301_setup_code_in_a_loop(tmp_path, files, rel, expected):
+    _check(tmp_path, files, rel, "FFT301", expected)
