@@ -135,3 +135,42 @@ LOOP_METHOD_REPEATS = {
 )
 def test_fft301_setup_code_in_a_loop(tmp_path, files, rel, expected):
     _check(tmp_path, files, rel, "FFT301", expected)
+
+
+# -- FFT306: a thread or task of the object that runs forever, as `_runs_forever` says ---
+def _worker(loop_body: str, start: str = "self._thread = threading.Thread(target=self._run, daemon=True)", end: str = "close") -> Dict[str, str]:
+    return {
+        "pkg/__init__.py": "",
+        "pkg/worker.py": f"""
+import threading
+import asyncio
+
+class Worker:
+    def start(self):
+        {start}
+
+    def _run(self):
+        while True:
+            item = self.queue.get()
+{loop_body}
+
+    def {end}(self):
+        pass
+""",
+    }
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        pytest.param(_worker("            if item is None:\n                break\n            self.handle(item)"), False, id="thread-loop-breaks"),
+        pytest.param(_worker("            if self.stopped:\n                continue\n            self.handle(item)"), False, id="thread-loop-tests-state"),
+        pytest.param(_worker("            self.handle(item)", end="helper"), False, id="thread-of-a-class-without-end"),
+        pytest.param(_worker("            def done():\n                return item\n            self.handle(done)"), True, id="thread-return-only-in-nested-def"),
+        pytest.param(_worker("            self.handle(item)"), True, id="thread-runs-forever"),
+        pytest.param(_worker("            self.handle(item)", start="asyncio.get_running_loop().create_task(self._run())"), False, id="task-not-stored"),
+        pytest.param(_worker("            self.handle(item)", start="self._task = asyncio.get_running_loop().create_task(self._run())"), True, id="task-stored"),
+    ],
+)
+def test_fft306_threads_and_tasks_that_run_forever(tmp_path, files, expected):
+    _check(tmp_path, files, "pkg/worker.py", "FFT306", expected)
