@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -295,6 +295,79 @@ def comprehension_values(view: Any, expr: ast.AST) -> Optional[Any]:
     if root.id not in overlay:
         return None
     return project.resolve(facts.values(expr, ordinal, overlay))
+
+
+_SCOPES_AST = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _own_loops(fn: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int], Set[str]]]:
+    """The loops of ``fn``'s own scope (not of a nested ``def``, class or lambda), each as
+    the extent of its frame (a ``for``'s target and body; a ``while``'s test and body:
+    its iterable and ``else`` run outside, as ``ContextStack`` says) and the names it
+    varies: a ``for`` target, and what ``=``, ``:=``, ``+=``, an annotated assignment or a
+    nested ``for`` binds in its body (a subset of what ``repeats_in_loop`` counts)."""
+    out: List[Tuple[Tuple[int, int], Tuple[int, int], Set[str]]] = []
+    stack: List[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES_AST):
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.body:
+            last = node.body[-1]
+            end = (getattr(last, "end_lineno", None) or (1 << 30), getattr(last, "end_col_offset", None) or 0)
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                # the target and the body: the iterable between them is evaluated outside
+                first: ast.AST = node.body[0]
+                target = node.target
+                target_end = (getattr(target, "end_lineno", None) or (1 << 30), getattr(target, "end_col_offset", None) or 0)
+                extents = [((target.lineno, target.col_offset), target_end), ((first.lineno, first.col_offset), end)]
+            else:
+                extents = [((node.test.lineno, node.test.col_offset), end)]
+            varying: Set[str] = set()
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                varying.update(_bound(node.target))
+            todo: List[ast.AST] = list(node.body)
+            while todo:
+                sub = todo.pop()
+                if isinstance(sub, _SCOPES_AST) or isinstance(sub, _COMPREHENSIONS):
+                    continue
+                if isinstance(sub, ast.Assign):
+                    for target in sub.targets:
+                        varying.update(_bound(target))
+                elif isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor)):
+                    varying.update(_bound(sub.target))
+                todo.extend(ast.iter_child_nodes(sub))
+            out.extend((start, stop, varying) for start, stop in extents)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _bound(target: ast.AST) -> Iterator[str]:
+    """``target_names`` on ``ast``: the names a target binds (tuples, lists, starred)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for el in target.elts:
+            yield from _bound(el)
+    elif isinstance(target, ast.Starred):
+        yield from _bound(target.value)
+
+
+def repeats_in_loop_ast(fn: Any, node: ast.AST, probe: ast.AST, memo: Dict[int, Any]) -> bool:
+    """:func:`repeats_in_loop` ahead of LibCST, as a necessary condition: ``node`` is in a
+    loop of ``fn``'s own scope and ``probe`` (what the rule hands it, or a part of that,
+    which mentions fewer names) mentions no name those loops vary. Set-up code repeats
+    its work once per iteration only then (``for signum in signals:
+    faulthandler.register(signum)`` registers each signal once). ``memo``: per ``fn``."""
+    loops = memo.get(id(fn))
+    if loops is None:
+        loops = memo[id(fn)] = _own_loops(fn)
+    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    around = [varying for start, end, varying in loops if start <= pos < end]
+    if not around:
+        return False
+    varying: Set[str] = set().union(*around)
+    return not any(isinstance(n, ast.Name) and n.id in varying for n in ast.walk(probe))
 
 
 def leak_facts(view: Any) -> LeakFacts:

@@ -11,7 +11,19 @@ from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
-from ._common import LeaksOptions, called_or_aliased, in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, repeats_in_loop, split_name, walk_nodes
+from ._common import (
+    LeaksOptions,
+    called_or_aliased,
+    in_dead_branch,
+    leak_facts,
+    load_catalog,
+    may_resolve,
+    reachable,
+    repeats_in_loop,
+    repeats_in_loop_ast,
+    split_name,
+    walk_nodes,
+)
 from .listener_per_call import setup_by_name
 
 CATALOG = "hooks.yaml"
@@ -140,11 +152,21 @@ class HookChainPerCall(Rule):
         setters = reachable([split_name(s) for s in _catalog()["signal_setters"]], facts)
         if not hooks and not setters:
             return False
+        opts = view.options_for(cls)
+        setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
+        loops: Dict[int, Any] = {}
+
+        def once(fn: Any, node: ast.AST, probe: ast.AST) -> bool:
+            """``_where`` is None: set-up code by its name, not repeated by a loop."""
+            return setup_by_name(fn.name, setup_names) and not repeats_in_loop_ast(fn, node, probe, loops)
+
         for node in view.nodes(ast.Assign):
             for t in node.targets:
                 if not (isinstance(t, ast.Attribute) and any(may_resolve(t, h, facts) for h in hooks)):
                     continue
                 fn = facts.innermost_function(node)
+                if fn is not None and once(fn, t, t):
+                    continue
                 # the function reads the hook somewhere else (`previous = sys.excepthook`)
                 if fn is not None and any(
                     isinstance(n, ast.Attribute) and n.attr == t.attr and isinstance(n.ctx, ast.Load) for n in ast.walk(fn)
@@ -159,7 +181,9 @@ class HookChainPerCall(Rule):
             if not isinstance(handler, (ast.Lambda, ast.Call, ast.Name)):
                 continue  # `_fresh` needs a lambda, a call or a nested def
             fn = facts.innermost_function(call)
-            if fn is not None and (not isinstance(handler, ast.Name) or _defines(fn, handler.id)):
+            if fn is None or facts.in_lambda(call) or once(fn, call, call.args[0]):
+                continue  # module level, a lambda, set-up code: ``_where`` is None
+            if not isinstance(handler, ast.Name) or _defines(fn, handler.id):
                 if (getter or _assigned(view, call)) and not _handler_put_back(view, fn, call):
                     return True
         return False

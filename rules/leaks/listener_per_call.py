@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import ast
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -27,6 +27,7 @@ from ._common import (
     reachable,
     repeats_in_loop,
     root_name,
+    repeats_in_loop_ast,
     rooted_in,
     split_name,
     walk_nodes,
@@ -224,74 +225,6 @@ def _strong(call: ast.Call) -> bool:
     per-object set-up code too."""
     keywords = {e["weak_keyword"] for e in load_catalog(CATALOG)["listeners"] if e.get("weak_keyword")}
     return any(k.arg in keywords and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords)
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-
-
-def _own_loops(fn: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int], Set[str]]]:
-    """The loops of ``fn``'s own scope (not of a nested ``def``, class or lambda), each as
-    the extent of its frame (a ``for``'s target and body; a ``while``'s test and body:
-    its iterable and ``else`` run outside, as ``ContextStack`` says) and the names it
-    varies: a ``for`` target, and what ``=``, ``:=``, ``+=``, an annotated assignment or a
-    nested ``for`` binds in its body (a subset of what ``repeats_in_loop`` counts)."""
-    out: List[Tuple[Tuple[int, int], Tuple[int, int], Set[str]]] = []
-    stack: List[ast.AST] = list(fn.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _SCOPES):
-            continue
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.body:
-            first: ast.AST = node.target if isinstance(node, (ast.For, ast.AsyncFor)) else node.test
-            last = node.body[-1]
-            end = (getattr(last, "end_lineno", None) or (1 << 30), getattr(last, "end_col_offset", None) or 0)
-            varying: Set[str] = set()
-            if isinstance(node, (ast.For, ast.AsyncFor)):
-                varying.update(_bound(node.target))
-            todo: List[ast.AST] = list(node.body)
-            while todo:
-                sub = todo.pop()
-                if isinstance(sub, _SCOPES) or isinstance(sub, _COMPREHENSIONS):
-                    continue
-                if isinstance(sub, ast.Assign):
-                    for target in sub.targets:
-                        varying.update(_bound(target))
-                elif isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor)):
-                    varying.update(_bound(sub.target))
-                todo.extend(ast.iter_child_nodes(sub))
-            out.append(((first.lineno, first.col_offset), end, varying))  # type: ignore[attr-defined]
-        stack.extend(ast.iter_child_nodes(node))
-    return out
-
-
-def _bound(target: ast.AST) -> Iterator[str]:
-    """``target_names`` on ``ast``: the names a target binds (tuples, lists, starred)."""
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for el in target.elts:
-            yield from _bound(el)
-    elif isinstance(target, ast.Starred):
-        yield from _bound(target.value)
-
-
-def _repeats_in_loop_of(fn: Any, call: ast.Call, probe_by_call: bool, memo: Dict[int, Any]) -> bool:
-    """``repeats_in_loop`` ahead of LibCST, as a necessary condition: ``call`` is in a
-    loop of ``fn``'s own scope and its probe (the call, or with ``probe_by_call`` False
-    its receiver, which mentions fewer names) mentions no name those loops vary. Set-up
-    code registers once per iteration only then (``for signum in signals:
-    faulthandler.register(signum)`` registers each signal once)."""
-    loops = memo.get(id(fn))
-    if loops is None:
-        loops = memo[id(fn)] = _own_loops(fn)
-    pos = (call.lineno, call.col_offset)
-    around = [varying for start, end, varying in loops if start <= pos <= end]
-    if not around:
-        return False
-    varying = set().union(*around)
-    probe: ast.AST = call if probe_by_call or not isinstance(call.func, ast.Attribute) else call.func.value
-    return not any(isinstance(n, ast.Name) and n.id in varying for n in ast.walk(probe))
 
 
 def _ast_root(expr: ast.AST) -> Optional[str]:
@@ -720,7 +653,8 @@ class ListenerPerCall(Rule):
             ok = verdicts.get(id(fn))
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
-            if ok or _strong(call) or _repeats_in_loop_of(fn, call, not _by_method(plan.entries, call), loops):
+            probe = call.func.value if _by_method(plan.entries, call) else call  # type: ignore[attr-defined]
+            if ok or _strong(call) or repeats_in_loop_ast(fn, call, probe, loops):
                 if _released_at(plan.entries, call, fn, view, names):
                     continue
                 if verdict == RESOLVE and not plan.resolves(view, fn, call):  # type: ignore[arg-type]

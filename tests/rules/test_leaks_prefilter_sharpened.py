@@ -174,3 +174,39 @@ class Worker:
 )
 def test_fft306_threads_and_tasks_that_run_forever(tmp_path, files, expected):
     _check(tmp_path, files, "pkg/worker.py", "FFT306", expected)
+
+
+# -- FFT307: set-up code replaces a hook once, unless a loop repeats the same one -------
+def _hooks(body: str) -> Dict[str, str]:
+    return {"pkg/__init__.py": "", "pkg/hooks.py": "import signal\nimport sys\n\n" + body}
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        pytest.param(_hooks("def setup_signals(stop):\n    old = signal.getsignal(2)\n    signal.signal(2, lambda *a: stop())\n"), False, id="setup-signal"),
+        pytest.param(_hooks("def handle(stop):\n    old = signal.getsignal(2)\n    signal.signal(2, lambda *a: stop())\n"), True, id="per-call-signal"),
+        pytest.param(
+            _hooks("def setup_signals(stop, sigs):\n    for sig in sigs:\n        old = signal.getsignal(sig)\n        signal.signal(sig, lambda *a: stop())\n"),
+            False,
+            id="setup-loop-varies-the-signal",
+        ),
+        pytest.param(
+            _hooks("def setup_signals(stop, sigs):\n    for sig in sigs:\n        old = signal.getsignal(2)\n        signal.signal(2, lambda *a: stop())\n"),
+            True,
+            id="setup-loop-repeats-the-signal",
+        ),
+        pytest.param(
+            _hooks("def install_hook(log):\n    previous = sys.excepthook\n    def hook(*exc):\n        log(exc)\n        previous(*exc)\n    sys.excepthook = hook\n"),
+            False,
+            id="setup-excepthook",
+        ),
+        pytest.param(
+            _hooks("def run_job(log):\n    previous = sys.excepthook\n    def hook(*exc):\n        log(exc)\n        previous(*exc)\n    sys.excepthook = hook\n"),
+            True,
+            id="per-call-excepthook",
+        ),
+    ],
+)
+def test_fft307_setup_code_and_loops(tmp_path, files, expected):
+    _check(tmp_path, files, "pkg/hooks.py", "FFT307", expected)
