@@ -210,3 +210,18 @@ def _hooks(body: str) -> Dict[str, str]:
 )
 def test_fft307_setup_code_and_loops(tmp_path, files, expected):
     _check(tmp_path, files, "pkg/hooks.py", "FFT307", expected)
+
+
+# -- FFT305: the rule never looks inside a lambda (``_roles_of`` does not walk into it) --
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        pytest.param("for name in NAMES:\n    CHECKS.append(lambda: tempfile.TemporaryFile().close())\n", False, id="lambda-in-a-module-loop"),
+        pytest.param("def make(paths):\n    return lambda: [open(p).read() for p in paths]\n", False, id="comprehension-in-a-lambda"),
+        pytest.param("for name in NAMES:\n    CHECKS.append(tempfile.TemporaryFile().read())\n", True, id="module-loop-without-lambda"),
+        pytest.param("def check(names):\n    for name in names:\n        tempfile.TemporaryFile().write(name)\n", True, id="loop-in-a-def"),
+    ],
+)
+def test_fft305_calls_in_lambdas(tmp_path, body, expected):
+    files = {"pkg/__init__.py": "", "pkg/checks.py": "import tempfile\nNAMES = ['a']\nCHECKS = []\n" + body}
+    _check(tmp_path, files, "pkg/checks.py", "FFT305", expected)
