@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, Iterator, Optional, Set
+from typing import Any, Dict, Iterator, List, Optional, Set
 
 import libcst as cst
 
@@ -162,17 +162,18 @@ class HookChainPerCall(Rule):
 
         for node in view.nodes(ast.Assign):
             for t in node.targets:
-                if not (isinstance(t, ast.Attribute) and any(may_resolve(t, h, facts) for h in hooks)):
+                if not isinstance(t, ast.Attribute):
+                    continue
+                matched = [".".join(h) for h in hooks if may_resolve(t, h, facts)]
+                if not matched:
                     continue
                 fn = facts.innermost_function(node)
-                if fn is not None and once(fn, t, t):
+                if fn is None or once(fn, t, t):
                     continue
-                # the function reads the hook somewhere else (`previous = sys.excepthook`)
-                if fn is not None and any(
-                    isinstance(n, ast.Attribute) and n.attr == t.attr and isinstance(n.ctx, ast.Load) for n in ast.walk(fn)
-                ):
-                    if not _put_back_or_tested(view, fn, t):
-                        return True
+                # the function reads the hook somewhere else: `previous = sys.excepthook`, or
+                # an attribute whose value is the hook (`self._old_hook`, saved elsewhere)
+                if _reads_hook(fn, t, matched, facts) and not _put_back_or_tested(view, fn, t):
+                    return True
         getter = any(g.rsplit(".", 1)[-1] in view.text for g in _catalog()["signal_getters"])
         for call in view.nodes(ast.Call):
             if len(call.args) < 2 or not any(may_resolve(call.func, s, facts) for s in setters):
@@ -306,6 +307,21 @@ def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             todo.extend(ast.iter_child_nodes(node))
+
+
+def _reads_hook(fn: ast.AST, target: ast.Attribute, hooks: List[str], facts: Any) -> bool:
+    """``_hook_uses``' reads, as a necessary condition: an attribute of ``fn`` other than
+    ``target`` is loaded that spells the hook's name, or that the facts layer may resolve
+    to the hook (None, cannot tell: it may)."""
+    for n in ast.walk(fn):
+        if not isinstance(n, ast.Attribute) or n is target or not isinstance(n.ctx, ast.Load):
+            continue
+        if n.attr == target.attr:
+            return True
+        values = facts.resolved(n)
+        if values is None or any(h in values for h in hooks):
+            return True
+    return False
 
 
 def _defines(fn: ast.AST, name: str) -> bool:

@@ -225,3 +225,30 @@ def test_fft307_setup_code_and_loops(tmp_path, files, expected):
 def test_fft305_calls_in_lambdas(tmp_path, body, expected):
     files = {"pkg/__init__.py": "", "pkg/checks.py": "import tempfile\nNAMES = ['a']\nCHECKS = []\n" + body}
     _check(tmp_path, files, "pkg/checks.py", "FFT305", expected)
+
+
+# -- FFT307: the hook read through a saved attribute (``self._old_hook``) counts --------
+RESTORE_IN_EXIT = {
+    "pkg/__init__.py": "",
+    "pkg/catch.py": """
+        import sys
+
+        class Catch:
+            def _hook(self, unraisable):
+                self.unraisable = unraisable
+
+            def __enter__(self):
+                self._old_hook = sys.unraisablehook
+                sys.unraisablehook = self._hook
+                return self
+
+            def __exit__(self, *exc_info):
+                sys.unraisablehook = self._old_hook
+    """,
+}
+
+
+def test_fft307_keeps_a_hook_read_through_an_attribute_the_facts_layer_resolves(tmp_path):
+    # the rule reports `__exit__` (the value of `self._old_hook` is the hook); `__enter__`
+    # is set-up code, so only the facts layer's answer can keep the file
+    _check(tmp_path, RESTORE_IN_EXIT, "pkg/catch.py", "FFT307", True)
