@@ -292,6 +292,8 @@ def comprehension_values(view: Any, expr: ast.AST) -> Optional[Any]:
             items = project.resolve(facts.items(facts.values(gen.iter, ordinal, dict(overlay))))
             for name, values in unpack(gen.target, items, facts):
                 overlay[name] = values
+            if any(inside(cond) for cond in gen.ifs):
+                break  # in this generator's condition: later targets are not bound yet
     if root.id not in overlay:
         return None
     return project.resolve(facts.values(expr, ordinal, overlay))

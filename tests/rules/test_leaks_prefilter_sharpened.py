@@ -252,3 +252,19 @@ def test_fft307_keeps_a_hook_read_through_an_attribute_the_facts_layer_resolves(
     # the rule reports `__exit__` (the value of `self._old_hook` is the hook); `__enter__`
     # is set-up code, so only the facts layer's answer can keep the file
     _check(tmp_path, RESTORE_IN_EXIT, "pkg/catch.py", "FFT307", True)
+
+
+def test_fft301_comprehension_condition_sees_only_the_targets_before_it(tmp_path):
+    # `reg` in the first condition is the module's `reg` (atexit.register), not the later
+    # target of the same name: the rule reports the call, so the check must keep the file
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/cal.py": """
+            import atexit
+            reg = atexit.register
+
+            def flush_all(pending, others):
+                return [p for p in pending if reg(p.flush) for reg in others]
+        """,
+    }
+    _check(tmp_path, files, "pkg/cal.py", "FFT301", True)
