@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -123,7 +123,7 @@ class LeakFacts:
     text look-ups, import aliases and the body spans of every function (the last two from
     the shared node walk, made only when a check gets that far)."""
 
-    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned", "_holders", "_resolved", "_lambdas")
+    __slots__ = ("text", "path", "_view", "_aliases", "_spans", "_mentioned", "_holders", "_resolved", "_lambdas", "_opaque")
 
     def __init__(self, view: Any) -> None:
         self.text: str = view.text
@@ -136,6 +136,7 @@ class LeakFacts:
         self._holders: Optional[Set[str]] = None
         self._resolved: Dict[int, Optional[Any]] = {}
         self._lambdas: Optional[List[Tuple[Position, Position]]] = None
+        self._opaque: Optional[FrozenSet[str]] = None
 
     @property
     def aliases(self) -> Dict[str, Set[str]]:
@@ -172,8 +173,11 @@ class LeakFacts:
 
     @property
     def opaque(self) -> Any:
-        """Names the facts layer may resolve through other modules or assignments."""
-        return self._view.opaque_names()
+        """Names the facts layer may resolve through other modules or assignments (asked
+        once per call site by several checks: the union is made once per file)."""
+        if self._opaque is None:
+            self._opaque = self._view.opaque_names()
+        return self._opaque
 
     def may_hold_instance(self, name: str) -> bool:
         """``name`` can be bound to an instance marker: only an assignment (``=``, ``:=``,
@@ -239,6 +243,133 @@ class LeakFacts:
             if span[0] <= pos <= span[1] and (best is None or span[0] > best[0]):
                 best = span
         return best[2] if best is not None else None
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def comprehension_values(view: Any, expr: ast.AST) -> Optional[Any]:
+    """What ``expr`` may be when its root is a target of the comprehensions around it
+    (``[f(x) for f in funcs]``), where ``view.values_at`` cannot tell: each target holds
+    the items of its iterable, as the walker's overlay binds them for the rules (the
+    first iterable of a comprehension seen from outside it, later ones after the earlier
+    targets). None when that cannot be told here either: no project, a lambda or walrus
+    in the way, a name the comprehensions do not bind."""
+    from fftlint.facts.bindings import unpack
+
+    project = view.project
+    root = expr
+    while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+        root = root.func if isinstance(root, ast.Call) else root.value
+    if not isinstance(root, ast.Name) or project is None or not hasattr(project, "resolve"):
+        return None
+    pos = (expr.lineno, expr.col_offset)  # type: ignore[attr-defined]
+
+    def inside(node: ast.AST) -> bool:
+        end = (getattr(node, "end_lineno", None) or 1 << 30, getattr(node, "end_col_offset", None) or 0)
+        return (node.lineno, node.col_offset) <= pos < end  # type: ignore[attr-defined]
+
+    if any(inside(fn) for fn in view.nodes(ast.Lambda)):
+        return None  # lambda parameters are unknown to the rules; not followed here
+    around = sorted((c for c in view.nodes(*_COMPREHENSIONS) if inside(c)), key=lambda c: (c.lineno, c.col_offset))  # type: ignore[attr-defined]
+    if not around:
+        return None
+    mentioned = {n.id for c in around for g in c.generators for n in ast.walk(g.iter) if isinstance(n, ast.Name)}  # type: ignore[attr-defined]
+    mentioned.update(n.id for n in ast.walk(expr) if isinstance(n, ast.Name))
+    if any(isinstance(n.target, ast.Name) and n.target.id in mentioned for n in view.nodes(ast.NamedExpr)):  # type: ignore[attr-defined]
+        return None  # a walrus binds it in the enclosing function (``values_at`` gives up too)
+    from fftlint.engine.prefilter import _statement_at  # the statement ``values_at`` uses
+
+    ordinal = _statement_at(view, expr)
+    if ordinal < 0:
+        return None
+    facts = view.facts
+    overlay: Dict[str, Any] = {}
+    for comp in around:
+        for gen in comp.generators:  # type: ignore[attr-defined]
+            if inside(gen.iter):
+                break  # ``expr`` is in this iterable: this and later targets are not bound there
+            items = project.resolve(facts.items(facts.values(gen.iter, ordinal, dict(overlay))))
+            for name, values in unpack(gen.target, items, facts):
+                overlay[name] = values
+            if any(inside(cond) for cond in gen.ifs):
+                break  # in this generator's condition: later targets are not bound yet
+    if root.id not in overlay:
+        return None
+    return project.resolve(facts.values(expr, ordinal, overlay))
+
+
+_SCOPES_AST = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _own_loops(fn: Any) -> List[Tuple[Tuple[int, int], Tuple[int, int], Set[str]]]:
+    """The loops of ``fn``'s own scope (not of a nested ``def``, class or lambda), each as
+    the extent of its frame (a ``for``'s target and body; a ``while``'s test and body:
+    its iterable and ``else`` run outside, as ``ContextStack`` says) and the names it
+    varies: a ``for`` target, and what ``=``, ``:=``, ``+=``, an annotated assignment or a
+    nested ``for`` binds in its body (a subset of what ``repeats_in_loop`` counts)."""
+    out: List[Tuple[Tuple[int, int], Tuple[int, int], Set[str]]] = []
+    stack: List[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES_AST):
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.body:
+            last = node.body[-1]
+            end = (getattr(last, "end_lineno", None) or (1 << 30), getattr(last, "end_col_offset", None) or 0)
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                # the target and the body: the iterable between them is evaluated outside
+                first: ast.AST = node.body[0]
+                target = node.target
+                target_end = (getattr(target, "end_lineno", None) or (1 << 30), getattr(target, "end_col_offset", None) or 0)
+                extents = [((target.lineno, target.col_offset), target_end), ((first.lineno, first.col_offset), end)]
+            else:
+                extents = [((node.test.lineno, node.test.col_offset), end)]
+            varying: Set[str] = set()
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                varying.update(_bound(node.target))
+            todo: List[ast.AST] = list(node.body)
+            while todo:
+                sub = todo.pop()
+                if isinstance(sub, _SCOPES_AST) or isinstance(sub, _COMPREHENSIONS):
+                    continue
+                if isinstance(sub, ast.Assign):
+                    for target in sub.targets:
+                        varying.update(_bound(target))
+                elif isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor)):
+                    varying.update(_bound(sub.target))
+                todo.extend(ast.iter_child_nodes(sub))
+            out.extend((start, stop, varying) for start, stop in extents)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _bound(target: ast.AST) -> Iterator[str]:
+    """``target_names`` on ``ast``: the names a target binds (tuples, lists, starred)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for el in target.elts:
+            yield from _bound(el)
+    elif isinstance(target, ast.Starred):
+        yield from _bound(target.value)
+
+
+def repeats_in_loop_ast(fn: Any, node: ast.AST, probe: ast.AST, memo: Dict[int, Any]) -> bool:
+    """:func:`repeats_in_loop` ahead of LibCST, as a necessary condition: ``node`` is in a
+    loop of ``fn``'s own scope and ``probe`` (what the rule hands it, or a part of that,
+    which mentions fewer names) mentions no name those loops vary. Set-up code repeats
+    its work once per iteration only then (``for signum in signals:
+    faulthandler.register(signum)`` registers each signal once). ``memo``: per ``fn``."""
+    loops = memo.get(id(fn))
+    if loops is None:
+        loops = memo[id(fn)] = _own_loops(fn)
+    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    around = [varying for start, end, varying in loops if start <= pos < end]
+    if not around:
+        return False
+    varying: Set[str] = set().union(*around)
+    return not any(isinstance(n, ast.Name) and n.id in varying for n in ast.walk(probe))
 
 
 def leak_facts(view: Any) -> LeakFacts:

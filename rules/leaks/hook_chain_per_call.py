@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, Iterator, Optional, Set
+from typing import Any, Dict, Iterator, List, Optional, Set
 
 import libcst as cst
 
@@ -11,7 +11,19 @@ from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
-from ._common import LeaksOptions, called_or_aliased, in_dead_branch, leak_facts, load_catalog, may_resolve, reachable, repeats_in_loop, split_name, walk_nodes
+from ._common import (
+    LeaksOptions,
+    called_or_aliased,
+    in_dead_branch,
+    leak_facts,
+    load_catalog,
+    may_resolve,
+    reachable,
+    repeats_in_loop,
+    repeats_in_loop_ast,
+    split_name,
+    walk_nodes,
+)
 from .listener_per_call import setup_by_name
 
 CATALOG = "hooks.yaml"
@@ -140,17 +152,28 @@ class HookChainPerCall(Rule):
         setters = reachable([split_name(s) for s in _catalog()["signal_setters"]], facts)
         if not hooks and not setters:
             return False
+        opts = view.options_for(cls)
+        setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
+        loops: Dict[int, Any] = {}
+
+        def once(fn: Any, node: ast.AST, probe: ast.AST) -> bool:
+            """``_where`` is None: set-up code by its name, not repeated by a loop."""
+            return setup_by_name(fn.name, setup_names) and not repeats_in_loop_ast(fn, node, probe, loops)
+
         for node in view.nodes(ast.Assign):
             for t in node.targets:
-                if not (isinstance(t, ast.Attribute) and any(may_resolve(t, h, facts) for h in hooks)):
+                if not isinstance(t, ast.Attribute):
+                    continue
+                matched = [".".join(h) for h in hooks if may_resolve(t, h, facts)]
+                if not matched:
                     continue
                 fn = facts.innermost_function(node)
-                # the function reads the hook somewhere else (`previous = sys.excepthook`)
-                if fn is not None and any(
-                    isinstance(n, ast.Attribute) and n.attr == t.attr and isinstance(n.ctx, ast.Load) for n in ast.walk(fn)
-                ):
-                    if not _put_back_or_tested(view, fn, t):
-                        return True
+                if fn is None or once(fn, t, t):
+                    continue
+                # the function reads the hook somewhere else: `previous = sys.excepthook`, or
+                # an attribute whose value is the hook (`self._old_hook`, saved elsewhere)
+                if _reads_hook(fn, t, matched, facts) and not _put_back_or_tested(view, fn, t):
+                    return True
         getter = any(g.rsplit(".", 1)[-1] in view.text for g in _catalog()["signal_getters"])
         for call in view.nodes(ast.Call):
             if len(call.args) < 2 or not any(may_resolve(call.func, s, facts) for s in setters):
@@ -159,7 +182,9 @@ class HookChainPerCall(Rule):
             if not isinstance(handler, (ast.Lambda, ast.Call, ast.Name)):
                 continue  # `_fresh` needs a lambda, a call or a nested def
             fn = facts.innermost_function(call)
-            if fn is not None and (not isinstance(handler, ast.Name) or _defines(fn, handler.id)):
+            if fn is None or facts.in_lambda(call) or once(fn, call, call.args[0]):
+                continue  # module level, a lambda, set-up code: ``_where`` is None
+            if not isinstance(handler, ast.Name) or _defines(fn, handler.id):
                 if (getter or _assigned(view, call)) and not _handler_put_back(view, fn, call):
                     return True
         return False
@@ -282,6 +307,21 @@ def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             todo.extend(ast.iter_child_nodes(node))
+
+
+def _reads_hook(fn: ast.AST, target: ast.Attribute, hooks: List[str], facts: Any) -> bool:
+    """``_hook_uses``' reads, as a necessary condition: an attribute of ``fn`` other than
+    ``target`` is loaded that spells the hook's name, or that the facts layer may resolve
+    to the hook (None, cannot tell: it may)."""
+    for n in ast.walk(fn):
+        if not isinstance(n, ast.Attribute) or n is target or not isinstance(n.ctx, ast.Load):
+            continue
+        if n.attr == target.attr:
+            return True
+        values = facts.resolved(n)
+        if values is None or any(h in values for h in hooks):
+            return True
+    return False
 
 
 def _defines(fn: ast.AST, name: str) -> bool:

@@ -19,6 +19,7 @@ from ._common import (
     LeaksOptions,
     ast_dotted,
     attribute_names,
+    comprehension_values,
     in_dead_branch,
     leak_facts,
     load_catalog,
@@ -26,6 +27,7 @@ from ._common import (
     reachable,
     repeats_in_loop,
     root_name,
+    repeats_in_loop_ast,
     rooted_in,
     split_name,
     walk_nodes,
@@ -208,27 +210,21 @@ def _released_at(entries: List[Dict[str, Any]], call: ast.Call, fn: ast.AST, vie
     return all(any(name in spelled for name in e["unregister"]) for e in candidates)
 
 
+def _by_method(entries: List[Dict[str, Any]], call: ast.Call) -> bool:
+    """``x.name(...)`` may match an entry by its method (``methods``, ``receiver_methods``,
+    a Qt signal): ``_match`` then hands the rule the receiver, not the call, as what a
+    loop must not vary."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    return any(func.attr in e.get("methods", ()) or func.attr in e.get("receiver_methods", ()) for e in entries)
+
+
 def _strong(call: ast.Call) -> bool:
     """``weak=False`` (a catalog ``weak_keyword``): a strongly held receiver, reported in
     per-object set-up code too."""
     keywords = {e["weak_keyword"] for e in load_catalog(CATALOG)["listeners"] if e.get("weak_keyword")}
     return any(k.arg in keywords and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords)
-
-
-def _in_loop_of(fn: Any, node: ast.AST, spans: Optional[Dict[int, List[Tuple[Tuple[int, int], Tuple[int, int]]]]] = None) -> bool:
-    """``node`` is inside a ``for`` / ``while`` loop of ``fn`` (set-up code registers once
-    per iteration there). ``spans``: a memo of each function's loop extents."""
-    found = spans.get(id(fn)) if spans is not None else None
-    if found is None:
-        found = [
-            ((loop.lineno, loop.col_offset), (getattr(loop, "end_lineno", None) or (1 << 30), getattr(loop, "end_col_offset", None) or 0))
-            for loop in ast.walk(fn)
-            if isinstance(loop, (ast.For, ast.AsyncFor, ast.While))
-        ]
-        if spans is not None:
-            spans[id(fn)] = found
-    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
-    return any(start <= pos <= end for start, end in found)
 
 
 def _ast_root(expr: ast.AST) -> Optional[str]:
@@ -323,6 +319,8 @@ class _Plan:
         """The callee, as the facts layer resolves it, can be a catalog call or a receiver
         method of a catalog receiver (what ``_match`` asks of ``ctx.names``)."""
         values = view.values_at(call.func)
+        if values is None:
+            values = comprehension_values(view, call.func)  # ``[f(x) for f in funcs]``
         if values is None:
             return True  # cannot tell here: let it through
         method = call.func.attr if isinstance(call.func, ast.Attribute) else None
@@ -641,7 +639,7 @@ class ListenerPerCall(Rule):
         opts = view.options_for(cls)
         setup_names = tuple(opts.setup_functions) if isinstance(opts, LeaksOptions) else ()
         verdicts: Dict[int, bool] = {}
-        loops: Dict[int, List[Tuple[Tuple[int, int], Tuple[int, int]]]] = {}
+        loops: Dict[int, Any] = {}
         names: Dict[int, Set[str]] = {}
         for call in view.nodes(ast.Call):
             verdict = plan.may_match(call)  # type: ignore[arg-type]
@@ -655,7 +653,8 @@ class ListenerPerCall(Rule):
             ok = verdicts.get(id(fn))
             if ok is None:
                 ok = verdicts[id(fn)] = not _setup_def(fn, setup_names)  # type: ignore[arg-type]
-            if ok or _in_loop_of(fn, call, loops) or _strong(call):
+            probe = call.func.value if _by_method(plan.entries, call) else call  # type: ignore[attr-defined]
+            if ok or _strong(call) or repeats_in_loop_ast(fn, call, probe, loops):
                 if _released_at(plan.entries, call, fn, view, names):
                     continue
                 if verdict == RESOLVE and not plan.resolves(view, fn, call):  # type: ignore[arg-type]

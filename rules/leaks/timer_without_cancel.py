@@ -168,10 +168,11 @@ class TimerWithoutCancel(Rule):
         facts = leak_facts(view)
         cat = _catalog()
         timers = reachable([split_name(n) for n in cat["thread_timers"]], facts)
-        starters = reachable([split_name(n) for n in (*cat["threads"], *cat["task_starters"])], facts)
+        starters_threads = reachable([split_name(n) for n in cat["threads"]], facts)
+        starters_tasks = reachable([split_name(n) for n in cat["task_starters"]], facts)
+        starters = starters_threads + starters_tasks
         schedulers = set(cat["loop_schedulers"])
         parents: Optional[Dict[int, ast.AST]] = None
-        forever: Dict[int, Set[str]] = {}
         for call in view.nodes(ast.Call):
             func = call.func
             attr = func.attr if isinstance(func, ast.Attribute) else None
@@ -204,23 +205,21 @@ class TimerWithoutCancel(Rule):
                 if stored or itself:
                     return True
                 continue
-            # the target: `target=self.m` (a thread) or `self.m()` (a task), and `m` is a
-            # method of the class with a `while True` / `while 1` loop
-            target = next((k.value for k in call.keywords if k.arg == "target"), None)
-            if target is None and call.args and isinstance(call.args[0], ast.Call):
-                target = call.args[0].func
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"):
-                continue
-            methods = forever.get(id(klass))
-            if methods is None:
-                methods = forever[id(klass)] = {
-                    m.name
-                    for m in ast.walk(klass)
-                    if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    and any(isinstance(n, ast.While) and isinstance(n.test, ast.Constant) and n.test.value in (True, 1) for n in ast.walk(m))
-                }
-            if target.attr in methods:
-                return True
+            # a thread (`target=self.m`) of a class with an end method, or a task (`self.m()`
+            # first) stored on `self`, where `m` (the class's own) runs forever (`_runs_forever`)
+            thread = bool(starters_threads) and any(may_resolve(func, t, facts) for t in starters_threads)
+            task = attr == "create_task" or (bool(starters_tasks) and any(may_resolve(func, t, facts) for t in starters_tasks))
+            if thread and _ends_ast(klass):
+                target = next((k.value for k in call.keywords if k.arg == "target"), None)
+                if _self_method(target) is not None and _runs_forever_ast(klass, _self_method(target)):  # type: ignore[arg-type]
+                    return True
+            if task and _stored_on_self_ast(parents.get(id(call)), call):
+                first: Optional[ast.AST] = call.args[0] if call.args else (call.keywords[0].value if call.keywords else None)
+                if isinstance(first, ast.Starred):
+                    first = first.value
+                name = _self_method(first.func) if isinstance(first, ast.Call) else None
+                if name is not None and _runs_forever_ast(klass, name):
+                    return True
         return False
 
     def __init__(self, ctx: Any, options: Any = None) -> None:
@@ -523,3 +522,73 @@ def _ast_cancelled(klass: ast.ClassDef) -> Set[str]:
             elif isinstance(owner, ast.Name) and owner.id in aliases:
                 out.add(aliases[owner.id])
     return out
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _below(node: ast.AST) -> List[ast.AST]:
+    """Every node below ``node``, not inside a nested ``def``, class or lambda (those
+    nodes themselves included, as ``walk_nodes(..., into_scopes=False)`` yields them)."""
+    out: List[ast.AST] = []
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        sub = stack.pop()
+        out.append(sub)
+        if not isinstance(sub, _SCOPES):
+            stack.extend(ast.iter_child_nodes(sub))
+    return out
+
+
+def _own(stmts: List[ast.stmt]) -> List[ast.AST]:
+    """``walk_nodes(<block>, into_scopes=False)``: the statements and what is below them,
+    not inside a nested ``def``, class or lambda."""
+    out: List[ast.AST] = []
+    for stmt in stmts:
+        out.append(stmt)
+        if not isinstance(stmt, _SCOPES):
+            out.extend(_below(stmt))
+    return out
+
+
+def _self_method(expr: Optional[ast.AST]) -> Optional[str]:
+    """``self.<name>`` -> name."""
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+        return expr.attr
+    return None
+
+
+def _runs_forever_ast(klass: ast.ClassDef, name: str) -> bool:
+    """``_method`` + ``_runs_forever`` on ``ast``, over-approximating: the class's first
+    ``def`` of that name has a ``while True`` / ``while 1`` with no ``break`` / ``return``
+    / ``raise`` in its body and no ``if`` there that tests ``self.<attr>``."""
+    method = next((s for s in klass.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name), None)
+    if method is None:
+        return False
+    for loop in _own(method.body):
+        if not (isinstance(loop, ast.While) and isinstance(loop.test, ast.Constant) and loop.test.value in (True, 1)):
+            continue
+        body = _own(loop.body)
+        if any(isinstance(n, (ast.Break, ast.Return, ast.Raise)) for n in body):
+            continue
+        if any(isinstance(n, ast.If) and any(_self_method(m) is not None for m in (n.test, *_below(n.test))) for n in body):
+            continue
+        return True
+    return False
+
+
+def _ends_ast(klass: ast.ClassDef) -> bool:
+    """``_ends``: the class defines one of the catalog's end methods (``close``, ...)."""
+    ends = set(_catalog()["end_methods"])
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in ends for s in klass.body)
+
+
+def _stored_on_self_ast(holder: Optional[ast.AST], call: ast.Call) -> bool:
+    """``_stored_on_self``: ``self.<attr> = <call>`` (the call is the whole value)."""
+    if isinstance(holder, ast.Assign):
+        targets = holder.targets
+    elif isinstance(holder, ast.AnnAssign):
+        targets = [holder.target]
+    else:
+        return False
+    return holder.value is call and any(_self_method(t) is not None for t in targets)

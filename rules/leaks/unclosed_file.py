@@ -267,6 +267,8 @@ class UnclosedFile(Rule):
                 loops = _loop_spans(view)
             assert loops is not None
             fn = facts.innermost_function(call)
+            if facts.in_lambda(call) and not _lambda_is_a_root(view, call):
+                continue  # ``_roles_of`` never walks into a lambda: no role, no finding
             pos = (call.lineno, call.col_offset)
             in_loop = any(start <= pos <= end for start, end in loops)
             repeated = in_loop or (fn is not None and not runs_once(fn.name))  # type: ignore[attr-defined]
@@ -752,6 +754,19 @@ def _escapes(fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], c
             continue
         return True
     return bool(text) and _closed_next(assign, closes, parents, text)
+
+
+def _lambda_is_a_root(view: Any, node: ast.AST) -> bool:
+    """A lambda around ``node`` is itself what ``_roles_of`` starts its walk from (the test
+    of an ``if`` / ``while``, the iterable of a ``for``), so the walk does enter it."""
+    pos = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    for stmt in view.nodes(ast.If, ast.While, ast.For, ast.AsyncFor):
+        root = stmt.iter if isinstance(stmt, (ast.For, ast.AsyncFor)) else stmt.test  # type: ignore[attr-defined]
+        if isinstance(root, ast.Lambda):
+            end = (getattr(root, "end_lineno", None) or 1 << 30, getattr(root, "end_col_offset", None) or 0)
+            if (root.lineno, root.col_offset) <= pos < end:
+                return True
+    return False
 
 
 def _may_consume(call: ast.Call, consumers: Set[str], facts: Any) -> bool:
