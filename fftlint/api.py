@@ -85,18 +85,39 @@ def lint_text(text: str, path: str, config: RunConfig, *, parse: Any = None) -> 
         marker = generated_marker(text)
         if marker:
             return FileResult(path, skipped=f"generated ({marker})")
+    rules, unanalysed = reporting_rules(config, path)
     result = lint_source(
         text,
         path,
-        rules_for(config, path),
+        rules,
         config.options,
         project=config.project,
         target_version=config.settings.target_version,
         prefilter=config.prefilter,
-        report_unused_suppressions=config.report_unused,
+        # a suppression of a rule that did not run here is not "unused"
+        report_unused_suppressions=config.report_unused and not unanalysed,
         parse=parse,
     )
-    return with_lines(in_context(result, config), text)
+    result = in_context(result, config)
+    if unanalysed:
+        result = dc_replace(result, unanalysed=unanalysed)
+    return with_lines(result, text)
+
+
+def reporting_rules(config: RunConfig, path: str) -> Tuple[Sequence[Type[Rule]], int]:
+    """The rules to run on the file at ``path``: those that report in its code context
+    (``Rule.contexts``, or ``report-contexts`` for every rule), and how many selected rules
+    are left out. A rule that does not report in the context would only have its findings
+    held back, so it is not run at all: in the default profile most of a project's tests
+    and migrations are read by no rule (the summary says how many files)."""
+    from fftlint.engine import contexts
+
+    rules = rules_for(config, path)
+    settings = config.settings
+    context = contexts.classify(path, settings.root, settings.contexts)
+    shown = frozenset(settings.report_contexts)
+    active = [r for r in rules if context in (shown or getattr(r, "contexts", contexts.EVERYWHERE))]
+    return (active, len(rules) - len(active)) if len(active) != len(rules) else (rules, 0)
 
 
 def _finding_lines(result: FileResult) -> List[int]:

@@ -384,12 +384,12 @@ class Rule:
 
     @classmethod
     def where_it_reports(cls) -> str:
-        """``production (held back in tests, migrations, scripts; ...)`` for docs."""
+        """``production (not run in tests, migrations, scripts; ...)`` for docs."""
         shown = [c for c in CONTEXTS if c in cls.contexts]
         held = [c for c in CONTEXTS if c not in cls.contexts]
         if not held:
             return "every code context"
-        return f"{', '.join(shown)} (held back in {', '.join(held)}; `--contexts all` shows them)"
+        return f"{', '.join(shown)} (not run in {', '.join(held)}; `--contexts all` runs it there)"
 
     @classmethod
     def family(cls) -> str:

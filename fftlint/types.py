@@ -109,3 +109,6 @@ class FileResult:
     context: str = ""
     #: findings left out because their rules do not report in this context by default
     held_back: int = 0
+    #: selected rules not run on the file because none of them reports in its context
+    #: (they would only have held their findings back); ``--contexts all`` runs them
+    unanalysed: int = 0

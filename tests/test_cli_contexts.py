@@ -41,7 +41,7 @@ def test_the_summary_says_what_was_held_back_and_how_to_see_it(project, capsys):
     assert [line.split(":")[0] for line in lines[:-1]] == ["app/poll.py"]
     assert lines[-1] == (
         "Found 1 problem (1 fixable with --fix). "
-        "3 more held back in tests (2), scripts (1): `--contexts all` shows them."
+        "3 files in tests (2), scripts (1) not analysed: no selected rule reports there (`--contexts all` analyses them)."
     )
 
 
@@ -57,14 +57,14 @@ def test_contexts_all_shows_everything(project, capsys):
 def test_a_list_of_contexts_reports_exactly_there(project, capsys):
     code, out, _ = run(capsys, "--contexts", "tests", ".")
     assert sorted(line.split(":")[0] for line in out.splitlines()[:-1]) == ["tests/test_other.py", "tests/test_poll.py"]
-    assert "2 more held back in production (1), scripts (1)" in out.splitlines()[-1]
+    assert "2 files in production (1), scripts (1) not analysed" in out.splitlines()[-1]
 
 
 def test_nothing_shown_still_tells_about_the_held_back(project, capsys):
     Path("app/poll.py").write_text("x = 1\n", encoding="utf-8")
     code, out, _ = run(capsys, ".")
     assert code == 0  # held-back findings do not fail the run
-    assert out == "All checks passed! 3 findings held back in tests (2), scripts (1): `--contexts all` shows them.\n"
+    assert out == "All checks passed! 3 files in tests (2), scripts (1) not analysed: no selected rule reports there (`--contexts all` analyses them).\n"
 
 
 def test_the_config_key_shows_everything_too(project, capsys):
@@ -72,7 +72,7 @@ def test_the_config_key_shows_everything_too(project, capsys):
     code, out, _ = run(capsys, ".")
     assert out.splitlines()[-1] == "Found 4 problems (4 fixable with --fix)."
     code, out, _ = run(capsys, "--contexts", "default", ".")
-    assert "3 more held back" in out.splitlines()[-1]
+    assert "3 files in tests (2), scripts (1) not analysed" in out.splitlines()[-1]
 
 
 def test_config_globs_classify_files(project, capsys):
@@ -98,14 +98,15 @@ def test_a_bad_config_value_exits_2_naming_the_key(project, capsys):
 def test_json_keeps_its_array_and_notes_the_count_on_stderr(project, capsys):
     code, out, err = run(capsys, "--format", "json", ".")
     assert [item["filename"] for item in json.loads(out)] == ["app/poll.py"]
-    assert err == "fftlint: 3 findings held back in tests (2), scripts (1): `--contexts all` shows them.\n"
+    assert err == "fftlint: 3 files in tests (2), scripts (1) not analysed: no selected rule reports there (`--contexts all` analyses them).\n"
 
 
 def test_sarif_carries_the_count_in_the_run_properties(project, capsys):
     run(capsys, "--format", "sarif", "-o", "out.sarif", ".")
     sarif_run = json.loads(Path("out.sarif").read_text(encoding="utf-8"))["runs"][0]
     assert len(sarif_run["results"]) == 1
-    assert sarif_run["properties"]["heldBack"] == {
+    assert "heldBack" not in sarif_run["properties"]  # no rule ran where it does not report
+    assert sarif_run["properties"]["unanalysedFiles"] == {
         "total": 3,
         "byContext": {"scripts": 1, "tests": 2},
         "show": "--contexts all",
@@ -118,7 +119,7 @@ def test_github_adds_one_notice(project, capsys):
     _, out, _ = run(capsys, "--format", "github", ".")
     lines = out.splitlines()
     assert lines[0].startswith("::warning file=app/poll.py,")
-    assert lines[-1] == "::notice title=fftlint::3 findings held back in tests (2), scripts (1): `--contexts all` shows them."
+    assert lines[-1] == "::notice title=fftlint::3 files in tests (2), scripts (1) not analysed: no selected rule reports there (`--contexts all` analyses them)."
 
 
 def test_fix_leaves_held_back_files_alone(project, capsys):
@@ -133,19 +134,19 @@ def test_stdin_is_classified_by_its_filename(project, capsys, monkeypatch):
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SLEEPY.encode())))
     code, out, _ = run(capsys, "--stdin-filename", "tests/test_poll.py", "-")
-    assert code == 0 and "1 finding held back in tests (1)" in out
+    assert code == 0 and "1 file in tests (1) not analysed" in out
 
 
 def test_explain_names_the_contexts(capsys):
     assert main(["explain", "FFT201"]) == 0
     out = capsys.readouterr().out
-    assert "Reports in: production (held back in tests, migrations, scripts; `--contexts all` shows them)" in out
+    assert "Reports in: production (not run in tests, migrations, scripts; `--contexts all` runs it there)" in out
 
 
 def test_the_cache_keeps_both_answers_apart(project, capsys):
     args = ["--cache-dir", str(project / ".cache"), "."]
-    assert "3 more held back" in (main(args), capsys.readouterr().out)[1]
+    assert "3 files in tests (2), scripts (1) not analysed" in (main(args), capsys.readouterr().out)[1]
     main(["--contexts", "all", *args])
     assert capsys.readouterr().out.splitlines()[-1] == "Found 4 problems (4 fixable with --fix)."
     main(args)
-    assert "3 more held back" in capsys.readouterr().out
+    assert "3 files in tests (2), scripts (1) not analysed" in capsys.readouterr().out

@@ -314,5 +314,5 @@ def test_held_back_count_and_rule_contexts_keep_the_log_valid(project):
     (project / "tests" / "test_poll.py").write_text(SLEEPY, encoding="utf-8")
     code, log = _run_sarif(".")
     assert _errors(log) == []
-    assert log["runs"][0]["properties"]["heldBack"]["byContext"] == {"tests": 1}
+    assert log["runs"][0]["properties"]["unanalysedFiles"]["byContext"] == {"tests": 1}
     assert not any("tests/" in uri for uri in _results_by_uri(log))

@@ -1,9 +1,11 @@
 """Code contexts: is a file production code, a test, a migration or a script?
 
-Each rule declares the contexts it reports in by default (``Rule.contexts``); a finding
-in another context is *held back*: left out of the output, counted in the file's result
-(``FileResult.held_back``) so that the summary says how many and how to see them
-(``--contexts all`` / ``report-contexts``).
+Each rule declares the contexts it reports in by default (``Rule.contexts``). A rule does
+not run on a file of another context (:func:`fftlint.api.reporting_rules`): the file's
+result counts the rules left out (``FileResult.unanalysed``) so that the summary says how
+many files and how to have them analysed (``--contexts all`` / ``report-contexts``). A
+finding that still lands outside its rule's contexts is *held back*: left out of the
+output, counted in ``FileResult.held_back``.
 
 A file's context comes from its path below the project root (the config file's
 directory, else the working directory; for a file outside it, below the nearest

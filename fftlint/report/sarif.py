@@ -224,8 +224,14 @@ def build_log(results: Sequence[FileResult], ctx: ReportContext) -> Dict[str, An
         "results": sarif_results,
     }
     held = held_back.total(results)
+    properties: Dict[str, Any] = {}
     if held:  # findings outside their rules' code contexts: counted, not listed
-        run["properties"] = {"heldBack": {"total": held, "byContext": held_back.counts(results), "show": held_back.SHOW}}
+        properties["heldBack"] = {"total": held, "byContext": held_back.counts(results), "show": held_back.SHOW}
+    files = held_back.unanalysed_counts(results)
+    if files:  # files no selected rule reports in: not read at all
+        properties["unanalysedFiles"] = {"total": sum(files.values()), "byContext": files, "show": held_back.SHOW}
+    if properties:
+        run["properties"] = properties
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

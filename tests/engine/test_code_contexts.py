@@ -170,7 +170,7 @@ def _run(root, **overrides):
     return {os.path.relpath(r.path, root).replace(os.sep, "/"): r for r in api.lint_paths([root], config, jobs=1)}
 
 
-def test_findings_in_other_contexts_are_held_back_and_counted(tmp_path):
+def test_rules_that_do_not_report_in_a_context_do_not_run_there(tmp_path):
     root = _project(tmp_path, {
         "pyproject.toml": "[tool.fftlint]\n",
         "shop/__init__.py": "",
@@ -183,12 +183,15 @@ def test_findings_in_other_contexts_are_held_back_and_counted(tmp_path):
     results = _run(root)
     assert [d.code for d in results["shop/views.py"].diagnostics] == ["FFT201"]
     assert results["shop/views.py"].context == PRODUCTION and results["shop/views.py"].held_back == 0
+    assert results["shop/views.py"].unanalysed == 0
     for rel, context in (("shop/tests/test_views.py", TESTS), ("shop/migrations/0003_backfill.py", MIGRATIONS)):
         assert results[rel].diagnostics == ()
-        assert (results[rel].context, results[rel].held_back) == (context, 1)
+        # not run at all (it would only have held its finding back): counted as a file
+        assert (results[rel].context, results[rel].held_back) == (context, 0)
+        assert results[rel].unanalysed > 0
     shown = _run(root, report_contexts=CONTEXTS)
     assert all([d.code for d in r.diagnostics] == ["FFT201"] for rel, r in shown.items() if rel.endswith(".py") and "__init__" not in rel)
-    assert all(r.held_back == 0 for r in shown.values())
+    assert all(r.held_back == 0 and r.unanalysed == 0 for r in shown.values())
     only_tests = _run(root, report_contexts=(TESTS,))
     assert [rel for rel, r in only_tests.items() if r.diagnostics] == ["shop/tests/test_views.py"]
 
@@ -211,8 +214,8 @@ def test_a_suppression_covering_a_held_back_finding_is_not_unused(tmp_path):
 
 def test_the_contexts_fixture_holds_back_exactly_its_held_annotations():
     """``fixtures/contexts``: ``# expect:`` is what the default run reports (checked with
-    every fixture by test_fixtures_annotated.py), ``# held:`` what it holds back; with
-    ``--contexts all`` both show, and the held-back count matches per file."""
+    every fixture by test_fixtures_annotated.py), ``# held:`` what it holds back (its
+    rules do not run in those files); with ``--contexts all`` both show."""
     import re
 
     base = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "contexts")
@@ -240,9 +243,9 @@ def test_the_contexts_fixture_holds_back_exactly_its_held_annotations():
     settings = discover([base])
     default = api.lint_paths([base], api.make_config(settings, select=["ALL"]), jobs=1)
     assert found(default) == marks["expect"]
-    held = {}
-    for rel, _line, _code in marks["held"]:
-        held[rel] = held.get(rel, 0) + 1
-    assert {os.path.relpath(r.path, base).replace(os.sep, "/"): r.held_back for r in default if r.held_back} == held
+    # the files with held findings are the ones no rule reporting there read
+    held = {rel for rel, _line, _code in marks["held"]}
+    assert held <= {os.path.relpath(r.path, base).replace(os.sep, "/") for r in default if r.unanalysed}
+    assert not any(r.held_back for r in default)
     everything = api.lint_paths([base], api.make_config(settings.with_overrides(report_contexts=CONTEXTS), select=["ALL"]), jobs=1)
     assert found(everything) == marks["expect"] | marks["held"]
