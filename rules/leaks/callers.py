@@ -10,7 +10,13 @@ a plain call made once per process:
 * in module-level code (not in a loop), or
 * directly in the body (not in a loop, a comprehension, a nested function or a lambda) of
   a module-level function that is an entry point, set-up code, or itself such a function
-  (followed a few levels down from the entry points).
+  (followed a few levels down from the seeds: the entry points and the module-level
+  set-up functions of every module, by name, by decorator or by the ``setup-functions``
+  option, e.g. a one-off ``initdb`` command's private helpers).
+
+Only the modules whose text may hold a seed that calls a project function by name are
+parsed for their seeds (:func:`_may_seed`, conservative: unclear text is parsed), and a
+candidate's references are read from the modules whose word set holds its name.
 
 A candidate is undecorated (a decorator may hand it to a framework that calls it per
 request) and private (``_name``) or defined in a module with an entry point of its own (a
@@ -38,7 +44,7 @@ from fftlint.facts.provider import Provider
 from ._common import LeaksOptions
 
 NAME = "leaks-callers"
-_NAMESPACE = "leaks-callers-3"
+_NAMESPACE = "leaks-callers-4"
 _MAX_LEVELS = 4
 #: a candidate spelled in more modules than this is "unknown" (each module that spells it
 #: is parsed to tell its references apart)
@@ -103,10 +109,10 @@ def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: An
             info = infos[path] = _file_info(path, texts[path], setup, cache)
         return info
 
-    # the entry points and what they call
+    # the entry points and set-up functions (the seeds), and what they call
     entries: Set[Tuple[str, str]] = set()
     for path, data in texts.items():
-        if (b"set_defaults" in data or b"Namespace" in data or (b"__main__" in data and _main_block_may_call(data))) and _may_have_entries(data, setup):
+        if _may_seed(data, setup):
             entries.update((path, name) for name in info_of(path)["entries"])
     once: Set[Tuple[str, str]] = set()
     frontier = set(entries)
@@ -120,6 +126,8 @@ def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: An
                 if target is None or target in once or target in entries or target[0] not in texts:
                     continue
                 home = info_of(target[0])
+                if target[1] in home["entries"]:
+                    continue  # once by its own role (its module's text may not have said so)
                 if target[1] in home["plain"] and (target[1].startswith("_") or home["commands"]):
                     # undecorated (a decorator may register it with a framework), and
                     # private or in a command module (a public function of a library
@@ -173,7 +181,6 @@ _SPACES = bytes(b if (48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b == 9
 
 _MAIN_TEST = re.compile(rb"""^if[ \t]+(?:__name__[ \t]*==[ \t]*(['"])__main__\1|(['"])__main__\2[ \t]*==[ \t]*__name__)[ \t]*:(.*)$""", re.M)
 _PLAIN_CALL = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)[ \t]*\(")
-_BLOCK_END = re.compile(rb"\n(?=[^\s])")
 #: a ``def`` at column 0 (a module-level one; a form feed may come first) and its name
 _TOP_DEF = re.compile(rb"^\x0c*(?:async[ \t\x0c]+)?def[ \t\x0c]+([^\s(]+)", re.M)
 #: a decorator at column 0, and its dotted name when it is spelled plainly
@@ -187,66 +194,126 @@ def _main_block_calls(data: bytes) -> Optional[Set[bytes]]:
     """The names an ``if __name__ == "__main__":`` block of the module calls plainly
     (``name(...)``, what :func:`module_entry_points` takes from it), read from the text;
     None when the text cannot say (``__main__`` spelled another way: parentheses, a
-    string elsewhere; a block with bytes outside ASCII, a triple-quoted string, a
-    backslash continuation or brackets that do not pair up, where a line at column 0
-    may not end the block)."""
+    string elsewhere; a block with bytes outside ASCII, or where a line at column 0
+    inside a string or brackets may have ended it early: :func:`_may_cut`)."""
     tests = list(_MAIN_TEST.finditer(data))
     if len(tests) != data.count(b"__main__"):
         return None  # spelled another way (parentheses, a string elsewhere): read the file
     out: Set[bytes] = set()
     for test in tests:
         # the block: the rest of the `if` line and the lines up to the next one that
-        # starts at column 0 (blank lines aside)
-        end = _BLOCK_END.search(data, test.end())
+        # starts at column 0 (blank lines and comments aside)
+        end = _BODY_END.search(data, test.end())
         block = data[test.start(3):end.start() if end is not None else len(data)]
-        if not block.isascii() or _CUT.search(block) or not _balanced(block):
+        if not block.isascii() or _may_cut(block):
             return None  # a line at column 0 inside a string or brackets may have cut the block short
         out.update(_PLAIN_CALL.findall(block))
     return out
-
-
-_CUT = re.compile(rb'''"""|\'\'\'|\\\r?\n''')
 
 
 def _balanced(block: bytes) -> bool:
     return all(block.count(a) == block.count(b) for a, b in ((b"(", b")"), (b"[", b"]"), (b"{", b"}")))
 
 
-def _main_block_may_call(data: bytes) -> bool:
-    """Whether an ``if __name__ == "__main__":`` block of the module may make a plain call
-    ``name(...)``. False only when every spelling of ``__main__`` is such a test at
-    column 0 and no block calls a bare name (``unittest.main()`` does not)."""
-    called = _main_block_calls(data)
-    return called is None or bool(called)
+def _may_seed(data: bytes, setup: Tuple[str, ...]) -> bool:
+    """Whether the module may hold a seed (what ``_read`` puts in ``entries``: an entry
+    point or a set-up function at module level) that calls a function of the project by
+    name, read from the text so that only such modules are parsed for their seeds.
 
-
-def _may_have_entries(data: bytes, setup: Tuple[str, ...]) -> bool:
-    """Whether the module may define an entry point or a set-up function at module level
-    (what ``_read`` puts in ``entries``), read from the text so that only such modules
-    are parsed: an argparse dispatch (``set_defaults``), an ``argparse.Namespace``
-    parameter, a ``def`` at column 0 that is set-up code by its name or the module's
-    main block calls, or a decorator at column 0 that makes set-up code (it may be a
-    class's: that only means one more parse). Says True whenever the text is unclear."""
+    A seed is, by the text: a ``def`` at column 0 that is set-up code by its name, that
+    the module's main block calls, or that has a decorator at column 0 (a set-up one;
+    one that is not spelled plainly counts). Its body is the lines up to the next one at
+    column 0; it may lead somewhere when it calls a name that is a ``def`` at column 0
+    of the module or a word of one of its import statements.
+    An argparse dispatch (``set_defaults``) or an ``argparse.Namespace`` parameter is
+    read from the parse. Says True whenever the text is unclear: a body with a
+    triple-quoted string, brackets or a backslash that may cut it short, bytes outside
+    ASCII."""
     from .listener_per_call import setup_by_name, setup_decorator
 
     if b"set_defaults" in data or _NAMESPACE_WORD.search(data):
         return True
-    names = _TOP_DEF.findall(data)
-    if not names:
+    tops = list(_TOP_DEF.finditer(data))
+    if not tops:
         return False
-    for raw in names:
-        if not raw.isascii() or setup_by_name(raw.decode(), setup):
-            return True  # (an identifier outside ASCII is compared after NFKC: read the file)
-    if b"@" in data:
-        for match in _TOP_DECORATOR.finditer(data):
-            dotted = match.group(1)
-            if dotted is None or setup_decorator(dotted.decode()):
-                return True
+    names = {m.group(1) for m in tops}
+    if not all(name.isascii() for name in names):
+        return True  # an identifier outside ASCII is compared after NFKC: read the file
+    imported: Optional[Set[bytes]] = None
+    called: Optional[Set[bytes]] = set()
     if b"__main__" in data:
         called = _main_block_calls(data)
-        if called is None or not called.isdisjoint(names):
+        if called is None:
+            return True
+    for match in tops:
+        name = match.group(1)
+        seed = setup_by_name(name.decode(), setup) or name in called
+        if not seed:
+            decorators = _decorators_before(data, match.start())
+            if decorators is None or any(setup_decorator(d.decode()) for d in decorators):
+                seed = True
+        if not seed:
+            continue
+        end = _BODY_END.search(data, match.end())
+        body = data[match.start():end.start() if end is not None else len(data)]
+        if not body.isascii() or _may_cut(body):
+            return True
+        calls = set(_PLAIN_CALL.findall(body))
+        calls.discard(name)
+        if not calls.isdisjoint(names):
+            return True
+        if imported is None:
+            imported = _imported_words(data)
+        if not calls.isdisjoint(imported):
             return True
     return False
+
+
+#: where a module-level def's body ends: the next line at column 0 that is code
+_BODY_END = re.compile(rb"\n(?=[^\s#])")
+_DECORATOR_LINE = re.compile(rb"\x0c*@[ \t]*([A-Za-z_][\w.]*)[ \t]*(?:\(.*\)[ \t]*)?(?:#.*)?\r?$")
+
+
+def _decorators_before(data: bytes, start: int) -> Optional[List[bytes]]:
+    """The dotted names of the decorators on the lines right above ``start`` (a def at
+    column 0); None when one is not spelled on one line as ``@name`` or ``@name(...)``."""
+    out: List[bytes] = []
+    end = start - 1
+    while end > 0:
+        begin = data.rfind(b"\n", 0, end) + 1
+        line = data[begin:end]
+        if not line.startswith((b"@", b"\x0c@")):
+            if line.rstrip().endswith((b")", b"]", b"}", b",", b"\\")):
+                return None  # the tail of a decorator spread over lines, maybe
+            return out
+        found = _DECORATOR_LINE.match(line)
+        if found is None:
+            return None
+        out.append(found.group(1))
+        end = begin - 1
+    return out
+
+
+def _may_cut(body: bytes) -> bool:
+    """A line at column 0 inside a string or brackets may end ``body`` too early."""
+    return bool(body.count(b'"""') % 2 or body.count(b"'''") % 2 or _CONTINUED.search(body)) or not _balanced(body)
+
+
+_CONTINUED = re.compile(rb"\\\r?\n")
+
+
+def _imported_words(data: bytes) -> Set[bytes]:
+    """Every word of the module's import statements, read from the text (``from .jobs
+    import _run``, ``from .jobs import (\\n _run,\\n)``, ``... import run as _run``,
+    continued lines): what ``_resolve`` can bind a called name to, besides a def."""
+    out: Set[bytes] = set()
+    for match in _IMPORT_TAIL.finditer(data):
+        out.update(_WORD.findall(match.group(1) or match.group(2)))
+    return out
+
+
+_IMPORT_TAIL = re.compile(rb"(?<![\w.])import[ \t]*(?:\(([^)]*)\)|((?:[^\n\\(]|\\\r?\n)*))")
+_WORD = re.compile(rb"[\w\x80-\xff]+")
 
 
 def _resolve(callee: str, path: str, modules: Dict[str, str], by_module: Dict[str, str], info: Dict[str, Any]) -> Optional[Tuple[str, str]]:
