@@ -183,8 +183,6 @@ _MAIN_TEST = re.compile(rb"""^if[ \t]+(?:__name__[ \t]*==[ \t]*(['"])__main__\1|
 _PLAIN_CALL = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)[ \t]*\(")
 #: a ``def`` at column 0 (a module-level one; a form feed may come first) and its name
 _TOP_DEF = re.compile(rb"^\x0c*(?:async[ \t\x0c]+)?def[ \t\x0c]+([^\s(]+)", re.M)
-#: a decorator at column 0, and its dotted name when it is spelled plainly
-_TOP_DECORATOR = re.compile(rb"^\x0c*@(?:[ \t]*([A-Za-z_][\w.]*)[ \t]*(?=\(|#|\r?$))?", re.M)
 #: ``Namespace`` as a word (``argparse.Namespace``, ``from argparse import Namespace``;
 #: not ``SimpleNamespace``): an annotation :func:`_takes_namespace` accepts spells it
 _NAMESPACE_WORD = re.compile(rb"(?<![\w])Namespace(?![\w])")
@@ -275,23 +273,42 @@ _DECORATOR_LINE = re.compile(rb"\x0c*@[ \t]*([A-Za-z_][\w.]*)[ \t]*(?:\(.*\)[ \t
 
 
 def _decorators_before(data: bytes, start: int) -> Optional[List[bytes]]:
-    """The dotted names of the decorators on the lines right above ``start`` (a def at
-    column 0); None when one is not spelled on one line as ``@name`` or ``@name(...)``."""
+    """The dotted names of the decorators above ``start`` (a def at column 0; blank and
+    comment lines may come between); None when one is not spelled on one line as
+    ``@name`` or ``@name(...)`` (it may be spread over lines)."""
     out: List[bytes] = []
     end = start - 1
     while end > 0:
         begin = data.rfind(b"\n", 0, end) + 1
         line = data[begin:end]
-        if not line.startswith((b"@", b"\x0c@")):
-            if line.rstrip().endswith((b")", b"]", b"}", b",", b"\\")):
-                return None  # the tail of a decorator spread over lines, maybe
-            return out
-        found = _DECORATOR_LINE.match(line)
-        if found is None:
-            return None
-        out.append(found.group(1))
         end = begin - 1
+        stripped = line.strip()
+        if not stripped or stripped.startswith(b"#"):
+            continue
+        if line.startswith((b"@", b"\x0c@")):
+            found = _DECORATOR_LINE.match(line)
+            if found is None:
+                return None
+            out.append(found.group(1))
+            continue
+        if line[:1].isspace() or sum(line.count(c) for c in b")]}") > sum(line.count(c) for c in b"([{"):
+            # an indented line, or one that closes brackets: the tail of a decorator
+            # spread over lines when the statement it belongs to starts with `@`
+            if begin and data.startswith((b"@", b"\x0c@"), _statement_start(data, data.rfind(b"\n", 0, begin - 1) + 1)):
+                return None
+        return out
     return out
+
+
+def _statement_start(data: bytes, begin: int) -> int:
+    """Where the last line at column 0 that is code, at or above the line that starts at
+    ``begin``, starts."""
+    while begin > 0:
+        first = data[begin:begin + 1]
+        if first and not first.isspace() and first != b"#":
+            return begin
+        begin = data.rfind(b"\n", 0, begin - 1) + 1
+    return 0
 
 
 def _may_cut(body: bytes) -> bool:

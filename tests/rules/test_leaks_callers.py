@@ -193,6 +193,9 @@ SEEDS = {
     "from .jobs import a, \\\n    _run\n\ndef main():\n    _run()\n": True,
     "@app.on_event('startup')\ndef warm():\n    _load()\n\ndef _load():\n    pass\n": True,
     "@traced\ndef warm():\n    _load()\n\ndef _load():\n    pass\n": False,  # not a set-up decorator
+    "@app.on_event('startup')\n# warm the caches\n\ndef warm():\n    _load()\n\ndef _load():\n    pass\n": True,
+    "def _load():\n    return go(1)\n\ndef warm():\n    _load()\n": False,  # the line above is another body's
+    "@app.on_event(\n'startup')\ndef warm():\n    _load()\n\ndef _load():\n    pass\n": True,
     "@app.on_event(\n    'startup',\n)\ndef warm():\n    _load()\n\ndef _load():\n    pass\n": True,  # spread over lines: unclear
     # a line at column 0 inside a string would cut the body short: unclear
     'def setup():\n    s = """\nx\n"""\n    _load()\n\ndef _load():\n    pass\n': True,
