@@ -431,16 +431,26 @@ def module_entry_points(tree: ast.Module) -> FrozenSet[str]:
     out: Set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "set_defaults":
-            for kw in node.keywords:
-                if kw.arg == "func" and isinstance(kw.value, ast.Name):
-                    out.add(kw.value.id)
+            out.update(set_defaults_targets(node))
+    return frozenset(out | main_block_calls(tree))
+
+
+def set_defaults_targets(call: ast.Call) -> Set[str]:
+    """``name`` of ``X.set_defaults(func=name)`` (the caller checked the method's name)."""
+    return {kw.value.id for kw in call.keywords if kw.arg == "func" and isinstance(kw.value, ast.Name)}
+
+
+def main_block_calls(tree: ast.Module) -> Set[str]:
+    """Names called plainly (``name(...)``) in the module's ``if __name__ == "__main__":``
+    blocks; only those blocks are walked."""
+    out: Set[str] = set()
     for stmt in tree.body:
         if isinstance(stmt, ast.If) and _is_main_test(stmt.test):
             for sub in stmt.body:
                 for call in ast.walk(sub):
                     if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
                         out.add(call.func.id)
-    return frozenset(out)
+    return out
 
 
 def _is_main_test(test: ast.AST) -> bool:
