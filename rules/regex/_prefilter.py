@@ -20,6 +20,7 @@ Over-approximation rules, so a False is always safe:
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
 import re
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
@@ -74,6 +75,7 @@ class _Facts:
                     # (relative: Django's own package, ``from .conf import re_path``)
                     self.function_aliases[local] = _DJANGO_CALLS[alias.name]
         self._assigned: Optional[Dict[str, List[ast.AST]]] = None
+        self._loop_lines: Optional[Tuple[List[int], List[int]]] = None
         self.compiles: Set[int] = set()  # ids of the calls that are ``re.compile`` / ``regex.compile``
         self.calls = self._candidate_calls()
 
@@ -84,7 +86,7 @@ class _Facts:
         if isinstance(func, ast.Name):
             spec = self.function_aliases.get(func.id)
             if spec is None:
-                if func.id in self.view.opaque_names(project=False):
+                if func.id in self.view.opaque_names(project=False) and self._worth_resolving(call):
                     return self._resolved_spec(func)  # assigned in the file: ask the facts layer
                 return None
             return spec[0], spec[1], spec[2], spec is _FUNCS["compile"]
@@ -98,12 +100,42 @@ class _Facts:
                 if func.value.id in self.module_aliases:
                     spec = _FUNCS[func.attr]
                     return spec[0], spec[1], spec[2], func.attr == "compile"
-                if func.value.id in self.view.opaque_names(project=False):
+                if func.value.id in self.view.opaque_names(project=False) and self._worth_resolving(call):
                     return self._resolved_spec(func)
             if func.attr in _DJANGO_CALLS and (root.id in self.import_bound or root.id == "django"):
                 spec = _DJANGO_CALLS[func.attr]
                 return spec[0], spec[1], spec[2], False
         return None
+
+    def _worth_resolving(self, call: ast.Call) -> bool:
+        """Whether asking the facts layer what a callee holds could matter: the pattern
+        (first, as for every regex function) may have a static value (FFT401-403), or is
+        not a literal and the call may stand in a loop (FFT404, by lines: a superset)."""
+        pattern = next((a for a in call.args if not isinstance(a, ast.Starred)), None)
+        if pattern is None:
+            pattern = next((k.value for k in call.keywords if k.arg in ("pattern", "regex")), None)
+        if pattern is None:
+            return False
+        if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, (str, bytes))) and self._on_loop_lines(call):
+            return True
+        try:
+            return bool(self.patterns(pattern))
+        except _Unknown:
+            return True
+
+    def _on_loop_lines(self, node: ast.AST) -> bool:
+        if self._loop_lines is None:
+            spans = sorted((n.lineno, getattr(n, "end_lineno", None) or 1 << 30) for n in self.view.nodes(*LOOPS))  # type: ignore[attr-defined]
+            merged: List[List[int]] = []
+            for start, end in spans:
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            self._loop_lines = ([m[0] for m in merged], [m[1] for m in merged])
+        starts, ends = self._loop_lines
+        i = bisect.bisect_right(starts, node.lineno) - 1  # type: ignore[attr-defined]
+        return i >= 0 and ends[i] >= (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
 
     def _resolved_spec(self, func: ast.AST) -> Optional[Tuple[int, int, str, bool]]:
         """The spec of a callee the file binds by assignment (``search = re.search``), from
@@ -316,7 +348,7 @@ def dynamic_call_in_loop(view: Any) -> bool:
             dynamic[id(call)] = (call, pattern)
     if not dynamic or not view.has(*LOOPS):
         return False
-    loops_of = _enclosing_loops(view.tree, dynamic)
+    loops_of = _enclosing_loops(view, dynamic)
     if not loops_of:
         return False
     silent = _kept_or_dropped(view, facts) if facts.compiles.intersection(loops_of) else set()
@@ -349,26 +381,29 @@ _ELEMENT = "element"
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _enclosing_loops(tree: ast.AST, wanted: Dict[int, Any]) -> Dict[int, Tuple[ast.AST, ...]]:
+def _span(node: ast.AST) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    return (node.lineno, node.col_offset), (getattr(node, "end_lineno", None) or 1 << 30, getattr(node, "end_col_offset", None) or 0)  # type: ignore[attr-defined]
+
+
+def _enclosing_loops(view: Any, wanted: Dict[int, Tuple[ast.Call, ast.AST]]) -> Dict[int, Tuple[ast.AST, ...]]:
     """id(call) -> the loops around it inside its innermost function, lambda or class
-    body (as the rules' ``ctx.stack.loops``), for the wanted calls that have some."""
+    body (as the rules' ``ctx.stack.loops``), for the wanted calls that have some. Spans
+    of ``ast`` nodes nest, so containment tells: a loop counts unless the innermost body
+    around the call starts after it (decorators, defaults and bases lie outside a body
+    and see the enclosing loops, as in the rules' walk)."""
+    loops = [(_span(n), n) for n in view.nodes(*LOOPS)]
+    bodies = []
+    for n in view.nodes(*_SCOPES):
+        body = n.body if isinstance(n.body, list) else [n.body]  # type: ignore[attr-defined]
+        bodies.append((_span(body[0])[0], _span(body[-1])[1]))
     out: Dict[int, Tuple[ast.AST, ...]] = {}
-    stack: List[Tuple[ast.AST, Tuple[ast.AST, ...]]] = [(tree, ())]
-    while stack:
-        node, loops = stack.pop()
-        if loops and id(node) in wanted:
-            out[id(node)] = loops
-        if isinstance(node, _SCOPES):
-            # decorators, defaults, annotations and bases run in the enclosing frames
-            body = node.body if isinstance(node.body, list) else [node.body]
-            inner = {id(b) for b in body}
-            for child in ast.iter_child_nodes(node):
-                stack.append((child, () if id(child) in inner else loops))
-            continue
-        if isinstance(node, LOOPS):
-            loops = loops + (node,)
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, loops))
+    for key, (call, _pattern) in wanted.items():
+        start, end = _span(call)
+        barrier = max((b[0] for b in bodies if b[0] <= start and end <= b[1]), default=(0, 0))
+        around = [(span, n) for span, n in loops if barrier <= span[0] <= start and end <= span[1]]
+        if around:
+            around.sort(key=lambda item: item[0][0])
+            out[key] = tuple(n for _span_, n in around)
     return out
 
 

@@ -153,6 +153,19 @@ def test_calls_without_a_pattern_argument_are_not_candidates():
     code = "import re\nsearch = re.search\ndef f(s):\n    search()\n    return search(*s)\n"
     view = AstView(ast.parse(code), code, "app/checks.py")
     assert _facts(view).calls == []
-    code = "import re\nsearch = re.search\ndef f(s):\n    return search(pattern=s)\n"
+    code = "import re\nsearch = re.search\ndef f(s):\n    return search(pattern=r'(x+)+y')\n"
     view = AstView(ast.parse(code), code, "app/checks.py")
     assert len(_facts(view).calls) == 1
+
+
+def test_local_callees_are_resolved_only_where_their_pattern_could_matter():
+    # a pattern with no static value outside any loop can make no finding: what
+    # ``search`` holds is not asked; in a loop (FFT404) or with a static value it is
+    from fftlint.rules.regex._prefilter import _facts
+
+    code = "import re\nsearch = re.search\ndef f(p, s):\n    return search(p, s)\n"
+    assert _facts(AstView(ast.parse(code), code, "app/checks.py")).calls == []
+    code = "import re\nsearch = re.search\ndef f(ps, s):\n    for p in ps:\n        search(p + '$', s)\n"
+    assert len(_facts(AstView(ast.parse(code), code, "app/checks.py")).calls) == 1
+    assert _could(code, FFT404)
+    assert _lint(code, FFT404, False) and _lint(code, FFT404, True) == _lint(code, FFT404, False)
