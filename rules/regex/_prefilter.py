@@ -20,6 +20,7 @@ Over-approximation rules, so a False is always safe:
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
 import re
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
@@ -74,6 +75,8 @@ class _Facts:
                     # (relative: Django's own package, ``from .conf import re_path``)
                     self.function_aliases[local] = _DJANGO_CALLS[alias.name]
         self._assigned: Optional[Dict[str, List[ast.AST]]] = None
+        self._loop_lines: Optional[Tuple[List[int], List[int]]] = None
+        self.compiles: Set[int] = set()  # ids of the calls that are ``re.compile`` / ``regex.compile``
         self.calls = self._candidate_calls()
 
     # -- which calls -------------------------------------------------------------
@@ -83,7 +86,7 @@ class _Facts:
         if isinstance(func, ast.Name):
             spec = self.function_aliases.get(func.id)
             if spec is None:
-                if func.id in self.view.opaque_names(project=False):
+                if func.id in self.view.opaque_names(project=False) and self._worth_resolving(call):
                     return self._resolved_spec(func)  # assigned in the file: ask the facts layer
                 return None
             return spec[0], spec[1], spec[2], spec is _FUNCS["compile"]
@@ -97,12 +100,42 @@ class _Facts:
                 if func.value.id in self.module_aliases:
                     spec = _FUNCS[func.attr]
                     return spec[0], spec[1], spec[2], func.attr == "compile"
-                if func.value.id in self.view.opaque_names(project=False):
+                if func.value.id in self.view.opaque_names(project=False) and self._worth_resolving(call):
                     return self._resolved_spec(func)
             if func.attr in _DJANGO_CALLS and (root.id in self.import_bound or root.id == "django"):
                 spec = _DJANGO_CALLS[func.attr]
                 return spec[0], spec[1], spec[2], False
         return None
+
+    def _worth_resolving(self, call: ast.Call) -> bool:
+        """Whether asking the facts layer what a callee holds could matter: the pattern
+        (first, as for every regex function) may have a static value (FFT401-403), or is
+        not a literal and the call may stand in a loop (FFT404, by lines: a superset)."""
+        pattern = next((a for a in call.args if not isinstance(a, ast.Starred)), None)
+        if pattern is None:
+            pattern = next((k.value for k in call.keywords if k.arg in ("pattern", "regex")), None)
+        if pattern is None:
+            return False
+        if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, (str, bytes))) and self._on_loop_lines(call):
+            return True
+        try:
+            return bool(self.patterns(pattern))
+        except _Unknown:
+            return True
+
+    def _on_loop_lines(self, node: ast.AST) -> bool:
+        if self._loop_lines is None:
+            spans = sorted((n.lineno, getattr(n, "end_lineno", None) or 1 << 30) for n in self.view.nodes(*LOOPS))  # type: ignore[attr-defined]
+            merged: List[List[int]] = []
+            for start, end in spans:
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            self._loop_lines = ([m[0] for m in merged], [m[1] for m in merged])
+        starts, ends = self._loop_lines
+        i = bisect.bisect_right(starts, node.lineno) - 1  # type: ignore[attr-defined]
+        return i >= 0 and ends[i] >= (getattr(node, "end_lineno", None) or node.lineno)  # type: ignore[attr-defined]
 
     def _resolved_spec(self, func: ast.AST) -> Optional[Tuple[int, int, str, bool]]:
         """The spec of a callee the file binds by assignment (``search = re.search``), from
@@ -129,12 +162,16 @@ class _Facts:
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and func.attr in _FUNCS:
                 chained[id(func.value)] = _FUNCS[func.attr][2]
         for call in calls:
+            if not _has_pattern_argument(call):
+                continue  # every regex call takes its pattern first: none here, no finding
             spec = self.spec(call)
             if spec is None:
                 continue
             pi, fi, mode, is_compile = spec
             if is_compile and id(call) in chained:
                 mode = chained[id(call)]  # ``re.compile(P).match(s)``: the method's mode
+            if is_compile:
+                self.compiles.add(id(call))
             out.append((call, pi, fi, mode))
         return out
 
@@ -254,6 +291,12 @@ class _Facts:
         return frozenset(out)
 
 
+def _has_pattern_argument(call: ast.Call) -> bool:
+    """A pattern the rules could pick: a plain positional argument (every regex function
+    takes the pattern first) or a ``pattern=`` / ``regex=`` keyword."""
+    return any(not isinstance(a, ast.Starred) for a in call.args) or any(k.arg in ("pattern", "regex") for k in call.keywords)
+
+
 def _facts(view: Any) -> _Facts:
     return view.memo("fft4", _Facts)
 
@@ -291,21 +334,210 @@ def analysis_could_report(view: Any, complexity: str, causes: Iterable[str] = ()
 
 
 def dynamic_call_in_loop(view: Any) -> bool:
-    """FFT404: a regex call whose pattern is not a literal, inside some loop."""
+    """FFT404: a regex call inside a loop whose pattern is not a literal and may be
+    built from a name the loop rebinds (see :func:`_may_report_in_loop`)."""
     if not _may_call_regex(view):
         return False
     facts = _facts(view)
-    dynamic = set()
+    dynamic: Dict[int, Tuple[ast.Call, ast.AST]] = {}
     for call, pi, fi, _mode in facts.calls:
         keywords = {k.arg: k.value for k in call.keywords}
         positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         pattern = positional[pi] if len(positional) > pi else keywords.get("pattern", keywords.get("regex"))
         if pattern is not None and not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, (str, bytes))):
-            dynamic.add(id(call))
-    if not dynamic:
+            dynamic[id(call)] = (call, pattern)
+    if not dynamic or not view.has(*LOOPS):
         return False
-    for loop in view.nodes(*LOOPS):
-        for node in ast.walk(loop):
-            if id(node) in dynamic:
-                return True
+    loops_of = _enclosing_loops(view, dynamic)
+    if not loops_of:
+        return False
+    silent = _kept_or_dropped(view, facts) if facts.compiles.intersection(loops_of) else set()
+    bindings: Dict[int, Dict[str, list]] = {}
+    for key, loops in loops_of.items():
+        call, pattern = dynamic[key]
+        if key in silent:
+            continue
+        bound: Dict[str, list] = {}
+        for loop in loops:
+            if id(loop) not in bindings:
+                bindings[id(loop)] = _loop_bindings(loop)
+            for name, values in bindings[id(loop)].items():
+                bound.setdefault(name, []).extend(values)
+        if _may_report_in_loop(pattern, bound):
+            return True
     return False
+
+
+# -- FFT404 on the ``ast``: the rule's own tests, over-approximated ------------------------
+#
+# The rule reports a pattern that uses a name some enclosing loop (inside the innermost
+# function) rebinds, unless the pattern is that loop's element taken as it is
+# (``_taken_whole``), or the call is a ``compile`` whose result is kept or dropped. Each
+# step below says True (may report) whenever the rule might: more loops than the rule
+# sees (a loop's iterable and ``else`` count as inside), more names, fewer "kept".
+
+#: a ``for`` / comprehension target: the name takes each element in turn
+_ELEMENT = "element"
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _span(node: ast.AST) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+    return (node.lineno, node.col_offset), (getattr(node, "end_lineno", None) or 1 << 30, getattr(node, "end_col_offset", None) or 0)  # type: ignore[attr-defined]
+
+
+def _enclosing_loops(view: Any, wanted: Dict[int, Tuple[ast.Call, ast.AST]]) -> Dict[int, Tuple[ast.AST, ...]]:
+    """id(call) -> the loops around it inside its innermost function, lambda or class
+    body (as the rules' ``ctx.stack.loops``), for the wanted calls that have some. Spans
+    of ``ast`` nodes nest, so containment tells: a loop counts unless the innermost body
+    around the call starts after it (decorators, defaults and bases lie outside a body
+    and see the enclosing loops, as in the rules' walk)."""
+    loops = [(_span(n), n) for n in view.nodes(*LOOPS)]
+    bodies = []
+    for n in view.nodes(*_SCOPES):
+        body = n.body if isinstance(n.body, list) else [n.body]  # type: ignore[attr-defined]
+        bodies.append((_span(body[0])[0], _span(body[-1])[1]))
+    out: Dict[int, Tuple[ast.AST, ...]] = {}
+    for key, (call, _pattern) in wanted.items():
+        start, end = _span(call)
+        barrier = max((b[0] for b in bodies if b[0] <= start and end <= b[1]), default=(0, 0))
+        around = [(span, n) for span, n in loops if barrier <= span[0] <= start and end <= span[1]]
+        if around:
+            around.sort(key=lambda item: item[0][0])
+            out[key] = tuple(n for _span_, n in around)
+    return out
+
+
+def _names(target: ast.AST) -> List[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for el in target.elts for n in _names(el)]
+    if isinstance(target, ast.Starred):
+        return _names(target.value)
+    return []
+
+
+def _loop_bindings(loop: ast.AST) -> Dict[str, list]:
+    """What a loop binds each name to, as the rule's ``_bindings_in``: ``_ELEMENT`` for
+    its targets, the value of a plain assignment, None for anything else (``+=``, a
+    walrus, ``as``). Nested functions and lambdas are not entered (nor by the rule)."""
+    out: Dict[str, list] = {}
+
+    def add(names: Iterable[str], value: Any) -> None:
+        for name in names:
+            out.setdefault(name, []).append(value)
+
+    stack = [loop]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            add(_names(node.target), _ELEMENT)
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                add(_names(t), node.value)
+        elif isinstance(node, ast.AnnAssign):
+            add(_names(node.target), node.value)
+        elif isinstance(node, ast.AugAssign):
+            add(_names(node.target), None)
+        elif isinstance(node, ast.NamedExpr):
+            add(_names(node.target), None)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            add(_names(node.optional_vars), None)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            add((node.name,), None)
+        elif isinstance(node, ast.alias) and node.asname:
+            add((node.asname,), None)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and node is not loop:
+            continue
+        else:
+            for field in ("name", "rest"):  # match patterns (more names: more reports)
+                value = getattr(node, field, None)
+                if isinstance(value, str) and type(node).__name__.startswith("Match"):
+                    add((value,), None)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _used(expr: ast.AST) -> Set[str]:
+    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+
+
+#: constants LibCST spells as an Integer, Float, string or a Name (True, None)
+_ACCESS_CONSTANTS = (str, bytes, int, float, bool, type(None))
+
+
+def _access(expr: Any) -> bool:
+    """``name``, ``a.b``, ``a[k]``, ``a[0].b`` (the rule's ``_access``); a tuple index is
+    never one here (LibCST may see ``a[i, j]`` as two indices)."""
+    if isinstance(expr, ast.Name):
+        return True
+    if isinstance(expr, ast.Attribute):
+        return _access(expr.value)
+    if isinstance(expr, ast.Subscript):
+        index = expr.slice
+        constant = isinstance(index, ast.Constant) and type(index.value) in _ACCESS_CONSTANTS
+        return _access(expr.value) and (constant or _access(index))
+    return False
+
+
+def _may_report_in_loop(pattern: ast.AST, bound: Dict[str, list]) -> bool:
+    """The rule's test, from the bindings of every enclosing loop: the pattern uses a
+    name the loops rebind, and is not an element of a collection the loop walks taken
+    as it is (or a name the loops assign only such elements to)."""
+    changing = set(bound)
+    if not _used(pattern) & changing:
+        return False
+
+    def whole(expr: Any, depth: int) -> bool:
+        if depth > 4 or not _access(expr):
+            return False
+        for name in _used(expr) & changing:
+            for value in bound.get(name, [None]):
+                if value is not _ELEMENT and not whole(value, depth + 1):
+                    return False
+        return True
+
+    return not whole(pattern, 0)
+
+
+def _kept_or_dropped(view: Any, facts: _Facts) -> Set[int]:
+    """ids of the ``compile`` calls the rule leaves alone wherever they stand: held by a
+    comprehension's element, a value stored in an item or attribute, yielded or
+    returned (``_kept``), or a statement of its own (``_dropped``)."""
+    regex_calls = {id(c) for c, _pi, _fi, _m in facts.calls}
+    out: Set[int] = set()
+
+    def maybe_regex(call: ast.Call) -> bool:
+        # the rule stops at a regex call; stop wherever it may see one (an import the
+        # project resolves, a name spelled like a regex function)
+        func = call.func
+        last = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        imported = isinstance(func, ast.Name) and func.id in facts.import_bound
+        return id(call) in regex_calls or imported or last in _FUNCS or last in _DJANGO_CALLS
+
+    def keep(expr: Optional[ast.AST]) -> None:
+        stack = [expr] if expr is not None else []
+        while stack:
+            current = stack.pop()
+            out.add(id(current))
+            if isinstance(current, (ast.Tuple, ast.List, ast.Set)):
+                stack.extend(current.elts)
+            elif isinstance(current, ast.Dict):
+                stack.extend(k for k in current.keys if k is not None)
+                stack.extend(current.values)
+            elif isinstance(current, ast.Call) and not maybe_regex(current):
+                stack.extend(a.value if isinstance(a, ast.Starred) else a for a in current.args)
+                stack.extend(k.value for k in current.keywords)
+
+    for node in view.nodes(ast.ListComp, ast.SetComp, ast.GeneratorExp):
+        keep(node.elt)
+    for node in view.nodes(ast.DictComp):
+        keep(node.key)
+        keep(node.value)
+    for node in view.nodes(ast.Assign):
+        if any(isinstance(t, (ast.Subscript, ast.Attribute)) for t in node.targets):
+            keep(node.value)
+    for node in view.nodes(ast.Yield, ast.Return):
+        keep(node.value)
+    dropped = {id(node.value) for node in view.nodes(ast.Expr)}
+    return (out | dropped) & facts.compiles

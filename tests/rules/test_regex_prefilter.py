@@ -93,3 +93,79 @@ def test_files_that_never_name_a_regex_module_skip_the_node_walk():
     view = AstView(ast.parse(code), code, "app/checks.py")
     assert not any(rule.could_match(view) for rule in (FFT401, FFT402, FFT403, FFT404))
     assert view._by_type is None
+
+
+# FFT404's pre-check mirrors the rule's own tests on the ``ast``: a pattern that uses no
+# name an enclosing loop (in the same function) rebinds, a loop element taken as it is,
+# and a ``compile`` kept or dropped never report, so such files stay out of LibCST.
+LOOP_SILENT = [
+    # a module constant used inside a loop (sysconfig's ``_findvar1_rx``)
+    "import re\n_rx = r'\\$\\(([A-Za-z]+)\\)'\ndef f(lines):\n    for line in lines:\n        m = re.search(_rx, line)\n",
+    # the loop's element taken as it is, through an index or an attribute
+    "import re\ndef f(pats, s):\n    for i in range(len(pats)):\n        re.compile(pats[i]).match(s)\n",
+    "import re\ndef f(table, s):\n    for (pattern, name) in table:\n        if re.match(pattern, s):\n            return name\n",
+    "import re\ndef f(rows, s):\n    for row in rows:\n        p = row[0]\n        re.match(p, s)\n",
+    # compiled to be kept (a comprehension's element, a stored item) or only checked
+    "import re\ndef f(words):\n    return [re.compile(w + '$') for w in words]\n",
+    "import re\ndef f(words, table):\n    for w in words:\n        table[w] = re.compile(r'\\b' + w)\n",
+    "import re\ndef f(words):\n    for w in words:\n        re.compile('^' + w)\n",
+    # the loop is outside the function that builds the pattern
+    "import re\nfor w in words:\n    def check(s, p=w):\n        return re.search(p + '$', s)\n",
+]
+
+
+@pytest.mark.parametrize("code", LOOP_SILENT)
+def test_loop_precheck_mirrors_the_rules_silence(code):
+    assert _lint(code, FFT404, False) == []
+    assert not _could(code, FFT404)
+
+
+LOOP_REPORTING = [
+    # built from the element (an index, then a concatenation)
+    "import re\ndef f(rows, s):\n    for row in rows:\n        p = row[0]\n        p = p + '$'\n        re.match(p, s)\n",
+    # a loop around a loop: the outer target changes
+    "import re\ndef f(words, lines):\n    for w in words:\n        for line in lines:\n            re.search(w + '$', line)\n",
+    # an element kept in a local the loop never stores: compiled every time
+    "import re\ndef f(words, s):\n    for w in words:\n        rx = re.compile(w + '$')\n        rx.search(s)\n",
+    # bound by ``with ... as`` and by a walrus inside the loop
+    "import re\ndef f(paths, s):\n    for p in paths:\n        with open(p) as fh:\n            re.search(fh.read(), s)\n",
+    "import re\ndef f(items, s):\n    while (w := next(items, None)) is not None:\n        re.search('^' + w, s)\n",
+    # a decorator runs in the loop around the def
+    "import re\nfor w in words:\n    @register(re.compile(w + '$'))\n    def check(s):\n        pass\n",
+    # a regex call (not compile) in a comprehension's element
+    "import re\ndef f(lines, tags):\n    return [l for l in lines for t in tags if re.search(r'\\b%s\\b' % t, l)]\n",
+]
+
+
+@pytest.mark.parametrize("code", LOOP_REPORTING)
+def test_loop_precheck_keeps_what_the_rule_reports(code):
+    unfiltered = _lint(code, FFT404, False)
+    assert unfiltered, f"FFT404 should report on:\n{code}"
+    assert _could(code, FFT404)
+    assert _lint(code, FFT404, True) == unfiltered
+
+
+def test_calls_without_a_pattern_argument_are_not_candidates():
+    # every regex function takes its pattern first: a call with none is never one, so
+    # the pre-check need not resolve what a local callee holds
+    from fftlint.rules.regex._prefilter import _facts
+
+    code = "import re\nsearch = re.search\ndef f(s):\n    search()\n    return search(*s)\n"
+    view = AstView(ast.parse(code), code, "app/checks.py")
+    assert _facts(view).calls == []
+    code = "import re\nsearch = re.search\ndef f(s):\n    return search(pattern=r'(x+)+y')\n"
+    view = AstView(ast.parse(code), code, "app/checks.py")
+    assert len(_facts(view).calls) == 1
+
+
+def test_local_callees_are_resolved_only_where_their_pattern_could_matter():
+    # a pattern with no static value outside any loop can make no finding: what
+    # ``search`` holds is not asked; in a loop (FFT404) or with a static value it is
+    from fftlint.rules.regex._prefilter import _facts
+
+    code = "import re\nsearch = re.search\ndef f(p, s):\n    return search(p, s)\n"
+    assert _facts(AstView(ast.parse(code), code, "app/checks.py")).calls == []
+    code = "import re\nsearch = re.search\ndef f(ps, s):\n    for p in ps:\n        search(p + '$', s)\n"
+    assert len(_facts(AstView(ast.parse(code), code, "app/checks.py")).calls) == 1
+    assert _could(code, FFT404)
+    assert _lint(code, FFT404, False) and _lint(code, FFT404, True) == _lint(code, FFT404, False)
