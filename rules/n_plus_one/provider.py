@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -60,7 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
-SUMMARY_FORMAT = "orm-3"  # bump when notes or local values change shape
+SUMMARY_FORMAT = "orm-4"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
 ANY = "*"  # a loads entry: the query may load any relation
 FILTERED = "|filtered"  # the end of ``related``: a related manager narrowed by a method
@@ -169,7 +170,9 @@ class OrmProvider(Provider):
         parameter of the function is falsy / truthy (``if not shallow: <query>``), so a
         caller passing a literal (``shallow=True``) never reaches it."""
         guards = _parameter_guards(site.function)
-        return guards.get(id(site.node), frozenset())
+        found = guards.get(id(site.node), frozenset())
+        tables = _table_parameters(site)
+        return found | tables if tables else found
 
     def call_value(self, facts: Any, call: ast.Call, callee: Values, look: Any) -> Optional[Values]:
         """Calls whose result the provider knows inside one module: ``session.query(Book)``
@@ -669,6 +672,42 @@ def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
         walk(node.body, frozenset())
     function.memo["fft2-guards"] = out
     return out
+
+
+#: SQL that names a table right before an interpolation (``FROM {table}``, ``INTO "{t}"``):
+#: the same reading as FFT201's in-place check, on the ``ast``
+_TABLE_BEFORE = re.compile(r'(?:\bFROM|\bINTO|\bUPDATE|\bJOIN|\bTABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:\w+\.)?["`\[]?$', re.IGNORECASE)
+
+
+def _table_parameters(site: "CallSite") -> FrozenSet[str]:
+    """``table:<param>@<position>`` for each parameter of the function that the call's
+    SQL puts in a table's place: ``session.execute(text(f"SELECT * FROM {target_table}"))``,
+    ``cursor.execute(f"DELETE FROM {table} ...")``. A caller passing a different table on
+    each pass runs one statement per table, which no single statement can replace."""
+    node = site.node
+    if not node.args or not isinstance(node.func, ast.Attribute):
+        return frozenset()
+    sql = node.args[0]
+    if isinstance(sql, ast.Call) and sql.args and (isinstance(sql.func, ast.Name) and sql.func.id == "text" or isinstance(sql.func, ast.Attribute) and sql.func.attr == "text"):
+        sql = sql.args[0]
+    if not isinstance(sql, ast.JoinedStr):
+        return frozenset()
+    args = site.function.node.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if positional and site.function.scope.self_param == positional[0]:
+        positional = positional[1:]
+    params = set(positional) | {a.arg for a in args.kwonlyargs}
+    out = set()
+    before = ""
+    for part in sql.values:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            before = part.value
+            continue
+        if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name) and part.value.id in params and _TABLE_BEFORE.search(before):
+            name = part.value.id
+            out.add(f"table:{name}@{positional.index(name) if name in positional else -1}")
+        before = ""
+    return frozenset(out)
 
 
 def _guard_name(param: str, positional: Sequence[str], defaults: Dict[str, str]) -> str:

@@ -56,7 +56,13 @@ class QueryHelperInLoop(Rule):
     async functions called without `await` (nothing runs), calls the loop returns or
     breaks right after (once per call), and calls whose literal argument skips the
     helper's query (`clean_username(name, shallow=True)` when the query is under
-    `if not shallow:`).
+    `if not shallow:`), and calls that hand the loop's variable to a parameter the
+    helper's SQL puts in the table's place (`dump(target_table=name)` with
+    `session.execute(text(f"SELECT * FROM {target_table}"))`, `cursor.execute(f"DROP
+    TABLE {table}")`): one statement per table, which no single statement can replace
+    (as FFT201 decides in place; only when the helper runs that statement itself, not
+    through a further call). The loop's variable anywhere else in the SQL
+    (`WHERE key = '{key}'`), or a fixed table passed on each pass, still reports.
 
     ## Why is this bad?
     Moving the query into a helper does not make it run once: each pass of the loop still
@@ -208,7 +214,7 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
-            if found is None or self._guarded(node, target, found) or self._prefetched(node, found):
+            if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found):
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
@@ -234,6 +240,39 @@ class QueryHelperInLoop(Rule):
         for call in self.ctx.project.details(target).calls:
             if call.line == first.line and call.column == first.column:
                 return guard_blocks(call.notes, literal, positional)
+        return False
+
+    def _per_table(self, node: cst.CSTNode, target: Any, found: Any) -> bool:
+        """The helper's statement puts a parameter in the table's place
+        (``text(f"SELECT * FROM {target_table}")``) and this call passes the loop's
+        variable for it: one statement per table (an export or a drop of each archived
+        table), which no single statement can replace."""
+        if not isinstance(node, cst.Call) or len(found.steps) != 1:
+            return False
+        first = found.steps[0]
+        # ``session.execute(...).all()``: the outer call starts where the inner one does
+        tables = [
+            n[len("table:"):]
+            for call in self.ctx.project.details(target).calls
+            if call.line == first.line and call.column == first.column
+            for n in call.notes
+            if n.startswith("table:")
+        ]
+        if not tables:
+            return False
+        targets = set()
+        for loop in collection_loops(self.ctx):
+            targets |= loop_targets(loop)
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        for spec in tables:
+            param, _, position = spec.partition("@")
+            index = int(position) if position.lstrip("-").isdigit() else -1
+            value = keywords.get(param)
+            if value is None and 0 <= index < len(positional):
+                value = positional[index]
+            if value is not None and isinstance(value, cst.Name) and value.value in targets:
+                return True
         return False
 
     def _prefetched(self, node: cst.CSTNode, found: Any) -> bool:

@@ -1,0 +1,151 @@
+"""FFT2xx loops whose passes are not rows (issue 11, real-world false classes):
+
+* a helper whose SQL puts a parameter in the table's place, called with the loop's
+  variable for it: one statement per table (airflow's export of each archived table);
+* ``session.flush(); req.run_id = run.id; session.flush()``: the second flush only sends
+  back the key the first obtained (airflow's asset-triggered runs).
+
+Each with the true positive that must stay, on multi-file projects."""
+
+from __future__ import annotations
+
+from fftlint.testing import lint_tree, write_tree as write
+
+MODELS = """
+    from sqlalchemy import Column, ForeignKey, Integer, String
+    from sqlalchemy.orm import declarative_base
+
+    Base = declarative_base()
+
+    class Run(Base):
+        __tablename__ = "run"
+        id = Column(Integer, primary_key=True)
+
+    class Request(Base):
+        __tablename__ = "request"
+        id = Column(Integer, primary_key=True)
+        run_id = Column(Integer, ForeignKey("run.id"))
+        note = Column(String(20))
+"""
+
+HELPERS = """
+    import sqlite3
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    DB = sqlite3.connect("x.db")
+
+    def dump(*, target_table: str, session: Session):
+        return session.execute(text(f"SELECT * FROM {target_table}")).all()
+
+    def drop(table, reason=""):
+        DB.cursor().execute(f'DROP TABLE IF EXISTS "{table}"')
+
+    def by_key(session: Session, key: str):
+        return session.execute(text(f"SELECT * FROM t WHERE key = '{key}'")).all()
+
+    def where_table(session: Session, table: str):
+        return session.execute(text(f"SELECT * FROM log WHERE source = '{table}'")).all()
+"""
+
+
+def findings(root, select=("FFT2",)):
+    return sorted((path, d.span.line, d.code) for path, d in lint_tree(root, list(select)))
+
+
+def test_a_helper_given_a_different_table_each_pass_is_not_reported(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/helpers.py": HELPERS,
+        "app/jobs.py": """
+            from sqlalchemy.orm import Session
+            from .helpers import drop, dump
+
+            def export(tables: list, session: Session):
+                for name in tables:
+                    dump(target_table=name, session=session)
+                    drop(name)
+                for pos, name in enumerate(tables):
+                    drop(name, reason="old")
+        """,
+    })
+    assert findings(tmp_path) == []
+
+
+def test_a_helper_given_a_key_or_a_fixed_table_each_pass_still_reports(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/helpers.py": HELPERS,
+        "app/jobs.py": """
+            from sqlalchemy.orm import Session
+            from .helpers import by_key, drop, dump, where_table
+
+            def export(keys: list, session: Session):
+                for key in keys:
+                    by_key(session, key)
+                for key in keys:
+                    dump(target_table="t", session=session)
+                for key in keys:
+                    where_table(session, key)
+                for row in keys:
+                    drop(row.name)
+        """,
+    })
+    assert findings(tmp_path) == [
+        ("app/jobs.py", 7, "FFT203"),
+        ("app/jobs.py", 9, "FFT203"),
+        ("app/jobs.py", 11, "FFT203"),
+        ("app/jobs.py", 13, "FFT203"),
+    ]
+
+
+def test_a_flush_that_sends_back_the_key_just_obtained_is_not_reported(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/jobs.py": """
+            from sqlalchemy.orm import Session
+            from .models import Run
+
+            def start(pending: list, session: Session):
+                for req in pending:
+                    run = Run()
+                    session.add(run)
+                    session.flush()
+                    req.run_id = run.id
+                    session.flush()
+        """,
+    })
+    assert findings(tmp_path) == []
+
+
+def test_a_second_flush_after_other_writes_or_without_a_new_key_still_reports(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/jobs.py": """
+            from sqlalchemy.orm import Session
+            from .models import Run
+
+            def start(pending: list, session: Session):
+                for req in pending:
+                    run = Run()
+                    session.add(run)
+                    session.flush()
+                    req.run_id = run.id
+                    req.note = "started"
+                    session.flush()
+
+            def touch(pending: list, session: Session):
+                for req in pending:
+                    req.note = "a"
+                    session.flush()
+                    other = req.id
+                    session.flush()
+        """,
+    })
+    assert findings(tmp_path) == [
+        ("app/jobs.py", 12, "FFT201"),
+        ("app/jobs.py", 17, "FFT201"),
+        ("app/jobs.py", 19, "FFT201"),
+    ]
