@@ -63,6 +63,13 @@ class QueryHelperInLoop(Rule):
     (as FFT201 decides in place; only when the helper runs that statement itself, not
     through a further call). The loop's variable anywhere else in the SQL
     (`WHERE key = '{key}'`), or a fixed table passed on each pass, still reports.
+    Nor are chains that reach their query through a function that makes a SQLAlchemy
+    engine (`create_engine(url, ...)`) and calls on towards the query: engines are made
+    once per database, so a helper that makes one per call connects to the database it
+    is given (listing an external database's schemas per catalog), and the query on
+    the way (a token, connection settings) is part of connecting. A function that makes
+    an engine and runs the query itself, or a chain through no engine maker, still
+    reports.
 
     ## Why is this bad?
     Moving the query into a helper does not make it run once: each pass of the loop still
@@ -214,7 +221,7 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
-            if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found):
+            if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found):
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
@@ -275,6 +282,29 @@ class QueryHelperInLoop(Rule):
                 return True
         return False
 
+    def _connecting(self, target: Any, found: Any) -> bool:
+        """The chain reaches its query through a function that makes a SQLAlchemy engine
+        (``create_engine(url, ...)``) before the query's own function: engines are made
+        once per database, so a function that makes one per call connects to the
+        database it is given -- an external source it then inspects (superset's schema
+        listing of each catalog). The query on the way (credentials, connection
+        settings) is part of connecting, not a row fetched per item."""
+        project = self.ctx.project
+        fn = target
+        for step in found.steps[:-1]:
+            body = project.details(fn)
+            if any(c.kind == "call" and _makes_engine(project.resolve(c.callee)) for c in body.calls):
+                return True
+            following = [
+                t for c in body.calls
+                if c.kind == "call" and c.line == step.line and c.column == step.column
+                for t in project.targets(c.callee)
+            ]
+            if not following:
+                return False
+            fn = following[0]
+        return False
+
     def _prefetched(self, node: cst.CSTNode, found: Any) -> bool:
         """``discount.apply(...)`` on a row of ``qs.prefetch_related("products")`` whose
         method only reads ``self.products.all()``: the prefetch serves it, no query."""
@@ -332,6 +362,14 @@ class QueryHelperInLoop(Rule):
         if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
             return self.ctx.path
         return path
+
+
+#: what makes a SQLAlchemy engine: once per database URL
+_ENGINE_MAKERS = frozenset(("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.ext.asyncio.create_async_engine"))
+
+
+def _makes_engine(values: Any) -> bool:
+    return any(isinstance(v, str) and v in _ENGINE_MAKERS for v in values)
 
 
 def _literal(node: cst.BaseExpression) -> Optional[str]:

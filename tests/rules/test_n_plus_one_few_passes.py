@@ -149,3 +149,68 @@ def test_a_second_flush_after_other_writes_or_without_a_new_key_still_reports(tm
         ("app/jobs.py", 17, "FFT201"),
         ("app/jobs.py", 19, "FFT201"),
     ]
+
+
+CONNECT = {
+    "bi/__init__.py": "",
+    "bi/models.py": """
+        from sqlalchemy import Column, Integer, String
+        from sqlalchemy.orm import declarative_base, sessionmaker
+
+        Base = declarative_base()
+        session = sessionmaker()()
+
+        class Token(Base):
+            __tablename__ = "tokens"
+            id = Column(Integer, primary_key=True)
+            database_id = Column(Integer)
+            value = Column(String(20))
+    """,
+    "bi/tokens.py": """
+        from .models import Token, session
+
+        def token_for(database_id):
+            return session.query(Token).filter_by(database_id=database_id).first()
+    """,
+    "bi/engines.py": """
+        from sqlalchemy import create_engine
+        from .models import Token, session
+        from .tokens import token_for
+
+        def engine_for(db):
+            token = token_for(db.id)
+            return create_engine(db.uri, connect_args={"token": token})
+
+        def tables_of(db):
+            return engine_for(db).dialect.get_table_names(None)
+
+        def engine_reading_its_own_token(db):
+            token = session.query(Token).filter_by(database_id=db.id).first()
+            return create_engine(db.uri, connect_args={"token": token})
+    """,
+}
+
+
+def test_a_query_reached_while_making_an_engine_is_part_of_connecting(tmp_path):
+    write(tmp_path, {**CONNECT, "bi/sync.py": """
+        from .engines import engine_for, tables_of
+
+        def sync(databases):
+            for db in databases:
+                tables_of(db)
+            return [engine_for(db) for db in databases]
+    """})
+    assert findings(tmp_path) == []
+
+
+def test_the_token_query_alone_or_in_the_engine_maker_itself_still_reports(tmp_path):
+    write(tmp_path, {**CONNECT, "bi/sync.py": """
+        from .engines import engine_reading_its_own_token
+        from .tokens import token_for
+
+        def sync(databases):
+            for db in databases:
+                token_for(db.id)
+            return [engine_reading_its_own_token(db) for db in databases]
+    """})
+    assert findings(tmp_path) == [("bi/sync.py", 7, "FFT203"), ("bi/sync.py", 8, "FFT203")]
