@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import libcst as cst
 
@@ -70,6 +70,10 @@ class QueryHelperInLoop(Rule):
     the way (a token, connection settings) is part of connecting. A function that makes
     an engine and runs the query itself, or a chain through no engine maker, still
     reports.
+    A chain one of whose steps runs on every pass of a loop of its own function (the
+    helper drains each worker's events with `session.get(...)` per event) is reported
+    at that inner loop, where the batching goes (FFT201 in place, or here at the inner
+    call), not a second time at the call out in the loop over the workers.
 
     ## Why is this bad?
     Moving the query into a helper does not make it run once: each pass of the loop still
@@ -221,7 +225,7 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
-            if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found):
+            if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found) or self._looped_inside(target, found):
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
@@ -290,20 +294,38 @@ class QueryHelperInLoop(Rule):
         listing of each catalog). The query on the way (credentials, connection
         settings) is part of connecting, not a row fetched per item."""
         project = self.ctx.project
-        fn = target
-        for step in found.steps[:-1]:
-            body = project.details(fn)
-            if any(c.kind == "call" and _makes_engine(project.resolve(c.callee)) for c in body.calls):
+        functions = self._chain_functions(target, found)
+        return any(c.kind == "call" and _makes_engine(project.resolve(c.callee)) for fn in functions[:-1] for c in project.details(fn).calls)
+
+    def _looped_inside(self, target: Any, found: Any) -> bool:
+        """A step of the chain (the query itself, or a call towards it) runs on every pass
+        of a loop of its own function: that loop is where the query multiplies, and it
+        is reported there (FFT201 in place, or this rule at the inner call), where the
+        batching goes; the call out here is not reported a second time."""
+        project = self.ctx.project
+        functions = self._chain_functions(target, found)
+        if len(functions) != len(found.steps):
+            return False
+        for fn, step in zip(functions, found.steps):
+            if any(c.in_loop and c.kind == "call" and c.line == step.line and c.column == step.column for c in project.details(fn).calls):
                 return True
+        return False
+
+    def _chain_functions(self, target: Any, found: Any) -> List[Any]:
+        """The function each step of the chain happens in (fewer when a step's callee
+        cannot be found again)."""
+        project = self.ctx.project
+        out = [target]
+        for step in found.steps[:-1]:
             following = [
-                t for c in body.calls
+                t for c in project.details(out[-1]).calls
                 if c.kind == "call" and c.line == step.line and c.column == step.column
                 for t in project.targets(c.callee)
             ]
             if not following:
-                return False
-            fn = following[0]
-        return False
+                break
+            out.append(following[0])
+        return out
 
     def _prefetched(self, node: cst.CSTNode, found: Any) -> bool:
         """``discount.apply(...)`` on a row of ``qs.prefetch_related("products")`` whose

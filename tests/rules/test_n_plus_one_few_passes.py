@@ -214,3 +214,27 @@ def test_the_token_query_alone_or_in_the_engine_maker_itself_still_reports(tmp_p
             return [engine_reading_its_own_token(db) for db in databases]
     """})
     assert findings(tmp_path) == [("bi/sync.py", 7, "FFT203"), ("bi/sync.py", 8, "FFT203")]
+
+
+def test_a_helper_whose_query_is_in_its_own_loop_is_reported_there_not_at_the_outer_call(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/events.py": """
+            from sqlalchemy.orm import Session
+            from .models import Run
+
+            def drain(worker, session: Session):
+                for key in worker.keys:
+                    session.get(Run, key)
+
+            def first_run(worker, session: Session):
+                return session.get(Run, worker.key)
+
+            def drain_all(workers: list, session: Session):
+                for worker in workers:
+                    drain(worker, session)
+                    first_run(worker, session)
+        """,
+    })
+    assert findings(tmp_path) == [("app/events.py", 7, "FFT201"), ("app/events.py", 15, "FFT203")]
