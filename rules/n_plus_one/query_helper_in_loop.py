@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from typing import Any, List, Optional
 
@@ -70,10 +71,12 @@ class QueryHelperInLoop(Rule):
     the way (a token, connection settings) is part of connecting. A function that makes
     an engine and runs the query itself, or a chain through no engine maker, still
     reports.
-    A chain one of whose steps runs on every pass of a loop of its own function (the
-    helper drains each worker's events with `session.get(...)` per event) is reported
-    at that inner loop, where the batching goes (FFT201 in place, or here at the inner
-    call), not a second time at the call out in the loop over the workers.
+    A chain whose query itself runs on every pass of a `for` of its own function, over
+    anything but a literal or `range(...)` (the helper drains each worker's events with
+    `session.get(...)` per event), is reported at that inner loop by FFT201, where the
+    batching goes, not a second time at the call out in the loop over the workers; a
+    call *towards* the query made in a loop, or a query in a comprehension's first
+    iterable (evaluated once), still reports at the outer call.
 
     ## Why is this bad?
     Moving the query into a helper does not make it run once: each pass of the loop still
@@ -298,18 +301,23 @@ class QueryHelperInLoop(Rule):
         return any(c.kind == "call" and _makes_engine(project.resolve(c.callee)) for fn in functions[:-1] for c in project.details(fn).calls)
 
     def _looped_inside(self, target: Any, found: Any) -> bool:
-        """A step of the chain (the query itself, or a call towards it) runs on every pass
-        of a loop of its own function: that loop is where the query multiplies, and it
-        is reported there (FFT201 in place, or this rule at the inner call), where the
-        batching goes; the call out here is not reported a second time."""
+        """The query itself runs on every pass of a ``for`` of its own function, over
+        something other than a literal or ``range`` (the helper drains each worker's
+        events with ``session.get(...)`` per event): FFT201 reports it there, where the
+        batching goes, and the call out here is not reported a second time. A call
+        towards the query in a loop, or a query in a comprehension's first iterable
+        (evaluated once), does not count."""
         project = self.ctx.project
         functions = self._chain_functions(target, found)
         if len(functions) != len(found.steps):
             return False
-        for fn, step in zip(functions, found.steps):
-            if any(c.in_loop and c.kind == "call" and c.line == step.line and c.column == step.column for c in project.details(fn).calls):
-                return True
-        return False
+        fn, effect = functions[-1], found.effect
+        if not any(c.in_loop and c.kind == "call" and c.line == effect.line and c.column == effect.column for c in project.details(fn).calls):
+            return False
+        module = project.path_of(fn.qualname) and _module_of(project, fn.qualname)
+        facts = project.module_facts(module) if module else None
+        tree = getattr(facts, "tree", None)
+        return tree is not None and _in_for_body(tree, fn.line, effect.line, effect.column)
 
     def _chain_functions(self, target: Any, found: Any) -> List[Any]:
         """The function each step of the chain happens in (fewer when a step's callee
@@ -384,6 +392,33 @@ class QueryHelperInLoop(Rule):
         if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
             return self.ctx.path
         return path
+
+
+def _module_of(project: Any, qualname: str) -> Optional[str]:
+    parts = qualname.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        name = ".".join(parts[:i])
+        if name in project.modules:
+            return name
+    return None
+
+
+def _in_for_body(tree: ast.AST, def_line: int, line: int, column: int) -> bool:
+    """The call at ``line:column`` in the function defined at ``def_line`` sits in the
+    body of a ``for`` of that function whose iterable is no literal display or ``range``."""
+    function = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno == def_line), None)
+    if function is None:
+        return False
+    for loop in ast.walk(function):
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            continue
+        if isinstance(loop.iter, (ast.List, ast.Tuple, ast.Set, ast.Dict)) or isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range":
+            continue
+        for stmt in loop.body:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and node.lineno == line and node.col_offset == column:
+                    return True
+    return False
 
 
 #: what makes a SQLAlchemy engine: once per database URL

@@ -238,3 +238,40 @@ def test_a_helper_whose_query_is_in_its_own_loop_is_reported_there_not_at_the_ou
         """,
     })
     assert findings(tmp_path) == [("app/events.py", 7, "FFT201"), ("app/events.py", 15, "FFT203")]
+
+
+def test_a_query_once_per_call_of_a_helper_that_loops_elsewhere_still_reports(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/events.py": """
+            from sqlalchemy.orm import Session
+            from .models import Run
+
+            def get_run(session: Session, key):
+                return session.get(Run, key)
+
+            def check(worker, session: Session):
+                for key in worker.keys:
+                    get_run(session, key)
+
+            def all_runs(session: Session):
+                return {r.id: r for r in session.query(Run).all()}
+
+            def fixed(session: Session):
+                for key in (1, 2):
+                    session.get(Run, key)
+
+            def outer(workers: list, session: Session):
+                for worker in workers:
+                    check(worker, session)
+                    all_runs(session)
+                    fixed(session)
+        """,
+    })
+    assert findings(tmp_path) == [
+        ("app/events.py", 10, "FFT203"),
+        ("app/events.py", 21, "FFT203"),
+        ("app/events.py", 22, "FFT203"),
+        ("app/events.py", 23, "FFT203"),
+    ]
