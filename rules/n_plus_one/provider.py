@@ -161,7 +161,7 @@ class OrmProvider(Provider):
             for value in values:
                 if isinstance(value, str) and (value in _CACHE_DECORATORS or value.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property", "memoize")):
                     return frozenset((CACHED,))
-        if _cache_aside(function):
+        if _cache_aside(function) or _global_memo(function.node):
             return frozenset((CACHED,))
         return frozenset()
 
@@ -598,6 +598,35 @@ def _cache_aside(function: Any) -> bool:
                 if reads and writes:
                     return True
     return False
+
+
+def _global_memo(node: ast.AST) -> bool:
+    """``global X`` / ``if X: return X`` (or ``if X is not None: return X``) at the top
+    of the body / ``X = ...`` later: the function fills a module global on its first
+    call and returns it from then on, so its queries run once per process."""
+    body = getattr(node, "body", None)
+    if not isinstance(body, list):
+        return False
+    names = {n for stmt in body if isinstance(stmt, ast.Global) for n in stmt.names}
+    if not names:
+        return False
+    guarded = None
+    for stmt in body:
+        if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Return):
+            test, value = stmt.test, stmt.body[0].value
+            if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+                test = test.left
+            if isinstance(test, ast.Name) and test.id in names and isinstance(value, ast.Name) and value.id == test.id:
+                guarded = test.id
+            break
+        if not isinstance(stmt, (ast.Global, ast.Expr)):
+            break  # the guard must come first (after ``global`` and a docstring)
+    if guarded is None:
+        return False
+    return any(
+        isinstance(sub, (ast.Assign, ast.AnnAssign)) and any(isinstance(t, ast.Name) and t.id == guarded for t in (sub.targets if isinstance(sub, ast.Assign) else [sub.target]))
+        for stmt in body for sub in ast.walk(stmt)
+    )
 
 
 def _word_lines(facts: Any) -> Optional[List[int]]:

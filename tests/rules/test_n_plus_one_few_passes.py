@@ -275,3 +275,43 @@ def test_a_query_once_per_call_of_a_helper_that_loops_elsewhere_still_reports(tm
         ("app/events.py", 22, "FFT203"),
         ("app/events.py", 23, "FFT203"),
     ]
+
+
+def test_a_helper_that_fills_a_module_global_once_is_not_reported_per_call(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/lookups.py": """
+            from sqlalchemy.orm import Session
+            from .models import Run
+
+            session = Session()
+            KNOWN = None
+            SEEN = None
+
+            def known_runs():
+                \"\"\"Every run, read once.\"\"\"
+                global KNOWN
+                if KNOWN is not None:
+                    return KNOWN
+                KNOWN = session.query(Run).all()
+                return KNOWN
+
+            def seen_runs():
+                global SEEN
+                SEEN = session.query(Run).all()
+                if SEEN:
+                    return SEEN
+                return []
+        """,
+        "app/report.py": """
+            from .lookups import known_runs, seen_runs
+
+            def report(currencies):
+                for c in currencies:
+                    known_runs()
+                for c in currencies:
+                    seen_runs()
+        """,
+    })
+    assert findings(tmp_path) == [("app/report.py", 8, "FFT203")]
