@@ -64,8 +64,10 @@ class QueryHelperInLoop(Rule):
     `session.execute(text(f"SELECT * FROM {target_table}"))`, `cursor.execute(f"DROP
     TABLE {table}")`): one statement per table, which no single statement can replace
     (as FFT201 decides in place; only when the helper runs that statement itself, not
-    through a further call). The loop's variable anywhere else in the SQL
-    (`WHERE key = '{key}'`), or a fixed table passed on each pass, still reports.
+    through a further call; the innermost loop's own variable must be the table). The
+    loop's variable anywhere else in the SQL (`WHERE key = '{key}'`), a fixed table
+    passed on each pass, or an outer loop's table inside a loop over its rows, still
+    reports.
     Nor are chains that reach their query through a function that makes a SQLAlchemy
     engine (`create_engine(url, ...)`) and calls on towards the query: engines are made
     once per database, so a helper that makes one per call connects to the database it
@@ -276,9 +278,10 @@ class QueryHelperInLoop(Rule):
         ]
         if not tables:
             return False
-        targets = set()
-        for loop in collection_loops(self.ctx):
-            targets |= loop_targets(loop)
+        loops = collection_loops(self.ctx)
+        # the innermost loop repeats the call: its own variable must be the table (an outer
+        # loop's table, the same on every inner pass, is one statement per inner row)
+        targets = loop_targets(loops[-1]) if loops else set()
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         for spec in tables:

@@ -89,6 +89,9 @@ def test_a_helper_given_a_key_or_a_fixed_table_each_pass_still_reports(tmp_path)
                     where_table(session, key)
                 for row in keys:
                     drop(row.name)
+                for table in keys:
+                    for row in table.rows:
+                        dump(target_table=table, session=session)
         """,
     })
     assert findings(tmp_path) == [
@@ -96,6 +99,7 @@ def test_a_helper_given_a_key_or_a_fixed_table_each_pass_still_reports(tmp_path)
         ("app/jobs.py", 9, "FFT203"),
         ("app/jobs.py", 11, "FFT203"),
         ("app/jobs.py", 13, "FFT203"),
+        ("app/jobs.py", 16, "FFT203"),
     ]
 
 
