@@ -22,7 +22,7 @@ from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, s
 
 from fftlint.facts.values import NONE, UNKNOWN, Tup
 
-from .provider import ANY, FILTERED, orm_data, project_models
+from .provider import ANY, FILTERED, TABLE_BEFORE, orm_data, project_models
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -912,10 +912,6 @@ def collection_loops(ctx: Any) -> List[cst.CSTNode]:
     return out
 
 
-#: SQL that names a table right before an interpolation: ``FROM {table}``, ``INTO "{t}"``
-_TABLE_BEFORE = re.compile(r'(?:\bFROM|\bINTO|\bUPDATE|\bJOIN|\bTABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:\w+\.)?["`\[]?$', re.IGNORECASE)
-
-
 def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) -> bool:
     """The statement's table changes with the loop: its entity is a loop variable
     (``for model in models: session.execute(delete(model)...)``), or its SQL puts one in
@@ -935,7 +931,7 @@ def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) 
             if isinstance(part, cst.FormattedStringText):
                 before = part.value
             elif isinstance(part, cst.FormattedStringExpression):
-                if mentions(part.expression, targets) and _TABLE_BEFORE.search(before):
+                if mentions(part.expression, targets) and TABLE_BEFORE.search(before):
                     return True
                 before = ""
     return False

@@ -704,8 +704,8 @@ def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
 
 
 #: SQL that names a table right before an interpolation (``FROM {table}``, ``INTO "{t}"``):
-#: the same reading as FFT201's in-place check, on the ``ast``
-_TABLE_BEFORE = re.compile(r'(?:\bFROM|\bINTO|\bUPDATE|\bJOIN|\bTABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:\w+\.)?["`\[]?$', re.IGNORECASE)
+#: FFT201's in-place check reads f-strings with it, the notes below the ``ast`` ones
+TABLE_BEFORE = re.compile(r'(?:\bFROM|\bINTO|\bUPDATE|\bJOIN|\bTABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:\w+\.)?["`\[]?$', re.IGNORECASE)
 
 
 def _table_parameters(site: "CallSite") -> FrozenSet[str]:
@@ -732,7 +732,7 @@ def _table_parameters(site: "CallSite") -> FrozenSet[str]:
         if isinstance(part, ast.Constant) and isinstance(part.value, str):
             before = part.value
             continue
-        if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name) and part.value.id in params and _TABLE_BEFORE.search(before):
+        if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name) and part.value.id in params and TABLE_BEFORE.search(before):
             name = part.value.id
             out.add(f"table:{name}@{positional.index(name) if name in positional else -1}")
         before = ""
