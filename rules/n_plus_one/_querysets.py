@@ -22,7 +22,7 @@ from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, s
 
 from fftlint.facts.values import NONE, UNKNOWN, Tup
 
-from .provider import ANY, FILTERED, orm_data, project_models
+from .provider import ANY, FILTERED, TABLE_BEFORE, orm_data, project_models
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -917,10 +917,6 @@ def collection_loops(ctx: Any) -> List[cst.CSTNode]:
     return out
 
 
-#: SQL that names a table right before an interpolation: ``FROM {table}``, ``INTO "{t}"``
-_TABLE_BEFORE = re.compile(r'(?:\bFROM|\bINTO|\bUPDATE|\bJOIN|\bTABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:\w+\.)?["`\[]?$', re.IGNORECASE)
-
-
 def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) -> bool:
     """The statement's table changes with the loop: its entity is a loop variable
     (``for model in models: session.execute(delete(model)...)``), or its SQL puts one in
@@ -940,7 +936,7 @@ def per_table(expr: Optional[cst.BaseExpression], loops: Sequence[cst.CSTNode]) 
             if isinstance(part, cst.FormattedStringText):
                 before = part.value
             elif isinstance(part, cst.FormattedStringExpression):
-                if mentions(part.expression, targets) and _TABLE_BEFORE.search(before):
+                if mentions(part.expression, targets) and TABLE_BEFORE.search(before):
                     return True
                 before = ""
     return False
@@ -1433,12 +1429,51 @@ def flush_for_id(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
         block = _block_of(parent, child)
         if block is not None:
             index = next((i for i, s in enumerate(block) if s is child), -1)
-            for later in block[index + 1:]:
-                if any(isinstance(n, cst.Attribute) and n.attr.value in GENERATED_KEYS and isinstance(n.value, cst.Name) and n.value.value in made for n in _walk(later)):
-                    return True
+            if any(_reads_new_key(later, made) for later in block[index + 1:]):
+                return True
         if parent is innermost:
             break
     return False
+
+
+def _reads_new_key(stmt: cst.CSTNode, made: Set[str]) -> bool:
+    return any(isinstance(n, cst.Attribute) and n.attr.value in GENERATED_KEYS and isinstance(n.value, cst.Name) and n.value.value in made for n in _walk(stmt))
+
+
+def key_written_back(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
+    """``session.flush(); req.run_id = run.id; session.flush()`` in the loop: the second
+    flush sends the key the first one obtained. The pass flushes for that key anyway,
+    so the row it writes back would go to the database with the next pass's flush: a
+    flush after the loop would save no round trip. Only when every statement between
+    the two flushes is an assignment that stores a generated key of an object made in
+    the pass; anything else between them (another write, a query) still reports."""
+    if not loops:
+        return False
+    chain = _from_innermost_loop(ctx, loops)
+    if len(chain) < 2:
+        return False
+    innermost = chain[0]
+    made = _made_in_pass(innermost) - loop_targets(innermost)
+    block = _block_of(chain[-2], chain[-1]) if made else None
+    if block is None:
+        return False
+    index = next((i for i, s in enumerate(block) if s is chain[-1]), -1)
+    between = 0
+    for earlier in reversed(block[:max(index, 0)]):
+        if _is_flush(earlier):
+            return between > 0
+        if not (isinstance(earlier, cst.SimpleStatementLine) and all(isinstance(small, (cst.Assign, cst.AnnAssign)) for small in earlier.body) and _reads_new_key(earlier, made)):
+            return False
+        between += 1
+    return False
+
+
+def _is_flush(stmt: cst.CSTNode) -> bool:
+    """A statement line that is only ``<receiver>.flush()``."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Expr):
+        return False
+    call = stmt.body[0].value
+    return isinstance(call, cst.Call) and not call.args and isinstance(call.func, cst.Attribute) and call.func.attr.value == "flush"
 
 
 def _made_in_pass(loop: cst.CSTNode) -> Set[str]:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -60,7 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
-SUMMARY_FORMAT = "orm-3"  # bump when notes or local values change shape
+SUMMARY_FORMAT = "orm-4"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
 ANY = "*"  # a loads entry: the query may load any relation
 FILTERED = "|filtered"  # the end of ``related``: a related manager narrowed by a method
@@ -160,7 +161,7 @@ class OrmProvider(Provider):
             for value in values:
                 if isinstance(value, str) and (value in _CACHE_DECORATORS or value.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property", "memoize")):
                     return frozenset((CACHED,))
-        if _cache_aside(function):
+        if _cache_aside(function) or _global_memo(function.node):
             return frozenset((CACHED,))
         return frozenset()
 
@@ -169,7 +170,9 @@ class OrmProvider(Provider):
         parameter of the function is falsy / truthy (``if not shallow: <query>``), so a
         caller passing a literal (``shallow=True``) never reaches it."""
         guards = _parameter_guards(site.function)
-        return guards.get(id(site.node), frozenset())
+        found = guards.get(id(site.node), frozenset())
+        tables = _table_parameters(site)
+        return found | tables if tables else found
 
     def call_value(self, facts: Any, call: ast.Call, callee: Values, look: Any) -> Optional[Values]:
         """Calls whose result the provider knows inside one module: ``session.query(Book)``
@@ -597,6 +600,35 @@ def _cache_aside(function: Any) -> bool:
     return False
 
 
+def _global_memo(node: ast.AST) -> bool:
+    """``global X`` / ``if X: return X`` (or ``if X is not None: return X``) at the top
+    of the body / ``X = ...`` later: the function fills a module global on its first
+    call and returns it from then on, so its queries run once per process."""
+    body = getattr(node, "body", None)
+    if not isinstance(body, list):
+        return False
+    names = {n for stmt in body if isinstance(stmt, ast.Global) for n in stmt.names}
+    if not names:
+        return False
+    guarded = None
+    for stmt in body:
+        if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Return):
+            test, value = stmt.test, stmt.body[0].value
+            if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+                test = test.left
+            if isinstance(test, ast.Name) and test.id in names and isinstance(value, ast.Name) and value.id == test.id:
+                guarded = test.id
+            break
+        if not isinstance(stmt, (ast.Global, ast.Expr)):
+            break  # the guard must come first (after ``global`` and a docstring)
+    if guarded is None:
+        return False
+    return any(
+        isinstance(sub, (ast.Assign, ast.AnnAssign)) and any(isinstance(t, ast.Name) and t.id == guarded for t in (sub.targets if isinstance(sub, ast.Assign) else [sub.target]))
+        for stmt in body for sub in ast.walk(stmt)
+    )
+
+
 def _word_lines(facts: Any) -> Optional[List[int]]:
     """The lines (1-based, sorted) of the module that spell ``cache`` (any case) or
     ``hasattr``; None without the module's text. Computed once per binding map."""
@@ -669,6 +701,42 @@ def _parameter_guards(function: Any) -> Dict[int, FrozenSet[str]]:
         walk(node.body, frozenset())
     function.memo["fft2-guards"] = out
     return out
+
+
+#: SQL that names a table right before an interpolation (``FROM {table}``, ``INTO "{t}"``):
+#: FFT201's in-place check reads f-strings with it, the notes below the ``ast`` ones
+TABLE_BEFORE = re.compile(r'(?:\bFROM|\bINTO|\bUPDATE|\bJOIN|\bTABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?)\s+(?:\w+\.)?["`\[]?$', re.IGNORECASE)
+
+
+def _table_parameters(site: "CallSite") -> FrozenSet[str]:
+    """``table:<param>@<position>`` for each parameter of the function that the call's
+    SQL puts in a table's place: ``session.execute(text(f"SELECT * FROM {target_table}"))``,
+    ``cursor.execute(f"DELETE FROM {table} ...")``. A caller passing a different table on
+    each pass runs one statement per table, which no single statement can replace."""
+    node = site.node
+    if not node.args or not isinstance(node.func, ast.Attribute):
+        return frozenset()
+    sql = node.args[0]
+    if isinstance(sql, ast.Call) and sql.args and (isinstance(sql.func, ast.Name) and sql.func.id == "text" or isinstance(sql.func, ast.Attribute) and sql.func.attr == "text"):
+        sql = sql.args[0]
+    if not isinstance(sql, ast.JoinedStr):
+        return frozenset()
+    args = site.function.node.args
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if positional and site.function.scope.self_param == positional[0]:
+        positional = positional[1:]
+    params = set(positional) | {a.arg for a in args.kwonlyargs}
+    out = set()
+    before = ""
+    for part in sql.values:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            before = part.value
+            continue
+        if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name) and part.value.id in params and TABLE_BEFORE.search(before):
+            name = part.value.id
+            out.add(f"table:{name}@{positional.index(name) if name in positional else -1}")
+        before = ""
+    return frozenset(out)
 
 
 def _guard_name(param: str, positional: Sequence[str], defaults: Dict[str, str]) -> str:

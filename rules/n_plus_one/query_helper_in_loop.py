@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import libcst as cst
 
@@ -52,11 +53,34 @@ class QueryHelperInLoop(Rule):
     that nothing grows (as FFT201 decides), `while` loops, loops whose iterable or target names a batch (`chunk`,
     `batch`, `page`), functions memoized with `functools.lru_cache` / `cache` /
     `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:
-    their query runs once per key), calls whose arguments include the whole collection,
+    their query runs once per key), functions that fill a module global on their first
+    call and return it from then on (`global X` / `if X: return X` first / `X = ...`:
+    once per process; a global set without that guard first still reports), calls whose arguments include the whole collection,
     async functions called without `await` (nothing runs), calls the loop returns or
     breaks right after (once per call), and calls whose literal argument skips the
     helper's query (`clean_username(name, shallow=True)` when the query is under
-    `if not shallow:`).
+    `if not shallow:`), and calls that hand the loop's variable to a parameter the
+    helper's SQL puts in the table's place (`dump(target_table=name)` with
+    `session.execute(text(f"SELECT * FROM {target_table}"))`, `cursor.execute(f"DROP
+    TABLE {table}")`): one statement per table, which no single statement can replace
+    (as FFT201 decides in place; only when the helper runs that statement itself, not
+    through a further call; the innermost loop's own variable must be the table). The
+    loop's variable anywhere else in the SQL (`WHERE key = '{key}'`), a fixed table
+    passed on each pass, or an outer loop's table inside a loop over its rows, still
+    reports.
+    Nor are chains that reach their query through a function that makes a SQLAlchemy
+    engine (`create_engine(url, ...)`) and calls on towards the query: engines are made
+    once per database, so a helper that makes one per call connects to the database it
+    is given (listing an external database's schemas per catalog), and the query on
+    the way (a token, connection settings) is part of connecting. A function that makes
+    an engine and runs the query itself, or a chain through no engine maker, still
+    reports.
+    A chain whose query itself runs on every pass of a `for` of its own function, over
+    anything but a literal or `range(...)` (the helper drains each worker's events with
+    `session.get(...)` per event), is reported at that inner loop by FFT201, where the
+    batching goes, not a second time at the call out in the loop over the workers; a
+    call *towards* the query made in a loop, or a query in a comprehension's first
+    iterable (evaluated once), still reports at the outer call.
 
     ## Why is this bad?
     Moving the query into a helper does not make it run once: each pass of the loop still
@@ -208,7 +232,7 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
-            if found is None or self._guarded(node, target, found) or self._prefetched(node, found):
+            if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found) or self._looped_inside(target, found):
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
@@ -235,6 +259,86 @@ class QueryHelperInLoop(Rule):
             if call.line == first.line and call.column == first.column:
                 return guard_blocks(call.notes, literal, positional)
         return False
+
+    def _per_table(self, node: cst.CSTNode, target: Any, found: Any) -> bool:
+        """The helper's statement puts a parameter in the table's place
+        (``text(f"SELECT * FROM {target_table}")``) and this call passes the loop's
+        variable for it: one statement per table (an export or a drop of each archived
+        table), which no single statement can replace."""
+        if not isinstance(node, cst.Call) or len(found.steps) != 1:
+            return False
+        first = found.steps[0]
+        # ``session.execute(...).all()``: the outer call starts where the inner one does
+        tables = [
+            n[len("table:"):]
+            for call in self.ctx.project.details(target).calls
+            if call.line == first.line and call.column == first.column
+            for n in call.notes
+            if n.startswith("table:")
+        ]
+        if not tables:
+            return False
+        loops = collection_loops(self.ctx)
+        # the innermost loop repeats the call: its own variable must be the table (an outer
+        # loop's table, the same on every inner pass, is one statement per inner row)
+        targets = loop_targets(loops[-1]) if loops else set()
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        for spec in tables:
+            param, _, position = spec.partition("@")
+            index = int(position) if position.lstrip("-").isdigit() else -1
+            value = keywords.get(param)
+            if value is None and 0 <= index < len(positional):
+                value = positional[index]
+            if value is not None and isinstance(value, cst.Name) and value.value in targets:
+                return True
+        return False
+
+    def _connecting(self, target: Any, found: Any) -> bool:
+        """The chain reaches its query through a function that makes a SQLAlchemy engine
+        (``create_engine(url, ...)``) before the query's own function: engines are made
+        once per database, so a function that makes one per call connects to the
+        database it is given -- an external source it then inspects (superset's schema
+        listing of each catalog). The query on the way (credentials, connection
+        settings) is part of connecting, not a row fetched per item."""
+        project = self.ctx.project
+        functions = self._chain_functions(target, found)
+        return any(c.kind == "call" and _makes_engine(project.resolve(c.callee)) for fn in functions[:-1] for c in project.details(fn).calls)
+
+    def _looped_inside(self, target: Any, found: Any) -> bool:
+        """The query itself runs on every pass of a ``for`` of its own function, over
+        something other than a literal or ``range`` (the helper drains each worker's
+        events with ``session.get(...)`` per event): FFT201 reports it there, where the
+        batching goes, and the call out here is not reported a second time. A call
+        towards the query in a loop, or a query in a comprehension's first iterable
+        (evaluated once), does not count."""
+        project = self.ctx.project
+        functions = self._chain_functions(target, found)
+        if len(functions) != len(found.steps):
+            return False
+        fn, effect = functions[-1], found.effect
+        if not any(c.in_loop and c.kind == "call" and c.line == effect.line and c.column == effect.column for c in project.details(fn).calls):
+            return False
+        module = project.path_of(fn.qualname) and _module_of(project, fn.qualname)
+        facts = project.module_facts(module) if module else None
+        tree = getattr(facts, "tree", None)
+        return tree is not None and _in_for_body(tree, fn.line, effect.line, effect.column)
+
+    def _chain_functions(self, target: Any, found: Any) -> List[Any]:
+        """The function each step of the chain happens in (fewer when a step's callee
+        cannot be found again)."""
+        project = self.ctx.project
+        out = [target]
+        for step in found.steps[:-1]:
+            following = [
+                t for c in project.details(out[-1]).calls
+                if c.kind == "call" and c.line == step.line and c.column == step.column
+                for t in project.targets(c.callee)
+            ]
+            if not following:
+                break
+            out.append(following[0])
+        return out
 
     def _prefetched(self, node: cst.CSTNode, found: Any) -> bool:
         """``discount.apply(...)`` on a row of ``qs.prefetch_related("products")`` whose
@@ -293,6 +397,41 @@ class QueryHelperInLoop(Rule):
         if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
             return self.ctx.path
         return path
+
+
+def _module_of(project: Any, qualname: str) -> Optional[str]:
+    parts = qualname.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        name = ".".join(parts[:i])
+        if name in project.modules:
+            return name
+    return None
+
+
+def _in_for_body(tree: ast.AST, def_line: int, line: int, column: int) -> bool:
+    """The call at ``line:column`` in the function defined at ``def_line`` sits in the
+    body of a ``for`` of that function whose iterable is no literal display or ``range``."""
+    function = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno == def_line), None)
+    if function is None:
+        return False
+    for loop in ast.walk(function):
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            continue
+        if isinstance(loop.iter, (ast.List, ast.Tuple, ast.Set, ast.Dict)) or isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range":
+            continue
+        for stmt in loop.body:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and node.lineno == line and node.col_offset == column:
+                    return True
+    return False
+
+
+#: what makes a SQLAlchemy engine: once per database URL
+_ENGINE_MAKERS = frozenset(("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.ext.asyncio.create_async_engine"))
+
+
+def _makes_engine(values: Any) -> bool:
+    return any(isinstance(v, str) and v in _ENGINE_MAKERS for v in values)
 
 
 def _literal(node: cst.BaseExpression) -> Optional[str]:

@@ -21,6 +21,7 @@ from ._querysets import (
     catalog,
     collection_loops,
     flush_for_id,
+    key_written_back,
     last_name,
     mentions,
     not_database,
@@ -83,7 +84,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
     (`.id` / `.pk`) of an object the pass made (`run = make_run(...)`, `session.add(run)`)
     obtains that key: it cannot move after the loop as written, and is not reported; a
     flush nothing after it in the pass needs, or a read of the loop's own row's key (it
-    had one before the flush), still is.
+    had one before the flush), still is. Nor is the flush right after the key is stored
+    (`session.flush(); req.run_id = run.id; session.flush()`): the pass flushes for the
+    key anyway, so the row it sends back would go with the next pass's flush and a flush
+    after the loop saves no round trip; anything else between the two flushes (another
+    attribute set, a query) still reports.
 
     Querysets and queries are followed through the facts layer: a name bound in the
     function, `self.qs`, a helper's return value (in any module of the project), a
@@ -375,8 +380,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
                 self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.{method}()", instance[method])
             return
         if method == "flush" and not node.args and self._sync_session(receiver):
-            if flush_for_id(self.ctx, loops):
-                return  # the flush obtains the generated id read next: it cannot move after the loop
+            if flush_for_id(self.ctx, loops) or key_written_back(self.ctx, loops):
+                return  # the flush obtains the generated id read next (or sends it back): it cannot move after the loop
             self._report(node, f"{' '.join(self.ctx.code_for(receiver).split())}.flush()", "`add` the objects in the loop and `flush()` once after it (or `add_all`)")
             return
         if method in catalog()["django"]["instance_queries"]:
