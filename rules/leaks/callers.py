@@ -79,6 +79,9 @@ class CallersProvider(Provider):
 def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: Any = None) -> FrozenSet[Tuple[str, str]]:
     from fftlint.engine.run import module_name_for
 
+    from fftlint.filememo import memo_of
+
+    memo = memo_of(cache)  # the run's file memo: per-file answers kept by content hash
     texts: Dict[str, bytes] = {}
     modules: Dict[str, str] = {}
     packages: Dict[str, str] = {}  # directory -> its dotted package ("" outside one), for this run
@@ -111,8 +114,10 @@ def once_called(files: Sequence[str], setup_names: Sequence[str] = (), cache: An
 
     # the entry points and set-up functions (the seeds), and what they call
     entries: Set[Tuple[str, str]] = set()
+    salt = _NAMESPACE + ":" + ",".join(setup)
     for path, data in texts.items():
-        if _may_seed(data, setup):
+        may = memo.derived("leaks-callers-seed", path, lambda d: _may_seed(d, setup), salt) if memo is not None else _may_seed(data, setup)
+        if may:
             entries.update((path, name) for name in info_of(path)["entries"])
     once: Set[Tuple[str, str]] = set()
     frontier = set(entries)

@@ -227,3 +227,32 @@ def test_once_called_agrees_with_the_reference_on_the_standard_library():
     files = [p for p in python_files(root) if "site-packages" not in p]
     callers._MEMO.clear()
     assert once_called(files) == reference_once_called(files)
+
+
+def test_a_warm_run_answers_the_seed_pre_check_from_the_file_memo(tmp_path, monkeypatch):
+    """The seed pre-check of an unchanged file is kept by content hash in the run's file
+    memo: a warm run (a pre-commit hook on one changed file) reads it from there, and the
+    edited file alone is checked again, with the same result as a cold run."""
+    from fftlint.cache import Cache
+
+    root = tmp_path / "p"
+    write(root, {
+        "tool/__init__.py": "",
+        "tool/db.py": "def initdb():\n    _create()\n\n\ndef _create():\n    import atexit\n    atexit.register(print)\n",
+        "tool/web.py": "def handler(request):\n    return request\n",
+    })
+    files = python_files(str(root))
+    cache = Cache(str(tmp_path / "c"))
+    cold = once_called(files, (), None)
+    first = cache.begin_run()
+    assert once_called(files, (), cache) == cold
+    first.save()
+    checked = []
+    real = callers._may_seed
+    monkeypatch.setattr(callers, "_may_seed", lambda data, setup: checked.append(data) or real(data, setup))
+    cache.begin_run()
+    assert once_called(files, (), cache) == cold and checked == []
+    (root / "tool" / "web.py").write_text("def handler(request):\n    return request.path\n", encoding="utf-8")
+    cache.begin_run()
+    assert once_called(files, (), cache) == cold
+    assert checked == [b"def handler(request):\n    return request.path\n"]
