@@ -14,7 +14,6 @@ import ast
 import os
 import re
 import sysconfig
-import textwrap
 
 import pytest
 
