@@ -43,6 +43,10 @@ SQLA = (
 )
 
 
+#: Django's own model methods: a write or a validation per row, not a read of a relation
+_NOT_FOLLOWED = frozenset(("save_base", "full_clean", "clean", "clean_fields", "validate_unique", "validate_constraints"))
+
+
 def _own_nodes(fn):  # type: ignore[no-untyped-def]
     """The nodes of a function's body that run when it runs: not those of a nested
     lambda, def or class (a fallback called later, or only sometimes)."""
@@ -355,6 +359,8 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         if project is None or not hasattr(project, "class_facts"):
             return
         name = node.attr.value
+        if name in _NOT_FOLLOWED or name.startswith("__") or name in catalog()["django"]["instance"]:
+            return  # ``save()`` / ``delete()``: a write per row is FFT201's; its reads are part of it
         cls = project.class_facts(model.qualname)
         if cls is None or name not in cls.methods or (name in cls.properties) != (kind == "property"):
             return
@@ -363,11 +369,27 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             step = f"{path}__{step_from_model}" if path else step_from_model
             if not var.root_query.covers(step):
                 missing.append((step, rel, text))
+        assigned = self._assigned_in_loop(var) if missing else set()
         for step, rel, text in missing:
             if any(other.startswith(step + "__") for other, _, _ in missing):
                 continue  # ``select_related("shelf__branch")`` loads ``shelf`` too: report the longest
+            if step.split("__", 1)[0] in assigned:
+                continue  # ``i.event = self`` in the loop: the relation is set, not loaded
             via = f"`{self.ctx.code_for(node)}{'' if kind == 'property' else '()'}` (the {kind} reads `{text}`)"
             self._found(var, node, rel, step, var.prefix_to_one, access=via)
+
+    def _assigned_in_loop(self, var: LoopVar) -> Set[str]:
+        """Attributes of the row the loop assigns (``i.event = self``)."""
+        from fftlint.engine.walk import descendants
+
+        out: Set[str] = set()
+        for sub in descendants(var.loop):
+            if isinstance(sub, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                targets = [t.target for t in sub.targets] if isinstance(sub, cst.Assign) else [sub.target]
+                for t in targets:
+                    if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == var.name:
+                        out.add(t.attr.value)
+        return out
 
     def _property_reads(self, project, model, name: str):  # type: ignore[no-untyped-def]
         """(relation, path from the model, text) of each lazily loaded relation chain the
