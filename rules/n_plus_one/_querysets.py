@@ -18,8 +18,8 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set
 import libcst as cst
 
 from fftlint import yamlfile
+from fftlint.analysis.names import dotted
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
-
 from fftlint.facts.values import NONE, UNKNOWN, Tup
 
 from .provider import ANY, FILTERED, TABLE_BEFORE, orm_data, project_models
@@ -1323,7 +1323,12 @@ def _handlers_leave(node: cst.Try, kinds: Tuple[type, ...]) -> bool:
 def _guard_once(stmt: cst.If, names: Any) -> bool:
     """``if x is None: x = <query>`` / ``if not x: x = ...``: the body fills what it tests
     (lazy initialisation in a loop); ``if i == 0:`` with ``i`` an ``enumerate`` index is
-    handled by the caller."""
+    handled by the caller. Also a memo refreshed when a key changes (``if last != row.event
+    or rules is None: last = row.event; rules = <query>``: once per run of equal keys, per
+    group of rows sorted by it) and a memo filled per key (``if k not in seen: seen[k] =
+    <query>``: once per distinct key)."""
+    if _refreshed_when_key_changes(stmt) or _filled_per_key(stmt):
+        return True
     test = stmt.test
     tested: Optional[str] = None
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is):
@@ -1339,6 +1344,67 @@ def _guard_once(stmt: cst.If, names: Any) -> bool:
 
     for node in descendants(stmt.body, into_scopes=False):
         if isinstance(node, cst.Assign) and any(tested in target_names(t.target) for t in node.targets):
+            return True
+    return False
+
+
+def _assigned_names(body: cst.CSTNode) -> Set[str]:
+    from fftlint.analysis.names import target_names
+    from fftlint.engine.walk import descendants
+
+    out: Set[str] = set()
+    for node in descendants(body, into_scopes=False):
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                out.update(target_names(t.target))
+    return out
+
+
+def _refreshed_when_key_changes(stmt: cst.If) -> bool:
+    """Every alternative of the test is ``N != <expr>`` / ``N is None`` / ``not N`` for a
+    name ``N`` the body assigns: the block refreshes what it tests, when it changes."""
+    alternatives: List[cst.BaseExpression] = []
+    pending: List[cst.BaseExpression] = [stmt.test]
+    while pending:
+        cur = pending.pop()
+        if isinstance(cur, cst.BooleanOperation) and isinstance(cur.operator, cst.Or):
+            pending.extend((cur.left, cur.right))
+        else:
+            alternatives.append(cur)
+    tested: Set[str] = set()
+    changes = False
+    for alt in alternatives:
+        if isinstance(alt, cst.UnaryOperation) and isinstance(alt.operator, cst.Not) and isinstance(alt.expression, cst.Name):
+            tested.add(alt.expression.value)
+            continue
+        if not (isinstance(alt, cst.Comparison) and len(alt.comparisons) == 1):
+            return False
+        op, right = alt.comparisons[0].operator, alt.comparisons[0].comparator
+        if isinstance(op, cst.Is) and isinstance(right, cst.Name) and right.value == "None" and isinstance(alt.left, cst.Name):
+            tested.add(alt.left.value)
+        elif isinstance(op, cst.NotEqual) and (isinstance(alt.left, cst.Name) or isinstance(right, cst.Name)):
+            tested.add(alt.left.value if isinstance(alt.left, cst.Name) else right.value)  # type: ignore[union-attr]
+            changes = True
+        else:
+            return False
+    return changes and bool(tested) and tested <= _assigned_names(stmt.body)
+
+
+def _filled_per_key(stmt: cst.If) -> bool:
+    """``if k not in memo:`` whose body stores ``memo[k] = ...`` (or ``memo.add(k)`` /
+    ``memo.setdefault(k, ...)`` / ``memo.update(...)``) on the same container."""
+    from fftlint.engine.walk import descendants
+
+    test = stmt.test
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.NotIn)):
+        return False
+    container = dotted(test.comparisons[0].comparator)
+    if not container:
+        return False
+    for node in descendants(stmt.body, into_scopes=False):
+        if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Subscript) and dotted(t.target.value) == container for t in node.targets):
+            return True
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("add", "setdefault", "update") and dotted(node.func.value) == container:
             return True
     return False
 

@@ -69,7 +69,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
     `alembic/`), which run once per database, nor a query that runs at most once per
     call: one the loop returns or raises right after (and no `try` around it goes on to
     the next row), one followed by `break` in the only loop, one under a first-pass guard
-    (`if i == 0:` of an `enumerate`, `if x is None: x = ...`), or one under a guard on a
+    (`if i == 0:` of an `enumerate`, `if x is None: x = ...`), one under a memo the block
+    refreshes when a key changes (`if last != row.event_id or rules is None: last =
+    row.event_id; rules = ...`: once per run of rows with one key, per group when the rows
+    are sorted by it) or fills per key (`if k not in seen: seen[k] = ...`: once per
+    distinct key), or one under a guard on a
     single value of the loop variable (`for k in fields: if k == "itemvars":`). Retry
     loops (`for attempt in run_with_db_retries():`, `tenacity.Retrying(...)`: a callee
     named with retry / retries / attempts) run the statement again only after a failure.
