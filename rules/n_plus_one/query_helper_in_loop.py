@@ -298,8 +298,8 @@ class QueryHelperInLoop(Rule):
         """The chain reaches its query through a function that makes a SQLAlchemy engine
         (``create_engine(url, ...)``) before the query's own function: engines are made
         once per database, so a function that makes one per call connects to the
-        database it is given -- an external source it then inspects (superset's schema
-        listing of each catalog). The query on the way (credentials, connection
+        database it is given -- an external source it then inspects (the schema listing of
+        each catalog of a data source). The query on the way (credentials, connection
         settings) is part of connecting, not a row fetched per item."""
         project = self.ctx.project
         functions = self._chain_functions(target, found)
