@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, Model, ModelIndex
 
@@ -228,20 +228,8 @@ class SerializerReader:
             return []
         obj = fn.args.args[1].arg
         out: List[Read] = []
-        seen = set()
         cached = {"all", "count", "exists"}
-        for sub in ast.walk(fn):
-            if not isinstance(sub, ast.Attribute) or id(sub) in seen:
-                continue
-            chain: List[ast.Attribute] = []
-            cur: ast.AST = sub
-            while isinstance(cur, ast.Attribute):
-                chain.append(cur)
-                seen.add(id(cur))
-                cur = cur.value
-            if not (isinstance(cur, ast.Name) and cur.id == obj):
-                continue
-            chain.reverse()
+        for _outer, chain in attribute_chains(ast.walk(fn), obj):
             current: Optional[Model] = model
             path: List[str] = []
             for k, attr in enumerate(chain):
@@ -259,6 +247,24 @@ class SerializerReader:
                 out.append(Read(field, "__".join(path), rel.loader, f"`{method}` reads `{obj}.{'.'.join(a.attr for a in chain[:k + 1])}`"))
                 current = self.index.models.get(rel.target or "")
         return _dedupe(out)
+
+
+def attribute_chains(nodes: Iterable[ast.AST], root: str) -> Iterator[Tuple[ast.Attribute, List[ast.Attribute]]]:
+    """Each whole attribute chain on the name ``root`` among ``nodes`` (``obj.a.b``): its
+    outermost node, and its links innermost first (``obj.a``, ``obj.a.b``)."""
+    seen: Set[int] = set()
+    for sub in nodes:
+        if not isinstance(sub, ast.Attribute) or id(sub) in seen:
+            continue
+        chain: List[ast.Attribute] = []
+        cur: ast.AST = sub
+        while isinstance(cur, ast.Attribute):
+            chain.append(cur)
+            seen.add(id(cur))
+            cur = cur.value
+        if isinstance(cur, ast.Name) and cur.id == root:
+            chain.reverse()
+            yield sub, chain
 
 
 def _dedupe(reads: List[Read]) -> List[Read]:

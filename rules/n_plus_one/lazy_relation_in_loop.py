@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -280,6 +280,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         super().__init__(ctx, options)
         self._done: Set[int] = set()
         self._stores: Set[int] = set()
+        self._member_reads: Dict[Tuple[str, str], list] = {}  # (model, member) -> its relation reads of self
 
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
@@ -365,7 +366,11 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         if cls is None or name not in cls.methods or (name in cls.properties) != (kind == "property"):
             return
         missing = []
-        for rel, step_from_model, text in self._property_reads(project, model, name):
+        key = (model.qualname, name)
+        reads = self._member_reads.get(key)
+        if reads is None:
+            reads = self._member_reads[key] = self._property_reads(project, model, name)
+        for rel, step_from_model, text in reads:
             step = f"{path}__{step_from_model}" if path else step_from_model
             if not var.root_query.covers(step):
                 missing.append((step, rel, text))
@@ -399,7 +404,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
 
         from fftlint.facts.project import found_module
 
-        from ._serializers import _class_node
+        from ._serializers import _class_node, attribute_chains
 
         module = found_module(model.qualname, project.modules)
         facts = project.module_facts(module) if module else None
@@ -410,19 +415,9 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         me = fn.args.args[0].arg
         index = self.qa.index
         out = []
-        seen: Set[int] = set()
-        for sub in _own_nodes(fn):
-            if not isinstance(sub, ast.Attribute) or id(sub) in seen:
+        for outer, chain in attribute_chains(_own_nodes(fn), me):
+            if not isinstance(outer.ctx, ast.Load):
                 continue
-            chain: List[ast.Attribute] = []
-            cur: ast.AST = sub
-            while isinstance(cur, ast.Attribute):
-                chain.append(cur)
-                seen.add(id(cur))
-                cur = cur.value
-            if not (isinstance(cur, ast.Name) and cur.id == me) or not isinstance(sub.ctx, ast.Load):
-                continue
-            chain.reverse()
             current = model
             steps: List[str] = []
             for attr in chain:
