@@ -1320,14 +1320,16 @@ def _handlers_leave(node: cst.Try, kinds: Tuple[type, ...]) -> bool:
     return all(h.body.body and _ends(h.body.body[-1], kinds) for h in node.handlers)  # type: ignore[union-attr]
 
 
-def _guard_once(stmt: cst.If, names: Any) -> bool:
+def _guard_once(stmt: cst.If, ctx: Any) -> bool:
     """``if x is None: x = <query>`` / ``if not x: x = ...``: the body fills what it tests
     (lazy initialisation in a loop); ``if i == 0:`` with ``i`` an ``enumerate`` index is
     handled by the caller. Also a memo refreshed when a key changes (``if last != row.event
     or rules is None: last = row.event; rules = <query>``: once per run of equal keys, per
     group of rows sorted by it) and a memo filled per key (``if k not in seen: seen[k] =
-    <query>``: once per distinct key)."""
-    if _refreshed_when_key_changes(stmt) or _filled_per_key(stmt):
+    <query>``: once per distinct key), also when the body fills it through a method of
+    the enclosing class (``if k not in self._cache: self._load([k])`` where ``_load``
+    stores into ``self._cache``: cache-aside at the call site)."""
+    if _refreshed_when_key_changes(stmt) or _filled_per_key(stmt, _enclosing_class(ctx)):
         return True
     test = stmt.test
     tested: Optional[str] = None
@@ -1390,9 +1392,11 @@ def _refreshed_when_key_changes(stmt: cst.If) -> bool:
     return changes and bool(tested) and tested <= _assigned_names(stmt.body)
 
 
-def _filled_per_key(stmt: cst.If) -> bool:
+def _filled_per_key(stmt: cst.If, cls: Optional[cst.ClassDef] = None) -> bool:
     """``if k not in memo:`` whose body stores ``memo[k] = ...`` (or ``memo.add(k)`` /
-    ``memo.setdefault(k, ...)`` / ``memo.update(...)``) on the same container."""
+    ``memo.setdefault(k, ...)`` / ``memo.update(...)``) on the same container; with ``cls``,
+    also a body that calls ``self.<method>(...)`` of that class when the method stores into
+    ``self.<attr>``, the container tested."""
     from fftlint.engine.walk import descendants
 
     test = stmt.test
@@ -1401,12 +1405,49 @@ def _filled_per_key(stmt: cst.If) -> bool:
     container = dotted(test.comparisons[0].comparator)
     if not container:
         return False
+    if _stores_into(stmt.body, container):
+        return True
+    if cls is None or not container.startswith("self.") or container.count(".") != 1:
+        return False
+    methods = {
+        item.name.value: item
+        for item in getattr(cls.body, "body", ())
+        if isinstance(item, cst.FunctionDef)
+    }
     for node in descendants(stmt.body, into_scopes=False):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and dotted(node.func.value) == "self":
+            method = methods.get(node.func.attr.value)
+            if method is not None and _stores_into(method.body, container):
+                return True
+    return False
+
+
+def _stores_into(body: cst.CSTNode, container: str) -> bool:
+    """``body`` (not its nested scopes) stores into ``container``: ``container[k] = ...``,
+    ``container.add/setdefault/update(...)``."""
+    from fftlint.engine.walk import descendants
+
+    for node in descendants(body, into_scopes=False):
         if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Subscript) and dotted(t.target.value) == container for t in node.targets):
             return True
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("add", "setdefault", "update") and dotted(node.func.value) == container:
             return True
     return False
+
+
+def _enclosing_class(ctx: Any) -> Optional[cst.ClassDef]:
+    """The class whose method is being walked (the innermost function's class), if any."""
+    stack = getattr(ctx, "stack", None)
+    frames = list(getattr(stack, "frames", ()) or ())
+    seen_function = False
+    for frame in reversed(frames):
+        if frame.kind == "class":
+            return frame.node if seen_function else None
+        if frame.kind in ("def", "async def"):
+            if seen_function:
+                return None
+            seen_function = True
+    return None
 
 
 def _first_pass_guard(stmt: cst.If, loop: cst.CSTNode) -> bool:
@@ -1588,7 +1629,7 @@ def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
         return True
     for parent, child in pairs:
         if isinstance(parent, cst.If) and any(s is child for s in parent.body.body):  # type: ignore[union-attr]
-            if _guard_once(parent, ctx.names) or _first_pass_guard(parent, innermost) or (single and _key_guard(parent, innermost)):
+            if _guard_once(parent, ctx) or _first_pass_guard(parent, innermost) or (single and _key_guard(parent, innermost)):
                 return True
         block = _block_of(parent, child)
         if block is not None and not protected:

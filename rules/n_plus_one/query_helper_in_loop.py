@@ -53,7 +53,9 @@ class QueryHelperInLoop(Rule):
     that nothing grows (as FFT201 decides), `while` loops, loops whose iterable or target names a batch (`chunk`,
     `batch`, `page`), functions memoized with `functools.lru_cache` / `cache` /
     `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:
-    their query runs once per key), functions that fill a module global on their first
+    their query runs once per key), calls under a guard that tests the cache the called
+    method of the same class fills (`if k not in self._items: self._load([k])` where
+    `_load` stores into `self._items`: once per key), functions that fill a module global on their first
     call and return it from then on (`global X` / `if X: return X` first / `X = ...`:
     once per process; a global set without that guard first still reports), calls whose arguments include the whole collection,
     async functions called without `await` (nothing runs), calls the loop returns or

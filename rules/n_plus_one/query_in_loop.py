@@ -73,7 +73,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
     refreshes when a key changes (`if last != row.event_id or rules is None: last =
     row.event_id; rules = ...`: once per run of rows with one key, per group when the rows
     are sorted by it) or fills per key (`if k not in seen: seen[k] = ...`: once per
-    distinct key), or one under a guard on a
+    distinct key; also when the guarded call is a method of the same class that stores
+    into the tested `self.<cache>`, cache-aside at the call site), or one under a guard on a
     single value of the loop variable (`for k in fields: if k == "itemvars":`). Retry
     loops (`for attempt in run_with_db_retries():`, `tenacity.Retrying(...)`: a callee
     named with retry / retries / attempts) run the statement again only after a failure.
