@@ -9,10 +9,13 @@ from typing import Any, List, Optional
 import libcst as cst
 
 from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.facts.project import Chain, Step
+from fftlint.facts.summary import CallFacts
 from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
+from ._parameters import module_of as _module_of, parameter_calls
 from ._prefilter import query_helper_could_match
 from .provider import CACHED, NAME, PREFETCHABLE, OrmProvider, guard_blocks
 
@@ -41,7 +44,11 @@ class QueryHelperInLoop(Rule):
     (`get`, `first`, `count`, `exists`, iteration, ...), SQLAlchemy query methods and
     `session.execute/scalars/get`, DB-API `cursor.execute`, and writes (`save()`,
     `create()`, `update()`, `delete()`). Managers, querysets and rows are followed through
-    names, `self`, return values and relations by the facts layer.
+    names, `self`, return values and relations by the facts layer. A parameter with no
+    annotation is known from the call: `count_pets(o)` on a row `o` of the loop's
+    queryset, where `count_pets(owner)` runs `owner.pets.count()`, is a query per row
+    (one level deep: the helper's own calls on its parameter, not those of functions it
+    hands the parameter to; a parameter the helper rebinds is not followed).
 
     SQLAlchemy service and repository code is followed too: `x_service.get(db_session=...)`,
     `repo.for_room(room_id)` (a method of an instance the facts layer infers, its session
@@ -159,6 +166,12 @@ class QueryHelperInLoop(Rule):
         MODELS + "class Kennel(models.Model):\n    def dogs(self):\n        return [d.name for d in self.residents.all()]\nclass Dog(models.Model):\n    kennel = models.ForeignKey(Kennel, on_delete=models.CASCADE, related_name='residents')\nfor k in Kennel.objects.prefetch_related('residents'):\n    k.dogs()\n",
         # the loop returns the first helper call: once per call
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
+        # the helper queries a relation of the row it is given, and the loop's query prefetched it
+        MODELS + "def count_pets(owner):\n    return len(owner.pets.all())\n\nfor o in Owner.objects.prefetch_related('pets'):\n    print(count_pets(o))\n",
+        # ... the parameter is rebound before the relation is read (not the row any more)
+        MODELS + "def count_pets(owner):\n    owner = owner.pk\n    return owner.pets.count()\n\nfor o in Owner.objects.all():\n    print(count_pets(o))\n",
+        # ... the helper is given a plain value of the row, not the row
+        MODELS + "def shout(name):\n    return name.upper()\n\nfor o in Owner.objects.all():\n    print(shout(o.name))\n",
         # a cache-aside helper (reads a cache, fills it on a miss): once per key
         MODELS + "from django.core.cache import cache\ndef owner_name(pk):\n    name = cache.get(pk)\n    if name is None:\n        name = Owner.objects.get(pk=pk).name\n        cache.set(pk, name)\n    return name\nfor pet in pets:\n    owner_name(pet.owner_id)\n",
     ]
@@ -179,6 +192,11 @@ class QueryHelperInLoop(Rule):
         Invalid(
             MODELS + "def count_pets(owner: Owner):\n    return owner.pets.count()\n\nnames = [count_pets(o) for o in owners]\n",
             message_contains="count_pets -> Owner.pets.count",
+        ),
+        Invalid(
+            # an unannotated parameter: the call passes a row, the helper queries its relation
+            MODELS + "def count_pets(owner):\n    return owner.pets.count()\n\nfor o in Owner.objects.all():\n    print(count_pets(o))\n",
+            message_contains="for ... -> count_pets -> Owner.pets.count",
         ),
         Invalid(
             MODELS + "class Report:\n    def __init__(self, owner):\n        self.owner = owner\n    @property\n    def pets(self):\n        return list(Pet.objects.filter(owner=self.owner))\n\n"
@@ -234,6 +252,8 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
+            if found is None and isinstance(node, cst.Call):
+                found = self._through_argument(node, target)
             if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found) or self._looped_inside(target, found):
                 continue
             chain = ["for ...", *found.names]
@@ -247,6 +267,60 @@ class QueryHelperInLoop(Rule):
                 related=related,
             )
             return
+
+    def _through_argument(self, node: cst.Call, target: Any) -> Optional[Chain]:
+        """``count_pets(o)`` in ``for o in Owner.objects.all()`` where ``count_pets(owner)``
+        (no annotation) runs ``owner.pets.count()``: the helper's summary cannot know what
+        ``owner`` is, the call site does. The helper's own calls rooted at the parameter
+        are read again with the argument's values in its place; one level deep only."""
+        project = self.ctx.project
+        helper = parameter_calls(project, target)
+        if helper is None:
+            return None
+        params, calls = helper
+        bound: dict = {}
+        for index, arg in enumerate(node.args):
+            if arg.star:
+                return None
+            if arg.keyword is not None:
+                bound[arg.keyword.value] = arg.value
+            elif index < len(params):
+                bound[params[index]] = arg.value
+        rows = {}
+        for param, value in bound.items():
+            known = sorted(v for v in self.ctx.names.values(value) if isinstance(v, str) and v and "?" not in v)
+            if known:
+                rows[param] = (known, value)
+        if not rows:
+            return None
+        path = project.path_of(target.qualname) or self.ctx.path
+        for line, column, param, tail, kind in calls:
+            if param not in rows:
+                continue
+            values, argument = rows[param]
+            callee = frozenset(f"{v}.{tail}" for v in values)
+            effect = project.call_effect(CallFacts(callee, line, column, kind=kind), NAME)
+            if effect is None:
+                continue
+            if effect.kind == PREFETCHABLE and self._argument_prefetched(argument, effect):
+                continue
+            step = Step(effect.display, path, effect.line, effect.column)
+            return Chain((target.short, effect.display), effect, (step,))
+        return None
+
+    def _argument_prefetched(self, argument: cst.BaseExpression, effect: Any) -> bool:
+        """The row handed to the helper comes from a loop whose query prefetched the
+        relation the helper reads (``Owner.pets`` of ``prefetch_related("pets")``)."""
+        if not isinstance(argument, cst.Name) or "." not in effect.display:
+            return False
+        attr = effect.display.split(" ")[-1].split(".")[1]
+        for frame in reversed(self.ctx.stack.loops):
+            loop = frame.node
+            if argument.value in loop_targets(loop):
+                iterable = loop.iter if isinstance(loop, cst.For) else loop.for_in.iter if hasattr(loop, "for_in") else None  # type: ignore[attr-defined]
+                query = self._loop_query(iterable) if iterable is not None else None
+                return query is not None and query.orm == "django" and query.covers(attr)
+        return False
 
     def _guarded(self, node: cst.CSTNode, target: Any, found: Any) -> bool:
         """The chain's first step runs only under ``if not <param>:`` and this call passes
@@ -399,15 +473,6 @@ class QueryHelperInLoop(Rule):
         if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
             return self.ctx.path
         return path
-
-
-def _module_of(project: Any, qualname: str) -> Optional[str]:
-    parts = qualname.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        name = ".".join(parts[:i])
-        if name in project.modules:
-            return name
-    return None
 
 
 def _in_for_body(tree: ast.AST, def_line: int, line: int, column: int) -> bool:
