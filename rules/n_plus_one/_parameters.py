@@ -17,18 +17,21 @@ ParameterCall = Tuple[int, int, str, str, str]
 def parameter_calls(project: Any, target: Any) -> Optional[Tuple[List[str], List[ParameterCall]]]:
     """The positional parameters of ``target`` a call fills (``self`` / ``cls`` of a
     method left out) and the calls its own body makes on them, in source order; None
-    when the function's source is not at hand or it makes none. Kept per project and
+    when the function's source is not at hand or it makes none. Kept per module text and
     function."""
-    memo: Dict[Tuple[str, int], Any] = project.__dict__.setdefault("_fft2_parameter_calls", {})
+    module = module_of(project, target.qualname)
+    facts = project.module_facts(module) if module else None
+    if facts is None:
+        return None
+    # kept on the module's facts, which a changed text replaces (the editor's overlays)
+    memo: Dict[Tuple[str, int], Any] = facts.__dict__.setdefault("_fft2_parameter_calls", {})
     key = (target.qualname, target.line)
     if key not in memo:
-        memo[key] = _parameter_calls(project, target)
+        memo[key] = _parameter_calls(facts, target, project)
     return memo[key]
 
 
-def _parameter_calls(project: Any, target: Any) -> Optional[Tuple[List[str], List[ParameterCall]]]:
-    module = module_of(project, target.qualname)
-    facts = project.module_facts(module) if module else None
+def _parameter_calls(facts: Any, target: Any, project: Any) -> Optional[Tuple[List[str], List[ParameterCall]]]:
     tree = getattr(facts, "tree", None)
     if tree is None:
         return None
