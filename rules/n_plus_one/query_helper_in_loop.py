@@ -48,7 +48,11 @@ class QueryHelperInLoop(Rule):
     annotation is known from the call: `count_pets(o)` on a row `o` of the loop's
     queryset, where `count_pets(owner)` runs `owner.pets.count()`, is a query per row
     (one level deep: the helper's own calls on its parameter, not those of functions it
-    hands the parameter to; a parameter the helper rebinds is not followed).
+    hands the parameter to; a parameter the helper rebinds is not followed). Only a row
+    of a loop over a query we can read counts -- directly, or through a relation of an
+    outer loop's row (`for a in op.answers.all(): fmt(a)`, judged against the outer
+    query's `answers__options`) --, and a relation that query prefetches is served; a
+    value computed in the pass (an object just fetched or saved) is not followed.
 
     SQLAlchemy service and repository code is followed too: `x_service.get(db_session=...)`,
     `repo.for_room(room_id)` (a method of an instance the facts layer infers, its session
@@ -302,25 +306,52 @@ class QueryHelperInLoop(Rule):
             effect = project.call_effect(CallFacts(callee, line, column, kind=kind), NAME)
             if effect is None:
                 continue
-            if effect.kind == PREFETCHABLE and self._argument_prefetched(argument, effect):
+            if self._argument_served(argument, effect):
                 continue
             step = Step(effect.display, path, effect.line, effect.column)
             return Chain((target.short, effect.display), effect, (step,))
         return None
 
-    def _argument_prefetched(self, argument: cst.BaseExpression, effect: Any) -> bool:
-        """The row handed to the helper comes from a loop whose query prefetched the
-        relation the helper reads (``Owner.pets`` of ``prefetch_related("pets")``)."""
-        if not isinstance(argument, cst.Name) or "." not in effect.display:
+    def _argument_served(self, argument: cst.BaseExpression, effect: Any) -> bool:
+        """Whether the helper's query may not run per row, or cannot be judged: the row
+        handed to the helper must be the variable of a loop over a query we can read --
+        directly (``for o in Owner.objects.all()``) or through a relation of an outer
+        loop's row (``for a in op.answers.all()``, judged against the outer query's
+        ``answers__options``) -- and, for a relation a prefetch serves, that query must
+        not prefetch it. Anything else (a value computed in the pass, a loop over
+        something we cannot read) is taken as served: silent."""
+        if not isinstance(argument, cst.Name):
+            return True
+        found = self._row_query(argument.value, "", 0)
+        if found is None:
+            return True
+        query, prefix = found
+        if effect.kind != PREFETCHABLE:
             return False
+        if "." not in effect.display:
+            return True
         attr = effect.display.split(" ")[-1].split(".")[1]
+        return query.orm != "django" or query.covers(f"{prefix}__{attr}" if prefix else attr)
+
+    def _row_query(self, name: str, prefix: str, depth: int) -> Optional[tuple]:
+        """The query whose rows ``name`` is a loop variable of, and the relation path from
+        that query's model to the rows (``("answers", ...)`` for ``for a in
+        op.answers.all()``); None when that cannot be read."""
+        if depth > 3:
+            return None
         for frame in reversed(self.ctx.stack.loops):
             loop = frame.node
-            if argument.value in loop_targets(loop):
-                iterable = loop.iter if isinstance(loop, cst.For) else loop.for_in.iter if hasattr(loop, "for_in") else None  # type: ignore[attr-defined]
-                query = self._loop_query(iterable) if iterable is not None else None
-                return query is not None and query.orm == "django" and query.covers(attr)
-        return False
+            if name not in loop_targets(loop):
+                continue
+            iterable = loop.iter if isinstance(loop, cst.For) else loop.for_in.iter if hasattr(loop, "for_in") else None  # type: ignore[attr-defined]
+            if iterable is None:
+                return None
+            outer = _relation_of_row(iterable)
+            if outer is not None and any(outer[0] in loop_targets(f.node) for f in self.ctx.stack.loops if f.node is not loop):
+                return self._row_query(outer[0], f"{outer[1]}__{prefix}" if prefix else outer[1], depth + 1)
+            query = self._loop_query(iterable)
+            return (query, prefix) if query is not None else None
+        return None
 
     def _guarded(self, node: cst.CSTNode, target: Any, found: Any) -> bool:
         """The chain's first step runs only under ``if not <param>:`` and this call passes
@@ -473,6 +504,21 @@ class QueryHelperInLoop(Rule):
         if not path or os.path.abspath(path) == os.path.abspath(self.ctx.path):
             return self.ctx.path
         return path
+
+
+def _relation_of_row(iterable: cst.BaseExpression) -> Optional[tuple]:
+    """``op.answers.all()`` / ``op.addon_to.answers`` -> ("op", "answers") / ("op",
+    "addon_to__answers"): rows of a relation of another name's row."""
+    node = iterable
+    if isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute) and node.func.attr.value == "all":
+        node = node.func.value
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if parts and isinstance(node, cst.Name):
+        return node.value, "__".join(reversed(parts))
+    return None
 
 
 def _in_for_body(tree: ast.AST, def_line: int, line: int, column: int) -> bool:
