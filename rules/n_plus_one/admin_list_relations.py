@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -50,6 +51,11 @@ def _elements(node: cst.BaseExpression) -> Optional[List[cst.BaseExpression]]:
     if isinstance(node, (cst.Tuple, cst.List)) and not any(isinstance(e, cst.StarredElement) for e in node.elements):
         return [e.value for e in node.elements]
     return None
+
+
+def _tuple(paths: List[str]) -> str:
+    names = [f'"{p}"' for p in paths]
+    return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
 
 class _Admin:
@@ -168,7 +174,7 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
 
     code = "FFT207"
     name = "admin-list-relation-per-row"
-    message = "`{entry}` in `{admin}.list_display` {what} for each row of the changelist; {hint}"
+    message = "`{entry}` in `{admin}.list_display`: {what}, for each row of the changelist; {hint}"
     fix_title = "Load the relation with the changelist's queryset"
     requires = ("list_display",)
     Options = NPlusOneOptions
@@ -290,12 +296,54 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
             self._registered.append((args[1].value.value, model))
 
     def leave_Module(self, node: cst.Module) -> None:
+        done: Set[str] = set()
         for admin_name, expr in self._registered:
             admin = self._admins.get(admin_name)
             model = self.qa.model_of(expr)
             if admin is None or model is None or self.qa.index.orm_of(model) != "django":
                 continue
+            done.add(admin_name)
             self._check(admin, model)
+        for admin_name, admin in self._admins.items():
+            if admin_name in done:
+                continue
+            for qualname in self._registered_in_package(admin_name):
+                model = self.qa.index.find(qualname, near=self.ctx.module_name)
+                if model is not None and self.qa.index.orm_of(model) == "django":
+                    self._check(admin, model)
+
+    def _registered_in_package(self, admin_name: str) -> List[str]:
+        """Models the enclosing package's ``__init__`` registers with this module's admin
+        class (``admin/__init__.py``: ``admin.site.register(Folder, FolderAdmin)``)."""
+        project = self.ctx.project
+        module = self.ctx.module_name or ""
+        if project is None or not hasattr(project, "module_facts") or "." not in module or getattr(self.ctx, "is_package", False):
+            return []
+        parent = module.rsplit(".", 1)[0]
+        project.depends_on(parent)
+        facts = project.module_facts(parent) if project.summary_of(parent) is not None else None
+        if facts is None:
+            return []
+        wanted = f"{module}.{admin_name}"
+        out: List[str] = []
+        for stmt in facts.tree.body if hasattr(facts, "tree") else ():
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or call.func.attr != "register":
+                continue
+            if len(call.args) != 2 or call.keywords:
+                continue
+            ordinal = facts.ordinal_of(stmt)
+            def one(expr: ast.AST) -> Optional[str]:
+                values = [v for v in project.resolve(facts.values(expr, ordinal)) if isinstance(v, str) and v not in ("?", "None")]
+                return values[0] if len(values) == 1 else None
+            if one(call.func.value) not in _SITES or one(call.args[1]) != wanted:
+                continue
+            first = call.args[0]
+            for expr in first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]:
+                name = one(expr)
+                if name:
+                    out.append(name)
+        return out
 
     # -- what the changelist loads ---------------------------------------------------
     def _loaded(self, admin: _Admin, model: Model, direct_fk: bool) -> Optional[Query]:
@@ -474,17 +522,20 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
         query = self._loaded(admin, model, bool(direct))
         if query is None:
             return
+        bare = query.select_all
+        query = dataclasses.replace(query, select_all=False)  # what it names; bare covers per hop below
         missing: List[Tuple[cst.BaseExpression, str, Read]] = []
         for node, entry, reads in entries:
             for read in reads:
-                if read.loader == "query" or not (query.covers(read.path) or query.select_all and read.loader == SELECT_RELATED):
+                if read.loader == "query" or not (query.covers(read.path) or bare and read.loader == SELECT_RELATED and self._bare_covers(model, read.path)):
                     missing.append((node, entry, read))
         select_paths: List[str] = []
         for _, _, read in missing:
             if read.loader == SELECT_RELATED and read.path not in select_paths:
                 select_paths.append(read.path)
         select_paths = [p for p in select_paths if not any(o != p and o.startswith(p + "__") for o in select_paths)]
-        fix = self._fix(admin, direct, select_paths)
+        every = [r.path for _, _, reads in entries for r in reads if r.loader == SELECT_RELATED]
+        fix = self._fix(admin, direct, select_paths, every)
         seen: Set[Tuple[str, str, str]] = set()
         short = admin.node.name.value
         for node, entry, read in missing:
@@ -498,8 +549,10 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
                 if isinstance(admin.select, list):
                     hint = f'add `"{read.path}"` to `list_select_related`'
                 else:
-                    hint = f'set `list_select_related = ("{read.path}",)`'
+                    hint = f"set `list_select_related = {_tuple(self._wanted(direct, every, select_paths))}`"
                 what = f"{read.how}, loading `{read.path}`"
+                if bare and admin.select is False:
+                    what += " (the `select_related()` Django runs for the foreign keys named in `list_display` skips nullable ones before Django 6.1)"
                 self.report(node, entry=entry, admin=short, what=what, hint=hint, fix=fix)
             elif read.loader == PREFETCH_RELATED:
                 hint = f'return `super().get_queryset(request).prefetch_related("{read.path}")` from `get_queryset` (or annotate the value)'
@@ -508,7 +561,34 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
                 hint = "annotate the value in `get_queryset` (`annotate(Count(...))`) or prefetch it with `Prefetch(..., to_attr=...)`"
                 self.report(node, entry=entry, admin=short, what=f"runs a query ({read.how})", hint=hint)
 
-    def _fix(self, admin: _Admin, direct: List[str], paths: List[str]) -> Any:
+    @staticmethod
+    def _wanted(direct: List[str], every: List[str], paths: List[str]) -> List[str]:
+        wanted: List[str] = []
+        for p in list(direct) + list(every) + list(paths):
+            if p not in wanted:
+                wanted.append(p)
+        return [p for p in wanted if not any(o != p and o.startswith(p + "__") for o in wanted)]
+
+    def _bare_covers(self, model: Model, path: str) -> bool:
+        """Whether ``select_related()`` without arguments loads ``path``: Django follows
+        forward foreign keys and one-to-ones that are not nullable, so not a hop declared
+        ``null=True`` nor a reverse one-to-one (a hop whose nullness is not literal is
+        taken to be loaded)."""
+        index = self.qa.index
+        current: Optional[Model] = model
+        for hop in path.split("__"):
+            rel = index.relation(current, hop) if current is not None else None
+            if rel is None:
+                return True
+            if rel.kind not in ("fk", "o2o"):
+                return False
+            field = next((f for f in index._effective_fields(current) if f.get("name") == hop), None) if current is not None else None
+            if field is not None and field.get("null") is True:
+                return False
+            current = index.models.get(rel.target or "")
+        return True
+
+    def _fix(self, admin: _Admin, direct: List[str], paths: List[str], every: List[str]) -> Any:
         if not paths:
             return None
         if isinstance(admin.select, list) and isinstance(admin.select_node, (cst.Tuple, cst.List)):
@@ -522,10 +602,9 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
             return replace(admin.select_node, text, safety=UNSAFE, title=f"Add {', '.join(repr(p) for p in paths)} to `list_select_related`")
         if admin.select is not False or admin.display_stmt is None or not isinstance(admin.node.body, cst.IndentedBlock):
             return None
-        if direct:
-            return None  # Django's select_related() already loads every to-one path
+        # the tuple replaces the select_related() Django called for a foreign key named
+        # directly: it names every to-one path the entries read, so none is lost
+        text = _tuple(self._wanted(direct, every, paths))
         indent = admin.node.body.indent if admin.node.body.indent is not None else self.ctx.module.default_indent
-        names = [f'"{p}"' for p in paths]
-        text = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
         code = self.ctx.code_for(admin.display_stmt)
         return replace(admin.display_stmt, f"{code}\n{indent}list_select_related = {text}", safety=UNSAFE, title=f"Set `list_select_related = {text}`")
