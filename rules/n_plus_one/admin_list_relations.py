@@ -499,11 +499,11 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
         prefix = f"{own.module}." if own is not None and own.module else ""
         fn = self._method(_class_node(own, prefix + admin.node.name.value) if own is not None else None, entry)
         if fn is not None:
-            return [Read(entry, r.path, r.loader, f"reads `{r.how}`") for r in self._reads(fn, 1, model, 0)], False
+            return [Read(entry, r.path, r.loader, f"{'runs' if r.loader == 'query' else 'reads'} `{r.how}`") for r in self._reads(fn, 1, model, 0)], False
         project = self.ctx.project
         cls = project.class_facts(model.qualname) if project is not None and hasattr(project, "class_facts") else None
         if cls is not None and entry in cls.methods:
-            return [Read(entry, r.path, r.loader, f"reads `{r.how}`") for r in self._member(model, entry, 1)], False
+            return [Read(entry, r.path, r.loader, f"{'runs' if r.loader == 'query' else 'reads'} `{r.how}`") for r in self._member(model, entry, 1)], False
         return [], False
 
     # -- the check --------------------------------------------------------------------
