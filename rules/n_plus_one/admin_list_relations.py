@@ -435,7 +435,12 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
         cached = set(catalog()["django"]["prefetch_cached"])
         instance = set(catalog()["django"]["instance"])
         out: List[Read] = []
-        for outer, chain in attribute_chains(_own_nodes(fn), obj):
+        nodes = list(_own_nodes(fn))
+        # ``x.all().order_by(...)``: the method called on the result of a call of ``x.all``
+        then: Dict[int, str] = {
+            id(n.value.func): n.attr for n in nodes if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Call)
+        }
+        for outer, chain in attribute_chains(nodes, obj):
             if not isinstance(outer.ctx, ast.Load):
                 continue
             current: Optional[Model] = model
@@ -458,10 +463,13 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
                     break
                 if rel.many:
                     nxt = chain[k + 1].attr if k + 1 < len(chain) else None
-                    if nxt in cached:
+                    after = chain[k + 2].attr if k + 2 < len(chain) else then.get(id(chain[k + 1])) if k + 1 < len(chain) else None
+                    if nxt in cached and after in (None, "count", "exists"):
+                        # ``.all().order_by(...)`` / ``.all().filter(...)`` query past a prefetch
                         out.append(Read(obj, "__".join(path), PREFETCH_RELATED, f"{text}.{nxt}()"))
                     elif nxt is not None:
-                        out.append(Read(obj, "__".join(path), "query", f"{text}.{nxt}(...)"))
+                        shown = f"{text}.{nxt}().{after}(...)" if nxt in cached else f"{text}.{nxt}(...)"
+                        out.append(Read(obj, "__".join(path), "query", shown))
                     break
                 out.append(Read(obj, "__".join(path), SELECT_RELATED, text))
                 current = index.models.get(rel.target or "")
@@ -600,7 +608,8 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
                 if not admin.select_node.lpar:
                     text = "(" + text + ")"  # the node's span leaves its parentheses out
             return replace(admin.select_node, text, safety=UNSAFE, title=f"Add {', '.join(repr(p) for p in paths)} to `list_select_related`")
-        if admin.select is not False or admin.display_stmt is None or not isinstance(admin.node.body, cst.IndentedBlock):
+        if admin.select is not False or admin.display_stmt is None or not isinstance(admin.node.body, cst.IndentedBlock) or admin.node not in self.ctx.module.body:
+            # the indentation written is the class body's own: a class at the module's top level
             return None
         # the tuple replaces the select_related() Django called for a foreign key named
         # directly: it names every to-one path the entries read, so none is lost
