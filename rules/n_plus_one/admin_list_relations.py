@@ -120,7 +120,9 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
     What the changelist loads is read as Django builds it: `list_select_related = True`
     (`select_related()`), a tuple / list (exactly those paths), or the default `False`,
     under which a foreign key named directly in `list_display` makes Django call
-    `select_related()` (taken to load every to-one path); plus what a `get_queryset(self,
+    `select_related()` without arguments, which follows forward foreign keys and
+    one-to-ones that are not `null=True` (a nullable one named directly is reported:
+    Django loads it there only from 6.1 on); plus what a `get_queryset(self,
     request)` override's single `return super().get_queryset(request)...` chain adds
     (`select_related`, `prefetch_related` with string paths), and what the model's
     default manager is known to load. The admin is matched to its model by
