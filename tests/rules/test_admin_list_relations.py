@@ -169,3 +169,43 @@ def test_unsafe_fixes_on_the_fixture_reparse_and_are_stable(tmp_path, capsys):
     assert {p: p.read_text() for p in target.rglob("*.py")} == texts
     left = [line for line in capsys.readouterr().out.splitlines() if "FFT207" in line]
     assert len(left) == 2 and all("prefetch_related" in line for line in left)  # collections: no fix
+
+
+def test_a_class_under_an_if_is_reported_without_the_insertion_fix(tmp_path, capsys):
+    # the class body's indentation is relative to the `if`: no text to write safely
+    pkg = _project(tmp_path, {"admin.py": """
+        from django.conf import settings
+        from django.contrib import admin
+        from .models import Shelf
+
+        if settings.DEBUG:
+            @admin.register(Shelf)
+            class ShelfAdmin(admin.ModelAdmin):
+                list_display = ("label", "owner")
+        """})
+    before = (pkg / "admin.py").read_text()
+    found = _run(pkg, capsys, "--fix", "--unsafe-fixes")
+    assert len(found) == 1 and "`owner`" in found[0]
+    assert (pkg / "admin.py").read_text() == before
+
+
+def test_a_prefetched_collection_queried_again_is_a_query_per_row(tmp_path, capsys):
+    pkg = _project(tmp_path, {"admin.py": """
+        from django.contrib import admin
+        from .models import Shelf
+
+        @admin.register(Shelf)
+        class ShelfAdmin(admin.ModelAdmin):
+            list_display = ("label", "item_names", "n_items")
+
+            def get_queryset(self, request):
+                return super().get_queryset(request).prefetch_related("items")
+
+            def item_names(self, obj):
+                return ", ".join(i.name for i in obj.items.all().order_by("name"))
+
+            def n_items(self, obj):
+                return obj.items.all().count()
+        """})
+    found = _run(pkg, capsys)
+    assert len(found) == 1 and "item_names" in found[0] and "runs a query" in found[0]
