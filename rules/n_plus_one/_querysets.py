@@ -1320,7 +1320,7 @@ def _handlers_leave(node: cst.Try, kinds: Tuple[type, ...]) -> bool:
     return all(h.body.body and _ends(h.body.body[-1], kinds) for h in node.handlers)  # type: ignore[union-attr]
 
 
-def _guard_once(stmt: cst.If, ctx: Any) -> bool:
+def _guard_once(stmt: cst.If, ctx: Any, loop: Optional[cst.CSTNode] = None) -> bool:
     """``if x is None: x = <query>`` / ``if not x: x = ...``: the body fills what it tests
     (lazy initialisation in a loop); ``if i == 0:`` with ``i`` an ``enumerate`` index is
     handled by the caller. Also a memo refreshed when a key changes (``if last != row.event
@@ -1329,7 +1329,7 @@ def _guard_once(stmt: cst.If, ctx: Any) -> bool:
     <query>``: once per distinct key), also when the body fills it through a method of
     the enclosing class (``if k not in self._cache: self._load([k])`` where ``_load``
     stores into ``self._cache``: cache-aside at the call site)."""
-    if _refreshed_when_key_changes(stmt) or _filled_per_key(stmt, _enclosing_class(ctx)):
+    if _refreshed_when_key_changes(stmt) or _filled_per_key(stmt, _enclosing_class(ctx), loop):
         return True
     test = stmt.test
     tested: Optional[str] = None
@@ -1392,9 +1392,11 @@ def _refreshed_when_key_changes(stmt: cst.If) -> bool:
     return changes and bool(tested) and tested <= _assigned_names(stmt.body)
 
 
-def _filled_per_key(stmt: cst.If, cls: Optional[cst.ClassDef] = None) -> bool:
+def _filled_per_key(stmt: cst.If, cls: Optional[cst.ClassDef] = None, loop: Optional[cst.CSTNode] = None) -> bool:
     """``if k not in memo:`` whose body stores ``memo[k] = ...`` (or ``memo.add(k)`` /
-    ``memo.setdefault(k, ...)`` / ``memo.update(...)``) on the same container; with ``cls``,
+    ``memo.setdefault(k, ...)`` / ``memo.update(...)``) on the same container, when the
+    key is not the innermost loop's own variable (or its ``pk`` / ``id``: distinct per
+    row, so the guard lets every row through); with ``cls``,
     also a body that calls ``self.<method>(...)`` of that class when the method stores into
     ``self.<attr>``, the container tested."""
     from fftlint.engine.walk import descendants
@@ -1405,6 +1407,11 @@ def _filled_per_key(stmt: cst.If, cls: Optional[cst.ClassDef] = None) -> bool:
     container = dotted(test.comparisons[0].comparator)
     if not container:
         return False
+    key = test.left
+    if isinstance(key, cst.Attribute) and key.attr.value in ("pk", "id"):
+        key = key.value
+    if loop is not None and isinstance(key, cst.Name) and key.value in loop_targets(loop):
+        return False  # keyed by the row itself (``if slot not in existing:``): once per row
     if _stores_into(stmt.body, container):
         return True
     if cls is None or not container.startswith("self.") or container.count(".") != 1:
@@ -1629,7 +1636,7 @@ def runs_at_most_once(ctx: Any, loops: Sequence[cst.CSTNode]) -> bool:
         return True
     for parent, child in pairs:
         if isinstance(parent, cst.If) and any(s is child for s in parent.body.body):  # type: ignore[union-attr]
-            if _guard_once(parent, ctx) or _first_pass_guard(parent, innermost) or (single and _key_guard(parent, innermost)):
+            if _guard_once(parent, ctx, innermost) or _first_pass_guard(parent, innermost) or (single and _key_guard(parent, innermost)):
                 return True
         block = _block_of(parent, child)
         if block is not None and not protected:
