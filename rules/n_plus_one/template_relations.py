@@ -21,6 +21,8 @@ RENDERERS = frozenset(("django.shortcuts.render", "django.template.response.Temp
 #: class attributes / methods of a list view that decide what it renders
 _VIEW_ATTRS = frozenset(("queryset", "model", "template_name", "context_object_name", "template_name_suffix"))
 _VIEW_METHODS = frozenset(("get_queryset", "get_template_names", "get_context_object_name"))
+#: bases of another package known to set nothing a list view renders
+_NEUTRAL_BASES = ("django.contrib.auth.mixins.", "django.views.generic.base.", "builtins.object", "object")
 #: what a prefetched related manager answers from its cache
 _CACHED = frozenset(("all", "count", "exists"))
 _FREE = frozenset(("pk", "id"))
@@ -124,6 +126,19 @@ def _follow_to_one(binding: Any, rest: List[str], index: Any) -> Optional[Tuple[
         path = f"{path}__{rel.name}" if path else rel.name
         current = index.models.get(rel.target)
     return (current, path) if current is not None else None
+
+
+def _abstract(node: cst.FunctionDef) -> bool:
+    """A method whose body only raises ``NotImplementedError``."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    stmts = [s for s in body if not (isinstance(s, cst.SimpleStatementLine) and all(isinstance(x, cst.Expr) and isinstance(x.value, cst.SimpleString) for x in s.body))]
+    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+        return False
+    stmt = stmts[0].body[0]
+    if not isinstance(stmt, cst.Raise) or stmt.exc is None:
+        return False
+    exc = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
+    return isinstance(exc, cst.Name) and exc.value == "NotImplementedError"
 
 
 def app_label(model: Model) -> Optional[str]:
@@ -280,17 +295,30 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         self._views.append({"node": node, "list": self._is_list_view(node)})
 
     def _is_list_view(self, node: cst.ClassDef) -> bool:
+        """A ``ListView`` whose other bases set nothing it renders: Django's own mixins
+        (``LoginRequiredMixin``) or project classes that set no queryset, template or
+        context name. A base we cannot read (another package's mixin) may: not a view
+        we can tell about."""
         project = self.ctx.project
+        listed = False
         for base in node.bases:
-            for value in self.ctx.names.values(base.value):
-                if not isinstance(value, str):
-                    continue
-                if value in LIST_VIEWS:
-                    return True
-                cls = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
-                if cls is not None and any(isinstance(k, str) and k in LIST_VIEWS for k in project.mro(cls)) and not self._base_decides(project, cls):
-                    return True
-        return False
+            values = [v for v in self.ctx.names.values(base.value) if isinstance(v, str)]
+            if len(values) != 1:
+                return False
+            value = values[0]
+            if value in LIST_VIEWS:
+                listed = True
+                continue
+            cls = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
+            if cls is None:
+                if not value.startswith(_NEUTRAL_BASES):
+                    return False
+                continue
+            if self._base_decides(project, cls):
+                return False
+            if any(isinstance(k, str) and k in LIST_VIEWS for k in project.mro(cls)):
+                listed = True
+        return listed
 
     def _base_decides(self, project: Any, cls: Any) -> bool:
         """A project base class that sets what the view renders (its queryset, template,
@@ -301,7 +329,9 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
         for base in project.mro(cls):
             if isinstance(base, str):
-                continue
+                if base in LIST_VIEWS or base.startswith(_NEUTRAL_BASES) or base.startswith("django.views.generic."):
+                    continue
+                return True  # another package's class: what it sets is unknown
             module = found_module(base.qualname, project.modules)
             facts = project.module_facts(module) if module else None
             body = _class_node(facts, base.qualname) if facts is not None else None
@@ -341,8 +371,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             returns = _returns(node)
             view["get_queryset"] = returns[0] if len(returns) == 1 else None
             view["dynamic"] = view.get("dynamic") or len(returns) != 1
-        elif node.name.value in _VIEW_METHODS:
-            view["dynamic"] = True
+        elif node.name.value in _VIEW_METHODS or _abstract(node):
+            view["dynamic"] = True  # an abstract base: its subclasses decide what it renders
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         view = self._views.pop() if self._views else None
