@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -351,8 +351,27 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         frames = self.ctx.stack.frames
         return view if frames and frames[-1].node is view["node"] else None
 
+    def _in_get_queryset(self) -> Optional[Dict[str, Any]]:
+        view = self._views[-1] if self._views else None
+        frames = self.ctx.stack.frames
+        function = self.ctx.stack.function
+        if view is None or not view["list"] or not isinstance(function, cst.FunctionDef) or function.name.value != "get_queryset":
+            return None
+        if len(frames) < 2 or frames[-2].node is not view["node"] or frames[-1].node is not function:
+            return None
+        return view
+
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
+        inner = self._in_get_queryset()
+        if inner is not None:
+            # every value a name of get_queryset() takes: the returned queryset loads only
+            # what all of them load (``if ...: qs = qs.select_related(...)`` may not run)
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    inner.setdefault("assigned", {}).setdefault(target.target.value, []).append(self.qa.lookup(target.target.value))
+                else:
+                    inner["dynamic"] = True
         view = self._view()
         if view is None:
             return
@@ -374,13 +393,40 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         elif node.name.value in _VIEW_METHODS or _abstract(node):
             view["dynamic"] = True  # an abstract base: its subclasses decide what it renders
 
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        super().visit_AugAssign(node)
+        inner = self._in_get_queryset()
+        if inner is not None and isinstance(node.target, cst.Name):
+            inner.setdefault("assigned", {}).setdefault(node.target.value, []).append(None)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        view = self._in_get_queryset()
+        if view is None or not isinstance(node.value, cst.Name):
+            return
+        values = view.get("assigned", {}).get(node.value.value, [])
+        if not values or any(v is None for v in values):
+            view["dynamic"] = True  # a value we cannot read (a helper, super().get_queryset())
+            return
+        view["returned"] = (values[-1], values)
+
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         view = self._views.pop() if self._views else None
         if view is None or not view["list"] or view.get("dynamic") or "template_name_suffix" in view:
             return
         expr = view.get("get_queryset") or view.get("queryset")
         at: cst.CSTNode
-        if expr is not None:
+        others: List[Query] = []
+        if isinstance(expr, cst.Name) and view.get("get_queryset") is expr:
+            # ``qs = X.objects...; qs = qs.filter(...); return qs``
+            returned = view.get("returned")
+            if returned is None:
+                return
+            query, others = returned
+            if query.terminal is not None or not query.instances or query.via == "values":
+                return
+            origin = query.origin if isinstance(query.origin, cst.BaseExpression) else None
+            at, fixable = (origin or expr), False
+        elif expr is not None:
             root, links = unchain(expr)
             query = self.qa._django(root, links)
             if query is None or query.terminal is not None or not query.instances:
@@ -415,8 +461,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             sources[context.evaluated_value] = ("rows", model)
         else:
             sources[f"{model.name.lower()}_list"] = ("rows", model)
-        shown = self.ctx.code_for(expr) if expr is not None else query.display
-        self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None)
+        shown = self.ctx.code_for(at) if isinstance(at, cst.BaseExpression) else query.display
+        self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None, others)
 
     # -- render(request, "t.html", {"rows": qs}) -----------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -442,7 +488,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             self._check([template.evaluated_value], {key: ("rows", query.model)}, query, element.value, self.ctx.code_for(element.value), "the queryset", direct)
 
     # -- the check ------------------------------------------------------------------------------
-    def _check(self, names: List[str], sources: Dict[str, Tuple[str, Model]], query: Query, at: cst.CSTNode, shown: str, where: str, fixable: bool) -> None:
+    def _check(self, names: List[str], sources: Dict[str, Tuple[str, Model]], query: Query, at: cst.CSTNode, shown: str, where: str, fixable: bool, others: Sequence[Query] = ()) -> None:
         found = self._template(names)
         if found is None:
             return
@@ -450,7 +496,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         needs = per_row_reads(events, sources, self.qa.index)
         missing: Dict[str, Need] = {}
         for need in needs:
-            if not query.covers(need[0]):
+            if not query.covers(need[0]) and not any(q.covers(need[0]) for q in others):
                 missing.setdefault(need[0], need)
         shown = " ".join(shown.split())
         shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
