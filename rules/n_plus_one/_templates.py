@@ -1,0 +1,217 @@
+"""Django templates as FFT206 reads them: where they are, and what they read per loop.
+
+Templates are text files of the linted project: they are found, never rendered. The
+template directories are every directory named ``templates`` inside the top-level package
+of a linted file (app ``templates/`` dirs, a project-level one inside the package) and the
+``templates`` directory next to that package. A template name (``"shop/book_list.html"``)
+resolves to the files with that relative path under those directories; the rule uses it
+only when exactly one file matches.
+
+:func:`parse_template` turns a template's text into a few plain events, cached by content
+hash through the run's :class:`fftlint.filememo.FileMemo`:
+
+* ``("for", target, chain, line)`` for ``{% for target in a.b.c %}`` (one target; ``for k,
+  v in ...`` binds ``("for", None, ...)``: names it binds are unknown), ``("endfor",)``;
+* ``("with", [(name, chain or None), ...], line)`` for ``{% with a=b.c %}`` / ``{% with b.c
+  as a %}``, ``("endwith",)``;
+* ``("read", chain, line)`` for every dotted variable in ``{{ ... }}`` and in tag arguments
+  (``{% if a.b %}``, ``{% url "x" a.pk %}``), outside string literals, filters split off.
+
+A chain is the list of its dotted parts (``["offer", "benefit", "name"]``). ``{% extends %}``
+and ``{% include %}`` are not followed: the child's own text is what is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from fftlint.facts.provider import Provider
+
+NAME = "django-templates"
+PARSE_VERSION = "1"
+TEMPLATE_SUFFIXES = (".html", ".htm", ".txt", ".xml", ".djhtml", ".jinja")
+
+_TOKEN = re.compile(r"\{%(.*?)%\}|\{\{(.*?)\}\}|\{#.*?#\}", re.S)
+_STRING = re.compile(r"\"[^\"]*\"|'[^']*'")
+_DOTTED = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.\w+)+)")
+_NAME = re.compile(r"^[A-Za-z_]\w*$")
+_SKIP_TAGS = frozenset(("comment", "verbatim"))
+
+
+def _chains(text: str) -> List[List[str]]:
+    """Every dotted variable in an expression, string literals and filter names left out."""
+    out: List[List[str]] = []
+    parts = _STRING.sub(" ", text).split("|")
+    for k, part in enumerate(parts):
+        if k:  # a filter: only its argument (``date:fmt``) may name a variable
+            part = part.partition(":")[2]
+        for m in _DOTTED.finditer(part):
+            out.append(m.group(1).split("."))
+    return out
+
+
+def _expr_chain(text: str) -> Optional[List[str]]:
+    """``a.b.c`` (filters dropped) as a chain, or None when it is no plain variable."""
+    text = text.strip().split("|", 1)[0].strip()
+    if not text or not all(_NAME.match(p) for p in text.split(".")):
+        return None
+    return text.split(".")
+
+
+def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
+    """The events of one template (see the module docstring): plain data, cacheable."""
+    text = data.decode("utf-8", "replace")
+    events: List[Tuple[Any, ...]] = []
+    skipping: Optional[str] = None
+    line_starts = [0]
+    for m in re.finditer("\n", text):
+        line_starts.append(m.end())
+
+    def line_of(offset: int) -> int:
+        lo, hi = 0, len(line_starts)
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid
+        return lo + 1
+
+    for m in _TOKEN.finditer(text):
+        tag, var = m.group(1), m.group(2)
+        if skipping is not None:
+            if tag is not None and tag.split() == ["end" + skipping]:
+                skipping = None
+            continue
+        line = line_of(m.start())
+        if var is not None:
+            for chain in _chains(var):
+                events.append(("read", chain, line))
+            continue
+        if tag is None:
+            continue  # a comment
+        words = tag.split()
+        if not words:
+            continue
+        name = words[0]
+        if name in _SKIP_TAGS:
+            skipping = name
+            continue
+        if name == "for":
+            rest = " ".join(words[1:])
+            head, sep, iterable = rest.partition(" in ")
+            if not sep:
+                events.append(("for", None, None, line))
+                continue
+            iterable = re.sub(r"\s+reversed\s*$", "", iterable)
+            target = head.strip()
+            events.append(("for", target if _NAME.match(target) else None, _expr_chain(iterable), line))
+            for chain in _chains(iterable):
+                events.append(("read", chain, line))
+        elif name in ("endfor", "endwith"):
+            events.append((name,))
+        elif name == "with":
+            bindings: List[Tuple[str, Optional[List[str]]]] = []
+            args = words[1:]
+            if len(args) == 3 and args[1] == "as":  # the old form: {% with a.b as x %}
+                bindings.append((args[2], _expr_chain(args[0])))
+                for chain in _chains(args[0]):
+                    events.append(("read", chain, line))
+            else:
+                for arg in args:
+                    key, eq, value = arg.partition("=")
+                    if eq:
+                        bindings.append((key, _expr_chain(value)))
+                        for chain in _chains(value):
+                            events.append(("read", chain, line))
+            events.append(("with", bindings, line))
+        elif name in ("empty", "else", "elif", "if", "endif") or not name.startswith("end"):
+            for chain in _chains(" ".join(words[1:])):
+                events.append(("read", chain, line))
+    return events
+
+
+def _top_package(path: str) -> Optional[str]:
+    """The directory of the top-level package holding ``path`` (None: not in a package)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    top = None
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        top = folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return top
+
+
+def template_files(top: str) -> Dict[str, List[str]]:
+    """Template name -> files, for the template dirs of the package at ``top``."""
+    roots: List[str] = []
+    beside = os.path.join(os.path.dirname(top), "templates")
+    if os.path.isdir(beside):
+        roots.append(beside)
+    for folder, dirs, _files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules", "static"))
+        if os.path.basename(folder) == "templates":
+            roots.append(folder)
+            dirs[:] = []  # a templates dir inside a templates dir is a template name
+    out: Dict[str, List[str]] = {}
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(TEMPLATE_SUFFIXES):
+                    full = os.path.join(folder, name)
+                    out.setdefault(os.path.relpath(full, root).replace(os.sep, "/"), []).append(full)
+    return out
+
+
+class TemplateProvider(Provider):
+    """The template files of the linted packages: an external input of FFT206's results
+    (their sizes and modification times key the results, so editing a template re-lints
+    the views next to it)."""
+
+    name = NAME
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self._files: Dict[str, Dict[str, List[str]]] = {}
+
+    def files_for(self, path: str) -> Dict[str, List[str]]:
+        if path in ("-", "<stdin>"):
+            return {}
+        top = _top_package(path)
+        if top is None:
+            return {}
+        found = self._files.get(top)
+        if found is None:
+            try:
+                found = template_files(top)
+            except OSError:
+                found = {}
+            self._files[top] = found
+        return found
+
+    def external_inputs(self, path: str) -> str:
+        from fftlint.cache import stat_digest
+
+        files = self.files_for(path)
+        return stat_digest(p for paths in files.values() for p in paths) if files else ""
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_files"] = {}
+        return state
+
+
+def resolve(files: Dict[str, List[str]], names: Sequence[str]) -> Optional[Tuple[str, str]]:
+    """(name, file) of the first of ``names`` that some template dir holds, when exactly
+    one file has that name; None otherwise (unknown, or overridden: which one renders
+    depends on settings)."""
+    for name in names:
+        found = files.get(name)
+        if found:
+            return (name, found[0]) if len(found) == 1 else None
+    return None

@@ -1,0 +1,512 @@
+"""FFT206: a Django template reads a relation per row that the view's queryset does not load."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, Model
+from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.rule import Invalid, Rule, Valid, replace
+from fftlint.types import UNSAFE, Related, Span
+
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, unchain
+from ._templates import PARSE_VERSION, TemplateProvider, parse_template, resolve
+from .provider import OrmProvider
+
+LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
+RENDERERS = frozenset(("django.shortcuts.render", "django.template.response.TemplateResponse", "django.template.response.SimpleTemplateResponse"))
+#: class attributes / methods of a list view that decide what it renders
+_VIEW_ATTRS = frozenset(("queryset", "model", "template_name", "context_object_name", "template_name_suffix"))
+_VIEW_METHODS = frozenset(("get_queryset", "get_template_names", "get_context_object_name"))
+#: bases of another package known to set nothing a list view renders
+_NEUTRAL_BASES = ("django.contrib.auth.mixins.", "django.views.generic.base.", "builtins.object", "object")
+#: what a prefetched related manager answers from its cache
+_CACHED = frozenset(("all", "count", "exists"))
+_FREE = frozenset(("pk", "id"))
+
+EXAMPLE_PATH = "fixtures/n_plus_one/bookshop/example.py"
+EXAMPLE_MODELS = (
+    "from django.db import models\n"
+    "from django.shortcuts import render\n"
+    "from django.views.generic import ListView\n\n"
+    "class Publisher(models.Model):\n    name = models.CharField(max_length=80)\n\n"
+    "class Author(models.Model):\n    name = models.CharField(max_length=80)\n"
+    "    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name='authors')\n\n"
+    "class Tag(models.Model):\n    label = models.CharField(max_length=30)\n\n"
+    "class Book(models.Model):\n    title = models.CharField(max_length=120)\n"
+    "    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name='books')\n"
+    "    tags = models.ManyToManyField(Tag, related_name='books')\n\n"
+)
+
+Need = Tuple[str, str, int, str]  # (path, loader, template line, text read)
+
+
+def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, Model]], index: Any) -> List[Need]:
+    """The relations a template reads per row of the querysets ``sources`` (context name ->
+    ("rows", model) for a queryset, ("page", model) for ``page_obj``), in template order."""
+    scopes: List[Dict[str, Any]] = [dict(sources)]
+    out: List[Need] = []
+
+    def lookup(name: str) -> Any:
+        for scope in reversed(scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def walk(binding: Any, rest: List[str], line: int, text: str, iterated: bool) -> Optional[Tuple[Model, str, bool]]:
+        """Follow ``rest`` from a row binding; note what it loads; the row it ends on."""
+        _, model, prefix, many = binding
+        current: Optional[Model] = model
+        path = prefix
+        for k, attr in enumerate(rest):
+            rel = index.relation(current, attr) if current is not None else None
+            if rel is None or rel.loader not in (SELECT_RELATED, PREFETCH_RELATED):
+                return None  # a column, a property, the primary key, unknown: nothing we follow
+            nxt = rest[k + 1] if k + 1 < len(rest) else None
+            step = f"{path}__{rel.name}" if path else rel.name
+            if rel.many:
+                if nxt in _CACHED or nxt is None and iterated:
+                    out.append((step, PREFETCH_RELATED, line, text))
+                    if nxt is None or nxt == "all" and k + 2 == len(rest):
+                        return (index.models.get(rel.target or ""), step, True) if rel.target else None
+                return None
+            if nxt in _FREE and k + 2 == len(rest):
+                return None  # ``row.author.pk``: taken as the foreign key column
+            out.append((step, PREFETCH_RELATED if many or rel.loader == PREFETCH_RELATED else SELECT_RELATED, line, text))
+            current = index.models.get(rel.target or "")
+            path = step
+        return (current, path, many) if current is not None else None
+
+    for event in events:
+        kind = event[0]
+        if kind == "read":
+            chain, line = event[1], event[2]
+            binding = lookup(chain[0])
+            if binding is not None and binding[0] == "row" and len(chain) > 1:
+                walk(binding, chain[1:], line, ".".join(chain), False)
+        elif kind == "for":
+            target, chain, line = event[1], event[2], event[3]
+            bound: Any = None
+            if chain:
+                binding = lookup(chain[0])
+                rest = chain[1:]
+                if binding is not None and binding[0] == "rows" and rest in ([], ["all"]):
+                    bound = ("row", binding[1], "", False)
+                elif binding is not None and binding[0] == "page" and rest in ([], ["object_list"]):
+                    bound = ("row", binding[1], "", False)
+                elif binding is not None and binding[0] == "row" and rest:
+                    found = walk(binding, rest, line, ".".join(chain), True)
+                    if found is not None and found[2]:
+                        bound = ("row", found[0], found[1], True)
+            scopes.append({target: bound} if target else {})
+        elif kind == "with":
+            scope: Dict[str, Any] = {}
+            for name, chain in event[1]:
+                binding = lookup(chain[0]) if chain else None
+                found = None
+                if binding is not None and binding[0] == "row" and len(chain) > 1:
+                    found = _follow_to_one(binding, chain[1:], index)
+                scope[name] = ("row", found[0], found[1], binding[3]) if found is not None else None
+            scopes.append(scope)
+        elif kind in ("endfor", "endwith") and len(scopes) > 1:
+            scopes.pop()
+    return out
+
+
+def _follow_to_one(binding: Any, rest: List[str], index: Any) -> Optional[Tuple[Model, str]]:
+    current: Optional[Model] = binding[1]
+    path = binding[2]
+    for attr in rest:
+        rel = index.relation(current, attr) if current is not None else None
+        if rel is None or rel.many or rel.loader != SELECT_RELATED or not rel.target:
+            return None
+        path = f"{path}__{rel.name}" if path else rel.name
+        current = index.models.get(rel.target)
+    return (current, path) if current is not None else None
+
+
+def _abstract(node: cst.FunctionDef) -> bool:
+    """A method whose body only raises ``NotImplementedError``."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    stmts = [s for s in body if not (isinstance(s, cst.SimpleStatementLine) and all(isinstance(x, cst.Expr) and isinstance(x.value, cst.SimpleString) for x in s.body))]
+    if len(stmts) != 1 or not isinstance(stmts[0], cst.SimpleStatementLine) or len(stmts[0].body) != 1:
+        return False
+    stmt = stmts[0].body[0]
+    if not isinstance(stmt, cst.Raise) or stmt.exc is None:
+        return False
+    exc = stmt.exc.func if isinstance(stmt.exc, cst.Call) else stmt.exc
+    return isinstance(exc, cst.Name) and exc.value == "NotImplementedError"
+
+
+def app_label(model: Model) -> Optional[str]:
+    """Django's default app label of a model: the package holding its ``models`` module."""
+    parts = model.qualname.split(".")[:-1]
+    if "models" in parts:
+        k = parts.index("models")
+        return parts[k - 1] if k > 0 else None
+    return parts[-1] if parts else None
+
+
+class TemplateRelationPerRow(QueryLoopTracker, Rule):
+    """## What it does
+    Checks for a Django view whose template loops over the view's queryset and reads, for
+    each row, a relation the queryset does not load:
+
+    - a `ListView` (directly or through your own base classes that set nothing it renders)
+      with `queryset = ...`, a single `return` of `get_queryset()`, or only `model = ...`,
+      rendering `template_name` or Django's default `<app_label>/<model>_list.html`;
+      the template's rows are `{% for row in object_list %}`, `<model>_list` /
+      `context_object_name`, `page_obj` and `page_obj.object_list`;
+    - a function view `render(request, "app/x.html", {"rows": queryset})` /
+      `TemplateResponse(...)` with a dict of the context written in the call.
+
+    Per row it follows `{{ row.author.name }}` (a forward foreign key / one-to-one, two and
+    more hops), `row.tags.all` / `row.tags.count` / `{% for t in row.tags.all %}` (a reverse
+    or many-to-many manager; inside that loop, `t.<fk>` as `tags__<fk>`), in `{{ }}`, tag
+    arguments (`{% if %}`, `{% url %}`) and `{% with x=row.author %}`. Free: columns,
+    `row.author_id`, `row.author.pk` / `.id`, annotated values. Templates are found in the
+    `templates/` directories of the linted package (and beside it); when no file or more
+    than one file has the template's name, nothing is reported. Not followed:
+    `{% extends %}` parents and `{% include %}`d templates, model properties and methods
+    called from the template, custom template tags, `get_template_names()`,
+    `get_context_data()` additions, `TemplateView`, Jinja2; querysets from helpers of other
+    modules, `super().get_queryset()` and custom managers are assumed to load what is needed.
+
+    ## Why is this bad?
+    A list page of 50 offers whose template shows `{{ offer.benefit.name }}` makes 51
+    queries: the rows, then one per row for its benefit. Nothing in the Python code shows it:
+    the view only builds the queryset, the template runs the queries.
+
+    ## Example
+    ```python
+    class OfferListView(ListView):
+        model = Offer
+        queryset = Offer.objects.order_by("-created")  # offer_list.html: {{ offer.benefit.name }}
+    ```
+
+    ## Use instead
+    ```python
+    class OfferListView(ListView):
+        model = Offer
+        queryset = Offer.objects.order_by("-created").select_related("benefit")
+    ```
+
+    ## Fix safety
+    The fix appends `.select_related("path")` / `.prefetch_related("path")` to the view's
+    queryset when it is one chain written in this file (unsafe, as for FFT202: the SQL
+    changes, and a relation read from a template can be behind a condition that is rarely
+    true). The report is on the view's queryset (on `template_name` or the class when the
+    queryset is only `model = ...`), with the template line as a related location.
+    """
+
+    code = "FFT206"
+    name = "template-relation-per-row"
+    message = "`{template}` line {line} reads `{text}` for each row of {query}; {hint}"
+    fix_title = "Load the relation with the view's queryset"
+    requires = ("ListView", "template_name", "render", "TemplateResponse")
+    Options = NPlusOneOptions
+    options_key = OPTIONS_KEY
+    needs_project = True
+    providers = (OrmProvider, TemplateProvider)
+    tags = ("performance", "database", "n+1", "django-templates")
+    contexts = PRODUCTION_ONLY
+
+    # Templates are files of a project: the examples are linted as a module of the
+    # fixture project fixtures/n_plus_one/bookshop, whose templates/ they render.
+    VALID = [
+        Valid(EXAMPLE_MODELS + "class Books(ListView):\n    queryset = Book.objects.select_related('author')\n    template_name = 'bookshop/novel_list.html'\n", path=EXAMPLE_PATH),
+        # only the foreign key column and plain columns
+        Valid(EXAMPLE_MODELS + "class Books(ListView):\n    queryset = Book.objects.all()\n    template_name = 'bookshop/book_ids.html'\n", path=EXAMPLE_PATH),
+        # no such template
+        Valid(EXAMPLE_MODELS + "class Books(ListView):\n    queryset = Book.objects.all()\n    template_name = 'bookshop/nowhere.html'\n", path=EXAMPLE_PATH),
+        # a queryset from a helper of another module
+        Valid(EXAMPLE_MODELS + "from .selectors import recent_books\n\nclass Books(ListView):\n    template_name = 'bookshop/novel_list.html'\n\n    def get_queryset(self):\n        return recent_books()\n", path=EXAMPLE_PATH),
+        # the same view in a test module
+        Valid(EXAMPLE_MODELS + "class Books(ListView):\n    queryset = Book.objects.all()\n    template_name = 'bookshop/novel_list.html'\n", path="fixtures/n_plus_one/bookshop/tests/test_views.py"),
+    ]
+    INVALID = [
+        Invalid(
+            EXAMPLE_MODELS + "class Books(ListView):\n    queryset = Book.objects.order_by('title')\n    template_name = 'bookshop/novel_list.html'\n",
+            message_contains='`bookshop/novel_list.html` line 5 reads `book.author.name`',
+            fixed=EXAMPLE_MODELS + "class Books(ListView):\n    queryset = Book.objects.order_by('title').select_related(\"author\")\n    template_name = 'bookshop/novel_list.html'\n",
+            safety=UNSAFE, path=EXAMPLE_PATH,
+        ),
+        Invalid(
+            EXAMPLE_MODELS + "def tags(request):\n    return render(request, 'bookshop/tags.html', {'tags': Tag.objects.filter(label__startswith='a')})\n",
+            message_contains='prefetch_related("books")',
+            fixed=EXAMPLE_MODELS + "def tags(request):\n    return render(request, 'bookshop/tags.html', {'tags': Tag.objects.filter(label__startswith='a').prefetch_related(\"books\")})\n",
+            safety=UNSAFE, path=EXAMPLE_PATH,
+        ),
+        Invalid(
+            EXAMPLE_MODELS + "class Authors(ListView):\n    template_name = 'bookshop/authors.html'\n\n    def get_queryset(self):\n        return Author.objects.select_related('publisher')\n",
+            message_contains='reads `author.books.all`', count=1,
+            fixed=EXAMPLE_MODELS + "class Authors(ListView):\n    template_name = 'bookshop/authors.html'\n\n    def get_queryset(self):\n        return Author.objects.select_related('publisher').prefetch_related(\"books\")\n",
+            safety=UNSAFE, path=EXAMPLE_PATH,
+        ),
+    ]
+
+    @classmethod
+    def could_match(cls, view: Any) -> bool:
+        """A class with bases, or a call to something named like a renderer."""
+        for node in view.nodes(ast.ClassDef):
+            if node.bases:
+                return True
+        for node in view.nodes(ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in ("render", "TemplateResponse", "SimpleTemplateResponse"):
+                return True
+        return False
+
+    def __init__(self, ctx: Any, options: Any = None) -> None:
+        super().__init__(ctx, options)
+        self._views: List[Dict[str, Any]] = []
+
+    # -- templates --------------------------------------------------------------------
+    def _templates(self) -> Optional[TemplateProvider]:
+        provider = self.ctx.provider(TemplateProvider.name) if hasattr(self.ctx, "provider") else None
+        return provider if isinstance(provider, TemplateProvider) else None
+
+    def _template(self, names: List[str]) -> Optional[Tuple[str, str, List[Tuple[Any, ...]]]]:
+        provider = self._templates()
+        if provider is None:
+            return None
+        found = resolve(provider.files_for(self.ctx.path), names)
+        if found is None:
+            return None
+        name, path = found
+        project = self.ctx.project
+        memo = getattr(getattr(project, "source", None), "files", None)
+        try:
+            if memo is not None:
+                events = memo.derived("fft206-template", path, parse_template, salt=PARSE_VERSION)
+            else:
+                with open(path, "rb") as fh:
+                    events = parse_template(fh.read())
+        except OSError:
+            return None
+        return name, path, events
+
+    # -- list views ---------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._views.append({"node": node, "list": self._is_list_view(node)})
+
+    def _is_list_view(self, node: cst.ClassDef) -> bool:
+        """A ``ListView`` whose other bases set nothing it renders: Django's own mixins
+        (``LoginRequiredMixin``) or project classes that set no queryset, template or
+        context name. A base we cannot read (another package's mixin) may: not a view
+        we can tell about."""
+        project = self.ctx.project
+        listed = False
+        for base in node.bases:
+            values = [v for v in self.ctx.names.values(base.value) if isinstance(v, str)]
+            if len(values) != 1:
+                return False
+            value = values[0]
+            if value in LIST_VIEWS:
+                listed = True
+                continue
+            cls = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
+            if cls is None:
+                if not value.startswith(_NEUTRAL_BASES):
+                    return False
+                continue
+            if self._base_decides(project, cls):
+                return False
+            if any(isinstance(k, str) and k in LIST_VIEWS for k in project.mro(cls)):
+                listed = True
+        return listed
+
+    def _base_decides(self, project: Any, cls: Any) -> bool:
+        """A project base class that sets what the view renders (its queryset, template,
+        context name): the view's own body does not tell the whole story."""
+        from fftlint.facts.project import found_module
+
+        from ._serializers import _class_node
+
+        for base in project.mro(cls):
+            if isinstance(base, str):
+                if base in LIST_VIEWS or base.startswith(_NEUTRAL_BASES) or base.startswith("django.views.generic."):
+                    continue
+                return True  # another package's class: what it sets is unknown
+            module = found_module(base.qualname, project.modules)
+            facts = project.module_facts(module) if module else None
+            body = _class_node(facts, base.qualname) if facts is not None else None
+            if body is None:
+                return True
+            for stmt in body.body:
+                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id in _VIEW_ATTRS for t in stmt.targets):
+                    return True
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in _VIEW_METHODS:
+                    return True
+        return False
+
+    def _view(self) -> Optional[Dict[str, Any]]:
+        view = self._views[-1] if self._views else None
+        if view is None or not view["list"] or self.ctx.stack.function is not None:
+            return None
+        frames = self.ctx.stack.frames
+        return view if frames and frames[-1].node is view["node"] else None
+
+    def _in_get_queryset(self) -> Optional[Dict[str, Any]]:
+        view = self._views[-1] if self._views else None
+        frames = self.ctx.stack.frames
+        function = self.ctx.stack.function
+        if view is None or not view["list"] or not isinstance(function, cst.FunctionDef) or function.name.value != "get_queryset":
+            return None
+        if len(frames) < 2 or frames[-2].node is not view["node"] or frames[-1].node is not function:
+            return None
+        return view
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        inner = self._in_get_queryset()
+        if inner is not None:
+            # every value a name of get_queryset() takes: the returned queryset loads only
+            # what all of them load (``if ...: qs = qs.select_related(...)`` may not run)
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    inner.setdefault("assigned", {}).setdefault(target.target.value, []).append(self.qa.lookup(target.target.value))
+                else:
+                    inner["dynamic"] = True
+        view = self._view()
+        if view is None:
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name) and target.target.value in _VIEW_ATTRS:
+                view[target.target.value] = node.value
+                view[target.target.value + "@"] = node
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        view = self._views[-1] if self._views else None
+        frames = self.ctx.stack.frames
+        if view is None or not view["list"] or not frames or frames[-1].node is not view["node"]:
+            return
+        if node.name.value == "get_queryset":
+            returns = _returns(node)
+            view["get_queryset"] = returns[0] if len(returns) == 1 else None
+            view["dynamic"] = view.get("dynamic") or len(returns) != 1
+        elif node.name.value in _VIEW_METHODS or _abstract(node):
+            view["dynamic"] = True  # an abstract base: its subclasses decide what it renders
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        super().visit_AugAssign(node)
+        inner = self._in_get_queryset()
+        if inner is not None and isinstance(node.target, cst.Name):
+            inner.setdefault("assigned", {}).setdefault(node.target.value, []).append(None)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        view = self._in_get_queryset()
+        if view is None or not isinstance(node.value, cst.Name):
+            return
+        values = view.get("assigned", {}).get(node.value.value, [])
+        if not values or any(v is None for v in values):
+            view["dynamic"] = True  # a value we cannot read (a helper, super().get_queryset())
+            return
+        view["returned"] = (values[-1], values)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        view = self._views.pop() if self._views else None
+        if view is None or not view["list"] or view.get("dynamic") or "template_name_suffix" in view:
+            return
+        expr = view.get("get_queryset") or view.get("queryset")
+        at: cst.CSTNode
+        others: List[Query] = []
+        if isinstance(expr, cst.Name) and view.get("get_queryset") is expr:
+            # ``qs = X.objects...; qs = qs.filter(...); return qs``
+            returned = view.get("returned")
+            if returned is None:
+                return
+            query, others = returned
+            if query.terminal is not None or not query.instances or query.via == "values":
+                return
+            origin = query.origin if isinstance(query.origin, cst.BaseExpression) else None
+            at, fixable = (origin or expr), False
+        elif expr is not None:
+            root, links = unchain(expr)
+            query = self.qa._django(root, links)
+            if query is None or query.terminal is not None or not query.instances:
+                return
+            at, fixable = expr, True
+        else:
+            model_expr = view.get("model")
+            model = self.qa.model_of(model_expr) if model_expr is not None else None
+            if model is None or self.qa.index.orm_of(model) != "django" or self.qa.index.custom_managers(model) or self.qa.index.default_manager(model):
+                return
+            query = Query("django", model, model.name, f"{model.name}.objects.all()")
+            at, fixable = view.get("template_name@") or node, False
+        model = query.model
+        if model is None:
+            return
+        names: List[str] = []
+        template = view.get("template_name")
+        if template is not None:
+            if not isinstance(template, cst.SimpleString) or not isinstance(template.evaluated_value, str):
+                return
+            names.append(template.evaluated_value)
+        else:
+            label = app_label(model)
+            if label is None:
+                return
+            names.append(f"{label}/{model.name.lower()}_list.html")
+        context = view.get("context_object_name")
+        sources: Dict[str, Tuple[str, Model]] = {"object_list": ("rows", model), "page_obj": ("page", model)}
+        if context is not None:
+            if not isinstance(context, cst.SimpleString) or not isinstance(context.evaluated_value, str):
+                return
+            sources[context.evaluated_value] = ("rows", model)
+        else:
+            sources[f"{model.name.lower()}_list"] = ("rows", model)
+        shown = self.ctx.code_for(at) if isinstance(at, cst.BaseExpression) else query.display
+        self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None, others)
+
+    # -- render(request, "t.html", {"rows": qs}) -----------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        name = self.ctx.names.resolve(node.func)
+        if name not in RENDERERS:
+            return
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        template = keywords.get("template_name", positional[1] if len(positional) > 1 else None)
+        context = keywords.get("context", positional[2] if len(positional) > 2 else None)
+        if not isinstance(template, cst.SimpleString) or not isinstance(template.evaluated_value, str) or not isinstance(context, cst.Dict):
+            return
+        for element in context.elements:
+            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+                continue
+            key = element.key.evaluated_value
+            if not isinstance(key, str):
+                continue
+            query = self.qa.analyze(element.value)
+            if query is None or query.orm != "django" or query.model is None or not query.instances or query.terminal not in (None, "all") or query.via == "values":
+                continue
+            direct = not isinstance(element.value, cst.Name)
+            self._check([template.evaluated_value], {key: ("rows", query.model)}, query, element.value, self.ctx.code_for(element.value), "the queryset", direct)
+
+    # -- the check ------------------------------------------------------------------------------
+    def _check(self, names: List[str], sources: Dict[str, Tuple[str, Model]], query: Query, at: cst.CSTNode, shown: str, where: str, fixable: bool, others: Sequence[Query] = ()) -> None:
+        found = self._template(names)
+        if found is None:
+            return
+        name, path, events = found
+        needs = per_row_reads(events, sources, self.qa.index)
+        missing: Dict[str, Need] = {}
+        for need in needs:
+            if not query.covers(need[0]) and not any(q.covers(need[0]) for q in others):
+                missing.setdefault(need[0], need)
+        shown = " ".join(shown.split())
+        shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
+        for step, (_, loader, line, text) in missing.items():
+            if any(p != step and p.startswith(step + "__") for p in missing):
+                continue  # the longer path's loader loads this one too
+            method = "select_related" if loader == SELECT_RELATED else "prefetch_related"
+            addition = f'.{method}("{step}")'
+            fix = None
+            if fixable and isinstance(at, cst.BaseExpression) and not (query.no_fix or query.custom or query.loads_unknown or query.terminal is not None):
+                fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
+            related = [Related(f"`{text}` read per row", path, Span(line, 1, line, 1))]
+            self.report(at, template=name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
