@@ -25,7 +25,6 @@ _VIEW_METHODS = frozenset(("get_queryset", "get_template_names", "get_context_ob
 _NEUTRAL_BASES = ("django.contrib.auth.mixins.", "django.views.generic.base.", "builtins.object", "object")
 #: what a prefetched related manager answers from its cache
 _CACHED = frozenset(("all", "count", "exists"))
-_FREE = frozenset(("pk", "id"))
 
 EXAMPLE_PATH = "fixtures/n_plus_one/bookshop/example.py"
 EXAMPLE_MODELS = (
@@ -73,8 +72,6 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
                     if nxt is None or nxt == "all" and k + 2 == len(rest):
                         return (index.models.get(rel.target or ""), step, True) if rel.target else None
                 return None
-            if nxt in _FREE and k + 2 == len(rest):
-                return None  # ``row.author.pk``: taken as the foreign key column
             out.append((step, PREFETCH_RELATED if many or rel.loader == PREFETCH_RELATED else SELECT_RELATED, line, text))
             current = index.models.get(rel.target or "")
             path = step
@@ -167,7 +164,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     more hops), `row.tags.all` / `row.tags.count` / `{% for t in row.tags.all %}` (a reverse
     or many-to-many manager; inside that loop, `t.<fk>` as `tags__<fk>`), in `{{ }}`, tag
     arguments (`{% if %}`, `{% url %}`) and `{% with x=row.author %}`. Free: columns,
-    `row.author_id`, `row.author.pk` / `.id`, annotated values. Templates are found in the
+    `row.author_id`, annotated values (`row.author.pk` loads the author first: a query). Templates are found in the
     `templates/` directories of the linted package (and beside it); when no file or more
     than one file has the template's name, nothing is reported. Not followed:
     `{% extends %}` parents and `{% include %}`d templates, model properties and methods

@@ -52,7 +52,12 @@ def test_reads_outside_the_loop_are_not_per_row():
 
 
 def test_free_reads_columns_fk_column_and_pk():
-    assert _reads("{% for b in object_list %}{{ b.title }}{{ b.author_id }}{{ b.author.pk }}{{ b.pk }}{% endfor %}") == []
+    assert _reads("{% for b in object_list %}{{ b.title }}{{ b.author_id }}{{ b.pk }}{% endfor %}") == []
+
+
+def test_primary_key_through_a_relation_loads_the_related_row():
+    # Django fetches the author to answer ``b.author.pk``; only ``b.author_id`` is free
+    assert _reads("{% for b in object_list %}{{ b.author.pk }}{% endfor %}") == [("author", "select_related", 1)]
 
 
 def test_many_relation_read_through_all_count_and_nested_loop():
