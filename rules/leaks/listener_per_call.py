@@ -233,6 +233,22 @@ def _ast_root(expr: ast.AST) -> Optional[str]:
     return expr.id if isinstance(expr, ast.Name) else None
 
 
+def _module_object_receiver(receiver: ast.Attribute, call: ast.Call, facts: Any) -> bool:
+    """``G.<signal>`` with ``G`` a plain name that the function around ``call`` does not
+    bind (a module-level object, or one imported from another module): the pre-check's
+    side of ``_qt_module_object``."""
+    root = receiver.value
+    if not isinstance(root, ast.Name) or root.id == "self":
+        return False
+    fn = facts.innermost_function(call)
+    if fn is None:
+        return False
+    args = fn.args  # type: ignore[attr-defined]
+    if root.id in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None}:
+        return False
+    return not any(isinstance(n, ast.Name) and n.id == root.id and not isinstance(n.ctx, ast.Load) for n in ast.walk(fn))
+
+
 class _Plan:
     """The catalog as necessary conditions on one ``ast.Call`` of a file (``_match``):
     a ``methods`` name; a callee that can resolve to a ``calls`` name; a receiver method
@@ -288,6 +304,11 @@ class _Plan:
             attr = func.attr
             if attr in self.methods:
                 return SURE
+            qt = attr in self.qt_methods and isinstance(func.value, ast.Attribute) and (
+                _ast_root(func.value) == "self" or bool(call.args) and _module_object_receiver(func.value, call, facts)
+            )
+            if qt:
+                return SURE  # before the project's answer: a Qt object from another module
             if rooted_in(func, facts.opaque):
                 # ``hooks.register`` with ``hooks`` from another module, ``order_paid.connect``
                 if attr in self.call_lasts or attr in self.opaque_methods or any(attr in m for m, _, _ in self.receivers):
@@ -298,8 +319,7 @@ class _Plan:
                 for methods, wild, exact in self.receivers:
                     if attr in methods and (wild or any(may_resolve(func.value, t, facts) for t in exact)):
                         return SURE
-            qt = attr in self.qt_methods and isinstance(func.value, ast.Attribute) and _ast_root(func.value) == "self"
-            return SURE if qt else NO
+            return NO
         if isinstance(func, ast.Name):
             if rooted_in(func, facts.opaque):
                 if not self.any_calls:
@@ -373,7 +393,12 @@ class ListenerPerCall(Rule):
       `__init__` calls, or in any method of a view or request handler (a class whose base
       ends in `View`, `ViewSet` or `RequestHandler`: one instance per request): one
       receiver per object, and the signal keeps every object alive;
-    - a method that set-up code calls in a loop (once per item) is not set-up code itself.
+    - a method that set-up code calls in a loop (once per item) is not set-up code itself;
+    - a Qt signal of a module-level object, not only of `self`: `SETTINGS.changed.connect(
+      self.refresh)` where `SETTINGS = Settings()` is made at module level, or imported from
+      a module of the same package (`from .settings import SETTINGS`). A name of a library
+      (`from eventbus import bus`), a parameter or a local stays unknown and silent, and a
+      `disconnect` anywhere in the class counts as the release of all its connections.
 
     A signal defined in another module of the project (`from .signals import order_paid`,
     with `order_paid = Signal()` there) is followed through the project's module summaries.
@@ -488,6 +513,10 @@ class ListenerPerCall(Rule):
         "from PyQt5.QtWidgets import QPushButton\nclass W:\n    def refresh(self):\n        btn = QPushButton('x')\n        btn.clicked.connect(self.go)\n",
         "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def __init__(self):\n        super().__init__()\n        self._build()\n    def _build(self):\n        self.ok.clicked.connect(self.accept)\n",
         "from PyQt5 import QtCore\nclass W:\n    def refresh(self):\n        self.ok.clicked.connect(self.accept, QtCore.Qt.UniqueConnection)\n",
+        # a library's name (a module, a class: unknown), a local, a parameter
+        "from PyQt5 import QtCore\nfrom eventbus import bus\nclass W:\n    def refresh(self):\n        bus.changed.connect(self.reload)\n",
+        "from PyQt5 import QtCore\nclass W:\n    def refresh(self, model):\n        model.changed.connect(self.reload)\n",
+        "from PyQt5 import QtCore\nSETTINGS = QtCore.QObject()\nclass W:\n    def refresh(self):\n        SETTINGS = make()\n        SETTINGS.changed.connect(self.reload)\n",
         # a function whose job is registering: its caller decides how often
         "import atexit\ndef register_cleanup(path):\n    atexit.register(remove, path)\n",
         Valid(
@@ -565,6 +594,11 @@ class ListenerPerCall(Rule):
         Invalid(
             "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def on_reload(self):\n        self.ok.clicked.connect(self.accept)\n",
             message_contains="Qt",
+        ),
+        Invalid(
+            "from PySide6.QtCore import QObject, Signal\nclass Settings(QObject):\n    changed = Signal(str)\n"
+            "SETTINGS = Settings()\nclass Gallery:\n    def add_item(self, path):\n        SETTINGS.changed.connect(self.refresh)\n",
+            message_contains="Qt signal",
         ),
         Invalid(
             "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n",
@@ -812,6 +846,10 @@ class ListenerPerCall(Rule):
                 # `self.<widget>.<signal>.connect(...)` or `self.<signal>.connect(...)`
                 if isinstance(receiver, cst.Attribute) and root_name(receiver) == "self":
                     return entry, receiver
+                # `SETTINGS.changed.connect(...)`: a signal of a module-level object
+                if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) and call.args:
+                    if self._qt_module_object(receiver.value.value):
+                        return entry, receiver
         return None
 
     def _imported_under_another_name(self, name: str) -> bool:
@@ -840,6 +878,27 @@ class ListenerPerCall(Rule):
         project (``from .signals import order_paid``) is followed to what that module
         binds it to (``order_paid = Signal()`` -> ``django.dispatch.Signal()``)."""
         return self.ctx.names.resolve(receiver) or ""  # the facts layer follows it
+
+    def _qt_module_object(self, name: str) -> bool:
+        """``name`` is a module-level object that lives as long as its module: made at
+        module level in this file (``SETTINGS = Settings()``), or imported from a module of
+        the same package (``from .settings import SETTINGS``). A name the function binds
+        itself is ruled out later (``_receiver_is_local``); anything else stays unknown."""
+        facts = self.ctx.names.facts
+        if facts is None or name == "self":
+            return False
+        values = facts.module_globals().get(name)
+        if not values:
+            return False
+        top = (self.ctx.module_name or "").split(".")[0]
+        for value in values:
+            if not isinstance(value, str) or value in ("?", "None"):
+                return False
+            if value.endswith("()"):
+                continue  # an instance made when the module runs
+            if not (top and value.startswith(top + ".") and value.count(".") >= 2):
+                return False  # a library's name: a module, a class, anything
+        return True
 
     def _imports_any(self, modules: List[str]) -> bool:
         if self._qt is None:
@@ -1012,7 +1071,9 @@ class ListenerPerCall(Rule):
         if not isinstance(base, cst.Name):
             return True
         if "qt" in entry:
-            return base.value != "self"
+            if base.value == "self":
+                return False
+            return base.value in self._locals(func) or not self._qt_module_object(base.value)
         kind, value = self._locals(func).get(base.value, ("global", None))
         if kind == "call":
             assert isinstance(value, cst.Call)
