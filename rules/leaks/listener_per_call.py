@@ -438,7 +438,12 @@ class ListenerPerCall(Rule):
     - functions that return the handler they register (the caller owns it);
     - `atexit.register(os.remove, path)`, a fresh closure, or a method of an object the
       call itself created (`lock = make_lock(path); atexit.register(lock.release)`):
-      clean-up of a resource the call created, one callback per resource by design;
+      clean-up of a resource the call created, one callback per resource by design (any
+      `atexit.register` with arguments counts so, `atexit.register(self.report, path)`
+      too: fftlint cannot tell a per-resource clean-up from a per-call report);
+    - a strongly held receiver that is a bound method of a parameter
+      (`user_joined.connect(user.greet, weak=False)`): whether the same object comes back
+      is the caller's, so it stays unknown and silent;
     - code that never runs (`if 0:`, `if TYPE_CHECKING:`).
 
     Names are followed through the facts layer (assignments, other modules), with one
