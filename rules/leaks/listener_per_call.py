@@ -224,13 +224,40 @@ def _strong(call: ast.Call) -> bool:
     """``weak=False`` (a catalog ``weak_keyword``): a strongly held receiver, reported in
     per-object set-up code too."""
     keywords = {e["weak_keyword"] for e in load_catalog(CATALOG)["listeners"] if e.get("weak_keyword")}
-    return any(k.arg in keywords and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords)
+    if any(k.arg in keywords and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords):
+        return True
+    # `loop.add_reader(fd, self._on_read)`: a callback that holds `self` (``_holds_instance``)
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        for entry in load_catalog(CATALOG)["listeners"]:
+            position = entry.get("object_callback_argument")
+            if position is not None and func.attr in entry.get("methods", ()) and len(call.args) > position:
+                arg = call.args[position]
+                if isinstance(arg, (ast.Attribute, ast.Lambda)) and any(isinstance(n, ast.Name) and n.id == "self" for n in ast.walk(arg)):
+                    return True
+    return False
 
 
 def _ast_root(expr: ast.AST) -> Optional[str]:
     while isinstance(expr, (ast.Attribute, ast.Subscript)):
         expr = expr.value
     return expr.id if isinstance(expr, ast.Name) else None
+
+
+def _module_object_receiver(receiver: ast.Attribute, call: ast.Call, facts: Any) -> bool:
+    """``G.<signal>`` with ``G`` a plain name that the function around ``call`` does not
+    bind (a module-level object, or one imported from another module): the pre-check's
+    side of ``_qt_module_object``."""
+    root = receiver.value
+    if not isinstance(root, ast.Name) or root.id == "self":
+        return False
+    fn = facts.innermost_function(call)
+    if fn is None:
+        return False
+    args = fn.args  # type: ignore[attr-defined]
+    if root.id in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None}:
+        return False
+    return not any(isinstance(n, ast.Name) and n.id == root.id and not isinstance(n.ctx, ast.Load) for n in ast.walk(fn))
 
 
 class _Plan:
@@ -288,6 +315,11 @@ class _Plan:
             attr = func.attr
             if attr in self.methods:
                 return SURE
+            qt = attr in self.qt_methods and isinstance(func.value, ast.Attribute) and (
+                _ast_root(func.value) == "self" or bool(call.args) and _module_object_receiver(func.value, call, facts)
+            )
+            if qt:
+                return SURE  # before the project's answer: a Qt object from another module
             if rooted_in(func, facts.opaque):
                 # ``hooks.register`` with ``hooks`` from another module, ``order_paid.connect``
                 if attr in self.call_lasts or attr in self.opaque_methods or any(attr in m for m, _, _ in self.receivers):
@@ -298,8 +330,7 @@ class _Plan:
                 for methods, wild, exact in self.receivers:
                     if attr in methods and (wild or any(may_resolve(func.value, t, facts) for t in exact)):
                         return SURE
-            qt = attr in self.qt_methods and isinstance(func.value, ast.Attribute) and _ast_root(func.value) == "self"
-            return SURE if qt else NO
+            return NO
         if isinstance(func, ast.Name):
             if rooted_in(func, facts.opaque):
                 if not self.any_calls:
@@ -373,7 +404,17 @@ class ListenerPerCall(Rule):
       `__init__` calls, or in any method of a view or request handler (a class whose base
       ends in `View`, `ViewSet` or `RequestHandler`: one instance per request): one
       receiver per object, and the signal keeps every object alive;
-    - a method that set-up code calls in a loop (once per item) is not set-up code itself.
+    - an event-loop reader or writer whose callback holds `self` (`self.loop.add_reader(fd,
+      self._on_read)`), added in `__init__`, a method it calls or a set-up method of the
+      object (`attach`, `start`), when the class never calls `remove_reader` /
+      `remove_writer` and its objects end (it has `close`, `stop`, `__exit__`, ...): the
+      loop keeps every instance;
+    - a method that set-up code calls in a loop (once per item) is not set-up code itself;
+    - a Qt signal of a module-level object, not only of `self`: `SETTINGS.changed.connect(
+      self.refresh)` where `SETTINGS = Settings()` is made at module level, or imported from
+      a module of the same package (`from .settings import SETTINGS`). A name of a library
+      (`from eventbus import bus`), a parameter or a local stays unknown and silent, and a
+      `disconnect` anywhere in the class counts as the release of all its connections.
 
     A signal defined in another module of the project (`from .signals import order_paid`,
     with `order_paid = Signal()` there) is followed through the project's module summaries.
@@ -397,7 +438,12 @@ class ListenerPerCall(Rule):
     - functions that return the handler they register (the caller owns it);
     - `atexit.register(os.remove, path)`, a fresh closure, or a method of an object the
       call itself created (`lock = make_lock(path); atexit.register(lock.release)`):
-      clean-up of a resource the call created, one callback per resource by design;
+      clean-up of a resource the call created, one callback per resource by design (any
+      `atexit.register` with arguments counts so, `atexit.register(self.report, path)`
+      too: fftlint cannot tell a per-resource clean-up from a per-call report);
+    - a strongly held receiver that is a bound method of a parameter
+      (`user_joined.connect(user.greet, weak=False)`): whether the same object comes back
+      is the caller's, so it stays unknown and silent;
     - code that never runs (`if 0:`, `if TYPE_CHECKING:`).
 
     Names are followed through the facts layer (assignments, other modules), with one
@@ -488,6 +534,16 @@ class ListenerPerCall(Rule):
         "from PyQt5.QtWidgets import QPushButton\nclass W:\n    def refresh(self):\n        btn = QPushButton('x')\n        btn.clicked.connect(self.go)\n",
         "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def __init__(self):\n        super().__init__()\n        self._build()\n    def _build(self):\n        self.ok.clicked.connect(self.accept)\n",
         "from PyQt5 import QtCore\nclass W:\n    def refresh(self):\n        self.ok.clicked.connect(self.accept, QtCore.Qt.UniqueConnection)\n",
+        # an event-loop reader the class removes again; a callback that does not hold `self`
+        "class Connection:\n    def attach(self, sock):\n        self.loop.add_reader(sock.fileno(), self._on_readable)\n"
+        "    def detach(self, sock):\n        self.loop.remove_reader(sock.fileno())\n",
+        "class Connection:\n    def attach(self, sock):\n        self.loop.add_reader(sock.fileno(), on_readable, sock)\n    def close(self):\n        pass\n",
+        # an object that never ends (no close / stop / ...): its reader may be meant for good
+        "class Server:\n    def __init__(self, loop, sock):\n        loop.add_reader(sock.fileno(), self._accept)\n    def _accept(self):\n        pass\n",
+        # a library's name (a module, a class: unknown), a local, a parameter
+        "from PyQt5 import QtCore\nfrom eventbus import bus\nclass W:\n    def refresh(self):\n        bus.changed.connect(self.reload)\n",
+        "from PyQt5 import QtCore\nclass W:\n    def refresh(self, model):\n        model.changed.connect(self.reload)\n",
+        "from PyQt5 import QtCore\nSETTINGS = QtCore.QObject()\nclass W:\n    def refresh(self):\n        SETTINGS = make()\n        SETTINGS.changed.connect(self.reload)\n",
         # a function whose job is registering: its caller decides how often
         "import atexit\ndef register_cleanup(path):\n    atexit.register(remove, path)\n",
         Valid(
@@ -565,6 +621,17 @@ class ListenerPerCall(Rule):
         Invalid(
             "from PyQt5 import QtWidgets\nclass W(QtWidgets.QWidget):\n    def on_reload(self):\n        self.ok.clicked.connect(self.accept)\n",
             message_contains="Qt",
+        ),
+        Invalid(
+            "class Connection:\n    def __init__(self, loop):\n        self.loop = loop\n"
+            "    def attach(self, sock):\n        self.loop.add_reader(sock.fileno(), self._on_readable, sock)\n"
+            "    def _on_readable(self, sock):\n        sock.recv(4096)\n    def close(self):\n        self.sock.close()\n",
+            message_contains="every instance of `Connection`",
+        ),
+        Invalid(
+            "from PySide6.QtCore import QObject, Signal\nclass Settings(QObject):\n    changed = Signal(str)\n"
+            "SETTINGS = Settings()\nclass Gallery:\n    def add_item(self, path):\n        SETTINGS.changed.connect(self.refresh)\n",
+            message_contains="Qt signal",
         ),
         Invalid(
             "import atexit\ndef prepare_workdir(path):\n    atexit.register(flush_all)\n",
@@ -697,13 +764,18 @@ class ListenerPerCall(Rule):
             if self._released(entry, index) or any(self._keyword(node, kw) is not None for kw in entry.get("dedup_keywords", ())):
                 return
             call = (dotted(node.func) or self.ctx.code_for(node.func)) + "(...)"
+            by_callback = entry.get("object_callback_argument") is not None
             self.report(
                 node,
                 call=call,
                 what=entry["what"],
                 where=f"every instance of `{cls.name.value}` (in `{func.name.value}`), held strongly",  # type: ignore[attr-defined]
-                consequence="the signal keeps every instance alive for the rest of the process, and calls all of them",
-                fix=self._weak_fix(entry, node),
+                consequence=(
+                    "the loop keeps the callback, so every instance, registered for its descriptor after the object is done"
+                    if by_callback
+                    else "the signal keeps every instance alive for the rest of the process, and calls all of them"
+                ),
+                fix=None if by_callback else self._weak_fix(entry, node),
             )
             return
         if self._runs_once(func, cls):
@@ -733,13 +805,19 @@ class ListenerPerCall(Rule):
         """A strongly held (``weak=False``) receiver that is a bound method of ``self``, or a
         closure over it, connected in code that runs once per object (``__init__`` and the
         methods it calls), in a class that is not a per-process singleton (``AppConfig``)."""
-        weak_keyword = entry.get("weak_keyword")
-        if not weak_keyword:
-            return False
-        weak = self._keyword(call, weak_keyword)
-        if not (isinstance(weak, cst.Name) and weak.value == "False"):
-            return False
-        arg = self._argument(entry, call)
+        position = entry.get("object_callback_argument")
+        if position is not None:
+            # `loop.add_reader(fd, self._on_read)`: the registry holds the callback strongly
+            positional = [a for a in call.args if a.keyword is None and not a.star]
+            arg: Optional[cst.BaseExpression] = positional[position].value if len(positional) > position else None
+        else:
+            weak_keyword = entry.get("weak_keyword")
+            if not weak_keyword:
+                return False
+            weak = self._keyword(call, weak_keyword)
+            if not (isinstance(weak, cst.Name) and weak.value == "False"):
+                return False
+            arg = self._argument(entry, call)
         if isinstance(arg, cst.Attribute):
             holds = isinstance(arg.value, cst.Name) and arg.value.value == "self"
         elif isinstance(arg, cst.Lambda):
@@ -749,12 +827,24 @@ class ListenerPerCall(Rule):
         if not holds:
             return False
         assert isinstance(cls, cst.ClassDef)
+        if position is not None and not self._ends(cls):
+            return False  # an object that never ends (a server) may keep its reader for good
         bases = [(self.ctx.names.resolve(b.value) or dotted(b.value) or "").rsplit(".", 1)[-1] for b in cls.bases]
         if any(b in ("AppConfig", "BaseCommand") for b in bases):
             return False
         if any(b.endswith(PER_REQUEST_BASES) for b in bases):
             return True  # a view or request handler: a new instance per request
-        return func.name.value in PER_OBJECT or func.name.value in self._called_from_init(cls)
+        if func.name.value in PER_OBJECT or func.name.value in self._called_from_init(cls):
+            return True
+        # a set-up method of the object (`attach`, `start`): once per instance too
+        return position is not None and self._setup_by_name_or_decorator(func)
+
+    @staticmethod
+    def _ends(cls: cst.ClassDef) -> bool:
+        """The class has a method that ends an object's life (``close``, ``stop``,
+        ``__exit__``, ...; FFT306's ``end_methods``): its objects go away before the process."""
+        ends = set(load_catalog("timers.yaml")["end_methods"])
+        return any(isinstance(s, cst.FunctionDef) and s.name.value in ends for s in cls.body.body)
 
     @staticmethod
     def _called_from_init(cls: cst.ClassDef) -> Set[str]:
@@ -812,6 +902,10 @@ class ListenerPerCall(Rule):
                 # `self.<widget>.<signal>.connect(...)` or `self.<signal>.connect(...)`
                 if isinstance(receiver, cst.Attribute) and root_name(receiver) == "self":
                     return entry, receiver
+                # `SETTINGS.changed.connect(...)`: a signal of a module-level object
+                if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) and call.args:
+                    if self._qt_module_object(receiver.value.value):
+                        return entry, receiver
         return None
 
     def _imported_under_another_name(self, name: str) -> bool:
@@ -840,6 +934,27 @@ class ListenerPerCall(Rule):
         project (``from .signals import order_paid``) is followed to what that module
         binds it to (``order_paid = Signal()`` -> ``django.dispatch.Signal()``)."""
         return self.ctx.names.resolve(receiver) or ""  # the facts layer follows it
+
+    def _qt_module_object(self, name: str) -> bool:
+        """``name`` is a module-level object that lives as long as its module: made at
+        module level in this file (``SETTINGS = Settings()``), or imported from a module of
+        the same package (``from .settings import SETTINGS``). A name the function binds
+        itself is ruled out later (``_receiver_is_local``); anything else stays unknown."""
+        facts = self.ctx.names.facts
+        if facts is None or name == "self":
+            return False
+        values = facts.module_globals().get(name)
+        if not values:
+            return False
+        top = (self.ctx.module_name or "").split(".")[0]
+        for value in values:
+            if not isinstance(value, str) or value in ("?", "None"):
+                return False
+            if value.endswith("()"):
+                continue  # an instance made when the module runs
+            if not (top and value.startswith(top + ".") and value.count(".") >= 2):
+                return False  # a library's name: a module, a class, anything
+        return True
 
     def _imports_any(self, modules: List[str]) -> bool:
         if self._qt is None:
@@ -1012,7 +1127,9 @@ class ListenerPerCall(Rule):
         if not isinstance(base, cst.Name):
             return True
         if "qt" in entry:
-            return base.value != "self"
+            if base.value == "self":
+                return False
+            return base.value in self._locals(func) or not self._qt_module_object(base.value)
         kind, value = self._locals(func).get(base.value, ("global", None))
         if kind == "call":
             assert isinstance(value, cst.Call)

@@ -80,10 +80,18 @@ class UnclosedFile(Rule):
     - handed to a wrapper that keeps it and outlives the statement, in code that runs
       repeatedly: `rows = csv.DictReader(open(p))`, `return csv.reader(open(p))`.
 
+    A local file counts as used here (not handed on) when it is iterated, also by a
+    comprehension (`[line.strip() for line in f]`), or wrapped by a reader or writer that
+    stays in the function: `w = csv.writer(f)` with `w` used only as `w.writerow(...)` or
+    iterated, or `for row in csv.DictReader(f)`. No fix then for the wrapper (the
+    `with` block would have to reach the wrapper's last use too).
+
     Not reported: a file used as a `with` item (also through `contextlib.closing`), closed
     in a `finally:`, returned, yielded, stored (an attribute, a container, a global),
     used by a nested function, or passed to any call other than a known reader
     (`json.load`, `shutil.copyfileobj`, `print(file=...)`, ...): whoever gets it owns it.
+    The same for a wrapper over it that is returned, stored or passed on
+    (`r = csv.reader(f); return r`).
     Module-level code outside loops, and functions that run once, are not reported.
 
     ## Why is this bad?
@@ -160,6 +168,9 @@ class UnclosedFile(Rule):
         "def size(p):\n    return len(open(p).read())\n",
         # handed to something that may keep it: its owner closes it
         "def f(p, registry):\n    fh = open(p)\n    registry.add(fh)\n",
+        "import csv\ndef rows(p):\n    f = open(p, newline='')\n    r = csv.reader(f)\n    return r\n",
+        "import csv\ndef rows(p, sink):\n    f = open(p, newline='')\n    r = csv.reader(f)\n    sink(r)\n",
+        "import csv\ndef rows(p):\n    f = open(p, newline='')\n    r = csv.reader(f)\n    r = list(r)\n    return r\n",
         "def f(p):\n    fh = open(p)\n    def read():\n        return fh.read()\n    return read\n",
         # closed right away: nothing in between can skip it
         "def touch(p):\n    fh = open(p, 'a')\n    fh.close()\n",
@@ -204,6 +215,16 @@ class UnclosedFile(Rule):
         Invalid("def grep(paths, word):\n    for p in paths:\n        for line in open(p):\n            if word in line:\n                yield line\n", message_contains="iterated"),
         Invalid("import csv\ndef rows(p):\n    return csv.DictReader(open(p))\n", message_contains="wrapped by `csv.DictReader`"),
         Invalid("import csv\ndef rows(p):\n    reader = csv.reader(open(p, newline=''))\n    return list(reader)\n"),
+        Invalid(
+            "def names(p):\n    fh = open(p)\n    found = [line.strip() for line in fh]\n    return found\n",
+            fixed="def names(p):\n    with open(p) as fh:\n        found = [line.strip() for line in fh]\n    return found\n",
+        ),
+        Invalid(
+            "import csv\ndef export(p, rows):\n    out = open(p, 'w', newline='')\n    writer = csv.writer(out)\n"
+            "    for row in rows:\n        writer.writerow(row)\n    out.close()\n",
+            message_contains="closed only when",
+        ),
+        Invalid("import csv\ndef count(p):\n    f = open(p, newline='')\n    return sum(1 for row in csv.DictReader(f))\n"),
         Invalid(
             "import socket\ndef ping(host):\n    s = socket.create_connection((host, 80))\n    s.sendall(b'PING')\n    if not s.recv(4):\n        return False\n    s.close()\n    return True\n",
             message_contains="a socket",
@@ -282,7 +303,7 @@ class UnclosedFile(Rule):
                 inner = local_parents.get(id(fn))
                 if inner is None:
                     inner = local_parents[id(fn)] = parents_in(fn)
-                if not _escapes(fn, target, parent, inner, consumer_lasts, facts, view.text):
+                if not _escapes(fn, target, parent, inner, consumer_lasts, facts, view.text, wrapper_lasts):
                     return True
                 continue
             if isinstance(parent, ast.Call) and any(v is call for v in (*parent.args, *(k.value for k in parent.keywords))):
@@ -307,6 +328,7 @@ class UnclosedFile(Rule):
         super().__init__(ctx, options)
         self._roles: Dict[int, Dict[int, Role]] = {}
         self._parents: Dict[int, Dict[int, cst.CSTNode]] = {}
+        self._wrapped: Set[Tuple[int, str]] = set()
 
     def visit_Call(self, node: cst.Call) -> None:
         resolved = self.ctx.names.resolve(node.func)
@@ -336,7 +358,7 @@ class UnclosedFile(Rule):
             if verdict is None:
                 return
             kind = verdict
-            if kind in ("never", "not-always"):
+            if kind in ("never", "not-always") and (id(func), name) not in self._wrapped:
                 fix = self._with_fix(func, name, extra)
         elif kind == "wrapper":
             pass  # outlives the statement: reported wherever the code runs repeatedly
@@ -434,6 +456,7 @@ class UnclosedFile(Rule):
         code, a `with` item)."""
         parents = self._parents_of(func)
         consumers = set(_catalog()["file_consumers"])
+        wrappers = set(_catalog()["file_wrappers"])
         closes: List[cst.Call] = []
         for use in self._uses(func, name):
             parent = parents.get(id(use))
@@ -444,12 +467,16 @@ class UnclosedFile(Rule):
                 elif parent.attr.value in ("__enter__", "__exit__", "detach"):
                     return None
                 continue  # `f.read()`, `f.name`
-            if isinstance(parent, cst.For) and parent.iter is use:
-                continue
+            if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is use:
+                continue  # `for line in f`, `[line for line in f]`
             if isinstance(parent, cst.Arg) and parent.keyword is None or isinstance(parent, cst.Arg) and parent.keyword.value == "file":  # type: ignore[union-attr]
                 call = parents.get(id(parent))
                 if isinstance(call, cst.Call) and (self.ctx.names.resolve(call.func) or "") in consumers:
                     continue
+                if isinstance(call, cst.Call) and (self.ctx.names.resolve(call.func) or "") in wrappers:
+                    if self._wrapper_stays_here(func, name, call, parents):
+                        self._wrapped.add((id(func), name))  # no fix: the wrapper is used after the file's last use
+                        continue
             if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.UnaryOperation, cst.If, cst.While)):
                 continue  # `if f is None`, `if not f`
             return None  # returned, stored, aliased, passed on, a `with` item, ...
@@ -463,6 +490,31 @@ class UnclosedFile(Rule):
         if all(not self._in_handler(c, parents, func) for c in closes) and self._closed_next(assign, closes, parents):
             return None
         return "not-always"
+
+    def _wrapper_stays_here(self, func: cst.FunctionDef, name: str, call: cst.Call, parents: Dict[int, cst.CSTNode]) -> bool:
+        """A reader or writer over the file (``csv.writer(f)``) that does not outlive this
+        function either: iterated right away (``for row in csv.reader(f)``), or bound to a
+        local used only as a method receiver (``w.writerow(...)``) or an iterable, never
+        handed on. The file is then still this function's to close."""
+        holder = parents.get(id(call))
+        if isinstance(holder, (cst.For, cst.CompFor)) and holder.iter is call:
+            return True
+        if not (isinstance(holder, cst.Assign) and holder.value is call and len(holder.targets) == 1):
+            return False
+        target = holder.targets[0].target
+        if not isinstance(target, cst.Name) or target.value == name or self._used_in_nested_scope(func, target.value):
+            return False
+        bound = sum(1 for n in walk_nodes(func.body) if isinstance(n, cst.AssignTarget) and isinstance(n.target, cst.Name) and n.target.value == target.value)
+        if bound != 1:
+            return False
+        for use in self._uses(func, target.value):
+            parent = parents.get(id(use))
+            if isinstance(parent, cst.Attribute) and parent.value is use:
+                continue
+            if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is use:
+                continue
+            return False
+        return True
 
     @staticmethod
     def _after(assign: cst.CSTNode, closes: List[cst.Call], parents: Dict[int, cst.CSTNode], func: cst.CSTNode) -> List[cst.Call]:
@@ -715,7 +767,9 @@ def _local_target(parent: Optional[ast.AST], call: ast.Call) -> Optional[str]:
     return None
 
 
-def _escapes(fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], consumers: Set[str], facts: Any, text: str = "") -> bool:
+def _escapes(
+    fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], consumers: Set[str], facts: Any, text: str = "", wrappers: Set[str] = frozenset()  # type: ignore[assignment]
+) -> bool:
     """The rule surely stays silent on the local ``name`` of ``fn`` (``_local_verdict``):
     declared global or nonlocal, used other than as a method receiver, an iterable, a
     possible reader's argument or in a test (returned, yielded, aliased, in a tuple, a
@@ -741,7 +795,7 @@ def _escapes(fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], c
             elif parent.attr in ("__enter__", "__exit__", "detach"):
                 return True
             continue
-        if isinstance(parent, (ast.For, ast.AsyncFor)) and parent.iter is sub:
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is sub:
             continue
         if isinstance(parent, (ast.Compare, ast.UnaryOp, ast.If, ast.While, ast.Starred)):
             continue  # `if f is None`, `if not f`; `*f` may be a reader's argument
@@ -752,8 +806,43 @@ def _escapes(fn: ast.AST, name: str, assign: Any, parents: Dict[int, ast.AST], c
             return True
         if isinstance(parent, ast.Call) and any(sub is a for a in parent.args) and _may_consume(parent, consumers, facts):
             continue
+        if isinstance(parent, ast.Call) and any(sub is a for a in parent.args) and _may_consume(parent, wrappers, facts):
+            if _wrapper_may_stay(fn, name, parent, parents):
+                continue
         return True
     return bool(text) and _closed_next(assign, closes, parents, text)
+
+
+def _wrapper_may_stay(fn: ast.AST, name: str, call: ast.Call, parents: Dict[int, ast.AST]) -> bool:
+    """The ``ast`` side of ``_wrapper_stays_here``: the wrapper is iterated at once, or bound
+    to a local used only as a method receiver or an iterable, in ``fn`` only."""
+    holder = parents.get(id(call))
+    if isinstance(holder, (ast.For, ast.AsyncFor, ast.comprehension)) and holder.iter is call:
+        return True
+    if not (isinstance(holder, ast.Assign) and holder.value is call and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name)):
+        return False
+    wrapper = holder.targets[0].id
+    if wrapper == name:
+        return False
+    stores = 0
+    for sub in ast.walk(fn):
+        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) and sub is not fn:
+            if any(isinstance(n, ast.Name) and n.id == wrapper for n in ast.walk(sub)):
+                return False
+        if isinstance(sub, (ast.Global, ast.Nonlocal)) and wrapper in sub.names:
+            return False
+        if not (isinstance(sub, ast.Name) and sub.id == wrapper):
+            continue
+        if not isinstance(sub.ctx, ast.Load):
+            stores += 1
+            continue
+        parent = parents.get(id(sub))
+        if isinstance(parent, ast.Attribute) and parent.value is sub:
+            continue
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is sub:
+            continue
+        return False
+    return stores == 1
 
 
 def _lambda_is_a_root(view: Any, node: ast.AST) -> bool:

@@ -17,6 +17,7 @@ LISTENER_KEYS = {
     "id", "what", "consequence", "calls", "methods", "receivers", "receiver_methods", "qt",
     "argument", "argument_keyword", "dedup", "weak_keyword", "dedup_keywords", "unregister",
     "global_factories", "unique_markers", "per_resource_cleanup", "returned_is_owned",
+    "object_callback_argument",
 }
 
 
