@@ -32,7 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from fftlint.facts import imports as import_map
 
-SUMMARY_VERSION = 6  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads
+SUMMARY_VERSION = 7  # 7: Meta.app_label, classes under a module-level `if`; 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -432,8 +432,23 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports, local_classes: Optional
         "manager_loads": manager_loads,
         "manager_classes": manager_classes,
         "default_manager": _meta_option(cls, "default_manager_name"),
+        "app_label": _meta_option(cls, "app_label"),
         "fields": fields,
     }
+
+
+def _module_classes(body: Sequence[ast.stmt]) -> List[ast.ClassDef]:
+    """Classes a module defines: at module level, or under a module-level ``if`` (a
+    model defined only when no other app registered it, ``if not registered(...): class
+    Offer(AbstractOffer)``)."""
+    out: List[ast.ClassDef] = []
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            out.append(stmt)
+        elif isinstance(stmt, ast.If):
+            out.extend(_module_classes(stmt.body))
+            out.extend(_module_classes(stmt.orelse))
+    return out
 
 
 def summarize_models(source: str, module: str = "", is_package: bool = False, tree: Optional[ast.AST] = None) -> Dict[str, Any]:
@@ -459,9 +474,10 @@ def summarize_models(source: str, module: str = "", is_package: bool = False, tr
                 imports.sqla_bases.add(stmt.name)
     models = []
     prefix = f"{module}." if module else ""
-    local_classes = {prefix + stmt.name: stmt for stmt in body if isinstance(stmt, ast.ClassDef)}
-    for stmt in body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name not in imports.sqla_bases:
+    classes = _module_classes(body)
+    local_classes = {prefix + stmt.name: stmt for stmt in classes}
+    for stmt in classes:
+        if stmt.name not in imports.sqla_bases:
             summary = _class_summary(stmt, imports, local_classes)
             if summary is not None:
                 models.append(summary)
@@ -499,6 +515,7 @@ class Model:
     manager_classes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # (name, manager, queryset)
     default_manager: Optional[str] = None
     manager_loads: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # (name, relation paths its get_queryset loads)
+    app_label: Optional[str] = None  # ``Meta.app_label`` as written on the class
 
 
 class ModelIndex:
@@ -524,6 +541,7 @@ class ModelIndex:
                 tuple(m["managers"]), tuple(m["fields"]), tuple(m.get("custom_managers", ())),
                 tuple((k, v[0], v[1]) for k, v in sorted((m.get("manager_classes") or {}).items())), m.get("default_manager"),
                 tuple((k, tuple(v)) for k, v in sorted((m.get("manager_loads") or {}).items())),
+                m.get("app_label"),
             )
             if model.qualname not in self.models:
                 self._by_short.setdefault(model.name, []).append(model.qualname)
@@ -579,6 +597,33 @@ class ModelIndex:
             if len(candidates) == 1:
                 model = self.models[candidates[0]]
         return model if model is not None and self.orm_of(model) else None
+
+    def app_label(self, model: Model) -> Optional[str]:
+        """The Django app label of a model: ``Meta.app_label`` of the model or of an
+        abstract ancestor (Django inherits it from an abstract parent's Meta), else
+        Django's default, the package that holds the ``models`` module (``shop.models``
+        and ``shop.models.book`` are app ``shop``; a model elsewhere, the package of its
+        module)."""
+        if model.app_label:
+            return model.app_label
+        for parent in self._ancestors(model):
+            if parent.app_label and parent.abstract:
+                return parent.app_label
+        parts = model.qualname.split(".")[:-1]
+        if "models" in parts:
+            i = len(parts) - 1 - parts[::-1].index("models")
+            return parts[i - 1] if i > 0 else None
+        return parts[-2] if len(parts) >= 2 else None
+
+    def by_label(self, app_label: str, name: str) -> Optional[Model]:
+        """The one concrete Django model named ``name`` (case-insensitive, as Django's
+        ``apps.get_model``) in app ``app_label``; None when none or several match."""
+        lowered = name.lower()
+        found = [
+            m for short, quals in self._by_short.items() if short.lower() == lowered for m in (self.models[q] for q in quals)
+            if not m.abstract and self.orm_of(m) == "django" and self.app_label(m) == app_label
+        ]
+        return found[0] if len(found) == 1 else None
 
     def orm_of(self, model: Model, _seen: Optional[set] = None) -> Optional[str]:
         if model.orm:

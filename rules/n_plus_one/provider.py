@@ -196,7 +196,9 @@ class OrmProvider(Provider):
             if not isinstance(value, str) or value in (UNKNOWN, NONE):
                 out.add(UNKNOWN)
                 continue
-            got = self._local_call(value, call, facts, look)
+            got = _model_loader(value, call)
+            if got is None:
+                got = self._local_call(value, call, facts, look)
             if got is None:
                 got = self._pending_call(value, call, facts, look)
             if got is not None:
@@ -249,6 +251,8 @@ class OrmProvider(Provider):
             receivers = self._resolve_pending(pending, project)
             if receivers and all(orm_data(r) is not None and orm_data(r)[0] in ("qs", "query", "rows", "result") for r in receivers):  # type: ignore[index]
                 return frozenset(Opaque(NAME, ("method", r.data, name)) for r in receivers)  # type: ignore[union-attr]
+            if pending[1][0] == "model":  # ``Book = get_model(...)`` then ``Book.objects``
+                return project.resolve(frozenset(f"{r}.{name}" for r in receivers)) if receivers else frozenset((UNKNOWN,))
             return project.resolve(frozenset((f"{pending[2]}.{name}",)))
         if data is None or data[0] != "pending":
             return None
@@ -259,6 +263,10 @@ class OrmProvider(Provider):
 
     def _resolve_pending(self, data: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
         step = data[1]
+        if step[0] == "model":  # ``get_model("shop", "Book")``: the project's model of that app
+            index = self.index
+            model = index.by_label(step[1], step[2]) if index is not None else None
+            return frozenset((model.qualname,)) if model is not None else None
         if step[0] == "call":
             _, callee, tail, info = step
             out = set()
@@ -824,6 +832,23 @@ def _prefetch_served(receiver: Tuple[Any, ...]) -> Optional[str]:
         return None
     owner, _, attr = related.partition(":")
     return f"{_short(owner)}.{attr}"
+
+
+def _model_loader(value: str, call: ast.Call) -> Optional[Values]:
+    """``get_model("shop", "Book")`` / ``apps.get_model("shop.Book")`` with constant
+    strings: a model the project index finds by app label and name (it waits for the
+    project). A ``get_model`` called any other way is not a loader this knows."""
+    if value.rpartition(".")[2] != "get_model" or "(" in value or "[" in value or call.keywords:
+        return None
+    args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in call.args]
+    if None in args:
+        return None
+    if len(args) == 1 and args[0].count(".") == 1:  # type: ignore[union-attr]
+        args = args[0].split(".")  # type: ignore[union-attr]
+    if len(args) != 2 or not all(args):
+        return None
+    label, name = args
+    return frozenset((Opaque(NAME, ("pending", ("model", label, name), value + "()")),))
 
 
 def _short(model: str) -> str:
