@@ -116,6 +116,8 @@ class _Imports:
         self.names: Dict[str, str] = {}
         self.sqla_bases: set = set()  # local names bound to declarative bases
         self.uses_sqlalchemy = False
+        #: module-level ``Name = M.from_queryset(QS)``: the manager class a later ``Name()`` makes
+        self.manager_aliases: Dict[str, Tuple[Optional[str], Optional[str]]] = {}
 
     def add(self, node: ast.AST) -> None:
         for local, target, full in import_map.bindings(node, self.module, self.is_package):
@@ -286,6 +288,8 @@ def _manager_classes(call: ast.Call, imports: _Imports) -> Tuple[Optional[str], 
     if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "from_queryset":
         queryset = imports.resolve(func.args[0]) if func.args else None
         return imports.resolve(func.func.value), queryset
+    if isinstance(func, ast.Name) and func.id in imports.manager_aliases:
+        return imports.manager_aliases[func.id]
     return imports.resolve(func), None
 
 
@@ -469,6 +473,10 @@ def summarize_models(source: str, module: str = "", is_package: bool = False, tr
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
             if (imports.resolve(stmt.value.func) or "") in SQLA_BASE_FACTORIES:
                 imports.sqla_bases.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value = stmt.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "from_queryset" and len(value.args) == 1:
+                imports.manager_aliases[stmt.targets[0].id] = (imports.resolve(value.func.value), imports.resolve(value.args[0]))
         if isinstance(stmt, ast.ClassDef):
             if any((imports.resolve(b) or "") in SQLA_BASE_CLASSES for b in stmt.bases):
                 imports.sqla_bases.add(stmt.name)

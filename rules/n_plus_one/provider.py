@@ -444,7 +444,8 @@ class OrmProvider(Provider):
             for value in returns:
                 data = orm_data(value)
                 if data is None or data[0] != "qs" or data[1] not in ("", model):
-                    return None
+                    kept = _keeps_chain(project, fn)
+                    return _one(orm_value("qs", model, kept)) if kept is not None else None
                 loads.extend(data[2])
             return _one(orm_value("qs", model, tuple(loads))) if returns else None
         return None
@@ -832,6 +833,87 @@ def _prefetch_served(receiver: Tuple[Any, ...]) -> Optional[str]:
         return None
     owner, _, attr = related.partition(":")
     return f"{_short(owner)}.{attr}"
+
+
+#: ``self.<name>(...)`` of a queryset that gives a queryset of the same rows (Django's private
+#: clone steps; the lazy methods come from the catalog)
+_CLONES = frozenset(("_clone", "_chain", "all"))
+
+
+def _keeps_chain(project: Any, fn: Any) -> Optional[Tuple[str, ...]]:
+    """A method of a queryset class (or of a mixin the class inherits) whose every
+    ``return`` gives ``self``, a chain of queryset methods on ``self`` or a name bound only
+    to one (``clone = self._clone(); clone.flag = ...; return clone``): the same queryset,
+    so the rows a caller iterates. The relations it loads: ``(ANY,)`` when the chain
+    eager-loads, else none. None when any return gives anything else (unknown)."""
+    from fftlint.facts.project import found_module
+
+    from ._serializers import _class_node
+
+    owner, _, name = fn.qualname.rpartition(".")
+    module = found_module(owner, project.modules)
+    facts = project.module_facts(module) if module else None
+    node = _class_node(facts, owner) if facts is not None else None
+    method = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name), None) if node is not None else None
+    if method is None or not method.args.args or method.decorator_list:
+        return None
+    me = method.args.args[0].arg
+    lazy = set(_catalog()["django"]["lazy"]) | _CLONES | _LOADERS
+    bound: Dict[str, List[ast.AST]] = {}
+    returns: List[Optional[ast.AST]] = []
+    for sub in _own_body(method):
+        if isinstance(sub, (ast.Yield, ast.YieldFrom, ast.Await)):
+            return None
+        if isinstance(sub, ast.Return):
+            returns.append(sub.value)
+        elif isinstance(sub, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.NamedExpr)):
+            targets = sub.targets if isinstance(sub, ast.Assign) else [getattr(sub, "target", None)] if not isinstance(sub, ast.With) else [i.optional_vars for i in sub.items]
+            for target in targets:
+                for leaf in _bound_names(target):
+                    value = sub.value if isinstance(sub, (ast.Assign, ast.AnnAssign)) and target is leaf else None
+                    bound.setdefault(leaf.id, []).append(value)  # type: ignore[arg-type]
+    if me in bound or not returns:
+        return None
+    loads = [False]
+
+    def chain(expr: Optional[ast.AST], depth: int = 0) -> bool:
+        if depth > 8 or expr is None:
+            return False
+        if isinstance(expr, ast.Name):
+            if expr.id == me:
+                return True
+            values = bound.get(expr.id)
+            return bool(values) and all(chain(v, depth + 1) for v in values)  # type: ignore[arg-type]
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in lazy:
+            loads[0] = loads[0] or expr.func.attr in _LOADERS
+            return chain(expr.func.value, depth + 1)
+        return False
+
+    if not all(chain(r) for r in returns):
+        return None
+    return (ANY,) if loads[0] else ()
+
+
+def _bound_names(target: Optional[ast.AST]) -> List[ast.Name]:
+    """The names an assignment target rebinds (``clone.flag = 1`` rebinds none)."""
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in _bound_names(elt)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
+
+
+def _own_body(fn: ast.AST) -> Any:
+    """The nodes of a function's body, not those of a nested def, lambda or class."""
+    stack = list(getattr(fn, "body", ()))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _model_loader(value: str, call: ast.Call) -> Optional[Values]:
