@@ -387,6 +387,8 @@ class OrmProvider(Provider):
                 return self._manager_get_queryset(cls, project)
             return None
         if not index.orm_of(model):
+            if instance and name == "model" and "model" not in cls.attributes:
+                return _registered_model(cls, module, project)
             return None
         orm = index.orm_of(model)
         if not instance:
@@ -892,6 +894,31 @@ def _keeps_chain(project: Any, fn: Any) -> Optional[Tuple[str, ...]]:
     if not all(chain(r) for r in returns):
         return None
     return (ANY,) if loads[0] else ()
+
+
+def _registered_model(cls: Any, module: str, project: Any) -> Optional[Values]:
+    """``self.model`` of a Django ``ModelAdmin`` registered with ``@admin.register(Page)``
+    (one model): that model class. Any other class, or several models, is unknown."""
+    if not any(isinstance(k, str) and k.rpartition(".")[2] == "ModelAdmin" and k.startswith("django.") for k in project.mro(cls)):
+        return None
+    from ._serializers import _class_node
+
+    facts = project.module_facts(module)
+    node = _class_node(facts, cls.qualname) if facts is not None else None
+    if node is None:
+        return None
+    for deco in node.decorator_list:
+        if not isinstance(deco, ast.Call) or len(deco.args) != 1 or not isinstance(deco.args[0], ast.Name):
+            continue
+        func = deco.func
+        named = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if named != "register":
+            continue
+        found = [v for v in project.resolve(frozenset((f"{module}.{deco.args[0].id}",))) if isinstance(v, str) and v not in (UNKNOWN, NONE)]
+        index = project.provider(NAME).index if project.provider(NAME) is not None else None
+        if len(found) == 1 and index is not None and found[0] in index.models:
+            return frozenset(found)
+    return None
 
 
 def _bound_names(target: Optional[ast.AST]) -> List[ast.Name]:
