@@ -32,7 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from fftlint.facts import imports as import_map
 
-SUMMARY_VERSION = 7  # 7: Meta.app_label, classes under a module-level `if`; 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads
+SUMMARY_VERSION = 8  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads; 7: a relation's literal null=True; 8: Meta.app_label, classes under a module-level `if`, `M.from_queryset(QS)` aliases
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -183,12 +183,16 @@ def _django_relation(call: ast.Call, imports: _Imports) -> Optional[Dict[str, An
         return None
     target = call.args[0] if call.args else _kwarg(call, "to")
     related = _kwarg(call, "related_name")
+    null = _kwarg(call, "null")
     return {
         "kind": _DJANGO_RELATIONS[short],
         "target": _target_spec(target, imports),
         "related_name": _const_str(related) if related is not None else None,
         "has_related_name": related is not None,
         "lazy": None,
+        # ``null=True`` written out (``select_related()`` without arguments skips it);
+        # None when not literal
+        "null": True if isinstance(null, ast.Constant) and null.value is True else (False if null is None or isinstance(null, ast.Constant) else None),
     }
 
 

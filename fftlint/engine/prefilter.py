@@ -130,6 +130,11 @@ class AstView:
         values = self.facts.values(expr, ordinal)
         return resolver.resolve(values) if resolver is not None else values
 
+    def statement_at(self, node: ast.AST) -> int:
+        """The ordinal of the innermost statement that holds ``node``, in the numbering of
+        the file's binding map (``facts.values(expr, ordinal)``); -1 when none does."""
+        return _statement_at(self, node)
+
     def options_for(self, rule: Type[Rule]) -> Any:
         return self._options.get(rule)
 

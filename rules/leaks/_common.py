@@ -278,9 +278,7 @@ def comprehension_values(view: Any, expr: ast.AST) -> Optional[Any]:
     mentioned.update(n.id for n in ast.walk(expr) if isinstance(n, ast.Name))
     if any(isinstance(n.target, ast.Name) and n.target.id in mentioned for n in view.nodes(ast.NamedExpr)):  # type: ignore[attr-defined]
         return None  # a walrus binds it in the enclosing function (``values_at`` gives up too)
-    from fftlint.engine.prefilter import _statement_at  # the statement ``values_at`` uses
-
-    ordinal = _statement_at(view, expr)
+    ordinal = view.statement_at(expr)  # the statement ``values_at`` uses
     if ordinal < 0:
         return None
     facts = view.facts

@@ -22,6 +22,7 @@ from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS, MODEL_MARKERS
 from fftlint.analysis.sql.sources import has_word
 
 from ._querysets import NPlusOneOptions, catalog
+from ._parameters import parameter_calls
 from ._reach import text_reaches_database
 from .provider import project_models
 
@@ -348,6 +349,10 @@ def _query_helper_possible(view: Any) -> bool:
                 continue
             for target in project.targets(call.callee, call.attribute):
                 if project.explain(target, "orm", facts.module) is not None:
+                    return True
+                # the helper calls something on a parameter this call fills: only the
+                # call site's argument says whether that is a query (``count_pets(o)``)
+                if call.kind == "call" and (call.args[0] or call.args[1]) and parameter_calls(project, target) is not None:
                     return True
     return False
 

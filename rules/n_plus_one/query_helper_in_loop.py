@@ -9,10 +9,13 @@ from typing import Any, List, Optional
 import libcst as cst
 
 from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.facts.project import Chain, Step
+from fftlint.facts.summary import CallFacts
 from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
+from ._parameters import module_of as _module_of, parameter_calls
 from ._prefilter import query_helper_could_match
 from .provider import CACHED, NAME, PREFETCHABLE, OrmProvider, guard_blocks
 
@@ -41,7 +44,15 @@ class QueryHelperInLoop(Rule):
     (`get`, `first`, `count`, `exists`, iteration, ...), SQLAlchemy query methods and
     `session.execute/scalars/get`, DB-API `cursor.execute`, and writes (`save()`,
     `create()`, `update()`, `delete()`). Managers, querysets and rows are followed through
-    names, `self`, return values and relations by the facts layer.
+    names, `self`, return values and relations by the facts layer. A parameter with no
+    annotation is known from the call: `count_pets(o)` on a row `o` of the loop's
+    queryset, where `count_pets(owner)` runs `owner.pets.count()`, is a query per row
+    (one level deep: the helper's own calls on its parameter, not those of functions it
+    hands the parameter to; a parameter the helper rebinds is not followed). Only a row
+    of a loop over a query we can read counts -- directly, or through a relation of an
+    outer loop's row (`for a in op.answers.all(): fmt(a)`, judged against the outer
+    query's `answers__options`) --, and a relation that query prefetches is served; a
+    value computed in the pass (an object just fetched or saved) is not followed.
 
     SQLAlchemy service and repository code is followed too: `x_service.get(db_session=...)`,
     `repo.for_room(room_id)` (a method of an instance the facts layer infers, its session
@@ -160,6 +171,12 @@ class QueryHelperInLoop(Rule):
         MODELS + "class Kennel(models.Model):\n    def dogs(self):\n        return [d.name for d in self.residents.all()]\nclass Dog(models.Model):\n    kennel = models.ForeignKey(Kennel, on_delete=models.CASCADE, related_name='residents')\nfor k in Kennel.objects.prefetch_related('residents'):\n    k.dogs()\n",
         # the loop returns the first helper call: once per call
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
+        # the helper queries a relation of the row it is given, and the loop's query prefetched it
+        MODELS + "def count_pets(owner):\n    return len(owner.pets.all())\n\nfor o in Owner.objects.prefetch_related('pets'):\n    print(count_pets(o))\n",
+        # ... the parameter is rebound before the relation is read (not the row any more)
+        MODELS + "def count_pets(owner):\n    owner = owner.pk\n    return owner.pets.count()\n\nfor o in Owner.objects.all():\n    print(count_pets(o))\n",
+        # ... the helper is given a plain value of the row, not the row
+        MODELS + "def shout(name):\n    return name.upper()\n\nfor o in Owner.objects.all():\n    print(shout(o.name))\n",
         # a cache-aside helper (reads a cache, fills it on a miss): once per key
         MODELS + "from django.core.cache import cache\ndef owner_name(pk):\n    name = cache.get(pk)\n    if name is None:\n        name = Owner.objects.get(pk=pk).name\n        cache.set(pk, name)\n    return name\nfor pet in pets:\n    owner_name(pet.owner_id)\n",
     ]
@@ -180,6 +197,11 @@ class QueryHelperInLoop(Rule):
         Invalid(
             MODELS + "def count_pets(owner: Owner):\n    return owner.pets.count()\n\nnames = [count_pets(o) for o in owners]\n",
             message_contains="count_pets -> Owner.pets.count",
+        ),
+        Invalid(
+            # an unannotated parameter: the call passes a row, the helper queries its relation
+            MODELS + "def count_pets(owner):\n    return owner.pets.count()\n\nfor o in Owner.objects.all():\n    print(count_pets(o))\n",
+            message_contains="for ... -> count_pets -> Owner.pets.count",
         ),
         Invalid(
             MODELS + "class Report:\n    def __init__(self, owner):\n        self.owner = owner\n    @property\n    def pets(self):\n        return list(Pet.objects.filter(owner=self.owner))\n\n"
@@ -235,6 +257,8 @@ class QueryHelperInLoop(Rule):
             if CACHED in target.marks or target.is_async and not awaited:
                 continue
             found = project.explain(target, NAME, self.ctx.module_name)
+            if found is None and isinstance(node, cst.Call):
+                found = self._through_argument(node, target)
             if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found) or self._looped_inside(target, found):
                 continue
             chain = ["for ...", *found.names]
@@ -248,6 +272,87 @@ class QueryHelperInLoop(Rule):
                 related=related,
             )
             return
+
+    def _through_argument(self, node: cst.Call, target: Any) -> Optional[Chain]:
+        """``count_pets(o)`` in ``for o in Owner.objects.all()`` where ``count_pets(owner)``
+        (no annotation) runs ``owner.pets.count()``: the helper's summary cannot know what
+        ``owner`` is, the call site does. The helper's own calls rooted at the parameter
+        are read again with the argument's values in its place; one level deep only."""
+        project = self.ctx.project
+        helper = parameter_calls(project, target)
+        if helper is None:
+            return None
+        params, calls = helper
+        bound: dict = {}
+        for index, arg in enumerate(node.args):
+            if arg.star:
+                return None
+            if arg.keyword is not None:
+                bound[arg.keyword.value] = arg.value
+            elif index < len(params):
+                bound[params[index]] = arg.value
+        rows = {}
+        for param, value in bound.items():
+            known = sorted(v for v in self.ctx.names.values(value) if isinstance(v, str) and v and "?" not in v)
+            if known:
+                rows[param] = (known, value)
+        if not rows:
+            return None
+        path = project.path_of(target.qualname) or self.ctx.path
+        for line, column, param, tail, kind in calls:
+            if param not in rows:
+                continue
+            values, argument = rows[param]
+            callee = frozenset(f"{v}.{tail}" for v in values)
+            effect = project.call_effect(CallFacts(callee, line, column, kind=kind), NAME)
+            if effect is None:
+                continue
+            if self._argument_served(argument, effect):
+                continue
+            step = Step(effect.display, path, effect.line, effect.column)
+            return Chain((target.short, effect.display), effect, (step,))
+        return None
+
+    def _argument_served(self, argument: cst.BaseExpression, effect: Any) -> bool:
+        """Whether the helper's query may not run per row, or cannot be judged: the row
+        handed to the helper must be the variable of a loop over a query we can read --
+        directly (``for o in Owner.objects.all()``) or through a relation of an outer
+        loop's row (``for a in op.answers.all()``, judged against the outer query's
+        ``answers__options``) -- and, for a relation a prefetch serves, that query must
+        not prefetch it. Anything else (a value computed in the pass, a loop over
+        something we cannot read) is taken as served: silent."""
+        if not isinstance(argument, cst.Name):
+            return True
+        found = self._row_query(argument.value, "", 0)
+        if found is None:
+            return True
+        query, prefix = found
+        if effect.kind != PREFETCHABLE:
+            return False
+        if "." not in effect.display:
+            return True
+        attr = effect.display.split(" ")[-1].split(".")[1]
+        return query.orm != "django" or query.covers(f"{prefix}__{attr}" if prefix else attr)
+
+    def _row_query(self, name: str, prefix: str, depth: int) -> Optional[tuple]:
+        """The query whose rows ``name`` is a loop variable of, and the relation path from
+        that query's model to the rows (``("answers", ...)`` for ``for a in
+        op.answers.all()``); None when that cannot be read."""
+        if depth > 3:
+            return None
+        for frame in reversed(self.ctx.stack.loops):
+            loop = frame.node
+            if name not in loop_targets(loop):
+                continue
+            iterable = loop.iter if isinstance(loop, cst.For) else loop.for_in.iter if hasattr(loop, "for_in") else None  # type: ignore[attr-defined]
+            if iterable is None:
+                return None
+            outer = _relation_of_row(iterable)
+            if outer is not None and any(outer[0] in loop_targets(f.node) for f in self.ctx.stack.loops if f.node is not loop):
+                return self._row_query(outer[0], f"{outer[1]}__{prefix}" if prefix else outer[1], depth + 1)
+            query = self._loop_query(iterable)
+            return (query, prefix) if query is not None else None
+        return None
 
     def _guarded(self, node: cst.CSTNode, target: Any, found: Any) -> bool:
         """The chain's first step runs only under ``if not <param>:`` and this call passes
@@ -422,12 +527,18 @@ class QueryHelperInLoop(Rule):
         return path
 
 
-def _module_of(project: Any, qualname: str) -> Optional[str]:
-    parts = qualname.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        name = ".".join(parts[:i])
-        if name in project.modules:
-            return name
+def _relation_of_row(iterable: cst.BaseExpression) -> Optional[tuple]:
+    """``op.answers.all()`` / ``op.addon_to.answers`` -> ("op", "answers") / ("op",
+    "addon_to__answers"): rows of a relation of another name's row."""
+    node = iterable
+    if isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Attribute) and node.func.attr.value == "all":
+        node = node.func.value
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if parts and isinstance(node, cst.Name):
+        return node.value, "__".join(reversed(parts))
     return None
 
 
