@@ -32,7 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from fftlint.facts import imports as import_map
 
-SUMMARY_VERSION = 7  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads; 7: a relation's literal null=True
+SUMMARY_VERSION = 8  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads; 7: a relation's literal null=True; 8: Meta.app_label, classes under a module-level `if`, `M.from_queryset(QS)` aliases
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -116,6 +116,8 @@ class _Imports:
         self.names: Dict[str, str] = {}
         self.sqla_bases: set = set()  # local names bound to declarative bases
         self.uses_sqlalchemy = False
+        #: module-level ``Name = M.from_queryset(QS)``: the manager class a later ``Name()`` makes
+        self.manager_aliases: Dict[str, Tuple[Optional[str], Optional[str]]] = {}
 
     def add(self, node: ast.AST) -> None:
         for local, target, full in import_map.bindings(node, self.module, self.is_package):
@@ -290,6 +292,8 @@ def _manager_classes(call: ast.Call, imports: _Imports) -> Tuple[Optional[str], 
     if isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "from_queryset":
         queryset = imports.resolve(func.args[0]) if func.args else None
         return imports.resolve(func.func.value), queryset
+    if isinstance(func, ast.Name) and func.id in imports.manager_aliases:
+        return imports.manager_aliases[func.id]
     return imports.resolve(func), None
 
 
@@ -436,8 +440,23 @@ def _class_summary(cls: ast.ClassDef, imports: _Imports, local_classes: Optional
         "manager_loads": manager_loads,
         "manager_classes": manager_classes,
         "default_manager": _meta_option(cls, "default_manager_name"),
+        "app_label": _meta_option(cls, "app_label"),
         "fields": fields,
     }
+
+
+def _module_classes(body: Sequence[ast.stmt]) -> List[ast.ClassDef]:
+    """Classes a module defines: at module level, or under a module-level ``if`` (a
+    model defined only when no other app registered it, ``if not registered(...): class
+    Offer(AbstractOffer)``)."""
+    out: List[ast.ClassDef] = []
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            out.append(stmt)
+        elif isinstance(stmt, ast.If):
+            out.extend(_module_classes(stmt.body))
+            out.extend(_module_classes(stmt.orelse))
+    return out
 
 
 def summarize_models(source: str, module: str = "", is_package: bool = False, tree: Optional[ast.AST] = None) -> Dict[str, Any]:
@@ -458,14 +477,19 @@ def summarize_models(source: str, module: str = "", is_package: bool = False, tr
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
             if (imports.resolve(stmt.value.func) or "") in SQLA_BASE_FACTORIES:
                 imports.sqla_bases.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value = stmt.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "from_queryset" and len(value.args) == 1:
+                imports.manager_aliases[stmt.targets[0].id] = (imports.resolve(value.func.value), imports.resolve(value.args[0]))
         if isinstance(stmt, ast.ClassDef):
             if any((imports.resolve(b) or "") in SQLA_BASE_CLASSES for b in stmt.bases):
                 imports.sqla_bases.add(stmt.name)
     models = []
     prefix = f"{module}." if module else ""
-    local_classes = {prefix + stmt.name: stmt for stmt in body if isinstance(stmt, ast.ClassDef)}
-    for stmt in body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name not in imports.sqla_bases:
+    classes = _module_classes(body)
+    local_classes = {prefix + stmt.name: stmt for stmt in classes}
+    for stmt in classes:
+        if stmt.name not in imports.sqla_bases:
             summary = _class_summary(stmt, imports, local_classes)
             if summary is not None:
                 models.append(summary)
@@ -503,6 +527,7 @@ class Model:
     manager_classes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # (name, manager, queryset)
     default_manager: Optional[str] = None
     manager_loads: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # (name, relation paths its get_queryset loads)
+    app_label: Optional[str] = None  # ``Meta.app_label`` as written on the class
 
 
 class ModelIndex:
@@ -528,6 +553,7 @@ class ModelIndex:
                 tuple(m["managers"]), tuple(m["fields"]), tuple(m.get("custom_managers", ())),
                 tuple((k, v[0], v[1]) for k, v in sorted((m.get("manager_classes") or {}).items())), m.get("default_manager"),
                 tuple((k, tuple(v)) for k, v in sorted((m.get("manager_loads") or {}).items())),
+                m.get("app_label"),
             )
             if model.qualname not in self.models:
                 self._by_short.setdefault(model.name, []).append(model.qualname)
@@ -583,6 +609,33 @@ class ModelIndex:
             if len(candidates) == 1:
                 model = self.models[candidates[0]]
         return model if model is not None and self.orm_of(model) else None
+
+    def app_label(self, model: Model) -> Optional[str]:
+        """The Django app label of a model: ``Meta.app_label`` of the model or of an
+        abstract ancestor (Django inherits it from an abstract parent's Meta), else
+        Django's default, the package that holds the ``models`` module (``shop.models``
+        and ``shop.models.book`` are app ``shop``; a model elsewhere, the package of its
+        module)."""
+        if model.app_label:
+            return model.app_label
+        for parent in self._ancestors(model):
+            if parent.app_label and parent.abstract:
+                return parent.app_label
+        parts = model.qualname.split(".")[:-1]
+        if "models" in parts:
+            i = len(parts) - 1 - parts[::-1].index("models")
+            return parts[i - 1] if i > 0 else None
+        return parts[-2] if len(parts) >= 2 else None
+
+    def by_label(self, app_label: str, name: str) -> Optional[Model]:
+        """The one concrete Django model named ``name`` (case-insensitive, as Django's
+        ``apps.get_model``) in app ``app_label``; None when none or several match."""
+        lowered = name.lower()
+        found = [
+            m for short, quals in self._by_short.items() if short.lower() == lowered for m in (self.models[q] for q in quals)
+            if not m.abstract and self.orm_of(m) == "django" and self.app_label(m) == app_label
+        ]
+        return found[0] if len(found) == 1 else None
 
     def orm_of(self, model: Model, _seen: Optional[set] = None) -> Optional[str]:
         if model.orm:

@@ -196,7 +196,9 @@ class OrmProvider(Provider):
             if not isinstance(value, str) or value in (UNKNOWN, NONE):
                 out.add(UNKNOWN)
                 continue
-            got = self._local_call(value, call, facts, look)
+            got = _model_loader(value, call)
+            if got is None:
+                got = self._local_call(value, call, facts, look)
             if got is None:
                 got = self._pending_call(value, call, facts, look)
             if got is not None:
@@ -249,6 +251,8 @@ class OrmProvider(Provider):
             receivers = self._resolve_pending(pending, project)
             if receivers and all(orm_data(r) is not None and orm_data(r)[0] in ("qs", "query", "rows", "result") for r in receivers):  # type: ignore[index]
                 return frozenset(Opaque(NAME, ("method", r.data, name)) for r in receivers)  # type: ignore[union-attr]
+            if pending[1][0] == "model":  # ``Book = get_model(...)`` then ``Book.objects``
+                return project.resolve(frozenset(f"{r}.{name}" for r in receivers)) if receivers else frozenset((UNKNOWN,))
             return project.resolve(frozenset((f"{pending[2]}.{name}",)))
         if data is None or data[0] != "pending":
             return None
@@ -259,6 +263,10 @@ class OrmProvider(Provider):
 
     def _resolve_pending(self, data: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
         step = data[1]
+        if step[0] == "model":  # ``get_model("shop", "Book")``: the project's model of that app
+            index = self.index
+            model = index.by_label(step[1], step[2]) if index is not None else None
+            return frozenset((model.qualname,)) if model is not None else None
         if step[0] == "call":
             _, callee, tail, info = step
             out = set()
@@ -379,6 +387,8 @@ class OrmProvider(Provider):
                 return self._manager_get_queryset(cls, project)
             return None
         if not index.orm_of(model):
+            if instance and name == "model" and "model" not in cls.attributes:
+                return _registered_model(cls, module, project)
             return None
         orm = index.orm_of(model)
         if not instance:
@@ -436,7 +446,8 @@ class OrmProvider(Provider):
             for value in returns:
                 data = orm_data(value)
                 if data is None or data[0] != "qs" or data[1] not in ("", model):
-                    return None
+                    kept = _keeps_chain(project, fn)
+                    return _one(orm_value("qs", model, kept)) if kept is not None else None
                 loads.extend(data[2])
             return _one(orm_value("qs", model, tuple(loads))) if returns else None
         return None
@@ -824,6 +835,129 @@ def _prefetch_served(receiver: Tuple[Any, ...]) -> Optional[str]:
         return None
     owner, _, attr = related.partition(":")
     return f"{_short(owner)}.{attr}"
+
+
+#: ``self.<name>(...)`` of a queryset that gives a queryset of the same rows (Django's private
+#: clone steps; the lazy methods come from the catalog)
+_CLONES = frozenset(("_clone", "_chain", "all"))
+
+
+def _keeps_chain(project: Any, fn: Any) -> Optional[Tuple[str, ...]]:
+    """A method of a queryset class (or of a mixin the class inherits) whose every
+    ``return`` gives ``self``, a chain of queryset methods on ``self`` or a name bound only
+    to one (``clone = self._clone(); clone.flag = ...; return clone``): the same queryset,
+    so the rows a caller iterates. The relations it loads: ``(ANY,)`` when the chain
+    eager-loads, else none. None when any return gives anything else (unknown)."""
+    from fftlint.facts.project import found_module
+
+    from ._serializers import _class_node
+
+    owner, _, name = fn.qualname.rpartition(".")
+    module = found_module(owner, project.modules)
+    facts = project.module_facts(module) if module else None
+    node = _class_node(facts, owner) if facts is not None else None
+    method = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name), None) if node is not None else None
+    if method is None or not method.args.args or method.decorator_list:
+        return None
+    me = method.args.args[0].arg
+    lazy = set(_catalog()["django"]["lazy"]) | _CLONES | _LOADERS
+    bound: Dict[str, List[ast.AST]] = {}
+    returns: List[Optional[ast.AST]] = []
+    for sub in _own_body(method):
+        if isinstance(sub, (ast.Yield, ast.YieldFrom, ast.Await)):
+            return None
+        if isinstance(sub, ast.Return):
+            returns.append(sub.value)
+        elif isinstance(sub, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.With, ast.NamedExpr)):
+            targets = sub.targets if isinstance(sub, ast.Assign) else [getattr(sub, "target", None)] if not isinstance(sub, ast.With) else [i.optional_vars for i in sub.items]
+            for target in targets:
+                for leaf in _bound_names(target):
+                    value = sub.value if isinstance(sub, (ast.Assign, ast.AnnAssign)) and target is leaf else None
+                    bound.setdefault(leaf.id, []).append(value)  # type: ignore[arg-type]
+    if me in bound or not returns:
+        return None
+    loads = [False]
+
+    def chain(expr: Optional[ast.AST], depth: int = 0) -> bool:
+        if depth > 8 or expr is None:
+            return False
+        if isinstance(expr, ast.Name):
+            if expr.id == me:
+                return True
+            values = bound.get(expr.id)
+            return bool(values) and all(chain(v, depth + 1) for v in values)  # type: ignore[arg-type]
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in lazy:
+            loads[0] = loads[0] or expr.func.attr in _LOADERS
+            return chain(expr.func.value, depth + 1)
+        return False
+
+    if not all(chain(r) for r in returns):
+        return None
+    return (ANY,) if loads[0] else ()
+
+
+def _registered_model(cls: Any, module: str, project: Any) -> Optional[Values]:
+    """``self.model`` of a Django ``ModelAdmin`` registered with ``@admin.register(Page)``
+    (one model): that model class. Any other class, or several models, is unknown."""
+    if not any(isinstance(k, str) and k.rpartition(".")[2] == "ModelAdmin" and k.startswith("django.") for k in project.mro(cls)):
+        return None
+    from ._serializers import _class_node
+
+    facts = project.module_facts(module)
+    node = _class_node(facts, cls.qualname) if facts is not None else None
+    if node is None:
+        return None
+    for deco in node.decorator_list:
+        if not isinstance(deco, ast.Call) or len(deco.args) != 1 or not isinstance(deco.args[0], ast.Name):
+            continue
+        func = deco.func
+        named = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if named != "register":
+            continue
+        found = [v for v in project.resolve(frozenset((f"{module}.{deco.args[0].id}",))) if isinstance(v, str) and v not in (UNKNOWN, NONE)]
+        index = project.provider(NAME).index if project.provider(NAME) is not None else None
+        if len(found) == 1 and index is not None and found[0] in index.models:
+            return frozenset(found)
+    return None
+
+
+def _bound_names(target: Optional[ast.AST]) -> List[ast.Name]:
+    """The names an assignment target rebinds (``clone.flag = 1`` rebinds none)."""
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in _bound_names(elt)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
+
+
+def _own_body(fn: ast.AST) -> Any:
+    """The nodes of a function's body, not those of a nested def, lambda or class."""
+    stack = list(getattr(fn, "body", ()))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _model_loader(value: str, call: ast.Call) -> Optional[Values]:
+    """``get_model("shop", "Book")`` / ``apps.get_model("shop.Book")`` with constant
+    strings: a model the project index finds by app label and name (it waits for the
+    project). A ``get_model`` called any other way is not a loader this knows."""
+    if value.rpartition(".")[2] != "get_model" or "(" in value or "[" in value or call.keywords:
+        return None
+    args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in call.args]
+    if None in args:
+        return None
+    if len(args) == 1 and args[0].count(".") == 1:  # type: ignore[union-attr]
+        args = args[0].split(".")  # type: ignore[union-attr]
+    if len(args) != 2 or not all(args):
+        return None
+    label, name = args
+    return frozenset((Opaque(NAME, ("pending", ("model", label, name), value + "()")),))
 
 
 def _short(model: str) -> str:

@@ -62,7 +62,8 @@ class QueryHelperInLoop(Rule):
     Not reported: loops over a literal collection, `range(...)`, an enumeration's
     members, a configuration value (read directly or returned by a project helper) or a name bound only to a literal of fixed elements
     that nothing grows (as FFT201 decides), `while` loops, loops whose iterable or target names a batch (`chunk`,
-    `batch`, `page`), functions memoized with `functools.lru_cache` / `cache` /
+    `batch`, `page`; not when the call is a method of a project model on the loop's own
+    variable, `for page in pages: page.get_path()`, a row of a `Page` model), functions memoized with `functools.lru_cache` / `cache` /
     `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:
     their query runs once per key), calls under a guard that tests the cache the called
     method of the same class fills (`if k not in self._items: self._load([k])` where
@@ -225,10 +226,10 @@ class QueryHelperInLoop(Rule):
         if project is None or not hasattr(project, "explain"):
             return
         loops = collection_loops(self.ctx)
-        if not loops or _in_migration(self.ctx.path) or self._batch_loop(loops):
+        if not loops or _in_migration(self.ctx.path):
             return
         targets = project.targets(self.ctx.names.values(node.func))
-        if not targets or self._passes_the_collection(node, loops):
+        if not targets or self._batch_loop(loops, node.func, targets) or self._passes_the_collection(node, loops):
             return
         self._report_first(node, targets, self._awaited(node))
 
@@ -240,12 +241,12 @@ class QueryHelperInLoop(Rule):
         if project is None or not hasattr(project, "explain"):
             return
         loops = collection_loops(self.ctx)
-        if not loops or _in_migration(self.ctx.path) or self._batch_loop(loops):
+        if not loops or _in_migration(self.ctx.path):
             return
         if not any(isinstance(v, str) and "()" in v for v in self.ctx.names.local_values(node.value)):
             return  # not an instance here (the summaries record the same reads: the pre-filter agrees)
         targets = project.targets(self.ctx.names.values(node.value), node.attr.value)
-        if targets:
+        if targets and not self._batch_loop(loops, node, targets):
             self._report_first(node, targets, False)
 
     def _report_first(self, node: cst.CSTNode, targets: Any, awaited: bool) -> None:
@@ -450,8 +451,12 @@ class QueryHelperInLoop(Rule):
     def _prefetched(self, node: cst.CSTNode, found: Any) -> bool:
         """``discount.apply(...)`` on a row of ``qs.prefetch_related("products")`` whose
         method only reads ``self.products.all()``: the prefetch serves it, no query."""
-        if found.effect.kind != PREFETCHABLE or len(found.names) != 2:
+        if found.effect.kind != PREFETCHABLE or len(found.names) < 2:
             return False
+        owners = {n.split(".", 1)[0] for n in found.names[:-1]}
+        served_by = found.effect.display.split(" ")[-1].split(".")[0]
+        if owners != {served_by} or any("." not in n for n in found.names[:-1]):
+            return False  # ``page.get_path() -> Page.get_url -> self.urls``: methods of the row's own model only
         func = node.func if isinstance(node, cst.Call) else node
         receiver = func.value if isinstance(func, cst.Attribute) else None
         if not isinstance(receiver, cst.Name):
@@ -480,17 +485,33 @@ class QueryHelperInLoop(Rule):
     def _awaited(self, node: cst.Call) -> bool:
         return id(node) in getattr(self, "_awaits", ())
 
-    def _batch_loop(self, loops: Any) -> bool:
+    def _batch_loop(self, loops: Any, func: Any = None, targets: Any = ()) -> bool:
+        """A loop whose variable or iterable names a batch (``for page in paginator``):
+        one pass per batch. Not when the call is a method of a project model on the
+        loop's own variable (``for page in pages: page.get_path()``): that variable is a
+        row of the model (a CMS page), whatever the word."""
         for loop in loops:
-            words = " ".join(loop_targets(loop)).lower()
+            names = loop_targets(loop)
+            words = " ".join(names).lower()
             iterable = getattr(loop, "iter", None)
             if iterable is None and getattr(loop, "for_in", None) is not None:
                 iterable = loop.for_in.iter
             if iterable is not None:
                 words += " " + self.ctx.code_for(iterable).lower()
-            if any(w in words for w in _BATCH_WORDS):
+            if any(w in words for w in _BATCH_WORDS) and not self._row_method(func, names, targets):
                 return True
         return False
+
+    def _row_method(self, func: Any, names: Any, targets: Any) -> bool:
+        """``row.method`` where ``row`` is one of ``names`` and every target is a method
+        of a model the project index knows."""
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name) or func.value.value not in names:
+            return False
+        provider = self.ctx.project.provider(NAME)
+        index = getattr(provider, "index", None)
+        if index is None:
+            return False
+        return all(t.qualname.rpartition(".")[0] in index.models and index.orm_of(index.models[t.qualname.rpartition(".")[0]]) for t in targets)
 
     def _passes_the_collection(self, node: cst.Call, loops: Any) -> bool:
         """``save_all(rows)`` inside ``for row in rows``: the helper gets the whole batch."""

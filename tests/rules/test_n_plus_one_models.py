@@ -230,3 +230,56 @@ def test_a_custom_get_queryset_that_says_what_it_loads_is_read():
     model = idx.find("zoo.models.Pet")
     assert idx.manager_loads(model, "owned") == ("owner", "owner__team", "tags")
     assert idx.manager_loads(model, "objects") == () and idx.manager_loads(model, "missing") == ()
+
+
+def test_app_label_from_meta_an_abstract_parent_or_the_models_package():
+    abstract = summarize_models(textwrap.dedent(
+        '''
+        from django.db import models
+
+        class AbstractOffer(models.Model):
+            class Meta:
+                abstract = True
+                app_label = "offer"
+        '''
+    ), module="shop.offer.abstract_models")
+    concrete = summarize_models(textwrap.dedent(
+        '''
+        from shop.offer.abstract_models import AbstractOffer
+        from shop.loading import registered
+
+        if not registered("offer", "Offer"):
+            class Offer(AbstractOffer):
+                pass
+        else:
+            pass
+        '''
+    ), module="shop.offer.models")
+    partner = summarize_models(textwrap.dedent(
+        '''
+        from django.db import models
+
+        class Offer(models.Model):
+            pass
+
+        class Labelled(models.Model):
+            class Meta:
+                app_label = "elsewhere"
+        '''
+    ), module="shop.partner.models.offers")
+    index = ModelIndex([abstract, concrete, partner])
+    assert [m["name"] for m in concrete["models"]] == ["Offer"]  # a class under a module-level if
+    assert index.app_label(index.models["shop.offer.models.Offer"]) == "offer"
+    assert index.app_label(index.models["shop.partner.models.offers.Offer"]) == "partner"
+    assert index.by_label("offer", "Offer").qualname == "shop.offer.models.Offer"
+    assert index.by_label("partner", "offer").qualname == "shop.partner.models.offers.Offer"  # case-insensitive
+    assert index.by_label("elsewhere", "Labelled").qualname == "shop.partner.models.offers.Labelled"
+    assert index.by_label("partner", "Labelled") is None
+    assert index.by_label("offer", "AbstractOffer") is None  # abstract: no table, no manager
+    assert index.by_label("basket", "Offer") is None
+    twice = ModelIndex([partner, summarize_models(partner_source(), module="other.partner.models")])
+    assert twice.by_label("partner", "Offer") is None  # two apps labelled partner: ambiguous
+
+
+def partner_source():
+    return "from django.db import models\n\nclass Offer(models.Model):\n    pass\n"
