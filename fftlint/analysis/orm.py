@@ -32,7 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from fftlint.facts import imports as import_map
 
-SUMMARY_VERSION = 8  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads; 7: a relation's literal null=True; 8: Meta.app_label, classes under a module-level `if`, `M.from_queryset(QS)` aliases
+SUMMARY_VERSION = 9  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads; 7: a relation's literal null=True; 8: Meta.app_label, classes under a module-level `if`, `M.from_queryset(QS)` aliases; 9: `class X(M.from_queryset(QS))`
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -116,7 +116,8 @@ class _Imports:
         self.names: Dict[str, str] = {}
         self.sqla_bases: set = set()  # local names bound to declarative bases
         self.uses_sqlalchemy = False
-        #: module-level ``Name = M.from_queryset(QS)``: the manager class a later ``Name()`` makes
+        #: module-level ``Name = M.from_queryset(QS)`` (or ``class Name(M.from_queryset(QS))``):
+        #: the manager class and queryset class a later ``Name()`` makes
         self.manager_aliases: Dict[str, Tuple[Optional[str], Optional[str]]] = {}
 
     def add(self, node: ast.AST) -> None:
@@ -484,6 +485,12 @@ def summarize_models(source: str, module: str = "", is_package: bool = False, tr
         if isinstance(stmt, ast.ClassDef):
             if any((imports.resolve(b) or "") in SQLA_BASE_CLASSES for b in stmt.bases):
                 imports.sqla_bases.add(stmt.name)
+            # class PostManager(models.Manager.from_queryset(PostQuerySet)): a manager class
+            # of its own (its methods count) whose queryset class is PostQuerySet
+            for base in stmt.bases:
+                if isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute) and base.func.attr == "from_queryset" and len(base.args) == 1:
+                    own = f"{module}.{stmt.name}" if module else stmt.name
+                    imports.manager_aliases[stmt.name] = (own, imports.resolve(base.args[0]))
     models = []
     prefix = f"{module}." if module else ""
     classes = _module_classes(body)
