@@ -230,6 +230,10 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
             return
         root, links = unchain(expr)
         query = self.qa._django(root, links)
+        if query is not None and query.custom_method:
+            # ``Post.objects.published()``: a queryset method of the project; the facts
+            # layer says whether it keeps the queryset (and what it loads)
+            query = self.qa._from_values(root, links)
         if query is None:
             return
         self._check(serializer, query, expr, "the view's queryset", fixable=True)
