@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, Iterator, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 import libcst as cst
 
 from fftlint.analysis.names import dotted
 from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.facts.bindings import own_nodes
 from fftlint.rule import Invalid, Rule
 
 from ._common import (
@@ -299,16 +300,6 @@ class HookChainPerCall(Rule):
         return False
 
 
-def _own_nodes(fn: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of ``fn``'s body, not those of the scopes nested in it."""
-    todo = list(fn.body)  # type: ignore[attr-defined]
-    while todo:
-        node = todo.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(node))
-
-
 def _reads_hook(fn: ast.AST, target: ast.Attribute, hooks: List[str], facts: Any) -> bool:
     """``_hook_uses``' reads, as a necessary condition: an attribute of ``fn`` other than
     ``target`` is loaded that spells the hook's name, or that the facts layer may resolve
@@ -326,7 +317,7 @@ def _reads_hook(fn: ast.AST, target: ast.Attribute, hooks: List[str], facts: Any
 
 def _defines(fn: ast.AST, name: str) -> bool:
     """``_fresh`` for a name: ``fn`` itself defines a function of that name."""
-    return any(isinstance(n, ast.FunctionDef) and n.name == name for n in _own_nodes(fn))
+    return any(isinstance(n, ast.FunctionDef) and n.name == name for n in own_nodes(fn))
 
 
 def _put_back_or_tested(view: Any, fn: ast.AST, target: ast.Attribute) -> bool:

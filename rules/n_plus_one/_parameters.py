@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
+from fftlint.facts.bindings import own_nodes
+
 #: (line, column, parameter, the path after it, kind): ``owner.pets.count()`` ->
 #: (l, c, "owner", "pets.count", "call"); ``for p in owner.pets.all():`` ->
 #: (l, c, "owner", "pets.all()", "iter")
@@ -70,21 +72,10 @@ def _decorator_name(node: ast.AST) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of ``function``'s body, not of the functions, lambdas and classes in it."""
-    pending = list(getattr(function, "body", ()))
-    while pending:
-        node = pending.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                pending.append(child)
-
-
 def _rebound(function: ast.AST) -> FrozenSet[str]:
     """Names the function's body binds (a parameter rebound is no longer the argument)."""
     out = set()
-    for node in _own_nodes(function):
+    for node in own_nodes(function):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             out.add(node.id)
     return frozenset(out)
@@ -93,7 +84,7 @@ def _rebound(function: ast.AST) -> FrozenSet[str]:
 def _calls_on_parameters(function: ast.AST, params: FrozenSet[str]) -> Iterator[ParameterCall]:
     """The calls of ``function``'s own body rooted at one of ``params``, in source order."""
     found = []
-    for node in _own_nodes(function):
+    for node in own_nodes(function):
         if isinstance(node, ast.Call):
             dotted = _attribute_path(node.func)
             if dotted and dotted[0] in params and len(dotted) > 2:

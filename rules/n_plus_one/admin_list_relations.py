@@ -15,7 +15,9 @@ from fftlint.types import UNSAFE
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _apply_django, _returns, catalog, unchain
 from ._serializers import Read, _class_node, attribute_chains
-from .lazy_relation_in_loop import _NOT_FOLLOWED, _own_nodes
+from fftlint.facts.bindings import own_nodes as _own_nodes
+
+from .lazy_relation_in_loop import _NOT_FOLLOWED
 from .provider import OrmProvider
 
 #: Django's ModelAdmin, as a base written in the admin module resolves to it.

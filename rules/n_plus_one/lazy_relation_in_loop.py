@@ -8,6 +8,7 @@ import libcst as cst
 
 from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
 from fftlint.engine.contexts import PRODUCTION_ONLY
+from fftlint.facts.bindings import own_nodes as _own_nodes
 from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
@@ -45,20 +46,6 @@ SQLA = (
 
 #: Django's own model methods: a write or a validation per row, not a read of a relation
 _NOT_FOLLOWED = frozenset(("save_base", "full_clean", "clean", "clean_fields", "validate_unique", "validate_constraints"))
-
-
-def _own_nodes(fn):  # type: ignore[no-untyped-def]
-    """The nodes of a function's body that run when it runs: not those of a nested
-    lambda, def or class (a fallback called later, or only sometimes)."""
-    import ast
-
-    stack = list(fn.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
 
 
 class LazyRelationInLoop(QueryLoopTracker, Rule):

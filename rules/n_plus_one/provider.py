@@ -53,6 +53,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from fftlint.analysis.orm import ModelIndex, build_model_index
+from fftlint.facts.bindings import own_nodes
 from fftlint.facts.provider import Effect, Provider
 from fftlint.facts.values import NONE, UNKNOWN, Awaitable, Opaque, Value, Values
 
@@ -863,7 +864,7 @@ def _keeps_chain(project: Any, fn: Any) -> Optional[Tuple[str, ...]]:
     lazy = set(_catalog()["django"]["lazy"]) | _CLONES | _LOADERS
     bound: Dict[str, List[ast.AST]] = {}
     returns: List[Optional[ast.AST]] = []
-    for sub in _own_body(method):
+    for sub in own_nodes(method):
         if isinstance(sub, (ast.Yield, ast.YieldFrom, ast.Await)):
             return None
         if isinstance(sub, ast.Return):
@@ -930,17 +931,6 @@ def _bound_names(target: Optional[ast.AST]) -> List[ast.Name]:
     if isinstance(target, ast.Starred):
         return _bound_names(target.value)
     return []
-
-
-def _own_body(fn: ast.AST) -> Any:
-    """The nodes of a function's body, not those of a nested def, lambda or class."""
-    stack = list(getattr(fn, "body", ()))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
 
 
 def _model_loader(value: str, call: ast.Call) -> Optional[Values]:
