@@ -51,7 +51,10 @@ _CONSTANT_NAMES = {"None": None, "True": True, "False": False}
 
 
 def _placeholder() -> ast.AST:
-    return ast.Lambda()
+    # a node the facts layer knows nothing of; built whole (a bare ``ast.Lambda()`` is
+    # deprecated since Python 3.13 and an error from 3.15)
+    empty = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    return ast.Lambda(args=empty, body=ast.Constant(value=None))
 
 
 class Names:
