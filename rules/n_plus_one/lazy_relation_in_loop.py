@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -384,43 +384,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         return out
 
     def _property_reads(self, project, model, name: str):  # type: ignore[no-untyped-def]
-        """(relation, path from the model, text) of each lazily loaded relation chain the
-        member's body reads from ``self`` (Django forward to-one hops; a lazy SQLAlchemy
-        relationship), in the order they appear."""
-        import ast
-
-        from fftlint.facts.project import found_module
-
-        from ._serializers import _class_node, attribute_chains
-
-        module = found_module(model.qualname, project.modules)
-        facts = project.module_facts(module) if module else None
-        node = _class_node(facts, model.qualname) if facts is not None else None
-        fn = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name), None) if node is not None else None
-        if fn is None or not fn.args.args:
-            return []
-        me = fn.args.args[0].arg
-        index = self.qa.index
-        out = []
-        for outer, chain in attribute_chains(_own_nodes(fn), me):
-            if not isinstance(outer.ctx, ast.Load):
-                continue
-            current = model
-            steps: List[str] = []
-            for attr in chain:
-                rel = index.relation(current, attr.attr) if current is not None else None
-                if rel is None:
-                    break
-                if rel.loader == SQLA_LOAD:
-                    if rel.lazy and not steps:
-                        out.append((rel, rel.name, f"{me}.{rel.name}"))
-                    break  # one hop: the fix names Model.attr
-                if rel.many or rel.loader != SELECT_RELATED:
-                    break
-                steps.append(rel.name)
-                out.append((rel, "__".join(steps), f"{me}.{'.'.join(steps)}"))
-                current = index.models.get(rel.target or "")
-        return out
+        return member_relation_reads(project, self.qa.index, model, name)
 
     def _found(self, var: LoopVar, node: cst.Attribute, rel, step: str, select: bool, access: Optional[str] = None) -> None:  # type: ignore[no-untyped-def]
         if step in var.reported:
@@ -489,3 +453,42 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             loader, imports = "sqlalchemy.orm.selectinload", ("sqlalchemy.orm",)
         addition = f".options({loader}({model_name}.{attr}))"
         return replace(node, code + addition, safety=UNSAFE, title=f"Add `{addition}`", imports=imports)
+
+
+def member_relation_reads(project: Any, index: Any, model: Any, name: str) -> List[Tuple[Any, str, str]]:
+    """(relation, path from the model, text) of each lazily loaded relation chain the
+    body of the model's member ``name`` reads from ``self`` (Django forward to-one hops; a
+    lazy SQLAlchemy relationship), in the order they appear."""
+    import ast
+
+    from fftlint.facts.project import found_module
+
+    from ._serializers import _class_node, attribute_chains
+
+    module = found_module(model.qualname, project.modules)
+    facts = project.module_facts(module) if module else None
+    node = _class_node(facts, model.qualname) if facts is not None else None
+    fn = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name), None) if node is not None else None
+    if fn is None or not fn.args.args:
+        return []
+    me = fn.args.args[0].arg
+    out: List[Tuple[Any, str, str]] = []
+    for outer, chain in attribute_chains(_own_nodes(fn), me):
+        if not isinstance(outer.ctx, ast.Load):
+            continue
+        current = model
+        steps: List[str] = []
+        for attr in chain:
+            rel = index.relation(current, attr.attr) if current is not None else None
+            if rel is None:
+                break
+            if rel.loader == SQLA_LOAD:
+                if rel.lazy and not steps:
+                    out.append((rel, rel.name, f"{me}.{rel.name}"))
+                break  # one hop: the fix names Model.attr
+            if rel.many or rel.loader != SELECT_RELATED:
+                break
+            steps.append(rel.name)
+            out.append((rel, "__".join(steps), f"{me}.{'.'.join(steps)}"))
+            current = index.models.get(rel.target or "")
+    return out

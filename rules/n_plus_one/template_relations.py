@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -12,8 +12,9 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE, Related, Span
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, unchain
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, unchain
 from ._templates import PARSE_VERSION, TemplateProvider, parse_template, resolve
+from .lazy_relation_in_loop import _NOT_FOLLOWED, member_relation_reads
 from .provider import OrmProvider
 
 LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
@@ -43,9 +44,16 @@ EXAMPLE_MODELS = (
 Need = Tuple[str, str, int, str]  # (path, loader, template line, text read)
 
 
-def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, Model]], index: Any) -> List[Need]:
+#: the relations (path from the model) a member of the model reads from ``self`` when the
+#: template calls it: ``(model, member name) -> [path, ...]``; [] when it is no member
+Members = Callable[[Model, str], List[str]]
+
+
+def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, Model]], index: Any, members: Optional[Members] = None) -> List[Need]:
     """The relations a template reads per row of the querysets ``sources`` (context name ->
-    ("rows", model) for a queryset, ("page", model) for ``page_obj``), in template order."""
+    ("rows", model) for a queryset, ("page", model) for ``page_obj``), in template order;
+    with ``members``, also those a model ``@property`` / method the template calls reads
+    (``{{ rating.book_title }}`` whose body reads ``self.book``)."""
     scopes: List[Dict[str, Any]] = [dict(sources)]
     out: List[Need] = []
 
@@ -62,8 +70,13 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
         path = prefix
         for k, attr in enumerate(rest):
             rel = index.relation(current, attr) if current is not None else None
+            if rel is None and members is not None and current is not None:
+                for read in members(current, attr):
+                    step = f"{path}__{read}" if path else read
+                    out.append((step, PREFETCH_RELATED if many else SELECT_RELATED, line, text))
+                return None  # what a member returns is not followed further
             if rel is None or rel.loader not in (SELECT_RELATED, PREFETCH_RELATED):
-                return None  # a column, a property, the primary key, unknown: nothing we follow
+                return None  # a column, the primary key, unknown: nothing we follow
             nxt = rest[k + 1] if k + 1 < len(rest) else None
             step = f"{path}__{rel.name}" if path else rel.name
             if rel.many:
@@ -166,9 +179,13 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     arguments (`{% if %}`, `{% url %}`) and `{% with x=row.author %}`. Free: columns,
     `row.author_id`, annotated values (`row.author.pk` loads the author first: a query). Templates are found in the
     `templates/` directories of the linted package (and beside it); when no file or more
-    than one file has the template's name, nothing is reported. Not followed:
-    `{% extends %}` parents and `{% include %}`d templates, model properties and methods
-    called from the template, custom template tags, `get_template_names()`,
+    than one file has the template's name, nothing is reported. A model `@property` or
+    method of `self` alone that the template calls (`{{ rating.book_title }}` whose body
+    reads `self.book.title`) counts as reading the forward relations its body reads from
+    `self` (what it returns is not followed further; `save()`/`delete()` and methods with
+    required arguments are never called by a template). Not followed: `{% extends %}`
+    parents and `{% include %}`d templates, to-many queries inside such members (FFT203's
+    kind, not yet read from templates), custom template tags, `get_template_names()`,
     `get_context_data()` additions, `TemplateView`, Jinja2; querysets from helpers of other
     modules, `super().get_queryset()` and custom managers are assumed to load what is needed.
 
@@ -484,13 +501,31 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             direct = not isinstance(element.value, cst.Name)
             self._check([template.evaluated_value], {key: ("rows", query.model)}, query, element.value, self.ctx.code_for(element.value), "the queryset", direct)
 
+    def _member_reads(self, model: Model, name: str) -> List[str]:
+        """The Django to-one relation paths a model member the template calls reads from
+        ``self`` (``@property`` or a method of ``self`` alone: a template passes no
+        argument); none for a method that alters data (``save``, ``delete``: templates
+        refuse to call them) or one we cannot read."""
+        project = self.ctx.project
+        if project is None or not hasattr(project, "class_facts") or name.startswith("_") or name in _NOT_FOLLOWED or name in catalog()["django"]["instance"]:
+            return []
+        memo = self.__dict__.setdefault("_members_memo", {})
+        key = (model.qualname, name)
+        if key not in memo:
+            cls = project.class_facts(model.qualname)
+            reads: List[str] = []
+            if cls is not None and name in cls.methods and _takes_only_self(project, model, name):
+                reads = [step for rel, step, _ in member_relation_reads(project, self.qa.index, model, name) if rel.loader == SELECT_RELATED]
+            memo[key] = reads
+        return memo[key]
+
     # -- the check ------------------------------------------------------------------------------
     def _check(self, names: List[str], sources: Dict[str, Tuple[str, Model]], query: Query, at: cst.CSTNode, shown: str, where: str, fixable: bool, others: Sequence[Query] = ()) -> None:
         found = self._template(names)
         if found is None:
             return
         name, path, events = found
-        needs = per_row_reads(events, sources, self.qa.index)
+        needs = per_row_reads(events, sources, self.qa.index, self._member_reads)
         missing: Dict[str, Need] = {}
         for need in needs:
             if not query.covers(need[0]) and not any(q.covers(need[0]) for q in others):
@@ -507,3 +542,22 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
             related = [Related(f"`{text}` read per row", path, Span(line, 1, line, 1))]
             self.report(at, template=name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
+
+
+def _takes_only_self(project: Any, model: Model, name: str) -> bool:
+    """The member ``name`` of the model's class is a function of ``self`` alone (or one
+    whose other parameters have defaults): what a template can call."""
+    from fftlint.facts.project import found_module
+
+    from ._serializers import _class_node
+
+    module = found_module(model.qualname, project.modules)
+    facts = project.module_facts(module) if module else None
+    node = _class_node(facts, model.qualname) if facts is not None else None
+    fn = next((s for s in getattr(node, "body", ()) if isinstance(s, ast.FunctionDef) and s.name == name), None)
+    if fn is None:
+        return False
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    required = len(positional) - len(args.defaults)
+    return bool(positional) and required <= 1 and all(d is not None for d in args.kw_defaults)

@@ -112,3 +112,15 @@ def test_editing_a_template_refreshes_cached_findings(tmp_path):
     st = os.stat(str(listing))
     os.utime(str(listing), ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     assert 11 not in run()
+
+
+def test_a_model_member_the_template_calls_reads_its_relations_per_row():
+    index = index_for_source(MODELS, "shop.models")
+    book = index.find("shop.models.Book")
+
+    def members(model, name):
+        return ["author"] if (model.name, name) == ("Book", "author_name") else []
+
+    events = parse_template(b"{% for b in object_list %}{{ b.author_name }} {{ b.title }} {{ b.shelf_label }}{% endfor %}")
+    got = [(path, loader, line) for path, loader, line, _ in per_row_reads(events, {"object_list": ("rows", book)}, index, members)]
+    assert got == [("author", "select_related", 1)]
