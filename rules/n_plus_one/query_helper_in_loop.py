@@ -172,7 +172,7 @@ class QueryHelperInLoop(Rule):
         # the loop returns the first helper call: once per call
         MODELS + "def get_owner(pk):\n    return Owner.objects.get(pk=pk)\ndef first(pets):\n    for pet in pets:\n        if pet.owner_id:\n            return get_owner(pet.owner_id)\n",
         # the helper queries a relation of the row it is given, and the loop's query prefetched it
-        MODELS + "def count_pets(owner):\n    return len(owner.pets.all())\n\nfor o in Owner.objects.prefetch_related('pets'):\n    print(count_pets(o))\n",
+        MODELS + "def pet_names(owner):\n    return [p.name for p in owner.pets.all()]\n\nfor o in Owner.objects.prefetch_related('pets'):\n    print(pet_names(o))\n",
         # ... the parameter is rebound before the relation is read (not the row any more)
         MODELS + "def count_pets(owner):\n    owner = owner.pk\n    return owner.pets.count()\n\nfor o in Owner.objects.all():\n    print(count_pets(o))\n",
         # ... the helper is given a plain value of the row, not the row
@@ -197,6 +197,11 @@ class QueryHelperInLoop(Rule):
         Invalid(
             MODELS + "def count_pets(owner: Owner):\n    return owner.pets.count()\n\nnames = [count_pets(o) for o in owners]\n",
             message_contains="count_pets -> Owner.pets.count",
+        ),
+        Invalid(
+            # ... the same helper on rows of a query that does not prefetch them
+            MODELS + "def pet_names(owner):\n    return [p.name for p in owner.pets.all()]\n\nfor o in Owner.objects.all():\n    print(pet_names(o))\n",
+            message_contains="for ... -> pet_names -> for ... in Owner.pets",
         ),
         Invalid(
             # an unannotated parameter: the call passes a row, the helper queries its relation
