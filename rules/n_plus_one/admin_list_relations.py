@@ -18,6 +18,7 @@ from ._serializers import Read, _class_node, attribute_chains
 from fftlint.facts.bindings import own_nodes as _own_nodes
 
 from .lazy_relation_in_loop import _NOT_FOLLOWED
+from ._django_version import DjangoVersionProvider
 from .provider import OrmProvider
 
 #: Django's ModelAdmin, as a base written in the admin module resolves to it.
@@ -123,8 +124,12 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
     (`select_related()`), a tuple / list (exactly those paths), or the default `False`,
     under which a foreign key named directly in `list_display` makes Django call
     `select_related()` without arguments, which follows forward foreign keys and
-    one-to-ones that are not `null=True` (a nullable one named directly is reported:
-    Django loads it there only from 6.1 on); plus what a `get_queryset(self,
+    one-to-ones that are not `null=True`, before Django 6.1; from 6.1 on it selects
+    exactly the foreign keys named directly. A nullable foreign key named directly is
+    therefore reported only when the project's declared requirement (`pyproject.toml`,
+    `setup.cfg`, `setup.py`, `requirements*.txt` or a `*.dist-info/METADATA`, from the
+    file's folder up) keeps Django below 6.1; otherwise only what neither version loads
+    is reported. Plus what a `get_queryset(self,
     request)` override's single `return super().get_queryset(request)...` chain adds
     (`select_related`, `prefetch_related` with string paths), and what the model's
     default manager is known to load. The admin is matched to its model by
@@ -184,7 +189,7 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
     needs_project = True
-    providers = (OrmProvider,)
+    providers = (OrmProvider, DjangoVersionProvider)
     tags = ("performance", "database", "n+1", "django-admin")
     contexts = PRODUCTION_ONLY  # admin.py serves users; a test admin does not
 
@@ -536,10 +541,16 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
             return
         bare = query.select_all
         query = dataclasses.replace(query, select_all=False)  # what it names; bare covers per hop below
+        # Django < 6.1 answers ``list_select_related = False`` with a bare select_related()
+        # (non-null FKs, recursively); 6.1 selects exactly the FKs named directly. Unless
+        # the project's requirement keeps it below 6.1, a read is reported only when
+        # neither loads it.
+        old_django = bare and admin.select is False and self._before_6_1()
+        named = set(direct) if bare and admin.select is False and not old_django else set()
         missing: List[Tuple[cst.BaseExpression, str, Read]] = []
         for node, entry, reads in entries:
             for read in reads:
-                if read.loader == "query" or not (query.covers(read.path) or bare and read.loader == SELECT_RELATED and self._bare_covers(model, read.path)):
+                if read.loader == "query" or not (query.covers(read.path) or bare and read.loader == SELECT_RELATED and (self._bare_covers(model, read.path) or read.path in named)):
                     missing.append((node, entry, read))
         select_paths: List[str] = []
         for _, _, read in missing:
@@ -563,8 +574,8 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
                 else:
                     hint = f"set `list_select_related = {_tuple(self._wanted(direct, every, select_paths))}`"
                 what = f"{read.how}, loading `{read.path}`"
-                if bare and admin.select is False:
-                    what += " (the `select_related()` Django runs for the foreign keys named in `list_display` skips nullable ones before Django 6.1)"
+                if old_django:
+                    what += " (the project requires Django before 6.1, whose `select_related()` for the foreign keys named in `list_display` skips nullable ones)"
                 self.report(node, entry=entry, admin=short, what=what, hint=hint, fix=fix)
             elif read.loader == PREFETCH_RELATED:
                 hint = f'return `super().get_queryset(request).prefetch_related("{read.path}")` from `get_queryset` (or annotate the value)'
@@ -580,6 +591,10 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
             if p not in wanted:
                 wanted.append(p)
         return [p for p in wanted if not any(o != p and o.startswith(p + "__") for o in wanted)]
+
+    def _before_6_1(self) -> bool:
+        provider = self.ctx.provider(DjangoVersionProvider.name) if hasattr(self.ctx, "provider") else None
+        return isinstance(provider, DjangoVersionProvider) and provider.before(self.ctx.path, (6, 1)) is True
 
     def _bare_covers(self, model: Model, path: str) -> bool:
         """Whether ``select_related()`` without arguments loads ``path``: Django follows

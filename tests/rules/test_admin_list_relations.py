@@ -33,7 +33,11 @@ MODELS = textwrap.dedent(
 )
 
 
-def _project(tmp_path, admin_files):
+def _project(tmp_path, admin_files, django="Django>=4.2,<6.0"):
+    """A package ``store`` under ``tmp_path``, whose ``requirements.txt`` declares
+    ``django`` (None: no requirement declared)."""
+    if django is not None:
+        (tmp_path / "requirements.txt").write_text(django + "\n")
     pkg = tmp_path / "store"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
@@ -62,6 +66,43 @@ def test_nullable_foreign_key_named_directly_is_not_loaded_by_django(tmp_path, c
         """})
     found = _run(pkg, capsys)
     assert len(found) == 1 and "`owner`" in found[0] and "nullable" in found[0]  # keeper: not null, loaded
+
+
+ADMIN_NAMING_OWNER = {"admin.py": """
+    from django.contrib import admin
+    from .models import Shelf
+
+    @admin.register(Shelf)
+    class ShelfAdmin(admin.ModelAdmin):
+        list_display = ("label", "owner", "keeper")
+
+        def keeper_owner(self, obj):
+            return obj.keeper.name
+    """}
+
+
+def test_django_6_1_selects_the_named_foreign_keys_so_a_nullable_one_is_loaded(tmp_path, capsys):
+    # from 6.1 the changelist selects exactly the FKs named in list_display, nullable ones too
+    pkg = _project(tmp_path, ADMIN_NAMING_OWNER, django="Django>=5.2")
+    assert _run(pkg, capsys) == []
+
+
+def test_no_declared_django_reports_only_what_no_version_loads(tmp_path, capsys):
+    pkg = _project(tmp_path, {"admin.py": """
+        from django.contrib import admin
+        from .models import Item
+
+        @admin.register(Item)
+        class ItemAdmin(admin.ModelAdmin):
+            list_display = ("name", "shelf", "shelf_owner")
+
+            def shelf_owner(self, obj):
+                return obj.shelf.owner.name
+        """}, django=None)
+    found = _run(pkg, capsys)
+    # shelf: named, loaded by every version; shelf__owner: nullable (skipped before 6.1)
+    # and not named (not selected from 6.1): one query per row on every version
+    assert len(found) == 1 and "shelf__owner" in found[0] and "before 6.1" not in found[0]
 
 
 def test_registered_by_the_package_init(tmp_path, capsys):
