@@ -461,14 +461,9 @@ def member_relation_reads(project: Any, index: Any, model: Any, name: str) -> Li
     lazy SQLAlchemy relationship), in the order they appear."""
     import ast
 
-    from fftlint.facts.project import found_module
+    from ._serializers import attribute_chains
 
-    from ._serializers import _class_node, attribute_chains
-
-    module = found_module(model.qualname, project.modules)
-    facts = project.module_facts(module) if module else None
-    node = _class_node(facts, model.qualname) if facts is not None else None
-    fn = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == name), None) if node is not None else None
+    fn = member_def(project, model, name)
     if fn is None or not fn.args.args:
         return []
     me = fn.args.args[0].arg
@@ -492,3 +487,17 @@ def member_relation_reads(project: Any, index: Any, model: Any, name: str) -> Li
             out.append((rel, "__".join(steps), f"{me}.{'.'.join(steps)}"))
             current = index.models.get(rel.target or "")
     return out
+
+
+def member_def(project: Any, model: Any, name: str) -> Any:
+    """The ``def`` of member ``name`` in the model's own class body (``ast``), or None."""
+    import ast
+
+    from fftlint.facts.project import found_module
+
+    from ._serializers import _class_node
+
+    module = found_module(model.qualname, project.modules)
+    facts = project.module_facts(module) if module else None
+    node = _class_node(facts, model.qualname) if facts is not None else None
+    return next((s for s in getattr(node, "body", ()) if isinstance(s, ast.FunctionDef) and s.name == name), None)

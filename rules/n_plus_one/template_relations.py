@@ -14,7 +14,7 @@ from fftlint.types import UNSAFE, Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, unchain
 from ._templates import PARSE_VERSION, TemplateProvider, parse_template, resolve
-from .lazy_relation_in_loop import _NOT_FOLLOWED, member_relation_reads
+from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_relation_reads
 from .provider import OrmProvider
 
 LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
@@ -547,14 +547,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 def _takes_only_self(project: Any, model: Model, name: str) -> bool:
     """The member ``name`` of the model's class is a function of ``self`` alone (or one
     whose other parameters have defaults): what a template can call."""
-    from fftlint.facts.project import found_module
-
-    from ._serializers import _class_node
-
-    module = found_module(model.qualname, project.modules)
-    facts = project.module_facts(module) if module else None
-    node = _class_node(facts, model.qualname) if facts is not None else None
-    fn = next((s for s in getattr(node, "body", ()) if isinstance(s, ast.FunctionDef) and s.name == name), None)
+    fn = member_def(project, model, name)
     if fn is None:
         return False
     args = fn.args
