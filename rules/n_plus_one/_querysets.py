@@ -22,7 +22,7 @@ from fftlint.analysis.names import dotted
 from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 from fftlint.facts.values import NONE, UNKNOWN, Tup
 
-from .provider import ANY, FILTERED, TABLE_BEFORE, orm_data, project_models
+from .provider import ANY, BARE, FILTERED, TABLE_BEFORE, orm_data, project_models
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -170,16 +170,43 @@ class Query:
     origin: Optional[cst.BaseExpression] = None  # the expression whose value was the query
     narrowed: bool = False  # a related manager filtered before we saw it (facts layer)
     custom_method: bool = False  # a method of a custom manager / queryset class in the chain
+    index: Any = field(default=None, repr=False, compare=False)  # the model index, for select_all
 
     def covers(self, path: str) -> bool:
         if self.loads_unknown or self.custom:
             return True
         if self.orm == "django":
-            if self.select_all and "__" not in path:
+            if self.select_all and (bare_select_covers(self.index, self.model, path) if self.index is not None and self.model is not None else "__" not in path):
                 return True
             loaded = self.select_related | self.prefetch
             return any(p == path or p.startswith(path + "__") for p in loaded)
         return path in self.prefetch
+
+
+#: how deep Django's ``select_related()`` without arguments follows foreign keys
+BARE_SELECT_DEPTH = 5
+
+
+def bare_select_covers(index: Any, model: Model, path: str) -> bool:
+    """Whether ``select_related()`` without arguments loads ``path``: Django follows
+    forward foreign keys and one-to-ones that are not nullable, up to five hops, so not a
+    hop declared ``null=True``, nor a reverse or to-many one (a hop whose nullness is not
+    literal, or not found in the models, is taken to be loaded)."""
+    hops = path.split("__")
+    if len(hops) > BARE_SELECT_DEPTH:
+        return False
+    current: Optional[Model] = model
+    for hop in hops:
+        rel = index.relation(current, hop) if current is not None else None
+        if rel is None:
+            return True
+        if rel.kind not in ("fk", "o2o"):
+            return False
+        found = next((f for f in index._effective_fields(current) if f.get("name") == hop), None) if current is not None else None
+        if found is not None and found.get("null") is True:
+            return False
+        current = index.models.get(rel.target or "")
+    return True
 
 
 def _string_args(call: cst.Call) -> Optional[List[str]]:
@@ -378,6 +405,8 @@ class Analyzer:
         self.index = model_index(ctx)
         self.bound: List[Dict[str, Query]] = [{}]
         self.instance: Callable[[str], Optional[Tuple[Model, str]]] = lambda name: None
+        #: what the module's callers pass for a parameter of the walked function
+        self.parameter: Callable[[str], Optional[Tuple[Any, Tuple[int, ...]]]] = lambda name: None
 
     # -- model lookup ---------------------------------------------------------
     def model_of(self, expr: cst.BaseExpression) -> Optional[Model]:
@@ -409,6 +438,12 @@ class Analyzer:
 
     # -- analysis ------------------------------------------------------------
     def analyze(self, expr: cst.BaseExpression) -> Optional[Query]:
+        q = self._analyze(expr)
+        if q is not None and q.index is None:
+            q.index = self.index
+        return q
+
+    def _analyze(self, expr: cst.BaseExpression) -> Optional[Query]:
         root, links = unchain(expr)
         if isinstance(root, cst.Name) and links:
             bound = self.lookup(root.value)
@@ -431,13 +466,30 @@ class Analyzer:
             bound = self.lookup(root.value)
             if bound is not None:
                 return bound
-            return self._from_values(root, links)
+            return self._from_values(root, links) or self._from_callers(root, links)
         q = self._django(root, links) or self._sqlalchemy(root, links)
         if q is not None and q.custom_method:
             # ``Branch.objects.open()``: only the facts layer can tell what the method
             # returns (a queryset, or a dict, a number...); unknown stays unknown
             return self._from_values(root, links)
-        return q or self._from_values(root, links)
+        return q or self._from_values(root, links) or self._from_callers(root, links)
+
+    def _from_callers(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
+        """An unannotated parameter of the walked function, as its module's callers fill
+        it (``summarize(Ticket.objects.filter(...))``), with the rest of the chain applied."""
+        if not isinstance(root, cst.Name) or any(l.kind != "call" and l.kind != "attr" for l in links) or not self.values_possible():
+            return None
+        told = self.parameter(root.value)
+        data = orm_of_values(told[0]) if told is not None else None
+        if data is None:
+            return None
+        q = self._query_of(data, root)
+        if q is None:
+            return None
+        if q.terminal is not None:
+            return q if not links else None
+        got = _apply_django(q, links) if q.orm == "django" else _apply_sqlalchemy(q, links, None)
+        return None if got is None or got.custom_method else got
 
     # -- values of the facts layer ----------------------------------------------
     def values_possible(self) -> bool:
@@ -493,11 +545,12 @@ class Analyzer:
         display = " ".join(self.ctx.code_for(node).split())
         name = model.name if model is not None else ""
         unknown = ANY in loads
-        paths = {p for p in loads if p != ANY}
+        paths = {p for p in loads if p != ANY and p != BARE}
         if kind == "qs":
             if model is None or self.index.orm_of(model) != "django":
                 return None
             q = Query("django", model, name, display, select_related=set(paths), prefetch=set(paths), loads_unknown=unknown, no_fix=True, via="values", origin=node)
+            q.select_all = BARE in loads
             if related:
                 if related.endswith(FILTERED):
                     related = related[: -len(FILTERED)]
@@ -1024,8 +1077,22 @@ class QueryLoopTracker:
         if self._qa is None:
             self._qa = Analyzer(self.ctx, options_of(self))  # type: ignore[attr-defined]
             self._qa.instance = self._instance
+            self._qa.parameter = self._parameter
             self.loop_vars: List[LoopVar] = []
         return self._qa
+
+    def _parameter(self, name: str) -> Optional[Tuple[Any, Tuple[int, ...]]]:
+        """What the module's calls of the walked function pass for its unannotated
+        parameter ``name`` (:mod:`._callers`); None when the body rebinds it."""
+        function = self.ctx.stack.function  # type: ignore[attr-defined]
+        if not isinstance(function, cst.FunctionDef) or _assignments(function, name) != 1:
+            return None
+        params = function.params
+        if not any(p.name.value == name and p.annotation is None for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
+            return None
+        from ._callers import caller_values
+
+        return caller_values(self.ctx, self.ctx.scope_name(), name)  # type: ignore[attr-defined]
 
     def _instance(self, name: str) -> Optional[Tuple[Model, str]]:
         var = self.loop_var(name)
@@ -1103,7 +1170,28 @@ class QueryLoopTracker:
         if isinstance(expr, cst.Call) and self.ctx.names.resolve(expr.func) == "enumerate" and expr.args:  # type: ignore[attr-defined]
             q = self.qa.analyze(expr.args[0].value)
             return q, "enumerate"
+        if isinstance(expr, cst.Call) and len(expr.args) > 1 and self.ctx.names.resolve(expr.func) == "itertools.chain":  # type: ignore[attr-defined]
+            return self._chained(expr), "chain"
         return self.qa.analyze(expr), None
+
+    def _chained(self, expr: cst.Call) -> Optional[Query]:
+        """``chain(qs1.iterator(), qs2)``: the rows of querysets of one model, one after
+        the other; a row loads what every part loads."""
+        if any(a.star or a.keyword is not None for a in expr.args):
+            return None
+        parts = [self.qa.analyze(a.value) for a in expr.args]
+        first = parts[0]
+        if first is None or first.model is None:
+            return None
+        for q in parts:
+            if q is None or q.model is not first.model or q.orm != first.orm or not q.instances or q.terminal not in (None, "all") or q.related is not None:
+                return None
+        return replace(
+            first, display=self.ctx.code_for(expr), methods=[], no_fix=True, related=None, origin=None,  # type: ignore[attr-defined]
+            select_related=set.intersection(*(q.select_related for q in parts)), select_all=all(q.select_all for q in parts),
+            prefetch=set.intersection(*(q.prefetch for q in parts)),
+            loads_unknown=any(q.loads_unknown for q in parts), custom=any(q.custom for q in parts),
+        )
 
     def _track(self, loop: cst.CSTNode, target: cst.BaseExpression, iter_expr: cst.BaseExpression) -> None:
         inner = self.evaluated(iter_expr)

@@ -13,7 +13,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _apply_django, _returns, catalog, unchain
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _apply_django, bare_select_covers, _returns, catalog, unchain
 from ._serializers import Read, _class_node, attribute_chains
 from fftlint.facts.bindings import own_nodes as _own_nodes
 
@@ -597,23 +597,7 @@ class AdminListRelationPerRow(QueryLoopTracker, Rule):
         return isinstance(provider, DjangoVersionProvider) and provider.before(self.ctx.path, (6, 1)) is True
 
     def _bare_covers(self, model: Model, path: str) -> bool:
-        """Whether ``select_related()`` without arguments loads ``path``: Django follows
-        forward foreign keys and one-to-ones that are not nullable, so not a hop declared
-        ``null=True`` nor a reverse one-to-one (a hop whose nullness is not literal is
-        taken to be loaded)."""
-        index = self.qa.index
-        current: Optional[Model] = model
-        for hop in path.split("__"):
-            rel = index.relation(current, hop) if current is not None else None
-            if rel is None:
-                return True
-            if rel.kind not in ("fk", "o2o"):
-                return False
-            field = next((f for f in index._effective_fields(current) if f.get("name") == hop), None) if current is not None else None
-            if field is not None and field.get("null") is True:
-                return False
-            current = index.models.get(rel.target or "")
-        return True
+        return bare_select_covers(self.qa.index, model, path)
 
     def _fix(self, admin: _Admin, direct: List[str], paths: List[str], every: List[str]) -> Any:
         if not paths:

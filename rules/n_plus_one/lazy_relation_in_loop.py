@@ -81,11 +81,20 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     `self.get_queryset()`, a helper's return value in any module (`open_loans()`,
     `rooms_query(db).all()`, a repository method), `list(qs)` / `sorted(qs, key=...)` (in the
     loop or bound to a name first), `session.scalars(stmt)` with
-    `stmt` built elsewhere, and custom queryset methods that return querysets. What a
+    `stmt` built elsewhere, custom queryset methods that return querysets,
+    `itertools.chain(qs1.iterator(), qs2)` of querysets of one model (a row loads what every
+    part loads), and an unannotated parameter that the calls of its function in the same
+    module fill with querysets (`queue_titles(Ticket.objects.filter(...))`: what all those
+    calls pass, loading what any of them loads; a call in another module, through
+    `*args` / `**kwargs` or in a comprehension is not followed, and the fix is left to
+    the caller). What a
     query built in another module loads is read from the facts layer: a Django
-    `select_related` / `prefetch_related` there counts as loading anything (silent), a
-    SQLAlchemy `options(selectinload(...))` as what it names. Rows of unknown origin (an
-    unannotated or annotated list of instances) may have been loaded by the caller: silent.
+    `select_related` / `prefetch_related` with string paths there loads those paths, a bare
+    `select_related()` the foreign keys that are not nullable (Django's rule, up to five
+    hops), any other argument (a `Prefetch`, a name) anything (silent); a SQLAlchemy
+    `options(selectinload(...))` loads what it names. Rows of unknown origin (a
+    parameter no call in its module fills, an annotated list of instances) may have been
+    loaded by the caller: silent.
     Loops that use a relation only on their first row (`break` / `return` after it) are
     not reported.
 

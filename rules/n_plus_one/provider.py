@@ -22,10 +22,12 @@ is still a queryset of its model. ``data`` is ``(kind, model, loads, related)``:
 ``model`` is the model's qualified name ("" when the query's model is unknown, e.g.
 ``db.query(self.model)`` in a generic repository); ``loads`` the relation paths the query
 loads with it (sorted; ``"*"`` means "may load anything": a loader whose arguments cannot
-be read, a custom manager or queryset method). Django loaders are read where the chain is
-written in one function (FFT202's own analysis); through the project a ``select_related``
-/ ``prefetch_related`` counts as ``"*"``. SQLAlchemy ``options(selectinload(...))`` chains
-keep their exact loads, since they are values inside one module already.
+be read, a custom manager or queryset method). ``select_related`` / ``prefetch_related``
+with string paths keep exactly those paths, also when the model comes from another module
+(the receiver waits for the project, the paths are read where the call is written); a
+``select_related()`` without arguments is :data:`BARE` (the non-null foreign keys); any
+other argument (a ``Prefetch``, a name) counts as ``"*"``. SQLAlchemy
+``options(selectinload(...))`` chains keep their exact loads.
 
 ``("method", receiver, name)`` is a method of one of those (``receiver`` is its data)
 before it is called; ``("method", ("row", model, (), ""), name)`` is ``save``/``delete`` of
@@ -62,9 +64,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
-SUMMARY_FORMAT = "orm-4"  # bump when notes or local values change shape
+SUMMARY_FORMAT = "orm-5"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
 ANY = "*"  # a loads entry: the query may load any relation
+BARE = "<select_related()>"  # a loads entry: ``select_related()`` without arguments
 FILTERED = "|filtered"  # the end of ``related``: a related manager narrowed by a method
 
 _WRITES = frozenset(("create", "get_or_create", "update_or_create", "update", "delete", "acreate", "aget_or_create",
@@ -210,7 +213,10 @@ class OrmProvider(Provider):
         return frozenset(out) if hit else None
 
     def _method_info(self, name: str, call: ast.Call) -> Tuple[str, ...]:
-        """What a method's arguments tell: the relations ``options(...)`` loads."""
+        """What a method's arguments tell: the relations ``options(...)`` /
+        ``select_related(...)`` / ``prefetch_related(...)`` load."""
+        if name in _LOADERS:
+            return _django_loader_paths(name, call)
         if name != "options":
             return ()
         extra = []
@@ -225,6 +231,14 @@ class OrmProvider(Provider):
         value waits (:meth:`resolve_value`); it knows the symbolic value the call has
         when it is not (``fallback``)."""
         head, _, tail = value.rpartition(".")
+        if head and tail in _LOADERS:
+            # ``Book.objects.filter(...).select_related("author")`` with ``Book`` from
+            # another module: what the receiver is waits for the project, what the call
+            # loads is read here
+            paths = _django_loader_paths(tail, call)
+            if paths == (ANY,):
+                return None
+            return frozenset((Opaque(NAME, ("pending", ("method", ("pending", ("symbol", head), head), tail, paths), value + "()")),))
         if not head or tail not in ("query", "scalars", "execute", "scalar", "get") or not call.args or isinstance(call.args[0], ast.Starred):
             return None
         if head.split(".", 1)[0] in _catalog()["not_databases"] or head.startswith(("builtins.", "dict", "os.", "str(")):
@@ -264,6 +278,10 @@ class OrmProvider(Provider):
 
     def _resolve_pending(self, data: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
         step = data[1]
+        if step[0] == "symbol":  # a receiver whose value only the project knows
+            return project.resolve(frozenset((step[1],)))
+        if step[0] == "attr":  # an attribute of a waiting value
+            return self.resolve_value(Opaque(NAME, step[1]), project)
         if step[0] == "model":  # ``get_model("shop", "Book")``: the project's model of that app
             index = self.index
             model = index.by_label(step[1], step[2]) if index is not None else None
@@ -291,8 +309,8 @@ class OrmProvider(Provider):
                 rdata = orm_data(receiver)
                 if rdata is None or rdata[0] not in ("qs", "query", "rows", "result"):
                     return None
-                if name == "options" and rdata[0] == "query":
-                    out.add(orm_value("query", rdata[1], rdata[2] + info))
+                if name == "options" and rdata[0] == "query" or name in _LOADERS and rdata[0] == "qs":
+                    out.add(orm_value(rdata[0], rdata[1], rdata[2] + info, *rdata[3:]))
                     continue
                 got = self._apply_method(rdata, name)
                 if got is None:
@@ -365,6 +383,8 @@ class OrmProvider(Provider):
 
     def _local_method(self, receiver: Tuple[Any, ...], name: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
         kind, model, loads, related = receiver
+        if kind == "qs" and name in _LOADERS:
+            return _one(orm_value("qs", model, loads + _django_loader_paths(name, call), related))
         if kind == "query":
             if name == "options":
                 extra = []
@@ -459,6 +479,8 @@ class OrmProvider(Provider):
             return _method(data, name)
         if data[0] == "pending" and project is None:
             return _opaque("pattr", data, name)
+        if data[0] == "pattr" and project is None:  # ``row.options.all``: one more step waits
+            return _opaque("pattr", ("pending", ("attr", data), f"{data[1][2]}.{data[2]}"), name)
         return None
 
     def call(self, value: Any, project: "ProjectFacts") -> Optional[Values]:
@@ -975,6 +997,20 @@ def _model_argument(facts: Any, node: ast.AST, look: Any) -> Optional[str]:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") and node.attr in ("model", "model_class", "_model"):
         return ""  # a generic repository's model
     return None
+
+
+def _django_loader_paths(name: str, call: ast.Call) -> Tuple[str, ...]:
+    """What ``select_related(...)`` / ``prefetch_related(...)`` with these arguments loads:
+    its string paths; ``select_related()`` without any, :data:`BARE` (Django follows the
+    non-null foreign keys); anything else (a ``Prefetch``, a name, ``None``) may load
+    anything."""
+    if call.keywords:
+        return (ANY,)
+    if not call.args:
+        return (BARE,) if name == "select_related" else (ANY,)
+    if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args):
+        return tuple(a.value for a in call.args)  # type: ignore[attr-defined]
+    return (ANY,)
 
 
 def _loader_paths(node: ast.AST) -> Optional[Tuple[str, ...]]:

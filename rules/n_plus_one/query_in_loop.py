@@ -100,9 +100,11 @@ class QueryInLoop(QueryLoopTracker, Rule):
     parameter annotated with a model, a related manager of a model instance
     (`cart.lines.filter(...).first()`, also with `through` models), custom managers
     (`QS.as_manager()`, `Manager.from_queryset(QS)()`, `Manager` subclasses) and custom
-    queryset methods whose return value is a queryset. A value the layer cannot tell (an
-    unannotated parameter, a query passed through a helper that returns its argument)
-    stays unknown and silent. Writes per row: `save()` / `delete()` of a model instance
+    queryset methods whose return value is a queryset, `itertools.chain(...)` of querysets
+    of one model, and an unannotated parameter that the calls of its function in the same
+    module fill with querysets. A value the layer cannot tell (a parameter no call in its
+    module fills, a query passed through a helper that returns its argument) stays unknown
+    and silent. Writes per row: `save()` / `delete()` of a model instance
     (by value, with keyword arguments too), `Model.objects.create/update/delete`,
     `session.execute(update(...))`, `sa.update(...)` / `sa.text(...)` (module-qualified
     builders), `session.flush()` on a SQLAlchemy session; `get_object_for_this_type()`
@@ -377,7 +379,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
         instance = catalog()["django"]["instance"]
         if method in instance:
             var = self.loop_var(receiver.value) if isinstance(receiver, cst.Name) else None
-            if var is not None and not node.args and var.query.orm == "django" and var.query.related is None:
+            if var is not None and all(a.keyword is not None for a in node.args) and var.query.orm == "django":
+                # a row of the loop's query or of a related manager (``for o in q.options.all()``)
                 self._report(node, f"{receiver.value}.{method}()", instance[method])  # type: ignore[attr-defined]
             elif var is None and all(a.keyword is not None for a in node.args) and self._instance_model(receiver) is not None:
                 # a model instance by the facts layer (an annotated argument, a row of a

@@ -75,6 +75,7 @@ def values_of(tmp_path, files, target, code):
 
 def test_querysets_through_helpers_custom_methods_and_related_managers(tmp_path):
     seen = values_of(tmp_path, {"lib/__init__.py": "", "lib/models.py": MODELS}, "lib/views.py", """
+        from django.db.models import Prefetch
         from .models import Shelf
 
         def lit_shelves():
@@ -85,11 +86,17 @@ def test_querysets_through_helpers_custom_methods_and_related_managers(tmp_path)
             Shelf.objects.by_name()
             shelf.books.filter(id=1)
             Shelf.objects.select_related("x")
+            Shelf.objects.select_related()
+            Shelf.objects.filter(id=1).prefetch_related(Prefetch("books"))
     """)
     assert seen["lit_shelves()"] == ["<orm:('qs', 'lib.models.Shelf', (), '')>"]
     assert seen["Shelf.objects.by_name()"] == ["?"]  # a custom method returning a dict
     assert seen["shelf.books.filter(id=1)"] == ["<orm:('qs', 'lib.models.Book', (), 'lib.models.Shelf:books|filtered')>"]
-    assert seen['Shelf.objects.select_related("x")'] == ["<orm:('qs', 'lib.models.Shelf', ('*',), '')>"]
+    # literal loader paths are kept, across modules too; a bare select_related() is marked
+    # (it follows the non-null foreign keys); a Prefetch object may load anything
+    assert seen['Shelf.objects.select_related("x")'] == ["<orm:('qs', 'lib.models.Shelf', ('x',), '')>"]
+    assert seen["Shelf.objects.select_related()"] == ["<orm:('qs', 'lib.models.Shelf', ('<select_related()>',), '')>"]
+    assert seen['Shelf.objects.filter(id=1).prefetch_related(Prefetch("books"))'] == ["<orm:('qs', 'lib.models.Shelf', ('*',), '')>"]
 
 
 def test_sqlalchemy_queries_keep_their_value_through_self_and_helpers(tmp_path):
