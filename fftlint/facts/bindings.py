@@ -80,6 +80,10 @@ _SEQUENCES = frozenset(
     "list set frozenset List Set FrozenSet Sequence MutableSequence AbstractSet MutableSet "
     "Iterable Iterator Collection Reversible Generator Deque deque Container KeysView ValuesView".split()
 )
+#: defaults that stand for a value a framework injects (FastAPI dependencies)
+_INJECTED = frozenset(("fastapi.Depends()", "fastapi.Security()", "fastapi.params.Depends()", "fastapi.params.Security()",
+                       "fastapi.param_functions.Depends()", "fastapi.param_functions.Security()"))
+
 #: mapping annotations with ``[K, V]``: subscripts, ``.get()``, ``.values()`` give V
 _MAPPINGS = frozenset("dict Dict Mapping MutableMapping DefaultDict defaultdict OrderedDict Counter ChainMap".split())
 _SEQUENCE_MODULES = ("typing", "typing_extensions", "collections.abc", "collections", "builtins", "")
@@ -976,7 +980,13 @@ class _Runner:
             default = defaults.get(arg.arg)
             if default is not None:
                 outer = self.facts._lookup_fn(scope.parent or scope, None)
-                values = values | self.facts._eval(default, outer)
+                given = self.facts._eval(default, outer)
+                if given & _INJECTED:
+                    # ``db: Session = Depends(get_db)``: the framework passes what the
+                    # dependency returns, never the marker; the annotation says what
+                    values = values if arg.annotation is not None else UNKNOWN_VALUES
+                else:
+                    values = values | given
             env.d[arg.arg] = values
         if args.vararg is not None:
             inner = self.facts.annotation(args.vararg.annotation, look) if args.vararg.annotation is not None else UNKNOWN_VALUES

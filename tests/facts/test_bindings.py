@@ -289,3 +289,21 @@ def test_mapping_annotations_know_their_values_and_keys():
     # a bare ``dict`` says nothing about its values; an unknown method stays unknown
     assert "pathlib.Path()" not in at_end(code, "f", "other")
     assert "pathlib.Path()" not in at_end(code, "f", "copied")
+
+
+def test_a_dependency_marker_default_is_not_the_parameters_value():
+    # FastAPI replaces ``Depends(...)`` / ``Security(...)`` defaults with what the
+    # dependency returns: the annotation alone says what the parameter holds.
+    code = """
+        from fastapi import Depends, Security
+        import fastapi
+        from sqlalchemy.orm import Session
+        def get_db():
+            pass
+        def f(db: Session = Depends(get_db), s: Session = fastapi.Security(get_db), u = Depends(get_db), n: Session = None):
+            return 1
+    """
+    assert at_end(code, "f", "db") == ["sqlalchemy.orm.Session()"]
+    assert at_end(code, "f", "s") == ["sqlalchemy.orm.Session()"]
+    assert at_end(code, "f", "u") == ["?"]  # no annotation: unknown, not the marker
+    assert at_end(code, "f", "n") == ["None", "sqlalchemy.orm.Session()"]
