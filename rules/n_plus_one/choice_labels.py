@@ -73,6 +73,10 @@ def _fields_key(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def _shown(how: str) -> str:
+    return how if "`" in how else f"`{how}`"
+
+
 class _Field:
     def __init__(self, name: str, call: cst.Call, label: Optional[ast.FunctionDef]) -> None:
         self.name = name
@@ -150,6 +154,8 @@ class ModelChoiceLabelPerRow(RowReader, QueryLoopTracker, Rule):
         # a label that reads the foreign key's id only
         MODELS + "class PlayerField(forms.ModelChoiceField):\n    def label_from_instance(self, obj):\n        return f'{obj.name} ({obj.team_id})'\n\n"
         "class F(forms.Form):\n    player = PlayerField(queryset=Player.objects.all())\n",
+        # a placeholder: no row is listed
+        MODELS + "class F(forms.Form):\n    player = forms.ModelChoiceField(queryset=Player.objects.none())\n",
         # the queryset is replaced in __init__ with one that loads the team
         MODELS + "class F(forms.Form):\n    player = forms.ModelChoiceField(queryset=Player.objects.none())\n\n"
         "    def __init__(self, *args, **kwargs):\n        super().__init__(*args, **kwargs)\n"
@@ -299,8 +305,8 @@ class ModelChoiceLabelPerRow(RowReader, QueryLoopTracker, Rule):
         q: Optional[Query] = self.qa.analyze(expr)
         if q is None or q.orm != "django" or q.model is None or not q.instances or q.custom or q.loads_unknown or q.terminal is not None:
             return
-        if self.qa.index.orm_of(q.model) != "django":
-            return
+        if self.qa.index.orm_of(q.model) != "django" or "none" in q.methods:
+            return  # ``.none()`` lists no row (a placeholder a method replaces)
         reads = self._label_reads(field, q.model)
         missing = [r for r in reads if r.loader == "query" or not q.covers(r.path)]
         if not missing:
@@ -314,15 +320,15 @@ class ModelChoiceLabelPerRow(RowReader, QueryLoopTracker, Rule):
         first = missing[0]
         if select:
             args = ", ".join(f'"{p}"' for p in select)
-            what = f"reads `{', '.join(r.how for r in missing if r.loader == SELECT_RELATED)}` (a query per choice)"
+            what = f"reads {', '.join(_shown(r.how) for r in missing if r.loader == SELECT_RELATED)} (a query per choice)"
             hint = f"add `.select_related({args})` to the queryset"
             fix = None if q.no_fix else replace(expr, f"{self.ctx.code_for(expr)}.select_related({args})", safety=UNSAFE, title=f"Add `.select_related({args})`")
         elif first.loader == PREFETCH_RELATED:
-            what = f"reads `{first.how}` (a query per choice)"
+            what = f"reads {_shown(first.how)} (a query per choice)"
             hint = f'add `.prefetch_related("{first.path}")` to the queryset'
             fix = None
         else:
-            what = f"runs `{first.how}` (a query per choice)"
+            what = f"runs {_shown(first.how)} (a query per choice)"
             hint = "annotate the value on the queryset"
             fix = None
         self.report(expr, field=field.name, how=how, what=what, hint=hint, fix=fix)
