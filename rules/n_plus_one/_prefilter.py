@@ -453,3 +453,13 @@ def choice_field_could_match(view: Any) -> bool:
         if any(isinstance(t, ast.Attribute) and t.attr == "queryset" and isinstance(t.value, ast.Subscript) for t in node.targets):
             return True
     return False
+
+
+def listing_columns_could_match(view: Any) -> bool:
+    """FFT209: a class body assigns ``columns`` a list or tuple (wagtail's declared
+    listing columns)."""
+    for node in view.nodes(ast.ClassDef):
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, (ast.List, ast.Tuple)) and any(isinstance(t, ast.Name) and t.id == "columns" for t in stmt.targets):
+                return True
+    return False
