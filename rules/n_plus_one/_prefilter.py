@@ -437,3 +437,29 @@ def _loader_root(expr: ast.AST) -> Optional[str]:
             continue
         return _last_name(func)
     return None
+
+
+def choice_field_could_match(view: Any) -> bool:
+    """FFT208: a class body assigns a call with a ``queryset=`` argument (a model choice
+    field, or a subclass of one imported from anywhere), or a method assigns
+    ``<...>.queryset = ...`` (``self.fields["x"].queryset``)."""
+    for node in view.nodes(ast.ClassDef):
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                call = stmt.value
+                if any(k.arg == "queryset" for k in call.keywords) or call.args and _last_name(call.func) in ("ModelChoiceField", "ModelMultipleChoiceField"):
+                    return True
+    for node in view.nodes(ast.Assign):
+        if any(isinstance(t, ast.Attribute) and t.attr == "queryset" and isinstance(t.value, ast.Subscript) for t in node.targets):
+            return True
+    return False
+
+
+def listing_columns_could_match(view: Any) -> bool:
+    """FFT209: a class body assigns ``columns`` a list or tuple (wagtail's declared
+    listing columns)."""
+    for node in view.nodes(ast.ClassDef):
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, (ast.List, ast.Tuple)) and any(isinstance(t, ast.Name) and t.id == "columns" for t in stmt.targets):
+                return True
+    return False
