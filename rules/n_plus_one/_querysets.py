@@ -1218,6 +1218,13 @@ class QueryLoopTracker:
         if q.related is not None:
             owner = self._owner_var(iter_expr)
             if owner is None:
+                if not self._fetched_owner(iter_expr, q):
+                    return
+                # ``cart = Cart.objects.get(...)`` then ``for line in cart.lines.all()``: the
+                # rows of one fetched instance's related manager load what its chain loads
+                var.root_query, var.root_iter = replace(q, related=None), None
+                self.loop_vars.append(var)
+                self.on_loop(var)
                 return
             var.root_query, var.root_iter, var.reported = owner.root_query, owner.root_iter, owner.reported
             var.prefix = f"{owner.prefix}__{q.related.name}" if owner.prefix else q.related.name
@@ -1263,6 +1270,25 @@ class QueryLoopTracker:
         if built.terminal is not None and built.terminal != "all" or built.no_fix or built.custom or built.loads_unknown:
             return None
         return source, built
+
+    def _fetched_owner(self, expr: cst.BaseExpression, q: Query) -> bool:
+        """The related manager's owner is a local name bound once, in this function, to one
+        instance fetched by a chain we can read that prefetches nothing
+        (``cart = Cart.objects.get(pk=...)``): its relations' rows were not loaded."""
+        from fftlint.engine.walk import descendants
+
+        root, _ = unchain(expr)
+        function = self.ctx.stack.function  # type: ignore[attr-defined]
+        if not isinstance(root, cst.Name) or q.related is None or not isinstance(function, cst.FunctionDef) or _assignments(function, root.value) != 1:
+            return False
+        value = next((n.value for n in descendants(function, into_scopes=False)
+                      if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) and n.targets[0].target.value == root.value), None)
+        owner = self.qa.analyze(value) if value is not None else None
+        return (
+            owner is not None and owner.orm == "django" and owner.model is not None and owner.model.qualname == q.related.model
+            and owner.terminal in ("get", "first", "last", "earliest", "latest")
+            and not (owner.prefetch or owner.loads_unknown or owner.custom or owner.custom_method or owner.related is not None)
+        )
 
     def _owner_var(self, expr: cst.BaseExpression) -> Optional[LoopVar]:
         root, _ = unchain(expr)

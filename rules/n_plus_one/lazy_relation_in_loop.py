@@ -81,7 +81,10 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     `self.get_queryset()`, a helper's return value in any module (`open_loans()`,
     `rooms_query(db).all()`, a repository method), `list(qs)` / `sorted(qs, key=...)` (in the
     loop or bound to a name first), `session.scalars(stmt)` with
-    `stmt` built elsewhere, custom queryset methods that return querysets,
+    `stmt` built elsewhere, a related manager of one instance the function fetched
+    with a chain that prefetches nothing (`cart = Cart.objects.get(pk=pk)`, then
+    `for line in cart.lines.all()`; an owner of unknown origin may have been prefetched:
+    silent), custom queryset methods that return querysets,
     `itertools.chain(qs1.iterator(), qs2)` of querysets of one model (a row loads what every
     part loads), and an unannotated parameter that the calls of its function in the same
     module fill with querysets (`queue_titles(Ticket.objects.filter(...))`: what all those
