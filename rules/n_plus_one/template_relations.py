@@ -13,7 +13,7 @@ from fftlint.rule import Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE, Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, unchain
-from ._templates import PARSE_VERSION, TemplateProvider, parse_template, resolve
+from ._templates import PARSE_VERSION, TemplateProvider, expand, parse_template, resolve
 from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_relation_reads
 from .provider import OrmProvider
 
@@ -41,7 +41,7 @@ EXAMPLE_MODELS = (
     "    tags = models.ManyToManyField(Tag, related_name='books')\n\n"
 )
 
-Need = Tuple[str, str, int, str]  # (path, loader, template line, text read)
+Need = Tuple[str, str, int, str, str, str]  # (path, loader, template line, text read, template name, file)
 
 
 #: the relations (path from the model) a member of the model reads from ``self`` when the
@@ -55,13 +55,20 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
     with ``members``, also those a model ``@property`` / method the template calls reads
     (``{{ rating.book_title }}`` whose body reads ``self.book``)."""
     scopes: List[Dict[str, Any]] = [dict(sources)]
+    isolated: List[bool] = [False]  # a scope of ``{% include ... only %}``: nothing outside it is seen
+    files: List[Tuple[str, str]] = [("", "")]
     out: List[Need] = []
 
     def lookup(name: str) -> Any:
-        for scope in reversed(scopes):
+        for scope, alone in zip(reversed(scopes), reversed(isolated)):
             if name in scope:
                 return scope[name]
+            if alone:
+                return None
         return None
+
+    def need(step: str, loader: str, line: int, text: str) -> None:
+        out.append((step, loader, line, text, files[-1][0], files[-1][1]))
 
     def walk(binding: Any, rest: List[str], line: int, text: str, iterated: bool) -> Optional[Tuple[Model, str, bool]]:
         """Follow ``rest`` from a row binding; note what it loads; the row it ends on."""
@@ -73,7 +80,7 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             if rel is None and members is not None and current is not None:
                 for read in members(current, attr):
                     step = f"{path}__{read}" if path else read
-                    out.append((step, PREFETCH_RELATED if many else SELECT_RELATED, line, text))
+                    need(step, PREFETCH_RELATED if many else SELECT_RELATED, line, text)
                 return None  # what a member returns is not followed further
             if rel is None or rel.loader not in (SELECT_RELATED, PREFETCH_RELATED):
                 return None  # a column, the primary key, unknown: nothing we follow
@@ -81,18 +88,23 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             step = f"{path}__{rel.name}" if path else rel.name
             if rel.many:
                 if nxt in _CACHED or nxt is None and iterated:
-                    out.append((step, PREFETCH_RELATED, line, text))
+                    need(step, PREFETCH_RELATED, line, text)
                     if nxt is None or nxt == "all" and k + 2 == len(rest):
                         return (index.models.get(rel.target or ""), step, True) if rel.target else None
                 return None
-            out.append((step, PREFETCH_RELATED if many or rel.loader == PREFETCH_RELATED else SELECT_RELATED, line, text))
+            need(step, PREFETCH_RELATED if many or rel.loader == PREFETCH_RELATED else SELECT_RELATED, line, text)
             current = index.models.get(rel.target or "")
             path = step
         return (current, path, many) if current is not None else None
 
     for event in events:
         kind = event[0]
-        if kind == "read":
+        if kind == "file":
+            files.append((event[1], event[2]))
+        elif kind == "endfile":
+            if len(files) > 1:
+                files.pop()
+        elif kind == "read":
             chain, line = event[1], event[2]
             binding = lookup(chain[0])
             if binding is not None and binding[0] == "row" and len(chain) > 1:
@@ -112,17 +124,23 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
                     if found is not None and found[2]:
                         bound = ("row", found[0], found[1], True)
             scopes.append({target: bound} if target else {})
+            isolated.append(False)
         elif kind == "with":
             scope: Dict[str, Any] = {}
             for name, chain in event[1]:
                 binding = lookup(chain[0]) if chain else None
                 found = None
+                if chain is not None and len(chain) == 1:
+                    scope[name] = binding  # ``with item=row``: the same row (or rows) by another name
+                    continue
                 if binding is not None and binding[0] == "row" and len(chain) > 1:
                     found = _follow_to_one(binding, chain[1:], index)
                 scope[name] = ("row", found[0], found[1], binding[3]) if found is not None else None
             scopes.append(scope)
+            isolated.append(len(event) > 3 and bool(event[3]))
         elif kind in ("endfor", "endwith") and len(scopes) > 1:
             scopes.pop()
+            isolated.pop()
     return out
 
 
@@ -285,13 +303,28 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         return provider if isinstance(provider, TemplateProvider) else None
 
     def _template(self, names: List[str]) -> Optional[Tuple[str, str, List[Tuple[Any, ...]]]]:
+        """The template the view renders, its parents and includes read in (see
+        :func:`expand`); None when no single file has its name."""
         provider = self._templates()
         if provider is None:
             return None
-        found = resolve(provider.files_for(self.ctx.path), names)
+        files = provider.files_for(self.ctx.path)
+        found = resolve(files, names)
         if found is None:
             return None
         name, path = found
+        events = self._events(path)
+        if events is None:
+            return None
+
+        def load(other: str) -> Optional[Tuple[str, List[Tuple[Any, ...]]]]:
+            hit = resolve(files, [other])
+            parsed = self._events(hit[1]) if hit is not None else None
+            return (hit[1], parsed) if hit is not None and parsed is not None else None
+
+        return name, path, expand(name, path, events, load)
+
+    def _events(self, path: str) -> Optional[List[Tuple[Any, ...]]]:
         project = self.ctx.project
         memo = getattr(getattr(project, "source", None), "files", None)
         try:
@@ -302,7 +335,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                     events = parse_template(fh.read())
         except OSError:
             return None
-        return name, path, events
+        return events
 
     # -- list views ---------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -532,7 +565,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 missing.setdefault(need[0], need)
         shown = " ".join(shown.split())
         shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
-        for step, (_, loader, line, text) in missing.items():
+        for step, (_, loader, line, text, t_name, t_path) in missing.items():
             if any(p != step and p.startswith(step + "__") for p in missing):
                 continue  # the longer path's loader loads this one too
             method = "select_related" if loader == SELECT_RELATED else "prefetch_related"
@@ -540,8 +573,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             fix = None
             if fixable and isinstance(at, cst.BaseExpression) and not (query.no_fix or query.custom or query.loads_unknown or query.terminal is not None):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
-            related = [Related(f"`{text}` read per row", path, Span(line, 1, line, 1))]
-            self.report(at, template=name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
+            related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
+            self.report(at, template=t_name or name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
 
 
 def _takes_only_self(project: Any, model: Model, name: str) -> bool:
