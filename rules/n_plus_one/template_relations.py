@@ -520,19 +520,22 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         template = keywords.get("template_name", positional[1] if len(positional) > 1 else None)
         context = keywords.get("context", positional[2] if len(positional) > 2 else None)
-        if not isinstance(template, cst.SimpleString) or not isinstance(template.evaluated_value, str) or not isinstance(context, cst.Dict):
+        if not isinstance(template, cst.SimpleString) or not isinstance(template.evaluated_value, str):
             return
-        for element in context.elements:
-            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
-                continue
-            key = element.key.evaluated_value
-            if not isinstance(key, str):
-                continue
-            query = self.qa.analyze(element.value)
+        if isinstance(context, cst.Dict):
+            entries = _dict_entries(context)
+        elif isinstance(context, cst.Name) and isinstance(self.ctx.stack.function, cst.FunctionDef):
+            entries = _built_context(self.ctx.stack.function, context.value, node)
+        else:
+            return
+        for key, value in (entries or {}).items():
+            if value is None:
+                continue  # a key given something we cannot read, or more than one value
+            query = self.qa.analyze(value)
             if query is None or query.orm != "django" or query.model is None or not query.instances or query.terminal not in (None, "all") or query.via == "values":
                 continue
-            direct = not isinstance(element.value, cst.Name)
-            self._check([template.evaluated_value], {key: ("rows", query.model)}, query, element.value, self.ctx.code_for(element.value), "the queryset", direct)
+            direct = not isinstance(value, cst.Name)
+            self._check([template.evaluated_value], {key: ("rows", query.model)}, query, value, self.ctx.code_for(value), "the queryset", direct)
 
     def _member_reads(self, model: Model, name: str) -> List[str]:
         """The Django to-one relation paths a model member the template calls reads from
@@ -575,6 +578,115 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
             related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
             self.report(at, template=t_name or name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
+
+
+def _dict_entries(node: cst.Dict) -> Optional[Dict[str, Optional[cst.BaseExpression]]]:
+    """The string keys of a dict display and their values; None when it unpacks another
+    mapping (``**extra``: any key may come from it)."""
+    out: Dict[str, Optional[cst.BaseExpression]] = {}
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        if isinstance(element.key, cst.SimpleString) and isinstance(element.key.evaluated_value, str):
+            key = element.key.evaluated_value
+            out[key] = None if key in out else element.value
+    return out
+
+
+def _call_entries(call: cst.Call) -> Optional[Dict[str, Optional[cst.BaseExpression]]]:
+    """``dict(a=x)`` / ``ctx.update(a=x)`` / ``ctx.update({"a": x})``: keys and values; None
+    when an argument is anything else (a mapping we cannot read may set any key)."""
+    out: Dict[str, Optional[cst.BaseExpression]] = {}
+    for arg in call.args:
+        if arg.keyword is not None and not arg.star:
+            out[arg.keyword.value] = arg.value
+        elif arg.keyword is None and not arg.star and isinstance(arg.value, cst.Dict) and not out:
+            entries = _dict_entries(arg.value)
+            if entries is None:
+                return None
+            out.update(entries)
+        else:
+            return None
+    return out
+
+
+class _ContextBuild(cst.CSTVisitor):
+    """What a function puts into one context variable before the render call that passes it."""
+
+    def __init__(self, name: str, render: cst.Call) -> None:
+        self.name = name
+        self.render = render
+        self.done = False
+        self.unknown = False
+        self.assigned = 0
+        self.entries: Dict[str, List[Optional[cst.BaseExpression]]] = {}
+        self.allowed: List[cst.CSTNode] = []  # uses of the name we understood
+
+    def _add(self, entries: Optional[Dict[str, Optional[cst.BaseExpression]]]) -> None:
+        if entries is None:
+            self.unknown = True
+            return
+        for key, value in entries.items():
+            self.entries.setdefault(key, []).append(value)
+
+    def _is_name(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Name) and node.value == self.name
+
+    def visit_Call(self, node: cst.Call) -> Optional[bool]:
+        if self.done:
+            return False
+        if node is self.render:
+            self.done = True
+            for arg in node.args:
+                if self._is_name(arg.value):
+                    self.allowed.append(arg.value)
+            return None
+        func = node.func
+        if isinstance(func, cst.Attribute) and self._is_name(func.value) and func.attr.value == "update":
+            self.allowed.append(func.value)
+            self._add(_call_entries(node))
+        return None
+
+    def visit_Assign(self, node: cst.Assign) -> Optional[bool]:
+        if self.done:
+            return False
+        for target in node.targets:
+            t = target.target
+            if self._is_name(t):
+                self.allowed.append(t)
+                self.assigned += 1
+                value = node.value
+                if isinstance(value, cst.Dict):
+                    self._add(_dict_entries(value))
+                elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict":
+                    self._add(_call_entries(value))
+                else:
+                    self.unknown = True
+            elif isinstance(t, cst.Subscript) and self._is_name(t.value):
+                self.allowed.append(t.value)
+                index = t.slice[0].slice if len(t.slice) == 1 else None
+                key = index.value if isinstance(index, cst.Index) else None
+                if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                    self.entries.setdefault(key.evaluated_value, []).append(node.value)
+                else:
+                    self.unknown = True
+        return None
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self.done and node.value == self.name and not any(node is a for a in self.allowed):
+            self.unknown = True  # passed to a helper, augmented, returned...: it may hold anything
+
+
+def _built_context(function: cst.FunctionDef, name: str, render: cst.Call) -> Optional[Dict[str, Optional[cst.BaseExpression]]]:
+    """The context a function builds in the variable ``name`` for ``render``: ``ctx = {...}``
+    (or ``dict(...)``) once, then ``ctx["k"] = v`` and ``ctx.update(...)``; key -> value
+    (None for a key given more than one value). None when the variable is used any other
+    way or takes something we cannot read."""
+    build = _ContextBuild(name, render)
+    function.body.visit(build)
+    if not build.done or build.unknown or build.assigned != 1:
+        return None
+    return {key: values[0] if len(values) == 1 else None for key, values in build.entries.items()}
 
 
 def _takes_only_self(project: Any, model: Model, name: str) -> bool:
