@@ -17,8 +17,13 @@ hash through the run's :class:`fftlint.filememo.FileMemo`:
 * ``("read", chain, line)`` for every dotted variable in ``{{ ... }}`` and in tag arguments
   (``{% if a.b %}``, ``{% url "x" a.pk %}``), outside string literals, filters split off.
 
-A chain is the list of its dotted parts (``["offer", "benefit", "name"]``). ``{% extends %}``
-and ``{% include %}`` are not followed: the child's own text is what is read.
+* ``("extends", name or None, line)``, ``("block", name, line)`` / ``("endblock",)``,
+  ``("include", name or None, [(name, chain or None), ...], only, line)`` (None: a name
+  given by a variable).
+
+A chain is the list of its dotted parts (``["offer", "benefit", "name"]``). :func:`expand`
+reads the parents and includes in, as Django renders them. The provider's key covers every
+template file of the package, so editing a parent or an included template re-lints the views.
 """
 
 from __future__ import annotations

@@ -189,7 +189,19 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
       the template's rows are `{% for row in object_list %}`, `<model>_list` /
       `context_object_name`, `page_obj` and `page_obj.object_list`;
     - a function view `render(request, "app/x.html", {"rows": queryset})` /
-      `TemplateResponse(...)` with a dict of the context written in the call.
+      `TemplateResponse(...)` with a dict of the context written in the call, or a context
+      built in a variable before the call: `ctx = {...}` (or `dict(...)`) once, then
+      `ctx["rows"] = queryset` and `ctx.update({...})` / `ctx.update(rows=...)`. Silent when
+      the variable is passed anywhere else, updated with a mapping we cannot read
+      (`ctx.update(extra_context)`), or a key is given more than one value.
+
+    The template is read as Django renders it: an `{% extends "base.html" %}` parent found
+    in the same template dirs renders, with the child's `{% block %}`s replacing the
+    parent's of the same name (the loop may be in the parent and the per-row reads in the
+    child's block, or the reverse); `{% include "row.html" %}` renders in place and sees the
+    loop variable, `with item=row` binds names, `only` hides the rest. A parent that no
+    single file has leaves the child read as written; an include of a variable or of a
+    name no single file has is skipped.
 
     Per row it follows `{{ row.author.name }}` (a forward foreign key / one-to-one, two and
     more hops), `row.tags.all` / `row.tags.count` / `{% for t in row.tags.all %}` (a reverse
@@ -201,10 +213,11 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     method of `self` alone that the template calls (`{{ rating.book_title }}` whose body
     reads `self.book.title`) counts as reading the forward relations its body reads from
     `self` (what it returns is not followed further; `save()`/`delete()` and methods with
-    required arguments are never called by a template). Not followed: `{% extends %}`
-    parents and `{% include %}`d templates, to-many queries inside such members (FFT203's
-    kind, not yet read from templates), custom template tags, `get_template_names()`,
-    `get_context_data()` additions, `TemplateView`, Jinja2; querysets from helpers of other
+    required arguments are never called by a template). Not followed: `{{ block.super }}`,
+    to-many queries inside such members (FFT203's
+    kind, not yet read from templates), custom template tags and inclusion tags,
+    `get_template_names()`, `get_context_data()` additions, `TemplateView`, `DetailView`'s
+    object, GenericForeignKey reads, Jinja2; querysets from helpers of other
     modules, `super().get_queryset()` and custom managers are assumed to load what is needed.
 
     ## Why is this bad?
