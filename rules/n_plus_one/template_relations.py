@@ -623,8 +623,9 @@ def _call_entries(call: cst.Call) -> Optional[Dict[str, Optional[cst.BaseExpress
     return out
 
 
-class _ContextBuild(cst.CSTVisitor):
-    """What a function puts into one context variable before the render call that passes it."""
+class _ContextBuild:
+    """What a function puts into one context variable before the render call that passes it
+    (a plain walk in source order: no visitor class, so importing the rule loads no LibCST)."""
 
     def __init__(self, name: str, render: cst.Call) -> None:
         self.name = name
@@ -644,6 +645,15 @@ class _ContextBuild(cst.CSTVisitor):
 
     def _is_name(self, node: cst.CSTNode) -> bool:
         return isinstance(node, cst.Name) and node.value == self.name
+
+    def walk(self, node: Any) -> None:
+        if self.done:
+            return
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is not None and method(node) is False:
+            return
+        for child in node.children:
+            self.walk(child)
 
     def visit_Call(self, node: cst.Call) -> Optional[bool]:
         if self.done:
@@ -696,7 +706,7 @@ def _built_context(function: cst.FunctionDef, name: str, render: cst.Call) -> Op
     (None for a key given more than one value). None when the variable is used any other
     way or takes something we cannot read."""
     build = _ContextBuild(name, render)
-    function.body.visit(build)
+    build.walk(function.body)
     if not build.done or build.unknown or build.assigned != 1:
         return None
     return {key: values[0] if len(values) == 1 else None for key, values in build.entries.items()}
