@@ -17,8 +17,13 @@ hash through the run's :class:`fftlint.filememo.FileMemo`:
 * ``("read", chain, line)`` for every dotted variable in ``{{ ... }}`` and in tag arguments
   (``{% if a.b %}``, ``{% url "x" a.pk %}``), outside string literals, filters split off.
 
-A chain is the list of its dotted parts (``["offer", "benefit", "name"]``). ``{% extends %}``
-and ``{% include %}`` are not followed: the child's own text is what is read.
+* ``("extends", name or None, line)``, ``("block", name, line)`` / ``("endblock",)``,
+  ``("include", name or None, [(name, chain or None), ...], only, line)`` (None: a name
+  given by a variable).
+
+A chain is the list of its dotted parts (``["offer", "benefit", "name"]``). :func:`expand`
+reads the parents and includes in, as Django renders them. The provider's key covers every
+template file of the package, so editing a parent or an included template re-lints the views.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from fftlint.facts.provider import Provider
 
 NAME = "django-templates"
-PARSE_VERSION = "1"
+PARSE_VERSION = "2"
 TEMPLATE_SUFFIXES = (".html", ".htm", ".txt", ".xml", ".djhtml", ".jinja")
 
 _TOKEN = re.compile(r"\{%(.*?)%\}|\{\{(.*?)\}\}|\{#.*?#\}", re.S)
@@ -58,6 +63,13 @@ def _expr_chain(text: str) -> Optional[List[str]]:
     if not text or not all(_NAME.match(p) for p in text.split(".")):
         return None
     return text.split(".")
+
+
+def _literal(word: str) -> Optional[str]:
+    """The text of a quoted template name (``"a/b.html"``), None for a variable."""
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'" and word[0] not in word[1:-1]:
+        return word[1:-1]
+    return None
 
 
 def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
@@ -110,8 +122,32 @@ def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
             events.append(("for", target if _NAME.match(target) else None, _expr_chain(iterable), line))
             for chain in _chains(iterable):
                 events.append(("read", chain, line))
-        elif name in ("endfor", "endwith"):
-            events.append((name,))
+        elif name in ("endfor", "endwith", "endblock"):
+            events.append((name.split()[0],))
+        elif name == "block":
+            events.append(("block", words[1] if len(words) > 1 else None, line))
+        elif name == "extends":
+            events.append(("extends", _literal(words[1]) if len(words) == 2 else None, line))
+        elif name == "include":
+            args = words[1:]
+            only = bool(args) and args[-1] == "only"
+            if only:
+                args = args[:-1]
+            bindings = []
+            known = bool(args)
+            if len(args) > 1:
+                if args[1] != "with":
+                    known = False
+                for arg in args[2:]:
+                    key, eq, value = arg.partition("=")
+                    if not eq:
+                        known = False
+                        continue
+                    bindings.append((key, _expr_chain(value)))
+                    for chain in _chains(value):
+                        events.append(("read", chain, line))
+            target = _literal(args[0]) if known else None
+            events.append(("include", target, bindings, only, line))
         elif name == "with":
             bindings: List[Tuple[str, Optional[List[str]]]] = []
             args = words[1:]
@@ -215,3 +251,96 @@ def resolve(files: Dict[str, List[str]], names: Sequence[str]) -> Optional[Tuple
         if found:
             return (name, found[0]) if len(found) == 1 else None
     return None
+
+
+#: how deep ``{% extends %}`` / ``{% include %}`` are followed (a cycle stops at it too)
+MAX_DEPTH = 8
+
+Loader = Any  # (template name) -> (file, events) or None when not resolved to one file
+
+
+def _block_spans(events: Sequence[Tuple[Any, ...]]) -> Dict[str, Tuple[int, int]]:
+    """Block name -> (first, end) indexes of its content, for every block at any depth."""
+    spans: Dict[str, Tuple[int, int]] = {}
+    open_: List[Tuple[Optional[str], int]] = []
+    for k, event in enumerate(events):
+        if event[0] == "block":
+            open_.append((event[1], k + 1))
+        elif event[0] == "endblock" and open_:
+            name, first = open_.pop()
+            if name is not None and name not in spans:
+                spans[name] = (first, k)
+    return spans
+
+
+def _block_end(events: Sequence[Tuple[Any, ...]], k: int) -> int:
+    """The index of the ``endblock`` closing the block opened at ``k``."""
+    depth = 0
+    for j in range(k, len(events)):
+        if events[j][0] == "block":
+            depth += 1
+        elif events[j][0] == "endblock":
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(events)
+
+
+def expand(name: str, path: str, events: Sequence[Tuple[Any, ...]], load: Loader, _stack: Tuple[str, ...] = ()) -> List[Tuple[Any, ...]]:
+    """The events of a template as Django renders it, with its ``{% extends %}`` parents
+    and ``{% include %}``d templates read in:
+
+    * a child's blocks replace the parent's blocks of the same name (at any depth, the most
+      derived one wins); the parent's text around its blocks is what renders; a parent that
+      cannot be resolved to one file leaves the template read as it is written;
+    * ``{% include "x.html" %}`` renders ``x.html`` in place, seeing the names around it
+      (a loop variable too), with ``with a=b`` bound and nothing else after ``only``
+      (``("with", bindings, line, only)`` ... ``("endwith",)``); an include of a variable
+      or of a name no single file has is skipped (its arguments are still read).
+
+    ``("file", name, path)`` / ``("endfile",)`` mark which file the events between come from.
+    """
+    stack = _stack + (path,)
+    chain: List[Tuple[str, str, Sequence[Tuple[Any, ...]]]] = [(name, path, events)]
+    while len(chain) + len(stack) <= MAX_DEPTH:
+        parent_name = next((e[1] for e in chain[-1][2] if e[0] == "extends"), None)
+        found = load(parent_name) if parent_name else None
+        if found is None or found[0] in stack or any(found[0] == c[1] for c in chain):
+            break
+        chain.append((parent_name, found[0], found[1]))
+    blocks: Dict[str, Tuple[str, str, Sequence[Tuple[Any, ...]], int, int]] = {}
+    for t_name, t_path, t_events in chain:  # the child first: its blocks win
+        for block, (first, end) in _block_spans(t_events).items():
+            blocks.setdefault(block, (t_name, t_path, t_events, first, end))
+    out: List[Tuple[Any, ...]] = []
+
+    def render(t_name: str, t_path: str, t_events: Sequence[Tuple[Any, ...]], first: int, end: int, depth: int) -> None:
+        out.append(("file", t_name, t_path))
+        k = first
+        while k < end:
+            event = t_events[k]
+            kind = event[0]
+            if kind == "block":
+                close = _block_end(t_events, k)
+                chosen = blocks.get(event[1]) if event[1] is not None else None
+                if chosen is not None and depth < MAX_DEPTH:
+                    render(chosen[0], chosen[1], chosen[2], chosen[3], chosen[4], depth + 1)
+                else:
+                    render(t_name, t_path, t_events, k + 1, close, depth + 1)
+                k = close + 1
+                continue
+            if kind == "include":
+                target, bindings, only, line = event[1], event[2], event[3], event[4]
+                found = load(target) if target and len(stack) < MAX_DEPTH else None
+                if found is not None and found[0] not in stack:
+                    out.append(("with", bindings, line, only))
+                    out.extend(expand(target, found[0], found[1], load, stack))
+                    out.append(("endwith",))
+            elif kind not in ("extends", "endblock"):
+                out.append(event)
+            k += 1
+        out.append(("endfile",))
+
+    root = chain[-1]
+    render(root[0], root[1], root[2], 0, len(root[2]), 0)
+    return out

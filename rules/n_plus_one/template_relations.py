@@ -13,7 +13,7 @@ from fftlint.rule import Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE, Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, unchain
-from ._templates import PARSE_VERSION, TemplateProvider, parse_template, resolve
+from ._templates import PARSE_VERSION, TemplateProvider, expand, parse_template, resolve
 from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_relation_reads
 from .provider import OrmProvider
 
@@ -41,7 +41,7 @@ EXAMPLE_MODELS = (
     "    tags = models.ManyToManyField(Tag, related_name='books')\n\n"
 )
 
-Need = Tuple[str, str, int, str]  # (path, loader, template line, text read)
+Need = Tuple[str, str, int, str, str, str]  # (path, loader, template line, text read, template name, file)
 
 
 #: the relations (path from the model) a member of the model reads from ``self`` when the
@@ -55,13 +55,20 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
     with ``members``, also those a model ``@property`` / method the template calls reads
     (``{{ rating.book_title }}`` whose body reads ``self.book``)."""
     scopes: List[Dict[str, Any]] = [dict(sources)]
+    isolated: List[bool] = [False]  # a scope of ``{% include ... only %}``: nothing outside it is seen
+    files: List[Tuple[str, str]] = [("", "")]
     out: List[Need] = []
 
     def lookup(name: str) -> Any:
-        for scope in reversed(scopes):
+        for scope, alone in zip(reversed(scopes), reversed(isolated)):
             if name in scope:
                 return scope[name]
+            if alone:
+                return None
         return None
+
+    def need(step: str, loader: str, line: int, text: str) -> None:
+        out.append((step, loader, line, text, files[-1][0], files[-1][1]))
 
     def walk(binding: Any, rest: List[str], line: int, text: str, iterated: bool) -> Optional[Tuple[Model, str, bool]]:
         """Follow ``rest`` from a row binding; note what it loads; the row it ends on."""
@@ -73,7 +80,7 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             if rel is None and members is not None and current is not None:
                 for read in members(current, attr):
                     step = f"{path}__{read}" if path else read
-                    out.append((step, PREFETCH_RELATED if many else SELECT_RELATED, line, text))
+                    need(step, PREFETCH_RELATED if many else SELECT_RELATED, line, text)
                 return None  # what a member returns is not followed further
             if rel is None or rel.loader not in (SELECT_RELATED, PREFETCH_RELATED):
                 return None  # a column, the primary key, unknown: nothing we follow
@@ -81,18 +88,23 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             step = f"{path}__{rel.name}" if path else rel.name
             if rel.many:
                 if nxt in _CACHED or nxt is None and iterated:
-                    out.append((step, PREFETCH_RELATED, line, text))
+                    need(step, PREFETCH_RELATED, line, text)
                     if nxt is None or nxt == "all" and k + 2 == len(rest):
                         return (index.models.get(rel.target or ""), step, True) if rel.target else None
                 return None
-            out.append((step, PREFETCH_RELATED if many or rel.loader == PREFETCH_RELATED else SELECT_RELATED, line, text))
+            need(step, PREFETCH_RELATED if many or rel.loader == PREFETCH_RELATED else SELECT_RELATED, line, text)
             current = index.models.get(rel.target or "")
             path = step
         return (current, path, many) if current is not None else None
 
     for event in events:
         kind = event[0]
-        if kind == "read":
+        if kind == "file":
+            files.append((event[1], event[2]))
+        elif kind == "endfile":
+            if len(files) > 1:
+                files.pop()
+        elif kind == "read":
             chain, line = event[1], event[2]
             binding = lookup(chain[0])
             if binding is not None and binding[0] == "row" and len(chain) > 1:
@@ -112,17 +124,23 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
                     if found is not None and found[2]:
                         bound = ("row", found[0], found[1], True)
             scopes.append({target: bound} if target else {})
+            isolated.append(False)
         elif kind == "with":
             scope: Dict[str, Any] = {}
             for name, chain in event[1]:
                 binding = lookup(chain[0]) if chain else None
                 found = None
+                if chain is not None and len(chain) == 1:
+                    scope[name] = binding  # ``with item=row``: the same row (or rows) by another name
+                    continue
                 if binding is not None and binding[0] == "row" and len(chain) > 1:
                     found = _follow_to_one(binding, chain[1:], index)
                 scope[name] = ("row", found[0], found[1], binding[3]) if found is not None else None
             scopes.append(scope)
+            isolated.append(len(event) > 3 and bool(event[3]))
         elif kind in ("endfor", "endwith") and len(scopes) > 1:
             scopes.pop()
+            isolated.pop()
     return out
 
 
@@ -171,7 +189,19 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
       the template's rows are `{% for row in object_list %}`, `<model>_list` /
       `context_object_name`, `page_obj` and `page_obj.object_list`;
     - a function view `render(request, "app/x.html", {"rows": queryset})` /
-      `TemplateResponse(...)` with a dict of the context written in the call.
+      `TemplateResponse(...)` with a dict of the context written in the call, or a context
+      built in a variable before the call: `ctx = {...}` (or `dict(...)`) once, then
+      `ctx["rows"] = queryset` and `ctx.update({...})` / `ctx.update(rows=...)`. Silent when
+      the variable is passed anywhere else, updated with a mapping we cannot read
+      (`ctx.update(extra_context)`), or a key is given more than one value.
+
+    The template is read as Django renders it: an `{% extends "base.html" %}` parent found
+    in the same template dirs renders, with the child's `{% block %}`s replacing the
+    parent's of the same name (the loop may be in the parent and the per-row reads in the
+    child's block, or the reverse); `{% include "row.html" %}` renders in place and sees the
+    loop variable, `with item=row` binds names, `only` hides the rest. A parent that no
+    single file has leaves the child read as written; an include of a variable or of a
+    name no single file has is skipped.
 
     Per row it follows `{{ row.author.name }}` (a forward foreign key / one-to-one, two and
     more hops), `row.tags.all` / `row.tags.count` / `{% for t in row.tags.all %}` (a reverse
@@ -183,10 +213,11 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     method of `self` alone that the template calls (`{{ rating.book_title }}` whose body
     reads `self.book.title`) counts as reading the forward relations its body reads from
     `self` (what it returns is not followed further; `save()`/`delete()` and methods with
-    required arguments are never called by a template). Not followed: `{% extends %}`
-    parents and `{% include %}`d templates, to-many queries inside such members (FFT203's
-    kind, not yet read from templates), custom template tags, `get_template_names()`,
-    `get_context_data()` additions, `TemplateView`, Jinja2; querysets from helpers of other
+    required arguments are never called by a template). Not followed: `{{ block.super }}`,
+    to-many queries inside such members (FFT203's
+    kind, not yet read from templates), custom template tags and inclusion tags,
+    `get_template_names()`, `get_context_data()` additions, `TemplateView`, `DetailView`'s
+    object, GenericForeignKey reads, Jinja2; querysets from helpers of other
     modules, `super().get_queryset()` and custom managers are assumed to load what is needed.
 
     ## Why is this bad?
@@ -285,13 +316,28 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         return provider if isinstance(provider, TemplateProvider) else None
 
     def _template(self, names: List[str]) -> Optional[Tuple[str, str, List[Tuple[Any, ...]]]]:
+        """The template the view renders, its parents and includes read in (see
+        :func:`expand`); None when no single file has its name."""
         provider = self._templates()
         if provider is None:
             return None
-        found = resolve(provider.files_for(self.ctx.path), names)
+        files = provider.files_for(self.ctx.path)
+        found = resolve(files, names)
         if found is None:
             return None
         name, path = found
+        events = self._events(path)
+        if events is None:
+            return None
+
+        def load(other: str) -> Optional[Tuple[str, List[Tuple[Any, ...]]]]:
+            hit = resolve(files, [other])
+            parsed = self._events(hit[1]) if hit is not None else None
+            return (hit[1], parsed) if hit is not None and parsed is not None else None
+
+        return name, path, expand(name, path, events, load)
+
+    def _events(self, path: str) -> Optional[List[Tuple[Any, ...]]]:
         project = self.ctx.project
         memo = getattr(getattr(project, "source", None), "files", None)
         try:
@@ -302,7 +348,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                     events = parse_template(fh.read())
         except OSError:
             return None
-        return name, path, events
+        return events
 
     # -- list views ---------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -487,19 +533,22 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         template = keywords.get("template_name", positional[1] if len(positional) > 1 else None)
         context = keywords.get("context", positional[2] if len(positional) > 2 else None)
-        if not isinstance(template, cst.SimpleString) or not isinstance(template.evaluated_value, str) or not isinstance(context, cst.Dict):
+        if not isinstance(template, cst.SimpleString) or not isinstance(template.evaluated_value, str):
             return
-        for element in context.elements:
-            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
-                continue
-            key = element.key.evaluated_value
-            if not isinstance(key, str):
-                continue
-            query = self.qa.analyze(element.value)
+        if isinstance(context, cst.Dict):
+            entries = _dict_entries(context)
+        elif isinstance(context, cst.Name) and isinstance(self.ctx.stack.function, cst.FunctionDef):
+            entries = _built_context(self.ctx.stack.function, context.value, node)
+        else:
+            return
+        for key, value in (entries or {}).items():
+            if value is None:
+                continue  # a key given something we cannot read, or more than one value
+            query = self.qa.analyze(value)
             if query is None or query.orm != "django" or query.model is None or not query.instances or query.terminal not in (None, "all") or query.via == "values":
                 continue
-            direct = not isinstance(element.value, cst.Name)
-            self._check([template.evaluated_value], {key: ("rows", query.model)}, query, element.value, self.ctx.code_for(element.value), "the queryset", direct)
+            direct = not isinstance(value, cst.Name)
+            self._check([template.evaluated_value], {key: ("rows", query.model)}, query, value, self.ctx.code_for(value), "the queryset", direct)
 
     def _member_reads(self, model: Model, name: str) -> List[str]:
         """The Django to-one relation paths a model member the template calls reads from
@@ -532,7 +581,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 missing.setdefault(need[0], need)
         shown = " ".join(shown.split())
         shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
-        for step, (_, loader, line, text) in missing.items():
+        for step, (_, loader, line, text, t_name, t_path) in missing.items():
             if any(p != step and p.startswith(step + "__") for p in missing):
                 continue  # the longer path's loader loads this one too
             method = "select_related" if loader == SELECT_RELATED else "prefetch_related"
@@ -540,8 +589,127 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             fix = None
             if fixable and isinstance(at, cst.BaseExpression) and not (query.no_fix or query.custom or query.loads_unknown or query.terminal is not None):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
-            related = [Related(f"`{text}` read per row", path, Span(line, 1, line, 1))]
-            self.report(at, template=name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
+            related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
+            self.report(at, template=t_name or name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
+
+
+def _dict_entries(node: cst.Dict) -> Optional[Dict[str, Optional[cst.BaseExpression]]]:
+    """The string keys of a dict display and their values; None when it unpacks another
+    mapping (``**extra``: any key may come from it)."""
+    out: Dict[str, Optional[cst.BaseExpression]] = {}
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        if isinstance(element.key, cst.SimpleString) and isinstance(element.key.evaluated_value, str):
+            key = element.key.evaluated_value
+            out[key] = None if key in out else element.value
+    return out
+
+
+def _call_entries(call: cst.Call) -> Optional[Dict[str, Optional[cst.BaseExpression]]]:
+    """``dict(a=x)`` / ``ctx.update(a=x)`` / ``ctx.update({"a": x})``: keys and values; None
+    when an argument is anything else (a mapping we cannot read may set any key)."""
+    out: Dict[str, Optional[cst.BaseExpression]] = {}
+    for arg in call.args:
+        if arg.keyword is not None and not arg.star:
+            out[arg.keyword.value] = arg.value
+        elif arg.keyword is None and not arg.star and isinstance(arg.value, cst.Dict) and not out:
+            entries = _dict_entries(arg.value)
+            if entries is None:
+                return None
+            out.update(entries)
+        else:
+            return None
+    return out
+
+
+class _ContextBuild:
+    """What a function puts into one context variable before the render call that passes it
+    (a plain walk in source order: no visitor class, so importing the rule loads no LibCST)."""
+
+    def __init__(self, name: str, render: cst.Call) -> None:
+        self.name = name
+        self.render = render
+        self.done = False
+        self.unknown = False
+        self.assigned = 0
+        self.entries: Dict[str, List[Optional[cst.BaseExpression]]] = {}
+        self.allowed: List[cst.CSTNode] = []  # uses of the name we understood
+
+    def _add(self, entries: Optional[Dict[str, Optional[cst.BaseExpression]]]) -> None:
+        if entries is None:
+            self.unknown = True
+            return
+        for key, value in entries.items():
+            self.entries.setdefault(key, []).append(value)
+
+    def _is_name(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Name) and node.value == self.name
+
+    def walk(self, node: Any) -> None:
+        if self.done:
+            return
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is not None and method(node) is False:
+            return
+        for child in node.children:
+            self.walk(child)
+
+    def visit_Call(self, node: cst.Call) -> Optional[bool]:
+        if self.done:
+            return False
+        if node is self.render:
+            self.done = True
+            for arg in node.args:
+                if self._is_name(arg.value):
+                    self.allowed.append(arg.value)
+            return None
+        func = node.func
+        if isinstance(func, cst.Attribute) and self._is_name(func.value) and func.attr.value == "update":
+            self.allowed.append(func.value)
+            self._add(_call_entries(node))
+        return None
+
+    def visit_Assign(self, node: cst.Assign) -> Optional[bool]:
+        if self.done:
+            return False
+        for target in node.targets:
+            t = target.target
+            if self._is_name(t):
+                self.allowed.append(t)
+                self.assigned += 1
+                value = node.value
+                if isinstance(value, cst.Dict):
+                    self._add(_dict_entries(value))
+                elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "dict":
+                    self._add(_call_entries(value))
+                else:
+                    self.unknown = True
+            elif isinstance(t, cst.Subscript) and self._is_name(t.value):
+                self.allowed.append(t.value)
+                index = t.slice[0].slice if len(t.slice) == 1 else None
+                key = index.value if isinstance(index, cst.Index) else None
+                if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                    self.entries.setdefault(key.evaluated_value, []).append(node.value)
+                else:
+                    self.unknown = True
+        return None
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if not self.done and node.value == self.name and not any(node is a for a in self.allowed):
+            self.unknown = True  # passed to a helper, augmented, returned...: it may hold anything
+
+
+def _built_context(function: cst.FunctionDef, name: str, render: cst.Call) -> Optional[Dict[str, Optional[cst.BaseExpression]]]:
+    """The context a function builds in the variable ``name`` for ``render``: ``ctx = {...}``
+    (or ``dict(...)``) once, then ``ctx["k"] = v`` and ``ctx.update(...)``; key -> value
+    (None for a key given more than one value). None when the variable is used any other
+    way or takes something we cannot read."""
+    build = _ContextBuild(name, render)
+    build.walk(function.body)
+    if not build.done or build.unknown or build.assigned != 1:
+        return None
+    return {key: values[0] if len(values) == 1 else None for key, values in build.entries.items()}
 
 
 def _takes_only_self(project: Any, model: Model, name: str) -> bool:
