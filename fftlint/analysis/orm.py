@@ -855,7 +855,9 @@ def index_for_source(source: str, module: str = "", is_package: bool = False, ex
 
 # --------------------------------------------------------------------------- project
 #: Cheap pre-filter for project files: a file with none of these defines no model.
-MODEL_MARKERS = ("models", "relationship", "Model", "__tablename__", "get_queryset")
+MODEL_MARKERS = ("models", "relationship", "Model", "__tablename__")
+#: what the project index also reads: a module of manager classes only (``get_queryset``)
+_INDEX_MARKERS = MODEL_MARKERS + ("get_queryset",)
 
 
 def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: Any = None, words: Sequence[str] = ()) -> ModelIndex:
@@ -880,7 +882,7 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
             return read_source(path).text
 
     words = tuple(words)
-    salt = f"{SUMMARY_VERSION}:{MODEL_MARKERS!r}:{words!r}"
+    salt = f"{SUMMARY_VERSION}:{_INDEX_MARKERS!r}:{words!r}"
     summaries = []
     seen: Set[str] = set()
     everything = False  # an unreadable file: assume it says every word
@@ -946,4 +948,4 @@ def _decoded(data: bytes, path: str) -> str:
 
 def _scan(text: str, words: Sequence[str]) -> Tuple[FrozenSet[str], bool]:
     """The ``words`` a file's text holds, and whether it mentions a model marker."""
-    return frozenset(w for w in words if w in text), any(marker in text for marker in MODEL_MARKERS)
+    return frozenset(w for w in words if w in text), any(marker in text for marker in _INDEX_MARKERS)
