@@ -337,8 +337,6 @@ def _manager_loads(manager: Optional[str], local_classes: Dict[str, ast.ClassDef
         base = expr.func.value
         if method == "get_queryset" and isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "super":
             return sorted(set(loads))
-        if _fresh_queryset(base):  # ``PageQuerySet(self.model, using=self._db).filter(...)``
-            return sorted(set(loads))
         if method in ("select_related", "prefetch_related"):
             if expr.keywords or not expr.args:
                 return None  # ``select_related()``: every foreign key, not one path
@@ -349,7 +347,7 @@ def _manager_loads(manager: Optional[str], local_classes: Dict[str, ast.ClassDef
         elif method not in _LOAD_NEUTRAL:
             return None
         expr = base
-    if _fresh_queryset(expr):
+    if _fresh_queryset(expr):  # ``PageQuerySet(self.model, using=self._db).filter(...)``
         return sorted(set(loads))
     return None
 

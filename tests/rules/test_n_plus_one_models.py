@@ -312,6 +312,10 @@ def test_a_manager_class_of_another_module_is_read_from_its_own_summary():
                     return super().get_queryset().prefetch_related("tags")
                 return super().get_queryset()
 
+        class ChainedManager(models.Manager):
+            def get_queryset(self):
+                return PageQuerySet(self.model, using=self._db).published()
+
         class NoQuerysetManager(models.Manager):
             def live(self):
                 return self.filter(live=True)
@@ -320,24 +324,25 @@ def test_a_manager_class_of_another_module_is_read_from_its_own_summary():
     models_src = textwrap.dedent(
         '''
         from django.db import models
-        from cms.managers import PageManager, OwnedManager, BranchyManager, NoQuerysetManager, MissingManager
+        from cms.managers import PageManager, OwnedManager, BranchyManager, ChainedManager, NoQuerysetManager, MissingManager
 
         class Page(models.Model):
             objects = PageManager()
             owned = OwnedManager()
             branchy = BranchyManager()
+            chained = ChainedManager()
             plain = NoQuerysetManager()
             gone = MissingManager()
         '''
     )
     own = summarize_models(models_src, "cms.models")
-    assert sorted(own["models"][0]["custom_managers"]) == ["branchy", "gone", "objects", "owned", "plain"]
+    assert sorted(own["models"][0]["custom_managers"]) == ["branchy", "chained", "gone", "objects", "owned", "plain"]
     alone = ModelIndex([own])
     page = alone.find("cms.models.Page")
-    assert sorted(alone.custom_managers(page)) == ["branchy", "gone", "objects", "owned", "plain"]
+    assert sorted(alone.custom_managers(page)) == ["branchy", "chained", "gone", "objects", "owned", "plain"]
     idx = ModelIndex([own, summarize_models(managers, "cms.managers")])
     page = idx.find("cms.models.Page")
-    assert sorted(idx.custom_managers(page)) == ["branchy", "gone", "plain"]
+    assert sorted(idx.custom_managers(page)) == ["branchy", "chained", "gone", "plain"]  # published(): a method we do not read
     assert idx.manager_loads(page, "objects") == ()
     assert idx.manager_loads(page, "owned") == ("owner",)
 
