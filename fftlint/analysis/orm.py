@@ -32,7 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set
 
 from fftlint.facts import imports as import_map
 
-SUMMARY_VERSION = 9  # 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads; 7: a relation's literal null=True; 8: Meta.app_label, classes under a module-level `if`, `M.from_queryset(QS)` aliases; 9: `class X(M.from_queryset(QS))`
+SUMMARY_VERSION = 10  # 10: manager classes of the module (``manager_defs``), for a model in another module; 2: `X.as_manager()` declares a manager; 3: `Mapped[...]` tells uselist; 4: GenericForeignKey; 5: manager classes; 6: what a custom get_queryset loads; 7: a relation's literal null=True; 8: Meta.app_label, classes under a module-level `if`, `M.from_queryset(QS)` aliases; 9: `class X(M.from_queryset(QS))`
 
 DJANGO_MODEL_BASES = frozenset(
     (
@@ -347,7 +347,26 @@ def _manager_loads(manager: Optional[str], local_classes: Dict[str, ast.ClassDef
         elif method not in _LOAD_NEUTRAL:
             return None
         expr = base
+    if _fresh_queryset(expr):  # ``PageQuerySet(self.model, using=self._db).filter(...)``
+        return sorted(set(loads))
     return None
+
+
+def _fresh_queryset(expr: ast.AST) -> bool:
+    """``QS(self.model, ...)`` / ``QS(model=self.model, ...)``: a queryset class built on
+    the manager's model, which loads no relation by itself."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute))):
+        return False
+    first = expr.args[0] if expr.args else next((k.value for k in expr.keywords if k.arg == "model"), None)
+    return isinstance(first, ast.Attribute) and first.attr == "model" and isinstance(first.value, ast.Name) and first.value.id == "self"
+
+
+def _manager_defs(classes: List[ast.ClassDef], prefix: str) -> Dict[str, Optional[List[str]]]:
+    """Module classes that define ``get_queryset``, by qualified name, with the relations
+    it plainly loads (None: unknown). Read only for a model in another module whose
+    manager is one of them."""
+    local = {prefix + c.name: c for c in classes}
+    return {name: _manager_loads(name, local) for name, c in local.items() if _get_queryset_def(c) is not None}
 
 
 def _meta_option(cls: ast.ClassDef, option: str) -> Optional[str]:
@@ -500,7 +519,11 @@ def summarize_models(source: str, module: str = "", is_package: bool = False, tr
             summary = _class_summary(stmt, imports, local_classes)
             if summary is not None:
                 models.append(summary)
-    return {"version": SUMMARY_VERSION, "module": module, "models": models}
+    out: Dict[str, Any] = {"version": SUMMARY_VERSION, "module": module, "models": models}
+    defs = _manager_defs(classes, prefix)
+    if defs:
+        out["manager_defs"] = defs
+    return out
 
 
 # --------------------------------------------------------------------------- index
@@ -545,6 +568,8 @@ class ModelIndex:
         self._by_short: Dict[str, List[str]] = {}
         self._relations: Optional[Dict[str, Dict[str, Relation]]] = None
         self._summaries: List[Dict[str, Any]] = []
+        #: project classes that define ``get_queryset``: what it plainly loads (None: unknown)
+        self._manager_defs: Dict[str, Optional[Tuple[str, ...]]] = {}
         #: of the words :func:`build_model_index` was asked to look for, those some
         #: project file contains (None: not looked for, e.g. a single file's index)
         self.words_seen: Optional[FrozenSet[str]] = None
@@ -565,6 +590,8 @@ class ModelIndex:
             if model.qualname not in self.models:
                 self._by_short.setdefault(model.name, []).append(model.qualname)
             self.models[model.qualname] = model
+        for name, loads in (summary.get("manager_defs") or {}).items():
+            self._manager_defs[name] = None if loads is None else tuple(loads)
         self._summaries.append(summary)
         self._relations = None
 
@@ -674,10 +701,18 @@ class ModelIndex:
     def custom_managers(self, model: Model) -> Tuple[str, ...]:
         """Managers the model or its bases declare with a class other than Django's own
         ``Manager`` (their ``get_queryset`` may load relations, filter or annotate)."""
-        out = list(model.custom_managers)
-        for parent in self._ancestors(model):
-            out.extend(m for m in parent.custom_managers if m not in out)
+        out: List[str] = []
+        for owner in (model, *self._ancestors(model)):
+            out.extend(m for m in owner.custom_managers if m not in out and self._imported_loads(owner, m) is None)
         return tuple(out)
+
+    def _imported_loads(self, owner: Model, name: str) -> Optional[Tuple[str, ...]]:
+        """What the manager ``name`` of ``owner`` loads when its class is a project class
+        of another module whose ``get_queryset`` says so plainly (None: unknown)."""
+        for declared, manager, _queryset in owner.manager_classes:
+            if declared == name and manager and not manager.startswith(owner.qualname.rpartition(".")[0] + "."):
+                return self._manager_defs.get(manager)
+        return None
 
     def manager_loads(self, model: Model, name: str) -> Tuple[str, ...]:
         """The relation paths the model's manager ``name`` loads by its own ``get_queryset``
@@ -686,6 +721,10 @@ class ModelIndex:
             for declared, loads in owner.manager_loads:
                 if declared == name:
                     return loads
+            if name in owner.custom_managers:
+                imported = self._imported_loads(owner, name)
+                if imported is not None:
+                    return imported
         return ()
 
     def default_manager(self, model: Model) -> Optional[str]:
@@ -815,6 +854,8 @@ def index_for_source(source: str, module: str = "", is_package: bool = False, ex
 # --------------------------------------------------------------------------- project
 #: Cheap pre-filter for project files: a file with none of these defines no model.
 MODEL_MARKERS = ("models", "relationship", "Model", "__tablename__")
+#: what the project index also reads: a module of manager classes only (``get_queryset``)
+_INDEX_MARKERS = MODEL_MARKERS + ("get_queryset",)
 
 
 def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: Any = None, words: Sequence[str] = ()) -> ModelIndex:
@@ -839,7 +880,7 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
             return read_source(path).text
 
     words = tuple(words)
-    salt = f"{SUMMARY_VERSION}:{MODEL_MARKERS!r}:{words!r}"
+    salt = f"{SUMMARY_VERSION}:{_INDEX_MARKERS!r}:{words!r}"
     summaries = []
     seen: Set[str] = set()
     everything = False  # an unreadable file: assume it says every word
@@ -887,7 +928,7 @@ def build_model_index(files: Sequence[str], read: Optional[Any] = None, cache: A
                     cache.put("orm-models", key, summary)
                 except Exception:  # noqa: BLE001
                     pass
-        if summary["models"]:
+        if summary["models"] or summary.get("manager_defs"):
             summaries.append(summary)
     if everything:
         seen.update(words)
@@ -905,4 +946,4 @@ def _decoded(data: bytes, path: str) -> str:
 
 def _scan(text: str, words: Sequence[str]) -> Tuple[FrozenSet[str], bool]:
     """The ``words`` a file's text holds, and whether it mentions a model marker."""
-    return frozenset(w for w in words if w in text), any(marker in text for marker in MODEL_MARKERS)
+    return frozenset(w for w in words if w in text), any(marker in text for marker in _INDEX_MARKERS)

@@ -71,9 +71,12 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     (`content_object`, loaded by `prefetch_related`). Without model knowledge the rule
     stays silent. A custom manager whose `get_queryset` is one plain chain on
     `super().get_queryset()` (filters, orderings, annotations, `select_related` /
-    `prefetch_related` with string paths) loads what that chain names, and no more;
-    one whose `get_queryset` does anything else (a branch, a `Prefetch`, a helper, a class
-    defined in another file) may load anything: silent. Loops over `values()` /
+    `prefetch_related` with string paths) or on a fresh queryset of the manager's model
+    (`PageQuerySet(self.model, using=self._db)`) loads what that chain names, and no
+    more, whether the manager class is in the model's module or imported from another
+    module of the project (`objects = PageManager()` from `cms.models.managers`); one
+    whose `get_queryset` does anything else (a branch, a `Prefetch`, a helper), or a class
+    no project module defines at its top level, may load anything: silent. Loops over `values()` /
     `values_list()` and loaders that cannot be read (`Prefetch(..., queryset=...)`,
     non-literal arguments) are not reported.
 
@@ -498,6 +501,41 @@ def member_relation_reads(project: Any, index: Any, model: Any, name: str) -> Li
             steps.append(rel.name)
             out.append((rel, "__".join(steps), f"{me}.{'.'.join(steps)}"))
             current = index.models.get(rel.target or "")
+    return out
+
+
+#: calls on a to-many relation manager that a ``prefetch_related`` of it answers from memory
+_PREFETCH_ANSWERS = frozenset(("all", "count", "exists"))
+
+
+def member_prefetch_reads(project: Any, index: Any, model: Any, name: str) -> List[Tuple[Any, str, str]]:
+    """(relation, path, text) of each Django to-many relation of ``self`` the body of the
+    model's member ``name`` reads in a way a ``prefetch_related`` of it serves:
+    ``self.products.count()`` / ``.exists()`` / ``.all()`` with nothing chained after it
+    (iterated, ``len``, returned). A filtered, ordered or aggregated read
+    (``self.urls.filter(...)``, ``self.hits.aggregate(...)``) runs its own query however
+    the row was loaded: not one of these."""
+    import ast
+
+    fn = member_def(project, model, name)
+    if fn is None or not fn.args.args:
+        return []
+    me = fn.args.args[0].arg
+    nodes = list(_own_nodes(fn))
+    chained = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
+    out: List[Tuple[Any, str, str]] = []
+    for node in nodes:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args and not node.keywords):
+            continue
+        method, manager = node.func.attr, node.func.value
+        if method not in _PREFETCH_ANSWERS or method == "all" and id(node) in chained:
+            continue
+        if not (isinstance(manager, ast.Attribute) and isinstance(manager.value, ast.Name) and manager.value.id == me):
+            continue
+        rel = index.relation(model, manager.attr)
+        if rel is None or not rel.many or rel.loader != PREFETCH_RELATED or any(r[1] == rel.name for r in out):
+            continue
+        out.append((rel, rel.name, f"{me}.{rel.name}.{method}()"))
     return out
 
 

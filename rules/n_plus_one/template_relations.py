@@ -14,7 +14,7 @@ from fftlint.types import UNSAFE, Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, unchain
 from ._templates import PARSE_VERSION, TemplateProvider, expand, parse_template, resolve
-from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_relation_reads
+from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_prefetch_reads, member_relation_reads
 from .provider import OrmProvider
 
 LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
@@ -80,7 +80,7 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             if rel is None and members is not None and current is not None:
                 for read in members(current, attr):
                     step = f"{path}__{read}" if path else read
-                    need(step, PREFETCH_RELATED if many else SELECT_RELATED, line, text)
+                    need(step, PREFETCH_RELATED if many or _ends_many(index, current, read) else SELECT_RELATED, line, text)
                 return None  # what a member returns is not followed further
             if rel is None or rel.loader not in (SELECT_RELATED, PREFETCH_RELATED):
                 return None  # a column, the primary key, unknown: nothing we follow
@@ -142,6 +142,19 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             scopes.pop()
             isolated.pop()
     return out
+
+
+def _ends_many(index: Any, model: Model, path: str) -> bool:
+    """The relation path from ``model`` ends on a to-many relation (a member's
+    ``self.products.count()``): only a ``prefetch_related`` loads it."""
+    current: Optional[Model] = model
+    rel = None
+    for attr in path.split("__"):
+        rel = index.relation(current, attr) if current is not None else None
+        if rel is None:
+            return False
+        current = index.models.get(rel.target or "")
+    return rel is not None and rel.many
 
 
 def _follow_to_one(binding: Any, rest: List[str], index: Any) -> Optional[Tuple[Model, str]]:
@@ -213,9 +226,13 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     method of `self` alone that the template calls (`{{ rating.book_title }}` whose body
     reads `self.book.title`) counts as reading the forward relations its body reads from
     `self` (what it returns is not followed further; `save()`/`delete()` and methods with
-    required arguments are never called by a template). Not followed: `{{ block.super }}`,
-    to-many queries inside such members (FFT203's
-    kind, not yet read from templates), custom template tags and inclusion tags,
+    required arguments are never called by a template), and the to-many relations of
+    `self` it reads only through `.count()`, `.exists()` or a bare `.all()`
+    (`{{ range.num_products }}` with `return self.products.count()`): a
+    `prefetch_related("products")` serves them. A filtered, ordered or aggregated read
+    inside such a member (`self.products.filter(...)`, `self.daily_hits.aggregate(...)`)
+    runs its own query however the rows were loaded: not reported here. Not followed:
+    `{{ block.super }}`, custom template tags and inclusion tags,
     `get_template_names()`, `get_context_data()` additions, `TemplateView`, `DetailView`'s
     object, GenericForeignKey reads, Jinja2; querysets from helpers of other
     modules, `super().get_queryset()` and custom managers are assumed to load what is needed.
@@ -564,7 +581,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             cls = project.class_facts(model.qualname)
             reads: List[str] = []
             if cls is not None and name in cls.methods and _takes_only_self(project, model, name):
-                reads = [step for rel, step, _ in member_relation_reads(project, self.qa.index, model, name) if rel.loader == SELECT_RELATED]
+                reads = member_reads_per_row(project, self.qa.index, model, name)
             memo[key] = reads
         return memo[key]
 
@@ -710,6 +727,16 @@ def _built_context(function: cst.FunctionDef, name: str, render: cst.Call) -> Op
     if not build.done or build.unknown or build.assigned != 1:
         return None
     return {key: values[0] if len(values) == 1 else None for key, values in build.entries.items()}
+
+
+def member_reads_per_row(project: Any, index: Any, model: Model, name: str) -> List[str]:
+    """The relation paths a model member a template calls once per row loads from
+    ``self`` (the member is known to take ``self`` alone): forward to-one hops a
+    ``select_related`` serves, and to-many relations read only through
+    ``.all()`` / ``.count()`` / ``.exists()``, which a ``prefetch_related`` serves."""
+    reads = [step for rel, step, _ in member_relation_reads(project, index, model, name) if rel.loader == SELECT_RELATED]
+    reads.extend(step for _, step, _ in member_prefetch_reads(project, index, model, name) if step not in reads)
+    return reads
 
 
 def _takes_only_self(project: Any, model: Model, name: str) -> bool:

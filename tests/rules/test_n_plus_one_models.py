@@ -283,3 +283,82 @@ def test_app_label_from_meta_an_abstract_parent_or_the_models_package():
 
 def partner_source():
     return "from django.db import models\n\nclass Offer(models.Model):\n    pass\n"
+
+
+def test_a_manager_class_of_another_module_is_read_from_its_own_summary():
+    """``objects = PageManager()`` with ``PageManager`` imported from another project
+    module: its ``get_queryset`` is read there. A fresh queryset of the manager's model
+    (``PageQuerySet(self.model)``) or a plain ``super().get_queryset()`` chain says what
+    it loads; anything else, or a class no module defines, stays custom (loads anything)."""
+    managers = textwrap.dedent(
+        '''
+        from django.db import models
+        from somewhere import TreeManager
+
+        class PageQuerySet(models.QuerySet):
+            pass
+
+        class PageManager(TreeManager):
+            def get_queryset(self):
+                return PageQuerySet(self.model, using=self._db)
+
+        class OwnedManager(models.Manager):
+            def get_queryset(self):
+                return super().get_queryset().select_related("owner").filter(live=True)
+
+        class BranchyManager(models.Manager):
+            def get_queryset(self):
+                if self.model.flag:
+                    return super().get_queryset().prefetch_related("tags")
+                return super().get_queryset()
+
+        class ChainedManager(models.Manager):
+            def get_queryset(self):
+                return PageQuerySet(self.model, using=self._db).published()
+
+        class NoQuerysetManager(models.Manager):
+            def live(self):
+                return self.filter(live=True)
+        '''
+    )
+    models_src = textwrap.dedent(
+        '''
+        from django.db import models
+        from cms.managers import PageManager, OwnedManager, BranchyManager, ChainedManager, NoQuerysetManager, MissingManager
+
+        class Page(models.Model):
+            objects = PageManager()
+            owned = OwnedManager()
+            branchy = BranchyManager()
+            chained = ChainedManager()
+            plain = NoQuerysetManager()
+            gone = MissingManager()
+        '''
+    )
+    own = summarize_models(models_src, "cms.models")
+    assert sorted(own["models"][0]["custom_managers"]) == ["branchy", "chained", "gone", "objects", "owned", "plain"]
+    alone = ModelIndex([own])
+    page = alone.find("cms.models.Page")
+    assert sorted(alone.custom_managers(page)) == ["branchy", "chained", "gone", "objects", "owned", "plain"]
+    idx = ModelIndex([own, summarize_models(managers, "cms.managers")])
+    page = idx.find("cms.models.Page")
+    assert sorted(idx.custom_managers(page)) == ["branchy", "chained", "gone", "plain"]  # published(): a method we do not read
+    assert idx.manager_loads(page, "objects") == ()
+    assert idx.manager_loads(page, "owned") == ("owner",)
+
+
+def test_project_index_keeps_a_module_of_manager_classes_only(tmp_path):
+    pkg = tmp_path / "cms"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "managers.py").write_text(
+        "from tree import NodeManager\n\nclass PageManager(NodeManager):\n"
+        "    def get_queryset(self):\n        return PageQuerySet(self.model)\n"
+    )
+    (pkg / "models.py").write_text(
+        "from django.db import models\nfrom cms.managers import PageManager\n\n"
+        "class Page(models.Model):\n    objects = PageManager()\n"
+    )
+    idx = build_model_index([str(p) for p in sorted(pkg.iterdir())])
+    page = idx.find("cms.models.Page")
+    assert idx.custom_managers(page) == ()
