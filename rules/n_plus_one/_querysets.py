@@ -209,6 +209,20 @@ def bare_select_covers(index: Any, model: Model, path: str) -> bool:
     return True
 
 
+def default_rows(index: Any, model: Model, display: str) -> Optional[Query]:
+    """The queryset Django builds from the model's default manager (a changelist, a
+    generic listing), loading what that manager's ``get_queryset`` plainly loads; None
+    when the manager is custom in a way we cannot read."""
+    manager = index.default_manager(model) or "objects"
+    if manager in index.custom_managers(model):
+        return None
+    q = Query("django", model, model.name, display)
+    loaded = index.manager_loads(model, manager)
+    q.select_related.update(loaded)
+    q.prefetch.update(loaded)
+    return q
+
+
 def _string_args(call: cst.Call) -> Optional[List[str]]:
     out: List[str] = []
     for arg in call.args:

@@ -13,7 +13,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _apply_django, _returns, bare_select_covers, unchain
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _apply_django, _returns, bare_select_covers, default_rows, unchain
 from ._serializers import Read, _class_node
 
 from ._django_version import DjangoVersionProvider
@@ -355,13 +355,9 @@ class AdminListRelationPerRow(RowReader, QueryLoopTracker, Rule):
     # -- what the changelist loads ---------------------------------------------------
     def _loaded(self, admin: _Admin, model: Model, direct_fk: bool) -> Optional[Query]:
         index = self.qa.index
-        manager = index.default_manager(model) or "objects"
-        if manager in index.custom_managers(model):
+        q = default_rows(index, model, "the changelist")
+        if q is None:
             return None
-        q = Query("django", model, model.name, "the changelist")
-        loaded = index.manager_loads(model, manager)
-        q.select_related.update(loaded)
-        q.prefetch.update(loaded)
         if admin.select is None:
             return None
         if admin.select is True or admin.select is False and direct_fk:

@@ -10,7 +10,7 @@ from fftlint.analysis.orm import SELECT_RELATED, Model
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _apply_django
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _apply_django, default_rows
 from ._row_reads import RowReader
 from ._serializers import Read
 from .admin_list_relations import _const, _elements
@@ -217,15 +217,8 @@ class ListingColumnRelationPerRow(RowReader, QueryLoopTracker, Rule):
         model = self.qa.model_of(model_expr)
         if model is None or self.qa.index.orm_of(model) != "django":
             return None
-        index = self.qa.index
-        manager = index.default_manager(model) or "objects"
-        if manager in index.custom_managers(model):
-            return None
-        q = Query("django", model, model.name, "the listing")
-        loaded = index.manager_loads(model, manager)
-        q.select_related.update(loaded)
-        q.prefetch.update(loaded)
-        return _apply_django(q, [])
+        q = default_rows(self.qa.index, model, "the listing")
+        return _apply_django(q, []) if q is not None else None
 
     def _plain_kwargs(self, viewset: cst.ClassDef) -> bool:
         """Whether the viewset's overrides of the view keyword arguments leave the
