@@ -200,7 +200,9 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
       with `queryset = ...`, a single `return` of `get_queryset()`, or only `model = ...`,
       rendering `template_name` or Django's default `<app_label>/<model>_list.html`;
       the template's rows are `{% for row in object_list %}`, `<model>_list` /
-      `context_object_name`, `page_obj` and `page_obj.object_list`;
+      `context_object_name`, `page_obj` and `page_obj.object_list`; and the querysets its
+      `get_context_data()` adds (`context["imprints"] = Imprint.objects.all()` on the
+      dict it returns; a key set twice or to something we cannot read is not checked);
     - a function view `render(request, "app/x.html", {"rows": queryset})` /
       `TemplateResponse(...)` with a dict of the context written in the call, or a context
       built in a variable before the call: `ctx = {...}` (or `dict(...)`) once, then
@@ -233,7 +235,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     inside such a member (`self.products.filter(...)`, `self.daily_hits.aggregate(...)`)
     runs its own query however the rows were loaded: not reported here. Not followed:
     `{{ block.super }}`, custom template tags and inclusion tags,
-    `get_template_names()`, `get_context_data()` additions, `TemplateView`, `DetailView`'s
+    `get_template_names()`, `TemplateView`, `DetailView`'s
     object, GenericForeignKey reads, Jinja2; querysets from helpers of other
     modules, `super().get_queryset()` and custom managers are assumed to load what is needed.
 
@@ -438,8 +440,41 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             return None
         return view
 
+    def _in_view_method(self, name: str) -> Optional[Dict[str, Any]]:
+        view = self._views[-1] if self._views else None
+        frames = self.ctx.stack.frames
+        function = self.ctx.stack.function
+        if view is None or not view["list"] or not isinstance(function, cst.FunctionDef) or function.name.value != name:
+            return None
+        if len(frames) < 2 or frames[-2].node is not view["node"] or frames[-1].node is not function:
+            return None
+        return view
+
+    def _context_addition(self, node: cst.Assign) -> None:
+        """``context["recent"] = Book.objects.filter(...)`` in the view's
+        ``get_context_data`` that returns ``context``: the template sees those rows too."""
+        view = self._in_view_method("get_context_data")
+        if view is None or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 1):
+            return
+        key = target.slice[0].slice
+        key = key.value if isinstance(key, cst.Index) else None
+        if not isinstance(key, cst.SimpleString) or not isinstance(key.evaluated_value, str):
+            return
+        returns = _returns(self.ctx.stack.function)  # type: ignore[arg-type]
+        if not returns or not all(isinstance(r, cst.Name) and r.value == target.value.value for r in returns):
+            return
+        extra = view.setdefault("extra", {})
+        query = self.qa.analyze(node.value)
+        readable = query is not None and query.orm == "django" and query.model is not None and query.instances and query.terminal in (None, "all") and query.via != "values"
+        # a key given twice, or something we cannot read, is not checked
+        extra[key.evaluated_value] = (query, node.value) if readable and key.evaluated_value not in extra else None
+
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
+        self._context_addition(node)
         inner = self._in_get_queryset()
         if inner is not None:
             # every value a name of get_queryset() takes: the returned queryset loads only
@@ -540,6 +575,11 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             sources[f"{model.name.lower()}_list"] = ("rows", model)
         shown = self.ctx.code_for(at) if isinstance(at, cst.BaseExpression) else query.display
         self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None, others)
+        for key, added in (view.get("extra") or {}).items():
+            if added is None or key in sources:
+                continue
+            extra_query, value = added
+            self._check(names, {key: ("rows", extra_query.model)}, extra_query, value, self.ctx.code_for(value), "the queryset", not isinstance(value, cst.Name))
 
     # -- render(request, "t.html", {"rows": qs}) -----------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
