@@ -21,7 +21,7 @@ from typing import Any, FrozenSet, List, Optional
 from fftlint.analysis.orm import BUILTIN_DJANGO_MODELS, MODEL_MARKERS
 from fftlint.analysis.sql.sources import has_word
 
-from ._querysets import NPlusOneOptions, catalog
+from ._querysets import NPlusOneOptions, catalog, dbapi_name
 from ._parameters import parameter_calls
 from ._reach import text_reaches_database
 from .provider import project_models
@@ -197,7 +197,6 @@ def query_in_loop_could_match(view: Any, rule: Any) -> bool:
     attrs = view.nodes(ast.Attribute)
     own: Optional[FrozenSet[str]] = None
     cursor_modules = None
-    cursor_names = set(cat["dbapi"]["cursor_names"]) | set(opts.cursor_names)
     dbapi_methods = set(cat["dbapi"]["methods"])
     for node in attrs:
         name = node.attr
@@ -211,7 +210,7 @@ def query_in_loop_could_match(view: Any, rule: Any) -> bool:
             return True  # ``session.query(M)`` / ``session.get(M, i)`` / ``M.query``
         if name in dbapi_methods:
             receiver = _last_name(node.value)
-            cursorish = receiver is not None and (receiver in cursor_names or receiver.endswith("_cursor"))
+            cursorish = dbapi_name(receiver, opts)
             if not cursorish:
                 if cursor_modules is None:
                     tops = {c.split(".", 1)[0] for c in cat["dbapi"]["connect"]} | {c.split(".", 1)[0] for c in cat["dbapi"]["connection_execute"]}

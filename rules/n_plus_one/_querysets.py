@@ -209,6 +209,17 @@ def bare_select_covers(index: Any, model: Model, path: str) -> bool:
     return True
 
 
+def dbapi_name(name: Optional[str], options: "NPlusOneOptions") -> bool:
+    """A receiver named like a DB-API cursor (``cur``, ``db_cursor``, the configured
+    ``cursor-names``) or connection (``conn``, ``db_connection``); callers still ask for a
+    literal SQL statement."""
+    if not name:
+        return False
+    cat = catalog()["dbapi"]
+    return (name in cat["cursor_names"] or name in options.cursor_names or name.endswith("_cursor")
+            or name in cat.get("connection_names", ()) or name.endswith(("_conn", "_connection")))
+
+
 def default_rows(index: Any, model: Model, display: str) -> Optional[Query]:
     """The queryset Django builds from the model's default manager (a changelist, a
     generic listing), loading what that manager's ``get_queryset`` plainly loads; None

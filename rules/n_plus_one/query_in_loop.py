@@ -12,6 +12,7 @@ from fftlint.rule import Invalid, Rule, Valid
 from ._prefilter import query_in_loop_could_match
 from ._querysets import (
     OPTIONS_KEY,
+    dbapi_name,
     REQUIRES_QUERY_IN_LOOP,
     SEQUENCE_BUILTINS,
     NPlusOneOptions,
@@ -40,7 +41,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
     a queryset evaluated with `list()`/`len()`/`bool()`/iteration, `obj.save()` on
     every row of a queryset, a SQLAlchemy `session.query(...).first()/all()/one()`,
     `session.execute(select(...))`, `session.get(Model, id)`, or a DB-API
-    `cursor.execute(sql, params)`.
+    `cursor.execute(sql, params)` (a cursor or connection of a known driver, or one named
+    like one: `cur`, `db_cursor`, `conn`, `db_connection`, with a literal `SELECT` /
+    `INSERT` / `UPDATE` / `DELETE` statement).
 
     Loops over a literal collection, `range(...)`, an enumeration's members or a
     configuration value (Django's `settings.X`, Flask's `current_app.config["X"]`, and
@@ -307,6 +310,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
         # the loop variable in the WHERE clause, not the table: one query per row
         Invalid("from sqlalchemy import delete\nfrom sqlalchemy.orm import Session\ndef purge(session: Session, ids):\n    for i in ids:\n        session.execute(delete(Log).where(Log.id == i))\n"),
         Invalid("def f(cursor, ids):\n    for i in ids:\n        cursor.execute(f'SELECT * FROM users WHERE id = {i}')\n"),
+        # a connection named like one, with a literal statement (sqlite3 / psycopg 3 / asyncpg)
+        Invalid("def f(conn, ids):\n    for i in ids:\n        conn.execute('UPDATE orders SET shipped = 1 WHERE id = ?', (i,))\n", message_contains="executemany"),
         # a literal that grows with the rows, or a parameter: rows again
         Invalid("def f(rows):\n    names = []\n    for r in rows:\n        names.append(r.name)\n    for n in names:\n        Rate.objects.filter(source=n).count()\n", line=6),
         Invalid("def f(names=('a', 'b')):\n    for n in names:\n        Rate.objects.filter(source=n).count()\n"),
@@ -444,8 +449,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
                     return True
             if canonical in (f"{c}()" for c in cat["connection_execute"]):
                 return True
-        name = last_name(receiver)
-        return name is not None and (name in cat["cursor_names"] or name in self.qa.options.cursor_names or name.endswith("_cursor"))
+        return dbapi_name(last_name(receiver), self.qa.options)
 
     # -- evaluation -------------------------------------------------------------
     def on_query_iteration(self, iter_expr: cst.BaseExpression, loops: List[cst.CSTNode]) -> None:
