@@ -20,20 +20,17 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 from fftlint.facts.values import UNKNOWN, Values
 
-#: a parameter's joined values and the lines of the calls that passed them
-CallerValues = Tuple[Values, Tuple[int, ...]]
-
 _INNER_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def caller_values(ctx: Any, qualname: str, param: str) -> Optional[CallerValues]:
+def caller_values(ctx: Any, qualname: str, param: str) -> Optional[Values]:
     """The values the calls of function ``qualname`` in its own module pass for ``param``
-    (its own argument or keyword), with the lines of those calls; None when no call there
-    tells. Kept per file walk."""
+    (its own argument or keyword), joined; None when no call there tells. Kept per file
+    walk."""
     return ctx.shared(("fft2-caller-values", qualname, param), lambda: _caller_values(ctx, qualname, param))
 
 
-def _caller_values(ctx: Any, qualname: str, param: str) -> Optional[CallerValues]:
+def _caller_values(ctx: Any, qualname: str, param: str) -> Optional[Values]:
     names = ctx.names
     facts = getattr(names, "facts", None)
     project = ctx.project
@@ -47,7 +44,6 @@ def _caller_values(ctx: Any, qualname: str, param: str) -> Optional[CallerValues
         return None
     function = scope.node
     found: List[Any] = []
-    lines: List[int] = []
     for call, stmt in _calls_named(facts.tree, function.name):
         if call is not None and _inside(function, call):
             continue  # a recursive call passes what the function already holds
@@ -62,10 +58,7 @@ def _caller_values(ctx: Any, qualname: str, param: str) -> Optional[CallerValues
         if not values or all(v == UNKNOWN for v in values):
             continue
         found.extend(values)
-        lines.append(call.lineno)
-    if not found:
-        return None
-    return frozenset(found), tuple(lines)
+    return frozenset(found) if found else None
 
 
 def _position(scope: Any, param: str) -> Optional[int]:

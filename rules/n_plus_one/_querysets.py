@@ -431,7 +431,7 @@ class Analyzer:
         self.bound: List[Dict[str, Query]] = [{}]
         self.instance: Callable[[str], Optional[Tuple[Model, str]]] = lambda name: None
         #: what the module's callers pass for a parameter of the walked function
-        self.parameter: Callable[[str], Optional[Tuple[Any, Tuple[int, ...]]]] = lambda name: None
+        self.parameter: Callable[[str], Optional[Any]] = lambda name: None
 
     # -- model lookup ---------------------------------------------------------
     def model_of(self, expr: cst.BaseExpression) -> Optional[Model]:
@@ -505,7 +505,7 @@ class Analyzer:
         if not isinstance(root, cst.Name) or any(l.kind != "call" and l.kind != "attr" for l in links) or not self.values_possible():
             return None
         told = self.parameter(root.value)
-        data = orm_of_values(told[0]) if told is not None else None
+        data = orm_of_values(told) if told is not None else None
         if data is None:
             return None
         q = self._query_of(data, root)
@@ -1106,15 +1106,16 @@ class QueryLoopTracker:
             self.loop_vars: List[LoopVar] = []
         return self._qa
 
-    def _parameter(self, name: str) -> Optional[Tuple[Any, Tuple[int, ...]]]:
+    def _parameter(self, name: str) -> Optional[Any]:
         """What the module's calls of the walked function pass for its unannotated
-        parameter ``name`` (:mod:`._callers`); None when the body rebinds it."""
+        parameter ``name`` (:mod:`._callers`, which leaves annotated ones to their
+        annotation); None when the body rebinds it."""
         function = self.ctx.stack.function  # type: ignore[attr-defined]
         if not isinstance(function, cst.FunctionDef) or _assignments(function, name) != 1:
             return None
         params = function.params
-        if not any(p.name.value == name and p.annotation is None for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
-            return None
+        if not any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
+            return None  # a local bound once, not a parameter: no call fills it
         from ._callers import caller_values
 
         return caller_values(self.ctx, self.ctx.scope_name(), name)  # type: ignore[attr-defined]

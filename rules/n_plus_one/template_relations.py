@@ -430,17 +430,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         frames = self.ctx.stack.frames
         return view if frames and frames[-1].node is view["node"] else None
 
-    def _in_get_queryset(self) -> Optional[Dict[str, Any]]:
-        view = self._views[-1] if self._views else None
-        frames = self.ctx.stack.frames
-        function = self.ctx.stack.function
-        if view is None or not view["list"] or not isinstance(function, cst.FunctionDef) or function.name.value != "get_queryset":
-            return None
-        if len(frames) < 2 or frames[-2].node is not view["node"] or frames[-1].node is not function:
-            return None
-        return view
-
     def _in_view_method(self, name: str) -> Optional[Dict[str, Any]]:
+        """The list view being walked, when the walk is directly in its method ``name``."""
         view = self._views[-1] if self._views else None
         frames = self.ctx.stack.frames
         function = self.ctx.stack.function
@@ -475,7 +466,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
         self._context_addition(node)
-        inner = self._in_get_queryset()
+        inner = self._in_view_method("get_queryset")
         if inner is not None:
             # every value a name of get_queryset() takes: the returned queryset loads only
             # what all of them load (``if ...: qs = qs.select_related(...)`` may not run)
@@ -507,12 +498,12 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         super().visit_AugAssign(node)
-        inner = self._in_get_queryset()
+        inner = self._in_view_method("get_queryset")
         if inner is not None and isinstance(node.target, cst.Name):
             inner.setdefault("assigned", {}).setdefault(node.target.value, []).append(None)
 
     def visit_Return(self, node: cst.Return) -> None:
-        view = self._in_get_queryset()
+        view = self._in_view_method("get_queryset")
         if view is None or not isinstance(node.value, cst.Name):
             return
         values = view.get("assigned", {}).get(node.value.value, [])
