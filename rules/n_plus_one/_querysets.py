@@ -432,6 +432,7 @@ class Analyzer:
         self.instance: Callable[[str], Optional[Tuple[Model, str]]] = lambda name: None
         #: what the module's callers pass for a parameter of the walked function
         self.parameter: Callable[[str], Optional[Any]] = lambda name: None
+        self._through_depth = 0
 
     # -- model lookup ---------------------------------------------------------
     def model_of(self, expr: cst.BaseExpression) -> Optional[Model]:
@@ -497,7 +498,37 @@ class Analyzer:
             # ``Branch.objects.open()``: only the facts layer can tell what the method
             # returns (a queryset, or a dict, a number...); unknown stays unknown
             return self._from_values(root, links)
-        return q or self._from_values(root, links) or self._from_callers(root, links)
+        return q or self._from_values(root, links) or self._from_callers(root, links) or self._through(root, links)
+
+    def _through(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
+        """``sort_queryset(qs, request)`` / ``self.apply_search(qs)``: a project helper that
+        hands back the query it is given, narrowed (:mod:`._through`); what it gives is the
+        argument's query with the helper's methods and loads, then the rest of the chain."""
+        first = next((i for i, l in enumerate(links) if l.kind != "attr"), None)
+        if first is None or links[first].kind != "call" or not self.values_possible() or self._through_depth > 3:
+            return None
+        from ._through import apply_through, argument, through_target
+
+        callee = root if first == 0 else links[first - 1].node
+        through = through_target(self.ctx, callee)
+        arg = argument(links[first].node, through) if through is not None else None
+        if arg is None:
+            return None
+        self._through_depth += 1
+        try:
+            inner = self.analyze(arg)
+        finally:
+            self._through_depth -= 1
+        if inner is None or inner.terminal is not None or inner.orm not in ("django", "sqlalchemy"):
+            return None
+        q = replace(inner, methods=list(inner.methods), select_related=set(inner.select_related), prefetch=set(inner.prefetch),
+                    batched_on=list(inner.batched_on), no_fix=True, origin=inner.origin or arg)
+        got = apply_through(q, through, self.ctx.project, set(catalog()[inner.orm]["lazy"]))  # type: ignore[arg-type]
+        if got is None:
+            return None
+        rest = links[first + 1:]
+        got = _apply_django(got, rest) if got.orm == "django" else _apply_sqlalchemy(got, rest, None)
+        return None if got is None or got.custom_method else got
 
     def _from_callers(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
         """An unannotated parameter of the walked function, as its module's callers fill

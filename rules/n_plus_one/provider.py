@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
-SUMMARY_FORMAT = "orm-5"  # bump when notes or local values change shape
+SUMMARY_FORMAT = "orm-6"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
 ANY = "*"  # a loads entry: the query may load any relation
 BARE = "<select_related()>"  # a loads entry: ``select_related()`` without arguments
@@ -161,13 +161,18 @@ class OrmProvider(Provider):
 
     # -- summary time ---------------------------------------------------------------
     def marks(self, function: "FunctionView") -> FrozenSet[str]:
+        """:data:`CACHED` for a memoized function; a pass-through's mark
+        (:mod:`._through`) for a helper that hands back the query it is given."""
         for values in function.decorator_values():
             for value in values:
                 if isinstance(value, str) and (value in _CACHE_DECORATORS or value.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property", "memoize")):
                     return frozenset((CACHED,))
         if _cache_aside(function) or _global_memo(function.node):
             return frozenset((CACHED,))
-        return frozenset()
+        from ._through import through_mark
+
+        mark = through_mark(function)
+        return frozenset((mark,)) if mark is not None else frozenset()
 
     def notes(self, site: "CallSite") -> FrozenSet[str]:
         """``guard:<param>:falsy`` / ``guard:<param>:truthy``: the call runs only when a

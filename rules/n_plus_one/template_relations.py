@@ -470,11 +470,17 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         if inner is not None:
             # every value a name of get_queryset() takes: the returned queryset loads only
             # what all of them load (``if ...: qs = qs.select_related(...)`` may not run)
+            assigned = inner.setdefault("assigned", {})
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
-                    inner.setdefault("assigned", {}).setdefault(target.target.value, []).append(self.qa.lookup(target.target.value))
+                    assigned.setdefault(target.target.value, []).append(self.qa.lookup(target.target.value))
+                elif isinstance(target.target, (cst.Attribute, cst.Subscript)) and _base_name(target.target) in ("self", "cls"):
+                    continue  # ``self.form = ...``: state of the view, not the rows
                 else:
-                    inner["dynamic"] = True
+                    for name in _target_names(target.target):
+                        assigned.setdefault(name, []).append(None)  # unpacked: unknown
+                    if isinstance(target.target, (cst.Attribute, cst.Subscript)):
+                        inner["dynamic"] = True  # ``qs.query.x = ...``: unknown
         view = self._view()
         if view is None:
             return
@@ -492,7 +498,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         if node.name.value == "get_queryset":
             returns = _returns(node)
             view["get_queryset"] = returns[0] if len(returns) == 1 else None
-            view["dynamic"] = view.get("dynamic") or len(returns) != 1
+            view["dynamic"] = view.get("dynamic") or not returns
         elif node.name.value in _VIEW_METHODS or _abstract(node):
             view["dynamic"] = True  # an abstract base: its subclasses decide what it renders
 
@@ -503,14 +509,21 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             inner.setdefault("assigned", {}).setdefault(node.target.value, []).append(None)
 
     def visit_Return(self, node: cst.Return) -> None:
+        """Each ``return`` of ``get_queryset()``: a name gives every value it was assigned
+        there, anything else its value here (``return qs.filter(...)``,
+        ``return self.apply_search(qs)`` through a pass-through helper)."""
         view = self._in_view_method("get_queryset")
-        if view is None or not isinstance(node.value, cst.Name):
+        if view is None or node.value is None:
             return
-        values = view.get("assigned", {}).get(node.value.value, [])
+        if isinstance(node.value, cst.Name):
+            values = view.get("assigned", {}).get(node.value.value, [])
+        else:
+            values = [self.qa.analyze(node.value)]
         if not values or any(v is None for v in values):
             view["dynamic"] = True  # a value we cannot read (a helper, super().get_queryset())
             return
-        view["returned"] = (values[-1], values)
+        returned = view.setdefault("returned", [])
+        returned.append((values[-1], values))
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         view = self._views.pop() if self._views else None
@@ -519,22 +532,29 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         expr = view.get("get_queryset") or view.get("queryset")
         at: cst.CSTNode
         others: List[Query] = []
-        if isinstance(expr, cst.Name) and view.get("get_queryset") is expr:
-            # ``qs = X.objects...; qs = qs.filter(...); return qs``
-            returned = view.get("returned")
-            if returned is None:
-                return
-            query, others = returned
-            if query.terminal is not None or not query.instances or query.via == "values":
-                return
-            origin = query.origin if isinstance(query.origin, cst.BaseExpression) else None
-            at, fixable = (origin or expr), False
-        elif expr is not None:
+        direct = None
+        if expr is not None and not isinstance(expr, cst.Name):
             root, links = unchain(expr)
-            query = self.qa._django(root, links)
-            if query is None or query.terminal is not None or not query.instances:
+            direct = self.qa._django(root, links)
+        if direct is not None and expr is not None:
+            query = direct
+            if query.terminal is not None or not query.instances:
                 return
             at, fixable = expr, True
+        elif expr is not None and "get_queryset" not in view:
+            return  # ``queryset = ...`` we cannot read
+        elif "get_queryset" in view:
+            # ``qs = X.objects...; qs = sort(qs, ...); if ...: return qs; return qs.filter(...)``:
+            # the rows load what any value returned there loads
+            returned = view.get("returned")
+            if not returned:
+                return
+            query = returned[0][0]
+            others = [q for _, values in returned for q in values]
+            if any(q.terminal is not None or not q.instances or q.via == "values" or q.orm != "django" or q.model != query.model for q in others):
+                return
+            origin = query.origin if isinstance(query.origin, cst.BaseExpression) else None
+            at, fixable = (origin or expr or node), False
         else:
             model_expr = view.get("model")
             model = self.qa.model_of(model_expr) if model_expr is not None else None
@@ -639,6 +659,22 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
             related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
             self.report(at, template=t_name or name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
+
+
+def _base_name(node: cst.BaseExpression) -> Optional[str]:
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _target_names(node: cst.CSTNode) -> List[str]:
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [n for e in node.elements for n in _target_names(e.value)]
+    if isinstance(node, cst.StarredElement):
+        return _target_names(node.value)
+    return []
 
 
 def _dict_entries(node: cst.Dict) -> Optional[Dict[str, Optional[cst.BaseExpression]]]:
