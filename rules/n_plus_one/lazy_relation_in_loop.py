@@ -93,7 +93,13 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     module fill with querysets (`queue_titles(Ticket.objects.filter(...))`: what all those
     calls pass, loading what any of them loads; a call in another module, through
     `*args` / `**kwargs` or in a comprehension is not followed, and the fix is left to
-    the caller). What a
+    the caller). A query passed through a project helper that hands back what it is given,
+    narrowed, keeps its rows and loads (`qs = sort_queryset(qs, request)`,
+    `stmt = self._apply_filters(stmt, f)`, in any module: every `return` of the helper
+    gives its parameter or a chain of query methods on it, through local names assigned
+    only such chains or through another such helper; a loader on any of its paths counts
+    as loading; one path returning anything else, or falling off the end, and it is not
+    followed). What a
     query built in another module loads is read from the facts layer: a Django
     `select_related` / `prefetch_related` with string paths there loads those paths, a bare
     `select_related()` the foreign keys that are not nullable (Django's rule, up to five

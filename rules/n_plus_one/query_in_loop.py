@@ -105,9 +105,10 @@ class QueryInLoop(QueryLoopTracker, Rule):
     (`QS.as_manager()`, `Manager.from_queryset(QS)()`, `Manager` subclasses) and custom
     queryset methods whose return value is a queryset, `itertools.chain(...)` of querysets
     of one model, and an unannotated parameter that the calls of its function in the same
-    module fill with querysets. A value the layer cannot tell (a parameter no call in its
-    module fills, a query passed through a helper that returns its argument) stays unknown
-    and silent. Writes per row: `save()` / `delete()` of a model instance
+    module fill with querysets, and a query passed through a project helper that hands
+    back what it is given, narrowed (`qs = apply_filters(qs, params)`, as FFT202 reads
+    it). A value the layer cannot tell (a parameter no call in its module fills) stays
+    unknown and silent. Writes per row: `save()` / `delete()` of a model instance
     (by value, with keyword arguments too), `Model.objects.create/update/delete`,
     `session.execute(update(...))`, `sa.update(...)` / `sa.text(...)` (module-qualified
     builders), `session.flush()` on a SQLAlchemy session; `get_object_for_this_type()`

@@ -18,6 +18,7 @@ from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_prefetch_re
 from .provider import OrmProvider
 
 LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
+DETAIL_VIEWS = frozenset(("django.views.generic.DetailView", "django.views.generic.detail.DetailView"))
 RENDERERS = frozenset(("django.shortcuts.render", "django.template.response.TemplateResponse", "django.template.response.SimpleTemplateResponse"))
 #: class attributes / methods of a list view that decide what it renders
 _VIEW_ATTRS = frozenset(("queryset", "model", "template_name", "context_object_name", "template_name_suffix"))
@@ -51,7 +52,8 @@ Members = Callable[[Model, str], List[str]]
 
 def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, Model]], index: Any, members: Optional[Members] = None) -> List[Need]:
     """The relations a template reads per row of the querysets ``sources`` (context name ->
-    ("rows", model) for a queryset, ("page", model) for ``page_obj``), in template order;
+    ("rows", model) for a queryset, ("page", model) for ``page_obj``, ("object", model)
+    for a detail view's object: only loops over its to-many relations have rows), in template order;
     with ``members``, also those a model ``@property`` / method the template calls reads
     (``{{ rating.book_title }}`` whose body reads ``self.book``)."""
     scopes: List[Dict[str, Any]] = [dict(sources)]
@@ -115,7 +117,11 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             if chain:
                 binding = lookup(chain[0])
                 rest = chain[1:]
-                if binding is not None and binding[0] == "rows" and rest in ([], ["all"]):
+                if binding is not None and binding[0] == "object":
+                    binding, rest = _object_rows(binding, rest, index), []
+                if binding is not None and binding[0] == "related" and rest in ([], ["all"]):
+                    bound = ("row", binding[1], binding[2], True)
+                elif binding is not None and binding[0] == "rows" and rest in ([], ["all"]):
                     bound = ("row", binding[1], "", False)
                 elif binding is not None and binding[0] == "page" and rest in ([], ["object_list"]):
                     bound = ("row", binding[1], "", False)
@@ -133,6 +139,9 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
                 if chain is not None and len(chain) == 1:
                     scope[name] = binding  # ``with item=row``: the same row (or rows) by another name
                     continue
+                if binding is not None and binding[0] == "object" and chain is not None:
+                    scope[name] = _object_rows(binding, chain[1:], index)  # ``with orders=customer.orders.all``
+                    continue
                 if binding is not None and binding[0] == "row" and len(chain) > 1:
                     found = _follow_to_one(binding, chain[1:], index)
                 scope[name] = ("row", found[0], found[1], binding[3]) if found is not None else None
@@ -142,6 +151,17 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             scopes.pop()
             isolated.pop()
     return out
+
+
+def _object_rows(binding: Any, rest: List[str], index: Any) -> Any:
+    """``customer.orders`` / ``customer.orders.all`` of a detail view's object: the rows
+    of one to-many relation (one query; what each row reads is per row), as
+    ``("related", target model, relation name)``; None for anything else."""
+    if not rest or len(rest) > 2 or len(rest) == 2 and rest[1] != "all":
+        return None
+    rel = index.relation(binding[1], rest[0])
+    target = index.models.get(rel.target or "") if rel is not None and rel.many else None
+    return ("related", target, rel.name) if target is not None else None
 
 
 def _ends_many(index: Any, model: Model, path: str) -> bool:
@@ -197,12 +217,26 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     each row, a relation the queryset does not load:
 
     - a `ListView` (directly or through your own base classes that set nothing it renders)
-      with `queryset = ...`, a single `return` of `get_queryset()`, or only `model = ...`,
-      rendering `template_name` or Django's default `<app_label>/<model>_list.html`;
-      the template's rows are `{% for row in object_list %}`, `<model>_list` /
-      `context_object_name`, `page_obj` and `page_obj.object_list`; and the querysets its
+      with `queryset = ...`, `get_queryset()`, or only `model = ...`, rendering
+      `template_name` or Django's default `<app_label>/<model>_list.html`. Every `return`
+      of `get_queryset()` is read, and the rows load what any returned value loads
+      (`if not form.is_valid(): return qs` then `return qs.filter(...)`); a name returned
+      there holds every value it was given in the method; assignments to the view's own
+      state (`self.form = ...`) do not matter. The queryset may go through your own
+      helpers that hand back what they are given, narrowed (`qs = sort_queryset(qs, ...)`,
+      `return self.apply_search(queryset)`, in this module or another: every `return` of
+      the helper gives its parameter or a chain of queryset methods on it, also through
+      another such helper), see FFT202. The template's rows are
+      `{% for row in object_list %}`, `<model>_list` / `context_object_name`, `page_obj`
+      and `page_obj.object_list`; and the querysets its
       `get_context_data()` adds (`context["imprints"] = Imprint.objects.all()` on the
       dict it returns; a key set twice or to something we cannot read is not checked);
+    - a `DetailView` read the same way (default template `<app_label>/<model>_detail.html`):
+      its object (`object`, `context_object_name` or `<model>`) is one row, so what the
+      template reads of it directly is one query each and is not reported; a loop over one
+      of its to-many relations (`{% for order in customer.orders.all %}`, or through
+      `{% with orders=customer.orders.all %}`) has rows, and what each of them reads needs
+      `prefetch_related("orders__lines")` on the view's queryset;
     - a function view `render(request, "app/x.html", {"rows": queryset})` /
       `TemplateResponse(...)` with a dict of the context written in the call, or a context
       built in a variable before the call: `ctx = {...}` (or `dict(...)`) once, then
@@ -235,9 +269,9 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     inside such a member (`self.products.filter(...)`, `self.daily_hits.aggregate(...)`)
     runs its own query however the rows were loaded: not reported here. Not followed:
     `{{ block.super }}`, custom template tags and inclusion tags,
-    `get_template_names()`, `TemplateView`, `DetailView`'s
-    object, GenericForeignKey reads, Jinja2; querysets from helpers of other
-    modules, `super().get_queryset()` and custom managers are assumed to load what is needed.
+    `get_template_names()`, `TemplateView`, GenericForeignKey reads, Jinja2; querysets
+    from helpers that do not hand back what they are given, `super().get_queryset()` and
+    custom managers are assumed to load what is needed.
 
     ## Why is this bad?
     A list page of 50 offers whose template shows `{{ offer.benefit.name }}` makes 51
@@ -270,7 +304,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     name = "template-relation-per-row"
     message = "`{template}` line {line} reads `{text}` for each row of {query}; {hint}"
     fix_title = "Load the relation with the view's queryset"
-    requires = ("ListView", "template_name", "render", "TemplateResponse")
+    requires = ("ListView", "DetailView", "template_name", "render", "TemplateResponse")
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
     needs_project = True
@@ -371,33 +405,35 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
     # -- list views ---------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._views.append({"node": node, "list": self._is_list_view(node)})
+        kind = self._view_kind(node)
+        self._views.append({"node": node, "list": kind is not None, "kind": kind})
 
-    def _is_list_view(self, node: cst.ClassDef) -> bool:
-        """A ``ListView`` whose other bases set nothing it renders: Django's own mixins
-        (``LoginRequiredMixin``) or project classes that set no queryset, template or
-        context name. A base we cannot read (another package's mixin) may: not a view
-        we can tell about."""
+    def _view_kind(self, node: cst.ClassDef) -> Optional[str]:
+        """"list" for a ``ListView``, "detail" for a ``DetailView``, whose other bases set
+        nothing it renders: Django's own mixins (``LoginRequiredMixin``) or project classes
+        that set no queryset, template or context name. A base we cannot read (another
+        package's mixin) may: not a view we can tell about."""
         project = self.ctx.project
-        listed = False
+        kinds = set()
         for base in node.bases:
             values = [v for v in self.ctx.names.values(base.value) if isinstance(v, str)]
             if len(values) != 1:
-                return False
+                return None
             value = values[0]
-            if value in LIST_VIEWS:
-                listed = True
+            if value in LIST_VIEWS or value in DETAIL_VIEWS:
+                kinds.add("list" if value in LIST_VIEWS else "detail")
                 continue
             cls = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
             if cls is None:
                 if not value.startswith(_NEUTRAL_BASES):
-                    return False
+                    return None
                 continue
             if self._base_decides(project, cls):
-                return False
-            if any(isinstance(k, str) and k in LIST_VIEWS for k in project.mro(cls)):
-                listed = True
-        return listed
+                return None
+            for k in project.mro(cls):
+                if isinstance(k, str) and (k in LIST_VIEWS or k in DETAIL_VIEWS):
+                    kinds.add("list" if k in LIST_VIEWS else "detail")
+        return kinds.pop() if len(kinds) == 1 else None
 
     def _base_decides(self, project: Any, cls: Any) -> bool:
         """A project base class that sets what the view renders (its queryset, template,
@@ -408,7 +444,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
         for base in project.mro(cls):
             if isinstance(base, str):
-                if base in LIST_VIEWS or base.startswith(_NEUTRAL_BASES) or base.startswith("django.views.generic."):
+                if base in LIST_VIEWS or base in DETAIL_VIEWS or base.startswith(_NEUTRAL_BASES) or base.startswith("django.views.generic."):
                     continue
                 return True  # another package's class: what it sets is unknown
             module = found_module(base.qualname, project.modules)
@@ -575,16 +611,21 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             label = app_label(model)
             if label is None:
                 return
-            names.append(f"{label}/{model.name.lower()}_list.html")
+            names.append(f"{label}/{model.name.lower()}_{view['kind']}.html")
         context = view.get("context_object_name")
-        sources: Dict[str, Tuple[str, Model]] = {"object_list": ("rows", model), "page_obj": ("page", model)}
-        if context is not None:
-            if not isinstance(context, cst.SimpleString) or not isinstance(context.evaluated_value, str):
-                return
-            sources[context.evaluated_value] = ("rows", model)
-        else:
-            sources[f"{model.name.lower()}_list"] = ("rows", model)
+        if context is not None and (not isinstance(context, cst.SimpleString) or not isinstance(context.evaluated_value, str)):
+            return
         shown = self.ctx.code_for(at) if isinstance(at, cst.BaseExpression) else query.display
+        if view["kind"] == "detail":
+            # ``{% for order in customer.orders.all %}{{ order.lines.count }}``: per row of one
+            # relation of the object; ``prefetch_related("orders__lines")`` on the view's
+            # queryset loads them with the object
+            name = context.evaluated_value if context is not None else model.name.lower()
+            self._check(names, {"object": ("object", model), name: ("object", model)}, query, at, shown, "the view's queryset",
+                        fixable and expr is not None, others, detail=name)
+            return
+        sources: Dict[str, Tuple[str, Model]] = {"object_list": ("rows", model), "page_obj": ("page", model)}
+        sources[context.evaluated_value if context is not None else f"{model.name.lower()}_list"] = ("rows", model)
         self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None, others)
         for key, added in (view.get("extra") or {}).items():
             if added is None or key in sources:
@@ -637,7 +678,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         return memo[key]
 
     # -- the check ------------------------------------------------------------------------------
-    def _check(self, names: List[str], sources: Dict[str, Tuple[str, Model]], query: Query, at: cst.CSTNode, shown: str, where: str, fixable: bool, others: Sequence[Query] = ()) -> None:
+    def _check(self, names: List[str], sources: Dict[str, Tuple[str, Model]], query: Query, at: cst.CSTNode, shown: str, where: str, fixable: bool,
+               others: Sequence[Query] = (), detail: str = "") -> None:
         found = self._template(names)
         if found is None:
             return
@@ -658,7 +700,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             if fixable and isinstance(at, cst.BaseExpression) and not (query.no_fix or query.custom or query.loads_unknown or query.terminal is not None):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
             related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
-            self.report(at, template=t_name or name, line=line, text=text, query=shown, hint=f"add `{addition}` to {where}", fix=fix, related=related)
+            rows = f"`{detail}.{step.split('__')[0]}`" if detail else shown
+            self.report(at, template=t_name or name, line=line, text=text, query=rows, hint=f"add `{addition}` to {where}", fix=fix, related=related)
 
 
 def _base_name(node: cst.BaseExpression) -> Optional[str]:

@@ -222,3 +222,19 @@ def test_editing_a_parent_template_refreshes_cached_findings(tmp_path):
     st = os.stat(str(row))
     os.utime(str(row), ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     assert not any("shared/book_row.html" in m for _, m in run())
+
+
+def _object_reads(template: str):
+    index = index_for_source(MODELS, "shop.models")
+    author = index.find("shop.models.Author")
+    got = per_row_reads(parse_template(template.encode()), {"author": ("object", author)}, index)
+    return list(dict.fromkeys((path, loader, line) for path, loader, line, *_ in got))
+
+
+def test_detail_object_rows_are_its_to_many_relations_only():
+    # a loop over one relation of the object: what each row reads is per row
+    assert _object_reads("{% for b in author.books.all %}{{ b.tags.count }}{% endfor %}") == [("books__tags", "prefetch_related", 1)]
+    assert _object_reads("{% with bs=author.books.all %}{% for b in bs %}{% for t in b.tags.all %}{{ t.label }}{% endfor %}{% endfor %}{% endwith %}") == [("books__tags", "prefetch_related", 1)]
+    # the object's own reads and the loop itself are one query each, not one per row
+    assert _object_reads("{{ author.books.count }}{% for b in author.books.all %}{{ b.title }}{% endfor %}") == []
+    assert _object_reads("{% for b in author.books.filter %}{{ b.tags.count }}{% endfor %}") == []
