@@ -451,7 +451,11 @@ class Analyzer:
 
     def bind(self, name: str, query: Optional[Query]) -> None:
         scope = self.bound[-1]
-        if query is None or query.terminal is not None:
+        if query is not None and query.orm == "sqlalchemy" and query.terminal in ("execute", "scalars") and query.instances and query.model is not None:
+            # ``rows = session.execute(stmt).scalars().all()``: rows fetched here; iterating
+            # them runs no query, reading their lazy relations does
+            scope[name] = replace(query, terminal="rows")
+        elif query is None or query.terminal is not None:
             scope[name] = None  # type: ignore[assignment]  # shadows outer bindings
         else:
             scope[name] = query
@@ -707,13 +711,13 @@ class Analyzer:
             stmt_root, stmt_links = stmt_links[0].node, stmt_links[1:]
             builder = names.resolve(stmt_root)
         if builder not in catalog()["sqlalchemy"]["statements"]:
-            return None
+            return self._held_statement(receiver, method, first, rest)
         model: Optional[Model] = None
         model_name = ""
         if stmt_links and stmt_links[0].kind == "call":
             sel = stmt_links[0].node
             assert isinstance(sel, cst.Call)
-            if builder.endswith("select") and len(sel.args) == 1:
+            if builder.endswith("select") and sel.args and not sel.args[0].star and sel.args[0].keyword is None:
                 model = self.model_of(sel.args[0].value)
                 model_name = last_name(sel.args[0].value) or ""
         q = Query("sqlalchemy", model, model_name, f"{self.ctx.code_for(receiver)}.{method}({builder.rsplit('.', 1)[-1]}(...))", terminal=method, via="session")
@@ -728,6 +732,25 @@ class Analyzer:
         q.no_fix = True
         if model is None:
             q.instances = False
+        return q
+
+
+    def _held_statement(self, receiver: cst.BaseExpression, method: str, stmt: cst.BaseExpression, rest: List[Link]) -> Optional[Query]:
+        """``session.execute(stmt)`` / ``session.scalars(stmt)`` on a session named like one,
+        with a ``select(Model)`` the facts layer knows ``stmt`` holds (built in names,
+        through pass-through helpers)."""
+        if method not in ("execute", "scalars") or not self.values_possible():
+            return None
+        data = orm_of_values(self.ctx.names.values(stmt))
+        if data is None or data[0] != "query" or not data[1]:
+            return None
+        model = self.index.models.get(data[1])
+        if model is None or self.index.orm_of(model) != "sqlalchemy":
+            return None
+        loads = data[2]
+        q = Query("sqlalchemy", model, model.name, f"{self.ctx.code_for(receiver)}.{method}({self.ctx.code_for(stmt)})", terminal=method, via="session",
+                  prefetch={p for p in loads if p != ANY}, loads_unknown=ANY in loads, no_fix=True)
+        q.instances = method == "scalars" or any(l.name == "scalars" for l in rest)
         return q
 
 

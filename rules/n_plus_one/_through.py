@@ -12,7 +12,11 @@ helper's loaders load on any path (``select_related("x")`` on one branch counts 
 loading ``x``: a miss, never a false report).
 
 Read at summary time from the function's ``ast`` (a provider mark, so cached with the
-module's summary and followed across modules); nothing is a pass-through when a path
+module's summary and followed across modules). Two readers use it: the rules' own
+analysis of an expression (:meth:`._querysets.Analyzer._through`, which keeps where the
+query was built), and the facts layer's values (the provider's ``("through", ...)``
+waiting value), so a statement held in a name and passed through helpers is still a
+``select(Model)`` at ``session.execute(stmt)``. Nothing is a pass-through when a path
 falls off the end, returns anything else (``list(p)``, another queryset, ``p.values()``
 is kept but is no longer rows), or reassigns a name of the chain from something else.
 """

@@ -210,6 +210,8 @@ class OrmProvider(Provider):
                 got = self._local_call(value, call, facts, look)
             if got is None:
                 got = self._pending_call(value, call, facts, look)
+            if got is None:
+                got = _through_call(value, call, facts, look)
             if got is not None:
                 hit = True
                 out.update(got)
@@ -322,6 +324,8 @@ class OrmProvider(Provider):
                     return None
                 out.update(got)
             return frozenset(out)
+        if step[0] == "through":  # ``stmt = self._apply_filters(stmt, f)``: see ._through
+            return self._resolve_through(step[1], step[2], project)
         if step[0] == "iter":
             receivers = self._resolve_pending(step[1], project)
             if not receivers:
@@ -334,6 +338,56 @@ class OrmProvider(Provider):
                 out.update(got)
             return frozenset(out)
         return None
+
+    def _resolve_through(self, callee: str, args: Tuple[Any, ...], project: "ProjectFacts", depth: int = 0) -> Optional[Values]:
+        """What a pass-through helper gives: the query passed for its parameter with the
+        helper's methods and loads applied (None when it is no pass-through, or the
+        argument is no query)."""
+        from ._through import MAX_DEPTH, parse_mark
+
+        targets = project.targets(project.resolve(frozenset((callee,))))
+        through = parse_mark(targets[0].marks) if len(targets) == 1 else None
+        if through is None or depth > MAX_DEPTH:
+            return None
+        given = next((v for position, keyword, v in args if position >= 0 and position == through.position or keyword == through.name), None)
+        if given is None:
+            return None
+        out = set()
+        for value in project.resolve(given):
+            data = orm_data(value)
+            if data is None or data[0] not in ("qs", "query"):
+                return None
+            got = self._through_data(data, through, project, depth)
+            if got is None:
+                return None
+            out.add(got)
+        return frozenset(out) if out else None
+
+    def _through_data(self, data: Tuple[Any, ...], through: Any, project: "ProjectFacts", depth: int) -> Optional[Opaque]:
+        from ._through import parse_mark
+
+        loaders = {m for m, _ in through.loads}
+        for method in through.methods:
+            if method in loaders:
+                continue
+            got = self._apply_method(data, method)
+            found = [orm_data(v) for v in got or ()]
+            if len(found) != 1 or found[0] is None or found[0][0] != data[0]:
+                return None
+            data = found[0]
+        kind, model, loads, related = data
+        extra = tuple(p for _, paths in through.loads for p in paths)
+        value = orm_value(kind, model, loads + extra, related)
+        for callee_values, position, keyword in through.nested:
+            targets = project.targets(project.resolve(frozenset(callee_values)))
+            inner = parse_mark(targets[0].marks) if len(targets) == 1 else None
+            if inner is None or depth >= 4 or not (position >= 0 and position == inner.position or keyword and keyword == inner.name):
+                return None
+            nested = self._through_data(value.data, inner, project, depth + 1)
+            if nested is None:
+                return None
+            value = nested
+        return value
 
     def _session_result(self, head: str, tail: str, info: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
         asynchronous = session_kind(head) == "async"
@@ -366,8 +420,9 @@ class OrmProvider(Provider):
                 return None
             return _one(orm_value("query", model))
         if tail in _SELECTS and value.split(".", 1)[0] in _STATEMENT_MODULES:
-            if len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+            if not call.args or isinstance(call.args[0], ast.Starred):
                 return None
+            # ``select(Trace, *order_columns)``: its scalars are the first entity's rows
             model = _model_argument(facts, call.args[0], look)
             return _one(orm_value("query", model)) if model else None
         if tail in ("scalars", "execute", "scalar", "get") and head and _session_like(head, asynchronous=True) and call.args:
@@ -1002,6 +1057,37 @@ def _model_argument(facts: Any, node: ast.AST, look: Any) -> Optional[str]:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") and node.attr in ("model", "model_class", "_model"):
         return ""  # a generic repository's model
     return None
+
+
+_HOLDERS = (ast.Name, ast.Attribute, ast.Call)  # arguments that may hold a query (not literals)
+
+
+def _through_call(value: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
+    """``helper(qs, ...)`` of a project function with a query held in a name among its
+    arguments: whether the helper hands it back (:mod:`._through`) only the project can
+    tell, so the value waits with those arguments' values."""
+    if "." not in value or value.startswith(("builtins.", "dict", "os.", "str(")):
+        return None
+    args = []
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return None
+        if isinstance(arg, _HOLDERS):
+            args.append((position, "", arg))
+    args.extend((-1, k.arg, k.value) for k in call.keywords if k.arg and isinstance(k.value, _HOLDERS))
+    found = []
+    for position, keyword, node in args:
+        values = facts._eval(node, look)
+        if any(_query_like(v) for v in values):
+            found.append((position, keyword, values))
+    if not found:
+        return None
+    return frozenset((Opaque(NAME, ("pending", ("through", value, tuple(found)), value + "()")),))
+
+
+def _query_like(value: Any) -> bool:
+    data = orm_data(value)
+    return data is not None and (data[0] in ("qs", "query") or data[0] == "pending")
 
 
 def _django_loader_paths(name: str, call: ast.Call) -> Tuple[str, ...]:
