@@ -433,6 +433,9 @@ class Analyzer:
         #: what the module's callers pass for a parameter of the walked function
         self.parameter: Callable[[str], Optional[Any]] = lambda name: None
         self._through_depth = 0
+        #: what ``super().get_queryset()`` gives in the walked method (a rule that knows the
+        #: class's generic base sets it: Django's ``queryset`` / ``model`` default)
+        self.super_queryset: Callable[[], Optional[Query]] = lambda: None
 
     # -- model lookup ---------------------------------------------------------
     def model_of(self, expr: cst.BaseExpression) -> Optional[Model]:
@@ -475,6 +478,12 @@ class Analyzer:
 
     def _analyze(self, expr: cst.BaseExpression) -> Optional[Query]:
         root, links = unchain(expr)
+        if isinstance(root, cst.Name) and root.value == "super" and len(links) >= 3 and links[0].kind == "call" and not links[0].node.args \
+                and links[1].name == "get_queryset" and links[2].kind == "call" and not links[2].node.args:  # type: ignore[attr-defined]
+            base = self.super_queryset()
+            if base is not None:
+                q = replace(base, methods=list(base.methods), select_related=set(base.select_related), prefetch=set(base.prefetch), batched_on=list(base.batched_on))
+                return _apply_django(q, links[3:])
         if isinstance(root, cst.Name) and links:
             bound = self.lookup(root.value)
             if bound is not None:

@@ -12,7 +12,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE, Related, Span
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, unchain
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, default_rows, unchain
 from ._templates import PARSE_VERSION, TemplateProvider, expand, parse_template, resolve
 from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_prefetch_reads, member_relation_reads
 from .provider import OrmProvider
@@ -226,7 +226,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
       helpers that hand back what they are given, narrowed (`qs = sort_queryset(qs, ...)`,
       `return self.apply_search(queryset)`, in this module or another: every `return` of
       the helper gives its parameter or a chain of queryset methods on it, also through
-      another such helper), see FFT202. The template's rows are
+      another such helper), see FFT202; `super().get_queryset()` is Django's own: the
+      class's `queryset` (`.all()`), else the model's default manager. The template's rows are
       `{% for row in object_list %}`, `<model>_list` / `context_object_name`, `page_obj`
       and `page_obj.object_list`; and the querysets its
       `get_context_data()` adds (`context["imprints"] = Imprint.objects.all()` on the
@@ -270,8 +271,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     runs its own query however the rows were loaded: not reported here. Not followed:
     `{{ block.super }}`, custom template tags and inclusion tags,
     `get_template_names()`, `TemplateView`, GenericForeignKey reads, Jinja2; querysets
-    from helpers that do not hand back what they are given, `super().get_queryset()` and
-    custom managers are assumed to load what is needed.
+    from helpers that do not hand back what they are given, `super().get_queryset()` of
+    a project base that defines it, and custom managers are assumed to load what is needed.
 
     ## Why is this bad?
     A list page of 50 offers whose template shows `{{ offer.benefit.name }}` makes 51
@@ -406,7 +407,12 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     # -- list views ---------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         kind = self._view_kind(node)
-        self._views.append({"node": node, "list": kind is not None, "kind": kind})
+        declared = {}
+        for stmt in node.body.body:
+            for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    declared[small.targets[0].target.value] = small.value
+        self._views.append({"node": node, "list": kind is not None, "kind": kind, "declared": declared})
 
     def _view_kind(self, node: cst.ClassDef) -> Optional[str]:
         """"list" for a ``ListView``, "detail" for a ``DetailView``, whose other bases set
@@ -532,11 +538,33 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         if view is None or not view["list"] or not frames or frames[-1].node is not view["node"]:
             return
         if node.name.value == "get_queryset":
+            self.qa.super_queryset = lambda: self._generic_queryset(view)
             returns = _returns(node)
             view["get_queryset"] = returns[0] if len(returns) == 1 else None
             view["dynamic"] = view.get("dynamic") or not returns
         elif node.name.value in _VIEW_METHODS or _abstract(node):
             view["dynamic"] = True  # an abstract base: its subclasses decide what it renders
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().leave_FunctionDef(node)
+        if node.name.value == "get_queryset":
+            self.qa.super_queryset = lambda: None
+
+    def _generic_queryset(self, view: Dict[str, Any]) -> Optional[Query]:
+        """``super().get_queryset()`` in a view whose bases are Django's generic views (and
+        project classes that set nothing it renders): Django's ``queryset.all()`` when the
+        class declares one, else the model's default manager ``all()``."""
+        declared = view.get("declared") or {}
+        if "queryset" in declared:
+            q = self.qa.analyze(declared["queryset"])
+            if q is None or q.orm != "django" or q.terminal is not None or not q.instances:
+                return None
+            q.origin = declared["queryset"]  # where a fix would load more
+            return q
+        model = self.qa.model_of(declared["model"]) if "model" in declared else None
+        if model is None or self.qa.index.orm_of(model) != "django":
+            return None
+        return default_rows(self.qa.index, model, f"{model.name}._default_manager.all()")
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         super().visit_AugAssign(node)
