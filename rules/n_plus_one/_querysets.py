@@ -172,6 +172,12 @@ class Query:
     custom_method: bool = False  # a method of a custom manager / queryset class in the chain
     index: Any = field(default=None, repr=False, compare=False)  # the model index, for select_all
 
+    def copy(self, **changes: Any) -> "Query":
+        """The same query with its own sets and lists (``changes`` replace fields)."""
+        fresh = dict(methods=list(self.methods), select_related=set(self.select_related), prefetch=set(self.prefetch), batched_on=list(self.batched_on))
+        fresh.update(changes)
+        return replace(self, **fresh)
+
     def covers(self, path: str) -> bool:
         if self.loads_unknown or self.custom:
             return True
@@ -482,13 +488,11 @@ class Analyzer:
                 and links[1].name == "get_queryset" and links[2].kind == "call" and not links[2].node.args:  # type: ignore[attr-defined]
             base = self.super_queryset()
             if base is not None:
-                q = replace(base, methods=list(base.methods), select_related=set(base.select_related), prefetch=set(base.prefetch), batched_on=list(base.batched_on))
-                return _apply_django(q, links[3:])
+                return _apply_django(base.copy(), links[3:])
         if isinstance(root, cst.Name) and links:
             bound = self.lookup(root.value)
             if bound is not None:
-                q = replace(bound, methods=list(bound.methods), select_related=set(bound.select_related),
-                            prefetch=set(bound.prefetch), batched_on=list(bound.batched_on))
+                q = bound.copy()
                 got = (_apply_django if q.orm == "django" else lambda q, l: _apply_sqlalchemy(q, l, None))(q, links)  # type: ignore[operator]
                 if got is not None and got.custom_method and not bound.custom_method:
                     return self._from_values(root, links)  # a custom method: what it returns is the facts layer's to say
@@ -534,8 +538,7 @@ class Analyzer:
             self._through_depth -= 1
         if inner is None or inner.terminal is not None or inner.orm not in ("django", "sqlalchemy"):
             return None
-        q = replace(inner, methods=list(inner.methods), select_related=set(inner.select_related), prefetch=set(inner.prefetch),
-                    batched_on=list(inner.batched_on), no_fix=True, origin=inner.origin or arg)
+        q = inner.copy(no_fix=True, origin=inner.origin or arg)
         got = apply_through(q, through, self.ctx.project, set(catalog()[inner.orm]["lazy"]))  # type: ignore[arg-type]
         if got is None:
             return None
@@ -742,7 +745,6 @@ class Analyzer:
         if model is None:
             q.instances = False
         return q
-
 
     def _held_statement(self, receiver: cst.BaseExpression, method: str, stmt: cst.BaseExpression, rest: List[Link]) -> Optional[Query]:
         """``session.execute(stmt)`` / ``session.scalars(stmt)`` on a session named like one,
