@@ -255,7 +255,9 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
     Per row it follows `{{ row.author.name }}` (a forward foreign key / one-to-one, two and
     more hops), `row.tags.all` / `row.tags.count` / `{% for t in row.tags.all %}` (a reverse
-    or many-to-many manager; inside that loop, `t.<fk>` as `tags__<fk>`), in `{{ }}`, tag
+    or many-to-many manager; inside that loop, `t.<fk>` as `tags__<fk>`), a
+    GenericForeignKey (`row.content_object`: `prefetch_related("content_object")`; what
+    is read of the object it points to is not followed), in `{{ }}`, tag
     arguments (`{% if %}`, `{% url %}`) and `{% with x=row.author %}`. Free: columns,
     `row.author_id`, annotated values (`row.author.pk` loads the author first: a query). Templates are found in the
     `templates/` directories of the linted package (and beside it); when no file or more
@@ -270,7 +272,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     inside such a member (`self.products.filter(...)`, `self.daily_hits.aggregate(...)`)
     runs its own query however the rows were loaded: not reported here. Not followed:
     `{{ block.super }}`, custom template tags and inclusion tags,
-    `get_template_names()`, `TemplateView`, GenericForeignKey reads, Jinja2; querysets
+    `get_template_names()`, `TemplateView`, Jinja2; querysets
     from helpers that do not hand back what they are given, `super().get_queryset()` of
     a project base that defines it, and custom managers are assumed to load what is needed.
 
