@@ -104,6 +104,16 @@ Target = Union["cst.CSTNode", NodeRange]
 
 
 @dataclass(frozen=True)
+class RelatedNode:
+    """A related location that is a node of the file being linted (``Rule.report(related=
+    [...])``): the engine turns it into a :class:`fftlint.types.Related` with its span, as
+    it does for the reported node."""
+
+    message: str
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
 class FixSpec:
     """A fix as a rule writes it: node replacements plus imports to add.
 
@@ -220,7 +230,7 @@ class RawReport:
     message: str
     fix: Optional[FixSpec]
     properties: Dict[str, Any]
-    related: Tuple[Related, ...] = ()
+    related: Tuple[Union[Related, RelatedNode], ...] = ()
     scope: str = ""  # qualified name of the enclosing function or class
     inside: Optional[Tuple[int, int]] = None  # (line delta, column) of the start inside the node
 
@@ -348,7 +358,7 @@ class Rule:
         *,
         fix: Optional[FixSpec] = None,
         properties: Optional[Dict[str, Any]] = None,
-        related: Sequence[Related] = (),
+        related: Sequence[Union[Related, RelatedNode]] = (),
         inside: Optional[Tuple[int, int]] = None,
         **fmt: Any,
     ) -> None:

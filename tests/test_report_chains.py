@@ -188,3 +188,24 @@ def test_reporters_import_no_engine_module():
             # the engine, nor the modules that drive it (api, fix)
             for banned in ("fftlint.engine", "fftlint.api", "fftlint.fix"):
                 assert not any(n == banned or n.startswith(banned + ".") for n in names), (path.name, banned)
+
+
+def test_a_related_node_of_the_file_gets_its_span_from_the_engine():
+    import libcst as cst
+
+    from fftlint.engine.run import lint_source
+    from fftlint.rule import RelatedNode, Rule
+
+    class PointsBack(Rule):
+        code = "FFT998"
+        name = "points-back"
+        message = "call"
+
+        def visit_Call(self, node: cst.Call) -> None:
+            first = self.ctx.module.body[0].body[0]  # the first statement's assignment
+            self.report(node, related=[RelatedNode("assigned here", first.value)])
+
+    result = lint_source("x = 1 + 2\nprint(x)\n", "m.py", [PointsBack], prefilter=False)
+    (diag,) = result.diagnostics
+    assert diag.span.line == 2
+    assert diag.related == (Related("assigned here", "m.py", Span(1, 5, 1, 10)),)

@@ -16,9 +16,9 @@ import libcst as cst
 from fftlint.engine.prefilter import ENGINE_ONLY, AstView, applicable, narrowed, parse_ast, walked  # noqa: F401 - re-exported
 from fftlint.engine.source import line_starts, offset_of, position_of
 from fftlint.engine.statement import lines_text, statement_hash
-from fftlint.rule import FileContext, FixSpec, NodeRange, RawReport, Rule
+from fftlint.rule import FileContext, FixSpec, NodeRange, RawReport, RelatedNode, Rule
 from fftlint.suppress import Suppressions, skip_file
-from fftlint.types import Diagnostic, Edit, FileResult, Fix, Span
+from fftlint.types import Diagnostic, Edit, FileResult, Fix, Related, Span
 
 if TYPE_CHECKING:
     from fftlint.engine.positions import Positions
@@ -160,6 +160,7 @@ def _wanted_nodes(module: cst.Module, reports: Sequence[RawReport]) -> List[cst.
         if raw.statement is not None:
             out.append(raw.statement)
             out.extend(_suite(raw.statement))
+        out.extend(r.node for r in raw.related if isinstance(r, RelatedNode))
         if raw.fix is not None:
             for node, _ in raw.fix.replacements:
                 if isinstance(node, NodeRange):
@@ -380,7 +381,7 @@ class _Collector:
             fix,
             raw.properties,
             statement_line,
-            raw.related,
+            tuple(Related(r.message, self.path, self.span(r.node)) if isinstance(r, RelatedNode) else r for r in raw.related),
             raw.scope,
             statement_hash(self.statement_text(raw)),
         )

@@ -762,7 +762,23 @@ class Analyzer:
         q = Query("sqlalchemy", model, model.name, f"{self.ctx.code_for(receiver)}.{method}({self.ctx.code_for(stmt)})", terminal=method, via="session",
                   prefetch={p for p in loads if p != ANY}, loads_unknown=ANY in loads, no_fix=True)
         q.instances = method == "scalars" or any(l.name == "scalars" for l in rest)
+        if isinstance(stmt, cst.Name):
+            q.origin = self._select_built(stmt.value)
         return q
+
+    def _select_built(self, name: str) -> Optional[cst.BaseExpression]:
+        """The one ``name = select(...)`` of the walked function: where the statement a
+        name holds is built (and an eager load would go)."""
+        function = self.ctx.stack.function
+        if function is None:
+            return None
+        found = []
+        for node in _walk(function):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and node.targets[0].target.value == name:
+                root, links = unchain(node.value)
+                if links and links[0].kind == "call" and (self.ctx.names.resolve(root) or "").rsplit(".", 1)[-1] == "select":
+                    found.append(node.value)
+        return found[0] if len(found) == 1 else None
 
 
 # --------------------------------------------------------------------------- loops

@@ -9,7 +9,7 @@ import libcst as cst
 from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, SQLA_LOAD
 from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.facts.bindings import own_nodes as _own_nodes
-from fftlint.rule import Invalid, Rule, replace
+from fftlint.rule import Invalid, RelatedNode, Rule, replace
 from fftlint.types import UNSAFE
 
 from ._prefilter import lazy_relation_could_match
@@ -431,7 +431,21 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             hint = f"add `.options({loader}({model_name}.{rel.name}))` to the query"
             if "__" not in step:
                 fix = self._sqla_fix(var, model_name, rel.name)
-        self.report(node, access=access, what=what, query=query, hint=hint, fix=fix)
+        self.report(node, access=access, what=what, query=query, hint=hint, fix=fix, related=self._built_here(var, node) if fix is None else ())
+
+    def _built_here(self, var: LoopVar, node: cst.CSTNode) -> List[RelatedNode]:
+        """Where the rows' query is built, when the fix cannot be written there but the
+        place is in this file and not on the loop's own lines (``stmt = select(...)``
+        before helpers narrow it)."""
+        origin = var.root_query.origin
+        if not isinstance(origin, cst.BaseExpression):
+            return []
+        from fftlint.engine.walk import descendants
+
+        module_nodes = self.ctx.shared("fft2-module-nodes", lambda: {id(n) for n in descendants(self.ctx.module)})
+        if id(origin) not in module_nodes or origin is var.loop or any(sub is origin for sub in descendants(var.loop)):
+            return []  # in the loop's own lines, or a node of another tree
+        return [RelatedNode("the query is built here", origin)]
 
     def _fix_target(self, var: LoopVar) -> Optional[Tuple[cst.BaseExpression, str]]:
         q = var.root_query
@@ -557,3 +571,4 @@ def member_def(project: Any, model: Any, name: str) -> Any:
     facts = project.module_facts(module) if module else None
     node = _class_node(facts, model.qualname) if facts is not None else None
     return next((s for s in getattr(node, "body", ()) if isinstance(s, ast.FunctionDef) and s.name == name), None)
+

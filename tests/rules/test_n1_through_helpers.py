@@ -111,3 +111,45 @@ def test_editing_the_helper_changes_the_answer_on_the_next_run(tmp_path):
     write_tree(tmp_path, {"clinic/filters.py": "def by_name(qs, name):\n    return qs.filter(name=name).select_related('owner')\n"})
     second = [(p, d.code) for p, d in lint_tree(tmp_path, select=["FFT2"], cache=cache)]
     assert second == []
+
+
+SQLA_MODELS = """\
+    from typing import List
+    from sqlalchemy import ForeignKey
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Run(Base):
+        __tablename__ = "runs"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        metrics: Mapped[List["Metric"]] = relationship(back_populates="run")
+
+    class Metric(Base):
+        __tablename__ = "metrics"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+        run: Mapped["Run"] = relationship(back_populates="metrics")
+"""
+
+
+def test_a_statement_through_helpers_points_back_to_its_select(tmp_path):
+    write_tree(tmp_path, {
+        "runs/__init__.py": "",
+        "runs/models.py": SQLA_MODELS,
+        "runs/narrow.py": "def newest(stmt, n):\n    return stmt.order_by('id').limit(n)\n",
+        "runs/store.py": (
+            "from sqlalchemy import select\nfrom .models import Run\nfrom .narrow import newest\n\n"
+            "def report(make_session, n):\n"
+            "    with make_session() as session:\n"
+            "        stmt = select(Run)\n"
+            "        stmt = newest(stmt, n)\n"
+            "        runs = session.execute(stmt).scalars().all()\n"
+            "        return [len(r.metrics) for r in runs]\n"
+        ),
+    })
+    found = [(p, d) for p, d in lint_tree(tmp_path, select=["FFT2"])]
+    assert [(p, d.span.line, d.code) for p, d in found] == [("runs/store.py", 10, "FFT202")]
+    (related,) = found[0][1].related
+    assert related.message == "the query is built here" and related.span.line == 7
