@@ -19,6 +19,8 @@ from .provider import OrmProvider
 
 LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
 DETAIL_VIEWS = frozenset(("django.views.generic.DetailView", "django.views.generic.detail.DetailView"))
+TEMPLATE_VIEWS = frozenset(("django.views.generic.TemplateView", "django.views.generic.base.TemplateView"))
+_KINDS = {**{v: "list" for v in LIST_VIEWS}, **{v: "detail" for v in DETAIL_VIEWS}, **{v: "template" for v in TEMPLATE_VIEWS}}
 RENDERERS = frozenset(("django.shortcuts.render", "django.template.response.TemplateResponse", "django.template.response.SimpleTemplateResponse"))
 #: class attributes / methods of a list view that decide what it renders
 _VIEW_ATTRS = frozenset(("queryset", "model", "template_name", "context_object_name", "template_name_suffix"))
@@ -230,14 +232,17 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
       class's `queryset` (`.all()`), else the model's default manager. The template's rows are
       `{% for row in object_list %}`, `<model>_list` / `context_object_name`, `page_obj`
       and `page_obj.object_list`; and the querysets its
-      `get_context_data()` adds (`context["imprints"] = Imprint.objects.all()` on the
-      dict it returns; a key set twice or to something we cannot read is not checked);
+      `get_context_data()` adds (`context["imprints"] = Imprint.objects.all()` or
+      `context.update({...})` / `context.update(imprints=...)` on the dict it returns; a
+      key set twice or to something we cannot read is not checked, and an update with a
+      mapping we cannot read stops the check of every key);
     - a `DetailView` read the same way (default template `<app_label>/<model>_detail.html`):
       its object (`object`, `context_object_name` or `<model>`) is one row, so what the
       template reads of it directly is one query each and is not reported; a loop over one
       of its to-many relations (`{% for order in customer.orders.all %}`, or through
       `{% with orders=customer.orders.all %}`) has rows, and what each of them reads needs
       `prefetch_related("orders__lines")` on the view's queryset;
+    - a `TemplateView` with `template_name`: the querysets its `get_context_data()` adds;
     - a function view `render(request, "app/x.html", {"rows": queryset})` /
       `TemplateResponse(...)` with a dict of the context written in the call, or a context
       built in a variable before the call: `ctx = {...}` (or `dict(...)`) once, then
@@ -272,7 +277,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     inside such a member (`self.products.filter(...)`, `self.daily_hits.aggregate(...)`)
     runs its own query however the rows were loaded: not reported here. Not followed:
     `{{ block.super }}`, custom template tags and inclusion tags,
-    `get_template_names()`, `TemplateView`, Jinja2; querysets
+    `get_template_names()`, Jinja2; querysets
     from helpers that do not hand back what they are given, `super().get_queryset()` of
     a project base that defines it, and custom managers are assumed to load what is needed.
 
@@ -417,7 +422,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         self._views.append({"node": node, "list": kind is not None, "kind": kind, "declared": declared})
 
     def _view_kind(self, node: cst.ClassDef) -> Optional[str]:
-        """"list" for a ``ListView``, "detail" for a ``DetailView``, whose other bases set
+        """"list" for a ``ListView``, "detail" for a ``DetailView``, "template" for a
+        ``TemplateView`` (only what its ``get_context_data`` adds is read), whose other bases set
         nothing it renders: Django's own mixins (``LoginRequiredMixin``) or project classes
         that set no queryset, template or context name. A base we cannot read (another
         package's mixin) may: not a view we can tell about."""
@@ -428,8 +434,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             if len(values) != 1:
                 return None
             value = values[0]
-            if value in LIST_VIEWS or value in DETAIL_VIEWS:
-                kinds.add("list" if value in LIST_VIEWS else "detail")
+            if value in _KINDS:
+                kinds.add(_KINDS[value])
                 continue
             cls = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
             if cls is None:
@@ -439,8 +445,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             if self._base_decides(project, cls):
                 return None
             for k in project.mro(cls):
-                if isinstance(k, str) and (k in LIST_VIEWS or k in DETAIL_VIEWS):
-                    kinds.add("list" if k in LIST_VIEWS else "detail")
+                if isinstance(k, str) and k in _KINDS:
+                    kinds.add(_KINDS[k])
         return kinds.pop() if len(kinds) == 1 else None
 
     def _base_decides(self, project: Any, cls: Any) -> bool:
@@ -452,7 +458,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
         for base in project.mro(cls):
             if isinstance(base, str):
-                if base in LIST_VIEWS or base in DETAIL_VIEWS or base.startswith(_NEUTRAL_BASES) or base.startswith("django.views.generic."):
+                if base in _KINDS or base.startswith(_NEUTRAL_BASES) or base.startswith("django.views.generic."):
                     continue
                 return True  # another package's class: what it sets is unknown
             module = found_module(base.qualname, project.modules)
@@ -488,24 +494,45 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     def _context_addition(self, node: cst.Assign) -> None:
         """``context["recent"] = Book.objects.filter(...)`` in the view's
         ``get_context_data`` that returns ``context``: the template sees those rows too."""
-        view = self._in_view_method("get_context_data")
-        if view is None or len(node.targets) != 1:
+        if len(node.targets) != 1:
             return
         target = node.targets[0].target
         if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 1):
             return
         key = target.slice[0].slice
         key = key.value if isinstance(key, cst.Index) else None
-        if not isinstance(key, cst.SimpleString) or not isinstance(key.evaluated_value, str):
+        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+            self._add_context(target.value.value, key.evaluated_value, node.value)
+
+    def _context_update(self, node: cst.Call) -> None:
+        """``context.update({"recent": qs})`` / ``context.update(recent=qs)`` on the dict
+        ``get_context_data`` returns; an update we cannot read spoils every key."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name)):
             return
+        entries = _call_entries(node)
+        if entries is None:
+            view = self._in_view_method("get_context_data")
+            if view is not None and self._returned_name(func.value.value):
+                view["extra_spoiled"] = True
+            return
+        for key, value in entries.items():
+            if value is not None:
+                self._add_context(func.value.value, key, value)
+
+    def _returned_name(self, name: str) -> bool:
         returns = _returns(self.ctx.stack.function)  # type: ignore[arg-type]
-        if not returns or not all(isinstance(r, cst.Name) and r.value == target.value.value for r in returns):
+        return bool(returns) and all(isinstance(r, cst.Name) and r.value == name for r in returns)
+
+    def _add_context(self, name: str, key: str, value: cst.BaseExpression) -> None:
+        view = self._in_view_method("get_context_data")
+        if view is None or not self._returned_name(name):
             return
         extra = view.setdefault("extra", {})
-        query = self.qa.analyze(node.value)
+        query = self.qa.analyze(value)
         readable = query is not None and query.orm == "django" and query.model is not None and query.instances and query.terminal in (None, "all") and query.via != "values"
         # a key given twice, or something we cannot read, is not checked
-        extra[key.evaluated_value] = (query, node.value) if readable and key.evaluated_value not in extra else None
+        extra[key] = (query, value) if readable and key not in extra else None
 
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
@@ -595,6 +622,11 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         view = self._views.pop() if self._views else None
         if view is None or not view["list"] or view.get("dynamic") or "template_name_suffix" in view:
             return
+        if view["kind"] == "template":
+            template = view.get("template_name")
+            if isinstance(template, cst.SimpleString) and isinstance(template.evaluated_value, str):
+                self._check_extras(view, [template.evaluated_value], {})
+            return
         expr = view.get("get_queryset") or view.get("queryset")
         at: cst.CSTNode
         others: List[Query] = []
@@ -657,6 +689,13 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         sources: Dict[str, Tuple[str, Model]] = {"object_list": ("rows", model), "page_obj": ("page", model)}
         sources[context.evaluated_value if context is not None else f"{model.name.lower()}_list"] = ("rows", model)
         self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None, others)
+        self._check_extras(view, names, sources)
+
+    def _check_extras(self, view: Dict[str, Any], names: List[str], sources: Dict[str, Any]) -> None:
+        """The querysets ``get_context_data()`` adds to the context (none when an update
+        of it could not be read)."""
+        if view.get("extra_spoiled"):
+            return
         for key, added in (view.get("extra") or {}).items():
             if added is None or key in sources:
                 continue
@@ -665,6 +704,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
     # -- render(request, "t.html", {"rows": qs}) -----------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        self._context_update(node)
         name = self.ctx.names.resolve(node.func)
         if name not in RENDERERS:
             return
