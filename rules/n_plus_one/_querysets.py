@@ -515,14 +515,15 @@ class Analyzer:
             # ``Branch.objects.open()``: only the facts layer can tell what the method
             # returns (a queryset, or a dict, a number...); unknown stays unknown
             return self._from_values(root, links)
-        return q or self._from_values(root, links) or self._from_callers(root, links) or self._through(root, links)
+        # a pass-through helper first: read here, the query keeps where it was built
+        return q or self._through(root, links) or self._from_values(root, links) or self._from_callers(root, links)
 
     def _through(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
         """``sort_queryset(qs, request)`` / ``self.apply_search(qs)``: a project helper that
         hands back the query it is given, narrowed (:mod:`._through`); what it gives is the
         argument's query with the helper's methods and loads, then the rest of the chain."""
         first = next((i for i, l in enumerate(links) if l.kind != "attr"), None)
-        if first is None or links[first].kind != "call" or not self.values_possible() or self._through_depth > 3:
+        if first is None or links[first].kind != "call" or not links[first].node.args or not self.values_possible() or self._through_depth > 3:  # type: ignore[attr-defined]
             return None
         from ._through import apply_through, argument, through_target
 
