@@ -277,9 +277,11 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     inside such a member (`self.products.filter(...)`, `self.daily_hits.aggregate(...)`)
     runs its own query however the rows were loaded: not reported here. Not followed:
     `{{ block.super }}`, custom template tags and inclusion tags,
-    `get_template_names()`, Jinja2; querysets
-    from helpers that do not hand back what they are given, `super().get_queryset()` of
-    a project base that defines it, and custom managers are assumed to load what is needed.
+    `get_template_names()`, Jinja2. A queryset a project helper returns
+    (`return recent_books()`, in any module) is read from the facts layer as FFT202 reads
+    it (its string `select_related` / `prefetch_related` paths, anything else loads
+    anything); `super().get_queryset()` of a project base that defines it, and custom
+    managers we cannot read, are assumed to load what is needed.
 
     ## Why is this bad?
     A list page of 50 offers whose template shows `{{ offer.benefit.name }}` makes 51
@@ -530,7 +532,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             return
         extra = view.setdefault("extra", {})
         query = self.qa.analyze(value)
-        readable = query is not None and query.orm == "django" and query.model is not None and query.instances and query.terminal in (None, "all") and query.via != "values"
+        readable = query is not None and query.orm == "django" and query.model is not None and query.instances and query.terminal in (None, "all")
         # a key given twice, or something we cannot read, is not checked
         extra[key] = (query, value) if readable and key not in extra else None
 
@@ -649,7 +651,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 return
             query = returned[0][0]
             others = [q for _, values in returned for q in values]
-            if any(q.terminal is not None or not q.instances or q.via == "values" or q.orm != "django" or q.model != query.model for q in others):
+            if any(q.terminal is not None or not q.instances or q.orm != "django" or q.model != query.model for q in others):
                 return
             origin = query.origin if isinstance(query.origin, cst.BaseExpression) else None
             at, fixable = (origin or expr or node), False
@@ -724,7 +726,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             if value is None:
                 continue  # a key given something we cannot read, or more than one value
             query = self.qa.analyze(value)
-            if query is None or query.orm != "django" or query.model is None or not query.instances or query.terminal not in (None, "all") or query.via == "values":
+            if query is None or query.orm != "django" or query.model is None or not query.instances or query.terminal not in (None, "all"):
                 continue
             direct = not isinstance(value, cst.Name)
             self._check([template.evaluated_value], {key: ("rows", query.model)}, query, value, self.ctx.code_for(value), "the queryset", direct)
