@@ -560,6 +560,12 @@ class Model:
     app_label: Optional[str] = None  # ``Meta.app_label`` as written on the class
 
 
+#: names the user model goes by (``ForeignKey(settings.AUTH_USER_MODEL)``, ``User = get_user_model()``)
+_USER_MODEL_NAMES = frozenset(("django.conf.settings.AUTH_USER_MODEL", "django.contrib.auth.get_user_model()"))
+_USER_BASES = frozenset(("django.contrib.auth.models.AbstractUser", "django.contrib.auth.models.AbstractBaseUser",
+                         "django.contrib.auth.base_user.AbstractBaseUser"))
+
+
 class ModelIndex:
     """Models of one file or a whole project, with forward and reverse relations."""
 
@@ -594,6 +600,7 @@ class ModelIndex:
             self._manager_defs[name] = None if loads is None else tuple(loads)
         self._summaries.append(summary)
         self._relations = None
+        self.__dict__.pop("_user_model", None)
 
     def with_summary(self, summary: Dict[str, Any]) -> "ModelIndex":
         """A copy of this index with one file's summary replacing its stored one (the
@@ -623,9 +630,12 @@ class ModelIndex:
     # -- lookups --------------------------------------------------------------
     def find(self, canonical: Optional[str], near: Optional[str] = None) -> Optional[Model]:
         """The model a canonical name (``shop.models.Book``) or string reference
-        (``"Book"``, ``"shop.Book"``) denotes; ``near`` is the referring module."""
+        (``"Book"``, ``"shop.Book"``) denotes; ``near`` is the referring module.
+        ``settings.AUTH_USER_MODEL`` and ``get_user_model()`` denote :meth:`user_model`."""
         if not canonical:
             return None
+        if canonical in _USER_MODEL_NAMES:
+            return self.user_model()
         model = self.models.get(canonical)
         if model is None and near:
             model = self.models.get(f"{near}.{canonical}")
@@ -745,6 +755,18 @@ class ModelIndex:
                     if cls and cls not in _DJANGO_MANAGERS and cls not in out:
                         out.append(cls)
         return tuple(out)
+
+    def user_model(self) -> Optional[Model]:
+        """The model ``AUTH_USER_MODEL`` names, without reading settings: the project's one
+        concrete subclass of Django's ``AbstractUser`` / ``AbstractBaseUser``, else (none)
+        Django's own ``auth.User``; None when the project has several."""
+        found = self.__dict__.get("_user_model", False)
+        if found is False:
+            custom = [m for m in self.models.values() if not m.abstract and not m.qualname.startswith("django.")
+                      and any(b in _USER_BASES for a in (m, *self._ancestors(m)) for b in a.bases)]
+            found = custom[0] if len(custom) == 1 else None if custom else self.models.get("django.contrib.auth.models.User")
+            self.__dict__["_user_model"] = found
+        return found
 
     def _ancestors(self, model: Model) -> List[Model]:
         out: List[Model] = []
