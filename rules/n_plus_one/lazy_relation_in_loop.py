@@ -68,8 +68,11 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
 
     Relations are read from the model classes, in the same file or (when the project index
     is available) anywhere in the project, including `GenericForeignKey`s
-    (`content_object`, loaded by `prefetch_related`). Without model knowledge the rule
-    stays silent. A custom manager whose `get_queryset` is one plain chain on
+    (`content_object`, loaded by `prefetch_related`). The user model is what
+    `settings.AUTH_USER_MODEL` and `get_user_model()` name, read without settings: the
+    project's one concrete subclass of `AbstractUser` / `AbstractBaseUser`, else Django's
+    `auth.User` (with the reverse relations of every foreign key to it); with several,
+    unknown. Without model knowledge the rule stays silent. A custom manager whose `get_queryset` is one plain chain on
     `super().get_queryset()` (filters, orderings, annotations, `select_related` /
     `prefetch_related` with string paths) or on a fresh queryset of the manager's model
     (`PageQuerySet(self.model, using=self._db)`) loads what that chain names, and no
