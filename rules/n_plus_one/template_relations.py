@@ -9,7 +9,7 @@ import libcst as cst
 
 from fftlint.analysis.orm import PREFETCH_RELATED, SELECT_RELATED, Model
 from fftlint.engine.contexts import PRODUCTION_ONLY
-from fftlint.rule import Invalid, Rule, Valid, replace
+from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE, Related, Span
 
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, default_rows, unchain
@@ -304,10 +304,13 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
     ## Fix safety
     The fix appends `.select_related("path")` / `.prefetch_related("path")` to the view's
-    queryset when it is one chain written in this file (unsafe, as for FFT202: the SQL
+    queryset when it is one chain written in this file, and to every value `get_queryset()`
+    returns when it is built over several statements or through helpers (each `return`
+    a name or a chain of calls, no slice; unsafe, as for FFT202: the SQL
     changes, and a relation read from a template can be behind a condition that is rarely
-    true). The report is on the view's queryset (on `template_name` or the class when the
-    queryset is only `model = ...`), with the template line as a related location.
+    true). The report is on the view's queryset (where it is built in `get_queryset()`,
+    on `template_name` or the class when the queryset is only `model = ...`), with the
+    template line as a related location.
     """
 
     code = "FFT206"
@@ -352,6 +355,16 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             EXAMPLE_MODELS + "class Authors(ListView):\n    template_name = 'bookshop/authors.html'\n\n    def get_queryset(self):\n        return Author.objects.select_related('publisher')\n",
             message_contains='reads `author.books.all`', count=1,
             fixed=EXAMPLE_MODELS + "class Authors(ListView):\n    template_name = 'bookshop/authors.html'\n\n    def get_queryset(self):\n        return Author.objects.select_related('publisher').prefetch_related(\"books\")\n",
+            safety=UNSAFE, path=EXAMPLE_PATH,
+        ),
+        Invalid(
+            # built over several statements: the loader goes on every value returned
+            EXAMPLE_MODELS + "class Books(ListView):\n    template_name = 'bookshop/novel_list.html'\n\n    def get_queryset(self):\n"
+            "        qs = Book.objects.all()\n        if self.request.GET.get('q'):\n            return qs.filter(title__icontains=self.request.GET['q'])\n        return qs\n",
+            message_contains='reads `book.author.name`', count=1,
+            fixed=EXAMPLE_MODELS + "class Books(ListView):\n    template_name = 'bookshop/novel_list.html'\n\n    def get_queryset(self):\n"
+            "        qs = Book.objects.all()\n        if self.request.GET.get('q'):\n            return qs.filter(title__icontains=self.request.GET['q']).select_related(\"author\")\n"
+            "        return qs.select_related(\"author\")\n",
             safety=UNSAFE, path=EXAMPLE_PATH,
         ),
     ]
@@ -581,6 +594,19 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         if node.name.value == "get_queryset":
             self.qa.super_queryset = lambda: None
 
+    @staticmethod
+    def _fixable_returns(view: Dict[str, Any], returned: Sequence[Query]) -> List[cst.BaseExpression]:
+        """The values ``get_queryset()`` returns, when a loader can be appended to each: a
+        name or a chain of calls (no slice, no ``values()``), every one a queryset that
+        does not load anything unknown."""
+        ends = view.get("return_values") or []
+        if not ends or any(q.custom or q.loads_unknown or q.terminal is not None or not q.instances for q in returned):
+            return []
+        for end in ends:
+            if not isinstance(end, (cst.Name, cst.Call)) or any(link.kind == "index" for link in unchain(end)[1]):
+                return []
+        return list(ends)
+
     def _generic_queryset(self, view: Dict[str, Any]) -> Optional[Query]:
         """``super().get_queryset()`` in a view whose bases are Django's generic views (and
         project classes that set nothing it renders): Django's ``queryset.all()`` when the
@@ -619,6 +645,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             return
         returned = view.setdefault("returned", [])
         returned.append((values[-1], values))
+        view.setdefault("return_values", []).append(node.value)
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         view = self._views.pop() if self._views else None
@@ -633,6 +660,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         at: cst.CSTNode
         others: List[Query] = []
         direct = None
+        ends: List[cst.BaseExpression] = []
         if expr is not None and not isinstance(expr, cst.Name):
             root, links = unchain(expr)
             direct = self.qa._django(root, links)
@@ -655,6 +683,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 return
             origin = query.origin if isinstance(query.origin, cst.BaseExpression) else None
             at, fixable = (origin or expr or node), False
+            ends = self._fixable_returns(view, others)
         else:
             model_expr = view.get("model")
             model = self.qa.model_of(model_expr) if model_expr is not None else None
@@ -686,11 +715,11 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             # queryset loads them with the object
             name = context.evaluated_value if context is not None else model.name.lower()
             self._check(names, {"object": ("object", model), name: ("object", model)}, query, at, shown, "the view's queryset",
-                        fixable and expr is not None, others, detail=name)
+                        fixable and expr is not None, others, detail=name, ends=ends)
             return
         sources: Dict[str, Tuple[str, Model]] = {"object_list": ("rows", model), "page_obj": ("page", model)}
         sources[context.evaluated_value if context is not None else f"{model.name.lower()}_list"] = ("rows", model)
-        self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None, others)
+        self._check(names, sources, query, at, shown, "the view's queryset", fixable and expr is not None, others, ends=ends)
         self._check_extras(view, names, sources)
 
     def _check_extras(self, view: Dict[str, Any], names: List[str], sources: Dict[str, Any]) -> None:
@@ -751,7 +780,10 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
     # -- the check ------------------------------------------------------------------------------
     def _check(self, names: List[str], sources: Dict[str, Tuple[str, Model]], query: Query, at: cst.CSTNode, shown: str, where: str, fixable: bool,
-               others: Sequence[Query] = (), detail: str = "") -> None:
+               others: Sequence[Query] = (), detail: str = "", ends: Sequence[cst.BaseExpression] = ()) -> None:
+        """Report what the template reads per row that ``query`` (or any of ``others``)
+        does not load. The fix appends the loader to ``at`` when ``fixable``, else to every
+        value ``get_queryset()`` returns (``ends``)."""
         found = self._template(names)
         if found is None:
             return
@@ -771,6 +803,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             fix = None
             if fixable and isinstance(at, cst.BaseExpression) and not (query.no_fix or query.custom or query.loads_unknown or query.terminal is not None):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
+            elif ends:
+                fix = FixSpec(tuple((end, self.ctx.code_for(end) + addition) for end in ends), UNSAFE, f"Add `{addition}` to what `get_queryset()` returns")
             related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
             rows = f"`{detail}.{step.split('__')[0]}`" if detail else shown
             self.report(at, template=t_name or name, line=line, text=text, query=rows, hint=f"add `{addition}` to {where}", fix=fix, related=related)
