@@ -45,6 +45,9 @@ EXAMPLE_MODELS = (
 )
 
 Need = Tuple[str, str, int, str, str, str]  # (path, loader, template line, text read, template name, file)
+#: a member read that is a query of its own (``"@query:Range.hits -> self.daily_hits.aggregate"``):
+#: no loader serves it, an annotation on the view's queryset does
+MEMBER_QUERY = "@query:"
 
 
 #: the relations (path from the model) a member of the model reads from ``self`` when the
@@ -83,6 +86,10 @@ def per_row_reads(events: List[Tuple[Any, ...]], sources: Dict[str, Tuple[str, M
             rel = index.relation(current, attr) if current is not None else None
             if rel is None and members is not None and current is not None:
                 for read in members(current, attr):
+                    if read.startswith(MEMBER_QUERY):
+                        if not path:  # the row's own member runs a query (no loader serves it)
+                            need(read, MEMBER_QUERY, line, text)
+                        continue
                     step = f"{path}__{read}" if path else read
                     need(step, PREFETCH_RELATED if many or _ends_many(index, current, read) else SELECT_RELATED, line, text)
                 return None  # what a member returns is not followed further
@@ -273,9 +280,13 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     required arguments are never called by a template), and the to-many relations of
     `self` it reads only through `.count()`, `.exists()` or a bare `.all()`
     (`{{ range.num_products }}` with `return self.products.count()`): a
-    `prefetch_related("products")` serves them. A filtered, ordered or aggregated read
-    inside such a member (`self.products.filter(...)`, `self.daily_hits.aggregate(...)`)
-    runs its own query however the rows were loaded: not reported here. Not followed:
+    `prefetch_related("products")` serves them. A member of the row that runs a query no
+    loader serves (`self.products.filter(...).count()`, `self.daily_hits.aggregate(...)`,
+    another model's queryset; found as FFT203 finds a query behind a call) runs it once
+    per row: reported with the chain, and the way out is an annotation on the queryset
+    (`annotate(n=Count(...))`). Silent when the queryset already annotates something (the
+    member may read the annotation instead: `if hasattr(self, "n")`), when the member is
+    memoized, or reached through a relation (`row.author.num_books`). Not followed:
     `{{ block.super }}`, custom template tags and inclusion tags,
     `get_template_names()`, Jinja2. A queryset a project helper returns
     (`return recent_books()`, in any module) is read from the facts layer as FFT202 reads
@@ -775,6 +786,9 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             reads: List[str] = []
             if cls is not None and name in cls.methods and _takes_only_self(project, model, name):
                 reads = member_reads_per_row(project, self.qa.index, model, name)
+                query = _member_query(project, cls.methods[name], self.ctx.module_name)
+                if query is not None:
+                    reads.append(MEMBER_QUERY + query)
             memo[key] = reads
         return memo[key]
 
@@ -795,7 +809,16 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 missing.setdefault(need[0], need)
         shown = " ".join(shown.split())
         shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
+        annotated = any(m in ("annotate", "alias", "extra") for q in (query, *others) for m in q.methods) or any(q.custom or q.loads_unknown for q in (query, *others))
         for step, (_, loader, line, text, t_name, t_path) in missing.items():
+            if loader == MEMBER_QUERY:
+                if not annotated:  # an annotation the member may read instead (``hasattr(self, "n")``)
+                    related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
+                    rows = f"`{detail}.{step.split('__')[0]}`" if detail else shown
+                    chain = step[len(MEMBER_QUERY):]
+                    self.report(at, template=t_name or name, line=line, text=text, query=rows, related=related,
+                                hint=f"the member runs a query for each row (`{chain}`) that no loader serves; annotate the value on {where} instead")
+                continue
             if any(p != step and p.startswith(step + "__") for p in missing):
                 continue  # the longer path's loader loads this one too
             method = "select_related" if loader == SELECT_RELATED else "prefetch_related"
@@ -953,6 +976,25 @@ def member_reads_per_row(project: Any, index: Any, model: Model, name: str) -> L
     reads = [step for rel, step, _ in member_relation_reads(project, index, model, name) if rel.loader == SELECT_RELATED]
     reads.extend(step for _, step, _ in member_prefetch_reads(project, index, model, name) if step not in reads)
     return reads
+
+
+def _member_query(project: Any, qualname: str, module: str) -> Optional[str]:
+    """The call chain by which a model member runs a query that no ``select_related`` /
+    ``prefetch_related`` serves (a filtered or aggregated read of a relation, another
+    model's queryset), as FFT203 finds it; None when it runs none, is memoized, or the
+    query is a plain read a prefetch serves."""
+    from .provider import CACHED, NAME, PREFETCHABLE
+
+    target = project.functions.get(qualname) if hasattr(project, "functions") else None
+    if target is None:
+        found = [t for t in project.targets(frozenset((qualname,))) if t.qualname == qualname]
+        target = found[0] if len(found) == 1 else None
+    if target is None or CACHED in target.marks or target.is_async:
+        return None
+    chain = project.explain(target, NAME, module)
+    if chain is None or chain.effect.kind == PREFETCHABLE:
+        return None
+    return " -> ".join(chain.names)
 
 
 def _takes_only_self(project: Any, model: Model, name: str) -> bool:
