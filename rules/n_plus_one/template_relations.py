@@ -20,7 +20,13 @@ from .provider import OrmProvider
 LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
 DETAIL_VIEWS = frozenset(("django.views.generic.DetailView", "django.views.generic.detail.DetailView"))
 TEMPLATE_VIEWS = frozenset(("django.views.generic.TemplateView", "django.views.generic.base.TemplateView"))
-_KINDS = {**{v: "list" for v in LIST_VIEWS}, **{v: "detail" for v in DETAIL_VIEWS}, **{v: "template" for v in TEMPLATE_VIEWS}}
+#: views of one object whose template Django names ``<app>/<model><suffix>.html``
+OBJECT_VIEWS = {
+    **{v: "_detail" for v in DETAIL_VIEWS},
+    "django.views.generic.UpdateView": "_form", "django.views.generic.edit.UpdateView": "_form",
+    "django.views.generic.DeleteView": "_confirm_delete", "django.views.generic.edit.DeleteView": "_confirm_delete",
+}
+_KINDS = {**{v: "list" for v in LIST_VIEWS}, **{v: "detail" + OBJECT_VIEWS[v] for v in OBJECT_VIEWS}, **{v: "template" for v in TEMPLATE_VIEWS}}
 RENDERERS = frozenset(("django.shortcuts.render", "django.template.response.TemplateResponse", "django.template.response.SimpleTemplateResponse"))
 #: class attributes / methods of a list view that decide what it renders
 _VIEW_ATTRS = frozenset(("queryset", "model", "template_name", "context_object_name", "template_name_suffix"))
@@ -243,7 +249,8 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
       `context.update({...})` / `context.update(imprints=...)` on the dict it returns; a
       key set twice or to something we cannot read is not checked, and an update with a
       mapping we cannot read stops the check of every key);
-    - a `DetailView` read the same way (default template `<app_label>/<model>_detail.html`):
+    - a `DetailView` (and `UpdateView` / `DeleteView`: templates `<model>_form.html`,
+      `<model>_confirm_delete.html`) read the same way (default template `<app_label>/<model>_detail.html`):
       its object (`object`, `context_object_name` or `<model>`) is one row, so what the
       template reads of it directly is one query each and is not reported; a loop over one
       of its to-many relations (`{% for order in customer.orders.all %}`, or through
@@ -439,13 +446,15 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
 
     # -- list views ---------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        kind = self._view_kind(node)
+        kind, suffix = self._view_kind(node), "_list"
+        if kind is not None and kind.startswith("detail_"):
+            kind, suffix = "detail", kind[len("detail"):]
         declared = {}
         for stmt in node.body.body:
             for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
                     declared[small.targets[0].target.value] = small.value
-        self._views.append({"node": node, "list": kind is not None, "kind": kind, "declared": declared})
+        self._views.append({"node": node, "list": kind is not None, "kind": kind, "suffix": suffix, "declared": declared})
 
     def _view_kind(self, node: cst.ClassDef) -> Optional[str]:
         """"list" for a ``ListView``, "detail" for a ``DetailView``, "template" for a
@@ -715,7 +724,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             label = app_label(model)
             if label is None:
                 return
-            names.append(f"{label}/{model.name.lower()}_{view['kind']}.html")
+            names.append(f"{label}/{model.name.lower()}{view['suffix']}.html")
         context = view.get("context_object_name")
         if context is not None and (not isinstance(context, cst.SimpleString) or not isinstance(context.evaluated_value, str)):
             return
