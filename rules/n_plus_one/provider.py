@@ -207,6 +207,8 @@ class OrmProvider(Provider):
                 continue
             got = _model_loader(value, call)
             if got is None:
+                got = _shortcut_instance(value, call, facts, look)
+            if got is None:
                 got = self._local_call(value, call, facts, look)
             if got is None:
                 got = self._pending_call(value, call, facts, look)
@@ -1030,6 +1032,26 @@ def _model_loader(value: str, call: ast.Call) -> Optional[Values]:
         return None
     label, name = args
     return frozenset((Opaque(NAME, ("pending", ("model", label, name), value + "()")),))
+
+
+def _shortcut_instance(value: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
+    """Django's ``get_object_or_404(Model, ...)`` / ``get_object_or_404(queryset, ...)``:
+    one instance of the model, what ``queryset.get(...)`` gives (a chain the project
+    resolves later gets ``.get()`` appended)."""
+    if value != "django.shortcuts.get_object_or_404" or not call.args or isinstance(call.args[0], ast.Starred):
+        return None
+    out = set()
+    for got in facts._eval(call.args[0], look):
+        data = orm_data(got)
+        if data is not None and data[0] == "qs" and data[1]:
+            out.add(data[1] + "()")
+        elif isinstance(got, str) and got not in (UNKNOWN, NONE) and "[" not in got and got.endswith(")"):
+            out.add(got + ".get()")  # ``Meeting.objects.filter()``: resolved by the project
+        elif isinstance(got, str) and "(" not in got and "[" not in got and got.rsplit(".", 1)[-1][:1].isupper():
+            out.add(got + "()")
+        else:
+            return None
+    return frozenset(out) or None
 
 
 def _short(model: str) -> str:
