@@ -84,7 +84,6 @@ DIRS = fixture_dirs()
 #: code, "missing" | "unexpected") so that any *other* mismatch still fails. Remove an
 #: entry when its owners fix it (the test then warns that it is stale).
 KNOWN: Dict[Tuple[str, str, str, str], str] = {
-    ("n_plus_one", "rt2_boxoffice/rt2_boxoffice/views.py", "FFT108", "missing"): "await Model.objects.aget() is not read as an instance",
     ("n_plus_one", "rt2_campus/rt2_campus/views.py", "FFT206", "missing"): "get_queryset() returning a project helper's queryset",
     ("n_plus_one", "rt2_fleet/rt2_fleet/reports.py", "FFT202", "missing"): "rows of a repository method whose statement goes through apply_filters()",
 }

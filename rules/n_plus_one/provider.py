@@ -84,6 +84,7 @@ _STATEMENT_MODULES = ("sqlalchemy", "sqlmodel")
 _NOT_INSTANCES = frozenset(("values", "values_list", "dates", "datetimes"))
 _LOADERS = frozenset(("select_related", "prefetch_related"))
 _DJANGO_ROWS = frozenset(("get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast", "acreate"))
+_DJANGO_ASYNC_ROWS = frozenset(("aget", "afirst", "alast", "acreate"))
 _DJANGO_QUERYSET_CLASSES = frozenset(("django.db.models.QuerySet", "django.db.models.query.QuerySet", "django.db.models.Manager",
                                       "django.db.models.manager.Manager", "django.db.models.manager.BaseManager"))
 _SQLA_ONE = frozenset(("first", "one", "one_or_none", "get", "scalar_one", "scalar_one_or_none", "scalar"))
@@ -566,7 +567,7 @@ class OrmProvider(Provider):
                     related += FILTERED  # ``author.books.filter(...)``: a prefetch cache cannot serve it
                 return _one(orm_value("qs", model, loads, related))
             if name in _DJANGO_ROWS or name in django["cached"]:
-                return instance
+                return _awaited_row(name, instance)
             if model and not related and name not in django["query"] and name not in django["batch"]:
                 found = self._custom_method(model, name, project)
                 if found is not None:
@@ -1032,6 +1033,14 @@ def _model_loader(value: str, call: ast.Call) -> Optional[Values]:
         return None
     label, name = args
     return frozenset((Opaque(NAME, ("pending", ("model", label, name), value + "()")),))
+
+
+def _awaited_row(name: str, instance: Optional[Values]) -> Optional[Values]:
+    """``aget`` / ``afirst`` / ``alast`` / ``acreate`` return a coroutine: ``await`` gives the
+    instance (the coroutine itself is none)."""
+    if instance is None or name not in _DJANGO_ASYNC_ROWS:
+        return instance
+    return frozenset((Awaitable(instance),))
 
 
 def _shortcut_instance(value: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
