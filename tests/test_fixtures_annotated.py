@@ -85,7 +85,6 @@ DIRS = fixture_dirs()
 #: entry when its owners fix it (the test then warns that it is stale).
 KNOWN: Dict[Tuple[str, str, str, str], str] = {
     ("n_plus_one", "rt2_campus/rt2_campus/views.py", "FFT206", "missing"): "get_queryset() returning a project helper's queryset",
-    ("n_plus_one", "rt2_fleet/rt2_fleet/reports.py", "FFT202", "missing"): "rows of a repository method whose statement goes through apply_filters()",
 }
 
 
