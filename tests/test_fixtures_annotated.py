@@ -83,9 +83,7 @@ DIRS = fixture_dirs()
 #: Mismatches owned by other families, each with the reason, matched on (fixture, file,
 #: code, "missing" | "unexpected") so that any *other* mismatch still fails. Remove an
 #: entry when its owners fix it (the test then warns that it is stale).
-KNOWN: Dict[Tuple[str, str, str, str], str] = {
-    ("n_plus_one", "rt2_campus/rt2_campus/views.py", "FFT206", "missing"): "get_queryset() returning a project helper's queryset",
-}
+KNOWN: Dict[Tuple[str, str, str, str], str] = {}
 
 
 def _known(name: str, finding: Finding, kind: str) -> bool:
