@@ -483,6 +483,9 @@ class Analyzer:
         return q
 
     def _analyze(self, expr: cst.BaseExpression) -> Optional[Query]:
+        fetched = _shortcut_fetch(self, expr)
+        if fetched is not None:
+            return fetched  # ``get_object_or_404(Meeting, pk=pk)``: a query, run here
         root, links = unchain(expr)
         if isinstance(root, cst.Name) and root.value == "super" and len(links) >= 3 and links[0].kind == "call" and not links[0].node.args \
                 and links[1].name == "get_queryset" and links[2].kind == "call" and not links[2].node.args:  # type: ignore[attr-defined]
@@ -1461,7 +1464,7 @@ def _shortcut_fetch(qa: Analyzer, value: cst.BaseExpression) -> Optional[Query]:
     arg = value.args[0].value
     model = qa.model_of(arg)
     if model is not None:
-        return Query("django", model, model.name, qa.ctx.code_for(arg), terminal="get")
+        return Query("django", model, model.name, f"get_object_or_404({qa.ctx.code_for(arg)})", terminal="get")
     inner = qa.analyze(arg)
     if inner is None or inner.orm != "django" or inner.terminal is not None:
         return None

@@ -110,3 +110,40 @@ def test_owner_of_unknown_origin_stays_silent():
                 print(a.member.name)
         """
     ) == []
+
+
+FFT201 = lookup("FFT201")
+
+
+def query_lines(body):
+    code = MODELS + textwrap.dedent(body)
+    found = lint_source(code, "club/views.py", [FFT201], {}, module_name="club.views").diagnostics
+    return [code.splitlines()[d.span.line - 1].strip() for d in found]
+
+
+def test_get_object_or_404_per_iteration_is_a_query_per_row():
+    assert query_lines(
+        """
+        def rsvp(request):
+            for pk in request.POST.getlist("ids"):
+                meeting = get_object_or_404(Meeting, pk=pk)
+                print(meeting.title)
+            for pk in request.POST.getlist("ids"):
+                print(get_object_or_404(Meeting.objects.filter(title="x"), pk=pk).title)
+        """
+    ) == ["meeting = get_object_or_404(Meeting, pk=pk)", 'print(get_object_or_404(Meeting.objects.filter(title="x"), pk=pk).title)']
+
+
+def test_get_object_or_404_once_stays_silent():
+    assert query_lines(
+        """
+        def rsvp(request, pk):
+            meeting = get_object_or_404(Meeting, pk=pk)
+            for a in ("x", "y"):
+                print(get_object_or_404(Meeting, pk=a))
+            for pk in request.POST.getlist("ids"):
+                if not pk:
+                    return get_object_or_404(Meeting, pk=1)
+            return meeting
+        """
+    ) == []
