@@ -84,6 +84,8 @@ _STATEMENT_MODULES = ("sqlalchemy", "sqlmodel")
 _NOT_INSTANCES = frozenset(("values", "values_list", "dates", "datetimes"))
 _LOADERS = frozenset(("select_related", "prefetch_related"))
 _DJANGO_ROWS = frozenset(("get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast", "acreate"))
+#: Django's shortcuts that run a query on the model or queryset they are given.
+DJANGO_SHORTCUTS = frozenset(("django.shortcuts.get_object_or_404", "django.shortcuts.get_list_or_404"))
 _DJANGO_ASYNC_ROWS = frozenset(("aget", "afirst", "alast", "acreate"))
 _DJANGO_QUERYSET_CLASSES = frozenset(("django.db.models.QuerySet", "django.db.models.query.QuerySet", "django.db.models.Manager",
                                       "django.db.models.manager.Manager", "django.db.models.manager.BaseManager"))
@@ -638,6 +640,8 @@ class OrmProvider(Provider):
             return None
         if not isinstance(callee, str) or callee in (UNKNOWN, NONE):
             return None
+        if callee in DJANGO_SHORTCUTS:  # ``get_object_or_404(Model, pk=pk)`` runs ``.get()``
+            return Effect(NAME, "query", callee.rpartition(".")[2], call.line, call.column)
         head, _, method = callee.rpartition(".")
         if not head:
             return None

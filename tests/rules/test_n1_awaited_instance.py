@@ -60,3 +60,20 @@ def test_async_forms_on_the_awaited_instance_stay_silent(tmp_path):
             return free, n, show.title
         """
     ) == []
+
+
+def test_get_object_or_404_in_async_def_is_a_sync_query(tmp_path):
+    assert lines(
+        tmp_path,
+        """
+        from django.shortcuts import get_object_or_404
+
+        def load(pk):
+            return get_object_or_404(Show, pk=pk)
+
+        async def detail(pk):
+            show = get_object_or_404(Show, pk=pk)
+            other = load(pk)
+            return show, other
+        """,
+    ) == ["show = get_object_or_404(Show, pk=pk)", "other = load(pk)"]
