@@ -255,6 +255,20 @@ def value_hooks(providers: Sequence[Provider]) -> Dict[str, Provider]:
 
 
 # --------------------------------------------------------------------------- the project
+def _instances_only(values: Values) -> bool:
+    """A declared return that is only instances of classes, or collections of them
+    (``Trip``, ``Sequence[Trip]``, ``list[Trip]``): nothing a provider refined."""
+    if not values:
+        return False
+    for value in values:
+        if isinstance(value, Seq):
+            if not _instances_only(value.items):
+                return False
+        elif not (isinstance(value, str) and value.endswith("()") and "(" not in value[:-2] and "[" not in value):
+            return False
+    return True
+
+
 class ProjectFacts:
     """Summaries of a project's modules and the queries over them (see module docstring)."""
 
@@ -848,9 +862,23 @@ class ProjectFacts:
     def _returns(self, fn: FunctionFacts, depth: int) -> Values:
         returns = fn.declared if fn.declared is not None else self.details(fn).returns
         got = self._resolve_all(returns, depth + 1)
+        if fn.declared is not None and _instances_only(got):
+            got = self._body_over_declared(fn, got, depth)
         if fn.is_async:
             return frozenset((Awaitable(got),))
         return got
+
+    def _body_over_declared(self, fn: FunctionFacts, declared: Values, depth: int) -> Values:
+        """``def recent(self) -> Sequence[Trip]: return self.session.scalars(stmt).all()``:
+        the annotation says only "Trips"; when every ``return`` of the body resolves to a
+        provider's value (which knows what the rows are and load), the body says more."""
+        each = self.details(fn).each_return
+        if not each:
+            return declared
+        body = self._resolve_all(frozenset(v for values in each for v in values), depth + 1)
+        if body and all(isinstance(v, Opaque) for v in body):
+            return body
+        return declared
 
     def _call(self, value: str, depth: int) -> Values:
         kind, entity = self._entity(value)

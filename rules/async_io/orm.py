@@ -76,6 +76,7 @@ def django_runs(callee: Values, first_arg: Optional[Sequence[Values]]) -> Option
     """A hint when the call evaluates a Django queryset or writes a model instance
     synchronously."""
     from ..n_plus_one._querysets import catalog
+    from ..n_plus_one.provider import DJANGO_SHORTCUTS
 
     django = catalog()["django"]
     known = _known(callee)
@@ -90,6 +91,8 @@ def django_runs(callee: Values, first_arg: Optional[Sequence[Values]]) -> Option
             if receiver[0] == "row" and name in django["instance"] and not name.startswith("a"):
                 continue
             return None
+        if isinstance(value, str) and value in DJANGO_SHORTCUTS:
+            continue  # ``get_object_or_404(Model, pk=pk)``: a sync ``.get()``
         if isinstance(value, str) and value in _EVALUATORS:
             if first_arg is None:
                 return None  # summaries record ``list(qs)`` as an iteration of ``qs``

@@ -37,7 +37,8 @@ class SyncOrmInAsync(Rule):
       `create`, `update`, `delete`, ... (not their async forms `aget`, `acount`, ...),
       a plain `for` loop or comprehension over a queryset (not `async for`), `list(qs)` /
       `len(qs)` / `bool(qs)`, and `save()` / `delete()` / `refresh_from_db()` of a model
-      instance;
+      instance (also of one from `await Model.objects.aget(...)`, and its related managers),
+      and Django's `get_object_or_404()` / `get_list_or_404()`;
     - a call of a synchronous function of your project that does one of these itself or
       through the functions it calls (reported with the chain, as FFT106 does).
 

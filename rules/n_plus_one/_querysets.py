@@ -483,6 +483,9 @@ class Analyzer:
         return q
 
     def _analyze(self, expr: cst.BaseExpression) -> Optional[Query]:
+        fetched = _shortcut_fetch(self, expr)
+        if fetched is not None:
+            return fetched  # ``get_object_or_404(Meeting, pk=pk)``: a query, run here
         root, links = unchain(expr)
         if isinstance(root, cst.Name) and root.value == "super" and len(links) >= 3 and links[0].kind == "call" and not links[0].node.args \
                 and links[1].name == "get_queryset" and links[2].kind == "call" and not links[2].node.args:  # type: ignore[attr-defined]
@@ -1379,7 +1382,7 @@ class QueryLoopTracker:
             return None
         return source, built
 
-    def _fetched_owner(self, expr: cst.BaseExpression, q: Query) -> bool:
+    def _fetched_owner(self, expr: cst.BaseExpression, q: Query, depth: int = 0) -> bool:
         """The related manager's owner is a local name bound once, in this function, to one
         instance fetched by a chain we can read that prefetches nothing
         (``cart = Cart.objects.get(pk=...)``): its relations' rows were not loaded."""
@@ -1391,7 +1394,12 @@ class QueryLoopTracker:
             return False
         value = next((n.value for n in descendants(function, into_scopes=False)
                       if isinstance(n, cst.Assign) and len(n.targets) == 1 and isinstance(n.targets[0].target, cst.Name) and n.targets[0].target.value == root.value), None)
-        owner = self.qa.analyze(value) if value is not None else None
+        if value is not None and isinstance(expr, cst.Name) and depth == 0:
+            bound = self.qa.analyze(value)
+            if bound is not None and bound.related is not None and bound.related.name == q.related.name:
+                # ``rows = meeting.attendances.all()`` then ``for a in rows``: the owner is the chain's
+                return self._fetched_owner(value, q, depth + 1)
+        owner = (_shortcut_fetch(self.qa, value) or self.qa.analyze(value)) if value is not None else None
         return (
             owner is not None and owner.orm == "django" and owner.model is not None and owner.model.qualname == q.related.model
             and owner.terminal in ("get", "first", "last", "earliest", "latest")
@@ -1443,6 +1451,24 @@ class QueryLoopTracker:
     # every comprehension kind is tracked the same way
     visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_ListComp
     leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
+
+
+def _shortcut_fetch(qa: Analyzer, value: cst.BaseExpression) -> Optional[Query]:
+    """Django's ``get_object_or_404(Model, ...)`` / ``get_object_or_404(queryset, ...)``:
+    one instance, fetched by the model's default manager or by that queryset (which
+    loads what its chain loads), as ``.get(...)`` would."""
+    if not isinstance(value, cst.Call) or not value.args or value.args[0].keyword is not None or value.args[0].star:
+        return None
+    if qa.ctx.names.resolve(value.func) != "django.shortcuts.get_object_or_404":
+        return None
+    arg = value.args[0].value
+    model = qa.model_of(arg)
+    if model is not None:
+        return Query("django", model, model.name, f"get_object_or_404({qa.ctx.code_for(arg)})", terminal="get")
+    inner = qa.analyze(arg)
+    if inner is None or inner.orm != "django" or inner.terminal is not None:
+        return None
+    return replace(inner, terminal="get")
 
 
 def _assignments(function: cst.CSTNode, name: str) -> int:

@@ -84,6 +84,9 @@ _STATEMENT_MODULES = ("sqlalchemy", "sqlmodel")
 _NOT_INSTANCES = frozenset(("values", "values_list", "dates", "datetimes"))
 _LOADERS = frozenset(("select_related", "prefetch_related"))
 _DJANGO_ROWS = frozenset(("get", "first", "last", "earliest", "latest", "create", "aget", "afirst", "alast", "acreate"))
+#: Django's shortcuts that run a query on the model or queryset they are given.
+DJANGO_SHORTCUTS = frozenset(("django.shortcuts.get_object_or_404", "django.shortcuts.get_list_or_404"))
+_DJANGO_ASYNC_ROWS = frozenset(("aget", "afirst", "alast", "acreate"))
 _DJANGO_QUERYSET_CLASSES = frozenset(("django.db.models.QuerySet", "django.db.models.query.QuerySet", "django.db.models.Manager",
                                       "django.db.models.manager.Manager", "django.db.models.manager.BaseManager"))
 _SQLA_ONE = frozenset(("first", "one", "one_or_none", "get", "scalar_one", "scalar_one_or_none", "scalar"))
@@ -206,6 +209,8 @@ class OrmProvider(Provider):
                 out.add(UNKNOWN)
                 continue
             got = _model_loader(value, call)
+            if got is None:
+                got = _shortcut_instance(value, call, facts, look)
             if got is None:
                 got = self._local_call(value, call, facts, look)
             if got is None:
@@ -564,7 +569,7 @@ class OrmProvider(Provider):
                     related += FILTERED  # ``author.books.filter(...)``: a prefetch cache cannot serve it
                 return _one(orm_value("qs", model, loads, related))
             if name in _DJANGO_ROWS or name in django["cached"]:
-                return instance
+                return _awaited_row(name, instance)
             if model and not related and name not in django["query"] and name not in django["batch"]:
                 found = self._custom_method(model, name, project)
                 if found is not None:
@@ -635,6 +640,8 @@ class OrmProvider(Provider):
             return None
         if not isinstance(callee, str) or callee in (UNKNOWN, NONE):
             return None
+        if callee in DJANGO_SHORTCUTS:  # ``get_object_or_404(Model, pk=pk)`` runs ``.get()``
+            return Effect(NAME, "query", callee.rpartition(".")[2], call.line, call.column)
         head, _, method = callee.rpartition(".")
         if not head:
             return None
@@ -1030,6 +1037,34 @@ def _model_loader(value: str, call: ast.Call) -> Optional[Values]:
         return None
     label, name = args
     return frozenset((Opaque(NAME, ("pending", ("model", label, name), value + "()")),))
+
+
+def _awaited_row(name: str, instance: Optional[Values]) -> Optional[Values]:
+    """``aget`` / ``afirst`` / ``alast`` / ``acreate`` return a coroutine: ``await`` gives the
+    instance (the coroutine itself is none)."""
+    if instance is None or name not in _DJANGO_ASYNC_ROWS:
+        return instance
+    return frozenset((Awaitable(instance),))
+
+
+def _shortcut_instance(value: str, call: ast.Call, facts: Any, look: Any) -> Optional[Values]:
+    """Django's ``get_object_or_404(Model, ...)`` / ``get_object_or_404(queryset, ...)``:
+    one instance of the model, what ``queryset.get(...)`` gives (a chain the project
+    resolves later gets ``.get()`` appended)."""
+    if value != "django.shortcuts.get_object_or_404" or not call.args or isinstance(call.args[0], ast.Starred):
+        return None
+    out = set()
+    for got in facts._eval(call.args[0], look):
+        data = orm_data(got)
+        if data is not None and data[0] == "qs" and data[1]:
+            out.add(data[1] + "()")
+        elif isinstance(got, str) and got not in (UNKNOWN, NONE) and "[" not in got and got.endswith(")"):
+            out.add(got + ".get()")  # ``Meeting.objects.filter()``: resolved by the project
+        elif isinstance(got, str) and "(" not in got and "[" not in got and got.rsplit(".", 1)[-1][:1].isupper():
+            out.add(got + "()")
+        else:
+            return None
+    return frozenset(out) or None
 
 
 def _short(model: str) -> str:

@@ -38,7 +38,7 @@ class QueryInLoop(QueryLoopTracker, Rule):
     """## What it does
     Checks for a database query that runs on every iteration of a `for` loop or a
     comprehension: a Django `Model.objects.get/filter(...).first()/count()/exists()`,
-    a queryset evaluated with `list()`/`len()`/`bool()`/iteration, `obj.save()` on
+    `get_object_or_404(Model or queryset, ...)`, a queryset evaluated with `list()`/`len()`/`bool()`/iteration, `obj.save()` on
     every row of a queryset, a SQLAlchemy `session.query(...).first()/all()/one()`,
     `session.execute(select(...))`, `session.get(Model, id)`, or a DB-API
     `cursor.execute(sql, params)` (a cursor or connection of a known driver, or one named
