@@ -785,6 +785,10 @@ class Analyzer:
         return found[0] if len(found) == 1 else None
 
 
+_RECEIVERS = frozenset(("django.dispatch.receiver", "django.dispatch.dispatcher.receiver"))
+_INSTANCE_SIGNALS = frozenset("django.db.models.signals." + s for s in ("pre_save", "post_save", "pre_delete", "post_delete", "post_init"))
+
+
 # --------------------------------------------------------------------------- loops
 _BOUNDED_CALLS = frozenset(("range", "itertools.count", "itertools.repeat"))
 
@@ -1209,6 +1213,35 @@ class QueryLoopTracker:
         var = self.loop_var(name)
         if var is not None and var.model is not None:
             return var.model, var.prefix
+        if name == "instance":
+            model = self._receiver_sender()
+            if model is not None:
+                return model, ""
+        return None
+
+    def _receiver_sender(self) -> Optional[Model]:
+        """``@receiver(post_save, sender=Pet) def f(sender, instance, **kw)``: Django passes
+        the saved (deleted, initialised) ``Pet`` as ``instance`` (only the model signals of
+        one instance; ``m2m_changed`` may send either side)."""
+        function = self.ctx.stack.function  # type: ignore[attr-defined]
+        if not isinstance(function, cst.FunctionDef) or _assignments(function, "instance") != 1:
+            return None
+        params = function.params
+        if not any(p.name.value == "instance" for p in (*params.params, *params.kwonly_params)):
+            return None
+        names = self.ctx.names  # type: ignore[attr-defined]
+        for deco in function.decorators:
+            call = deco.decorator
+            if not isinstance(call, cst.Call) or names.resolve(call.func) not in _RECEIVERS or not call.args:
+                continue
+            signals = call.args[0].value
+            parts = [e.value for e in signals.elements] if isinstance(signals, (cst.List, cst.Tuple)) else [signals]
+            if not parts or any(names.resolve(p) not in _INSTANCE_SIGNALS for p in parts):
+                continue
+            sender = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "sender"), None)
+            model = self.qa.model_of(sender) if sender is not None else None
+            if model is not None and self.qa.index.orm_of(model) == "django":
+                return model
         return None
 
     def loop_var(self, name: str) -> Optional[LoopVar]:
@@ -1329,7 +1362,7 @@ class QueryLoopTracker:
         if q.related is not None:
             owner = self._owner_var(iter_expr)
             if owner is None:
-                if not self._fetched_owner(iter_expr, q):
+                if not self._fetched_owner(iter_expr, q) and not self._signal_owner(iter_expr, q):
                     return
                 # ``cart = Cart.objects.get(...)`` then ``for line in cart.lines.all()``: the
                 # rows of one fetched instance's related manager load what its chain loads
@@ -1405,6 +1438,15 @@ class QueryLoopTracker:
             and owner.terminal in ("get", "first", "last", "earliest", "latest")
             and not (owner.prefetch or owner.loads_unknown or owner.custom or owner.custom_method or owner.related is not None)
         )
+
+    def _signal_owner(self, expr: cst.BaseExpression, q: Query) -> bool:
+        """The owner is the ``instance`` a model signal's receiver gets: one row Django
+        saved or deleted, whose relations nobody prefetched."""
+        root, _ = unchain(expr)
+        if not isinstance(root, cst.Name) or root.value != "instance" or q.related is None:
+            return False
+        model = self._receiver_sender()
+        return model is not None and model.qualname == q.related.model
 
     def _owner_var(self, expr: cst.BaseExpression) -> Optional[LoopVar]:
         root, _ = unchain(expr)

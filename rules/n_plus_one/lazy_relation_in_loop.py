@@ -90,8 +90,10 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     `stmt` built elsewhere, a related manager of one instance the function fetched
     with a chain that prefetches nothing (`cart = Cart.objects.get(pk=pk)` or Django's
     `get_object_or_404(Cart, pk=pk)`, then `for line in cart.lines.all()`, also through a
-    name bound once, `lines = cart.lines.all()`; an owner of unknown origin may have been
-    prefetched: silent), custom queryset methods that return querysets,
+    name bound once, `lines = cart.lines.all()`; or the `instance` a model signal's
+    receiver gets, `@receiver(post_save, sender=Pet)`: one row Django saved or deleted;
+    an owner of unknown origin may have been prefetched: silent), custom queryset
+    methods that return querysets,
     `itertools.chain(qs1.iterator(), qs2)` of querysets of one model (a row loads what every
     part loads), and an unannotated parameter that the calls of its function in the same
     module fill with querysets (`queue_titles(Ticket.objects.filter(...))`: what all those

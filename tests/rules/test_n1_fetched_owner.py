@@ -147,3 +147,25 @@ def test_get_object_or_404_once_stays_silent():
             return meeting
         """
     ) == []
+
+
+def test_a_model_signal_receivers_instance_is_one_row_of_the_sender(tmp_path):
+    from fftlint.testing import lint_tree, write_tree
+
+    write_tree(tmp_path, {
+        "vets/__init__.py": "",
+        "vets/models.py": (
+            "from django.db import models\n"
+            "class Pet(models.Model):\n    name = models.CharField(max_length=9)\n"
+            "class Visit(models.Model):\n    pet = models.ForeignKey(Pet, on_delete=models.CASCADE, related_name='visits')\n"
+            "    billed = models.BooleanField(default=False)\n"
+        ),
+        "vets/signals.py": (
+            "from django.db.models.signals import m2m_changed, post_save\nfrom django.dispatch import receiver\nfrom .models import Pet\n\n"
+            "@receiver(post_save, sender=Pet)\ndef rebill(sender, instance, **kwargs):\n    for visit in instance.visits.all():\n        visit.save()\n\n"
+            "@receiver(m2m_changed, sender=Pet)\ndef either_side(sender, instance, **kwargs):\n    for visit in instance.visits.all():\n        visit.save()\n\n"
+            "def not_a_receiver(instance):\n    for visit in instance.visits.all():\n        visit.save()\n"
+        ),
+    })
+    found = [(p, d.span.line, d.code) for p, d in lint_tree(tmp_path, select=["FFT201"])]
+    assert found == [("vets/signals.py", 8, "FFT201")]
