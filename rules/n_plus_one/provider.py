@@ -344,15 +344,15 @@ class OrmProvider(Provider):
             return frozenset(out)
         return None
 
-    def _resolve_through(self, callee: str, args: Tuple[Any, ...], project: "ProjectFacts", depth: int = 0) -> Optional[Values]:
+    def _resolve_through(self, callee: str, args: Tuple[Any, ...], project: "ProjectFacts") -> Optional[Values]:
         """What a pass-through helper gives: the query passed for its parameter with the
         helper's methods and loads applied (None when it is no pass-through, or the
         argument is no query)."""
-        from ._through import MAX_DEPTH, parse_mark
+        from ._through import parse_mark
 
         targets = project.targets(project.resolve(frozenset((callee,))))
         through = parse_mark(targets[0].marks) if len(targets) == 1 else None
-        if through is None or depth > MAX_DEPTH:
+        if through is None:
             return None
         given = next((v for position, keyword, v in args if position >= 0 and position == through.position or keyword == through.name), None)
         if given is None:
@@ -362,14 +362,16 @@ class OrmProvider(Provider):
             data = orm_data(value)
             if data is None or data[0] not in ("qs", "query"):
                 return None
-            got = self._through_data(data, through, project, depth)
+            got = self._through_data(data, through, project, 0)
             if got is None:
                 return None
             out.add(got)
         return frozenset(out) if out else None
 
     def _through_data(self, data: Tuple[Any, ...], through: Any, project: "ProjectFacts", depth: int) -> Optional[Opaque]:
-        from ._through import parse_mark
+        """``data`` once the helper ran: its methods applied (each must keep the kind), its
+        loads added, the pass-throughs it calls in turn followed."""
+        from ._through import MAX_DEPTH, parse_mark
 
         loaders = {m for m, _ in through.loads}
         for method in through.methods:
@@ -386,7 +388,7 @@ class OrmProvider(Provider):
         for callee_values, position, keyword in through.nested:
             targets = project.targets(project.resolve(frozenset(callee_values)))
             inner = parse_mark(targets[0].marks) if len(targets) == 1 else None
-            if inner is None or depth >= 4 or not (position >= 0 and position == inner.position or keyword and keyword == inner.name):
+            if inner is None or depth >= MAX_DEPTH or not (position >= 0 and position == inner.position or keyword and keyword == inner.name):
                 return None
             nested = self._through_data(value.data, inner, project, depth + 1)
             if nested is None:
