@@ -335,7 +335,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
     name = "template-relation-per-row"
     message = "`{template}` line {line} reads `{text}` for each row of {query}; {hint}"
     fix_title = "Load the relation with the view's queryset"
-    requires = ("ListView", "DetailView", "template_name", "render", "TemplateResponse")
+    requires = ("ListView", "DetailView", "UpdateView", "DeleteView", "template_name", "render", "TemplateResponse")
     Options = NPlusOneOptions
     options_key = OPTIONS_KEY
     needs_project = True
