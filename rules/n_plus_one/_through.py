@@ -276,10 +276,26 @@ def through_target(ctx: Any, callee: Any) -> Optional[Through]:
     values = ctx.names.values(callee)
     if not values or UNKNOWN in values:
         return None
-    targets = project.targets(project.resolve(values))
-    if len(targets) != 1:
-        return None
-    return parse_mark(targets[0].marks)
+    return mark_of(project, values)
+
+
+def mark_of(project: Any, callee: Any) -> Optional[Through]:
+    """The pass-through mark of the one project function ``callee`` (values) names."""
+    targets = project.targets(project.resolve(frozenset(callee)))
+    return parse_mark(targets[0].marks) if len(targets) == 1 else None
+
+
+def fills(through: Through, position: int, keyword: str) -> bool:
+    """A call argument at ``position`` (-1: by keyword ``keyword``) fills the pass-through's parameter."""
+    return position >= 0 and position == through.position or bool(keyword) and keyword == through.name
+
+
+def nested_mark(project: Any, step: Tuple[Tuple[str, ...], int, str]) -> Optional[Through]:
+    """The pass-through a helper hands its query on to (one of ``Through.nested``), when
+    the argument it passes is that helper's parameter."""
+    callee, position, keyword = step
+    inner = mark_of(project, callee)
+    return inner if inner is not None and fills(inner, position, keyword) else None
 
 
 def argument(call: Any, through: Through) -> Any:
@@ -321,10 +337,9 @@ def apply_through(q: Any, through: Through, project: Any, lazy: Set[str], depth:
             q.select_related.update(p for p in paths if p != BARE)
         else:
             q.prefetch.update(paths)
-    for values, position, keyword in through.nested:
-        targets = project.targets(project.resolve(frozenset(values)))
-        inner = parse_mark(targets[0].marks) if len(targets) == 1 else None
-        if inner is None or not (position >= 0 and position == inner.position or keyword and keyword == inner.name):
+    for step in through.nested:
+        inner = nested_mark(project, step)
+        if inner is None:
             return None
         q = apply_through(q, inner, project, lazy, depth + 1)
         if q is None:

@@ -348,13 +348,12 @@ class OrmProvider(Provider):
         """What a pass-through helper gives: the query passed for its parameter with the
         helper's methods and loads applied (None when it is no pass-through, or the
         argument is no query)."""
-        from ._through import parse_mark
+        from ._through import fills, mark_of
 
-        targets = project.targets(project.resolve(frozenset((callee,))))
-        through = parse_mark(targets[0].marks) if len(targets) == 1 else None
+        through = mark_of(project, (callee,))
         if through is None:
             return None
-        given = next((v for position, keyword, v in args if position >= 0 and position == through.position or keyword == through.name), None)
+        given = next((v for position, keyword, v in args if fills(through, position, keyword)), None)
         if given is None:
             return None
         out = set()
@@ -371,7 +370,7 @@ class OrmProvider(Provider):
     def _through_data(self, data: Tuple[Any, ...], through: Any, project: "ProjectFacts", depth: int) -> Optional[Opaque]:
         """``data`` once the helper ran: its methods applied (each must keep the kind), its
         loads added, the pass-throughs it calls in turn followed."""
-        from ._through import MAX_DEPTH, parse_mark
+        from ._through import MAX_DEPTH, nested_mark
 
         loaders = {m for m, _ in through.loads}
         for method in through.methods:
@@ -385,10 +384,9 @@ class OrmProvider(Provider):
         kind, model, loads, related = data
         extra = tuple(p for _, paths in through.loads for p in paths)
         value = orm_value(kind, model, loads + extra, related)
-        for callee_values, position, keyword in through.nested:
-            targets = project.targets(project.resolve(frozenset(callee_values)))
-            inner = parse_mark(targets[0].marks) if len(targets) == 1 else None
-            if inner is None or depth >= MAX_DEPTH or not (position >= 0 and position == inner.position or keyword and keyword == inner.name):
+        for step in through.nested:
+            inner = nested_mark(project, step)
+            if inner is None or depth >= MAX_DEPTH:
                 return None
             nested = self._through_data(value.data, inner, project, depth + 1)
             if nested is None:

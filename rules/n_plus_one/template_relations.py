@@ -820,10 +820,10 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
         annotated = any(m in ("annotate", "alias", "extra") for q in (query, *others) for m in q.methods) or any(q.custom or q.loads_unknown for q in (query, *others))
         for step, (_, loader, line, text, t_name, t_path) in missing.items():
+            related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
+            rows = f"`{detail}.{step.split('__')[0]}`" if detail else shown
             if loader == MEMBER_QUERY:
                 if not annotated:  # an annotation the member may read instead (``hasattr(self, "n")``)
-                    related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
-                    rows = f"`{detail}.{step.split('__')[0]}`" if detail else shown
                     chain = step[len(MEMBER_QUERY):]
                     self.report(at, template=t_name or name, line=line, text=text, query=rows, related=related,
                                 hint=f"the member runs a query for each row (`{chain}`) that no loader serves; annotate the value on {where} instead")
@@ -837,8 +837,6 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
                 fix = replace(at, self.ctx.code_for(at) + addition, safety=UNSAFE, title=f"Add `{addition}`")
             elif ends:
                 fix = FixSpec(tuple((end, self.ctx.code_for(end) + addition) for end in ends), UNSAFE, f"Add `{addition}` to what `get_queryset()` returns")
-            related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
-            rows = f"`{detail}.{step.split('__')[0]}`" if detail else shown
             self.report(at, template=t_name or name, line=line, text=text, query=rows, hint=f"add `{addition}` to {where}", fix=fix, related=related)
 
 
