@@ -801,6 +801,19 @@ class ModelIndex:
     def relation(self, model: Model, attr: str) -> Optional[Relation]:
         return self.relations(model).get(attr)
 
+    def back_field(self, rel: Relation) -> Optional[str]:
+        """For a reverse foreign key (``author.books``), the foreign key of the rows that
+        points back at the owner (``Book.author``). Django's related manager hands every
+        row it loads that instance (``_known_related_objects``): reading it is no query."""
+        if rel.kind != "reverse_fk" or not rel.target:
+            return None
+        rows = self.models.get(rel.target)
+        if rows is None:
+            return None
+        found = [f["name"] for f in self._effective_fields(rows)
+                 if f["kind"] == "fk" and self._target(f.get("target"), rows) == rel.model and self._reverse_name(f, rows, "fk") == rel.name]
+        return found[0] if len(found) == 1 else None
+
     def _effective_fields(self, model: Model) -> List[Dict[str, Any]]:
         out: Dict[str, Dict[str, Any]] = {}
         for parent in reversed(self._ancestors(model)):

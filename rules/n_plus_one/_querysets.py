@@ -23,6 +23,7 @@ from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, s
 from fftlint.facts.values import NONE, UNKNOWN, Tup
 
 from .provider import ANY, BARE, FILTERED, TABLE_BEFORE, orm_data, project_models
+from ._view_instances import bound_view_instance, view_instance
 
 CATALOG_PATH = os.path.join(os.path.dirname(__file__), "orm_calls.yaml")
 
@@ -500,14 +501,18 @@ class Analyzer:
                 if got is not None and got.custom_method and not bound.custom_method:
                     return self._from_values(root, links)  # a custom method: what it returns is the facts layer's to say
                 return got
-            inst = self.instance(root.value)
-            if inst is not None and links[0].kind == "attr":
-                model, prefix = inst
-                rel = self.index.relation(model, links[0].name)
-                if rel is not None and rel.many and rel.loader != "sqlalchemy":
-                    target = self.index.models.get(rel.target or "")
-                    q = Query("django", target, target.name if target else "", f"{root.value}.{rel.name}", related=rel)
-                    return _apply_django(q, links[1:])
+            inst, used = self.instance(root.value), 0
+            if inst is None:
+                user = view_instance(self, root, links)  # ``request.user.seats.all()``, ``self.object.lines``
+                if user is not None:
+                    inst, used = (user[0], ""), user[1]
+                else:
+                    held = bound_view_instance(self, root.value)  # ``user = request.user``
+                    inst = (held, "") if held is not None else None
+            if inst is not None:
+                q = self.related_rows(inst[0], links, used)
+                if q is not None:
+                    return q
         elif isinstance(root, cst.Name) and not links:
             bound = self.lookup(root.value)
             if bound is not None:
@@ -520,6 +525,19 @@ class Analyzer:
             return self._from_values(root, links)
         # a pass-through helper first: read here, the query keeps where it was built
         return q or self._through(root, links) or self._from_values(root, links) or self._from_callers(root, links)
+
+    def related_rows(self, model: Model, links: Sequence[Link], used: int) -> Optional[Query]:
+        """``links[used]`` is a to-many relation of an instance of ``model`` (the chain
+        before it): its related manager's query, with the rest of the chain applied."""
+        if len(links) <= used or links[used].kind != "attr":
+            return None
+        rel = self.index.relation(model, links[used].name)
+        if rel is None or not rel.many or rel.loader == "sqlalchemy":
+            return None
+        target = self.index.models.get(rel.target or "")
+        display = " ".join(self.ctx.code_for(links[used].node).split())
+        q = Query("django", target, target.name if target else "", display, related=rel)
+        return _apply_django(q, links[used + 1:])
 
     def _through(self, root: cst.BaseExpression, links: List[Link]) -> Optional[Query]:
         """``sort_queryset(qs, request)`` / ``self.apply_search(qs)``: a project helper that
@@ -1362,7 +1380,7 @@ class QueryLoopTracker:
         if q.related is not None:
             owner = self._owner_var(iter_expr)
             if owner is None:
-                if not self._fetched_owner(iter_expr, q) and not self._signal_owner(iter_expr, q):
+                if not self._fetched_owner(iter_expr, q) and not self._signal_owner(iter_expr, q) and not self._view_owner(iter_expr, q):
                     return
                 # ``cart = Cart.objects.get(...)`` then ``for line in cart.lines.all()``: the
                 # rows of one fetched instance's related manager load what its chain loads
@@ -1432,6 +1450,11 @@ class QueryLoopTracker:
             if bound is not None and bound.related is not None and bound.related.name == q.related.name:
                 # ``rows = meeting.attendances.all()`` then ``for a in rows``: the owner is the chain's
                 return self._fetched_owner(value, q, depth + 1)
+        if value is not None:
+            vroot, vlinks = unchain(value)
+            row = view_instance(self.qa, vroot, vlinks)  # ``user = request.user``, ``book = self.get_object()``
+            if row is not None and row[1] == len(vlinks):
+                return row[0].qualname == q.related.model
         owner = (_shortcut_fetch(self.qa, value) or self.qa.analyze(value)) if value is not None else None
         return (
             owner is not None and owner.orm == "django" and owner.model is not None and owner.model.qualname == q.related.model
@@ -1447,6 +1470,13 @@ class QueryLoopTracker:
             return False
         model = self._receiver_sender()
         return model is not None and model.qualname == q.related.model
+
+    def _view_owner(self, expr: cst.BaseExpression, q: Query) -> bool:
+        """The owner is a row Django fetched for the view (:mod:`._view_instances`: the
+        signed-in user, a detail view's object), whose relations nobody prefetched."""
+        root, links = unchain(expr)
+        user = view_instance(self.qa, root, links) if q.related is not None else None
+        return user is not None and len(links) > user[1] and links[user[1]].name == q.related.name and user[0].qualname == q.related.model  # type: ignore[union-attr]
 
     def _owner_var(self, expr: cst.BaseExpression) -> Optional[LoopVar]:
         root, _ = unchain(expr)

@@ -81,7 +81,9 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     whose `get_queryset` does anything else (a branch, a `Prefetch`, a helper), or a class
     no project module defines at its top level, may load anything: silent. Loops over `values()` /
     `values_list()` and loaders that cannot be read (`Prefetch(..., queryset=...)`,
-    non-literal arguments) are not reported.
+    non-literal arguments) are not reported. Nor is the foreign key back to a related
+    manager's owner (`for book in author.books.all(): book.author`): Django hands every
+    row that manager loads the owner instance, no query.
 
     The rows may come from a query written in the loop, a name bound to one, `self.qs`,
     `self.get_queryset()`, a helper's return value in any module (`open_loans()`,
@@ -92,7 +94,13 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     `get_object_or_404(Cart, pk=pk)`, then `for line in cart.lines.all()`, also through a
     name bound once, `lines = cart.lines.all()`; or the `instance` a model signal's
     receiver gets, `@receiver(post_save, sender=Pet)`: one row Django saved or deleted;
-    an owner of unknown origin may have been prefetched: silent), custom queryset
+    the signed-in user, `request.user` of a view function's `request` parameter or
+    `self.request.user` in a Django / DRF class-based view, also through `user = request.user`:
+    the user model's row the authentication middleware fetched; the object of a
+    `DetailView` / `UpdateView` / `DeleteView` that declares only `model = X`,
+    `self.object` or `self.get_object()`: a view that declares its queryset, or has a base
+    we cannot read, decides what its object loads; an owner of unknown origin may have
+    been prefetched: silent), custom queryset
     methods that return querysets,
     `itertools.chain(qs1.iterator(), qs2)` of querysets of one model (a row loads what every
     part loads), and an unannotated parameter that the calls of its function in the same
@@ -324,9 +332,13 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         path = var.prefix
         to_one = var.prefix_to_one
         cached = set(catalog()["django"]["prefetch_cached"])
+        manager = var.query.related
+        back = index.back_field(manager) if manager is not None else None
         for k, node in enumerate(chain):
             if model is None:
                 return
+            if k == 0 and back is not None and node.attr.value == back:
+                return  # ``for book in author.books.all(): book.author``: the manager's own instance
             rel = index.relation(model, node.attr.value)
             if rel is None:
                 if not (k == len(chain) - 1 and store):

@@ -55,7 +55,9 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
     - by a list view -- `ListAPIView`, `ListCreateAPIView`, `ModelViewSet`,
       `ReadOnlyModelViewSet`, `ListModelMixin` (directly or through your own base
       classes) -- whose `serializer_class` reads it and whose `queryset = ...` or single
-      `return` of `get_queryset()` lacks the `select_related` / `prefetch_related`;
+      `return` of `get_queryset()` lacks the `select_related` / `prefetch_related`
+      (also a related manager of the signed-in user, `return self.request.user.orders.all()`,
+      whose rows' foreign key back to that user is no query);
     - by `MySerializer(queryset, many=True)` on a queryset.
 
     A serializer reads a relation through a nested serializer field (`author =
@@ -229,7 +231,7 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
         if serializer is None or expr is None:
             return
         root, links = unchain(expr)
-        query = self.qa._django(root, links)
+        query = self.qa._django(root, links) or self._view_rows(node, root, links)
         if query is not None and query.custom_method:
             # ``Post.objects.published()``: a queryset method of the project; the facts
             # layer says whether it keeps the queryset (and what it loads)
@@ -237,6 +239,14 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
         if query is None:
             return
         self._check(serializer, query, expr, "the view's queryset", fixable=True)
+
+    def _view_rows(self, view: cst.ClassDef, root: cst.BaseExpression, links: List[Any]) -> Optional[Query]:
+        """``return self.request.user.orders.all()``: rows of a related manager of the
+        signed-in user (:mod:`._view_instances`)."""
+        from ._view_instances import view_instance
+
+        row = view_instance(self.qa, root, links, cls=view)
+        return self.qa.related_rows(row[0], links, row[1]) if row is not None else None
 
     def _serializer_of(self, expr: cst.BaseExpression) -> Optional[str]:
         reader = self._reader()
@@ -269,7 +279,8 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
         if found is None or found[0] is None or query.model is None or found[0].qualname != query.model.qualname:
             return
         _, reads = found
-        missing = [r for r in reads if r.loader == "query" or not query.covers(r.path)]
+        back = self.qa.index.back_field(query.related) if query.related is not None else None
+        missing = [r for r in reads if (r.loader == "query" or not query.covers(r.path)) and (back is None or r.path.split("__")[0] != back)]
         paths = {r.path for r in missing if r.loader != "query"}
         shown = " ".join(self.ctx.code_for(expr).split())
         shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
