@@ -29,7 +29,7 @@ from .provider import project_models
 #: Loops whose passes grow with the data (``while`` is never a collection loop).
 COLLECTION_LOOPS = (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
-_SESSION_CALLS = frozenset(("execute", "scalars", "scalar", "get"))
+_SESSION_CALLS = frozenset(("execute", "scalars", "scalar", "get", "refresh"))
 _SQLA_MODULES = ("sqlalchemy", "sqlmodel", "flask_sqlalchemy")
 _MODEL_CLASS_BODY = (ast.Assign, ast.AnnAssign)
 _BUILTIN_MANAGERS = frozenset(
@@ -291,6 +291,10 @@ def values_may_be_orm(text: str, path: str, project: Any) -> bool:
     return any(marker in text for marker in MODEL_MARKERS)  # the file may define a model
 
 
+#: how a view reaches the rows Django fetched for it, whatever the module imports
+_VIEW_ROWS = ("request.user", "self.object", "get_object()")
+
+
 def _opaque_loops(view: Any) -> bool:
     if view.project is None:
         return False  # without a project every value is local: the text roots decide
@@ -298,6 +302,8 @@ def _opaque_loops(view: Any) -> bool:
         return False  # no model anywhere: no name can hold a queryset, rows or a model
     if not has_collection_loop(view):
         return False
+    if any(w in view.text for w in _VIEW_ROWS):
+        return True  # ``request.user`` / a detail view's object: rows Django fetched (:mod:`._view_instances`)
     if view.module and not text_reaches_database(view.project, view.text, view.module, view.is_package):
         return False  # an ORM value comes from a module that imports its library or defines a model
     opaque = view.opaque_names()

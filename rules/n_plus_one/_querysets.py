@@ -19,7 +19,7 @@ import libcst as cst
 
 from fftlint import yamlfile
 from fftlint.analysis.names import dotted
-from fftlint.analysis.orm import SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
+from fftlint.analysis.orm import SQLA_LOAD, SUMMARY_VERSION, Model, ModelIndex, Relation, summarize_models
 from fftlint.facts.values import NONE, UNKNOWN, Tup
 
 from .provider import ANY, BARE, FILTERED, TABLE_BEFORE, orm_data, project_models
@@ -370,24 +370,31 @@ def _apply_sqlalchemy(q: Query, links: Sequence[Link], names: Any) -> Optional[Q
 
 
 def _loader_attrs(expr: cst.BaseExpression, loaders: Set[str]) -> Optional[Set[str]]:
-    """``selectinload(User.addresses).joinedload(Address.city)`` -> {"addresses"}."""
+    """``selectinload(User.addresses).joinedload(Address.city)`` -> {"addresses",
+    "addresses__city"}: each chained loader loads one more hop of the path."""
     root, links = unchain(expr)
     if not links or links[0].kind != "call":
         return None
     if last_name(root) not in loaders:
         return None
-    call = links[0].node
-    assert isinstance(call, cst.Call)
-    out: Set[str] = set()
-    for arg in call.args:
-        value = arg.value
-        if isinstance(value, cst.Attribute):
-            out.add(value.attr.value)
-        elif isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
-            out.add(value.evaluated_value)
-        else:
+    calls = [links[0].node]
+    for i in range(1, len(links) - 1, 2):
+        if links[i].kind != "attr" or links[i + 1].kind != "call":
             return None
-    return out
+        if links[i].name in loaders:
+            calls.append(links[i + 1].node)  # ``.load_only(...)`` and the like: columns, no hop
+    hops: List[str] = []
+    for call in calls:
+        assert isinstance(call, cst.Call)
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Attribute):
+                hops.append(value.attr.value)
+            elif isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+                hops.append(value.evaluated_value)
+            else:
+                return None
+    return {"__".join(hops[: i + 1]) for i in range(len(hops))}
 
 
 def _in_values(call: cst.Call) -> List[cst.BaseExpression]:
@@ -532,10 +539,14 @@ class Analyzer:
         if len(links) <= used or links[used].kind != "attr":
             return None
         rel = self.index.relation(model, links[used].name)
-        if rel is None or not rel.many or rel.loader == "sqlalchemy":
+        if rel is None or not rel.many:
             return None
         target = self.index.models.get(rel.target or "")
         display = " ".join(self.ctx.code_for(links[used].node).split())
+        if rel.loader == SQLA_LOAD:
+            # ``for c in t.courses``: the collection of a row, loaded (lazily, or by the
+            # owner's query) as a whole; a loader path through it keeps covering it
+            return Query("sqlalchemy", target, target.name if target else "", display, related=rel) if len(links) == used + 1 else None
         q = Query("django", target, target.name if target else "", display, related=rel)
         return _apply_django(q, links[used + 1:])
 
@@ -723,7 +734,7 @@ class Analyzer:
                     return None  # Flask-SQLAlchemy's Model.query, only for known models
                 q = Query("sqlalchemy", model, model.name, f"{self.ctx.code_for(prefix)}.query", model_expr=prefix, via="query")
                 return _apply_sqlalchemy(q, links[i + 1:], names)
-            if link.name in ("execute", "scalars", "scalar", "get") and i + 1 < len(links) and links[i + 1].kind == "call":
+            if link.name in ("execute", "scalars", "scalar", "get", "refresh") and i + 1 < len(links) and links[i + 1].kind == "call":
                 return self._session_call(prefix, link.name, links[i + 1].node, links[i + 2:])  # type: ignore[arg-type]
         return None
 
@@ -732,6 +743,11 @@ class Analyzer:
         if not is_session(receiver, names, self.options.session_names) or not call.args:
             return None
         first = call.args[0].value
+        if method == "refresh":
+            # ``session.refresh(obj)``: a SELECT of the object's row, again
+            if rest or call.args[0].keyword is not None or call.args[0].star:
+                return None
+            return Query("sqlalchemy", None, "", f"{self.ctx.code_for(receiver)}.refresh()", terminal="refresh", via="session", instances=False, no_fix=True)
         if method == "get":
             if len(call.args) < 2 or call.args[0].keyword is not None or not is_capwords(last_name(first) or ""):
                 return None
@@ -1223,6 +1239,11 @@ class QueryLoopTracker:
         params = function.params
         if not any(p.name.value == name for p in (*params.posonly_params, *params.params, *params.kwonly_params)):
             return None  # a local bound once, not a parameter: no call fills it
+        from ._admin_actions import action_queryset
+
+        selected = action_queryset(self, function, name)
+        if selected is not None:
+            return selected  # ``def mark_paid(self, request, queryset)`` of a ModelAdmin
         from ._callers import caller_values
 
         return caller_values(self.ctx, self.ctx.scope_name(), name)  # type: ignore[attr-defined]

@@ -121,7 +121,7 @@ class SerializerReader:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call):
                 name = stmt.targets[0].id
                 declared.add(name)
-                out.extend(self._field(name, stmt.value, stmt, node, facts, model, depth))
+                out.extend(self._field(name, stmt.value, stmt, node, facts, model, depth, qualname))
         if fields is not None:
             listed = self._listed(model, fields)
             for name in listed:
@@ -167,7 +167,7 @@ class SerializerReader:
             return [f["name"] for f in self.index._effective_fields(model)]  # forward fields only
         return list(fields)
 
-    def _field(self, name: str, call: ast.Call, stmt: ast.stmt, node: ast.ClassDef, facts: Any, model: Model, depth: int) -> List[Read]:
+    def _field(self, name: str, call: ast.Call, stmt: ast.stmt, node: ast.ClassDef, facts: Any, model: Model, depth: int, owner: str) -> List[Read]:
         callee = self.project.resolve(facts.values(call.func, facts.ordinal_of(stmt)))
         callees = [v for v in callee if isinstance(v, str) and v not in ("?", "None")]
         if len(callees) != 1:
@@ -178,7 +178,7 @@ class SerializerReader:
         short = target.rsplit(".", 1)[-1]
         if short == _METHOD_FIELD and target.startswith(DRF_SERIALIZERS):
             method = _const(_kw(call, "method_name")) or _const(call.args[0] if call.args else None) or f"get_{name}"
-            return self._method(name, node, str(method), model)
+            return self._method(name, node, str(method), model, owner)
         path, end = self._path(model, source if isinstance(source, str) else name)
         if target.startswith(DRF_SERIALIZERS):
             if short in _RELATED_FIELDS and path:
@@ -222,10 +222,17 @@ class SerializerReader:
                 break
         return "__".join(path), rel
 
-    def _method(self, field: str, node: ast.ClassDef, method: str, model: Model) -> List[Read]:
+    def _method(self, field: str, node: ast.ClassDef, method: str, model: Model, owner: str) -> List[Read]:
+        """What ``method`` (a ``SerializerMethodField``'s) reads of its row: relations it
+        reads of the row parameter, and a query it runs otherwise (a queryset of another
+        model, a project helper that queries), which the facts layer finds as FFT203 does."""
         fn = next((s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == method), None)
         if fn is None or len(fn.args.args) < 2:
             return []
+        from .provider import member_query
+
+        runs = member_query(self.project, f"{owner}.{method}", owner.rsplit(".", 1)[0])
+        extra = [Read(field, "", "query", f"`{method}` runs `{runs.split(' -> ', 1)[-1]}`")] if runs is not None else []
         obj = fn.args.args[1].arg
         out: List[Read] = []
         cached = {"all", "count", "exists"}
@@ -246,6 +253,8 @@ class SerializerReader:
                     break
                 out.append(Read(field, "__".join(path), rel.loader, f"`{method}` reads `{obj}.{'.'.join(a.attr for a in chain[:k + 1])}`"))
                 current = self.index.models.get(rel.target or "")
+        if not any(r.loader == "query" for r in out):
+            out.extend(extra)
         return _dedupe(out)
 
 

@@ -15,7 +15,9 @@ hash through the run's :class:`fftlint.filememo.FileMemo`:
 * ``("with", [(name, chain or None), ...], line)`` for ``{% with a=b.c %}`` / ``{% with b.c
   as a %}``, ``("endwith",)``;
 * ``("read", chain, line)`` for every dotted variable in ``{{ ... }}`` and in tag arguments
-  (``{% if a.b %}``, ``{% url "x" a.pk %}``), outside string literals, filters split off.
+  (``{% if a.b %}``, ``{% url "x" a.pk %}``), outside string literals, filters split off;
+  not under ``{% if forloop.first %}`` (``forloop.last``, ``forloop.counter == 1``,
+  ``forloop.counter0 == 0``) in the same loop: read on one pass, not per row.
 
 * ``("extends", name or None, line)``, ``("block", name, line)`` / ``("endblock",)``,
   ``("include", name or None, [(name, chain or None), ...], only, line)`` (None: a name
@@ -35,7 +37,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from fftlint.facts.provider import Provider
 
 NAME = "django-templates"
-PARSE_VERSION = "2"
+PARSE_VERSION = "3"
 TEMPLATE_SUFFIXES = (".html", ".htm", ".txt", ".xml", ".djhtml", ".jinja")
 
 _TOKEN = re.compile(r"\{%(.*?)%\}|\{\{(.*?)\}\}|\{#.*?#\}", re.S)
@@ -72,6 +74,10 @@ def _literal(word: str) -> Optional[str]:
     return None
 
 
+#: ``{% if %}`` tests true on one pass of the enclosing ``{% for %}`` only
+_ONE_PASS = frozenset(("forloop.first", "forloop.last", "forloop.counter == 1", "forloop.counter0 == 0"))
+
+
 def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
     """The events of one template (see the module docstring): plain data, cacheable."""
     text = data.decode("utf-8", "replace")
@@ -91,6 +97,15 @@ def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
                 hi = mid
         return lo + 1
 
+    # ``{% if %}`` blocks open, each as (for depth when it opened, a first/last-pass guard
+    # whose branch is still the guarded one): a read under such a guard, in the same loop,
+    # happens on one pass of the loop, not per row
+    ifs: List[List[Any]] = []
+    depth = 0
+
+    def once() -> bool:
+        return any(guard and at == depth for at, guard in ifs)
+
     for m in _TOKEN.finditer(text):
         tag, var = m.group(1), m.group(2)
         if skipping is not None:
@@ -99,8 +114,9 @@ def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
             continue
         line = line_of(m.start())
         if var is not None:
-            for chain in _chains(var):
-                events.append(("read", chain, line))
+            if not once():
+                for chain in _chains(var):
+                    events.append(("read", chain, line))
             continue
         if tag is None:
             continue  # a comment
@@ -111,7 +127,19 @@ def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
         if name in _SKIP_TAGS:
             skipping = name
             continue
+        if name == "if":
+            ifs.append([depth, bool(depth) and " ".join(words[1:]) in _ONE_PASS])
+        elif name in ("elif", "else") and ifs:
+            ifs[-1][1] = False
+        elif name == "endif" and ifs:
+            ifs.pop()
+        elif name == "endfor":
+            depth = max(depth - 1, 0)
+        if name in ("if", "elif", "else", "endif", "empty") and once():
+            continue
         if name == "for":
+            guarded = once()
+            depth += 1
             rest = " ".join(words[1:])
             head, sep, iterable = rest.partition(" in ")
             if not sep:
@@ -119,8 +147,10 @@ def parse_template(data: bytes) -> List[Tuple[Any, ...]]:
                 continue
             iterable = re.sub(r"\s+reversed\s*$", "", iterable)
             target = head.strip()
-            events.append(("for", target if _NAME.match(target) else None, _expr_chain(iterable), line))
-            for chain in _chains(iterable):
+            # a loop opened on one pass only: what it iterates is not read per row (and its
+            # rows are left unknown)
+            events.append(("for", target if _NAME.match(target) else None, _expr_chain(iterable) if not guarded else None, line))
+            for chain in _chains(iterable) if not guarded else ():
                 events.append(("read", chain, line))
         elif name in ("endfor", "endwith", "endblock"):
             events.append((name.split()[0],))

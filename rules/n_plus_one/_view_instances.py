@@ -12,7 +12,8 @@ candidates it is unknown and nothing here applies.
 
 What is not read as the request: a ``request`` parameter annotated with another type
 (Starlette's, a test client's), a ``request`` the function rebinds, ``self.request`` in a
-class that is not a view, or that the class assigns itself.
+class that is not a view, or that the class assigns itself. A to-one relation of such a
+row (``request.user.member``) is one more row, loaded by itself: the same holds for it.
 
 **The object of a detail view.** In a method of a ``DetailView`` / ``UpdateView`` /
 ``DeleteView`` that declares ``model = Book`` or a ``queryset`` that prefetches nothing
@@ -68,7 +69,7 @@ def view_instance(qa: Any, root: cst.BaseExpression, links: Sequence[Any], cls: 
             return None
         cls = cls or _method_class(ctx)
         model = _detail_model(qa, cls, links[0].name) if cls is not None else None
-        return (model, used) if model is not None else None
+        return _to_one(index, model, links, used) if model is not None else None
     if root.value == "request" and links and links[0].kind == "attr" and links[0].name == "user":
         used = 1 if _request_parameter(ctx) else 0
     elif root.value == "self" and len(links) >= 2 and links[0].kind == "attr" and links[0].name == "request" \
@@ -81,6 +82,20 @@ def view_instance(qa: Any, root: cst.BaseExpression, links: Sequence[Any], cls: 
     model = index.user_model()
     if model is None or index.orm_of(model) != "django":
         return None
+    return _to_one(index, model, links, used)
+
+
+def _to_one(index: Any, model: Model, links: Sequence[Any], used: int) -> Tuple[Model, int]:
+    """Further to-one hops of the chain (``request.user.member``): each is one more row,
+    fetched lazily by itself, whose relations nobody prefetched either."""
+    from fftlint.analysis.orm import SELECT_RELATED
+
+    while used < len(links) and links[used].kind == "attr":
+        rel = index.relation(model, links[used].name)
+        target = index.models.get(rel.target or "") if rel is not None and not rel.many and rel.loader == SELECT_RELATED else None
+        if target is None:
+            break
+        model, used = target, used + 1
     return model, used
 
 

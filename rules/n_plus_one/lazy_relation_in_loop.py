@@ -59,12 +59,16 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
       nested paths (`book.author.publisher`) likewise; and a `@property` or a method of
       the model (its own class, in any module) whose body reads a forward relation of
       `self` (`return self.author.name`): `book.author_name` / `book.label()` loads the
-      author per row. Reads in a lambda or nested function of the member (a fallback
+      author per row; so does a row (or a to-one relation of it) shown as text, `str(book)`,
+      `f"{book}"`, `"{}".format(book)`, `"%s" % book`, when the model's own `__str__`
+      reads a forward relation. Reads in a lambda or nested function of the member (a fallback
       called later) are not followed; a member reading a Django to-many relation runs a
       query: FFT203.
     - SQLAlchemy: `user.addresses` on a lazily loaded `relationship()` when the query has no
       `options(selectinload(User.addresses))` / `joinedload(...)`, read in the loop or in
-      a property or method of the model (`run.to_entity()` reading `self.tags`).
+      a property or method of the model (`run.to_entity()` reading `self.tags`); a chained
+      loader loads the path (`selectinload(User.addresses).joinedload(Address.city)`
+      serves `address.city` in a loop over `user.addresses`).
 
     Relations are read from the model classes, in the same file or (when the project index
     is available) anywhere in the project, including `GenericForeignKey`s
@@ -107,8 +111,11 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     module fill with querysets (`queue_titles(Ticket.objects.filter(...))`: what all those
     calls pass, loading what any of them loads; a call in another module, through
     `*args` / `**kwargs` or in a comprehension is not followed, and the fix is left to
-    the caller). A query passed through a project helper that hands back what it is given,
-    narrowed, keeps its rows and loads (`qs = sort_queryset(qs, request)`,
+    the caller), and the `queryset` of a Django admin action (a method named in the
+    admin's `actions` or decorated `@admin.action`: the selected rows of the model the
+    admin is registered for in its module, loading what its default manager loads;
+    unknown when the admin overrides `get_queryset`). A query passed through a project
+    helper that hands back what it is given, narrowed, keeps its rows and loads (`qs = sort_queryset(qs, request)`,
     `stmt = self._apply_filters(stmt, f)`, in any module: every `return` of the helper
     gives its parameter or a chain of query methods on it, through local names assigned
     only such chains or through another such helper; a loader on any of its paths counts
@@ -367,13 +374,56 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             model = index.models.get(rel.target or "")
 
     def visit_Call(self, node: cst.Call) -> None:
-        """``row.display()``: a method of the row's model called per row."""
+        """``row.display()``: a method of the row's model called per row; ``str(row)`` and
+        ``"...".format(row)``: its ``__str__``."""
         func = node.func
-        if not self.ctx.stack.loops or not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        if not self.ctx.stack.loops:
+            return
+        if isinstance(func, cst.Name) and func.value == "str" and len(node.args) == 1 and self.ctx.names.resolve(func) == "str":
+            self._text_of(node.args[0].value, node)
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value == "format" and isinstance(func.value, (cst.SimpleString, cst.ConcatenatedString)):
+            for arg in node.args:
+                if not arg.star:
+                    self._text_of(arg.value, node)
+            return
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
             return
         var = self.loop_var(func.value.value)
         if var is not None and var.model is not None and self.qa.index.relation(var.model, func.attr.value) is None:
             self._through_member(var, func, var.model, var.prefix, "method")
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        if self.ctx.stack.loops and node.format_spec is None and node.conversion in (None, "s"):
+            self._text_of(node.expression, node)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        """``"%s" % row`` / ``"%s: %s" % (row, n)``."""
+        if not self.ctx.stack.loops or not isinstance(node.operator, cst.Modulo) or not isinstance(node.left, (cst.SimpleString, cst.ConcatenatedString)):
+            return
+        parts = [e.value for e in node.right.elements] if isinstance(node.right, cst.Tuple) else [node.right]
+        for part in parts:
+            self._text_of(part, node)
+
+    def _text_of(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
+        """``expr`` is shown as text: a row, or a to-one relation of a row (``s.book``,
+        whose ``__str__`` runs on the related row)."""
+        hops: List[str] = []
+        while isinstance(expr, cst.Attribute):
+            hops.append(expr.attr.value)
+            expr = expr.value
+        if not isinstance(expr, cst.Name):
+            return
+        var = self.loop_var(expr.value)
+        model, path = (var.model, var.prefix) if var is not None else (None, "")
+        for hop in reversed(hops):
+            rel = self.qa.index.relation(model, hop) if model is not None else None
+            if rel is None or rel.many or rel.loader != SELECT_RELATED:
+                return
+            path = f"{path}__{hop}" if path else hop
+            model = self.qa.index.models.get(rel.target or "")
+        if var is not None and model is not None:
+            self._shown_as_text(var, node, model, path)
 
     def _through_member(self, var: LoopVar, node: cst.Attribute, model, path: str, kind: str) -> None:  # type: ignore[no-untyped-def]
         """``book.author_name`` where ``author_name`` is a ``@property`` of the model (or
@@ -391,6 +441,23 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         cls = project.class_facts(model.qualname)
         if cls is None or name not in cls.methods or (name in cls.properties) != (kind == "property"):
             return
+        shown = f"{self.ctx.code_for(node)}{'' if kind == 'property' else '()'}"
+        self._member_loads(var, node, model, path, name, (f"`{shown}` (the {kind} reads `", "`)"))
+
+    def _shown_as_text(self, var: LoopVar, node: cst.CSTNode, model, path: str) -> None:  # type: ignore[no-untyped-def]
+        """``str(row)``, ``f"{row}"``, ``"{}".format(row)``, ``"%s" % row``: the model's
+        ``__str__`` (its own class body) runs per row, and loads what it reads."""
+        project = self.ctx.project  # type: ignore[attr-defined]
+        if project is None or not hasattr(project, "class_facts"):
+            return
+        shown = " ".join(self.ctx.code_for(node).split())
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        self._member_loads(var, node, model, path, "__str__", (f"`{shown}` (its `__str__` reads `", "`)"))
+
+    def _member_loads(self, var: LoopVar, node: cst.CSTNode, model, path: str, name: str, via: Tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+        """Report each relation the member ``name`` reads that the rows do not load;
+        ``via``: the message's text before and after the read."""
+        project = self.ctx.project  # type: ignore[attr-defined]
         missing = []
         key = (model.qualname, name)
         reads = self._member_reads.get(key)
@@ -406,8 +473,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
                 continue  # ``select_related("shelf__branch")`` loads ``shelf`` too: report the longest
             if step.split("__", 1)[0] in assigned:
                 continue  # ``i.event = self`` in the loop: the relation is set, not loaded
-            via = f"`{self.ctx.code_for(node)}{'' if kind == 'property' else '()'}` (the {kind} reads `{text}`)"
-            self._found(var, node, rel, step, var.prefix_to_one, access=via)
+            self._found(var, node, rel, step, var.prefix_to_one, access=via[0] + text + via[1])
 
     def _assigned_in_loop(self, var: LoopVar) -> Set[str]:
         """Attributes of the row the loop assigns (``i.event = self``)."""

@@ -64,8 +64,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
-SUMMARY_FORMAT = "orm-6"  # bump when notes or local values change shape
+SUMMARY_FORMAT = "orm-7"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
+#: with :data:`CACHED`: a ``cached_property``, memoized on its instance -- once per row
+#: when each iteration reads it on a new row
+PER_INSTANCE = "cached-per-instance"
 ANY = "*"  # a loads entry: the query may load any relation
 BARE = "<select_related()>"  # a loads entry: ``select_related()`` without arguments
 FILTERED = "|filtered"  # the end of ``related``: a related manager narrowed by a method
@@ -169,7 +172,7 @@ class OrmProvider(Provider):
         for values in function.decorator_values():
             for value in values:
                 if isinstance(value, str) and (value in _CACHE_DECORATORS or value.rsplit(".", 1)[-1] in ("lru_cache", "cache", "cached_property", "memoize")):
-                    return frozenset((CACHED,))
+                    return frozenset((CACHED, PER_INSTANCE)) if value.rsplit(".", 1)[-1] == "cached_property" else frozenset((CACHED,))
         if _cache_aside(function) or _global_memo(function.node):
             return frozenset((CACHED,))
         from ._through import through_mark
@@ -645,7 +648,7 @@ class OrmProvider(Provider):
         head, _, method = callee.rpartition(".")
         if not head:
             return None
-        if method in _SESSION_QUERIES and head.endswith("()") and _session_like(head):
+        if method in _SESSION_QUERIES and _session_like(head):  # ``Session()``, Flask-SQLAlchemy's ``db.session``
             return Effect(NAME, "query", f"session.{method}", call.line, call.column)
         if method in _catalog()["dbapi"]["methods"] and _cursor_like(head):
             return Effect(NAME, "query", f"{DBAPI}{method}", call.line, call.column)
@@ -672,6 +675,23 @@ class OrmProvider(Provider):
 
     def follows(self, call: "CallFacts", target: Any) -> bool:
         return CACHED not in target.marks
+
+
+def member_query(project: Any, qualname: str, module: str) -> Optional[str]:
+    """The call chain by which a model member runs a query that no ``select_related`` /
+    ``prefetch_related`` serves (a filtered or aggregated read of a relation, another
+    model's queryset), as FFT203 finds it; None when it runs none, is memoized, or the
+    query is a plain read a prefetch serves."""
+    target = project.functions.get(qualname) if hasattr(project, "functions") else None
+    if target is None:
+        found = [t for t in project.targets(frozenset((qualname,))) if t.qualname == qualname]
+        target = found[0] if len(found) == 1 else None
+    if target is None or CACHED in target.marks and PER_INSTANCE not in target.marks or target.is_async:
+        return None  # memoized per argument (a ``cached_property`` is per row: each row runs it)
+    chain = project.explain(target, NAME, module)
+    if chain is None or chain.effect.kind == PREFETCHABLE:
+        return None
+    return " -> ".join(chain.names)
 
 
 def _cache_aside(function: Any) -> bool:
@@ -1140,26 +1160,32 @@ def _django_loader_paths(name: str, call: ast.Call) -> Tuple[str, ...]:
 
 
 def _loader_paths(node: ast.AST) -> Optional[Tuple[str, ...]]:
-    """``selectinload(User.addresses).joinedload(Address.city)`` -> ("addresses",)."""
+    """``selectinload(User.addresses).joinedload(Address.city)`` -> ("addresses",
+    "addresses__city"): each chained loader loads one more hop of the path."""
     loaders = set(_catalog()["sqlalchemy"]["loaders"])
+    calls = []
     cur = node
     while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute) and isinstance(cur.func.value, ast.Call):
-        cur = cur.func.value  # chained loader options: the first loads the first hop
+        calls.append(cur)
+        cur = cur.func.value
     if not isinstance(cur, ast.Call):
         return None
     func = cur.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
     if name not in loaders:
         return None
-    out = []
-    for arg in cur.args:
-        if isinstance(arg, ast.Attribute):
-            out.append(arg.attr)
-        elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            out.append(arg.value)
-        else:
-            return None
-    return tuple(out)
+    hops: List[str] = []
+    for call in [cur, *reversed(calls)]:
+        if call is not cur and call.func.attr not in loaders:  # type: ignore[attr-defined]
+            continue  # ``.load_only(...)``: columns, no hop
+        for arg in call.args:
+            if isinstance(arg, ast.Attribute):
+                hops.append(arg.attr)
+            elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                hops.append(arg.value)
+            else:
+                return None
+    return tuple("__".join(hops[: i + 1]) for i in range(len(hops)))
 
 
 _SYNC_SESSIONS = frozenset((

@@ -14,10 +14,10 @@ from fftlint.facts.summary import CallFacts
 from fftlint.rule import Invalid, Rule
 from fftlint.types import Related, Span
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once, targets_of
 from ._parameters import module_of as _module_of, parameter_calls
 from ._prefilter import query_helper_could_match
-from .provider import CACHED, NAME, PREFETCHABLE, OrmProvider, guard_blocks
+from .provider import CACHED, NAME, PER_INSTANCE, PREFETCHABLE, OrmProvider, guard_blocks
 
 MODELS = (
     "from django.db import models\n\n"
@@ -64,7 +64,8 @@ class QueryHelperInLoop(Rule):
     that nothing grows (as FFT201 decides), `while` loops, loops whose iterable or target names a batch (`chunk`,
     `batch`, `page`; not when the call is a method of a project model on the loop's own
     variable, `for page in pages: page.get_path()`, a row of a `Page` model), functions memoized with `functools.lru_cache` / `cache` /
-    `cached_property` or cache-aside helpers (that read a cache and fill it on a miss:
+    `cached_property` (but a `cached_property` read on the loop's own row, `post.latest_comment`,
+    is memoized on that row: it runs once per row) or cache-aside helpers (that read a cache and fill it on a miss:
     their query runs once per key), calls under a guard that tests the cache the called
     method of the same class fills (`if k not in self._items: self._load([k])` where
     `_load` stores into `self._items`: once per key), functions that fill a module global on their first
@@ -254,13 +255,21 @@ class QueryHelperInLoop(Rule):
         if targets and not self._batch_loop(loops, node, targets):
             self._report_first(node, targets, False)
 
+    def _on_each_row(self, node: cst.CSTNode) -> bool:
+        """``row.member`` / ``row.member()`` on a variable an enclosing loop binds: another
+        instance on every pass."""
+        func = node.func if isinstance(node, cst.Call) else node
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        return isinstance(receiver, cst.Name) and receiver.value in targets_of(collection_loops(self.ctx))
+
     def _report_first(self, node: cst.CSTNode, targets: Any, awaited: bool) -> None:
         project = self.ctx.project
         if runs_at_most_once(self.ctx, collection_loops(self.ctx)):
             return  # ``return helper(x)`` in the loop, ``break`` after it: once per call
+        per_row = self._on_each_row(node)
         for target in targets:
-            if CACHED in target.marks or target.is_async and not awaited:
-                continue
+            if CACHED in target.marks and not (per_row and PER_INSTANCE in target.marks) or target.is_async and not awaited:
+                continue  # memoized; a ``cached_property`` of the loop's row is not: a new row each pass
             found = project.explain(target, NAME, self.ctx.module_name)
             if found is None and isinstance(node, cst.Call):
                 found = self._through_argument(node, target)

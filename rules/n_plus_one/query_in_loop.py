@@ -40,7 +40,9 @@ class QueryInLoop(QueryLoopTracker, Rule):
     comprehension: a Django `Model.objects.get/filter(...).first()/count()/exists()`,
     `get_object_or_404(Model or queryset, ...)`, a queryset evaluated with `list()`/`len()`/`bool()`/iteration, `obj.save()` on
     every row of a queryset, a SQLAlchemy `session.query(...).first()/all()/one()`,
-    `session.execute(select(...))`, `session.get(Model, id)`, or a DB-API
+    `session.execute(select(...))`, `session.get(Model, id)`, `session.refresh(obj)` (not
+    after a write of the same pass: `add` / `commit` then `refresh` reads back what the
+    write made), or a DB-API
     `cursor.execute(sql, params)` (a cursor or connection of a known driver, or one named
     like one: `cur`, `db_cursor`, `conn`, `db_connection`, with a literal `SELECT` /
     `INSERT` / `UPDATE` / `DELETE` statement).
@@ -105,9 +107,12 @@ class QueryInLoop(QueryLoopTracker, Rule):
     (`QS.as_manager()`, `Manager.from_queryset(QS)()`, `Manager` subclasses) and custom
     queryset methods whose return value is a queryset, `itertools.chain(...)` of querysets
     of one model, and an unannotated parameter that the calls of its function in the same
-    module fill with querysets, and a query passed through a project helper that hands
-    back what it is given, narrowed (`qs = apply_filters(qs, params)`, as FFT202 reads
-    it). A value the layer cannot tell (a parameter no call in its module fills) stays
+    module fill with querysets, the `queryset` of a Django admin action (a method named
+    in the admin's `actions` or decorated `@admin.action`: the selected rows of the model
+    the admin is registered for in its module), the related managers of the signed-in
+    user (`request.user.orders.filter(...)`) and of a detail view's object, and a query
+    passed through a project helper that hands back what it is given, narrowed
+    (`qs = apply_filters(qs, params)`, as FFT202 reads it). A value the layer cannot tell (a parameter no call in its module fills) stays
     unknown and silent. Writes per row: `save()` / `delete()` of a model instance
     (by value, with keyword arguments too), `Model.objects.create/update/delete`,
     `session.execute(update(...))`, `sa.update(...)` / `sa.text(...)` (module-qualified
@@ -372,6 +377,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
     def _terminal(self, node: cst.Call, q: Query, loops: List[cst.CSTNode]) -> None:
         if q.batch or batched(q, loops) or per_table(q.model_expr, loops) or row_lock(self.ctx, q, loops):
             return
+        if q.terminal == "refresh" and _writes_each_pass(loops[-1]):
+            return  # ``add`` / ``commit`` then ``refresh`` to read back what the write made: the write is the cost
         if q.related is not None and _prefetchable(q):
             return  # a.books.count() / a.books.all(): FFT202 (prefetch_related fixes it)
         if q.related is not None:
@@ -472,6 +479,17 @@ class QueryInLoop(QueryLoopTracker, Rule):
             q = self.qa.analyze(test)
             if q is not None and q.terminal is None and not q.batch and not batched(q, loops) and not _prefetchable(q) and not _reused(test, q, loops):
                 self._report(test, f"if {_short(self.ctx.code_for(test))}", "use `.exists()` once for all keys, outside the loop")
+
+
+_SESSION_WRITES = frozenset(("add", "add_all", "merge", "flush", "commit"))
+
+
+def _writes_each_pass(loop: cst.CSTNode) -> bool:
+    """The loop's body hands the session something to write (``add`` / ``merge`` /
+    ``flush`` / ``commit``)."""
+    from fftlint.engine.walk import descendants
+
+    return any(isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _SESSION_WRITES for n in descendants(loop))
 
 
 def _reused(expr: cst.BaseExpression, q: Query, loops: List[cst.CSTNode]) -> bool:

@@ -65,7 +65,10 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
     `SlugRelatedField` / `PrimaryKeyRelatedField(many=True)`, a many-valued relation listed
     in `Meta.fields` (rendered as primary keys), `Meta.depth`, or a `SerializerMethodField`
     whose `get_<name>(self, obj)` reads `obj.<relation>` -- or runs a query for each row
-    (`obj.books.filter(...)`: no loader serves that; annotate or `Prefetch(to_attr=...)`).
+    (`obj.books.filter(...)`: no loader serves that; annotate or `Prefetch(to_attr=...)`),
+    also through another model's queryset or a project helper it calls
+    (`return average_stars(obj)` where the helper aggregates `Review.objects`: found by the
+    facts layer as FFT203 finds a query behind a call; a memoized helper is not one).
     Serializers are read from their classes, in any module of the project. Not followed:
     `get_serializer_class()`, fields added in `__init__`, `to_representation` overrides,
     querysets built over several statements; custom managers and querysets whose loading

@@ -15,7 +15,7 @@ from fftlint.types import UNSAFE, Related, Span
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, default_rows, unchain
 from ._templates import PARSE_VERSION, TemplateProvider, expand, parse_template, resolve
 from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_prefetch_reads, member_relation_reads
-from .provider import OrmProvider
+from .provider import OrmProvider, member_query
 
 LIST_VIEWS = frozenset(("django.views.generic.ListView", "django.views.generic.list.ListView"))
 DETAIL_VIEWS = frozenset(("django.views.generic.DetailView", "django.views.generic.detail.DetailView"))
@@ -795,7 +795,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
             reads: List[str] = []
             if cls is not None and name in cls.methods and _takes_only_self(project, model, name):
                 reads = member_reads_per_row(project, self.qa.index, model, name)
-                query = _member_query(project, cls.methods[name], self.ctx.module_name)
+                query = member_query(project, cls.methods[name], self.ctx.module_name)
                 if query is not None:
                     reads.append(MEMBER_QUERY + query)
             memo[key] = reads
@@ -983,25 +983,6 @@ def member_reads_per_row(project: Any, index: Any, model: Model, name: str) -> L
     reads = [step for rel, step, _ in member_relation_reads(project, index, model, name) if rel.loader == SELECT_RELATED]
     reads.extend(step for _, step, _ in member_prefetch_reads(project, index, model, name) if step not in reads)
     return reads
-
-
-def _member_query(project: Any, qualname: str, module: str) -> Optional[str]:
-    """The call chain by which a model member runs a query that no ``select_related`` /
-    ``prefetch_related`` serves (a filtered or aggregated read of a relation, another
-    model's queryset), as FFT203 finds it; None when it runs none, is memoized, or the
-    query is a plain read a prefetch serves."""
-    from .provider import CACHED, NAME, PREFETCHABLE
-
-    target = project.functions.get(qualname) if hasattr(project, "functions") else None
-    if target is None:
-        found = [t for t in project.targets(frozenset((qualname,))) if t.qualname == qualname]
-        target = found[0] if len(found) == 1 else None
-    if target is None or CACHED in target.marks or target.is_async:
-        return None
-    chain = project.explain(target, NAME, module)
-    if chain is None or chain.effect.kind == PREFETCHABLE:
-        return None
-    return " -> ".join(chain.names)
 
 
 def _takes_only_self(project: Any, model: Model, name: str) -> bool:

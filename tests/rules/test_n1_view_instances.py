@@ -293,3 +293,34 @@ def test_get_object_in_a_drf_viewset_action_and_a_declared_queryset():
                 return Response([s.member.username for s in self.object.seats.all()])
         """,
     ) == [("FFT202", "return Response([s.member.username for s in team.seats.all()])")]
+
+
+def test_a_to_one_relation_of_the_user_is_one_more_fetched_row():
+    code = textwrap.dedent(
+        """
+        from django.contrib.auth.models import AbstractUser
+        from django.db import models
+
+        class Account(AbstractUser):
+            pass
+
+        class Reader(models.Model):
+            account = models.OneToOneField(Account, related_name="reader", on_delete=models.CASCADE)
+
+        class Book(models.Model):
+            title = models.CharField(max_length=10)
+
+        class Loan(models.Model):
+            reader = models.ForeignKey(Reader, related_name="loans", on_delete=models.CASCADE)
+            book = models.ForeignKey(Book, on_delete=models.CASCADE)
+
+        def my_loans(request):
+            reader = request.user.reader
+            return [loan.book.title for loan in reader.loans.all()]
+
+        def my_loans_inline(request):
+            return [loan.book.title for loan in request.user.reader.loans.select_related("book")]
+        """
+    )
+    diags = lint_source(code, "lib/views.py", [FFT202], {}, module_name="lib.views").diagnostics
+    assert [code.splitlines()[d.span.line - 1].strip() for d in diags] == ["return [loan.book.title for loan in reader.loans.all()]"]

@@ -238,3 +238,17 @@ def test_detail_object_rows_are_its_to_many_relations_only():
     # the object's own reads and the loop itself are one query each, not one per row
     assert _object_reads("{{ author.books.count }}{% for b in author.books.all %}{{ b.title }}{% endfor %}") == []
     assert _object_reads("{% for b in author.books.filter %}{{ b.tags.count }}{% endfor %}") == []
+
+
+def test_a_read_on_the_first_or_last_pass_only_is_not_per_row():
+    template = (
+        "{% for b in object_list %}"
+        "{% if forloop.first %}{{ b.author.name }}{% for t in b.tags.all %}{{ t.label }}{% endfor %}{% endif %}"
+        "{% if forloop.last %}{{ b.author }}{% else %}{% endif %}"
+        "{% endfor %}"
+    )
+    assert _reads(template) == []
+    # the other branch, another test, or a loop opened inside the guard: per row again
+    assert _reads("{% for b in object_list %}{% if forloop.first %}{% else %}{{ b.author.name }}{% endif %}{% endfor %}") == [("author", "select_related", 1)]
+    assert _reads("{% for b in object_list %}{% if b.title %}{{ b.author.name }}{% endif %}{% endfor %}") == [("author", "select_related", 1)]
+    assert _reads("{% for b in object_list %}{% if not forloop.first %}{{ b.author.name }}{% endif %}{% endfor %}") == [("author", "select_related", 1)]

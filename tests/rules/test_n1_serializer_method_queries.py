@@ -1,0 +1,107 @@
+"""FFT204: a ``SerializerMethodField`` whose method runs a query of its own per row
+(another model's queryset, a project helper that queries), for a list view whose
+queryset cannot serve it: the fix is an annotation on the view's queryset."""
+
+import textwrap
+
+from fftlint.engine.run import lint_source
+from fftlint.registry import lookup
+from fftlint.testing import project_for
+
+FFT204 = lookup("FFT204")
+
+MODELS = textwrap.dedent(
+    """
+    from django.db import models
+
+    class Book(models.Model):
+        title = models.CharField(max_length=10)
+
+    class Review(models.Model):
+        book = models.ForeignKey(Book, related_name="reviews", on_delete=models.CASCADE)
+        stars = models.IntegerField()
+    """
+)
+HELPERS = textwrap.dedent(
+    """
+    from functools import lru_cache
+
+    from django.db.models import Avg
+
+    from .models import Review
+
+    def average_stars(book):
+        return Review.objects.filter(book=book).aggregate(a=Avg("stars"))["a"]
+
+    @lru_cache(maxsize=None)
+    def star_labels():
+        return list(Review.objects.values_list("stars", flat=True).distinct())
+    """
+)
+
+
+def found(tmp_path, body):
+    pkg = tmp_path / "lib"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "models.py").write_text(MODELS)
+    (pkg / "stats.py").write_text(HELPERS)
+    api = pkg / "api.py"
+    code = "from rest_framework import generics, serializers\nfrom .models import Book, Review\nfrom .stats import average_stars, star_labels\n" + textwrap.dedent(body)
+    api.write_text(code)
+    files = [str(pkg / n) for n in ("models.py", "stats.py", "api.py")]
+    diags = lint_source(code, str(api), [FFT204], {}, project=project_for([FFT204], files), module_name="lib.api").diagnostics
+    return [(" ".join(code.splitlines()[d.span.line - 1].split()), d.message.split(" for each row")[0]) for d in diags]
+
+
+def test_a_query_behind_a_helper_or_of_another_model_per_row(tmp_path):
+    assert found(
+        tmp_path,
+        """
+        class BookStats(serializers.ModelSerializer):
+            avg = serializers.SerializerMethodField()
+            n = serializers.SerializerMethodField()
+
+            class Meta:
+                model = Book
+                fields = ["id", "avg", "n"]
+
+            def get_avg(self, obj):
+                return average_stars(obj)
+
+            def get_n(self, obj):
+                return Review.objects.filter(book=obj, stars=5).count()
+
+        class BookStatsView(generics.ListAPIView):
+            serializer_class = BookStats
+            queryset = Book.objects.all()
+        """,
+    ) == [
+        ("queryset = Book.objects.all()", "`BookStats.avg` runs a query (`get_avg` runs `average_stars -> Review.objects.aggregate`)"),
+        ("queryset = Book.objects.all()", "`BookStats.n` runs a query (`get_n` runs `Review.objects.count`)"),
+    ]
+
+
+def test_a_memoized_helper_and_a_method_without_queries_stay_silent(tmp_path):
+    assert found(
+        tmp_path,
+        """
+        class BookLabels(serializers.ModelSerializer):
+            labels = serializers.SerializerMethodField()
+            upper = serializers.SerializerMethodField()
+
+            class Meta:
+                model = Book
+                fields = ["id", "labels", "upper"]
+
+            def get_labels(self, obj):
+                return star_labels()
+
+            def get_upper(self, obj):
+                return obj.title.upper()
+
+        class BookLabelsView(generics.ListAPIView):
+            serializer_class = BookLabels
+            queryset = Book.objects.all()
+        """,
+    ) == []
