@@ -542,6 +542,7 @@ class Relation:
     many: bool  # accessing it yields a manager / collection
     loader: str  # SELECT_RELATED | PREFETCH_RELATED | SQLA_LOAD
     lazy: bool = True  # False when the mapping already loads it eagerly (SQLAlchemy)
+    dynamic: bool = False  # SQLAlchemy ``lazy="dynamic"``: a query, run on every use
 
 
 @dataclass
@@ -835,7 +836,8 @@ class ModelIndex:
                 kind = f["kind"]
                 if kind == "rel":
                     lazy = f.get("lazy") or "select"
-                    own[f["name"]] = Relation(f["name"], model.qualname, target, "rel", f.get("uselist") is not False, SQLA_LOAD, lazy == "select")
+                    own[f["name"]] = Relation(f["name"], model.qualname, target, "rel", f.get("uselist") is not False, SQLA_LOAD, lazy == "select",
+                                              dynamic=lazy == "dynamic")
                     if target and f.get("related_name"):
                         back = f.get("backref_lazy") or "select"
                         table.setdefault(target, {}).setdefault(

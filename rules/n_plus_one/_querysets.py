@@ -543,6 +543,11 @@ class Analyzer:
             return None
         target = self.index.models.get(rel.target or "")
         display = " ".join(self.ctx.code_for(links[used].node).split())
+        if rel.loader == SQLA_LOAD and rel.dynamic:
+            # ``lazy="dynamic"``: the attribute is a query of the row's items, which every
+            # ``.count()`` / ``.all()`` / iteration runs again; no loader option serves it
+            q = Query("sqlalchemy", target, target.name if target else "", display, via="query", no_fix=True)
+            return _apply_sqlalchemy(q, links[used + 1:], None)
         if rel.loader == SQLA_LOAD:
             # ``for c in t.courses``: the collection of a row, loaded (lazily, or by the
             # owner's query) as a whole; a loader path through it keeps covering it

@@ -122,6 +122,10 @@ class SerializerReader:
                 name = stmt.targets[0].id
                 declared.add(name)
                 out.extend(self._field(name, stmt.value, stmt, node, facts, model, depth, qualname))
+        if any(isinstance(s, ast.FunctionDef) and s.name == "to_representation" for s in node.body):
+            # ``def to_representation(self, instance)``: what it reads of ``instance`` is read
+            # per row, as a method field's
+            out.extend(self._method("to_representation", node, "to_representation", model, qualname))
         if fields is not None:
             listed = self._listed(model, fields)
             for name in listed:

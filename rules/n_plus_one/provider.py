@@ -77,6 +77,7 @@ _WRITES = frozenset(("create", "get_or_create", "update_or_create", "update", "d
                      "aupdate_or_create", "aupdate", "adelete"))
 _INSTANCE_WRITES = frozenset(("save", "asave", "delete", "adelete", "refresh_from_db", "arefresh_from_db"))
 _SESSION_QUERIES = frozenset(("execute", "scalars", "scalar", "get", "refresh", "merge", "flush"))
+_FLASK_SESSION_QUERIES = frozenset(("execute", "scalars", "scalar"))
 _CACHE_DECORATORS = frozenset(("functools.lru_cache", "functools.cache", "functools.cached_property", "lru_cache", "cache",
                                "cached_property", "django.utils.functional.cached_property", "cachetools.cached"))
 #: Statement builders that take the model first (``select(Book)``), and the ones whose
@@ -283,6 +284,10 @@ class OrmProvider(Provider):
                 return frozenset(Opaque(NAME, ("method", r.data, name)) for r in receivers)  # type: ignore[union-attr]
             if pending[1][0] == "model":  # ``Book = get_model(...)`` then ``Book.objects``
                 return project.resolve(frozenset(f"{r}.{name}" for r in receivers)) if receivers else frozenset((UNKNOWN,))
+            if receivers and all(isinstance(r, str) and r.endswith("()") for r in receivers):
+                # ``student = db.session.get(Student, pk)`` then ``student.grades``: an attribute
+                # of the instance the waiting call gives
+                return project.resolve(frozenset(f"{r}.{name}" for r in receivers))
             return project.resolve(frozenset((f"{pending[2]}.{name}",)))
         if data is None or data[0] != "pending":
             return None
@@ -608,6 +613,9 @@ class OrmProvider(Provider):
             return frozenset((data[1] + "()",))
         if data is not None and data[0] == "pending" and project is None:
             return frozenset((Opaque(NAME, ("pending", ("iter", data), data[2] + "[iter]")),))
+        if data is not None and data[0] == "pattr" and project is None:  # ``for g in student.grades``
+            pending = ("pending", ("attr", data), f"{data[1][2]}.{data[2]}")
+            return frozenset((Opaque(NAME, ("pending", ("iter", pending), pending[2] + "[iter]")),))
         return None
 
     def refine(self, value: str, project: "ProjectFacts") -> Optional[Values]:
@@ -648,7 +656,9 @@ class OrmProvider(Provider):
         head, _, method = callee.rpartition(".")
         if not head:
             return None
-        if method in _SESSION_QUERIES and _session_like(head):  # ``Session()``, Flask-SQLAlchemy's ``db.session``
+        if method in (_SESSION_QUERIES if head.endswith("()") else _FLASK_SESSION_QUERIES) and _session_like(head):
+            # ``Session()``; Flask-SQLAlchemy's ``db.session``: the methods that always run a
+            # statement (its ``refresh`` / ``merge`` / ``flush`` calls were never followed)
             return Effect(NAME, "query", f"session.{method}", call.line, call.column)
         if method in _catalog()["dbapi"]["methods"] and _cursor_like(head):
             return Effect(NAME, "query", f"{DBAPI}{method}", call.line, call.column)

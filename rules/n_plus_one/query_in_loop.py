@@ -42,7 +42,8 @@ class QueryInLoop(QueryLoopTracker, Rule):
     every row of a queryset, a SQLAlchemy `session.query(...).first()/all()/one()`,
     `session.execute(select(...))`, `session.get(Model, id)`, `session.refresh(obj)` (not
     after a write of the same pass: `add` / `commit` then `refresh` reads back what the
-    write made), or a DB-API
+    write made), a SQLAlchemy `lazy="dynamic"` relationship of each row
+    (`course.assignments.count()`, iterating it: a query every time), or a DB-API
     `cursor.execute(sql, params)` (a cursor or connection of a known driver, or one named
     like one: `cur`, `db_cursor`, `conn`, `db_connection`, with a literal `SELECT` /
     `INSERT` / `UPDATE` / `DELETE` statement).

@@ -70,8 +70,9 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
     (`return average_stars(obj)` where the helper aggregates `Review.objects`: found by the
     facts layer as FFT203 finds a query behind a call; a memoized helper is not one).
     Serializers are read from their classes, in any module of the project. Not followed:
-    `get_serializer_class()`, fields added in `__init__`, `to_representation` overrides,
-    querysets built over several statements; custom managers and querysets whose loading
+    `get_serializer_class()`, fields added in `__init__`, querysets built over several
+    statements (a `to_representation` override is read like a method field: what it reads
+    of its `instance`); custom managers and querysets whose loading
     cannot be read are assumed to load what is needed.
 
     ## Why is this bad?

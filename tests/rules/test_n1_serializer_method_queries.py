@@ -105,3 +105,28 @@ def test_a_memoized_helper_and_a_method_without_queries_stay_silent(tmp_path):
             queryset = Book.objects.all()
         """,
     ) == []
+
+
+def test_what_to_representation_reads_of_its_instance(tmp_path):
+    assert found(
+        tmp_path,
+        """
+        class ReviewCard(serializers.ModelSerializer):
+            class Meta:
+                model = Review
+                fields = ["id", "stars"]
+
+            def to_representation(self, instance):
+                data = super().to_representation(instance)
+                data["book"] = instance.book.title
+                return data
+
+        class Cards(generics.ListAPIView):
+            serializer_class = ReviewCard
+            queryset = Review.objects.all()
+
+        class LoadedCards(generics.ListAPIView):
+            serializer_class = ReviewCard
+            queryset = Review.objects.select_related("book")
+        """,
+    ) == [("queryset = Review.objects.all()", "`ReviewCard.to_representation` reads `book` (`to_representation` reads `instance.book`)")]
