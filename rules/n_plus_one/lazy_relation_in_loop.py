@@ -61,7 +61,9 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
       `self` (`return self.author.name`): `book.author_name` / `book.label()` loads the
       author per row; so does a row (or a to-one relation of it) shown as text, `str(book)`,
       `f"{book}"`, `"{}".format(book)`, `"%s" % book`, when the model's own `__str__`
-      reads a forward relation. Reads in a lambda or nested function of the member (a fallback
+      reads a forward relation; and so does a project function given the row
+      (`department_of(emp)` whose body reads `employee.team.department`, in any module;
+      one function the call resolves to, a parameter it never rebinds). Reads in a lambda or nested function of the member (a fallback
       called later) are not followed; a member reading a Django to-many relation runs a
       query: FFT203.
     - SQLAlchemy: `user.addresses` on a lazily loaded `relationship()` when the query has no
@@ -387,6 +389,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
                 if not arg.star:
                     self._text_of(arg.value, node)
             return
+        self._row_arguments(node)
         if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
             return
         var = self.loop_var(func.value.value)
@@ -425,6 +428,45 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         if var is not None and model is not None:
             self._shown_as_text(var, node, model, path)
 
+    def _row_arguments(self, node: cst.Call) -> None:
+        """``department_of(emp)``: a project function given the loop's row reads that
+        parameter's relations (``return e.team.department``) per row. One function the
+        call resolves to, a plain parameter it never rebinds; a method called on ``self`` /
+        an instance skips its ``self``."""
+        project = self.ctx.project  # type: ignore[attr-defined]
+        if project is None or not hasattr(project, "targets"):
+            return
+        rows = [(i, a) for i, a in enumerate(node.args) if isinstance(a.value, cst.Name) and not a.star]
+        rows = [(i, a, v) for i, a, v in ((i, a, self.loop_var(a.value.value)) for i, a in rows) if v is not None and v.model is not None]
+        if not rows:
+            return
+        targets = project.targets(self.ctx.names.values(node.func))
+        if len(targets) != 1 or targets[0].is_async:
+            return
+        fn = _function_def(project, targets[0].qualname)
+        if fn is None:
+            return
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        offset = 1 if isinstance(node.func, cst.Attribute) and params and params[0].arg in ("self", "cls") else 0
+        for position, arg, var in rows:
+            if arg.keyword is not None:
+                name = arg.keyword.value
+                if not any(p.arg == name for p in (*params, *fn.args.kwonlyargs)):
+                    continue
+            elif position + offset < len(params):
+                name = params[position + offset].arg
+            else:
+                continue
+            if _rebinds(fn, name):
+                continue
+            key = (targets[0].qualname, name, var.model.qualname)
+            reads = self._member_reads.get(key)
+            if reads is None:
+                reads = self._member_reads[key] = parameter_relation_reads(self.qa.index, fn, name, var.model)
+            shown = " ".join(self.ctx.code_for(node).split())
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            self._report_reads(var, node, var.prefix, reads, (f"`{shown}` (it reads `", "`)"))
+
     def _through_member(self, var: LoopVar, node: cst.Attribute, model, path: str, kind: str) -> None:  # type: ignore[no-untyped-def]
         """``book.author_name`` where ``author_name`` is a ``@property`` of the model (or
         ``book.label()``, a method of it) whose body reads a relation of ``self`` that
@@ -458,11 +500,14 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         """Report each relation the member ``name`` reads that the rows do not load;
         ``via``: the message's text before and after the read."""
         project = self.ctx.project  # type: ignore[attr-defined]
-        missing = []
         key = (model.qualname, name)
         reads = self._member_reads.get(key)
         if reads is None:
             reads = self._member_reads[key] = self._property_reads(project, model, name)
+        self._report_reads(var, node, path, reads, via)
+
+    def _report_reads(self, var: LoopVar, node: cst.CSTNode, path: str, reads: Any, via: Tuple[str, str]) -> None:
+        missing = []
         for rel, step_from_model, text in reads:
             step = f"{path}__{step_from_model}" if path else step_from_model
             if not var.root_query.covers(step):
@@ -578,14 +623,19 @@ def member_relation_reads(project: Any, index: Any, model: Any, name: str) -> Li
     """(relation, path from the model, text) of each lazily loaded relation chain the
     body of the model's member ``name`` reads from ``self`` (Django forward to-one hops; a
     lazy SQLAlchemy relationship), in the order they appear."""
+    fn = member_def(project, model, name)
+    if fn is None or not fn.args.args:
+        return []
+    return parameter_relation_reads(index, fn, fn.args.args[0].arg, model)
+
+
+def parameter_relation_reads(index: Any, fn: Any, me: str, model: Any) -> List[Tuple[Any, str, str]]:
+    """What :func:`member_relation_reads` says, for the parameter ``me`` of the ``def``
+    ``fn`` holding an instance of ``model``."""
     import ast
 
     from ._serializers import attribute_chains
 
-    fn = member_def(project, model, name)
-    if fn is None or not fn.args.args:
-        return []
-    me = fn.args.args[0].arg
     out: List[Tuple[Any, str, str]] = []
     for outer, chain in attribute_chains(_own_nodes(fn), me):
         if not isinstance(outer.ctx, ast.Load):
@@ -641,6 +691,32 @@ def member_prefetch_reads(project: Any, index: Any, model: Any, name: str) -> Li
             continue
         out.append((rel, rel.name, f"{me}.{rel.name}.{method}()"))
     return out
+
+
+def _function_def(project: Any, qualname: str) -> Any:
+    """The ``def`` (``ast``) of a project function or method by its qualified name."""
+    import ast
+
+    from fftlint.facts.project import found_module
+
+    module = found_module(qualname, project.modules)
+    facts = project.module_facts(module) if module else None
+    if facts is None:
+        return None
+    body: Any = facts.tree.body
+    found = None
+    for part in qualname[len(module) + 1:].split("."):
+        found = next((s for s in body if isinstance(s, (ast.FunctionDef, ast.ClassDef)) and s.name == part), None)
+        if found is None:
+            return None
+        body = found.body
+    return found if isinstance(found, ast.FunctionDef) else None
+
+
+def _rebinds(fn: Any, name: str) -> bool:
+    import ast
+
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(fn))
 
 
 def member_def(project: Any, model: Any, name: str) -> Any:
