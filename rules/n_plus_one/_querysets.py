@@ -155,6 +155,8 @@ class Query:
     model_name: str  # as written: "Book"
     display: str  # "Book.objects" / "session.query(User)"
     instances: bool = True  # iterating yields model instances
+    deferred: Set[str] = field(default_factory=set)  # ``defer("a")``: columns each row loads on first read
+    only: Optional[Set[str]] = None  # ``only("a", "b")``: the columns rows have (with the pk)
     select_related: Set[str] = field(default_factory=set)
     select_all: bool = False  # select_related() without arguments
     prefetch: Set[str] = field(default_factory=set)
@@ -175,7 +177,8 @@ class Query:
 
     def copy(self, **changes: Any) -> "Query":
         """The same query with its own sets and lists (``changes`` replace fields)."""
-        fresh = dict(methods=list(self.methods), select_related=set(self.select_related), prefetch=set(self.prefetch), batched_on=list(self.batched_on))
+        fresh = dict(methods=list(self.methods), select_related=set(self.select_related), prefetch=set(self.prefetch), batched_on=list(self.batched_on),
+                     deferred=set(self.deferred), only=set(self.only) if self.only is not None else None)
         fresh.update(changes)
         return replace(self, **fresh)
 
@@ -309,6 +312,11 @@ def _apply_django(q: Query, links: Sequence[Link]) -> Optional[Query]:
                 q.instances = False
             elif name in ("only", "defer", "union", "intersection", "difference", "extra", "none"):
                 q.no_fix = True
+                args = _string_args(call) if name in ("only", "defer") else None
+                if name == "defer" and args:
+                    q.deferred.update(a for a in args if "__" not in a)
+                elif name == "only" and args is not None:
+                    q.only = {a.split("__", 1)[0] for a in args}
             elif name in ("filter", "exclude"):
                 q.batched_on.extend(_batched_values(call))
         elif name in query:

@@ -87,7 +87,10 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
     whose `get_queryset` does anything else (a branch, a `Prefetch`, a helper), or a class
     no project module defines at its top level, may load anything: silent. Loops over `values()` /
     `values_list()` and loaders that cannot be read (`Prefetch(..., queryset=...)`,
-    non-literal arguments) are not reported. Nor is the foreign key back to a related
+    non-literal arguments) are not reported. A column the rows' queryset defers
+    (`defer("rate")`, or left out of `only(...)`: a name the model class assigns a
+    `...Field()`, or a foreign key's `_id`) read per row loads with one query per
+    row: reported too. Nor is the foreign key back to a related
     manager's owner (`for book in author.books.all(): book.author`): Django hands every
     row that manager loads the owner instance, no query.
 
@@ -351,6 +354,8 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             rel = index.relation(model, node.attr.value)
             if rel is None:
                 if not (k == len(chain) - 1 and store):
+                    if k == 0 and self._deferred(var, node):
+                        return
                     self._through_member(var, node, model, path, "property")
                 return
             last = k == len(chain) - 1
@@ -427,6 +432,49 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             model = self.qa.index.models.get(rel.target or "")
         if var is not None and model is not None:
             self._shown_as_text(var, node, model, path)
+
+    def _deferred(self, var: LoopVar, node: cst.Attribute) -> bool:
+        """``e.rate`` on rows of ``defer("rate")`` (or of ``only(...)`` without it): Django
+        loads a deferred column with one query per row on its first read. A column is a
+        name the model class (or a base) assigns that is no method or property; ``x_id``
+        the column of foreign key ``x``."""
+        q = var.query
+        name = node.attr.value
+        if q.orm != "django" or var.model is None or not q.deferred and q.only is None or name in ("pk", "id"):
+            return False
+        if name in q.deferred:
+            hint = f'drop "{name}" from `defer()`'
+        elif q.only is not None and name not in q.only and not (name.endswith("_id") and name[:-3] in q.only) and self._column(var.model, name):
+            hint = f'add "{name[:-3] if name.endswith("_id") and self.qa.index.relation(var.model, name[:-3]) is not None else name}" to `only()`'
+        else:
+            return False
+        key = "deferred:" + name
+        if key in var.reported or runs_at_most_once(self.ctx, collection_loops(self.ctx)):
+            return True
+        var.reported.add(key)
+        self.report(node, access=f"`{self.ctx.code_for(node)}`", what=f"the deferred column `{name}`", query=f"`{var.query.display}`", hint=hint, fix=None)
+        return True
+
+    def _column(self, model, name: str) -> bool:  # type: ignore[no-untyped-def]
+        project = self.ctx.project  # type: ignore[attr-defined]
+        index = self.qa.index
+        rel = index.relation(model, name[:-3]) if name.endswith("_id") else None
+        if rel is not None:
+            return not rel.many and rel.kind in ("fk", "o2o")  # the foreign key's own column
+        if project is None or not hasattr(project, "class_facts"):
+            return False
+        cls = project.class_facts(model.qualname)
+        if cls is None:
+            return False
+        for klass in project.mro(cls):
+            if isinstance(klass, str):
+                continue
+            if name in klass.methods or name in klass.properties:
+                return False
+            if name in klass.attributes:
+                # ``rate = models.IntegerField()``: a field (a constant, a manager is not)
+                return any(isinstance(v, str) and v.endswith("Field()") for v in klass.attributes[name])
+        return False
 
     def _row_arguments(self, node: cst.Call) -> None:
         """``department_of(emp)``: a project function given the loop's row reads that
