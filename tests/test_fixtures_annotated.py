@@ -83,7 +83,12 @@ DIRS = fixture_dirs()
 #: Mismatches owned by other families, each with the reason, matched on (fixture, file,
 #: code, "missing" | "unexpected") so that any *other* mismatch still fails. Remove an
 #: entry when its owners fix it (the test then warns that it is stale).
-KNOWN: Dict[Tuple[str, str, str, str], str] = {}
+KNOWN: Dict[Tuple[str, str, str, str], str] = {
+    # FFT5xx finds a Django model by its bare class name over the whole linted tree: since
+    # rt3_library also defines `Author` and `Review`, shop's lookups are left unreported.
+    ("n_plus_one", "shop/tasks.py", "FFT502", "missing"): "model name shared with rt3_library (Author)",
+    ("n_plus_one", "shop/services/catalog.py", "FFT504", "missing"): "model name shared with rt3_library (Review)",
+}
 
 
 def _known(name: str, finding: Finding, kind: str) -> bool:
