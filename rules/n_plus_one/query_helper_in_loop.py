@@ -65,7 +65,9 @@ class QueryHelperInLoop(Rule):
     `batch`, `page`; not when the call is a method of a project model on the loop's own
     variable, `for page in pages: page.get_path()`, a row of a `Page` model), functions memoized with `functools.lru_cache` / `cache` /
     `cached_property` (but a `cached_property` read on the loop's own row, `post.latest_comment`,
-    is memoized on that row: it runs once per row) or cache-aside helpers (that read a cache and fill it on a miss:
+    is memoized on that row: it runs once per row, reported when its query is one no
+    prefetch serves; a plain `self.tags.exists()` stays silent, as the code building the
+    rows often prefetches it or assigns the property) or cache-aside helpers (that read a cache and fill it on a miss:
     their query runs once per key), calls under a guard that tests the cache the called
     method of the same class fills (`if k not in self._items: self._load([k])` where
     `_load` stores into `self._items`: once per key), functions that fill a module global on their first
@@ -274,6 +276,10 @@ class QueryHelperInLoop(Rule):
             if found is None and isinstance(node, cst.Call):
                 found = self._through_argument(node, target)
             if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found) or self._looped_inside(target, found):
+                continue
+            if CACHED in target.marks and found.effect.kind == PREFETCHABLE:
+                # a ``cached_property`` over a read a prefetch serves (``self.variations.exists()``):
+                # code that builds the rows often prefetches it or fills the property itself
                 continue
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]

@@ -76,3 +76,27 @@ def test_a_cached_property_of_one_object_runs_once(tmp_path):
             return [(t, digest.featured) for t in titles]
         """,
     ) == []
+
+
+def test_a_cached_property_over_a_read_a_prefetch_serves_stays_silent(tmp_path):
+    # ``has_notes`` (``self.notes.exists()``) is often prefetched or assigned by the code
+    # that builds the rows: unknown, so silent
+    (tmp_path / "blog").mkdir()
+    (tmp_path / "blog" / "__init__.py").write_text("")
+    models = MODELS + textwrap.dedent(
+        """
+        class Tagged(models.Model):
+            @cached_property
+            def has_notes(self):
+                return self.notes.exists()
+
+        class Note(models.Model):
+            tagged = models.ForeignKey(Tagged, related_name="notes", on_delete=models.CASCADE)
+        """
+    )
+    (tmp_path / "blog" / "models.py").write_text(models)
+    views = tmp_path / "blog" / "views.py"
+    code = "from .models import Tagged\n\ndef flags():\n    return [t.has_notes for t in Tagged.objects.all()]\n"
+    views.write_text(code)
+    project = project_for([FFT203], [str(tmp_path / "blog" / "models.py"), str(views)])
+    assert list(lint_source(code, str(views), [FFT203], {}, project=project, module_name="blog.views").diagnostics) == []
