@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from fftlint.facts.summary import CallFacts, CallSite, ClassFacts, FunctionView
 
 NAME = "orm"
-SUMMARY_FORMAT = "orm-7"  # bump when notes or local values change shape
+SUMMARY_FORMAT = "orm-8"  # bump when notes or local values change shape
 CACHED = "cached"  # a function memoized by a decorator: its queries run once per argument
 #: with :data:`CACHED`: a ``cached_property``, memoized on its instance -- once per row
 #: when each iteration reads it on a new row
@@ -699,9 +699,17 @@ def member_query(project: Any, qualname: str, module: str) -> Optional[str]:
     if target is None or CACHED in target.marks and PER_INSTANCE not in target.marks or target.is_async:
         return None  # memoized per argument (a ``cached_property`` is per row: each row runs it)
     chain = project.explain(target, NAME, module)
-    if chain is None or chain.effect.kind == PREFETCHABLE:
+    if chain is None or chain.effect.kind == PREFETCHABLE or CACHED in target.marks and not memo_per_row_counts(chain.effect):
         return None
     return " -> ".join(chain.names)
+
+
+def memo_per_row_counts(effect: Effect) -> bool:
+    """Whether a ``cached_property`` read on each row reports the query it runs: a read no
+    prefetch serves does (``self.comments.order_by(...).first()``); a read a prefetch serves
+    (the code building the rows often prefetches it, or fills the property itself) and a
+    write (an error path's log entry, as a parsing property's) do not."""
+    return effect.kind == "query"
 
 
 def _cache_aside(function: Any) -> bool:
@@ -733,8 +741,9 @@ def _cache_aside(function: Any) -> bool:
 
 def _global_memo(node: ast.AST) -> bool:
     """``global X`` / ``if X: return X`` (or ``if X is not None: return X``) at the top
-    of the body / ``X = ...`` later: the function fills a module global on its first
-    call and returns it from then on, so its queries run once per process."""
+    of the body / ``X = ...`` later, or ``global X`` / ``if X is None: X = ...`` (``if not
+    X:``) first / ``return X`` last: the function fills a module global on its first call
+    and returns it from then on, so its queries run once per process."""
     body = getattr(node, "body", None)
     if not isinstance(body, list):
         return False
@@ -743,6 +752,13 @@ def _global_memo(node: ast.AST) -> bool:
         return False
     guarded = None
     for stmt in body:
+        filled = _fills_when_empty(stmt, names)
+        if filled is not None:
+            # ``if X is None: X = <query>`` first, ``return X`` last: the other form
+            last = body[-1]
+            again = any(isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id == filled for t in sub.targets)
+                        for other in body if other is not stmt for sub in ast.walk(other))
+            return not again and isinstance(last, ast.Return) and isinstance(last.value, ast.Name) and last.value.id == filled
         if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Return):
             test, value = stmt.test, stmt.body[0].value
             if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
@@ -758,6 +774,23 @@ def _global_memo(node: ast.AST) -> bool:
         isinstance(sub, (ast.Assign, ast.AnnAssign)) and any(isinstance(t, ast.Name) and t.id == guarded for t in (sub.targets if isinstance(sub, ast.Assign) else [sub.target]))
         for stmt in body for sub in ast.walk(stmt)
     )
+
+
+def _fills_when_empty(stmt: ast.stmt, names: Any) -> Optional[str]:
+    """The global ``X`` of ``if X is None:`` / ``if not X:`` whose body assigns ``X``."""
+    if not isinstance(stmt, ast.If) or stmt.orelse:
+        return None
+    test = stmt.test
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+        test = test.left
+    else:
+        return None
+    if not isinstance(test, ast.Name) or test.id not in names:
+        return None
+    assigned = any(isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id == test.id for t in sub.targets) for b in stmt.body for sub in ast.walk(b))
+    return test.id if assigned else None
 
 
 def _word_lines(facts: Any) -> Optional[List[int]]:

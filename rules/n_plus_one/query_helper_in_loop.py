@@ -17,7 +17,7 @@ from fftlint.types import Related, Span
 from ._querysets import OPTIONS_KEY, NPlusOneOptions, collection_loops, loop_targets, mentions, runs_at_most_once, targets_of
 from ._parameters import module_of as _module_of, parameter_calls
 from ._prefilter import query_helper_could_match
-from .provider import CACHED, NAME, PER_INSTANCE, PREFETCHABLE, OrmProvider, guard_blocks
+from .provider import CACHED, NAME, PER_INSTANCE, PREFETCHABLE, OrmProvider, guard_blocks, memo_per_row_counts
 
 MODELS = (
     "from django.db import models\n\n"
@@ -65,14 +65,16 @@ class QueryHelperInLoop(Rule):
     `batch`, `page`; not when the call is a method of a project model on the loop's own
     variable, `for page in pages: page.get_path()`, a row of a `Page` model), functions memoized with `functools.lru_cache` / `cache` /
     `cached_property` (but a `cached_property` read on the loop's own row, `post.latest_comment`,
-    is memoized on that row: it runs once per row, reported when its query is one no
+    is memoized on that row: it runs once per row, reported when its query is a read no
     prefetch serves; a plain `self.tags.exists()` stays silent, as the code building the
-    rows often prefetches it or assigns the property) or cache-aside helpers (that read a cache and fill it on a miss:
+    rows often prefetches it or assigns the property, and so does a write, such as an error
+    path's log entry) or cache-aside helpers (that read a cache and fill it on a miss:
     their query runs once per key), calls under a guard that tests the cache the called
     method of the same class fills (`if k not in self._items: self._load([k])` where
     `_load` stores into `self._items`: once per key), functions that fill a module global on their first
-    call and return it from then on (`global X` / `if X: return X` first / `X = ...`:
-    once per process; a global set without that guard first still reports), calls whose arguments include the whole collection,
+    call and return it from then on (`global X` / `if X: return X` first / `X = ...`, or
+    `global X` / `if X is None: X = ...` first / `return X` last: once per process; a
+    global set without that guard first still reports), calls whose arguments include the whole collection,
     async functions called without `await` (nothing runs), calls the loop returns or
     breaks right after (once per call), and calls whose literal argument skips the
     helper's query (`clean_username(name, shallow=True)` when the query is under
@@ -277,10 +279,8 @@ class QueryHelperInLoop(Rule):
                 found = self._through_argument(node, target)
             if found is None or self._guarded(node, target, found) or self._per_table(node, target, found) or self._prefetched(node, found) or self._connecting(target, found) or self._looped_inside(target, found):
                 continue
-            if CACHED in target.marks and found.effect.kind == PREFETCHABLE:
-                # a ``cached_property`` over a read a prefetch serves (``self.variations.exists()``):
-                # code that builds the rows often prefetches it or fills the property itself
-                continue
+            if CACHED in target.marks and not memo_per_row_counts(found.effect):
+                continue  # a ``cached_property`` per row over a prefetchable read or a write
             chain = ["for ...", *found.names]
             related = [Related(step.what, self._path(step.path), Span(step.line, step.column + 1, step.line, step.column + 1)) for step in found.steps]
             shown = node.func if isinstance(node, cst.Call) else node
