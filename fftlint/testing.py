@@ -149,3 +149,14 @@ def lint_tree(root: Any, select: Sequence[str] = ("ALL",), prefilter: bool = Tru
     config.prefilter = prefilter
     results = api.lint_paths([str(root)], config, cache=cache)
     return [(os.path.relpath(r.path, str(root)).replace(os.sep, "/"), d) for r in sorted(results, key=lambda r: r.path) for d in r.diagnostics]
+
+
+def lint_module(root: Any, files: Mapping[str, str], target: str, select: Sequence[str]) -> Tuple[List[str], List[Diagnostic]]:
+    """Write ``files`` as a project under ``root`` (:func:`write_tree`), lint it as one
+    project with the rules ``select`` names (:func:`lint_tree`), and return the lines of
+    the file ``target`` (a key of ``files``) with its diagnostics, in report order."""
+    import textwrap
+
+    write_tree(root, files)
+    lines = textwrap.dedent(files[target]).splitlines()
+    return lines, [d for path, d in lint_tree(root, select) if path == target]

@@ -97,18 +97,8 @@ def _registrations(ctx: Any) -> Dict[str, List[cst.BaseExpression]]:
 
 
 def _an_admin(ctx: Any, cls: cst.ClassDef) -> bool:
-    """``cls`` derives from Django's ``ModelAdmin``, directly or through classes of the
-    module (or of the project, by the facts layer)."""
+    """``cls`` derives from Django's ``ModelAdmin``, directly or through project classes."""
+    from ._querysets import derives_from
     from .admin_list_relations import MODEL_ADMINS
 
-    project = ctx.project
-    for base in cls.bases:
-        for value in ctx.names.values(base.value):
-            if not isinstance(value, str):
-                continue
-            if value in MODEL_ADMINS:
-                return True
-            facts = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
-            if facts is not None and any(isinstance(k, str) and k in MODEL_ADMINS for k in project.mro(facts)):
-                return True
-    return False
+    return derives_from(ctx, cls, MODEL_ADMINS.__contains__)

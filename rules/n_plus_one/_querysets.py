@@ -425,6 +425,22 @@ def _walk(node: cst.CSTNode) -> List[cst.CSTNode]:
     return out
 
 
+def derives_from(ctx: Any, cls: cst.ClassDef, accepts: Callable[[str], bool]) -> bool:
+    """A base of ``cls`` (by its value), or a class in the project MRO of one, is a name
+    ``accepts`` (``ListView``, Django's ``ModelAdmin``, any of DRF's views)."""
+    project = ctx.project
+    for base in cls.bases:
+        for value in ctx.names.values(base.value):
+            if not isinstance(value, str):
+                continue
+            if accepts(value):
+                return True
+            facts = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
+            if facts is not None and any(isinstance(k, str) and accepts(k) for k in project.mro(facts)):
+                return True
+    return False
+
+
 def not_database(canonical: Optional[str]) -> bool:
     return bool(canonical) and canonical.split(".", 1)[0] in catalog()["not_databases"]  # type: ignore[union-attr]
 

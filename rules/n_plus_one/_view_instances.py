@@ -243,14 +243,6 @@ def _unchain(expr: cst.BaseExpression) -> Tuple[cst.BaseExpression, list]:
 
 
 def _a_view(ctx: Any, cls: cst.ClassDef) -> bool:
-    project = ctx.project
-    for base in cls.bases:
-        for value in ctx.names.values(base.value):
-            if not isinstance(value, str):
-                continue
-            if value.startswith(VIEW_BASES):
-                return True
-            facts = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
-            if facts is not None and any(isinstance(k, str) and k.startswith(VIEW_BASES) for k in project.mro(facts)):
-                return True
-    return False
+    from ._querysets import derives_from
+
+    return derives_from(ctx, cls, lambda name: name.startswith(VIEW_BASES))

@@ -191,17 +191,9 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
         self._views.append({"node": node, "list": self._is_list_view(node)})
 
     def _is_list_view(self, node: cst.ClassDef) -> bool:
-        project = self.ctx.project
-        for base in node.bases:
-            for value in self.ctx.names.values(base.value):
-                if not isinstance(value, str):
-                    continue
-                if value in LIST_VIEWS:
-                    return True
-                cls = project.class_facts(value) if project is not None and hasattr(project, "class_facts") else None
-                if cls is not None and any(isinstance(k, str) and k in LIST_VIEWS for k in project.mro(cls)):
-                    return True
-        return False
+        from ._querysets import derives_from
+
+        return derives_from(self.ctx, node, LIST_VIEWS.__contains__)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)

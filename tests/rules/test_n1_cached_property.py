@@ -4,11 +4,8 @@ loop does not change (``self.settings``), it runs once."""
 
 import textwrap
 
-from fftlint.engine.run import lint_source
-from fftlint.registry import lookup
-from fftlint.testing import project_for
+from fftlint.testing import lint_module
 
-FFT203 = lookup("FFT203")
 
 MODELS = textwrap.dedent(
     """
@@ -40,16 +37,10 @@ MODELS = textwrap.dedent(
 )
 
 
-def found(tmp_path, body):
-    (tmp_path / "blog").mkdir()
-    (tmp_path / "blog" / "__init__.py").write_text("")
-    (tmp_path / "blog" / "models.py").write_text(MODELS)
-    views = tmp_path / "blog" / "views.py"
+def found(tmp_path, body, models=MODELS):
     code = "from .models import Digest, Post\n" + textwrap.dedent(body)
-    views.write_text(code)
-    project = project_for([FFT203], [str(tmp_path / "blog" / "models.py"), str(views)])
-    diags = lint_source(code, str(views), [FFT203], {}, project=project, module_name="blog.views").diagnostics
-    return [" ".join(code.splitlines()[d.span.line - 1].split()) for d in diags]
+    lines, diags = lint_module(tmp_path, {"blog/__init__.py": "", "blog/models.py": models, "blog/views.py": code}, "blog/views.py", ["FFT203"])
+    return [" ".join(lines[d.span.line - 1].split()) for d in diags]
 
 
 def test_a_cached_property_of_each_row_runs_per_row(tmp_path):
@@ -81,8 +72,6 @@ def test_a_cached_property_of_one_object_runs_once(tmp_path):
 def test_a_cached_property_over_a_read_a_prefetch_serves_stays_silent(tmp_path):
     # ``has_notes`` (``self.notes.exists()``) is often prefetched or assigned by the code
     # that builds the rows: unknown, so silent
-    (tmp_path / "blog").mkdir()
-    (tmp_path / "blog" / "__init__.py").write_text("")
     models = MODELS + textwrap.dedent(
         """
         class Tagged(models.Model):
@@ -94,9 +83,10 @@ def test_a_cached_property_over_a_read_a_prefetch_serves_stays_silent(tmp_path):
             tagged = models.ForeignKey(Tagged, related_name="notes", on_delete=models.CASCADE)
         """
     )
-    (tmp_path / "blog" / "models.py").write_text(models)
-    views = tmp_path / "blog" / "views.py"
-    code = "from .models import Tagged\n\ndef flags():\n    return [t.has_notes for t in Tagged.objects.all()]\n"
-    views.write_text(code)
-    project = project_for([FFT203], [str(tmp_path / "blog" / "models.py"), str(views)])
-    assert list(lint_source(code, str(views), [FFT203], {}, project=project, module_name="blog.views").diagnostics) == []
+    body = """
+        from .models import Tagged
+
+        def flags():
+            return [t.has_notes for t in Tagged.objects.all()]
+        """
+    assert found(tmp_path, body, models=models) == []

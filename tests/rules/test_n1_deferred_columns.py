@@ -3,11 +3,8 @@ leaves out) is loaded with one query per row on its first read."""
 
 import textwrap
 
-from fftlint.engine.run import lint_source
-from fftlint.registry import lookup
-from fftlint.testing import project_for
+from fftlint.testing import lint_module
 
-FFT202 = lookup("FFT202")
 
 CODE = textwrap.dedent(
     """
@@ -46,13 +43,8 @@ CODE = textwrap.dedent(
 
 
 def test_deferred_columns_read_per_row(tmp_path):
-    path = tmp_path / "hr" / "models.py"
-    path.parent.mkdir()
-    (tmp_path / "hr" / "__init__.py").write_text("")
-    path.write_text(CODE)
-    project = project_for([FFT202], [str(path)])
-    diags = lint_source(CODE, str(path), [FFT202], {}, project=project, module_name="hr.models").diagnostics
-    got = [(CODE.splitlines()[d.span.line - 1].strip(), d.message.rsplit("; ", 1)[-1]) for d in diags]
+    lines, diags = lint_module(tmp_path, {"hr/__init__.py": "", "hr/models.py": CODE}, "hr/models.py", ["FFT202"])
+    got = [(lines[d.span.line - 1].strip(), d.message.rsplit("; ", 1)[-1]) for d in diags]
     assert got == [
         ('return [e.rate for e in Emp.objects.defer("rate")]', 'drop "rate" from `defer()`'),
         ('return [(e.name, e.email) for e in Emp.objects.only("name")]', 'add "email" to `only()`'),

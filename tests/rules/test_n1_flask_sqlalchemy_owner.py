@@ -4,11 +4,8 @@ lazy relations one query at a time."""
 
 import textwrap
 
-from fftlint.engine.run import lint_source
-from fftlint.registry import lookup
-from fftlint.testing import project_for
+from fftlint.testing import lint_module
 
-FFT202 = lookup("FFT202")
 
 MODELS = textwrap.dedent(
     """
@@ -35,16 +32,9 @@ MODELS = textwrap.dedent(
 
 
 def found(tmp_path, body):
-    pkg = tmp_path / "school"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "models.py").write_text(MODELS)
-    views = pkg / "views.py"
     code = "from sqlalchemy.orm import selectinload\nfrom .models import Assignment, Grade, Student, db\n" + textwrap.dedent(body)
-    views.write_text(code)
-    project = project_for([FFT202], [str(pkg / "models.py"), str(views)])
-    diags = lint_source(code, str(views), [FFT202], {}, project=project, module_name="school.views").diagnostics
-    return [" ".join(code.splitlines()[d.span.line - 1].split()) for d in diags]
+    lines, diags = lint_module(tmp_path, {"school/__init__.py": "", "school/models.py": MODELS, "school/views.py": code}, "school/views.py", ["FFT202"])
+    return [" ".join(lines[d.span.line - 1].split()) for d in diags]
 
 
 def test_a_fetched_students_grades_load_their_assignment_per_grade(tmp_path):

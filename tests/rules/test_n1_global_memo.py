@@ -3,11 +3,8 @@
 
 import textwrap
 
-from fftlint.engine.run import lint_source
-from fftlint.registry import lookup
-from fftlint.testing import project_for
+from fftlint.testing import lint_module
 
-FFT203 = lookup("FFT203")
 
 CODE = textwrap.dedent(
     """
@@ -46,10 +43,5 @@ CODE = textwrap.dedent(
 
 
 def test_a_global_filled_when_empty_is_one_query_per_process(tmp_path):
-    path = tmp_path / "core" / "util.py"
-    path.parent.mkdir()
-    (tmp_path / "core" / "__init__.py").write_text("")
-    path.write_text(CODE)
-    project = project_for([FFT203], [str(path)])
-    diags = lint_source(CODE, str(path), [FFT203], {}, project=project, module_name="core.util").diagnostics
-    assert [CODE.splitlines()[d.span.line - 1].strip() for d in diags] == ["return [(r, refreshed().name) for r in rows]"]
+    lines, diags = lint_module(tmp_path, {"core/__init__.py": "", "core/util.py": CODE}, "core/util.py", ["FFT203"])
+    assert [lines[d.span.line - 1].strip() for d in diags] == ["return [(r, refreshed().name) for r in rows]"]

@@ -3,11 +3,8 @@ row (``department_of(emp)`` returning ``e.team.department``), in any module."""
 
 import textwrap
 
-from fftlint.engine.run import lint_source
-from fftlint.registry import lookup
-from fftlint.testing import project_for
+from fftlint.testing import lint_module
 
-FFT202 = lookup("FFT202")
 
 MODELS = textwrap.dedent(
     """
@@ -44,17 +41,10 @@ HELPERS = textwrap.dedent(
 
 
 def found(tmp_path, body):
-    pkg = tmp_path / "hr"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "models.py").write_text(MODELS)
-    (pkg / "helpers.py").write_text(HELPERS)
-    views = pkg / "views.py"
     code = "from .helpers import Chart, department_of, label, swapped\nfrom .models import Employee\n" + textwrap.dedent(body)
-    views.write_text(code)
-    files = [str(pkg / n) for n in ("models.py", "helpers.py", "views.py")]
-    diags = lint_source(code, str(views), [FFT202], {}, project=project_for([FFT202], files), module_name="hr.views").diagnostics
-    return [(" ".join(code.splitlines()[d.span.line - 1].split()), d.message.split(" loads ")[0]) for d in diags]
+    files = {"hr/__init__.py": "", "hr/models.py": MODELS, "hr/helpers.py": HELPERS, "hr/views.py": code}
+    lines, diags = lint_module(tmp_path, files, "hr/views.py", ["FFT202"])
+    return [(" ".join(lines[d.span.line - 1].split()), d.message.split(" loads ")[0]) for d in diags]
 
 
 def test_a_helper_given_the_row_reads_its_relations_per_row(tmp_path):

@@ -4,11 +4,8 @@ queryset cannot serve it: the fix is an annotation on the view's queryset."""
 
 import textwrap
 
-from fftlint.engine.run import lint_source
-from fftlint.registry import lookup
-from fftlint.testing import project_for
+from fftlint.testing import lint_module
 
-FFT204 = lookup("FFT204")
 
 MODELS = textwrap.dedent(
     """
@@ -41,17 +38,10 @@ HELPERS = textwrap.dedent(
 
 
 def found(tmp_path, body):
-    pkg = tmp_path / "lib"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "models.py").write_text(MODELS)
-    (pkg / "stats.py").write_text(HELPERS)
-    api = pkg / "api.py"
     code = "from rest_framework import generics, serializers\nfrom .models import Book, Review\nfrom .stats import average_stars, star_labels\n" + textwrap.dedent(body)
-    api.write_text(code)
-    files = [str(pkg / n) for n in ("models.py", "stats.py", "api.py")]
-    diags = lint_source(code, str(api), [FFT204], {}, project=project_for([FFT204], files), module_name="lib.api").diagnostics
-    return [(" ".join(code.splitlines()[d.span.line - 1].split()), d.message.split(" for each row")[0]) for d in diags]
+    files = {"lib/__init__.py": "", "lib/models.py": MODELS, "lib/stats.py": HELPERS, "lib/api.py": code}
+    lines, diags = lint_module(tmp_path, files, "lib/api.py", ["FFT204"])
+    return [(" ".join(lines[d.span.line - 1].split()), d.message.split(" for each row")[0]) for d in diags]
 
 
 def test_a_query_behind_a_helper_or_of_another_model_per_row(tmp_path):

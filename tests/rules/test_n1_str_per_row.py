@@ -3,11 +3,8 @@
 
 import textwrap
 
-from fftlint.engine.run import lint_source
-from fftlint.registry import lookup
-from fftlint.testing import project_for
+from fftlint.testing import lint_module
 
-FFT202 = lookup("FFT202")
 
 MODELS = textwrap.dedent(
     """
@@ -34,15 +31,9 @@ MODELS = textwrap.dedent(
 
 
 def found(tmp_path, body):
-    (tmp_path / "lib").mkdir()
-    (tmp_path / "lib" / "__init__.py").write_text("")
-    (tmp_path / "lib" / "models.py").write_text(MODELS)
-    jobs = tmp_path / "lib" / "jobs.py"
     code = "from .models import Author, Book, Shelf\n" + textwrap.dedent(body)
-    jobs.write_text(code)
-    project = project_for([FFT202], [str(tmp_path / "lib" / "models.py"), str(jobs)])
-    diags = lint_source(code, str(jobs), [FFT202], {}, project=project, module_name="lib.jobs").diagnostics
-    return [(code.splitlines()[d.span.line - 1].strip(), d.message.split(" loads ")[0]) for d in diags]
+    lines, diags = lint_module(tmp_path, {"lib/__init__.py": "", "lib/models.py": MODELS, "lib/jobs.py": code}, "lib/jobs.py", ["FFT202"])
+    return [(lines[d.span.line - 1].strip(), d.message.split(" loads ")[0]) for d in diags]
 
 
 def test_each_way_of_showing_a_row_as_text(tmp_path):
