@@ -28,7 +28,7 @@ followed.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -68,13 +68,13 @@ def view_instance(qa: Any, root: cst.BaseExpression, links: Sequence[Any], cls: 
         if used == 2 and not (len(links) > 1 and links[1].kind == "call" and not links[1].node.args):
             return None
         cls = cls or _method_class(ctx)
-        model = _detail_model(qa, cls, links[0].name) if cls is not None else None
+        model = _kept(qa, ("detail", id(cls), links[0].name), lambda: _detail_model(qa, cls, links[0].name)) if cls is not None else None
         return _to_one(index, model, links, used) if model is not None else None
     if root.value == "request" and links and links[0].kind == "attr" and links[0].name == "user":
-        used = 1 if _request_parameter(ctx) else 0
+        used = 1 if _kept(qa, ("request", id(ctx.stack.function)), lambda: _request_parameter(ctx)) else 0
     elif root.value == "self" and len(links) >= 2 and links[0].kind == "attr" and links[0].name == "request" \
             and links[1].kind == "attr" and links[1].name == "user":
-        used = 2 if _view_method(ctx, cls) else 0
+        used = 2 if _kept(qa, ("view", id(cls or ctx.stack.function)), lambda: _view_method(ctx, cls)) else 0
     else:
         return None
     if not used:
@@ -99,6 +99,15 @@ def _to_one(index: Any, model: Model, links: Sequence[Any], used: int) -> Tuple[
     return model, used
 
 
+def _kept(qa: Any, key: Any, compute: Any) -> Any:
+    """``compute()``, once per ``key`` for the file the analyzer walks (the answers depend
+    on one function or class node, alive for the whole walk)."""
+    memo = qa.__dict__.setdefault("_view_instance_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def bound_view_instance(qa: Any, name: str) -> Optional[Model]:
     """The model of the row a local ``name`` holds when the walked function binds it once,
     to a row Django fetched for the view (``user = request.user``)."""
@@ -113,19 +122,31 @@ def bound_view_instance(qa: Any, name: str) -> Optional[Model]:
 
 
 def _bound_view_instance(qa: Any, function: cst.FunctionDef, name: str) -> Optional[Model]:
-    from fftlint.engine.walk import descendants
-
     from ._querysets import _assignments
 
-    if _assignments(function, name) != 1:
+    value = _candidates(qa, function).get(name)
+    if value is None or _assignments(function, name) != 1:
         return None
-    for node in descendants(function, into_scopes=False):
-        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
-                and node.targets[0].target.value == name:
-            root, links = _unchain(node.value)
-            row = view_instance(qa, root, links)
-            return row[0] if row is not None and row[1] == len(links) else None
-    return None
+    root, links = _unchain(value)
+    row = view_instance(qa, root, links)
+    return row[0] if row is not None and row[1] == len(links) else None
+
+
+def _candidates(qa: Any, function: cst.FunctionDef) -> Dict[str, cst.BaseExpression]:
+    """Names the function assigns a chain from ``request`` or ``self`` (one walk of the
+    function, kept per file): the only ones that may hold a view's row."""
+    memo = qa.__dict__.setdefault("_view_instance_candidates", {})
+    found = memo.get(id(function))
+    if found is None:
+        from fftlint.engine.walk import descendants
+
+        found = memo[id(function)] = {}
+        for node in descendants(function, into_scopes=False):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                root, _ = _unchain(node.value)
+                if isinstance(root, cst.Name) and root.value in ("request", "self"):
+                    found.setdefault(node.targets[0].target.value, node.value)
+    return found
 
 
 def _request_parameter(ctx: Any) -> bool:
