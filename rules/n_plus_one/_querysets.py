@@ -441,6 +441,12 @@ def derives_from(ctx: Any, cls: cst.ClassDef, accepts: Callable[[str], bool]) ->
     return False
 
 
+def short_code(text: str, limit: int = 60) -> str:
+    """Source text for a message: whitespace runs folded, cut to ``limit`` with "..."."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def not_database(canonical: Optional[str]) -> bool:
     return bool(canonical) and canonical.split(".", 1)[0] in catalog()["not_databases"]  # type: ignore[union-attr]
 

@@ -13,7 +13,7 @@ from fftlint.rule import Invalid, RelatedNode, Rule, replace
 from fftlint.types import UNSAFE
 
 from ._prefilter import lazy_relation_could_match
-from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog, collection_loops, runs_at_most_once
+from ._querysets import OPTIONS_KEY, REQUIRES_LAZY_RELATION, LoopVar, NPlusOneOptions, QueryLoopTracker, catalog, collection_loops, runs_at_most_once, short_code
 from .provider import OrmProvider
 
 MODELS = (
@@ -511,8 +511,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
             reads = self._member_reads.get(key)
             if reads is None:
                 reads = self._member_reads[key] = parameter_relation_reads(self.qa.index, fn, name, var.model)
-            shown = " ".join(self.ctx.code_for(node).split())
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            shown = short_code(self.ctx.code_for(node), 40)
             self._report_reads(var, node, var.prefix, reads, (f"`{shown}` (it reads `", "`)"))
 
     def _through_member(self, var: LoopVar, node: cst.Attribute, model, path: str, kind: str) -> None:  # type: ignore[no-untyped-def]
@@ -540,8 +539,7 @@ class LazyRelationInLoop(QueryLoopTracker, Rule):
         project = self.ctx.project  # type: ignore[attr-defined]
         if project is None or not hasattr(project, "class_facts"):
             return
-        shown = " ".join(self.ctx.code_for(node).split())
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        shown = short_code(self.ctx.code_for(node), 40)
         self._member_loads(var, node, model, path, "__str__", (f"`{shown}` (its `__str__` reads `", "`)"))
 
     def _member_loads(self, var: LoopVar, node: cst.CSTNode, model, path: str, name: str, via: Tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
@@ -742,23 +740,14 @@ def member_prefetch_reads(project: Any, index: Any, model: Any, name: str) -> Li
 
 
 def _function_def(project: Any, qualname: str) -> Any:
-    """The ``def`` (``ast``) of a project function or method by its qualified name."""
-    import ast
-
+    """The ``def`` (``ast``) of a project function or method by its qualified name, from
+    its module's scopes."""
     from fftlint.facts.project import found_module
 
     module = found_module(qualname, project.modules)
     facts = project.module_facts(module) if module else None
-    if facts is None:
-        return None
-    body: Any = facts.tree.body
-    found = None
-    for part in qualname[len(module) + 1:].split("."):
-        found = next((s for s in body if isinstance(s, (ast.FunctionDef, ast.ClassDef)) and s.name == part), None)
-        if found is None:
-            return None
-        body = found.body
-    return found if isinstance(found, ast.FunctionDef) else None
+    scope = facts.scopes.get(qualname[len(module) + 1:]) if facts is not None else None
+    return scope.node if scope is not None and scope.kind == "function" else None
 
 
 def _rebinds(fn: Any, name: str) -> bool:

@@ -10,6 +10,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, Valid
 
 from ._prefilter import query_in_loop_could_match
+from ._querysets import short_code as _short
 from ._querysets import (
     OPTIONS_KEY,
     dbapi_name,
@@ -517,11 +518,6 @@ def _evaluate_hint(q: Query) -> str:
     if q.related is not None:
         return "prefetch the rows for all parents at once (`Prefetch(..., queryset=...)`)"
     return "fetch the rows for all iterations with one query (`__in=` / `.in_()`) before the loop"
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _sql_text(node: cst.BaseExpression) -> Optional[str]:

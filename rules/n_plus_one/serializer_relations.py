@@ -11,7 +11,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import Invalid, Rule, replace
 from fftlint.types import UNSAFE
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, unchain
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, short_code, unchain
 from ._serializers import SerializerReader
 from .provider import OrmProvider
 
@@ -278,8 +278,7 @@ class SerializerRelationPerRow(QueryLoopTracker, Rule):
         back = self.qa.index.back_field(query.related) if query.related is not None else None
         missing = [r for r in reads if (r.loader == "query" or not query.covers(r.path)) and (back is None or r.path.split("__")[0] != back)]
         paths = {r.path for r in missing if r.loader != "query"}
-        shown = " ".join(self.ctx.code_for(expr).split())
-        shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
+        shown = f"`{short_code(self.ctx.code_for(expr))}`"
         short = serializer.rsplit(".", 1)[-1]
         for read in missing:
             if read.loader != "query" and any(p != read.path and p.startswith(read.path + "__") for p in paths):

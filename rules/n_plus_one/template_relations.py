@@ -12,7 +12,7 @@ from fftlint.engine.contexts import PRODUCTION_ONLY
 from fftlint.rule import FixSpec, Invalid, Rule, Valid, replace
 from fftlint.types import UNSAFE, Related, Span
 
-from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, default_rows, unchain
+from ._querysets import OPTIONS_KEY, NPlusOneOptions, Query, QueryLoopTracker, _returns, catalog, default_rows, short_code, unchain
 from ._templates import PARSE_VERSION, TemplateProvider, expand, parse_template, resolve
 from .lazy_relation_in_loop import _NOT_FOLLOWED, member_def, member_prefetch_reads, member_relation_reads
 from .provider import OrmProvider, member_query
@@ -816,8 +816,7 @@ class TemplateRelationPerRow(QueryLoopTracker, Rule):
         for need in needs:
             if not query.covers(need[0]) and not any(q.covers(need[0]) for q in others):
                 missing.setdefault(need[0], need)
-        shown = " ".join(shown.split())
-        shown = f"`{shown if len(shown) <= 60 else shown[:57] + '...'}`"
+        shown = f"`{short_code(shown)}`"
         annotated = any(m in ("annotate", "alias", "extra") for q in (query, *others) for m in q.methods) or any(q.custom or q.loads_unknown for q in (query, *others))
         for step, (_, loader, line, text, t_name, t_path) in missing.items():
             related = [Related(f"`{text}` read per row", t_path or path, Span(line, 1, line, 1))]
